@@ -1,0 +1,55 @@
+# Local Supplier Register. `make run` sets up and serves; `make test` sets up and runs every check.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := app:create_app
+
+.PHONY: install assets db seed run test test-fast lint typecheck clean help
+
+help:
+	@echo "make run    set up everything, load the demo data and serve on http://$(HOST):$(PORT)"
+	@echo "make test   set up everything and run lint, type checks and the whole test suite"
+	@echo "make lint   ruff and mypy only"
+
+$(BIN)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+app/static/.built: node_modules/.installed scripts/build-assets.mjs $(wildcard assets/scss/*.scss)
+	node scripts/build-assets.mjs
+	touch $@
+
+assets: app/static/.built
+
+db: install
+	$(BIN)/flask db upgrade
+
+seed: db
+	$(BIN)/flask seed --demo
+
+run: install assets seed
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check app tests migrations
+	$(BIN)/ruff format --check app tests
+	$(BIN)/mypy
+
+test: install assets seed lint
+	$(BIN)/pytest
+
+test-fast: install assets
+	$(BIN)/pytest -x -q -m "not browser"
+
+clean:
+	rm -rf $(VENV) node_modules app/static/css app/static/js app/static/govuk app/static/.built

@@ -1,0 +1,137 @@
+"""Views for signing in and out and for resetting a password."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from app.auth import bp
+from app.auth.forms import ForgotPasswordForm, ResetPasswordForm, SignInForm
+from app.domain.roles import Role
+from app.extensions import db, limiter
+from app.services import accounts
+from app.mailer import deliver_outbox
+
+WRONG_DETAILS = "Enter a correct email address and password"
+
+
+def home_for(role: Role) -> str:
+    """Where each kind of user lands after signing in."""
+    return {
+        Role.PROVIDER: url_for("providers.index"),
+        Role.COMMISSIONER: url_for("commissioners.index"),
+        Role.OFFICER: url_for("officers.index"),
+        Role.ADMIN: url_for("officers.index"),
+    }[Role(role)]
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only follow 'next' to a path on this site, never to another host."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def reset_tokens() -> accounts.ResetTokens:
+    return accounts.ResetTokens(current_app.config["SECRET_KEY"], current_app.config["PASSWORD_RESET_MAX_AGE"])
+
+
+def _sign_in_limit() -> str:
+    return str(current_app.config["SIGN_IN_RATE_LIMIT"])
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"], deduct_when=lambda response: response.status_code != 302)
+def sign_in() -> Response | tuple[str, int] | str:
+    """Sign in with email and password."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user.role))
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(db.session, form.email.data or "", form.password.data or "")
+        if user is not None:
+            db.session.commit()
+            session.clear()  # a fresh session at sign-in, so a planted session id is worthless
+            login_user(user)
+            flash("You are signed in", "success")
+            return redirect(_safe_next(request.args.get("next")) or home_for(user.role))
+        db.session.rollback()
+        form.email.errors = list(form.email.errors) + [WRONG_DETAILS]
+        form.password.errors = list(form.password.errors) + [WRONG_DETAILS]
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/sign_in.html", form=form), status
+
+
+@bp.route("/sign-out", methods=["POST"])
+@login_required
+def sign_out() -> Response:
+    """Sign out of this browser."""
+    logout_user()
+    session.clear()
+    flash("You have signed out", "success")
+    return redirect(url_for("public.index"))
+
+
+@bp.route("/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere() -> Response:
+    """End every session of the signed-in user, on every device."""
+    accounts.sign_out_everywhere(db.session, current_user._get_current_object())
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You have signed out on every device", "success")
+    return redirect(url_for("public.index"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+def forgot_password() -> Response | tuple[str, int] | str:
+    """Ask for a password reset link by email."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(
+            db.session,
+            form.email.data or "",
+            reset_tokens(),
+            lambda token: current_app.config["SERVER_BASE_URL"].rstrip("/")
+            + url_for("auth.reset_password", token=token),
+        )
+        db.session.commit()
+        deliver_outbox()
+        return redirect(url_for("auth.check_your_email"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/forgot_password.html", form=form), status
+
+
+@bp.route("/forgot-password/check-your-email")
+def check_your_email() -> str:
+    """Confirm that a link is on its way, without saying whether the account exists."""
+    return render_template("auth/check_your_email.html")
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> Response | tuple[str, int] | str:
+    """Choose a new password from an emailed link."""
+    try:
+        reset_tokens().read(db.session, token)
+    except accounts.AccountError as exc:
+        return render_template("auth/reset_link_problem.html", message=str(exc)), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(db.session, token, form.password.data or "", reset_tokens())
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            form.password.errors = [*form.password.errors, str(exc)]
+        else:
+            db.session.commit()
+            flash("Your password has been reset. Sign in with your new password.", "success")
+            return redirect(url_for("auth.sign_in"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/reset_password.html", form=form), status

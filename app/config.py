@@ -1,0 +1,117 @@
+"""Settings read from the environment.
+
+Three shapes: development (the default, SQLite under ``instance/``, a generated secret key),
+test (set by the test suite) and production (refuses to start without ``SECRET_KEY``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", PROJECT_ROOT / "instance"))
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a configuration the service can run with."""
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs written the usual way (postgres:// or postgresql://)."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _development_secret_key() -> str:
+    """Generate the development key once into instance/, so sessions survive restarts."""
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key_file = INSTANCE_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the Flask config mapping from the environment, then apply ``overrides``."""
+    overrides = dict(overrides or {})
+    env = overrides.get("APP_ENV") or os.environ.get("APP_ENV", "development")
+    if env not in {"development", "production", "test"}:
+        raise ConfigError(f"APP_ENV must be development, production or test, not {env!r}")
+    production = env == "production"
+
+    secret_key = overrides.get("SECRET_KEY") or os.environ.get("SECRET_KEY")
+    if not secret_key:
+        if production:
+            raise ConfigError("SECRET_KEY must be set in production (a long random string).")
+        secret_key = "test-secret-key" if env == "test" else _development_secret_key()
+
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'register.db'}"
+    if production and database_url.startswith("sqlite") and not _bool("ALLOW_SQLITE_IN_PRODUCTION", False):
+        raise ConfigError(
+            "Production runs on PostgreSQL: set DATABASE_URL (or ALLOW_SQLITE_IN_PRODUCTION=1 for one server)."
+        )
+
+    redis_url = os.environ.get("REDIS_URL") or None
+    config: dict[str, Any] = {
+        "APP_ENV": env,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        # The council this deployment serves: its district GSS code (Knowsley by default).
+        "COUNCIL_CODE": os.environ.get("COUNCIL_CODE", "E08000011"),
+        "FEEDBACK_EMAIL": os.environ.get("FEEDBACK_EMAIL", "procurement@knowsley.gov.uk"),
+        "ACCESSIBILITY_EMAIL": os.environ.get("ACCESSIBILITY_EMAIL", "accessibility@knowsley.gov.uk"),
+        "PRIVACY_EMAIL": os.environ.get("PRIVACY_EMAIL", "dataprotection@knowsley.gov.uk"),
+        "SERVER_BASE_URL": os.environ.get("SERVER_BASE_URL", "http://127.0.0.1:5000"),
+        # Mail: with no MAIL_SERVER, messages stay in the outbox table and the log.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Local Supplier Register <no-reply@localhost>"),
+        "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", str(2 * 60 * 60))),
+        "SIGN_IN_RATE_LIMIT": os.environ.get("SIGN_IN_RATE_LIMIT", "10 per minute"),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "PER_PAGE": 20,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(50 * 1024 * 1024))),
+        "DEMO_DATA_ALLOWED": not production,
+    }
+    if env == "test":
+        config.update(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": normalise_database_url(
+                    os.environ.get("TEST_DATABASE_URL", "sqlite://")
+                ),
+                "SERVER_BASE_URL": "http://localhost",
+                "MAIL_SERVER": None,
+                "RATELIMIT_STORAGE_URI": "memory://",
+            }
+        )
+    config.update(overrides)
+    return config

@@ -1,0 +1,153 @@
+"""Organisations on the register: legal forms, statuses, evidence and identifiers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.domain.labelled import LabelledEnum
+
+
+class LegalForm(LabelledEnum):
+    CIC = "cic", "Community interest company (CIC)", "A limited company with an asset lock, registered as a CIC"
+    COOPERATIVE = (
+        "cooperative_society",
+        "Co-operative society",
+        "Registered with the Financial Conduct Authority and run for its members",
+    )
+    COMMUNITY_BENEFIT = (
+        "community_benefit_society",
+        "Community benefit society",
+        "Registered with the Financial Conduct Authority and run for the community",
+    )
+    CHARITY = "charity", "Charity or CIO", "Registered with a charity regulator, including a CIO or SCIO"
+    CLG = "company_limited_by_guarantee", "Company limited by guarantee", "A not-for-profit company"
+    PRIVATE_COMPANY = "private_company", "Private company", "A company limited by shares, or an LLP"
+    SOLE_TRADER = (
+        "sole_trader_or_partnership",
+        "Sole trader or partnership",
+        "Not registered at Companies House",
+    )
+    UNINCORPORATED = "unincorporated_association", "Unincorporated association", "A club or group with a constitution"
+    OTHER = "other", "Other", ""
+    UNKNOWN = "unknown", "Not known", "The legal form has not been confirmed"
+
+
+#: Forms that belong to the social economy (VCSE, co-operative and community-owned).
+SOCIAL_ECONOMY_FORMS = frozenset(
+    {
+        LegalForm.CIC,
+        LegalForm.COOPERATIVE,
+        LegalForm.COMMUNITY_BENEFIT,
+        LegalForm.CHARITY,
+        LegalForm.CLG,
+        LegalForm.UNINCORPORATED,
+    }
+)
+
+
+class ProviderStatus(LabelledEnum):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Waiting for checks"
+    VERIFIED = "verified", "Verified"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    REJECTED = "rejected", "Rejected"
+    ARCHIVED = "archived", "Archived"
+
+
+class ProviderSource(LabelledEnum):
+    SELF_REGISTERED = "self_registered", "Registered by the organisation"
+    IMPORTED = "imported", "Imported by the council"
+
+
+class EvidenceState(LabelledEnum):
+    UNKNOWN = "unknown", "Not known"
+    SELF_DECLARED = "self_declared", "Self-declared"
+    REGISTER_MATCHED = "register_matched", "Matched to a public register"
+    OFFICER_VERIFIED = "officer_verified", "Checked by the council"
+
+
+class FactKind(LabelledEnum):
+    """Size, ownership and fair-work facts, each held with its evidence and date."""
+
+    ASSET_LOCK = "asset_lock", "Asset lock"
+    DIVIDEND_CAP = "dividend_cap", "Dividend cap"
+    MEMBER_OWNED = "member_owned", "Owned by its members"
+    EMPLOYEE_OWNED = "employee_owned", "Employee-owned"
+    COMMUNITY_OWNED = "community_owned", "Community-owned"
+    ULTIMATE_PARENT = "ultimate_parent", "Ultimate parent company"
+    PARENT_COUNTRY = "parent_country", "Country of the ultimate parent"
+    REAL_LIVING_WAGE = "real_living_wage", "Real Living Wage accredited"
+    SOCIAL_ENTERPRISE_MARK = "social_enterprise_mark", "Social Enterprise Mark"
+    SOCIAL_ENTERPRISE = "social_enterprise", "Social enterprise (self-declared)"
+    STAFF_COUNT = "staff_count", "Number of staff"
+    TURNOVER = "turnover", "Annual turnover"
+    LOCAL_STAFF_SHARE = "local_staff_share", "Share of staff living locally"
+    SUPPORTED_EMPLOYMENT = "supported_employment", "Supported employment provider"
+    PUBLIC_SERVICE_MUTUAL = "public_service_mutual", "Public service mutual"
+
+
+class SiteKind(LabelledEnum):
+    REGISTERED_OFFICE = "registered_office", "Registered office"
+    TRADING_SITE = "trading_site", "Trading site"
+
+
+class Placement(LabelledEnum):
+    """How precisely a site's point is known."""
+
+    POSTCODE = "postcode", "Postcode"
+    POSTCODE_DISTRICT = "postcode_district", "Postcode district (approximate)"
+    ADDRESS = "address", "Address"
+    NOT_PLACED = "not_placed", "Not placed"
+
+
+@dataclass(frozen=True)
+class IdentifierScheme:
+    """An org-id prefix and the shape its register's numbers take."""
+
+    prefix: str
+    register: str
+    pattern: re.Pattern[str]
+    example: str
+
+
+IDENTIFIER_SCHEMES: dict[str, IdentifierScheme] = {
+    s.prefix: s
+    for s in (
+        IdentifierScheme(
+            "GB-COH", "Companies House", re.compile(r"^(\d{8}|[A-Z]{2}\d{6})$"), "01234567 or SC123456"
+        ),
+        IdentifierScheme("GB-CHC", "Charity Commission", re.compile(r"^\d{6,7}$"), "1234567"),
+        IdentifierScheme("GB-SC", "Scottish Charity Regulator", re.compile(r"^SC\d{6}$"), "SC012345"),
+        IdentifierScheme("GB-NIC", "Charity Commission for Northern Ireland", re.compile(r"^NIC\d{6}$"), "NIC100001"),
+        IdentifierScheme(
+            "GB-MPR", "FCA Mutuals Public Register", re.compile(r"^\d{1,6}[A-Z]{0,2}$"), "525R or 31129"
+        ),
+    )
+}
+
+
+class IdentifierError(ValueError):
+    """An identifier that does not fit its register's shape."""
+
+
+def normalise_identifier(prefix: str, value: str) -> str:
+    """Return ``value`` cleaned to its register's canonical shape, or raise IdentifierError."""
+    scheme = IDENTIFIER_SCHEMES.get(prefix)
+    if scheme is None:
+        raise IdentifierError(f"Unknown identifier scheme {prefix}")
+    cleaned = re.sub(r"[\s.\-]", "", value).upper()
+    if prefix == "GB-COH" and cleaned.isdigit() and len(cleaned) < 8:
+        cleaned = cleaned.zfill(8)  # Companies House numbers lose their leading zeros in spreadsheets
+    if prefix == "GB-NIC" and cleaned.isdigit():
+        cleaned = "NIC" + cleaned  # the NIC prefix is often left off
+    if not scheme.pattern.match(cleaned):
+        raise IdentifierError(
+            f"Enter a {scheme.register} number in the right format, like {scheme.example}"
+        )
+    return cleaned
+
+
+def org_id(prefix: str, value: str) -> str:
+    """The org-id form of an identifier, e.g. ``GB-COH-01234567``."""
+    return f"{prefix}-{normalise_identifier(prefix, value)}"

@@ -1,0 +1,44 @@
+"""Typed SQLAlchemy models, one module per aggregate; imported here so metadata is complete."""
+
+from app.models.accounts import User
+from app.models.audit import AuditEvent
+from app.models.base import Base
+from app.models.geography import Area, Council, Postcode, PostcodeRelease, council_joint_areas
+from app.models.imports import ImportBatch
+from app.models.outbox import OutboxEmail
+from app.models.policy import SpendBand, StatutoryThreshold
+from app.models.providers import (
+    CpvCode,
+    Provider,
+    ProviderFact,
+    ProviderIdentifier,
+    ServiceCategory,
+    Site,
+    provider_areas_served,
+    provider_services,
+    service_category_cpv,
+)
+
+__all__ = [
+    "Area",
+    "AuditEvent",
+    "Base",
+    "Council",
+    "CpvCode",
+    "ImportBatch",
+    "OutboxEmail",
+    "Postcode",
+    "PostcodeRelease",
+    "Provider",
+    "ProviderFact",
+    "ProviderIdentifier",
+    "ServiceCategory",
+    "Site",
+    "SpendBand",
+    "StatutoryThreshold",
+    "User",
+    "council_joint_areas",
+    "provider_areas_served",
+    "provider_services",
+    "service_category_cpv",
+]

@@ -1,0 +1,45 @@
+"""People who sign in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.domain.roles import Role
+from app.models.base import Base, Timestamped, enum_type
+from app.models.geography import Council
+from app.models.providers import Provider
+
+
+class User(UserMixin, Timestamped, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    full_name: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(enum_type(Role, "role"))
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id", ondelete="SET NULL"), index=True)
+    council_id: Mapped[int | None] = mapped_column(ForeignKey("councils.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    email_confirmed_at: Mapped[datetime | None]
+    last_signed_in_at: Mapped[datetime | None]
+    # Bumped when the password changes or the user signs out everywhere: old sessions and reset links die.
+    session_version: Mapped[int] = mapped_column(default=1)
+
+    provider: Mapped[Provider | None] = relationship()
+    council: Mapped[Council | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses sign-in to inactive users
+        return self.active
+
+    def get_id(self) -> str:
+        # The session stores the id with the version, so a password change ends other sessions.
+        return f"{self.id}:{self.session_version}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"

@@ -1,0 +1,183 @@
+"""Organisations on the register, their premises, services, areas served and facts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Column, Date, Float, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.domain.providers import (
+    EvidenceState,
+    FactKind,
+    LegalForm,
+    Placement,
+    ProviderSource,
+    ProviderStatus,
+    SiteKind,
+)
+from app.models.base import Base, Timestamped, enum_type
+from app.models.geography import Area
+
+provider_services = Table(
+    "provider_services",
+    Base.metadata,
+    Column("provider_id", ForeignKey("providers.id", ondelete="CASCADE"), primary_key=True),
+    Column("category_id", ForeignKey("service_categories.id", ondelete="CASCADE"), primary_key=True),
+)
+
+provider_areas_served = Table(
+    "provider_areas_served",
+    Base.metadata,
+    Column("provider_id", ForeignKey("providers.id", ondelete="CASCADE"), primary_key=True),
+    Column("area_id", ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True),
+)
+
+service_category_cpv = Table(
+    "service_category_cpv",
+    Base.metadata,
+    Column("category_id", ForeignKey("service_categories.id", ondelete="CASCADE"), primary_key=True),
+    Column("cpv_code", ForeignKey("cpv_codes.code", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class CpvCode(Base):
+    """A Common Procurement Vocabulary 2008 code, e.g. 85312000-9 Social work services without accommodation."""
+
+    __tablename__ = "cpv_codes"
+
+    code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    label: Mapped[str] = mapped_column(String(400))
+
+
+class ServiceCategory(Base):
+    """A plain-language kind of service that providers pick, mapped to CPV codes."""
+
+    __tablename__ = "service_categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    cpv_codes: Mapped[list[CpvCode]] = relationship(secondary=service_category_cpv)
+
+
+class Provider(Timestamped, Base):
+    """An organisation that sells, or could sell, to the council."""
+
+    __tablename__ = "providers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    trading_name: Mapped[str | None] = mapped_column(String(300))
+    legal_form: Mapped[LegalForm] = mapped_column(enum_type(LegalForm, "legal_form"), default=LegalForm.UNKNOWN)
+    description: Mapped[str | None] = mapped_column(Text)
+    website: Mapped[str | None] = mapped_column(String(500))
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[ProviderStatus] = mapped_column(
+        enum_type(ProviderStatus, "provider_status"), default=ProviderStatus.DRAFT, index=True
+    )
+    status_changed_at: Mapped[datetime | None]
+    source: Mapped[ProviderSource] = mapped_column(
+        enum_type(ProviderSource, "provider_source"), default=ProviderSource.SELF_REGISTERED
+    )
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
+    # The identifier of this organisation in the source it was imported from (e.g. a CUK Organisation ID).
+    source_reference: Mapped[str | None] = mapped_column(String(100))
+    claimed: Mapped[bool] = mapped_column(Boolean, default=False)
+    incorporated_on: Mapped[date | None] = mapped_column(Date)
+
+    identifiers: Mapped[list[ProviderIdentifier]] = relationship(
+        back_populates="provider", cascade="all, delete-orphan", order_by="ProviderIdentifier.id"
+    )
+    sites: Mapped[list[Site]] = relationship(
+        back_populates="provider", cascade="all, delete-orphan", order_by="Site.id"
+    )
+    facts: Mapped[list[ProviderFact]] = relationship(
+        back_populates="provider", cascade="all, delete-orphan", order_by="ProviderFact.id"
+    )
+    services: Mapped[list[ServiceCategory]] = relationship(secondary=provider_services)
+    areas_served: Mapped[list[Area]] = relationship(secondary=provider_areas_served)
+
+    __table_args__ = (
+        Index("ix_providers_status_name", "status", "name"),
+        UniqueConstraint("import_batch_id", "source_reference", name="uq_providers_batch_reference"),
+    )
+
+    @property
+    def display_name(self) -> str:
+        return self.trading_name or self.name
+
+    def __repr__(self) -> str:
+        return f"<Provider {self.id} {self.name}>"
+
+
+class ProviderIdentifier(Base):
+    """A registration number in org-id form, e.g. GB-COH-01234567, with how far it is checked."""
+
+    __tablename__ = "provider_identifiers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    scheme: Mapped[str] = mapped_column(String(10))
+    value: Mapped[str] = mapped_column(String(20))
+    org_id: Mapped[str] = mapped_column(String(32), unique=True)
+    evidence: Mapped[EvidenceState] = mapped_column(
+        enum_type(EvidenceState, "evidence_state"), default=EvidenceState.SELF_DECLARED
+    )
+    checked_at: Mapped[datetime | None]
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    provider: Mapped[Provider] = relationship(back_populates="identifiers")
+
+
+class ProviderFact(Base):
+    """A size, ownership or fair-work fact, with its evidence state and date ('unknown' allowed)."""
+
+    __tablename__ = "provider_facts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[FactKind] = mapped_column(enum_type(FactKind, "fact_kind"))
+    # Text so one column holds yes/no, numbers, money in pence and country names; None means not known.
+    value: Mapped[str | None] = mapped_column(String(300))
+    evidence: Mapped[EvidenceState] = mapped_column(
+        enum_type(EvidenceState, "evidence_state"), default=EvidenceState.SELF_DECLARED
+    )
+    evidence_note: Mapped[str | None] = mapped_column(Text)
+    as_of: Mapped[date | None] = mapped_column(Date)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    provider: Mapped[Provider] = relationship(back_populates="facts")
+
+    __table_args__ = (UniqueConstraint("provider_id", "kind", name="uq_provider_facts_provider_kind"),)
+
+
+class Site(Timestamped, Base):
+    """A registered office or trading site, and where it was placed."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[SiteKind] = mapped_column(enum_type(SiteKind, "site_kind"), default=SiteKind.TRADING_SITE)
+    address: Mapped[str | None] = mapped_column(Text)
+    town: Mapped[str | None] = mapped_column(String(200))
+    postcode: Mapped[str | None] = mapped_column(String(8), index=True)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    placement: Mapped[Placement] = mapped_column(
+        enum_type(Placement, "placement"), default=Placement.NOT_PLACED
+    )
+    placed_by: Mapped[str | None] = mapped_column(String(60))
+    placed_at: Mapped[datetime | None]
+    # Why a site is not placed, or what an officer should check about an approximate placement.
+    placement_note: Mapped[str | None] = mapped_column(Text)
+    district_code: Mapped[str | None] = mapped_column(String(9), index=True)
+    ward_code: Mapped[str | None] = mapped_column(String(9))
+    # A home address is kept from the public: neither the address nor its point is ever shown.
+    address_public: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    provider: Mapped[Provider] = relationship(back_populates="sites")

@@ -1,0 +1,10 @@
+"""Running the register: officers and admins only."""
+
+from flask import Blueprint
+
+from app.web import guard_blueprint
+
+bp = Blueprint("officers", __name__, url_prefix="/officer")
+guard_blueprint(bp, "officers")
+
+from app.officers import views  # noqa: E402,F401  (views register routes on bp)

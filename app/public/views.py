@@ -1,0 +1,83 @@
+"""The public pages."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, render_template, request
+
+from app.domain.providers import EvidenceState, LegalForm
+from app.extensions import db
+from app.public import bp
+from app.services import directory
+from app.web import home_council
+
+
+@bp.route("/")
+def index() -> str:
+    """Explain the register to providers and commissioners."""
+    return render_template("public/index.html", council=home_council())
+
+
+@bp.route("/directory")
+def directory_index() -> str:
+    """Verified providers, filterable by district and legal form, paginated."""
+    districts = directory.districts_with_verified_providers(db.session)
+    district = request.args.get("district") or None
+    if district and district not in {d.code for d in districts}:
+        district = None  # an unknown code filters nothing rather than failing
+    try:
+        legal_form = LegalForm(request.args["legal_form"]) if request.args.get("legal_form") else None
+    except ValueError:
+        legal_form = None
+    page = request.args.get("page", 1, type=int) or 1
+    result = directory.list_verified_providers(
+        db.session,
+        district_code=district,
+        legal_form=legal_form,
+        page=page,
+        per_page=current_app.config["PER_PAGE"],
+    )
+    return render_template(
+        "public/directory.html",
+        result=result,
+        districts=districts,
+        legal_forms=list(LegalForm),
+        selected_district=district,
+        selected_legal_form=legal_form.value if legal_form else None,
+    )
+
+
+@bp.route("/directory/<int:provider_id>")
+def provider(provider_id: int) -> str:
+    """One verified provider's public page."""
+    found = directory.get_public_provider(db.session, provider_id)
+    if found is None:
+        abort(404)
+    names = directory.district_names(
+        db.session,
+        {c for s in found.sites for c in (s.district_code, s.ward_code) if c},
+    )
+    return render_template("public/provider.html", provider=found, area_names=names, EvidenceState=EvidenceState)
+
+
+@bp.route("/accessibility")
+def accessibility() -> str:
+    """The accessibility statement."""
+    return render_template("public/accessibility.html")
+
+
+@bp.route("/privacy")
+def privacy() -> str:
+    """The privacy notice."""
+    return render_template("public/privacy.html")
+
+
+@bp.route("/cookies")
+def cookies() -> str:
+    """The cookies we set."""
+    return render_template("public/cookies.html")
+
+
+@bp.route("/data-sources")
+def data_sources() -> str:
+    """The open data the register uses and its licences."""
+    return render_template("public/data_sources.html")

@@ -1,0 +1,1 @@
+"""Operations: take the session and collaborators, add and flush, write the audit event, never commit."""

@@ -1,0 +1,176 @@
+"""Accounts: creating users, signing in and resetting passwords."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.domain.roles import COUNCIL_ROLES, Role
+from app.models import Council, Provider, User
+from app.models.base import utcnow
+from app.services import audit
+from app.services.audit import Actor
+from app.services.mail import queue_email
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
+# Hashed once so an unknown email costs the same time as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-used-for-timing")
+
+
+class AccountError(ValueError):
+    """A request about an account that cannot be met; ``field`` names where to show the message."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def password_problem(password: str) -> str | None:
+    """A GOV.UK-style message when a password is unacceptable, otherwise None (length rules only, as NCSC advises)."""
+    if not password:
+        return "Enter a password"
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Password must be {MIN_PASSWORD_LENGTH} characters or more"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"Password must be {MAX_PASSWORD_LENGTH} characters or fewer"
+    return None
+
+
+def find_user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    role: Role,
+    actor: Actor,
+    council: Council | None = None,
+    provider: Provider | None = None,
+    full_name: str | None = None,
+    email_confirmed: bool = False,
+) -> User:
+    """Create an account; council roles need a council, providers may join an organisation."""
+    email = normalise_email(email)
+    if not email or "@" not in email:
+        raise AccountError("Enter an email address in the correct format, like name@example.com", "email")
+    if find_user_by_email(session, email) is not None:
+        raise AccountError("An account with this email address already exists", "email")
+    problem = password_problem(password)
+    if problem:
+        raise AccountError(problem, "password")
+    if role in COUNCIL_ROLES and council is None:
+        raise AccountError(f"A {role.label.lower()} must belong to a council", "council")
+    if role == Role.PROVIDER and council is not None:
+        raise AccountError("A provider account cannot belong to a council", "council")
+    if role != Role.PROVIDER and provider is not None:
+        raise AccountError("Only provider accounts can belong to an organisation", "provider")
+    user = User(
+        email=email,
+        full_name=full_name,
+        password_hash=generate_password_hash(password),
+        role=role,
+        council=council,
+        provider=provider,
+        email_confirmed_at=utcnow() if email_confirmed else None,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "user.created",
+        "user",
+        user.id,
+        {"email": email, "role": role.value, "council_id": user.council_id, "provider_id": user.provider_id},
+    )
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The user when the email and password match an active account; None otherwise, in the same time."""
+    user = find_user_by_email(session, email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    user.last_signed_in_at = utcnow()
+    audit.record(session, Actor.of(user), "user.signed_in", "user", user.id)
+    return user
+
+
+def sign_out_everywhere(session: Session, user: User) -> None:
+    """End every session of ``user`` by bumping the version their session cookies carry."""
+    user.session_version += 1
+    audit.record(session, Actor.of(user), "user.signed_out_everywhere", "user", user.id)
+
+
+@dataclass(frozen=True)
+class ResetTokens:
+    """Signs and reads password-reset tokens, tied to the user's session version so each works once."""
+
+    secret_key: str
+    max_age_seconds: int
+
+    def _serializer(self) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(self.secret_key, salt="password-reset")
+
+    def make(self, user: User) -> str:
+        return self._serializer().dumps({"uid": user.id, "v": user.session_version})
+
+    def read(self, session: Session, token: str) -> User:
+        try:
+            data = self._serializer().loads(token, max_age=self.max_age_seconds)
+        except SignatureExpired as exc:
+            raise AccountError("This link has expired. Ask for a new one.") from exc
+        except BadSignature as exc:
+            raise AccountError("This link is not valid. Check you copied the whole link from the email.") from exc
+        user = session.get(User, data.get("uid")) if isinstance(data, dict) else None
+        if user is None or user.session_version != data.get("v") or not user.active:
+            raise AccountError("This link has already been used. Ask for a new one.")
+        return user
+
+
+def request_password_reset(
+    session: Session, email: str, tokens: ResetTokens, link_for: Callable[[str], str]
+) -> None:
+    """Email a reset link when the account exists; say nothing either way, so emails cannot be probed."""
+    user = find_user_by_email(session, email)
+    if user is None or not user.active:
+        return
+    link = link_for(tokens.make(user))
+    minutes = tokens.max_age_seconds // 60
+    queue_email(
+        session,
+        user.email,
+        "Reset your password for the Local Supplier Register",
+        "Someone asked to reset the password for your Local Supplier Register account.\n\n"
+        f"To choose a new password, open this link within {minutes} minutes:\n{link}\n\n"
+        "If you did not ask for this, you can ignore this email: your password has not changed.",
+    )
+    audit.record(session, Actor.of(user), "user.password_reset_requested", "user", user.id)
+
+
+def reset_password(session: Session, token: str, new_password: str, tokens: ResetTokens) -> User:
+    """Set a new password from a reset link; other sessions and the link stop working."""
+    user = tokens.read(session, token)
+    problem = password_problem(new_password)
+    if problem:
+        raise AccountError(problem, "password")
+    user.password_hash = generate_password_hash(new_password)
+    user.session_version += 1
+    audit.record(session, Actor.of(user), "user.password_reset", "user", user.id)
+    return user

@@ -1,0 +1,68 @@
+"""Figures for the officers' and commissioners' home pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from app.domain.providers import Placement, ProviderStatus
+from app.models import Area, AuditEvent, Council, ImportBatch, PostcodeRelease, Provider, Site
+
+
+@dataclass(frozen=True)
+class LocalCounts:
+    """Verified providers with premises in the council's own district, and in its wider area."""
+
+    local: int
+    wider: int
+    wider_area_name: str | None
+
+
+def provider_status_counts(session: Session) -> dict[ProviderStatus, int]:
+    rows = session.execute(select(Provider.status, func.count()).group_by(Provider.status)).tuples().all()
+    counts = dict.fromkeys(ProviderStatus, 0)
+    counts.update({status: n for status, n in rows})
+    return counts
+
+
+def sites_not_placed(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Site).where(Site.placement == Placement.NOT_PLACED)) or 0
+
+
+def recent_audit_events(session: Session, limit: int) -> list[AuditEvent]:
+    return list(session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)))
+
+
+def recent_import_batches(session: Session, limit: int) -> list[ImportBatch]:
+    return list(session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit)))
+
+
+def current_postcode_release(session: Session) -> PostcodeRelease | None:
+    return session.scalar(select(PostcodeRelease).order_by(PostcodeRelease.id.desc()).limit(1))
+
+
+def _verified_with_site_in(session: Session, district_codes: select) -> int:  # type: ignore[type-arg]
+    return (
+        session.scalar(
+            select(func.count(func.distinct(Provider.id)))
+            .join(Site, Site.provider_id == Provider.id)
+            .where(Provider.status == ProviderStatus.VERIFIED, Site.district_code.in_(district_codes))
+        )
+        or 0
+    )
+
+
+def local_provider_counts(session: Session, council: Council) -> LocalCounts:
+    """Counts of verified providers with a site in the council's district and in its wider area."""
+    local = _verified_with_site_in(session, select(Area.code).where(Area.id == council.district_id))
+    wider = 0
+    if council.wider_area_id is not None:
+        wider = _verified_with_site_in(
+            session,
+            select(Area.code).where(
+                or_(Area.combined_authority_id == council.wider_area_id, Area.parent_id == council.wider_area_id)
+            ),
+        )
+    return LocalCounts(local, wider, council.wider_area.name if council.wider_area else None)

@@ -1,0 +1,174 @@
+"""What every page shares: the signed-in user, navigation, error pages, headers and the blueprint guard."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import Blueprint, Flask, abort, current_app, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from app.domain.policy import format_pence
+from app.domain.roles import Role, may_enter
+from app.extensions import db, login_manager
+from app.models import Council, User
+from app.models.geography import Area
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """Sessions carry 'id:version'; a bumped version (password change, sign out everywhere) ends them."""
+    try:
+        raw_id, raw_version = user_id.split(":", 1)
+        user = db.session.get(User, int(raw_id))
+        version = int(raw_version)
+    except ValueError:
+        return None
+    if user is None or user.session_version != version or not user.active:
+        return None
+    return user
+
+
+def guard_blueprint(bp: Blueprint, area: str) -> None:
+    """Every view in ``bp`` needs a signed-in user whose role may enter ``area``."""
+
+    @bp.before_request
+    def _require_role() -> Response | None:
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+        if not may_enter(current_user.role, area):
+            abort(403)
+        return None
+
+
+def home_council() -> Council | None:
+    """The council this deployment serves (COUNCIL_CODE), looked up once per request."""
+    if "home_council" not in g:
+        g.home_council = db.session.execute(
+            select(Council).join(Area, Council.district_id == Area.id).where(
+                Area.code == current_app.config["COUNCIL_CODE"]
+            )
+        ).scalar_one_or_none()
+    return g.home_council  # type: ignore[no-any-return]
+
+
+def navigation_for(role: Role | None, endpoint: str | None) -> list[dict[str, Any]]:
+    """Service navigation items for a role: each user group sees its own home first."""
+    items: list[tuple[str, str]] = []
+    if role == Role.PROVIDER:
+        items.append(("providers.index", "Your organisation"))
+    if role in (Role.COMMISSIONER, Role.OFFICER, Role.ADMIN):
+        items.append(("commissioners.index", "Buying"))
+    if role in (Role.OFFICER, Role.ADMIN):
+        items.append(("officers.index", "Manage the register"))
+    items.append(("public.directory_index", "Find providers"))
+    if role is None:
+        items.append(("auth.sign_in", "Sign in"))
+    current_area = (endpoint or "").split(".")[0]
+    return [
+        {
+            "href": url_for(target),
+            "text": text,
+            "active": endpoint == target or (current_area not in ("public", "auth") and target.startswith(current_area + ".")),
+        }
+        for target, text in items
+    ]
+
+
+def csp_nonce() -> str:
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce  # type: ignore[no-any-return]
+
+
+def _render_error(template: str, status: int, **context: Any) -> tuple[str, int]:
+    return render_template(template, **context), status
+
+
+def init_web(app: Flask) -> None:
+    """Register the context processors, filters, error handlers and headers shared by all pages."""
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to see that page"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @app.context_processor
+    def _layout_context() -> dict[str, Any]:
+        council = home_council()
+        role = current_user.role if current_user.is_authenticated else None
+        return {
+            "council_name": council.name if council else "Local Supplier Register",
+            "feedback_email": app.config["FEEDBACK_EMAIL"],
+            "accessibility_email": app.config["ACCESSIBILITY_EMAIL"],
+            "privacy_email": app.config["PRIVACY_EMAIL"],
+            "nav_items": navigation_for(role, request.endpoint),
+            "csp_nonce": csp_nonce,
+        }
+
+    app.add_template_filter(format_pence, "pounds")
+    app.add_template_filter(lambda d: d.strftime("%-d %B %Y") if d else "", "govuk_date")
+    app.add_template_filter(
+        lambda d: d.strftime("%-d %B %Y at %-I:%M%p").replace("AM", "am").replace("PM", "pm") if d else "",
+        "govuk_datetime",
+    )
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError) -> tuple[str, int]:
+        return _render_error("errors/csrf.html", 400)
+
+    @app.errorhandler(400)
+    def _bad_request(error: HTTPException) -> tuple[str, int]:
+        return _render_error("errors/400.html", 400)
+
+    @app.errorhandler(403)
+    def _forbidden(error: HTTPException) -> tuple[str, int]:
+        return _render_error("errors/403.html", 403)
+
+    @app.errorhandler(404)
+    def _not_found(error: HTTPException) -> tuple[str, int]:
+        return _render_error("errors/404.html", 404)
+
+    @app.errorhandler(405)
+    def _method_not_allowed(error: HTTPException) -> tuple[str, int]:
+        return _render_error("errors/404.html", 405)
+
+    @app.errorhandler(413)
+    def _too_large(error: HTTPException) -> tuple[str, int]:
+        return _render_error("errors/400.html", 413)
+
+    @app.errorhandler(429)
+    def _too_many(error: HTTPException) -> tuple[str, int]:
+        return _render_error("errors/429.html", 429)
+
+    @app.errorhandler(500)
+    def _server_error(error: Exception) -> tuple[str, int]:
+        db.session.rollback()
+        try:
+            return _render_error("errors/500.html", 500)
+        except Exception:  # the layout itself failed (e.g. the database is down): still no stack trace
+            app.logger.exception("Could not render the error page")
+            return (
+                "<!DOCTYPE html><html lang=en><title>Sorry, there is a problem with the service</title>"
+                "<h1>Sorry, there is a problem with the service</h1><p>Try again later.</p></html>",
+                500,
+            )
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        nonce = g.get("csp_nonce")
+        script_src = f"'self' 'nonce-{nonce}'" if nonce else "'self'"
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            f"default-src 'self'; script-src {script_src}; style-src 'self'; img-src 'self' data:; "
+            "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
