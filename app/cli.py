@@ -32,7 +32,7 @@ def _progress(message: str) -> None:
 @click.option("--seed-dir", type=click.Path(path_type=Path, file_okay=False), default=SEED_DIR, show_default=True)
 def seed_command(demo: bool, seed_dir: Path) -> None:
     """Load reference data (areas, thresholds, services, the council) and optionally the demo data."""
-    from app.services import seed  # noqa: PLC0415
+    from app.services import seed
 
     started = time.perf_counter()
     report = seed.load_reference_data(db.session, seed_dir, CLI_ACTOR, progress=_progress)
@@ -48,7 +48,7 @@ def seed_command(demo: bool, seed_dir: Path) -> None:
         for line in demo_report.lines():
             click.echo(line)
         click.echo("")
-        click.echo("Demo accounts (password: %s):" % password)
+        click.echo(f"Demo accounts (password: {password}):")
         for email, role in demo_report.demo_accounts:
             click.echo(f"  {Role(role).label:<20} {email}")
     click.echo(f"Seed finished in {time.perf_counter() - started:.1f}s")
@@ -97,7 +97,9 @@ def outbox_command(limit: int) -> None:
         click.echo("The outbox is empty.")
     for message in messages:
         state = f"sent {message.sent_at:%Y-%m-%d %H:%M}" if message.sent_at else f"not sent: {message.last_error}"
-        click.echo(f"--- #{message.id} to {message.to_address} ({state})\nSubject: {message.subject}\n\n{message.body}\n")
+        click.echo(
+            f"--- #{message.id} to {message.to_address} ({state})\nSubject: {message.subject}\n\n{message.body}\n"
+        )
 
 
 @click.command("send-outbox")

@@ -74,6 +74,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "REDIS_URL": redis_url,
         # The council this deployment serves: its district GSS code (Knowsley by default).
         "COUNCIL_CODE": os.environ.get("COUNCIL_CODE", "E08000011"),
+        # Shown until the council is seeded, and on error pages when the database is unreachable.
+        "COUNCIL_NAME": os.environ.get("COUNCIL_NAME", "Knowsley Council"),
         "FEEDBACK_EMAIL": os.environ.get("FEEDBACK_EMAIL", "procurement@knowsley.gov.uk"),
         "ACCESSIBILITY_EMAIL": os.environ.get("ACCESSIBILITY_EMAIL", "accessibility@knowsley.gov.uk"),
         "PRIVACY_EMAIL": os.environ.get("PRIVACY_EMAIL", "dataprotection@knowsley.gov.uk"),
@@ -105,9 +107,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         config.update(
             {
                 "TESTING": True,
-                "SQLALCHEMY_DATABASE_URI": normalise_database_url(
-                    os.environ.get("TEST_DATABASE_URL", "sqlite://")
-                ),
+                "SQLALCHEMY_DATABASE_URI": normalise_database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://")),
                 "SERVER_BASE_URL": "http://localhost",
                 "MAIL_SERVER": None,
                 "RATELIMIT_STORAGE_URI": "memory://",

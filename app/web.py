@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, abort, current_app, g, redirect, render_temp
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -48,11 +49,17 @@ def guard_blueprint(bp: Blueprint, area: str) -> None:
 def home_council() -> Council | None:
     """The council this deployment serves (COUNCIL_CODE), looked up once per request."""
     if "home_council" not in g:
-        g.home_council = db.session.execute(
-            select(Council).join(Area, Council.district_id == Area.id).where(
-                Area.code == current_app.config["COUNCIL_CODE"]
-            )
-        ).scalar_one_or_none()
+        try:
+            g.home_council = db.session.execute(
+                select(Council)
+                .join(Area, Council.district_id == Area.id)
+                .where(Area.code == current_app.config["COUNCIL_CODE"])
+            ).scalar_one_or_none()
+        except SQLAlchemyError:
+            # The layout must still render (an error page, say) when the database is unreachable.
+            current_app.logger.exception("Could not look up the council")
+            db.session.rollback()
+            g.home_council = None
     return g.home_council  # type: ignore[no-any-return]
 
 
@@ -73,7 +80,8 @@ def navigation_for(role: Role | None, endpoint: str | None) -> list[dict[str, An
         {
             "href": url_for(target),
             "text": text,
-            "active": endpoint == target or (current_area not in ("public", "auth") and target.startswith(current_area + ".")),
+            "active": endpoint == target
+            or (current_area not in ("public", "auth") and target.startswith(current_area + ".")),
         }
         for target, text in items
     ]
@@ -101,7 +109,7 @@ def init_web(app: Flask) -> None:
         council = home_council()
         role = current_user.role if current_user.is_authenticated else None
         return {
-            "council_name": council.name if council else "Local Supplier Register",
+            "council_name": council.name if council else app.config["COUNCIL_NAME"],
             "feedback_email": app.config["FEEDBACK_EMAIL"],
             "accessibility_email": app.config["ACCESSIBILITY_EMAIL"],
             "privacy_email": app.config["PRIVACY_EMAIL"],

@@ -16,9 +16,7 @@ class SignInForm(FlaskForm):
         widget=GovTextInput(),
         validators=[InputRequired("Enter your email address"), Email(EMAIL_FORMAT), Length(max=320)],
     )
-    password = PasswordField(
-        "Password", widget=GovPasswordInput(), validators=[InputRequired("Enter your password")]
-    )
+    password = PasswordField("Password", widget=GovPasswordInput(), validators=[InputRequired("Enter your password")])
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 

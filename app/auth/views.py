@@ -12,8 +12,8 @@ from app.auth import bp
 from app.auth.forms import ForgotPasswordForm, ResetPasswordForm, SignInForm
 from app.domain.roles import Role
 from app.extensions import db, limiter
-from app.services import accounts
 from app.mailer import deliver_outbox
+from app.services import accounts
 
 WRONG_DETAILS = "Enter a correct email address and password"
 
@@ -62,8 +62,8 @@ def sign_in() -> Response | tuple[str, int] | str:
             flash("You are signed in", "success")
             return redirect(_safe_next(request.args.get("next")) or home_for(user.role))
         db.session.rollback()
-        form.email.errors = list(form.email.errors) + [WRONG_DETAILS]
-        form.password.errors = list(form.password.errors) + [WRONG_DETAILS]
+        form.email.errors = [*form.email.errors, WRONG_DETAILS]
+        form.password.errors = [*form.password.errors, WRONG_DETAILS]
     status = 400 if request.method == "POST" else 200
     return render_template("auth/sign_in.html", form=form), status
 
@@ -99,8 +99,9 @@ def forgot_password() -> Response | tuple[str, int] | str:
             db.session,
             form.email.data or "",
             reset_tokens(),
-            lambda token: current_app.config["SERVER_BASE_URL"].rstrip("/")
-            + url_for("auth.reset_password", token=token),
+            lambda token: (
+                current_app.config["SERVER_BASE_URL"].rstrip("/") + url_for("auth.reset_password", token=token)
+            ),
         )
         db.session.commit()
         deliver_outbox()

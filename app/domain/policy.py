@@ -13,7 +13,11 @@ from app.domain.labelled import LabelledEnum
 class ContractType(LabelledEnum):
     GOODS_AND_SERVICES = "goods_and_services", "Goods and services"
     WORKS = "works", "Works"
-    LIGHT_TOUCH = "light_touch", "Light-touch services", "For example social care, health and education services"
+    LIGHT_TOUCH = (
+        "light_touch",
+        "Light-touch services",
+        "For example social care, health and education services",
+    )
 
 
 class VatBasis(LabelledEnum):

@@ -9,7 +9,11 @@ from app.domain.labelled import LabelledEnum
 
 
 class LegalForm(LabelledEnum):
-    CIC = "cic", "Community interest company (CIC)", "A limited company with an asset lock, registered as a CIC"
+    CIC = (
+        "cic",
+        "Community interest company (CIC)",
+        "A limited company with an asset lock, registered as a CIC",
+    )
     COOPERATIVE = (
         "cooperative_society",
         "Co-operative society",
@@ -28,7 +32,11 @@ class LegalForm(LabelledEnum):
         "Sole trader or partnership",
         "Not registered at Companies House",
     )
-    UNINCORPORATED = "unincorporated_association", "Unincorporated association", "A club or group with a constitution"
+    UNINCORPORATED = (
+        "unincorporated_association",
+        "Unincorporated association",
+        "A club or group with a constitution",
+    )
     OTHER = "other", "Other", ""
     UNKNOWN = "unknown", "Not known", "The legal form has not been confirmed"
 
@@ -114,15 +122,11 @@ class IdentifierScheme:
 IDENTIFIER_SCHEMES: dict[str, IdentifierScheme] = {
     s.prefix: s
     for s in (
-        IdentifierScheme(
-            "GB-COH", "Companies House", re.compile(r"^(\d{8}|[A-Z]{2}\d{6})$"), "01234567 or SC123456"
-        ),
+        IdentifierScheme("GB-COH", "Companies House", re.compile(r"^(\d{8}|[A-Z]{2}\d{6})$"), "01234567 or SC123456"),
         IdentifierScheme("GB-CHC", "Charity Commission", re.compile(r"^\d{6,7}$"), "1234567"),
         IdentifierScheme("GB-SC", "Scottish Charity Regulator", re.compile(r"^SC\d{6}$"), "SC012345"),
         IdentifierScheme("GB-NIC", "Charity Commission for Northern Ireland", re.compile(r"^NIC\d{6}$"), "NIC100001"),
-        IdentifierScheme(
-            "GB-MPR", "FCA Mutuals Public Register", re.compile(r"^\d{1,6}[A-Z]{0,2}$"), "525R or 31129"
-        ),
+        IdentifierScheme("GB-MPR", "FCA Mutuals Public Register", re.compile(r"^\d{1,6}[A-Z]{0,2}$"), "525R or 31129"),
     )
 }
 
@@ -142,9 +146,7 @@ def normalise_identifier(prefix: str, value: str) -> str:
     if prefix == "GB-NIC" and cleaned.isdigit():
         cleaned = "NIC" + cleaned  # the NIC prefix is often left off
     if not scheme.pattern.match(cleaned):
-        raise IdentifierError(
-            f"Enter a {scheme.register} number in the right format, like {scheme.example}"
-        )
+        raise IdentifierError(f"Enter a {scheme.register} number in the right format, like {scheme.example}")
     return cleaned
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -50,9 +50,7 @@ class SpendBand(Timestamped, Base):
     route: Mapped[str] = mapped_column(Text)
     advertised: Mapped[bool] = mapped_column(Boolean, default=False)
     locality_rule: Mapped[LocalityRule] = mapped_column(enum_type(LocalityRule, "locality_rule"))
-    reservation: Mapped[Reservation] = mapped_column(
-        enum_type(Reservation, "reservation"), default=Reservation.NONE
-    )
+    reservation: Mapped[Reservation] = mapped_column(enum_type(Reservation, "reservation"), default=Reservation.NONE)
     effective_from: Mapped[date] = mapped_column(Date)
     effective_to: Mapped[date | None] = mapped_column(Date)
     rationale: Mapped[str | None] = mapped_column(Text)

@@ -168,9 +168,7 @@ class Site(Timestamped, Base):
     postcode: Mapped[str | None] = mapped_column(String(8), index=True)
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
-    placement: Mapped[Placement] = mapped_column(
-        enum_type(Placement, "placement"), default=Placement.NOT_PLACED
-    )
+    placement: Mapped[Placement] = mapped_column(enum_type(Placement, "placement"), default=Placement.NOT_PLACED)
     placed_by: Mapped[str | None] = mapped_column(String(60))
     placed_at: Mapped[datetime | None]
     # Why a site is not placed, or what an officer should check about an approximate placement.

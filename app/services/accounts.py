@@ -144,9 +144,7 @@ class ResetTokens:
         return user
 
 
-def request_password_reset(
-    session: Session, email: str, tokens: ResetTokens, link_for: Callable[[str], str]
-) -> None:
+def request_password_reset(session: Session, email: str, tokens: ResetTokens, link_for: Callable[[str], str]) -> None:
     """Email a reset link when the account exists; say nothing either way, so emails cannot be probed."""
     user = find_user_by_email(session, email)
     if user is None or not user.active:

@@ -32,12 +32,10 @@ class DirectoryPage:
         return max(1, ceil(self.total / self.per_page))
 
 
-def _verified_query(district_code: str | None, legal_form: LegalForm | None) -> Select[tuple[Provider]]:
+def _verified_query(district_code: str | None, legal_form: LegalForm | None) -> Select[Provider]:
     query = select(Provider).where(Provider.status == ProviderStatus.VERIFIED)
     if district_code:
-        query = query.where(
-            exists().where(Site.provider_id == Provider.id, Site.district_code == district_code)
-        )
+        query = query.where(exists().where(Site.provider_id == Provider.id, Site.district_code == district_code))
     if legal_form:
         query = query.where(Provider.legal_form == legal_form)
     return query
@@ -77,16 +75,14 @@ def district_names(session: Session, codes: set[str]) -> dict[str, str]:
     """GSS code to name for the given district and ward codes."""
     if not codes:
         return {}
-    return dict(session.execute(select(Area.code, Area.name).where(Area.code.in_(codes))).tuples().all())
+    return dict(session.execute(select(Area.code, Area.name).where(Area.code.in_(codes))).all())
 
 
 def districts_with_verified_providers(session: Session) -> list[Area]:
     """Districts that hold at least one verified provider's premises, for the directory's filter."""
     codes = select(Site.district_code).join(Provider).where(Provider.status == ProviderStatus.VERIFIED).distinct()
     return list(
-        session.scalars(
-            select(Area).where(Area.kind == AreaKind.DISTRICT, Area.code.in_(codes)).order_by(Area.name)
-        )
+        session.scalars(select(Area).where(Area.kind == AreaKind.DISTRICT, Area.code.in_(codes)).order_by(Area.name))
     )
 
 

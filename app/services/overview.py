@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.domain.providers import Placement, ProviderStatus
@@ -21,9 +21,9 @@ class LocalCounts:
 
 
 def provider_status_counts(session: Session) -> dict[ProviderStatus, int]:
-    rows = session.execute(select(Provider.status, func.count()).group_by(Provider.status)).tuples().all()
+    rows = session.execute(select(Provider.status, func.count()).group_by(Provider.status)).all()
     counts = dict.fromkeys(ProviderStatus, 0)
-    counts.update({status: n for status, n in rows})
+    counts.update(dict(rows))
     return counts
 
 
@@ -43,7 +43,7 @@ def current_postcode_release(session: Session) -> PostcodeRelease | None:
     return session.scalar(select(PostcodeRelease).order_by(PostcodeRelease.id.desc()).limit(1))
 
 
-def _verified_with_site_in(session: Session, district_codes: select) -> int:  # type: ignore[type-arg]
+def _verified_with_site_in(session: Session, district_codes: Select[str]) -> int:
     return (
         session.scalar(
             select(func.count(func.distinct(Provider.id)))
@@ -62,7 +62,10 @@ def local_provider_counts(session: Session, council: Council) -> LocalCounts:
         wider = _verified_with_site_in(
             session,
             select(Area.code).where(
-                or_(Area.combined_authority_id == council.wider_area_id, Area.parent_id == council.wider_area_id)
+                or_(
+                    Area.combined_authority_id == council.wider_area_id,
+                    Area.parent_id == council.wider_area_id,
+                )
             ),
         )
     return LocalCounts(local, wider, council.wider_area.name if council.wider_area else None)

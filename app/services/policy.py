@@ -34,7 +34,10 @@ def thresholds(session: Session) -> list[Threshold]:
 
 
 def bands_in_force(
-    session: Session, council: Council, on: date, contract_type: ContractType = ContractType.GOODS_AND_SERVICES
+    session: Session,
+    council: Council,
+    on: date,
+    contract_type: ContractType = ContractType.GOODS_AND_SERVICES,
 ) -> list[ResolvedBand]:
     """The council's bands in force on ``on``, lowest first, with threshold-relative bounds resolved."""
     threshold = threshold_in_force(thresholds(session), contract_type, on)
