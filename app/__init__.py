@@ -9,7 +9,7 @@ from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
-from app.config import PROJECT_ROOT, load_config
+from app.config import INSTANCE_DIR, PROJECT_ROOT, load_config
 from app.extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -18,7 +18,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
-        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_path=str(INSTANCE_DIR),
     )
     app.config.from_mapping(load_config(config))
     app.jinja_loader = ChoiceLoader(

@@ -15,7 +15,7 @@ from app.domain.roles import COUNCIL_ROLES, Role
 from app.extensions import db
 from app.mailer import deliver_outbox
 from app.models import Area, Council, OutboxEmail
-from app.services import accounts
+from app.services import accounts, seed
 from app.services.audit import Actor
 
 DEFAULT_DEMO_PASSWORD = "local-supplier-demo"  # noqa: S105  (demo accounts exist only outside production)
@@ -32,7 +32,6 @@ def _progress(message: str) -> None:
 @click.option("--seed-dir", type=click.Path(path_type=Path, file_okay=False), default=SEED_DIR, show_default=True)
 def seed_command(demo: bool, seed_dir: Path) -> None:
     """Load reference data (areas, thresholds, services, the council) and optionally the demo data."""
-    from app.services import seed
 
     started = time.perf_counter()
     report = seed.load_reference_data(db.session, seed_dir, CLI_ACTOR, progress=_progress)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from app.domain.labelled import LabelledEnum
 
@@ -55,6 +56,11 @@ class MoneyError(ValueError):
     """Text that is not an amount of money."""
 
 
+_AMOUNT = re.compile(r"^\d+(?:\.\d+)?$")
+#: Nothing the council buys is worth a trillion pounds; larger numbers are typing slips.
+MAX_POUNDS = Decimal(1_000_000_000_000)
+
+
 def parse_pounds(text: str) -> int:
     """Parse '£5,000', '5000.50' or '5k' into whole pence; raise MoneyError with a GOV.UK message."""
     cleaned = text.strip().replace(",", "").replace("£", "").replace(" ", "").lower()
@@ -63,16 +69,13 @@ def parse_pounds(text: str) -> int:
         cleaned, multiplier = cleaned[:-1], Decimal(1000)
     elif cleaned.endswith("m"):
         cleaned, multiplier = cleaned[:-1], Decimal(1_000_000)
-    if not cleaned:
-        raise MoneyError("Enter an amount in pounds, like £5,000")
-    try:
-        amount = Decimal(cleaned) * multiplier
-    except InvalidOperation as exc:
-        raise MoneyError("Enter an amount in pounds, like £5,000") from exc
-    if not amount.is_finite():
-        raise MoneyError("Enter an amount in pounds, like £5,000")
-    if amount < 0:
+    if cleaned.startswith("-") and _AMOUNT.match(cleaned[1:]):
         raise MoneyError("Enter an amount of £0 or more")
+    if not _AMOUNT.match(cleaned):  # digits only: no exponents, NaN or infinity
+        raise MoneyError("Enter an amount in pounds, like £5,000")
+    amount = Decimal(cleaned) * multiplier
+    if amount >= MAX_POUNDS:
+        raise MoneyError("Enter an amount less than £1,000,000,000,000")
     return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 

@@ -117,6 +117,9 @@ class IdentifierScheme:
     register: str
     pattern: re.Pattern[str]
     example: str
+    article: str = "a"  # "an FCA ...": the article follows the sound, as GOV.UK copy does
+    # Letters the register writes in front of its numbers but the org-id leaves out (NIC100001 -> GB-NIC-100001).
+    org_id_drops: str = ""
 
 
 IDENTIFIER_SCHEMES: dict[str, IdentifierScheme] = {
@@ -125,8 +128,16 @@ IDENTIFIER_SCHEMES: dict[str, IdentifierScheme] = {
         IdentifierScheme("GB-COH", "Companies House", re.compile(r"^(\d{8}|[A-Z]{2}\d{6})$"), "01234567 or SC123456"),
         IdentifierScheme("GB-CHC", "Charity Commission", re.compile(r"^\d{6,7}$"), "1234567"),
         IdentifierScheme("GB-SC", "Scottish Charity Regulator", re.compile(r"^SC\d{6}$"), "SC012345"),
-        IdentifierScheme("GB-NIC", "Charity Commission for Northern Ireland", re.compile(r"^NIC\d{6}$"), "NIC100001"),
-        IdentifierScheme("GB-MPR", "FCA Mutuals Public Register", re.compile(r"^\d{1,6}[A-Z]{0,2}$"), "525R or 31129"),
+        IdentifierScheme(
+            "GB-NIC",
+            "Charity Commission for Northern Ireland",
+            re.compile(r"^NIC\d{6}$"),
+            "NIC100001",
+            org_id_drops="NIC",
+        ),
+        IdentifierScheme(
+            "GB-MPR", "FCA Mutuals Public Register", re.compile(r"^\d{1,6}[A-Z]{0,2}$"), "525R or 31129", article="an"
+        ),
     )
 }
 
@@ -146,10 +157,16 @@ def normalise_identifier(prefix: str, value: str) -> str:
     if prefix == "GB-NIC" and cleaned.isdigit():
         cleaned = "NIC" + cleaned  # the NIC prefix is often left off
     if not scheme.pattern.match(cleaned):
-        raise IdentifierError(f"Enter a {scheme.register} number in the right format, like {scheme.example}")
+        raise IdentifierError(
+            f"Enter {scheme.article} {scheme.register} number in the right format, like {scheme.example}"
+        )
     return cleaned
 
 
 def org_id(prefix: str, value: str) -> str:
-    """The org-id form of an identifier, e.g. ``GB-COH-01234567``."""
-    return f"{prefix}-{normalise_identifier(prefix, value)}"
+    """The org-id form of an identifier, e.g. ``GB-COH-01234567`` or ``GB-NIC-100001``."""
+    value = normalise_identifier(prefix, value)
+    drops = IDENTIFIER_SCHEMES[prefix].org_id_drops
+    if drops and value.startswith(drops):
+        value = value[len(drops) :]
+    return f"{prefix}-{value}"

@@ -72,7 +72,8 @@ def create_user(
     if problem:
         raise AccountError(problem, "password")
     if role in COUNCIL_ROLES and council is None:
-        raise AccountError(f"A {role.label.lower()} must belong to a council", "council")
+        article = "An" if role.label[0].lower() in "aeiou" else "A"
+        raise AccountError(f"{article} {role.label.lower()} must belong to a council", "council")
     if role == Role.PROVIDER and council is not None:
         raise AccountError("A provider account cannot belong to a council", "council")
     if role != Role.PROVIDER and provider is not None:

@@ -22,7 +22,15 @@ class ResolvedBand:
     threshold: Threshold | None
 
     @property
+    def threshold_missing(self) -> bool:
+        """The band is bounded by the statutory threshold, but none is recorded for the date."""
+        refers = self.band.upper_is_statutory_threshold or self.band.lower_is_statutory_threshold
+        return refers and self.threshold is None
+
+    @property
     def range_text(self) -> str:
+        if self.threshold_missing:
+            return "bounded by the statutory threshold, which is not recorded for this date"
         return describe_range(self.lower_pence, self.upper_pence)
 
 

@@ -1,0 +1,921 @@
+"""Loading reference data and demo data from ``seed_data/``.
+
+Both loaders are idempotent: run them again and nothing is created or changed, and the report
+says so. They never commit: the caller owns the transaction. No Flask here, so the command line,
+tests and jobs can all call them with a plain SQLAlchemy session.
+
+Sources and licences of every file are in ``seed_data/README.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import json
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.orm import Session, undefer
+
+from app.domain.policy import (
+    AreaKind,
+    ContractType,
+    LocalAreaDefinition,
+    LocalityRule,
+    Reservation,
+    VatBasis,
+    parse_pounds,
+)
+from app.domain.postcodes import try_normalise_postcode
+from app.domain.providers import (
+    EvidenceState,
+    FactKind,
+    IdentifierError,
+    LegalForm,
+    ProviderSource,
+    ProviderStatus,
+    SiteKind,
+    org_id,
+)
+from app.domain.roles import COUNCIL_ROLES, Role
+from app.models import (
+    Area,
+    Council,
+    CpvCode,
+    ImportBatch,
+    Postcode,
+    PostcodeRelease,
+    Provider,
+    ProviderFact,
+    ProviderIdentifier,
+    ServiceCategory,
+    Site,
+    SpendBand,
+    StatutoryThreshold,
+)
+from app.models.base import utcnow
+from app.services.accounts import create_user, find_user_by_email
+from app.services.audit import Actor, record
+from app.services.placement import place_site_by_postcode
+
+Progress = Callable[[str], None]
+
+# Files, relative to the seed directory.
+COUNTRIES_FILE = "lookups/ctry_all_codes.csv"
+REGIONS_FILE = "lookups/rgn_all_codes.csv"
+COMBINED_AUTHORITIES_FILE = "lookups/cauth_all_codes.csv"
+DISTRICTS_FILE = "lookups/la_all_codes.csv"
+UK_DISTRICT_BOUNDARIES_FILE = "boundaries/uk_lad_2025_simplified_dissolved_from_wards.geojson"
+EXACT_DISTRICT_BOUNDARIES_FILE = "boundaries/lcr_and_neighbours_lad_2025_dissolved_from_wards.geojson"
+WARD_BOUNDARIES_FILE = "boundaries/lcr_and_neighbours_wards_2025_bgc.geojson"
+THRESHOLDS_FILE = "policy/statutory_thresholds.csv"
+COUNCILS_FILE = "policy/councils.csv"
+SPEND_BANDS_FILE = "policy/spend_bands.csv"
+CPV_FILE = "codes/cpv_2008_codes_en.csv"
+SERVICE_CATEGORIES_FILE = "services/service_categories.csv"
+COOPS_UK_SECTORS_FILE = "services/coops_uk_sectors.csv"
+POSTCODES_FILE = "postcodes/nw_england_postcodes_nspd_lad25.csv.gz"
+COOPS_UK_FILE = "social_economy/coops_uk_open_data_organisations_2017-06.csv.gz"
+DEMO_ACCOUNTS_FILE = "demo/demo_accounts.csv"
+
+POSTCODE_RELEASE_NAME = "ONS postcode directory (NSPD, LAD25) — North West England"
+POSTCODE_CHUNK_SIZE = 20_000
+# The ONS postcode directory's placeholder latitude for postcodes with no grid reference.
+ONS_NO_LOCATION_LATITUDE = 99.999999
+
+COOPS_UK_SOURCE_NAME = "Co-operatives UK open data, June 2017 (demo)"
+COOPS_UK_AS_OF = date(2017, 6, 1)
+COOPS_UK_EVIDENCE_NOTE = "Co-operatives UK open data, June 2017: {detail}"
+
+#: Register named in the Co-ops UK "Registrar" column -> org-id scheme. DETINI (Northern Ireland
+#: societies) has no org-id scheme here, so its numbers are not kept.
+COOPS_UK_REGISTRAR_SCHEMES = {
+    "FCA": "GB-MPR",
+    "Companies House": "GB-COH",
+    "OSCR": "GB-SC",
+    "Charity Commission": "GB-CHC",
+}
+
+_COOPS_UK_LEGAL_FORMS = {
+    "community interest company": LegalForm.CIC,
+    # Companies House "Company" does not say whether it is limited by shares or by guarantee.
+    "company": LegalForm.UNKNOWN,
+    "llp": LegalForm.PRIVATE_COMPANY,
+    "charitable incorporated organisation": LegalForm.CHARITY,
+    "cio": LegalForm.CHARITY,
+    "scottish charitable incorporated organisation": LegalForm.CHARITY,
+    "scio": LegalForm.CHARITY,
+    "unincorporated": LegalForm.UNINCORPORATED,
+}
+
+#: Report outcomes that mean the database changed.
+CHANGE_OUTCOMES = frozenset({"created", "updated", "replaced", "removed"})
+
+
+class SeedError(RuntimeError):
+    """Seed files that are missing, inconsistent or loaded in the wrong order; the message says which."""
+
+
+@dataclass
+class SeedReport:
+    """What a load did: counts of outcomes per kind of thing, in the order they happened."""
+
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: (email, role) of every demo account in the demo accounts file, created now or before.
+    demo_accounts: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, thing: str, outcome: str, n: int = 1) -> None:
+        bucket = self.counts.setdefault(thing, {})
+        bucket[outcome] = bucket.get(outcome, 0) + n
+
+    def count(self, thing: str, outcome: str) -> int:
+        return self.counts.get(thing, {}).get(outcome, 0)
+
+    @property
+    def changed(self) -> bool:
+        """True when anything was created, updated or removed."""
+        return any(n for bucket in self.counts.values() for outcome, n in bucket.items() if outcome in CHANGE_OUTCOMES)
+
+    def lines(self) -> list[str]:
+        out = [
+            f"{thing[:1].upper()}{thing[1:]}: " + ", ".join(f"{n:,} {outcome}" for outcome, n in bucket.items() if n)
+            for thing, bucket in self.counts.items()
+            if any(bucket.values())
+        ]
+        if not self.changed:
+            out.append("Nothing was created or changed: everything was already loaded.")
+        return out
+
+
+# --- Pure mappings ------------------------------------------------------------------------------
+
+
+def coops_uk_legal_form(legal_form: str, ownership_classification: str = "") -> LegalForm:
+    """Map Co-operatives UK's "Legal Form" (and "Ownership Classification") to our legal form.
+
+    A Society is a co-operative society, unless its ownership is "Community of Interest", which is
+    how Co-operatives UK classifies community benefit societies. Anything unrecognised is UNKNOWN.
+    """
+    form = " ".join(legal_form.split()).casefold()
+    if form == "society":
+        if " ".join(ownership_classification.split()).casefold() == "community of interest":
+            return LegalForm.COMMUNITY_BENEFIT
+        return LegalForm.COOPERATIVE
+    return _COOPS_UK_LEGAL_FORMS.get(form, LegalForm.UNKNOWN)
+
+
+def parse_day_month_year(text: str) -> date | None:
+    """'15/5/1991' -> date(1991, 5, 15); None when blank or not a date."""
+    try:
+        return datetime.strptime(text.strip(), "%d/%m/%Y").date()
+    except ValueError:
+        return None
+
+
+def sic_description(row: dict[str, str]) -> str | None:
+    """The deepest non-blank SIC 2007 description of a Co-ops UK row, with its code, as a sentence."""
+    for level in (5, 4, 3, 2):
+        text = row.get(f"SIC code  - level {level} description", "").strip()
+        if text:
+            code = row.get(f"SIC code  - level {level}", "").strip().removeprefix("UKSIC07-")
+            suffix = f" (SIC 2007 {code})" if code else ""
+            return f"{text}{suffix}, as recorded by Co-operatives UK in June 2017."
+    return None
+
+
+# --- Reading files ------------------------------------------------------------------------------
+
+
+def _open_text(path: Path) -> io.TextIOWrapper:
+    if not path.exists():
+        raise SeedError(f"Seed file {path} is missing")
+    if path.suffix == ".gz":
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
+    return io.TextIOWrapper(path.open("rb"), encoding="utf-8-sig", newline="")
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    """Rows of a CSV file (plain or gzipped, with or without a byte-order mark)."""
+    with _open_text(path) as handle:
+        return list(csv.DictReader(handle))
+
+
+def _read_features(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        raise SeedError(f"Seed file {path} is missing")
+    features: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))["features"]
+    return features
+
+
+def _geometry_text(feature: dict[str, Any]) -> str:
+    return json.dumps(feature["geometry"], separators=(",", ":"))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _flag(text: str, what: str) -> bool:
+    value = text.strip().casefold()
+    if value in {"true", "yes"}:
+        return True
+    if value in {"false", "no", ""}:
+        return False
+    raise SeedError(f"{what}: expected true or false, got {text!r}")
+
+
+def _apply(obj: object, values: dict[str, Any]) -> bool:
+    """Set the attributes that differ; True when any did."""
+    changed = False
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed = True
+    return changed
+
+
+def _say(progress: Progress | None, message: str) -> None:
+    if progress is not None:
+        progress(message)
+
+
+# --- Reference data -----------------------------------------------------------------------------
+
+
+def load_reference_data(
+    session: Session,
+    seed_dir: Path,
+    actor: Actor,
+    progress: Progress | None = None,
+    *,
+    postcode_districts: Collection[str] | None = None,
+) -> SeedReport:
+    """Load areas, thresholds, CPV codes, service categories, councils, spend bands and postcodes.
+
+    ``postcode_districts`` loads only those districts' postcodes (for tests; the release is named
+    after them). A later load of the same file, whole or for other districts, replaces it.
+    """
+    report = SeedReport()
+    _say(progress, "Loading areas…")
+    _load_areas(session, seed_dir, report)
+    _say(progress, "Loading statutory thresholds…")
+    _load_thresholds(session, seed_dir, report)
+    _say(progress, "Loading CPV codes…")
+    _load_cpv_codes(session, seed_dir, report)
+    _say(progress, "Loading service categories…")
+    _load_service_categories(session, seed_dir, report)
+    _say(progress, "Loading councils and spend bands…")
+    _load_councils(session, seed_dir, report)
+    _load_spend_bands(session, seed_dir, report)
+    _load_postcodes(session, seed_dir, report, progress, postcode_districts)
+    session.flush()
+    if report.changed:
+        record(session, actor, "reference_data.loaded", "seed", None, {"counts": report.counts})
+    return report
+
+
+def _load_areas(session: Session, seed_dir: Path, report: SeedReport) -> None:
+    existing = {a.code: a for a in session.scalars(select(Area).options(undefer(Area.boundary)))}
+
+    def upsert(
+        code: str,
+        name: str,
+        kind: AreaKind,
+        parent: Area | None,
+        boundary: str | None = None,
+        combined_authority: Area | None = None,
+    ) -> Area:
+        values: dict[str, Any] = {
+            "name": name,
+            "kind": kind,
+            "parent": parent,
+            "combined_authority": combined_authority,
+            "boundary": boundary,
+        }
+        area = existing.get(code)
+        if area is None:
+            area = Area(code=code, **values)
+            session.add(area)
+            existing[code] = area
+            report.add("areas", "created")
+        elif _apply(area, values):
+            report.add("areas", "updated")
+        else:
+            report.add("areas", "unchanged")
+        return area
+
+    def required(code: str, what: str) -> Area:
+        area = existing.get(code)
+        if area is None:
+            raise SeedError(f"{what} refers to area {code}, which is not in the lookups")
+        return area
+
+    for row in _read_csv(seed_dir / COUNTRIES_FILE):
+        upsert(row["CTRYCD"], row["CTRYNM"], AreaKind.COUNTRY, None)
+    for row in _read_csv(seed_dir / REGIONS_FILE):
+        upsert(row["RGNCD"], row["RGNNM"], AreaKind.REGION, required(row["CTRYCD"], f"Region {row['RGNCD']}"))
+    for row in _read_csv(seed_dir / COMBINED_AUTHORITIES_FILE):
+        upsert(
+            row["CAUTHCD"],
+            row["CAUTHNM"],
+            AreaKind.COMBINED_AUTHORITY,
+            required(row["RGNCD"], f"Combined authority {row['CAUTHCD']}"),
+        )
+
+    # The outlines dissolved from unsimplified wards are more exact; use them where there are any.
+    boundaries = {
+        f["properties"]["LAD25CD"]: _geometry_text(f) for f in _read_features(seed_dir / UK_DISTRICT_BOUNDARIES_FILE)
+    }
+    boundaries.update(
+        {
+            f["properties"]["LAD25CD"]: _geometry_text(f)
+            for f in _read_features(seed_dir / EXACT_DISTRICT_BOUNDARIES_FILE)
+        }
+    )
+    for row in _read_csv(seed_dir / DISTRICTS_FILE):
+        if row["Current"].strip().upper() != "TRUE":
+            continue
+        code = row["LADCD"]
+        parent_code = row["RGNCD"] or row["CTRYCD"]  # England has regions; Wales, Scotland and NI do not
+        upsert(
+            code,
+            row["LADNM"],
+            AreaKind.DISTRICT,
+            required(parent_code, f"District {code}"),
+            boundaries.get(code),
+            required(row["CAUTHCD"], f"District {code}") if row["CAUTHCD"] else None,
+        )
+
+    for feature in _read_features(seed_dir / WARD_BOUNDARIES_FILE):
+        props = feature["properties"]
+        upsert(
+            props["WD25CD"],
+            props["WD25NM"],
+            AreaKind.WARD,
+            required(props["LAD25CD"], f"Ward {props['WD25CD']}"),
+            _geometry_text(feature),
+        )
+    session.flush()
+
+
+def _load_thresholds(session: Session, seed_dir: Path, report: SeedReport) -> None:
+    existing = {(t.contract_type, t.effective_from): t for t in session.scalars(select(StatutoryThreshold))}
+    for row in _read_csv(seed_dir / THRESHOLDS_FILE):
+        contract_type = ContractType(row["contract_type"])
+        effective_from = date.fromisoformat(row["effective_from"])
+        values: dict[str, Any] = {
+            "amount_pence": parse_pounds(row["amount_pounds"]),
+            "vat_basis": VatBasis(row["vat_basis"]),
+            "legislation": row["legislation"],
+            "source": row["source"] or None,
+        }
+        threshold = existing.get((contract_type, effective_from))
+        if threshold is None:
+            session.add(StatutoryThreshold(contract_type=contract_type, effective_from=effective_from, **values))
+            report.add("statutory thresholds", "created")
+        elif _apply(threshold, values):
+            report.add("statutory thresholds", "updated")
+        else:
+            report.add("statutory thresholds", "unchanged")
+    session.flush()
+
+
+def _load_cpv_codes(session: Session, seed_dir: Path, report: SeedReport) -> None:
+    existing: dict[str, str] = dict(session.execute(select(CpvCode.code, CpvCode.label)).all())
+    new: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    for row in _read_csv(seed_dir / CPV_FILE):
+        code, label = row["CODE"].strip(), row["EN"].strip()
+        if code not in existing:
+            new.append({"code": code, "label": label})
+        elif existing[code] != label:
+            changed.append({"code": code, "label": label})
+    if new:
+        session.execute(insert(CpvCode), new)
+    if changed:
+        session.execute(update(CpvCode), changed)
+    report.add("CPV codes", "created", len(new))
+    report.add("CPV codes", "updated", len(changed))
+    report.add("CPV codes", "unchanged", len(existing) - len(changed))
+
+
+def _load_service_categories(session: Session, seed_dir: Path, report: SeedReport) -> None:
+    rows = _read_csv(seed_dir / SERVICE_CATEGORIES_FILE)
+    wanted = {code for row in rows for code in _split(row["cpv_codes"])}
+    cpv = {c.code: c for c in session.scalars(select(CpvCode).where(CpvCode.code.in_(wanted)))}
+    existing = {c.slug: c for c in session.scalars(select(ServiceCategory))}
+    for row in rows:
+        slug = row["slug"].strip()
+        codes = _split(row["cpv_codes"])
+        unknown = [code for code in codes if code not in cpv]
+        if unknown:
+            raise SeedError(f"Service category {slug} lists CPV codes not in {CPV_FILE}: {', '.join(unknown)}")
+        values: dict[str, Any] = {"name": row["name"].strip(), "description": row["description"].strip()}
+        category = existing.get(slug)
+        if category is None:
+            category = ServiceCategory(slug=slug, cpv_codes=[cpv[code] for code in codes], **values)
+            session.add(category)
+            report.add("service categories", "created")
+            continue
+        changed = _apply(category, values)
+        if {c.code for c in category.cpv_codes} != set(codes):
+            category.cpv_codes = [cpv[code] for code in codes]
+            changed = True
+        report.add("service categories", "updated" if changed else "unchanged")
+    session.flush()
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(";") if part.strip()]
+
+
+def _area_by_code(session: Session, code: str, what: str) -> Area:
+    area = session.scalar(select(Area).where(Area.code == code))
+    if area is None:
+        raise SeedError(f"{what} refers to area {code}, which is not loaded")
+    return area
+
+
+def _load_councils(session: Session, seed_dir: Path, report: SeedReport) -> None:
+    for row in _read_csv(seed_dir / COUNCILS_FILE):
+        district = _area_by_code(session, row["district_code"], f"Council {row['name']}")
+        wider = (
+            _area_by_code(session, row["wider_area_code"], f"Council {row['name']}")
+            if row["wider_area_code"].strip()
+            else None
+        )
+        values: dict[str, Any] = {
+            "name": row["name"].strip(),
+            "local_area_definition": LocalAreaDefinition(row["local_area_definition"]),
+            "wider_area": wider,
+            "local_area_rationale": row["local_area_rationale"].strip() or None,
+        }
+        council = session.scalar(select(Council).where(Council.district_id == district.id))
+        if council is None:
+            session.add(Council(district=district, **values))
+            report.add("councils", "created")
+        elif _apply(council, values):
+            report.add("councils", "updated")
+        else:
+            report.add("councils", "unchanged")
+    session.flush()
+
+
+def _load_spend_bands(session: Session, seed_dir: Path, report: SeedReport) -> None:
+    councils: dict[str, Council] = {}
+    for row in _read_csv(seed_dir / SPEND_BANDS_FILE):
+        district_code = row["council_district_code"].strip()
+        if district_code not in councils:
+            council = session.scalar(select(Council).join(Council.district).where(Area.code == district_code))
+            if council is None:
+                raise SeedError(f"Spend band {row['code']} is for council {district_code}, which is not loaded")
+            councils[district_code] = council
+        council = councils[district_code]
+        what = f"Spend band {row['code']} of {council.name}"
+        effective_from = date.fromisoformat(row["effective_from"])
+        values: dict[str, Any] = {
+            "label": row["label"].strip(),
+            "lower_pence": parse_pounds(row["lower_pounds"]) if row["lower_pounds"].strip() else 0,
+            "upper_pence": parse_pounds(row["upper_pounds"]) if row["upper_pounds"].strip() else None,
+            "upper_is_statutory_threshold": _flag(row["upper_is_statutory_threshold"], what),
+            "lower_is_statutory_threshold": _flag(row["lower_is_statutory_threshold"], what),
+            "vat_basis": VatBasis(row["vat_basis"]),
+            "min_quotes": int(row["min_quotes"]),
+            "route": row["route"].strip(),
+            "advertised": _flag(row["advertised"], what),
+            "locality_rule": LocalityRule(row["locality_rule"]),
+            "reservation": Reservation(row["reservation"] or Reservation.NONE),
+            "effective_to": date.fromisoformat(row["effective_to"]) if row["effective_to"].strip() else None,
+            "rationale": row["rationale"].strip() or None,
+        }
+        _check_band(what, values)
+        band = session.scalar(
+            select(SpendBand).where(
+                SpendBand.council_id == council.id,
+                SpendBand.code == row["code"].strip(),
+                SpendBand.effective_from == effective_from,
+            )
+        )
+        if band is None:
+            session.add(SpendBand(council=council, code=row["code"].strip(), effective_from=effective_from, **values))
+            report.add("spend bands", "created")
+        elif _apply(band, values):
+            report.add("spend bands", "updated")
+        else:
+            report.add("spend bands", "unchanged")
+    session.flush()
+
+
+def _check_band(what: str, values: dict[str, Any]) -> None:
+    if values["lower_is_statutory_threshold"] and values["locality_rule"] == LocalityRule.LOCAL_ONLY:
+        raise SeedError(f"{what}: 'local only' is not allowed at or above the statutory threshold")
+    if values["upper_pence"] is not None and values["upper_is_statutory_threshold"]:
+        raise SeedError(f"{what}: give an upper amount or the statutory threshold, not both")
+    if values["upper_pence"] is not None and values["upper_pence"] <= values["lower_pence"]:
+        raise SeedError(f"{what}: the upper bound must be more than the lower bound")
+
+
+# --- Postcodes ----------------------------------------------------------------------------------
+
+_POSTCODE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "postcode": ("postcode", "pcds", "pcd", "pcd7", "pcd8"),
+    "latitude": ("lat", "latitude"),
+    "longitude": ("lon", "long", "longitude"),
+    "district_code": ("lad_code", "lad25cd", "oslaua", "laua", "lad"),
+    "ward_code": ("ward_code_derived", "wd25cd", "osward", "ward_code"),
+    "terminated": ("doterm",),
+}
+_REQUIRED_POSTCODE_COLUMNS = ("postcode", "latitude", "longitude", "district_code")
+
+
+def _postcode_columns(header: list[str], source: str) -> dict[str, int]:
+    """Column positions by our name, found through the aliases ONS releases have used."""
+    positions = {name.strip().lower(): i for i, name in enumerate(header)}
+    found: dict[str, int] = {}
+    for ours, aliases in _POSTCODE_COLUMNS.items():
+        for alias in aliases:
+            if alias in positions:
+                found[ours] = positions[alias]
+                break
+    missing = [c for c in _REQUIRED_POSTCODE_COLUMNS if c not in found]
+    if missing:
+        raise SeedError(f"{source} has no column for {', '.join(missing)}")
+    return found
+
+
+def _float_or_none(text: str) -> float | None:
+    text = text.strip()
+    return float(text) if text else None
+
+
+def _postcode_rows(path: Path, districts: Collection[str] | None, release_id: int) -> Iterator[dict[str, Any]]:
+    with _open_text(path) as handle:
+        reader = csv.reader(handle)
+        columns = _postcode_columns(next(reader), str(path))
+        pc, lat, lon, lad = (columns[c] for c in _REQUIRED_POSTCODE_COLUMNS)
+        ward = columns.get("ward_code")
+        doterm = columns.get("terminated")
+        for row in reader:
+            district = row[lad].strip() or None
+            if districts is not None and district not in districts:
+                continue
+            latitude = _float_or_none(row[lat])
+            longitude = _float_or_none(row[lon])
+            if latitude is None or longitude is None or latitude == ONS_NO_LOCATION_LATITUDE:
+                latitude = longitude = None
+            yield {
+                "postcode": " ".join(row[pc].split()).upper(),
+                "latitude": latitude,
+                "longitude": longitude,
+                "district_code": district,
+                "ward_code": (row[ward].strip() or None) if ward is not None else None,
+                # This file does not say which postcodes are terminated; ONSPD's doterm does.
+                "terminated": bool(row[doterm].strip()) if doterm is not None else None,
+                "release_id": release_id,
+            }
+
+
+def _load_postcodes(
+    session: Session,
+    seed_dir: Path,
+    report: SeedReport,
+    progress: Progress | None,
+    districts: Collection[str] | None,
+) -> None:
+    path = seed_dir / POSTCODES_FILE
+    if not path.exists():
+        raise SeedError(f"Seed file {path} is missing")
+    digest = _sha256(path)
+    district_set = frozenset(districts) if districts is not None else None
+    name = POSTCODE_RELEASE_NAME
+    if district_set is not None:
+        name += " — districts " + ", ".join(sorted(district_set))
+    loaded = list(session.scalars(select(PostcodeRelease).where(PostcodeRelease.sha256 == digest)))
+    # Already loaded: this exact part of the file, or the whole of it.
+    done = next((r for r in loaded if r.name in {name, POSTCODE_RELEASE_NAME}), None)
+    if done is not None:
+        _say(progress, f"Postcodes already loaded ({done.row_count:,})")
+        report.add("postcode releases", "unchanged")
+        report.add("postcodes", "unchanged", done.row_count)
+        return
+
+    # Earlier loads of this file (another part of it, or another version) are replaced.
+    superseded = list(
+        session.scalars(
+            select(PostcodeRelease).where(
+                or_(PostcodeRelease.source_file == POSTCODES_FILE, PostcodeRelease.sha256 == digest)
+            )
+        )
+    )
+    if superseded:
+        ids = [r.id for r in superseded]
+        removed = session.execute(delete(Postcode).where(Postcode.release_id.in_(ids)))
+        report.add("postcodes", "removed", getattr(removed, "rowcount", 0) or 0)
+        session.execute(delete(PostcodeRelease).where(PostcodeRelease.id.in_(ids)))
+        report.add("postcode releases", "replaced", len(ids))
+
+    release = PostcodeRelease(name=name, source_file=POSTCODES_FILE, sha256=digest, row_count=0)
+    session.add(release)
+    session.flush()
+    total = 0
+    chunk: list[dict[str, Any]] = []
+    for row in _postcode_rows(path, district_set, release.id):
+        chunk.append(row)
+        if len(chunk) >= POSTCODE_CHUNK_SIZE:
+            session.execute(insert(Postcode), chunk)
+            total += len(chunk)
+            chunk = []
+            _say(progress, f"Loading postcodes… {total:,}")
+    if chunk:
+        session.execute(insert(Postcode), chunk)
+        total += len(chunk)
+    release.row_count = total
+    _say(progress, f"Loaded postcodes: {total:,}")
+    report.add("postcode releases", "created")
+    report.add("postcodes", "created", total)
+
+
+# --- Demo data ----------------------------------------------------------------------------------
+
+
+def load_demo_data(
+    session: Session,
+    seed_dir: Path,
+    actor: Actor,
+    password: str,
+    progress: Progress | None = None,
+) -> SeedReport:
+    """Import the live Co-operatives UK organisations in the demo council's wider area, and demo accounts.
+
+    Needs the reference data (areas, councils, postcodes) loaded first. Accounts that already
+    exist are left alone, password included.
+    """
+    report = SeedReport()
+    now = utcnow()
+    council = _demo_council(session, seed_dir)
+    districts = _districts_of_wider_area(session, council)
+
+    path = seed_dir / COOPS_UK_FILE
+    if not path.exists():
+        raise SeedError(f"Seed file {path} is missing")
+    content = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    # The hash is of the publisher's original CSV, so the same file imported uncompressed matches.
+    digest = hashlib.sha256(content).hexdigest()
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+
+    batch = session.scalar(select(ImportBatch).where(ImportBatch.sha256 == digest))
+    if batch is None:
+        batch = ImportBatch(
+            created_by_id=actor.user_id,
+            source_name=COOPS_UK_SOURCE_NAME,
+            file_name=path.name,
+            sha256=digest,
+            counts={},
+        )
+        session.add(batch)
+        session.flush()
+        record(
+            session,
+            actor,
+            "import_batch.created",
+            "import_batch",
+            batch.id,
+            {"source_name": batch.source_name, "file_name": batch.file_name, "sha256": digest},
+        )
+        report.add("import batches", "created")
+    else:
+        report.add("import batches", "unchanged")
+
+    # The directory entries are held so they stay in the identity map: placing a site needs no query.
+    selected, _held_entries = _live_rows_in(session, rows, districts)
+    _say(progress, f"Importing {len(selected):,} live organisations in {council.name}'s wider area…")
+    categories_by_sector = _categories_by_sector(session, seed_dir)
+    already = set(session.scalars(select(Provider.source_reference).where(Provider.import_batch_id == batch.id)))
+    held_ids = set(session.scalars(select(ProviderIdentifier.org_id)))
+    for row, postcode in selected:
+        reference = row["CUK Organisation ID"].strip()
+        if reference in already:
+            report.add("providers", "unchanged")
+            continue
+        provider = _provider_from_row(row, postcode, batch, now, report, held_ids)
+        provider.services = list(categories_by_sector.get(row["Sector - Simplified, High Level"].strip(), []))
+        session.add(provider)
+        site = provider.sites[0]
+        place_site_by_postcode(session, site, now)
+        if site.district_code in districts:
+            provider.areas_served = [districts[site.district_code]]
+        else:
+            report.add("sites", "not placed")
+        session.flush()
+        record(
+            session,
+            actor,
+            "provider.imported",
+            "provider",
+            provider.id,
+            {"name": provider.name, "source_reference": reference, "import_batch_id": batch.id},
+        )
+        report.add("providers", "created")
+    if report.count("providers", "created"):
+        batch.counts = {
+            "rows_in_file": len(rows),
+            "selected": len(selected),
+            "providers": len(already) + report.count("providers", "created"),
+        }
+
+    _say(progress, "Creating demo accounts…")
+    _load_demo_accounts(session, seed_dir, actor, password, council, batch, report)
+    session.flush()
+    return report
+
+
+def _demo_council(session: Session, seed_dir: Path) -> Council:
+    rows = _read_csv(seed_dir / COUNCILS_FILE)
+    if not rows:
+        raise SeedError(f"{COUNCILS_FILE} names no council")
+    code = rows[0]["district_code"].strip()
+    council = session.scalar(select(Council).join(Council.district).where(Area.code == code))
+    if council is None:
+        raise SeedError(f"Council {code} is not loaded: load the reference data first")
+    return council
+
+
+def _districts_of_wider_area(session: Session, council: Council) -> dict[str, Area]:
+    """The council's own district and every district in its wider area, by code."""
+    query = select(Area).where(Area.kind == AreaKind.DISTRICT)
+    if council.wider_area_id is not None:
+        query = query.where(
+            or_(
+                Area.id == council.district_id,
+                Area.parent_id == council.wider_area_id,
+                Area.combined_authority_id == council.wider_area_id,
+            )
+        )
+    else:
+        query = query.where(Area.id == council.district_id)
+    return {a.code: a for a in session.scalars(query)}
+
+
+def _live_rows_in(
+    session: Session, rows: list[dict[str, str]], districts: dict[str, Area]
+) -> tuple[list[tuple[dict[str, str], str]], dict[str, Postcode]]:
+    """Live rows whose registered postcode is in the directory in one of ``districts``, in ID order,
+    with their directory entries (held so they stay in the session's identity map)."""
+    candidates: dict[str, str] = {}
+    for row in rows:
+        if row["Registered Status"].strip() != "Live":
+            continue
+        postcode = try_normalise_postcode(row["Registered Postcode"])
+        if postcode is not None:
+            candidates[row["CUK Organisation ID"].strip()] = postcode
+    wanted = sorted(set(candidates.values()))
+    in_area: dict[str, Postcode] = {}
+    for start in range(0, len(wanted), 500):
+        for entry in session.scalars(select(Postcode).where(Postcode.postcode.in_(wanted[start : start + 500]))):
+            if entry.district_code in districts:
+                in_area[entry.postcode] = entry
+    selected = [
+        (row, candidates[row["CUK Organisation ID"].strip()])
+        for row in rows
+        if candidates.get(row["CUK Organisation ID"].strip()) in in_area
+    ]
+    return sorted(selected, key=lambda pair: pair[0]["CUK Organisation ID"]), in_area
+
+
+def _categories_by_sector(session: Session, seed_dir: Path) -> dict[str, list[ServiceCategory]]:
+    categories = {c.slug: c for c in session.scalars(select(ServiceCategory))}
+    mapping: dict[str, list[ServiceCategory]] = {}
+    for row in _read_csv(seed_dir / COOPS_UK_SECTORS_FILE):
+        slugs = _split(row["category_slugs"])
+        unknown = [s for s in slugs if s not in categories]
+        if unknown:
+            raise SeedError(f"{COOPS_UK_SECTORS_FILE}: unknown service categories {', '.join(unknown)}")
+        mapping[row["sector"].strip()] = [categories[s] for s in slugs]
+    return mapping
+
+
+def _provider_from_row(
+    row: dict[str, str],
+    postcode: str,
+    batch: ImportBatch,
+    now: datetime,
+    report: SeedReport,
+    held_ids: set[str],
+) -> Provider:
+    name = row["Registered Name"].strip()
+    trading = row["Trading Name"].strip()
+    raw_form = row["Legal Form"].strip()
+    provider = Provider(
+        name=name,
+        trading_name=trading if trading and trading.casefold() != name.casefold() else None,
+        legal_form=coops_uk_legal_form(raw_form, row["Ownership Classification"]),
+        description=sic_description(row),
+        status=ProviderStatus.VERIFIED,
+        status_changed_at=now,
+        source=ProviderSource.IMPORTED,
+        import_batch_id=batch.id,
+        source_reference=row["CUK Organisation ID"].strip(),
+        claimed=False,
+        incorporated_on=parse_day_month_year(row["Incorporation Date"]),
+    )
+
+    scheme = COOPS_UK_REGISTRAR_SCHEMES.get(row["Registrar"].strip())
+    number = row["Registered Number"].strip()
+    if scheme and number:
+        try:
+            identifier = org_id(scheme, number)
+        except IdentifierError:
+            report.add("identifiers", "skipped (number not in the register's format)")
+        else:
+            if identifier in held_ids:
+                report.add("identifiers", "skipped (already held by another provider)")
+            else:
+                held_ids.add(identifier)
+                provider.identifiers.append(
+                    ProviderIdentifier(
+                        scheme=scheme,
+                        value=identifier.removeprefix(f"{scheme}-"),
+                        org_id=identifier,
+                        evidence=EvidenceState.REGISTER_MATCHED,
+                    )
+                )
+                report.add("identifiers", "created")
+    elif number:
+        report.add("identifiers", "skipped (register has no org-id scheme)")
+
+    street_lines = [line.strip() for line in row["Registered Street"].splitlines() if line.strip()]
+    city = row["Registered City"].strip()
+    address = "\n".join([*street_lines, city] if city else street_lines)
+    provider.sites.append(
+        Site(
+            kind=SiteKind.REGISTERED_OFFICE,
+            address=address or None,
+            town=city or None,
+            postcode=postcode,
+            address_public=True,
+        )
+    )
+
+    fact_kind = {"society": FactKind.MEMBER_OWNED, "community interest company": FactKind.ASSET_LOCK}.get(
+        raw_form.casefold()
+    )
+    if fact_kind is not None:
+        provider.facts.append(
+            ProviderFact(
+                kind=fact_kind,
+                value="yes",
+                evidence=EvidenceState.REGISTER_MATCHED,
+                evidence_note=COOPS_UK_EVIDENCE_NOTE.format(detail=f"legal form {raw_form}"),
+                as_of=COOPS_UK_AS_OF,
+            )
+        )
+        report.add("facts", "created")
+    return provider
+
+
+def _load_demo_accounts(
+    session: Session,
+    seed_dir: Path,
+    actor: Actor,
+    password: str,
+    council: Council,
+    batch: ImportBatch,
+    report: SeedReport,
+) -> None:
+    for row in _read_csv(seed_dir / DEMO_ACCOUNTS_FILE):
+        email = row["email"].strip()
+        role = Role(row["role"].strip())
+        report.demo_accounts.append((email, role.value))
+        if find_user_by_email(session, email) is not None:
+            report.add("demo accounts", "unchanged")
+            continue
+        provider = None
+        reference = row["provider_source_reference"].strip()
+        if reference:
+            provider = session.scalar(
+                select(Provider).where(Provider.import_batch_id == batch.id, Provider.source_reference == reference)
+            )
+            if provider is None:
+                raise SeedError(f"Demo account {email} is for provider {reference}, which was not imported")
+        create_user(
+            session,
+            email=email,
+            password=password,
+            role=role,
+            actor=actor,
+            council=council if role in COUNCIL_ROLES else None,
+            provider=provider,
+            full_name=row["full_name"].strip() or None,
+            email_confirmed=True,
+        )
+        report.add("demo accounts", "created")

@@ -1,0 +1,210 @@
+"""The public directory: verified providers only, filtered, in name order, a page at a time."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.orm import Session
+
+from app.domain.providers import LegalForm, Placement, ProviderStatus, SiteKind
+from app.models import Provider, Site
+from app.services import directory
+from tests import factories
+from tests.factories import CouncilSetup
+
+KNOWSLEY = "E08000011"
+LIVERPOOL = "E08000012"
+BLACKBURN = "E06000008"
+
+
+def _names(page: directory.DirectoryPage) -> list[str]:
+    return [entry.provider.name for entry in page.entries]
+
+
+def _add_site(session: Session, provider: Provider, district_code: str | None) -> None:
+    provider.sites.append(
+        Site(
+            kind=SiteKind.REGISTERED_OFFICE,
+            postcode="L1 1AA",
+            district_code=district_code,
+            placement=Placement.POSTCODE,
+        )
+    )
+    session.flush()
+
+
+@pytest.mark.parametrize("status", [s for s in ProviderStatus if s != ProviderStatus.VERIFIED])
+def test_only_verified_providers_are_listed(session: Session, knowsley: CouncilSetup, status: ProviderStatus) -> None:
+    factories.provider(session, "Shown", status=ProviderStatus.VERIFIED)
+    factories.provider(session, "Hidden", status=status)
+    session.commit()
+
+    page = directory.list_verified_providers(session)
+
+    assert _names(page) == ["Shown"]
+    assert page.total == 1
+
+
+def test_filter_by_district(session: Session, knowsley: CouncilSetup) -> None:
+    factories.provider(session, "In Knowsley", district_code=KNOWSLEY)
+    factories.provider(session, "In Liverpool", district_code=LIVERPOOL)
+    factories.provider(session, "Draft in Liverpool", district_code=LIVERPOOL, status=ProviderStatus.DRAFT)
+    both = factories.provider(session, "In both", district_code=KNOWSLEY)
+    _add_site(session, both, LIVERPOOL)
+    session.commit()
+
+    liverpool = directory.list_verified_providers(session, district_code=LIVERPOOL)
+    knowsley_page = directory.list_verified_providers(session, district_code=KNOWSLEY)
+
+    assert _names(liverpool) == ["In both", "In Liverpool"]
+    assert liverpool.total == 2
+    assert liverpool.filters == {"district": LIVERPOOL}
+    assert _names(knowsley_page) == ["In both", "In Knowsley"]
+    assert directory.list_verified_providers(session, district_code=BLACKBURN).total == 0
+
+
+def test_filter_by_legal_form(session: Session, knowsley: CouncilSetup) -> None:
+    factories.provider(session, "Co-op", legal_form=LegalForm.COOPERATIVE)
+    factories.provider(session, "CIC", legal_form=LegalForm.CIC)
+    factories.provider(session, "Charity", legal_form=LegalForm.CHARITY)
+    session.commit()
+
+    page = directory.list_verified_providers(session, legal_form=LegalForm.COOPERATIVE)
+
+    assert _names(page) == ["Co-op"]
+    assert page.filters == {"legal_form": "cooperative_society"}
+
+
+def test_filters_combine(session: Session, knowsley: CouncilSetup) -> None:
+    factories.provider(session, "Liverpool co-op", legal_form=LegalForm.COOPERATIVE, district_code=LIVERPOOL)
+    factories.provider(session, "Knowsley co-op", legal_form=LegalForm.COOPERATIVE, district_code=KNOWSLEY)
+    factories.provider(session, "Liverpool CIC", legal_form=LegalForm.CIC, district_code=LIVERPOOL)
+    session.commit()
+
+    page = directory.list_verified_providers(session, district_code=LIVERPOOL, legal_form=LegalForm.COOPERATIVE)
+
+    assert _names(page) == ["Liverpool co-op"]
+    assert page.filters == {"district": LIVERPOOL, "legal_form": "cooperative_society"}
+
+
+def test_no_filters_means_an_empty_filter_dict(session: Session, knowsley: CouncilSetup) -> None:
+    assert directory.list_verified_providers(session).filters == {}
+
+
+def test_names_are_in_order_whatever_their_case(session: Session, knowsley: CouncilSetup) -> None:
+    for name in ["cherry Trees CIC", "Banana Co-op", "apple Community Trust", "Damson Ltd"]:
+        factories.provider(session, name)
+    session.commit()
+
+    assert _names(directory.list_verified_providers(session)) == [
+        "apple Community Trust",
+        "Banana Co-op",
+        "cherry Trees CIC",
+        "Damson Ltd",
+    ]
+
+
+@pytest.fixture
+def five_providers(session: Session, knowsley: CouncilSetup) -> list[str]:
+    names = [f"Provider {letter}" for letter in "ABCDE"]
+    for name in names:
+        factories.provider(session, name)
+    session.commit()
+    return names
+
+
+@pytest.mark.parametrize(
+    ("asked", "page", "expected"),
+    [
+        (1, 1, ["Provider A", "Provider B"]),
+        (2, 2, ["Provider C", "Provider D"]),
+        (3, 3, ["Provider E"]),
+        (4, 3, ["Provider E"]),  # too high: the last page
+        (99, 3, ["Provider E"]),
+        (0, 1, ["Provider A", "Provider B"]),  # below 1: the first page
+        (-5, 1, ["Provider A", "Provider B"]),
+    ],
+)
+def test_pagination(session: Session, five_providers: list[str], asked: int, page: int, expected: list[str]) -> None:
+    result = directory.list_verified_providers(session, page=asked, per_page=2)
+    assert (result.total, result.pages, result.page, result.per_page) == (5, 3, page, 2)
+    assert _names(result) == expected
+
+
+def test_pages_divide_exactly(session: Session, five_providers: list[str]) -> None:
+    result = directory.list_verified_providers(session, per_page=5)
+    assert (result.total, result.pages, len(result.entries)) == (5, 1, 5)
+
+
+@pytest.mark.parametrize("asked", [1, 3, 0])
+def test_an_empty_directory_has_one_empty_page(session: Session, knowsley: CouncilSetup, asked: int) -> None:
+    result = directory.list_verified_providers(session, page=asked)
+    assert (result.total, result.pages, result.page, result.entries) == (0, 1, 1, [])
+
+
+def test_district_names_are_resolved(session: Session, knowsley: CouncilSetup) -> None:
+    one_site = factories.provider(session, "A one site", district_code=KNOWSLEY)
+    two_sites = factories.provider(session, "B two sites", district_code=LIVERPOOL)
+    _add_site(session, two_sites, KNOWSLEY)
+    _add_site(session, two_sites, KNOWSLEY)  # the same district twice is named once
+    unknown = factories.provider(session, "C unknown district", district_code="E08999999")
+    unplaced = factories.provider(session, "D not placed", district_code=None)
+    session.commit()
+
+    entries = {e.provider.id: e.district_names for e in directory.list_verified_providers(session).entries}
+
+    assert entries == {
+        one_site.id: ["Knowsley"],
+        two_sites.id: ["Knowsley", "Liverpool"],
+        unknown.id: [],
+        unplaced.id: [],
+    }
+
+
+def test_district_names_lookup(session: Session, knowsley: CouncilSetup) -> None:
+    assert directory.district_names(session, {KNOWSLEY, LIVERPOOL, "E05015271", "E08999999"}) == {
+        KNOWSLEY: "Knowsley",
+        LIVERPOOL: "Liverpool",
+        "E05015271": "Page Moss",
+    }
+    assert directory.district_names(session, set()) == {}
+
+
+def test_districts_with_verified_providers(session: Session, knowsley: CouncilSetup) -> None:
+    factories.provider(session, district_code=LIVERPOOL)
+    factories.provider(session, district_code=KNOWSLEY)
+    factories.provider(session, district_code=KNOWSLEY)
+    factories.provider(session, district_code=BLACKBURN, status=ProviderStatus.SUBMITTED)
+    factories.provider(session, district_code=None)
+    session.commit()
+
+    assert [a.name for a in directory.districts_with_verified_providers(session)] == ["Knowsley", "Liverpool"]
+
+
+def test_districts_with_verified_providers_leaves_out_wards(session: Session, knowsley: CouncilSetup) -> None:
+    # A site wrongly holding a ward code in district_code must not put the ward in the district filter.
+    factories.provider(session, district_code="E05015271")
+    session.commit()
+    assert directory.districts_with_verified_providers(session) == []
+
+
+def test_no_districts_when_nothing_is_verified(session: Session, knowsley: CouncilSetup) -> None:
+    factories.provider(session, status=ProviderStatus.DRAFT)
+    session.commit()
+    assert directory.districts_with_verified_providers(session) == []
+
+
+def test_get_public_provider_returns_a_verified_provider(session: Session, knowsley: CouncilSetup) -> None:
+    provider = factories.provider(session, "Verified")
+    session.commit()
+    assert directory.get_public_provider(session, provider.id) is provider
+
+
+@pytest.mark.parametrize("status", [s for s in ProviderStatus if s != ProviderStatus.VERIFIED])
+def test_get_public_provider_hides_unverified(session: Session, knowsley: CouncilSetup, status: ProviderStatus) -> None:
+    provider = factories.provider(session, status=status)
+    session.commit()
+    assert directory.get_public_provider(session, provider.id) is None
+
+
+def test_get_public_provider_for_a_missing_id(session: Session, knowsley: CouncilSetup) -> None:
+    assert directory.get_public_provider(session, 999_999) is None
