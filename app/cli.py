@@ -33,14 +33,14 @@ def _progress(message: str) -> None:
 def seed_command(demo: bool, seed_dir: Path) -> None:
     """Load reference data (areas, thresholds, services, the council) and optionally the demo data."""
 
+    if demo and not current_app.config["DEMO_DATA_ALLOWED"]:
+        raise click.ClickException("Demo data and demo accounts are never loaded in production.")
     started = time.perf_counter()
     report = seed.load_reference_data(db.session, seed_dir, CLI_ACTOR, progress=_progress)
     db.session.commit()
     for line in report.lines():
         click.echo(line)
     if demo:
-        if not current_app.config["DEMO_DATA_ALLOWED"]:
-            raise click.ClickException("Demo data and demo accounts are never loaded in production.")
         password = os.environ.get("DEMO_PASSWORD", DEFAULT_DEMO_PASSWORD)
         demo_report = seed.load_demo_data(db.session, seed_dir, CLI_ACTOR, password, progress=_progress)
         db.session.commit()

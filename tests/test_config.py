@@ -1,0 +1,65 @@
+"""Settings from the environment: safe defaults, and production that refuses to start half-configured."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.config import ConfigError, load_config, normalise_database_url
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/register")
+    with pytest.raises(ConfigError, match="SECRET_KEY must be set"):
+        load_config({"APP_ENV": "production"})
+
+
+def test_production_refuses_sqlite_unless_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with pytest.raises(ConfigError, match="PostgreSQL"):
+        load_config({"APP_ENV": "production"})
+    monkeypatch.setenv("ALLOW_SQLITE_IN_PRODUCTION", "1")
+    assert load_config({"APP_ENV": "production"})["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+
+
+def test_production_cookies_are_secure_and_demo_data_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("DATABASE_URL", "postgres://register@db/register")
+    config = load_config({"APP_ENV": "production"})
+    assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
+    assert config["SESSION_COOKIE_HTTPONLY"] and config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert config["DEMO_DATA_ALLOWED"] is False
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://register@db/register"
+
+
+def test_development_generates_and_keeps_a_secret_key(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path,
+) -> None:  # type: ignore[no-untyped-def]
+    import app.config as config_module
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setattr(config_module, "INSTANCE_DIR", tmp_path)
+    first = load_config({"APP_ENV": "development"})["SECRET_KEY"]
+    second = load_config({"APP_ENV": "development"})["SECRET_KEY"]
+    assert first == second and len(first) == 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_unknown_environment_is_refused() -> None:
+    with pytest.raises(ConfigError, match="APP_ENV"):
+        load_config({"APP_ENV": "staging"})
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:///x.db", "sqlite:///x.db"),
+    ],
+)
+def test_database_urls_use_psycopg3(given: str, expected: str) -> None:
+    assert normalise_database_url(given) == expected
