@@ -108,5 +108,7 @@ def send_outbox_command() -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for command in (seed_command, create_user_command, outbox_command, send_outbox_command):
+    from app.geo_cli import geo
+
+    for command in (seed_command, create_user_command, outbox_command, send_outbox_command, geo):
         app.cli.add_command(command)

@@ -93,6 +93,13 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": False,
         "PER_PAGE": 20,
+        # Geocoders in order. The default is offline: the postcode directory only.
+        "GEOCODERS": os.environ.get("GEOCODERS", "postcode_directory"),
+        "GEOCODER_USER_AGENT": os.environ.get(
+            "GEOCODER_USER_AGENT", "local-supplier-register (set GEOCODER_USER_AGENT to your contact)"
+        ),
+        "GEOCODER_TIMEOUT": float(os.environ.get("GEOCODER_TIMEOUT", "5")),
+        "GEOCODER_MIN_DELAY_SECONDS": float(os.environ.get("GEOCODER_MIN_DELAY_SECONDS", "1")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

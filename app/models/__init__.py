@@ -3,7 +3,15 @@
 from app.models.accounts import User
 from app.models.audit import AuditEvent
 from app.models.base import Base
-from app.models.geography import Area, Council, Postcode, PostcodeRelease, council_joint_areas
+from app.models.geography import (
+    Area,
+    Council,
+    GeocodeResult,
+    OutcodeCentroid,
+    Postcode,
+    PostcodeRelease,
+    council_joint_areas,
+)
 from app.models.imports import ImportBatch
 from app.models.outbox import OutboxEmail
 from app.models.policy import SpendBand, StatutoryThreshold
@@ -25,8 +33,10 @@ __all__ = [
     "Base",
     "Council",
     "CpvCode",
+    "GeocodeResult",
     "ImportBatch",
     "OutboxEmail",
+    "OutcodeCentroid",
     "Postcode",
     "PostcodeRelease",
     "Provider",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.policy import AreaKind, LocalAreaDefinition
@@ -65,29 +66,72 @@ class Council(Timestamped, Base):
 
 
 class PostcodeRelease(Base):
-    """A postcode directory release loaded into ``postcodes``."""
+    """A postcode directory release. Exactly one is active; lookups read only the active one.
+
+    A new release is loaded beside the active one and switched on in the same transaction,
+    so readers never see a half-loaded directory and never wait for one.
+    """
 
     __tablename__ = "postcode_releases"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     source_file: Mapped[str] = mapped_column(String(500))
-    sha256: Mapped[str] = mapped_column(String(64))
+    # The SHA-256 of each file that went into the release, joined with '+', so a reload is recognised.
+    sha256: Mapped[str] = mapped_column(String(200), index=True)
+    source_format: Mapped[str] = mapped_column(String(40))
     row_count: Mapped[int] = mapped_column(default=0)
+    with_coordinates: Mapped[int] = mapped_column(default=0)
+    with_wards: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    seconds_to_load: Mapped[float | None] = mapped_column(Float)
 
 
 class Postcode(Base):
-    """One postcode from the directory, with its point and the areas it falls in."""
+    """One postcode in one release, with its point and the areas it falls in."""
 
     __tablename__ = "postcodes"
 
+    release_id: Mapped[int] = mapped_column(ForeignKey("postcode_releases.id", ondelete="CASCADE"), primary_key=True)
     postcode: Mapped[str] = mapped_column(String(8), primary_key=True)
+    outcode: Mapped[str] = mapped_column(String(4))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     district_code: Mapped[str | None] = mapped_column(String(9))
     ward_code: Mapped[str | None] = mapped_column(String(9))
     terminated: Mapped[bool | None] = mapped_column(Boolean)
-    release_id: Mapped[int | None] = mapped_column(ForeignKey("postcode_releases.id"))
 
-    __table_args__ = (Index("ix_postcodes_district_code", "district_code"),)
+    __table_args__ = (Index("ix_postcodes_release_outcode", "release_id", "outcode"),)
+
+
+class OutcodeCentroid(Base):
+    """The mean point of a postcode district (e.g. L36) in a release, and the district holding most of it."""
+
+    __tablename__ = "outcode_centroids"
+
+    release_id: Mapped[int] = mapped_column(ForeignKey("postcode_releases.id", ondelete="CASCADE"), primary_key=True)
+    outcode: Mapped[str] = mapped_column(String(4), primary_key=True)
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    postcode_count: Mapped[int]
+    main_district_code: Mapped[str | None] = mapped_column(String(9))
+    main_district_share: Mapped[float | None] = mapped_column(Float)
+
+
+class GeocodeResult(Base):
+    """A cached answer from an online geocoder, so an address is never looked up twice."""
+
+    __tablename__ = "geocode_results"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    geocoder: Mapped[str] = mapped_column(String(60))
+    query: Mapped[str] = mapped_column(String(500))
+    found: Mapped[bool] = mapped_column(Boolean)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    address: Mapped[str | None] = mapped_column(Text)
+    raw: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("geocoder", "query", name="uq_geocode_results_geocoder_query"),)

@@ -14,13 +14,13 @@ import gzip
 import hashlib
 import io
 import json
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session, undefer
 
 from app.domain.policy import (
@@ -44,13 +44,13 @@ from app.domain.providers import (
     org_id,
 )
 from app.domain.roles import COUNCIL_ROLES, Role
+from app.geo.directory import PostcodeRecord, PostcodeStore, load_release
+from app.geo.placement import SitePlacer, apply_placement
 from app.models import (
     Area,
     Council,
     CpvCode,
     ImportBatch,
-    Postcode,
-    PostcodeRelease,
     Provider,
     ProviderFact,
     ProviderIdentifier,
@@ -62,7 +62,6 @@ from app.models import (
 from app.models.base import utcnow
 from app.services.accounts import create_user, find_user_by_email
 from app.services.audit import Actor, record
-from app.services.placement import place_site_by_postcode
 
 Progress = Callable[[str], None]
 
@@ -80,14 +79,12 @@ SPEND_BANDS_FILE = "policy/spend_bands.csv"
 CPV_FILE = "codes/cpv_2008_codes_en.csv"
 SERVICE_CATEGORIES_FILE = "services/service_categories.csv"
 COOPS_UK_SECTORS_FILE = "services/coops_uk_sectors.csv"
-POSTCODES_FILE = "postcodes/nw_england_postcodes_nspd_lad25.csv.gz"
+UK_POSTCODES_FILE = "postcodes/uk_postcodes_lad_latlon_nspd_lad25.csv.gz"
+WARD_POSTCODES_FILE = "postcodes/nw_england_postcodes_nspd_lad25.csv.gz"
 COOPS_UK_FILE = "social_economy/coops_uk_open_data_organisations_2017-06.csv.gz"
 DEMO_ACCOUNTS_FILE = "demo/demo_accounts.csv"
 
-POSTCODE_RELEASE_NAME = "ONS postcode directory (NSPD, LAD25) — North West England"
-POSTCODE_CHUNK_SIZE = 20_000
-# The ONS postcode directory's placeholder latitude for postcodes with no grid reference.
-ONS_NO_LOCATION_LATITUDE = 99.999999
+POSTCODE_RELEASE_NAME = "ONS postcode directory (NSPD, LAD25), with North West wards"
 
 COOPS_UK_SOURCE_NAME = "Co-operatives UK open data, June 2017 (demo)"
 COOPS_UK_AS_OF = date(2017, 6, 1)
@@ -258,12 +255,12 @@ def load_reference_data(
     actor: Actor,
     progress: Progress | None = None,
     *,
-    postcode_districts: Collection[str] | None = None,
+    postcode_files: tuple[Path, Path | None] | None = None,
 ) -> SeedReport:
     """Load areas, thresholds, CPV codes, service categories, councils, spend bands and postcodes.
 
-    ``postcode_districts`` loads only those districts' postcodes (for tests; the release is named
-    after them). A later load of the same file, whole or for other districts, replaces it.
+    The postcode directory comes from the whole-UK file with wards added from the North West file,
+    unless ``postcode_files`` names others (tests load a small sample). An unchanged directory is skipped.
     """
     report = SeedReport()
     _say(progress, "Loading areas…")
@@ -277,7 +274,12 @@ def load_reference_data(
     _say(progress, "Loading councils and spend bands…")
     _load_councils(session, seed_dir, report)
     _load_spend_bands(session, seed_dir, report)
-    _load_postcodes(session, seed_dir, report, progress, postcode_districts)
+    _load_postcodes(
+        session,
+        report,
+        progress,
+        postcode_files or (seed_dir / UK_POSTCODES_FILE, seed_dir / WARD_POSTCODES_FILE),
+    )
     session.flush()
     if report.changed:
         record(session, actor, "reference_data.loaded", "seed", None, {"counts": report.counts})
@@ -527,122 +529,34 @@ def _check_band(what: str, values: dict[str, Any]) -> None:
 
 # --- Postcodes ----------------------------------------------------------------------------------
 
-_POSTCODE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "postcode": ("postcode", "pcds", "pcd", "pcd7", "pcd8"),
-    "latitude": ("lat", "latitude"),
-    "longitude": ("lon", "long", "longitude"),
-    "district_code": ("lad_code", "lad25cd", "oslaua", "laua", "lad"),
-    "ward_code": ("ward_code_derived", "wd25cd", "osward", "ward_code"),
-    "terminated": ("doterm",),
-}
-_REQUIRED_POSTCODE_COLUMNS = ("postcode", "latitude", "longitude", "district_code")
-
-
-def _postcode_columns(header: list[str], source: str) -> dict[str, int]:
-    """Column positions by our name, found through the aliases ONS releases have used."""
-    positions = {name.strip().lower(): i for i, name in enumerate(header)}
-    found: dict[str, int] = {}
-    for ours, aliases in _POSTCODE_COLUMNS.items():
-        for alias in aliases:
-            if alias in positions:
-                found[ours] = positions[alias]
-                break
-    missing = [c for c in _REQUIRED_POSTCODE_COLUMNS if c not in found]
-    if missing:
-        raise SeedError(f"{source} has no column for {', '.join(missing)}")
-    return found
-
-
-def _float_or_none(text: str) -> float | None:
-    text = text.strip()
-    return float(text) if text else None
-
-
-def _postcode_rows(path: Path, districts: Collection[str] | None, release_id: int) -> Iterator[dict[str, Any]]:
-    with _open_text(path) as handle:
-        reader = csv.reader(handle)
-        columns = _postcode_columns(next(reader), str(path))
-        pc, lat, lon, lad = (columns[c] for c in _REQUIRED_POSTCODE_COLUMNS)
-        ward = columns.get("ward_code")
-        doterm = columns.get("terminated")
-        for row in reader:
-            district = row[lad].strip() or None
-            if districts is not None and district not in districts:
-                continue
-            latitude = _float_or_none(row[lat])
-            longitude = _float_or_none(row[lon])
-            if latitude is None or longitude is None or latitude == ONS_NO_LOCATION_LATITUDE:
-                latitude = longitude = None
-            yield {
-                "postcode": " ".join(row[pc].split()).upper(),
-                "latitude": latitude,
-                "longitude": longitude,
-                "district_code": district,
-                "ward_code": (row[ward].strip() or None) if ward is not None else None,
-                # This file does not say which postcodes are terminated; ONSPD's doterm does.
-                "terminated": bool(row[doterm].strip()) if doterm is not None else None,
-                "release_id": release_id,
-            }
-
 
 def _load_postcodes(
     session: Session,
-    seed_dir: Path,
     report: SeedReport,
     progress: Progress | None,
-    districts: Collection[str] | None,
+    files: tuple[Path, Path | None],
 ) -> None:
-    path = seed_dir / POSTCODES_FILE
-    if not path.exists():
-        raise SeedError(f"Seed file {path} is missing")
-    digest = _sha256(path)
-    district_set = frozenset(districts) if districts is not None else None
-    name = POSTCODE_RELEASE_NAME
-    if district_set is not None:
-        name += " — districts " + ", ".join(sorted(district_set))
-    loaded = list(session.scalars(select(PostcodeRelease).where(PostcodeRelease.sha256 == digest)))
-    # Already loaded: this exact part of the file, or the whole of it.
-    done = next((r for r in loaded if r.name in {name, POSTCODE_RELEASE_NAME}), None)
-    if done is not None:
-        _say(progress, f"Postcodes already loaded ({done.row_count:,})")
-        report.add("postcode releases", "unchanged")
-        report.add("postcodes", "unchanged", done.row_count)
-        return
-
-    # Earlier loads of this file (another part of it, or another version) are replaced.
-    superseded = list(
-        session.scalars(
-            select(PostcodeRelease).where(
-                or_(PostcodeRelease.source_file == POSTCODES_FILE, PostcodeRelease.sha256 == digest)
-            )
-        )
+    path, wards = files
+    for needed in (path, wards):
+        if needed is not None and not needed.exists():
+            raise SeedError(f"Seed file {needed} is missing")
+    _say(progress, f"Loading the postcode directory from {path.name} (once; later runs skip it)…")
+    result = load_release(
+        session,
+        path,
+        name=POSTCODE_RELEASE_NAME,
+        wards_from=wards,
+        progress=lambda n: _say(progress, f"Loading postcodes… {n:,}") if n % 200_000 == 0 else None,
     )
-    if superseded:
-        ids = [r.id for r in superseded]
-        removed = session.execute(delete(Postcode).where(Postcode.release_id.in_(ids)))
-        report.add("postcodes", "removed", getattr(removed, "rowcount", 0) or 0)
-        session.execute(delete(PostcodeRelease).where(PostcodeRelease.id.in_(ids)))
-        report.add("postcode releases", "replaced", len(ids))
-
-    release = PostcodeRelease(name=name, source_file=POSTCODES_FILE, sha256=digest, row_count=0)
-    session.add(release)
-    session.flush()
-    total = 0
-    chunk: list[dict[str, Any]] = []
-    for row in _postcode_rows(path, district_set, release.id):
-        chunk.append(row)
-        if len(chunk) >= POSTCODE_CHUNK_SIZE:
-            session.execute(insert(Postcode), chunk)
-            total += len(chunk)
-            chunk = []
-            _say(progress, f"Loading postcodes… {total:,}")
-    if chunk:
-        session.execute(insert(Postcode), chunk)
-        total += len(chunk)
-    release.row_count = total
-    _say(progress, f"Loaded postcodes: {total:,}")
+    if not result.created:
+        _say(progress, f"Postcodes already loaded ({result.release.row_count:,})")
+        report.add("postcode releases", "unchanged")
+        return
+    _say(progress, f"Loaded postcodes: {result.release.row_count:,} in {result.release.seconds_to_load}s")
     report.add("postcode releases", "created")
-    report.add("postcodes", "created", total)
+    report.add("postcodes", "created", result.release.row_count)
+    if result.replaced:
+        report.add("postcode releases", "replaced", len(result.replaced))
 
 
 # --- Demo data ----------------------------------------------------------------------------------
@@ -696,8 +610,10 @@ def load_demo_data(
     else:
         report.add("import batches", "unchanged")
 
-    # The directory entries are held so they stay in the identity map: placing a site needs no query.
-    selected, _held_entries = _live_rows_in(session, rows, districts)
+    # Directory entries are looked up in bulk, so placing each site needs no query of its own.
+    store = PostcodeStore(session)
+    placer = SitePlacer(store)  # the offline directory only: demo data never calls out
+    selected, entries = _live_rows_in(store, rows, districts)
     _say(progress, f"Importing {len(selected):,} live organisations in {council.name}'s wider area…")
     categories_by_sector = _categories_by_sector(session, seed_dir)
     already = set(session.scalars(select(Provider.source_reference).where(Provider.import_batch_id == batch.id)))
@@ -711,7 +627,7 @@ def load_demo_data(
         provider.services = list(categories_by_sector.get(row["Sector - Simplified, High Level"].strip(), []))
         session.add(provider)
         site = provider.sites[0]
-        place_site_by_postcode(session, site, now)
+        apply_placement(site, placer.place(site.postcode, site.address, known=entries.get(postcode)), now)
         if site.district_code in districts:
             provider.areas_served = [districts[site.district_code]]
         else:
@@ -767,10 +683,10 @@ def _districts_of_wider_area(session: Session, council: Council) -> dict[str, Ar
 
 
 def _live_rows_in(
-    session: Session, rows: list[dict[str, str]], districts: dict[str, Area]
-) -> tuple[list[tuple[dict[str, str], str]], dict[str, Postcode]]:
+    store: PostcodeStore, rows: list[dict[str, str]], districts: dict[str, Area]
+) -> tuple[list[tuple[dict[str, str], str]], dict[str, PostcodeRecord]]:
     """Live rows whose registered postcode is in the directory in one of ``districts``, in ID order,
-    with their directory entries (held so they stay in the session's identity map)."""
+    with their directory entries, looked up in bulk."""
     candidates: dict[str, str] = {}
     for row in rows:
         if row["Registered Status"].strip() != "Live":
@@ -778,12 +694,11 @@ def _live_rows_in(
         postcode = try_normalise_postcode(row["Registered Postcode"])
         if postcode is not None:
             candidates[row["CUK Organisation ID"].strip()] = postcode
-    wanted = sorted(set(candidates.values()))
-    in_area: dict[str, Postcode] = {}
-    for start in range(0, len(wanted), 500):
-        for entry in session.scalars(select(Postcode).where(Postcode.postcode.in_(wanted[start : start + 500]))):
-            if entry.district_code in districts:
-                in_area[entry.postcode] = entry
+    in_area = {
+        postcode: entry
+        for postcode, entry in store.lookup_many(sorted(set(candidates.values()))).items()
+        if entry.district_code in districts
+    }
     selected = [
         (row, candidates[row["CUK Organisation ID"].strip()])
         for row in rows

@@ -1,9 +1,10 @@
-"""Initial schema: areas, councils, the postcode directory, providers and their sites,
-users, statutory thresholds, spend bands, the audit trail, the outbox and import batches.
+"""Initial schema: areas, councils, the postcode directory and its releases, providers and their
+sites, users, statutory thresholds, spend bands, the audit trail, the outbox, import batches and
+cached geocoder answers.
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-24 21:56:33.347792
+Create Date: 2026-11-24
 
 """
 from alembic import op
@@ -41,6 +42,19 @@ def upgrade():
     sa.Column('label', sa.String(length=400), nullable=False),
     sa.PrimaryKeyConstraint('code', name=op.f('pk_cpv_codes'))
     )
+    op.create_table('geocode_results',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('geocoder', sa.String(length=60), nullable=False),
+    sa.Column('query', sa.String(length=500), nullable=False),
+    sa.Column('found', sa.Boolean(), nullable=False),
+    sa.Column('latitude', sa.Float(), nullable=True),
+    sa.Column('longitude', sa.Float(), nullable=True),
+    sa.Column('address', sa.Text(), nullable=True),
+    sa.Column('raw', sa.JSON(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_geocode_results')),
+    sa.UniqueConstraint('geocoder', 'query', name='uq_geocode_results_geocoder_query')
+    )
     op.create_table('import_batches',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -71,11 +85,20 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('source_file', sa.String(length=500), nullable=False),
-    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('sha256', sa.String(length=200), nullable=False),
+    sa.Column('source_format', sa.String(length=40), nullable=False),
     sa.Column('row_count', sa.Integer(), nullable=False),
+    sa.Column('with_coordinates', sa.Integer(), nullable=False),
+    sa.Column('with_wards', sa.Integer(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('loaded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('seconds_to_load', sa.Float(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_postcode_releases'))
     )
+    with op.batch_alter_table('postcode_releases', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_postcode_releases_active'), ['active'], unique=False)
+        batch_op.create_index(batch_op.f('ix_postcode_releases_sha256'), ['sha256'], unique=False)
+
     op.create_table('service_categories',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(length=80), nullable=False),
@@ -110,19 +133,31 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_councils')),
     sa.UniqueConstraint('district_id', name=op.f('uq_councils_district_id'))
     )
+    op.create_table('outcode_centroids',
+    sa.Column('release_id', sa.Integer(), nullable=False),
+    sa.Column('outcode', sa.String(length=4), nullable=False),
+    sa.Column('latitude', sa.Float(), nullable=False),
+    sa.Column('longitude', sa.Float(), nullable=False),
+    sa.Column('postcode_count', sa.Integer(), nullable=False),
+    sa.Column('main_district_code', sa.String(length=9), nullable=True),
+    sa.Column('main_district_share', sa.Float(), nullable=True),
+    sa.ForeignKeyConstraint(['release_id'], ['postcode_releases.id'], name=op.f('fk_outcode_centroids_release_id_postcode_releases'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('release_id', 'outcode', name=op.f('pk_outcode_centroids'))
+    )
     op.create_table('postcodes',
+    sa.Column('release_id', sa.Integer(), nullable=False),
     sa.Column('postcode', sa.String(length=8), nullable=False),
+    sa.Column('outcode', sa.String(length=4), nullable=False),
     sa.Column('latitude', sa.Float(), nullable=True),
     sa.Column('longitude', sa.Float(), nullable=True),
     sa.Column('district_code', sa.String(length=9), nullable=True),
     sa.Column('ward_code', sa.String(length=9), nullable=True),
     sa.Column('terminated', sa.Boolean(), nullable=True),
-    sa.Column('release_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['release_id'], ['postcode_releases.id'], name=op.f('fk_postcodes_release_id_postcode_releases')),
-    sa.PrimaryKeyConstraint('postcode', name=op.f('pk_postcodes'))
+    sa.ForeignKeyConstraint(['release_id'], ['postcode_releases.id'], name=op.f('fk_postcodes_release_id_postcode_releases'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('release_id', 'postcode', name=op.f('pk_postcodes'))
     )
     with op.batch_alter_table('postcodes', schema=None) as batch_op:
-        batch_op.create_index('ix_postcodes_district_code', ['district_code'], unique=False)
+        batch_op.create_index('ix_postcodes_release_outcode', ['release_id', 'outcode'], unique=False)
 
     op.create_table('providers',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -364,12 +399,17 @@ def downgrade():
 
     op.drop_table('providers')
     with op.batch_alter_table('postcodes', schema=None) as batch_op:
-        batch_op.drop_index('ix_postcodes_district_code')
+        batch_op.drop_index('ix_postcodes_release_outcode')
 
     op.drop_table('postcodes')
+    op.drop_table('outcode_centroids')
     op.drop_table('councils')
     op.drop_table('statutory_thresholds')
     op.drop_table('service_categories')
+    with op.batch_alter_table('postcode_releases', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_postcode_releases_sha256'))
+        batch_op.drop_index(batch_op.f('ix_postcode_releases_active'))
+
     op.drop_table('postcode_releases')
     with op.batch_alter_table('outbox_emails', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_emails_to_address'))
@@ -379,6 +419,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_import_batches_sha256'))
 
     op.drop_table('import_batches')
+    op.drop_table('geocode_results')
     op.drop_table('cpv_codes')
     with op.batch_alter_table('areas', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_areas_parent_id'))

@@ -1,7 +1,8 @@
 """Loading seed_data/: reference data and the Co-operatives UK demo data, each idempotent.
 
-Loading every North West postcode takes seconds, so these tests load only the postcodes of the
-districts they need (``postcode_districts``); the full load is exercised by ``flask seed``.
+Loading every UK postcode takes half a minute, so these tests load a sample of the real directory
+(tests/fixtures/postcodes_sample.csv.gz, built by make_postcode_sample.py); the full load is
+exercised by ``flask seed`` in ``make test`` and measured by ``make bench``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from sqlalchemy.orm import Session
 from app.domain.policy import AreaKind, ContractType, LocalityRule, VatBasis
 from app.domain.providers import Placement, ProviderSource, ProviderStatus
 from app.domain.roles import Role
+from app.geo.directory import PostcodeStore
+from app.geo.placement import SitePlacer, apply_placement
 from app.models import (
     Area,
     AuditEvent,
@@ -34,7 +37,6 @@ from app.models import (
 from app.models.base import utcnow
 from app.services.accounts import authenticate
 from app.services.audit import Actor
-from app.services.placement import place_site_by_postcode
 from app.services.seed import SeedReport, load_demo_data, load_reference_data
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed_data"
@@ -44,6 +46,8 @@ KNOWSLEY = "E08000011"
 # The six districts of the Liverpool City Region (DOMAIN.md section 5).
 LCR = frozenset({"E06000006", "E08000011", "E08000012", "E08000013", "E08000014", "E08000015"})
 _COOPS_UK = "social_economy/coops_uk_open_data_organisations_2017-06.csv.gz"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+SAMPLE = (FIXTURES / "postcodes_sample.csv.gz", FIXTURES / "postcodes_sample_wards.csv.gz")
 
 
 def _count(session: Session, model: type) -> int:
@@ -84,7 +88,7 @@ def test_coops_uk_sectors_cover_the_file_and_name_real_categories() -> None:
 
 
 def test_reference_data_loads_and_a_second_run_changes_nothing(session: Session) -> None:
-    first = load_reference_data(session, SEED_DIR, ACTOR, postcode_districts={KNOWSLEY})
+    first = load_reference_data(session, SEED_DIR, ACTOR, postcode_files=SAMPLE)
     assert first.changed
     # 4 countries, 9 regions, 10 combined authorities, 361 current districts, 266 wards
     assert first.count("areas", "created") == 650
@@ -93,10 +97,11 @@ def test_reference_data_loads_and_a_second_run_changes_nothing(session: Session)
     assert _count(session, StatutoryThreshold) == 15
     assert _count(session, ServiceCategory) >= 25
     assert all(c.cpv_codes for c in session.scalars(select(ServiceCategory)))
-    assert first.count("postcodes", "created") == _count(session, Postcode) > 4000
-    assert session.scalar(select(func.count()).where(Postcode.district_code != KNOWSLEY)) == 0
+    assert first.count("postcodes", "created") == _count(session, Postcode) > 14_000
+    release = session.scalar(select(PostcodeRelease))
+    assert release is not None and release.active and release.with_wards > 14_000
 
-    second = load_reference_data(session, SEED_DIR, ACTOR, postcode_districts={KNOWSLEY})
+    second = load_reference_data(session, SEED_DIR, ACTOR, postcode_files=SAMPLE)
     assert not second.changed
     assert all(outcome in {"unchanged"} for bucket in second.counts.values() for outcome, n in bucket.items() if n)
     assert second.lines()[-1] == "Nothing was created or changed: everything was already loaded."
@@ -106,7 +111,7 @@ def test_reference_data_loads_and_a_second_run_changes_nothing(session: Session)
 
 
 def test_knowsley_has_its_wards_council_bands_and_thresholds(session: Session) -> None:
-    load_reference_data(session, SEED_DIR, ACTOR, postcode_districts={KNOWSLEY})
+    load_reference_data(session, SEED_DIR, ACTOR, postcode_files=SAMPLE)
 
     knowsley = session.scalar(select(Area).where(Area.code == KNOWSLEY))
     assert knowsley is not None
@@ -154,9 +159,10 @@ def test_knowsley_has_its_wards_council_bands_and_thresholds(session: Session) -
 
 
 def test_a_knowsley_postcode_places_a_site_in_knowsley_and_its_ward(session: Session) -> None:
-    load_reference_data(session, SEED_DIR, ACTOR, postcode_districts={KNOWSLEY})
+    load_reference_data(session, SEED_DIR, ACTOR, postcode_files=SAMPLE)
+    placer = SitePlacer(PostcodeStore(session))
     site = Site(postcode="L36 9GD")
-    place_site_by_postcode(session, site, utcnow())
+    apply_placement(site, placer.place(site.postcode), utcnow())
     assert site.placement == Placement.POSTCODE
     assert site.district_code == KNOWSLEY
     ward = session.scalar(select(Area).where(Area.code == site.ward_code))
@@ -169,18 +175,8 @@ def test_a_knowsley_postcode_places_a_site_in_knowsley_and_its_ward(session: Ses
         ("", "There is no postcode for this address"),
     ]:
         site = Site(postcode=typed)
-        place_site_by_postcode(session, site, utcnow())
+        apply_placement(site, placer.place(site.postcode), utcnow())
         assert (site.placement, site.placement_note) == (Placement.NOT_PLACED, note)
-
-
-def test_a_later_load_of_other_districts_replaces_the_partial_postcode_load(session: Session) -> None:
-    load_reference_data(session, SEED_DIR, ACTOR, postcode_districts={KNOWSLEY})
-    halton = "E06000006"
-    report = load_reference_data(session, SEED_DIR, ACTOR, postcode_districts={halton})
-    assert report.count("postcode releases", "replaced") == 1
-    assert report.count("postcodes", "removed") > 4000
-    assert set(session.scalars(select(Postcode.district_code).distinct())) == {halton}
-    assert _count(session, PostcodeRelease) == 1
 
 
 # --- Demo data -----------------------------------------------------------------------------------
@@ -188,11 +184,7 @@ def test_a_later_load_of_other_districts_replaces_the_partial_postcode_load(sess
 
 def _expected_demo_references() -> set[str]:
     """Live Co-ops UK organisations with a registered postcode in an LCR district, straight from the files."""
-    district_of = {
-        row["postcode"]: row["lad_code"]
-        for row in _csv("postcodes/nw_england_postcodes_nspd_lad25.csv.gz")
-        if row["lad_code"] in LCR
-    }
+    district_of = {row["postcode"]: row["lad_code"] for row in _csv(str(SAMPLE[1])) if row["lad_code"] in LCR}
     expected = set()
     for row in _csv(_COOPS_UK):
         squashed = "".join(row["Registered Postcode"].split()).upper()
@@ -204,7 +196,7 @@ def _expected_demo_references() -> set[str]:
 
 @pytest.fixture
 def demo(session: Session) -> SeedReport:
-    load_reference_data(session, SEED_DIR, ACTOR, postcode_districts=LCR)
+    load_reference_data(session, SEED_DIR, ACTOR, postcode_files=SAMPLE)
     return load_demo_data(session, SEED_DIR, ACTOR, PASSWORD)
 
 

@@ -1,0 +1,132 @@
+"""District and ward boundaries: which area a point is in, which districts border, how far away.
+
+Built once from the boundaries stored on ``Area`` rows and kept in memory: shapely's STRtree
+answers point-in-polygon for a few hundred polygons in microseconds. Coordinates follow GeoJSON
+(longitude, latitude); the public methods take (latitude, longitude) as geopy does.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import shapely
+from geopy.distance import geodesic
+from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import nearest_points
+from sqlalchemy import select
+from sqlalchemy.orm import Session, undefer
+
+from app.domain.policy import AreaKind
+from app.models import Area
+
+# Simplified boundaries move edges by up to ~200 m, so neighbours may not touch exactly.
+BORDER_TOLERANCE_DEGREES = 0.003
+
+
+@dataclass(frozen=True)
+class Located:
+    district_code: str | None
+    ward_code: str | None
+
+
+class _Layer:
+    def __init__(self, codes: list[str], geometries: list[BaseGeometry]) -> None:
+        self.codes = codes
+        self.geometries = geometries
+        for geometry in geometries:
+            shapely.prepare(geometry)
+        self.tree = shapely.STRtree(geometries)
+
+    def containing(self, point: Point) -> list[int]:
+        return [int(i) for i in self.tree.query(point, predicate="intersects")]
+
+
+class BoundaryIndex:
+    """Point-in-polygon over districts and wards, adjacency between districts, and distances."""
+
+    def __init__(self, districts: dict[str, BaseGeometry], wards: dict[str, tuple[str | None, BaseGeometry]]) -> None:
+        self._district_geometry = districts
+        self._districts = _Layer(list(districts), list(districts.values()))
+        self._ward_district = {code: parent for code, (parent, _) in wards.items()}
+        self._wards = _Layer(list(wards), [geometry for _, geometry in wards.values()])
+
+    @classmethod
+    def from_session(cls, session: Session) -> BoundaryIndex:
+        """Read every district and ward boundary stored in ``areas``."""
+        districts: dict[str, BaseGeometry] = {}
+        wards: dict[str, tuple[str | None, BaseGeometry]] = {}
+        parent_codes = dict(session.execute(select(Area.id, Area.code)).all())
+        rows = session.scalars(
+            select(Area)
+            .where(Area.kind.in_([AreaKind.DISTRICT, AreaKind.WARD]), Area.boundary.is_not(None))
+            .options(undefer(Area.boundary))
+        )
+        for area in rows:
+            geometry = _geometry(area.boundary)
+            if geometry is None:
+                continue
+            if area.kind == AreaKind.DISTRICT:
+                districts[area.code] = geometry
+            else:
+                parent = parent_codes.get(area.parent_id) if area.parent_id is not None else None
+                wards[area.code] = (parent, geometry)
+        return cls(districts, wards)
+
+    @property
+    def district_count(self) -> int:
+        return len(self._district_geometry)
+
+    def locate(self, latitude: float, longitude: float) -> Located | None:
+        """The district (and ward, where wards are known) containing the point, or None outside them all."""
+        point = Point(longitude, latitude)
+        hits = self._districts.containing(point)
+        if not hits:
+            return None
+        district = self._districts.codes[hits[0]]
+        ward = next(
+            (
+                self._wards.codes[i]
+                for i in self._wards.containing(point)
+                if self._ward_district.get(self._wards.codes[i]) in (district, None)
+            ),
+            None,
+        )
+        return Located(district, ward)
+
+    def bordering(self, district_code: str) -> set[str]:
+        """Districts whose boundary meets this district's (within the simplification tolerance)."""
+        geometry = self._district_geometry.get(district_code)
+        if geometry is None:
+            return set()
+        grown = geometry.buffer(BORDER_TOLERANCE_DEGREES)
+        return {
+            self._districts.codes[int(i)]
+            for i in self._districts.tree.query(grown, predicate="intersects")
+            if self._districts.codes[int(i)] != district_code
+        }
+
+    def distance_km(self, latitude: float, longitude: float, district_codes: set[str]) -> float | None:
+        """Geodesic distance from the point to the nearest of the districts; 0 inside; None if unknown."""
+        point = Point(longitude, latitude)
+        best: float | None = None
+        for code in district_codes:
+            geometry = self._district_geometry.get(code)
+            if geometry is None:
+                continue
+            if geometry.contains(point):
+                return 0.0
+            nearest = nearest_points(geometry, point)[0]
+            km = geodesic((latitude, longitude), (nearest.y, nearest.x)).km
+            best = km if best is None else min(best, km)
+        return best
+
+
+def _geometry(boundary: str | None) -> BaseGeometry | None:
+    if not boundary:
+        return None
+    data: dict[str, Any] = json.loads(boundary)
+    geometry = shape(data.get("geometry", data))
+    return geometry if geometry.is_valid else geometry.buffer(0)

@@ -1,0 +1,135 @@
+"""`flask geo ...`: look up a postcode, load a postcode directory release, re-place every site."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from app.domain.postcodes import PostcodeError, parse_postcode
+from app.extensions import db
+from app.geo.directory import DirectoryFileError, PostcodeStore, active_release, load_release, purge_inactive_releases
+from app.geo.factory import boundary_index, build_placer
+from app.models.base import utcnow
+from app.services import audit, directory
+from app.services.audit import Actor
+from app.services.locality import local_area_for, relocate_all
+from app.web import home_council
+
+geo = AppGroup("geo", help="The postcode directory, geocoding and locality.")
+CLI_ACTOR = Actor.system("command line")
+
+
+@geo.command("lookup")
+@click.argument("postcode")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+def lookup_command(postcode: str, as_json: bool) -> None:
+    """Where POSTCODE is: its point, district, ward, precision and source."""
+    try:
+        parsed = parse_postcode(postcode)
+    except PostcodeError as exc:
+        raise click.ClickException(f"{exc} (you typed {postcode!r})") from exc
+    placer = build_placer(db.session, current_app.config)
+    result = placer.place(str(parsed))
+    release = active_release(db.session)
+    names = directory.district_names(db.session, {c for c in (result.district_code, result.ward_code) if c})
+    answer = {
+        "postcode": str(parsed),
+        "placed": result.placed,
+        "latitude": result.latitude,
+        "longitude": result.longitude,
+        "district": {"code": result.district_code, "name": names.get(result.district_code or "")},
+        "ward": {"code": result.ward_code, "name": names.get(result.ward_code or "")} if result.ward_code else None,
+        "precision": result.placement.value,
+        "source": result.placed_by,
+        "release": release.name if release else None,
+        "note": result.note,
+    }
+    if as_json:
+        click.echo(json.dumps(answer, indent=2))
+        return
+    click.echo(f"Postcode:  {answer['postcode']}")
+    if not result.placed:
+        click.echo(f"Not placed: {result.note}")
+    else:
+        click.echo(f"Point:     {result.latitude:.6f}, {result.longitude:.6f}")
+        district = answer["district"]
+        click.echo(f"District:  {district['name'] or 'not known'} ({district['code'] or '-'})")
+        ward = answer["ward"]
+        click.echo(f"Ward:      {ward['name'] or ward['code']} ({ward['code']})" if ward else "Ward:      not known")
+        click.echo(f"Precision: {result.placement.label}")
+        click.echo(f"Source:    {result.placed_by} ({answer['release'] or 'no release loaded'})")
+        if result.note:
+            click.echo(f"Note:      {result.note}")
+    if not result.placed:
+        raise SystemExit(1)
+
+
+@geo.command("load-postcodes")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--wards-from", type=click.Path(path_type=Path, dir_okay=False), help="A second file that adds wards.")
+@click.option("--name", help="What to call this release, e.g. 'ONSPD November 2025'.")
+def load_postcodes_command(path: Path, wards_from: Path | None, name: str | None) -> None:
+    """Load a postcode directory (ONSPD, NSPL, NSPD; CSV, gzip or the published zip) and switch to it."""
+    started = time.perf_counter()
+    with click.progressbar(length=0, label="Loading postcodes", show_pos=True) as bar:
+
+        def progress(total: int) -> None:
+            bar.length = max(bar.length or 0, total)
+            bar.update(total - bar.pos)
+
+        try:
+            result = load_release(db.session, path, name=name, wards_from=wards_from, progress=progress)
+        except DirectoryFileError as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from exc
+    if not result.created:
+        click.echo(f"{result.release.name} is already the active release: nothing changed.")
+        return
+    release = result.release
+    audit.record(
+        db.session,
+        CLI_ACTOR,
+        "postcode_release.activated",
+        "postcode_release",
+        release.id,
+        {"name": release.name, "rows": release.row_count, "replaced": result.replaced},
+    )
+    db.session.commit()  # readers switch to the new release here, all at once
+    purged = purge_inactive_releases(db.session)
+    db.session.commit()
+    click.echo(
+        f"Loaded {release.row_count:,} postcodes ({release.with_coordinates:,} with a location, "
+        f"{release.with_wards:,} with a ward) from {release.source_format} in {time.perf_counter() - started:.1f}s."
+    )
+    if purged:
+        click.echo(f"Replaced {', '.join(result.replaced)}. Run 'flask geo relocate' to re-place every site.")
+
+
+@geo.command("relocate")
+def relocate_command() -> None:
+    """Re-place every site with the active release and report providers whose locality changed."""
+    council = home_council()
+    if council is None:
+        raise click.ClickException("No council is set up: run 'flask seed' first.")
+    if PostcodeStore(db.session).release_id is None:
+        raise click.ClickException("No postcode directory is loaded: run 'flask seed' or 'flask geo load-postcodes'.")
+    area = local_area_for(db.session, council, boundary_index(db.session))
+    placer = build_placer(db.session, current_app.config)
+    with click.progressbar(length=1, label="Placing sites", show_pos=True) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        report = relocate_all(db.session, placer, area, CLI_ACTOR, utcnow(), progress)
+    db.session.commit()
+    click.echo(f"Placed {report.placed:,} of {report.sites:,} sites; {report.not_placed:,} could not be placed.")
+    if not report.changed_providers:
+        click.echo("No provider's locality changed.")
+    for provider, before, after in report.changed_providers:
+        click.echo(f"  {provider.name} (#{provider.id}): {before} -> {after}")
