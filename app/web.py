@@ -13,11 +13,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from app.domain.policy import format_pence
+from app.domain.locality import LocalArea
+from app.domain.policy import LocalAreaDefinition, format_pence
 from app.domain.roles import Role, may_enter
 from app.extensions import db, login_manager
+from app.geo.factory import boundary_index
 from app.models import Council, User
 from app.models.geography import Area
+from app.services.locality import local_area_for
 
 
 @login_manager.user_loader
@@ -61,6 +64,19 @@ def home_council() -> Council | None:
             db.session.rollback()
             g.home_council = None
     return g.home_council  # type: ignore[no-any-return]
+
+
+def home_local_area() -> LocalArea | None:
+    """The home council's definition of local, built once per request."""
+    if "home_local_area" not in g:
+        council = home_council()
+        g.home_local_area = None
+        if council is not None:
+            needs_boundaries = council.local_area_definition == LocalAreaDefinition.WITH_BORDERING
+            g.home_local_area = local_area_for(
+                db.session, council, boundary_index(db.session) if needs_boundaries else None
+            )
+    return g.home_local_area  # type: ignore[no-any-return]
 
 
 def navigation_for(role: Role | None, endpoint: str | None) -> list[dict[str, Any]]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.postcodes import try_normalise_postcode
@@ -353,6 +353,11 @@ _RECORD_COLUMNS = (
 )
 
 
+_LOOKUP_ONE = select(*_RECORD_COLUMNS).where(
+    Postcode.release_id == bindparam("release_id"), Postcode.postcode == bindparam("postcode")
+)
+
+
 class PostcodeStore:
     """Reads the active release. One store per unit of work: it remembers which release is active."""
 
@@ -374,9 +379,12 @@ class PostcodeStore:
         """The directory's entry for a normalised postcode ('L36 9GD'), or None."""
         if self.release_id is None:
             return None
-        row = self.session.execute(
-            select(*_RECORD_COLUMNS).where(Postcode.release_id == self.release_id, Postcode.postcode == postcode)
-        ).first()
+        # Core on the session's connection: a lookup is a primary-key read, so skip the ORM's overhead.
+        row = (
+            self.session.connection()
+            .execute(_LOOKUP_ONE, {"release_id": self.release_id, "postcode": postcode})
+            .first()
+        )
         return PostcodeRecord(*row) if row else None
 
     def lookup_many(self, postcodes: Iterable[str]) -> dict[str, PostcodeRecord]:

@@ -8,6 +8,8 @@ from flask_login import current_user
 from app.extensions import db
 from app.providers import bp
 from app.services import directory
+from app.services.locality import provider_locality
+from app.web import home_local_area
 
 
 @bp.route("/")
@@ -19,4 +21,6 @@ def index() -> str:
         if provider
         else {}
     )
-    return render_template("providers/index.html", provider=provider, area_names=names)
+    area = home_local_area()
+    locality = provider_locality(db.session, provider, area, public=False) if provider and area else None
+    return render_template("providers/index.html", provider=provider, area_names=names, locality=locality, area=area)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import abort, current_app, render_template, request
 
-from app.domain.providers import EvidenceState, LegalForm
+from app.domain.providers import LegalForm
 from app.extensions import db
 from app.public import bp
 from app.services import directory
-from app.web import home_council
+from app.services.locality import provider_locality
+from app.web import home_council, home_local_area
 
 
 @bp.route("/")
@@ -56,7 +57,9 @@ def provider(provider_id: int) -> str:
         db.session,
         {c for s in found.sites for c in (s.district_code, s.ward_code) if c},
     )
-    return render_template("public/provider.html", provider=found, area_names=names, EvidenceState=EvidenceState)
+    area = home_local_area()
+    locality = provider_locality(db.session, found, area, public=True) if area else None
+    return render_template("public/provider.html", provider=found, area_names=names, locality=locality, area=area)
 
 
 @bp.route("/accessibility")

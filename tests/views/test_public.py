@@ -130,3 +130,23 @@ def test_server_error_page_has_no_stack_trace(app, client: FlaskClient) -> None:
         assert "Sorry, there is a problem with the service" in body
     finally:
         app.config["PROPAGATE_EXCEPTIONS"] = None
+
+
+def test_provider_page_says_whether_it_is_local_and_why(client: FlaskClient, knowsley: factories.CouncilSetup) -> None:
+    local = factories.provider(db.session, "Page Moss CIC", ward_code=knowsley.ward.code, postcode="L36 9GD")
+    wider = factories.provider(db.session, "Liverpool CIC", district_code="E08000012", postcode="L1 8JQ")
+    hidden = factories.provider(db.session, "Home CIC", address_public=False, postcode="L36 9GD")
+    unplaced = factories.provider(db.session, "Unplaced CIC", district_code=None, postcode="L99 9ZZ")
+    unplaced.sites[0].placement_note = "Postcode L99 9ZZ is not in the postcode directory"
+    db.session.commit()
+    page = client.get(f"/directory/{local.id}").get_data(as_text=True)
+    assert "Based in Knowsley." in page
+    assert "Trading site at L36 9GD: Knowsley, Page Moss ward" in page
+    page = client.get(f"/directory/{wider.id}").get_data(as_text=True)
+    assert "Not in Knowsley, but in the Liverpool City Region area." in page
+    assert "Trading site at L1 8JQ: Liverpool" in page
+    page = client.get(f"/directory/{hidden.id}").get_data(as_text=True)
+    assert "Trading site (address not shown): Knowsley" in page and "L36 9GD" not in page
+    page = client.get(f"/directory/{unplaced.id}").get_data(as_text=True)
+    assert "None of its premises could be placed" in page
+    assert "not placed, postcode L99 9ZZ is not in the postcode directory" in page
