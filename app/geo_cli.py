@@ -51,6 +51,8 @@ def lookup_command(postcode: str, as_json: bool) -> None:
     }
     if as_json:
         click.echo(json.dumps(answer, indent=2))
+        if not result.placed:
+            raise SystemExit(1)
         return
     click.echo(f"Postcode:  {answer['postcode']}")
     if not result.placed:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
-from wtforms import EmailField, PasswordField, SubmitField
+from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
 EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
@@ -46,3 +46,31 @@ class ResetPasswordForm(FlaskForm):
         ],
     )
     submit = SubmitField("Reset password", widget=GovSubmitInput())
+
+
+class CreateAccountForm(FlaskForm):
+    full_name = StringField(
+        "Your name", widget=GovTextInput(), validators=[InputRequired("Enter your name"), Length(max=200)]
+    )
+    email = EmailField(
+        "Email address",
+        widget=GovTextInput(),
+        description="We will send you a link to confirm it",
+        validators=[InputRequired("Enter your email address"), Email(EMAIL_FORMAT), Length(max=320)],
+    )
+    password = PasswordField(
+        "Create a password",
+        widget=GovPasswordInput(),
+        description="Must be 10 characters or more. A few unrelated words make a strong password you can remember.",
+        validators=[InputRequired("Enter a password")],
+    )
+    confirm = PasswordField(
+        "Confirm your password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired("Confirm your password"), EqualTo("password", "The passwords do not match")],
+    )
+    submit = SubmitField("Create account", widget=GovSubmitInput())
+
+
+class AcceptInvitationForm(FlaskForm):
+    submit = SubmitField("Accept the invitation", widget=GovSubmitInput())

@@ -9,11 +9,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from app.auth import bp
-from app.auth.forms import ForgotPasswordForm, ResetPasswordForm, SignInForm
+from app.auth.forms import AcceptInvitationForm, CreateAccountForm, ForgotPasswordForm, ResetPasswordForm, SignInForm
 from app.domain.roles import Role
 from app.extensions import db, limiter
 from app.mailer import deliver_outbox
-from app.services import accounts
+from app.models.base import utcnow
+from app.services import accounts, membership
 
 WRONG_DETAILS = "Enter a correct email address and password"
 
@@ -136,3 +137,93 @@ def reset_password(token: str) -> Response | tuple[str, int] | str:
             return redirect(url_for("auth.sign_in"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/reset_password.html", form=form), status
+
+
+def confirmation_tokens() -> accounts.ConfirmationTokens:
+    return accounts.ConfirmationTokens(current_app.config["SECRET_KEY"])
+
+
+def _absolute(endpoint: str, **values: str) -> str:
+    return current_app.config["SERVER_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
+@bp.route("/create-account", methods=["GET", "POST"])
+def create_account() -> Response | tuple[str, int] | str:
+    """Create a provider account; a confirmation link is emailed."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user.role))
+    form = CreateAccountForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_provider_account(
+                db.session,
+                email=form.email.data or "",
+                password=form.password.data or "",
+                full_name=form.full_name.data,
+                tokens=confirmation_tokens(),
+                link_for=lambda token: _absolute("auth.confirm_email", token=token),
+            )
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            field = {"email": form.email, "password": form.password}.get(exc.field or "", form.email)
+            field.errors = [*field.errors, str(exc)]
+        else:
+            db.session.commit()
+            deliver_outbox()
+            session.clear()
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")) or url_for("providers.confirm_your_email"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/create_account.html", form=form), status
+
+
+@bp.route("/confirm-email/<token>")
+def confirm_email(token: str) -> Response | tuple[str, int]:
+    """Confirm an email address from the emailed link."""
+    try:
+        user = accounts.confirm_email(db.session, token, confirmation_tokens())
+    except accounts.AccountError as exc:
+        return render_template("auth/link_problem.html", message=str(exc), again=url_for("providers.index")), 400
+    db.session.commit()
+    flash("Your email address is confirmed", "success")
+    if current_user.is_authenticated and current_user.id == user.id:
+        return redirect(url_for("providers.index"))
+    return redirect(url_for("auth.sign_in", next=url_for("providers.index")))
+
+
+@bp.route("/resend-confirmation", methods=["POST"])
+@login_required
+def resend_confirmation() -> Response:
+    """Send the confirmation link again."""
+    user = current_user._get_current_object()
+    if user.email_confirmed_at is None:
+        accounts.send_confirmation(
+            db.session, user, confirmation_tokens(), lambda token: _absolute("auth.confirm_email", token=token)
+        )
+        db.session.commit()
+        deliver_outbox()
+    flash(f"We have sent the link again to {user.email}", "success")
+    return redirect(url_for("providers.index"))
+
+
+@bp.route("/accept-invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str) -> Response | tuple[str, int] | str:
+    """Join an organisation from a colleague's invitation; signed-out visitors sign in or create an account."""
+    try:
+        invitation = membership.find_invitation(db.session, token, utcnow())
+    except membership.MembershipError as exc:
+        return render_template("auth/link_problem.html", message=str(exc), again=url_for("public.index")), 400
+    form = AcceptInvitationForm()
+    if current_user.is_authenticated and form.validate_on_submit():
+        try:
+            provider = membership.accept_invitation(db.session, token, current_user._get_current_object(), utcnow())
+        except membership.MembershipError as exc:
+            db.session.rollback()
+            return render_template("auth/link_problem.html", message=str(exc), again=url_for("public.index")), 400
+        if current_user.email_confirmed_at is None:
+            # The invitation reached this address, which confirms it.
+            current_user.email_confirmed_at = utcnow()
+        db.session.commit()
+        flash(f"You can now update {provider.name}'s entry", "success")
+        return redirect(url_for("providers.index"))
+    return render_template("auth/accept_invitation.html", invitation=invitation, form=form, token=token)

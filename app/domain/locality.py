@@ -53,7 +53,9 @@ def describe_site(site: PlacedSite) -> str:
     where = f"{site.kind_label} at {site.postcode}" if site.postcode else f"{site.kind_label} (address not shown)"
     if site.district_code is None:
         reason = site.not_placed_reason or "its location is not known"
-        return f"{where}: not placed, {reason[0].lower()}{reason[1:]}"
+        if reason[1:2].islower():  # "Postcode X is ..." reads on after a comma; "GY1 1AA ..." keeps its capitals
+            reason = reason[0].lower() + reason[1:]
+        return f"{where}: not placed, {reason}"
     place = site.district_name or site.district_code
     if site.ward_name:
         place += f", {site.ward_name} ward"
@@ -72,7 +74,8 @@ def assess_locality(sites: Iterable[PlacedSite], area: LocalArea) -> LocalityAss
     local = [s for s in sites if s.district_code in area.district_codes]
     wider = [s for s in sites if s.district_code in area.wider_district_codes and s not in local]
     placed = [s for s in sites if s.district_code is not None]
-    ordered = local + wider + [s for s in sites if s not in local and s not in wider]
+    others = [s for s in sites if s not in local and s not in wider]
+    ordered = local + wider + [s for s in others if s.district_code] + [s for s in others if not s.district_code]
     evidence = tuple(describe_site(s) for s in ordered)
     if local:
         return LocalityAssessment(Locality.LOCAL, evidence)

@@ -11,8 +11,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import shapely
 from geopy.distance import geodesic
+from pyproj import Transformer
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
@@ -109,17 +111,27 @@ class BoundaryIndex:
         }
 
     def distance_km(self, latitude: float, longitude: float, district_codes: set[str]) -> float | None:
-        """Geodesic distance from the point to the nearest of the districts; 0 inside; None if unknown."""
+        """Geodesic distance from the point to the nearest of the districts; 0 inside; None if unknown.
+
+        The nearest boundary point is found in an azimuthal equidistant projection centred on the
+        point (degrees of longitude and latitude are not the same length), then measured with geopy.
+        """
         point = Point(longitude, latitude)
+        candidates = [self._district_geometry[c] for c in district_codes if c in self._district_geometry]
+        if not candidates:
+            return None
+        if any(g.contains(point) for g in candidates):
+            return 0.0
+        to_metres = Transformer.from_crs(
+            "EPSG:4326", f"+proj=aeqd +lat_0={latitude} +lon_0={longitude} +units=m +datum=WGS84", always_xy=True
+        )
+        origin = Point(0, 0)
         best: float | None = None
-        for code in district_codes:
-            geometry = self._district_geometry.get(code)
-            if geometry is None:
-                continue
-            if geometry.contains(point):
-                return 0.0
-            nearest = nearest_points(geometry, point)[0]
-            km = geodesic((latitude, longitude), (nearest.y, nearest.x)).km
+        for geometry in candidates:
+            projected = shapely.transform(geometry, lambda xy: np.column_stack(to_metres.transform(xy[:, 0], xy[:, 1])))
+            nearest = nearest_points(projected, origin)[0]
+            lon, lat = to_metres.transform(nearest.x, nearest.y, direction="INVERSE")
+            km = geodesic((latitude, longitude), (lat, lon)).km
             best = km if best is None else min(best, km)
         return best
 

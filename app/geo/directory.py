@@ -224,6 +224,9 @@ def load_release(
     ``purge_inactive_releases``.
     """
     started = time.perf_counter()
+    for given in (path, wards_from):
+        if given is not None and not given.is_file():
+            raise DirectoryFileError(f"{given} does not exist. Nothing was loaded.")
     digests = [file_sha256(path)] + ([file_sha256(wards_from)] if wards_from else [])
     fingerprint = "+".join(digests)
     current = active_release(session)

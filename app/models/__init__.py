@@ -13,6 +13,7 @@ from app.models.geography import (
     council_joint_areas,
 )
 from app.models.imports import ImportBatch
+from app.models.membership import Invitation, JoinRequest, ProviderReview
 from app.models.outbox import OutboxEmail
 from app.models.policy import SpendBand, StatutoryThreshold
 from app.models.providers import (
@@ -35,6 +36,8 @@ __all__ = [
     "CpvCode",
     "GeocodeResult",
     "ImportBatch",
+    "Invitation",
+    "JoinRequest",
     "OutboxEmail",
     "OutcodeCentroid",
     "Postcode",
@@ -42,6 +45,7 @@ __all__ = [
     "Provider",
     "ProviderFact",
     "ProviderIdentifier",
+    "ProviderReview",
     "ServiceCategory",
     "Site",
     "SpendBand",

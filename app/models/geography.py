@@ -54,7 +54,7 @@ class Council(Timestamped, Base):
         enum_type(LocalAreaDefinition, "local_area_definition"), default=LocalAreaDefinition.OWN_AREA
     )
     # Where a joint procurement defines the local area: the partner districts.
-    joint_areas: Mapped[list[Area]] = relationship(secondary=council_joint_areas)
+    joint_areas: Mapped[list[Area]] = relationship(secondary=council_joint_areas, order_by="Area.name")
     wider_area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
     local_area_rationale: Mapped[str | None] = mapped_column(Text)
 

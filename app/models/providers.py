@@ -87,6 +87,11 @@ class Provider(Timestamped, Base):
     # The identifier of this organisation in the source it was imported from (e.g. a CUK Organisation ID).
     source_reference: Mapped[str | None] = mapped_column(String(100))
     claimed: Mapped[bool] = mapped_column(Boolean, default=False)
+    submitted_at: Mapped[datetime | None]
+    verified_at: Mapped[datetime | None]
+    # A verified provider changed its legal form, numbers or premises: it stays published, and an
+    # officer checks the change.
+    awaiting_review: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     incorporated_on: Mapped[date | None] = mapped_column(Date)
 
     identifiers: Mapped[list[ProviderIdentifier]] = relationship(

@@ -1,26 +1,533 @@
-"""Views for people who run an organisation on the register."""
+"""Views for people who run an organisation: registering it, keeping it current, inviting colleagues."""
 
 from __future__ import annotations
 
-from flask import render_template
-from flask_login import current_user
+from typing import Any
 
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+from wtforms.fields import SelectChoice
+
+from app.domain.policy import AreaKind, format_pence
+from app.domain.providers import FactKind, LegalForm, ProviderStatus, SiteKind
+from app.domain.registration import numbers_asked_for, ready_to_submit, task_list
 from app.extensions import db
+from app.geo.factory import build_placer
+from app.mailer import deliver_outbox
+from app.models import Area, Provider, ServiceCategory, User
+from app.models.base import utcnow
 from app.providers import bp
-from app.services import directory
+from app.providers.forms import (
+    AreasServedForm,
+    ContactForm,
+    InviteForm,
+    JoinRequestForm,
+    LegalFormForm,
+    OrganisationNameForm,
+    OwnershipForm,
+    PremisesAddressForm,
+    PremisesPostcodeForm,
+    RegistrationNumbersForm,
+    RemoveForm,
+    ServicesForm,
+    SizeForm,
+    SubmitRegistrationForm,
+)
+from app.services import directory, membership, registration
 from app.services.locality import provider_locality
-from app.web import home_local_area
+from app.services.registration import NOT_KNOWN, DuplicateIdentifier, RegistrationError
+from app.services.verification import members_of, reviews_of
+from app.web import home_council, home_local_area
+
+OWNERSHIP_FACTS = {
+    "asset_lock": FactKind.ASSET_LOCK,
+    "dividend_cap": FactKind.DIVIDEND_CAP,
+    "member_owned": FactKind.MEMBER_OWNED,
+    "employee_owned": FactKind.EMPLOYEE_OWNED,
+    "community_owned": FactKind.COMMUNITY_OWNED,
+    "ultimate_parent": FactKind.ULTIMATE_PARENT,
+    "parent_country": FactKind.PARENT_COUNTRY,
+}
+SIZE_FACTS = {
+    "staff_count": FactKind.STAFF_COUNT,
+    "turnover": FactKind.TURNOVER,
+    "local_staff_share": FactKind.LOCAL_STAFF_SHARE,
+    "real_living_wage": FactKind.REAL_LIVING_WAGE,
+    "social_enterprise_mark": FactKind.SOCIAL_ENTERPRISE_MARK,
+}
+# Pages that need no confirmed email address, so a new account can still find its way.
+OPEN_BEFORE_CONFIRMING = {"providers.index", "providers.confirm_your_email"}
+
+
+@bp.before_request
+def _require_confirmed_email() -> Response | None:
+    unconfirmed = current_user.is_authenticated and current_user.email_confirmed_at is None
+    if unconfirmed and request.endpoint not in OPEN_BEFORE_CONFIRMING:
+        return redirect(url_for("providers.confirm_your_email"))
+    return None
+
+
+def _user() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def _provider() -> Provider:
+    """The signed-in user's organisation; a user with none starts by naming it."""
+    provider = _user().provider
+    if provider is None:
+        abort(404)
+    if provider.status not in registration.EDITABLE_STATUSES:
+        abort(403)
+    return provider
+
+
+def _page(template: str, form: Any, **context: Any) -> tuple[str, int]:
+    status = 400 if request.method == "POST" else 200
+    return render_template(template, form=form, **context), status
+
+
+def _next_or(default: str) -> str:
+    """Return to 'check your answers' when the page was reached from there."""
+    return url_for("providers.check_your_answers") if request.args.get("from") == "check" else default
+
+
+def _saved(message: str = "Your answers have been saved") -> None:
+    db.session.commit()
+    flash(message, "success")
 
 
 @bp.route("/")
 def index() -> str:
-    """The organisation's status and what to do next."""
-    provider = current_user.provider
-    names = (
-        directory.district_names(db.session, {c for s in provider.sites for c in (s.district_code, s.ward_code) if c})
-        if provider
-        else {}
+    """The organisation's status, what to do next, and every section with its state."""
+    user = _user()
+    provider = user.provider
+    if user.email_confirmed_at is None:
+        return render_template("providers/confirm_your_email.html")
+    if provider is None:
+        return render_template("providers/start.html")
+    names = directory.district_names(
+        db.session, {c for s in provider.sites for c in (s.district_code, s.ward_code) if c}
     )
     area = home_local_area()
-    locality = provider_locality(db.session, provider, area, public=False) if provider and area else None
-    return render_template("providers/index.html", provider=provider, area_names=names, locality=locality, area=area)
+    locality = provider_locality(db.session, provider, area, public=False) if area else None
+    snapshot = registration.snapshot(provider)
+    reviews = reviews_of(db.session, provider)
+    return render_template(
+        "providers/index.html",
+        provider=provider,
+        area_names=names,
+        locality=locality,
+        area=area,
+        tasks=task_list(snapshot),
+        ready=ready_to_submit(snapshot),
+        last_review=reviews[0] if reviews else None,
+    )
+
+
+@bp.route("/confirm-your-email")
+def confirm_your_email() -> str:
+    """Ask the new account to confirm its email address first."""
+    return render_template("providers/confirm_your_email.html")
+
+
+@bp.route("/organisation/name", methods=["GET", "POST"])
+def organisation_name() -> Response | tuple[str, int]:
+    """The first question: the organisation's name (this creates the draft)."""
+    user = _user()
+    provider = user.provider
+    form = OrganisationNameForm(obj=provider)
+    if form.validate_on_submit():
+        try:
+            if provider is None:
+                registration.start_registration(db.session, user, form.name.data or "", form.trading_name.data)
+            else:
+                registration.update_names(db.session, user, _provider(), form.name.data or "", form.trading_name.data)
+        except RegistrationError as exc:
+            db.session.rollback()
+            form.name.errors = [*form.name.errors, str(exc)]
+        else:
+            _saved()
+            return redirect(_next_or(url_for("providers.legal_form")))
+    return _page("providers/organisation_name.html", form, provider=provider)
+
+
+@bp.route("/organisation/legal-form", methods=["GET", "POST"])
+def legal_form() -> Response | tuple[str, int]:
+    """What type of organisation it is."""
+    provider = _provider()
+    form = LegalFormForm(
+        data={"legal_form": None if provider.legal_form == LegalForm.UNKNOWN else provider.legal_form.value}
+    )
+    if form.validate_on_submit():
+        registration.set_legal_form(db.session, _user(), provider, LegalForm(form.legal_form.data))
+        _saved()
+        if numbers_asked_for(provider.legal_form):
+            return redirect(
+                url_for("providers.registration_numbers", **({"from": "check"} if request.args.get("from") else {}))
+            )
+        return redirect(_next_or(url_for("providers.index")))
+    return _page(
+        "providers/legal_form.html", form, provider=provider, forms=[f for f in LegalForm if f != LegalForm.UNKNOWN]
+    )
+
+
+@bp.route("/organisation/registration-numbers", methods=["GET", "POST"])
+def registration_numbers() -> Response | tuple[str, int]:
+    """The registration numbers this legal form has (asked for by legal form, checked by format)."""
+    provider = _provider()
+    asked = numbers_asked_for(provider.legal_form)
+    if not asked:
+        return redirect(url_for("providers.index"))
+    held = {i.scheme: i.value for i in provider.identifiers}
+    charity_scheme = next((s for s in ("GB-CHC", "GB-SC", "GB-NIC") if s in held), None)
+    form = RegistrationNumbersForm(
+        data={
+            "companies_house_number": held.get("GB-COH", ""),
+            "mutuals_number": held.get("GB-MPR", ""),
+            "charity_regulator": charity_scheme,
+            "charity_number": held.get(charity_scheme, "") if charity_scheme else "",
+        }
+    )
+    required = asked[0] if asked and provider.legal_form not in (LegalForm.UNINCORPORATED,) else None
+    existing: Provider | None = None
+    if form.validate_on_submit():
+        numbers: dict[str, str] = {}
+        if "GB-COH" in asked:
+            numbers["GB-COH"] = form.companies_house_number.data or ""
+        if "GB-MPR" in asked:
+            numbers["GB-MPR"] = form.mutuals_number.data or ""
+        if "charity" in asked:
+            regulator = form.charity_regulator.data
+            for scheme in ("GB-CHC", "GB-SC", "GB-NIC"):
+                numbers[scheme] = (form.charity_number.data or "") if scheme == regulator else ""
+            if (form.charity_number.data or "").strip() and not regulator:
+                form.charity_regulator.errors = ["Select which charity regulator it is registered with"]
+        missing = {
+            "GB-COH": (form.companies_house_number, "Enter your Companies House number"),
+            "GB-MPR": (form.mutuals_number, "Enter your FCA Mutuals Public Register number"),
+            "charity": (form.charity_number, "Enter your charity number"),
+        }
+        if required in missing:
+            field, message = missing[required]
+            if not (field.data or "").strip():
+                field.errors = [message]
+        if not form.errors:
+            try:
+                registration.set_identifiers(db.session, _user(), provider, numbers)
+            except DuplicateIdentifier as exc:
+                db.session.rollback()
+                existing = exc.existing
+                _field_for(form, exc.field).errors = [str(exc)]
+            except RegistrationError as exc:
+                db.session.rollback()
+                _field_for(form, exc.field).errors = [str(exc)]
+            else:
+                _saved()
+                return redirect(_next_or(url_for("providers.premises")))
+    return _page("providers/registration_numbers.html", form, provider=provider, asked=asked, existing=existing)
+
+
+def _field_for(form: RegistrationNumbersForm, scheme: str | None) -> Any:
+    return {
+        "GB-COH": form.companies_house_number,
+        "GB-MPR": form.mutuals_number,
+    }.get(scheme or "", form.charity_number)
+
+
+@bp.route("/premises")
+def premises() -> str:
+    """The organisation's premises, each with the council area it is in."""
+    provider = _provider()
+    names = directory.district_names(
+        db.session, {c for s in provider.sites for c in (s.district_code, s.ward_code) if c}
+    )
+    return render_template("providers/premises.html", provider=provider, area_names=names, remove_form=RemoveForm())
+
+
+@bp.route("/premises/add", methods=["GET", "POST"])
+def add_premises() -> Response | tuple[str, int]:
+    """Add premises by postcode; the postcode is placed at once."""
+    provider = _provider()
+    form = PremisesPostcodeForm()
+    if form.validate_on_submit():
+        site, _ = registration.add_site(
+            db.session,
+            _user(),
+            provider,
+            SiteKind(form.kind.data),
+            form.postcode.data or "",
+            build_placer(db.session, current_app.config),
+            utcnow(),
+        )
+        db.session.commit()
+        return redirect(url_for("providers.premises_address", site_id=site.id))
+    return _page("providers/add_premises.html", form, provider=provider)
+
+
+@bp.route("/premises/<int:site_id>/address", methods=["GET", "POST"])
+def premises_address(site_id: int) -> Response | tuple[str, int]:
+    """Confirm the area the postcode is in, and give the address lines."""
+    provider = _provider()
+    site = registration.site_of(provider, site_id)
+    if site is None:
+        abort(404)
+    lines = (site.address or "").split("\n")
+    form = PremisesAddressForm(
+        data={
+            "address_line_1": lines[0] if lines else "",
+            "address_line_2": lines[1] if len(lines) > 1 else "",
+            "town": site.town or "",
+            "hidden": not site.address_public,
+        }
+    )
+    if form.validate_on_submit():
+        address = "\n".join(
+            p.strip() for p in (form.address_line_1.data or "", form.address_line_2.data or "") if p.strip()
+        )
+        registration.update_site_address(
+            db.session,
+            _user(),
+            provider,
+            site,
+            address=address,
+            town=form.town.data,
+            address_public=not form.hidden.data,
+            placer=build_placer(db.session, current_app.config),
+            now=utcnow(),
+        )
+        _saved("The premises have been saved")
+        return redirect(_next_or(url_for("providers.premises")))
+    names = directory.district_names(db.session, {c for c in (site.district_code, site.ward_code) if c})
+    return _page("providers/premises_address.html", form, provider=provider, site=site, area_names=names)
+
+
+@bp.route("/premises/<int:site_id>/remove", methods=["POST"])
+def remove_premises(site_id: int) -> Response:
+    """Remove premises."""
+    provider = _provider()
+    site = registration.site_of(provider, site_id)
+    form = RemoveForm()
+    if site is None:
+        abort(404)
+    if not form.validate_on_submit():
+        abort(400)
+    registration.remove_site(db.session, _user(), provider, site)
+    _saved("The premises have been removed")
+    return redirect(url_for("providers.premises"))
+
+
+@bp.route("/areas-served", methods=["GET", "POST"])
+def areas_served() -> Response | tuple[str, int]:
+    """The council areas the organisation works in (separate from where its premises are)."""
+    provider = _provider()
+    council = home_council()
+    region_id = council.district.parent_id if council else None
+    districts = (
+        list(
+            db.session.scalars(
+                select(Area).where(Area.kind == AreaKind.DISTRICT, Area.parent_id == region_id).order_by(Area.name)
+            )
+        )
+        if region_id
+        else []
+    )
+    form = AreasServedForm(data={"areas": [a.code for a in provider.areas_served]})
+    form.areas.choices = [SelectChoice(a.code, a.name) for a in districts]
+    if form.validate_on_submit():
+        chosen = [a for a in districts if a.code in set(form.areas.data or [])]
+        registration.set_areas_served(db.session, _user(), provider, chosen)
+        _saved()
+        return redirect(_next_or(url_for("providers.services")))
+    return _page("providers/areas_served.html", form, provider=provider)
+
+
+@bp.route("/services", methods=["GET", "POST"])
+def services() -> Response | tuple[str, int]:
+    """What the organisation does: plain-language services (mapped to CPV codes) and a description."""
+    provider = _provider()
+    categories = list(db.session.scalars(select(ServiceCategory).order_by(ServiceCategory.name)))
+    form = ServicesForm(
+        data={"services": [c.slug for c in provider.services], "description": provider.description or ""}
+    )
+    form.services.choices = [SelectChoice(c.slug, c.name) for c in categories]
+    if form.validate_on_submit():
+        chosen = [c for c in categories if c.slug in set(form.services.data or [])]
+        registration.set_services(db.session, _user(), provider, chosen, form.description.data or "")
+        _saved()
+        return redirect(_next_or(url_for("providers.ownership")))
+    return _page("providers/services.html", form, provider=provider, categories=categories)
+
+
+def _fact_data(provider: Provider, fields: dict[str, FactKind]) -> dict[str, str]:
+    facts = {f.kind: f for f in provider.facts}
+    data = {}
+    for name, kind in fields.items():
+        fact = facts.get(kind)
+        if fact is not None:
+            value = NOT_KNOWN if fact.value is None else fact.value
+            if kind == FactKind.TURNOVER and fact.value and fact.value.isdigit():
+                value = format_pence(int(fact.value))
+            data[name] = value
+    return data
+
+
+@bp.route("/ownership", methods=["GET", "POST"])
+def ownership() -> Response | tuple[str, int]:
+    """How the organisation is owned. Every question is optional; 'not known' is an answer."""
+    provider = _provider()
+    form = OwnershipForm(data=_fact_data(provider, OWNERSHIP_FACTS))
+    if form.validate_on_submit():
+        answers = {kind: getattr(form, name).data or None for name, kind in OWNERSHIP_FACTS.items()}
+        registration.set_facts(db.session, _user(), provider, answers, utcnow().date())
+        _saved()
+        return redirect(_next_or(url_for("providers.size_and_fair_work")))
+    return _page("providers/ownership.html", form, provider=provider)
+
+
+@bp.route("/size-and-fair-work", methods=["GET", "POST"])
+def size_and_fair_work() -> Response | tuple[str, int]:
+    """Size, and fair work: staff, turnover, local staff, Real Living Wage, Social Enterprise Mark."""
+    provider = _provider()
+    form = SizeForm(data=_fact_data(provider, SIZE_FACTS))
+    if form.validate_on_submit():
+        answers = {kind: getattr(form, name).data or None for name, kind in SIZE_FACTS.items()}
+        registration.set_facts(db.session, _user(), provider, answers, utcnow().date())
+        _saved()
+        return redirect(_next_or(url_for("providers.contact_details")))
+    return _page("providers/size_and_fair_work.html", form, provider=provider)
+
+
+@bp.route("/contact-details", methods=["GET", "POST"])
+def contact_details() -> Response | tuple[str, int]:
+    """How council staff get in touch."""
+    provider = _provider()
+    form = ContactForm(obj=provider)
+    if form.validate_on_submit():
+        registration.set_contact(
+            db.session,
+            _user(),
+            provider,
+            contact_name=form.contact_name.data,
+            contact_email=form.contact_email.data or "",
+            contact_phone=form.contact_phone.data,
+            website=form.website.data,
+        )
+        _saved()
+        return redirect(url_for("providers.check_your_answers"))
+    return _page("providers/contact_details.html", form, provider=provider)
+
+
+@bp.route("/check-your-answers")
+def check_your_answers() -> str:
+    """Every answer with a change link, then send for checking."""
+    provider = _provider()
+    names = directory.district_names(
+        db.session, {c for s in provider.sites for c in (s.district_code, s.ward_code) if c}
+    )
+    snapshot = registration.snapshot(provider)
+    return render_template(
+        "providers/check_your_answers.html",
+        provider=provider,
+        area_names=names,
+        tasks=task_list(snapshot),
+        ready=ready_to_submit(snapshot),
+        form=SubmitRegistrationForm(),
+    )
+
+
+@bp.route("/submit", methods=["POST"])
+def submit() -> Response | tuple[str, int]:
+    """Send the answers to the council's register team."""
+    provider = _provider()
+    form = SubmitRegistrationForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        registration.submit(db.session, _user(), provider, utcnow())
+    except RegistrationError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("providers.check_your_answers"))
+    db.session.commit()
+    return redirect(url_for("providers.submitted"))
+
+
+@bp.route("/submitted")
+def submitted() -> str:
+    """Confirmation that the answers were sent."""
+    provider = _user().provider
+    if provider is None or provider.status != ProviderStatus.SUBMITTED:
+        abort(404)
+    return render_template("providers/submitted.html", provider=provider)
+
+
+@bp.route("/colleagues", methods=["GET", "POST"])
+def colleagues() -> Response | tuple[str, int]:
+    """Who acts for the organisation, and inviting a colleague by email."""
+    provider = _provider()
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            membership.invite(
+                db.session,
+                _user(),
+                provider,
+                form.email.data or "",
+                utcnow(),
+                lambda token: (
+                    current_app.config["SERVER_BASE_URL"].rstrip("/") + url_for("auth.accept_invitation", token=token)
+                ),
+            )
+        except membership.MembershipError as exc:
+            db.session.rollback()
+            form.email.errors = [str(exc)]
+        else:
+            db.session.commit()
+            deliver_outbox()
+            flash(f"We have sent an invitation to {form.email.data}", "success")
+            return redirect(url_for("providers.colleagues"))
+    return _page("providers/colleagues.html", form, provider=provider, members=members_of(db.session, provider))
+
+
+@bp.route("/join")
+def find_to_join() -> str:
+    """Find an organisation already on the register, to ask to join or claim it."""
+    query = (request.args.get("q") or "").strip()[:100]
+    found: list[Provider] = []
+    if len(query) >= 2:
+        pattern = f"%{query.lower()}%"
+        found = list(
+            db.session.scalars(
+                select(Provider)
+                .where(
+                    func.lower(Provider.name).like(pattern)
+                    | func.lower(func.coalesce(Provider.trading_name, "")).like(pattern),
+                    Provider.status.in_([ProviderStatus.VERIFIED, ProviderStatus.SUBMITTED]),
+                )
+                .order_by(Provider.name)
+                .limit(20)
+            )
+        )
+    return render_template("providers/find_to_join.html", query=query, found=found)
+
+
+@bp.route("/join/<int:provider_id>", methods=["GET", "POST"])
+def ask_to_join(provider_id: int) -> Response | tuple[str, int]:
+    """Ask the register team to let you act for an organisation (to claim it, or to join its members)."""
+    provider = db.session.get(Provider, provider_id)
+    if provider is None or provider.status not in (ProviderStatus.VERIFIED, ProviderStatus.SUBMITTED):
+        abort(404)
+    form = JoinRequestForm()
+    if form.validate_on_submit():
+        try:
+            membership.request_to_join(db.session, _user(), provider, form.message.data or "")
+        except membership.MembershipError as exc:
+            db.session.rollback()
+            form.message.errors = [str(exc)]
+        else:
+            db.session.commit()
+            flash(f"Your request to join {provider.name} has been sent to the register team", "success")
+            return redirect(url_for("providers.index"))
+    return _page("providers/ask_to_join.html", form, provider=provider)

@@ -173,3 +173,71 @@ def reset_password(session: Session, token: str, new_password: str, tokens: Rese
     user.session_version += 1
     audit.record(session, Actor.of(user), "user.password_reset", "user", user.id)
     return user
+
+
+@dataclass(frozen=True)
+class ConfirmationTokens:
+    """Signs and reads email-confirmation tokens, tied to the address they were sent to."""
+
+    secret_key: str
+    max_age_seconds: int = 3 * 24 * 60 * 60
+
+    def _serializer(self) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(self.secret_key, salt="confirm-email")
+
+    def make(self, user: User) -> str:
+        return self._serializer().dumps({"uid": user.id, "email": user.email})
+
+    def read(self, session: Session, token: str) -> User:
+        try:
+            data = self._serializer().loads(token, max_age=self.max_age_seconds)
+        except SignatureExpired as exc:
+            raise AccountError("This link has expired. Sign in to get a new one.") from exc
+        except BadSignature as exc:
+            raise AccountError("This link is not valid. Check you copied the whole link from the email.") from exc
+        user = session.get(User, data.get("uid")) if isinstance(data, dict) else None
+        if user is None or user.email != data.get("email"):
+            raise AccountError("This link is not valid. Check you copied the whole link from the email.")
+        return user
+
+
+def send_confirmation(session: Session, user: User, tokens: ConfirmationTokens, link_for: Callable[[str], str]) -> None:
+    """Email the link that confirms the address belongs to the person who registered it."""
+    queue_email(
+        session,
+        user.email,
+        "Confirm your email address for the Local Supplier Register",
+        "Thank you for creating an account on the Local Supplier Register.\n\n"
+        f"To confirm your email address, open this link within 3 days:\n{link_for(tokens.make(user))}\n\n"
+        "If you did not create an account, you can ignore this email.",
+    )
+
+
+def create_provider_account(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    full_name: str | None,
+    tokens: ConfirmationTokens,
+    link_for: Callable[[str], str],
+) -> User:
+    """Anyone may create a provider account; it acts for no organisation until they register or join one."""
+    user = create_user(
+        session,
+        email=email,
+        password=password,
+        role=Role.PROVIDER,
+        actor=Actor.system("self-service"),
+        full_name=(full_name or "").strip() or None,
+    )
+    send_confirmation(session, user, tokens, link_for)
+    return user
+
+
+def confirm_email(session: Session, token: str, tokens: ConfirmationTokens) -> User:
+    user = tokens.read(session, token)
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+        audit.record(session, Actor.of(user), "user.email_confirmed", "user", user.id)
+    return user

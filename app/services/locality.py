@@ -69,7 +69,7 @@ def placed_sites(session: Session, provider: Provider, *, public: bool) -> list[
             district_name=names.get(s.district_code or ""),
             ward_name=names.get(s.ward_code or ""),
             approximate=s.placement == Placement.POSTCODE_DISTRICT,
-            not_placed_reason=s.placement_note if s.placement == Placement.NOT_PLACED else None,
+            not_placed_reason=s.placement_note if s.district_code is None else None,
         )
         for s in provider.sites
     ]

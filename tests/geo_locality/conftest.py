@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.geo.boundaries import BoundaryIndex
@@ -53,8 +54,9 @@ def read_sample(path: Path = SAMPLE_WARDS) -> list[dict[str, str]]:
 def load_reference(app: Flask) -> SeedReport:
     """Load reference data with the postcode sample and commit, in an app context of its own."""
     with app.app_context():
-        report = load_reference_data(db.session, SEED_DIR, ACTOR, postcode_files=(SAMPLE, SAMPLE_WARDS))
-        db.session.commit()
+        session: Session = db.session  # type: ignore[assignment]
+        report = load_reference_data(session, SEED_DIR, ACTOR, postcode_files=(SAMPLE, SAMPLE_WARDS))
+        session.commit()
         db.session.remove()
     return report
 
@@ -84,8 +86,9 @@ def geography(app: Flask) -> Geography:
     """The boundary index read from the database once for the package, with names and sample rows."""
     load_reference(app)
     with app.app_context():
-        index = BoundaryIndex.from_session(db.session)
-        names = dict(db.session.execute(select(Area.code, Area.name)).all())
+        session: Session = db.session  # type: ignore[assignment]
+        index = BoundaryIndex.from_session(session)
+        names = dict(session.execute(select(Area.code, Area.name)).all())
         db.session.remove()
     return Geography(
         index,

@@ -104,7 +104,9 @@ def test_a_city_centre_in_each_nation_has_its_district_and_no_ward(
         (0.0, 0.0),
     ],
 )
-def test_a_point_outside_every_uk_district_is_none(boundaries: BoundaryIndex, latitude: float, longitude: float) -> None:
+def test_a_point_outside_every_uk_district_is_none(
+    boundaries: BoundaryIndex, latitude: float, longitude: float
+) -> None:
     assert boundaries.locate(latitude, longitude) is None
 
 

@@ -12,6 +12,8 @@ from tests import factories
 ANON, PROVIDER, COMMISSIONER, OFFICER, ADMIN = "anonymous", "provider", "commissioner", "officer", "admin"
 ROLES = (ANON, PROVIDER, COMMISSIONER, OFFICER, ADMIN)
 
+PROVIDER_ONLY = {ANON: 302, PROVIDER: 200, "default": 403}
+
 # endpoint -> (GET path, {role: expected status}); a role left out expects the "default" status.
 MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "public.index": ("/", {"default": 200}),
@@ -27,7 +29,31 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "auth.reset_password": ("/reset-password/not-a-token", {"default": 400}),
     "auth.sign_out": ("/sign-out", {"default": 405}),
     "auth.sign_out_everywhere": ("/sign-out-everywhere", {"default": 405}),
-    "providers.index": ("/provider/", {ANON: 302, PROVIDER: 200, "default": 403}),
+    "auth.create_account": ("/create-account", {ANON: 200, "default": 302}),
+    "auth.confirm_email": ("/confirm-email/not-a-token", {"default": 400}),
+    "auth.resend_confirmation": ("/resend-confirmation", {"default": 405}),
+    "auth.accept_invitation": ("/accept-invitation/not-a-token", {"default": 400}),
+    "providers.index": ("/provider/", PROVIDER_ONLY),
+    "providers.confirm_your_email": ("/provider/confirm-your-email", PROVIDER_ONLY),
+    "providers.organisation_name": ("/provider/organisation/name", PROVIDER_ONLY),
+    "providers.legal_form": ("/provider/organisation/legal-form", PROVIDER_ONLY),
+    "providers.registration_numbers": ("/provider/organisation/registration-numbers", PROVIDER_ONLY),
+    "providers.premises": ("/provider/premises", PROVIDER_ONLY),
+    "providers.add_premises": ("/provider/premises/add", PROVIDER_ONLY),
+    "providers.premises_address": ("/provider/premises/{site_id}/address", PROVIDER_ONLY),
+    "providers.remove_premises": ("/provider/premises/{site_id}/remove", {"default": 405}),
+    "providers.areas_served": ("/provider/areas-served", PROVIDER_ONLY),
+    "providers.services": ("/provider/services", PROVIDER_ONLY),
+    "providers.ownership": ("/provider/ownership", PROVIDER_ONLY),
+    "providers.size_and_fair_work": ("/provider/size-and-fair-work", PROVIDER_ONLY),
+    "providers.contact_details": ("/provider/contact-details", PROVIDER_ONLY),
+    "providers.check_your_answers": ("/provider/check-your-answers", PROVIDER_ONLY),
+    "providers.submit": ("/provider/submit", {"default": 405}),
+    # The matrix provider is verified, so there is no submission to confirm.
+    "providers.submitted": ("/provider/submitted", {ANON: 302, PROVIDER: 404, "default": 403}),
+    "providers.colleagues": ("/provider/colleagues", PROVIDER_ONLY),
+    "providers.find_to_join": ("/provider/join?q=matrix", PROVIDER_ONLY),
+    "providers.ask_to_join": ("/provider/join/{provider_id}", PROVIDER_ONLY),
     "commissioners.index": ("/commissioner/", {ANON: 302, PROVIDER: 403, "default": 200}),
     "officers.index": ("/officer/", {ANON: 302, PROVIDER: 403, COMMISSIONER: 403, "default": 200}),
 }
@@ -56,7 +82,7 @@ def signed_in_as(client: FlaskClient, auth, knowsley):  # type: ignore[no-untype
             assert auth.sign_in(user.email).status_code == 302
         else:
             db.session.commit()
-        return {"provider_id": provider.id}
+        return {"provider_id": provider.id, "site_id": provider.sites[0].id}
 
     return sign_in
 
@@ -69,7 +95,7 @@ def test_access(endpoint: str, role: str, client: FlaskClient, signed_in_as) -> 
     response = client.get(path.format(**ids))
     want = expected.get(role, expected["default"])
     assert response.status_code == want, f"{role} GET {path}"
-    if want == 302 and endpoint != "auth.sign_in":
+    if want == 302 and endpoint not in ("auth.sign_in", "auth.create_account"):
         assert response.headers["Location"].startswith("/sign-in?next=")
     if want in (403, 404, 405, 400):
         # the GOV.UK error pages, never a stack trace

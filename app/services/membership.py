@@ -1,0 +1,163 @@
+"""Who acts for an organisation: invitations from members, and requests to join or claim one.
+
+No one gains control of an organisation without an officer's approval or an invitation from an
+existing member.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain.registration import JoinRequestStatus
+from app.domain.roles import Role
+from app.models import Invitation, JoinRequest, Provider, User
+from app.services import audit
+from app.services.accounts import normalise_email
+from app.services.audit import Actor
+from app.services.mail import queue_email
+from app.services.registration import ensure_member
+
+INVITATION_LIFETIME = timedelta(days=7)
+
+
+class MembershipError(ValueError):
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invite(
+    session: Session, user: User, provider: Provider, email: str, now: datetime, link_for: Callable[[str], str]
+) -> Invitation:
+    """Email a colleague a link to join the organisation; the link works once, for 7 days."""
+    ensure_member(user, provider)
+    email = normalise_email(email)
+    member = session.scalar(select(User).where(User.email == email))
+    if member is not None and member.provider_id == provider.id:
+        raise MembershipError(f"{email} already acts for {provider.name}", "email")
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        provider_id=provider.id,
+        email=email,
+        token_hash=_hash(token),
+        invited_by_id=user.id,
+        created_at=now,
+        expires_at=now + INVITATION_LIFETIME,
+    )
+    session.add(invitation)
+    session.flush()
+    queue_email(
+        session,
+        email,
+        f"Join {provider.name} on the Local Supplier Register",
+        f"{user.full_name or user.email} has invited you to help keep {provider.name}'s entry on the "
+        f"Local Supplier Register up to date.\n\nTo accept, open this link within 7 days:\n{link_for(token)}\n\n"
+        "If you were not expecting this, you can ignore this email.",
+    )
+    audit.record(session, Actor.of(user), "invitation.sent", "provider", provider.id, {"email": email})
+    return invitation
+
+
+def find_invitation(session: Session, token: str, now: datetime) -> Invitation:
+    invitation = session.scalar(select(Invitation).where(Invitation.token_hash == _hash(token)))
+    if invitation is None:
+        raise MembershipError("This invitation link is not valid. Check you copied the whole link from the email.")
+    if invitation.accepted_at is not None:
+        raise MembershipError("This invitation has already been used.")
+    if invitation.expires_at < now:
+        raise MembershipError("This invitation has expired. Ask your colleague to invite you again.")
+    return invitation
+
+
+def accept_invitation(session: Session, token: str, user: User, now: datetime) -> Provider:
+    """Join the organisation the invitation is for; the invitation must be for this user's email."""
+    invitation = find_invitation(session, token, now)
+    if normalise_email(user.email) != invitation.email:
+        raise MembershipError(f"This invitation is for {invitation.email}. Sign in with that email address.")
+    if user.role != Role.PROVIDER:
+        raise MembershipError("Council accounts cannot join an organisation.")
+    if user.provider_id is not None and user.provider_id != invitation.provider_id:
+        raise MembershipError("Your account already acts for another organisation.")
+    user.provider_id = invitation.provider_id
+    invitation.accepted_at = now
+    invitation.accepted_by_id = user.id
+    audit.record(
+        session, Actor.of(user), "invitation.accepted", "provider", invitation.provider_id, {"email": user.email}
+    )
+    return invitation.provider
+
+
+def request_to_join(session: Session, user: User, provider: Provider, message: str) -> JoinRequest:
+    """Ask an officer to let this user act for an organisation on the register (claim or join it)."""
+    if user.role != Role.PROVIDER:
+        raise MembershipError("Only provider accounts can ask to join an organisation.")
+    if user.provider_id is not None:
+        raise MembershipError("Your account already acts for an organisation.")
+    if not message.strip():
+        raise MembershipError("Enter how you are connected to the organisation", "message")
+    pending = session.scalar(
+        select(JoinRequest).where(
+            JoinRequest.user_id == user.id,
+            JoinRequest.provider_id == provider.id,
+            JoinRequest.status == JoinRequestStatus.PENDING,
+        )
+    )
+    if pending is not None:
+        raise MembershipError("You have already asked to join this organisation. The register team will reply.")
+    request = JoinRequest(provider_id=provider.id, user_id=user.id, message=message.strip())
+    session.add(request)
+    session.flush()
+    audit.record(
+        session,
+        Actor.of(user),
+        "join_request.made",
+        "provider",
+        provider.id,
+        {"join_request_id": request.id, "claim": not provider.claimed},
+    )
+    return request
+
+
+def decide_join_request(
+    session: Session, officer: User, request: JoinRequest, approve: bool, note: str | None, now: datetime
+) -> None:
+    """Approve (the person then acts for the organisation, which counts as claimed) or decline."""
+    if request.status != JoinRequestStatus.PENDING:
+        raise MembershipError("This request has already been decided.")
+    if not approve and not (note or "").strip():
+        raise MembershipError("Enter why you are declining the request", "note")
+    request.decided_at = now
+    request.decided_by_id = officer.id
+    request.decision_note = (note or "").strip() or None
+    provider = request.provider
+    if approve:
+        if request.user.provider_id is not None and request.user.provider_id != provider.id:
+            raise MembershipError("That person already acts for another organisation.")
+        request.status = JoinRequestStatus.APPROVED
+        request.user.provider_id = provider.id
+        provider.claimed = True
+        subject = f"You can now keep {provider.name}'s entry up to date"
+        body = f"The register team has approved your request. Sign in to see and update {provider.name}'s entry."
+    else:
+        request.status = JoinRequestStatus.DECLINED
+        subject = f"Your request to join {provider.name}"
+        body = f"The register team could not approve your request:\n\n{request.decision_note}\n"
+    queue_email(session, request.user.email, subject, body)
+    audit.record(
+        session,
+        Actor.of(officer),
+        f"join_request.{request.status.value}",
+        "provider",
+        provider.id,
+        {"join_request_id": request.id, "user_id": request.user_id, "note": request.decision_note},
+    )

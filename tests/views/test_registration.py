@@ -1,0 +1,423 @@
+"""A provider registering an organisation through the question pages, with every validation message."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from app.domain.providers import EvidenceState, FactKind, LegalForm, ProviderStatus
+from app.domain.roles import Role
+from app.extensions import db
+from app.models import (
+    AuditEvent,
+    OutboxEmail,
+    Postcode,
+    PostcodeRelease,
+    Provider,
+    ProviderIdentifier,
+    ServiceCategory,
+    User,
+)
+from tests import factories
+from tests.conftest import AuthActions
+
+
+def _csrf(client: FlaskClient, path: str) -> str:
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
+    assert match, f"no form on {path}: {page[:300]}"
+    return match.group(1)
+
+
+def post(client: FlaskClient, path: str, data: dict[str, object]):  # type: ignore[no-untyped-def]
+    return client.post(path, data={**data, "csrf_token": _csrf(client, path)})
+
+
+@pytest.fixture
+def directory(knowsley: factories.CouncilSetup) -> None:
+    """A tiny postcode release with real points: Knowsley (Page Moss), Liverpool, and a Crown dependency."""
+    release = PostcodeRelease(name="test", source_file="test", sha256="x", source_format="test", active=True)
+    db.session.add(release)
+    db.session.flush()
+    for postcode, lat, lon, district, ward in [
+        ("L36 9GD", 53.410696, -2.84173, "E08000011", knowsley.ward.code),
+        ("L1 8JQ", 53.4044, -2.9806, "E08000012", None),
+        ("GY1 1AA", None, None, None, None),
+    ]:
+        db.session.add(
+            Postcode(
+                release_id=release.id,
+                postcode=postcode,
+                outcode=postcode.split()[0],
+                latitude=lat,
+                longitude=lon,
+                district_code=district,
+                ward_code=ward,
+            )
+        )
+    db.session.add(ServiceCategory(slug="community-support", name="Community support, advice and navigation"))
+    db.session.add(ServiceCategory(slug="cleaning", name="Cleaning"))
+    db.session.commit()
+
+
+@pytest.fixture
+def provider_user(directory: None) -> User:
+    user = factories.user(db.session, Role.PROVIDER, email="founder@pagemoss.example")
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def signed_in(client: FlaskClient, auth: AuthActions, provider_user: User) -> FlaskClient:
+    assert auth.sign_in(provider_user.email).status_code == 302
+    return client
+
+
+def _provider() -> Provider:
+    db.session.expire_all()
+    provider = db.session.scalar(select(Provider).order_by(Provider.id.desc()))
+    assert provider is not None
+    return provider
+
+
+def register_cic(client: FlaskClient) -> Provider:
+    """Fill in every section for a Knowsley CIC."""
+    assert (
+        post(client, "/provider/organisation/name", {"name": "Page Moss Community CIC", "trading_name": ""}).status_code
+        == 302
+    )
+    assert (
+        post(client, "/provider/organisation/legal-form", {"legal_form": "cic"})
+        .headers["Location"]
+        .startswith("/provider/organisation/registration-numbers")
+    )
+    assert (
+        post(client, "/provider/organisation/registration-numbers", {"companies_house_number": "12345678"}).status_code
+        == 302
+    )
+    response = post(client, "/provider/premises/add", {"kind": "trading_site", "postcode": "l36 9gd"})
+    assert response.status_code == 302
+    address_page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "This address is in Knowsley, Page Moss ward" in address_page
+    assert (
+        post(
+            client, response.headers["Location"], {"address_line_1": "1 Page Moss Parade", "town": "Liverpool"}
+        ).status_code
+        == 302
+    )
+    assert post(client, "/provider/areas-served", {"areas": ["E08000011"]}).status_code == 302
+    assert (
+        post(
+            client,
+            "/provider/services",
+            {"services": ["community-support"], "description": "Community navigation in Page Moss."},
+        ).status_code
+        == 302
+    )
+    assert post(client, "/provider/ownership", {"asset_lock": "yes", "dividend_cap": "35%"}).status_code == 302
+    assert (
+        post(
+            client,
+            "/provider/size-and-fair-work",
+            {"staff_count": "2", "turnover": "£85,000", "real_living_wage": "not known"},
+        ).status_code
+        == 302
+    )
+    assert (
+        post(
+            client,
+            "/provider/contact-details",
+            {"contact_email": "Hello@PageMoss.example", "website": "pagemoss.example"},
+        ).status_code
+        == 302
+    )
+    return _provider()
+
+
+def test_a_cic_registers_and_submits(signed_in: FlaskClient, knowsley: factories.CouncilSetup) -> None:
+    provider = register_cic(signed_in)
+    assert provider.status == ProviderStatus.DRAFT and provider.claimed
+    assert [i.org_id for i in provider.identifiers] == ["GB-COH-12345678"]
+    assert provider.sites[0].district_code == "E08000011" and provider.sites[0].ward_code == knowsley.ward.code
+    facts = {f.kind: (f.value, f.evidence) for f in provider.facts}
+    assert facts[FactKind.ASSET_LOCK] == ("yes", EvidenceState.SELF_DECLARED)
+    assert facts[FactKind.DIVIDEND_CAP] == ("35", EvidenceState.SELF_DECLARED)
+    assert facts[FactKind.TURNOVER] == ("8500000", EvidenceState.SELF_DECLARED)
+    assert facts[FactKind.REAL_LIVING_WAGE] == (None, EvidenceState.UNKNOWN)
+    assert provider.contact_email == "hello@pagemoss.example" and provider.website == "https://pagemoss.example"
+    answers = signed_in.get("/provider/check-your-answers").get_data(as_text=True)
+    for text in (
+        "Page Moss Community CIC",
+        "Community interest company",
+        "GB-COH-12345678",
+        "1 Page Moss Parade",
+        "In Knowsley, Page Moss ward",
+        "Community support, advice and navigation",
+        "£85,000",
+    ):
+        assert text in answers
+    response = signed_in.post("/provider/submit", data={"csrf_token": _csrf(signed_in, "/provider/check-your-answers")})
+    assert response.headers["Location"] == "/provider/submitted"
+    assert "Your answers have been sent" in signed_in.get("/provider/submitted").get_data(as_text=True)
+    provider = _provider()
+    assert provider.status == ProviderStatus.SUBMITTED and provider.submitted_at is not None
+    actions = set(db.session.scalars(select(AuditEvent.action).where(AuditEvent.entity_type == "provider")))
+    assert {"provider.registration_started", "provider.submitted", "provider.facts_changed"} <= actions
+
+
+def test_answers_are_kept_when_leaving_half_way(signed_in: FlaskClient) -> None:
+    post(signed_in, "/provider/organisation/name", {"name": "Half Way CIC"})
+    post(signed_in, "/provider/organisation/legal-form", {"legal_form": "cic"})
+    home = signed_in.get("/provider/").get_data(as_text=True)
+    assert "Half Way CIC" in home and "In progress" in home and "Not yet started" in home
+    assert 'value="cic" checked' in signed_in.get("/provider/organisation/legal-form").get_data(as_text=True)
+
+
+def test_an_incomplete_draft_cannot_be_submitted(signed_in: FlaskClient) -> None:
+    post(signed_in, "/provider/organisation/name", {"name": "Incomplete CIC"})
+    page = signed_in.get("/provider/check-your-answers").get_data(as_text=True)
+    assert "Some sections are not complete yet" in page
+    response = signed_in.post("/provider/submit", data={"csrf_token": _csrf(signed_in, "/provider/check-your-answers")})
+    assert response.status_code == 302
+    assert _provider().status == ProviderStatus.DRAFT
+
+
+@pytest.mark.parametrize(
+    ("path", "data", "message"),
+    [
+        ("/provider/organisation/name", {"name": ""}, "Enter your organisation&#39;s name"),
+        ("/provider/organisation/name", {"name": "x" * 301}, "Organisation name must be 300 characters or fewer"),
+        ("/provider/organisation/legal-form", {}, "Select the type of organisation"),
+        (
+            "/provider/organisation/registration-numbers",
+            {"companies_house_number": ""},
+            "Enter your Companies House number",
+        ),
+        (
+            "/provider/organisation/registration-numbers",
+            {"companies_house_number": "ABC"},
+            "Enter a Companies House number in the right format, like 01234567 or SC123456",
+        ),
+        ("/provider/premises/add", {"postcode": "L36 9GD"}, "Select what kind of premises it is"),
+        ("/provider/premises/add", {"kind": "trading_site", "postcode": ""}, "Enter a postcode"),
+        (
+            "/provider/premises/add",
+            {"kind": "trading_site", "postcode": "L36"},
+            "Enter a full UK postcode, like L36 9GD",
+        ),
+        ("/provider/areas-served", {}, "Select at least one area you work in"),
+        ("/provider/services", {"description": "x"}, "Select at least one service you provide"),
+        ("/provider/services", {"services": ["cleaning"]}, "Describe what your organisation does"),
+        (
+            "/provider/services",
+            {"services": ["cleaning"], "description": "x" * 2001},
+            "The description must be 2000 characters or fewer",
+        ),
+        ("/provider/ownership", {"dividend_cap": "lots"}, "Enter dividend cap (optional) as a percentage"),
+        (
+            "/provider/size-and-fair-work",
+            {"staff_count": "two"},
+            "Enter the number of staff as a whole number, like 12",
+        ),
+        ("/provider/size-and-fair-work", {"turnover": "abc"}, "Enter the turnover in pounds, like £5,000"),
+        ("/provider/size-and-fair-work", {"local_staff_share": "120"}, "as a percentage from 0 to 100"),
+        ("/provider/contact-details", {"contact_email": ""}, "Enter an email address for enquiries"),
+        (
+            "/provider/contact-details",
+            {"contact_email": "nope"},
+            "Enter an email address in the correct format, like name@example.com",
+        ),
+        (
+            "/provider/contact-details",
+            {"contact_email": "a@b.org", "contact_phone": "12"},
+            "Enter a telephone number, like 0151 443 4031",
+        ),
+        (
+            "/provider/contact-details",
+            {"contact_email": "a@b.org", "website": "javascript:alert(1)"},
+            "Enter a website address in the correct format",
+        ),
+    ],
+)
+def test_validation_messages(signed_in: FlaskClient, path: str, data: dict[str, object], message: str) -> None:
+    post(signed_in, "/provider/organisation/name", {"name": "Validation CIC"})
+    post(signed_in, "/provider/organisation/legal-form", {"legal_form": "cic"})
+    typed = {k: v for k, v in data.items() if isinstance(v, str) and v}
+    response = post(signed_in, path, data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400, page[:500]
+    assert message in page
+    assert 'class="govuk-error-summary' in page and "<title>Error:" in page
+    for value in typed.values():
+        if len(value) < 100 and "<" not in value:
+            assert value in page, f"what the user typed ({value!r}) is kept"
+
+
+def test_a_registration_number_already_on_the_register_offers_to_join(
+    signed_in: FlaskClient, knowsley: factories.CouncilSetup
+) -> None:
+    other = factories.provider(db.session, "Existing Co-op")
+    other.identifiers.append(ProviderIdentifier(scheme="GB-COH", value="12345678", org_id="GB-COH-12345678"))
+    db.session.commit()
+    post(signed_in, "/provider/organisation/name", {"name": "Copycat CIC"})
+    post(signed_in, "/provider/organisation/legal-form", {"legal_form": "cic"})
+    response = post(signed_in, "/provider/organisation/registration-numbers", {"companies_house_number": "12345678"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "An organisation with this Companies House number is already registered. Ask to join it" in page
+    assert f'href="/provider/join/{other.id}"' in page
+
+
+def test_a_postcode_that_cannot_be_placed_still_lets_the_provider_finish(signed_in: FlaskClient) -> None:
+    post(signed_in, "/provider/organisation/name", {"name": "Island CIC"})
+    response = post(signed_in, "/provider/premises/add", {"kind": "registered_office", "postcode": "GY1 1AA"})
+    page = signed_in.get(response.headers["Location"]).get_data(as_text=True)
+    assert "We could not find which area postcode GY1 1AA is in" in page
+    assert "Channel Islands" in page
+    done = post(signed_in, response.headers["Location"], {"address_line_1": "1 Harbour Road", "town": "St Peter Port"})
+    assert done.status_code == 302
+    site = _provider().sites[0]
+    assert site.address == "1 Harbour Road" and site.district_code is None and site.placement_note
+
+
+def test_a_provider_cannot_reach_another_providers_premises(
+    app, signed_in: FlaskClient, knowsley: factories.CouncilSetup
+) -> None:  # type: ignore[no-untyped-def]
+    other = factories.provider(db.session, "Someone Else CIC", status=ProviderStatus.DRAFT)
+    db.session.commit()
+    post(signed_in, "/provider/organisation/name", {"name": "Mine CIC"})
+    other_site = other.sites[0].id
+    assert signed_in.get(f"/provider/premises/{other_site}/address").status_code == 404
+    token = _csrf(signed_in, "/provider/premises")
+    assert signed_in.post(f"/provider/premises/{other_site}/remove", data={"csrf_token": token}).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Provider, other.id).sites  # untouched
+
+
+def test_text_is_stored_as_text_and_shown_escaped(signed_in: FlaskClient) -> None:
+    post(signed_in, "/provider/organisation/name", {"name": "<script>alert('x')</script> CIC"})
+    page = signed_in.get("/provider/").get_data(as_text=True)
+    assert "<script>alert('x')</script>" not in page
+    assert "&lt;script&gt;" in page
+    assert _provider().name == "<script>alert('x')</script> CIC"
+
+
+def test_a_verified_providers_change_of_premises_goes_back_to_an_officer(signed_in: FlaskClient) -> None:
+    provider = register_cic(signed_in)
+    provider.status = ProviderStatus.VERIFIED
+    db.session.commit()
+    post(signed_in, "/provider/premises/add", {"kind": "registered_office", "postcode": "L1 8JQ"})
+    provider = _provider()
+    assert provider.status == ProviderStatus.VERIFIED and provider.awaiting_review
+    assert "The council is checking your latest changes" in signed_in.get("/provider/").get_data(as_text=True)
+
+
+def test_unconfirmed_accounts_confirm_their_email_first(client: FlaskClient, directory: None) -> None:
+    response = post(
+        client,
+        "/create-account",
+        {
+            "full_name": "Amara Okafor",
+            "email": "Amara@PageMoss.example",
+            "password": "a long password here",
+            "confirm": "a long password here",
+        },
+    )
+    assert response.headers["Location"] == "/provider/confirm-your-email"
+    assert client.get("/provider/organisation/name").headers["Location"] == "/provider/confirm-your-email"
+    email = db.session.scalar(select(OutboxEmail).where(OutboxEmail.to_address == "amara@pagemoss.example"))
+    assert email is not None
+    link = re.search(r"http://localhost(/confirm-email/\S+)", email.body).group(1)  # type: ignore[union-attr]
+    assert client.get(link).headers["Location"] == "/provider/"
+    assert client.get("/provider/organisation/name").status_code == 200
+    assert client.get("/confirm-email/not-a-token").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"full_name": "", "email": "a@b.org", "password": "long enough pw", "confirm": "long enough pw"},
+            "Enter your name",
+        ),
+        (
+            {"full_name": "A", "email": "bad", "password": "long enough pw", "confirm": "long enough pw"},
+            "Enter an email address in the correct format",
+        ),
+        (
+            {"full_name": "A", "email": "a@b.org", "password": "short", "confirm": "short"},
+            "Password must be 10 characters or more",
+        ),
+        (
+            {"full_name": "A", "email": "a@b.org", "password": "long enough pw", "confirm": "other"},
+            "The passwords do not match",
+        ),
+        (
+            {
+                "full_name": "A",
+                "email": "founder@pagemoss.example",
+                "password": "long enough pw",
+                "confirm": "long enough pw",
+            },
+            "An account with this email address already exists",
+        ),
+    ],
+)
+def test_create_account_messages(client: FlaskClient, provider_user: User, data: dict[str, str], message: str) -> None:
+    response = post(client, "/create-account", data)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+
+
+def test_a_colleague_is_invited_and_joins(app, signed_in: FlaskClient, auth: AuthActions) -> None:  # type: ignore[no-untyped-def]
+    register_cic(signed_in)
+    response = post(signed_in, "/provider/colleagues", {"email": "colleague@pagemoss.example"})
+    assert response.status_code == 302
+    email = db.session.scalar(select(OutboxEmail).where(OutboxEmail.to_address == "colleague@pagemoss.example"))
+    link = re.search(r"http://localhost(/accept-invitation/\S+)", email.body).group(1)  # type: ignore[union-attr]
+    colleague = factories.user(db.session, Role.PROVIDER, email="colleague@pagemoss.example")
+    db.session.commit()
+    other = app.test_client()
+    AuthActions(other).sign_in(colleague.email)
+    assert other.post(link, data={"csrf_token": _csrf(other, link)}).headers["Location"] == "/provider/"
+    db.session.expire_all()
+    assert db.session.get(User, colleague.id).provider_id == _provider().id
+    assert other.get(link).status_code == 400  # used once
+
+
+def test_asking_to_join_an_unclaimed_organisation(signed_in: FlaskClient, knowsley: factories.CouncilSetup) -> None:
+    imported = factories.provider(db.session, "Imported Housing Co-operative")
+    db.session.commit()
+    results = signed_in.get("/provider/join?q=housing").get_data(as_text=True)
+    assert "Imported Housing Co-operative" in results and "not yet claimed" in results
+    assert post(signed_in, f"/provider/join/{imported.id}", {"message": ""}).status_code == 400
+    assert post(signed_in, f"/provider/join/{imported.id}", {"message": "I am the secretary"}).status_code == 302
+    again = post(signed_in, f"/provider/join/{imported.id}", {"message": "Again"})
+    assert "You have already asked to join this organisation" in again.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Provider, imported.id).claimed is False  # only an officer's approval gives control
+
+
+def test_legal_form_drives_which_numbers_are_asked(signed_in: FlaskClient) -> None:
+    post(signed_in, "/provider/organisation/name", {"name": "Form CIC"})
+    post(signed_in, "/provider/organisation/legal-form", {"legal_form": LegalForm.COOPERATIVE.value})
+    page = signed_in.get("/provider/organisation/registration-numbers").get_data(as_text=True)
+    assert "FCA Mutuals Public Register number" in page and "Companies House number" not in page
+    post(signed_in, "/provider/organisation/legal-form", {"legal_form": LegalForm.SOLE_TRADER.value})
+    assert signed_in.get("/provider/organisation/registration-numbers").status_code == 302
+    response = post(signed_in, "/provider/organisation/legal-form", {"legal_form": LegalForm.CHARITY.value})
+    assert response.status_code == 302
+    page = post(signed_in, "/provider/organisation/registration-numbers", {"charity_number": "1234567"}).get_data(
+        as_text=True
+    )
+    assert "Select which charity regulator it is registered with" in page
+    done = post(
+        signed_in,
+        "/provider/organisation/registration-numbers",
+        {"charity_regulator": "GB-NIC", "charity_number": "100001"},
+    )
+    assert done.status_code == 302
+    assert [i.org_id for i in _provider().identifiers] == ["GB-NIC-100001"]
