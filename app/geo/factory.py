@@ -42,6 +42,11 @@ def boundary_index(session: Session) -> BoundaryIndex:
         return _cache[key]
 
 
+def _setting(config: Mapping[str, Any], name: str, default: float) -> Any:
+    value = config.get(name)
+    return default if value is None or value == "" else value  # 0 is a real setting
+
+
 def build_placer(session: Session, config: Mapping[str, Any]) -> SitePlacer:
     """A SitePlacer with the configured chain: the directory first, then any online geocoders."""
     names = geocoder_names(config)
@@ -49,8 +54,8 @@ def build_placer(session: Session, config: Mapping[str, Any]) -> SitePlacer:
         names,
         session,
         user_agent=str(config.get("GEOCODER_USER_AGENT") or "local-supplier-register"),
-        timeout=float(config.get("GEOCODER_TIMEOUT") or 5),
-        min_delay_seconds=float(config.get("GEOCODER_MIN_DELAY_SECONDS") or 1),
+        timeout=float(_setting(config, "GEOCODER_TIMEOUT", 5)),
+        min_delay_seconds=float(_setting(config, "GEOCODER_MIN_DELAY_SECONDS", 1)),
         options=config.get("GEOCODER_OPTIONS") or {},
     )
     return SitePlacer(PostcodeStore(session), online=online, boundaries=boundary_index(session) if online else None)

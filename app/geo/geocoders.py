@@ -132,6 +132,7 @@ class OnlineGeocoder:
         )
 
     def geocode(self, query: str) -> Answer:
+        query = query[:500]  # the cache column's length; longer addresses add nothing a geocoder uses
         cached = self.session.scalar(
             select(GeocodeResult).where(GeocodeResult.geocoder == self.name, GeocodeResult.query == query)
         )
@@ -140,9 +141,10 @@ class OnlineGeocoder:
                 return Answer(cached.latitude, cached.longitude, cached.address, None)
             return Answer(None, None, None, f"{self.name} could not find this address")
         try:
-            location = self._geocode(query, exactly_one=True, country_codes="gb")
-        except TypeError:
-            location = self._geocode(query, exactly_one=True)  # geocoders without country_codes
+            try:
+                location = self._geocode(query, exactly_one=True, country_codes="gb")
+            except TypeError:
+                location = self._geocode(query, exactly_one=True)  # geocoders without country_codes
         except GeopyError as exc:
             # Timeouts and unreachable services are not cached: they may work next time.
             log.warning("%s could not geocode %r: %s", self.name, query, exc)

@@ -9,12 +9,12 @@ silently and nothing raises to the user.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from geopy.location import Location
 
-from app.domain.postcodes import PostcodeError, parse_postcode
+from app.domain.postcodes import PostcodeError, parse_postcode, try_normalise_postcode
 from app.domain.providers import Placement
 from app.geo.boundaries import BoundaryIndex
 from app.geo.directory import PostcodeRecord, PostcodeStore
@@ -70,7 +70,7 @@ class SitePlacer:
                 reasons.append(f"'{text}' is not a full UK postcode")
             else:
                 normalised = str(parsed)
-                entry = known or self.store.lookup(normalised)
+                entry = known if known is not None and known.postcode == normalised else self.store.lookup(normalised)
                 exact = self._exact(normalised, entry)
                 if exact is not None:
                     return exact
@@ -88,6 +88,8 @@ class SitePlacer:
         if by_address is not None:
             return by_address
         if fallback is not None:
+            if len(reasons) > 1:  # keep why the address could not be used either
+                return replace(fallback, note=f"{fallback.note} {'. '.join(reasons[1:])}.")
             return fallback
         return PlacementResult(Placement.NOT_PLACED, normalised, note=". ".join(reasons))
 
@@ -170,16 +172,10 @@ def apply_placement(site: Site, result: PlacementResult, now: datetime) -> bool:
 
 def place_sites(placer: SitePlacer, sites: list[Site], now: datetime) -> list[Site]:
     """Place many sites with one directory query per few hundred postcodes; returns those whose area changed."""
-    postcodes = {}
-    for site in sites:
-        try:
-            postcodes[site.id] = str(parse_postcode(site.postcode))
-        except PostcodeError:
-            continue
-    known = placer.store.lookup_many(postcodes.values())
+    postcodes = [try_normalise_postcode(site.postcode) for site in sites]  # by position: new sites have no id
+    known = placer.store.lookup_many(p for p in postcodes if p)
     changed = []
-    for site in sites:
-        postcode = postcodes.get(site.id)
+    for site, postcode in zip(sites, postcodes, strict=True):
         result = placer.place(site.postcode, site.address, known=known.get(postcode) if postcode else None)
         if apply_placement(site, result, now):
             changed.append(site)

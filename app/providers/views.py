@@ -225,8 +225,13 @@ def registration_numbers() -> Response | tuple[str, int]:
                 _field_for(form, exc.field).errors = [str(exc)]
             else:
                 _saved()
-                return redirect(_next_or(url_for("providers.premises")))
+                return redirect(_next_or(_premises_step(provider)))
     return _page("providers/registration_numbers.html", form, provider=provider, asked=asked, existing=existing)
+
+
+def _premises_step(provider: Provider) -> str:
+    """The next section: straight to adding premises when there are none yet."""
+    return url_for("providers.premises" if provider.sites else "providers.add_premises")
 
 
 def _field_for(form: RegistrationNumbersForm, scheme: str | None) -> Any:

@@ -144,7 +144,7 @@ def test_a_store_with_no_active_release_finds_nothing(session: Session) -> None:
 def test_lookup_many_batches_and_skips_what_is_missing(
     session: Session, sample_release: LoadResult, sample_rows: Rows
 ) -> None:
-    wanted = sorted(sample_rows)[:1_199] + ["L36 9GD"]
+    wanted = [*sorted(sample_rows)[:1_199], "L36 9GD"]
     store = PostcodeStore(session)
     asked = [*wanted, *wanted[:50], "L36 9ZZ", "ZZ9 9ZZ"]  # duplicates and two that are not there
 
@@ -344,7 +344,7 @@ def test_a_zip_without_a_csv_is_refused(session: Session, tmp_path: Path) -> Non
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("readme.txt", "no data here")
 
-    with pytest.raises(DirectoryFileError, match="nothing.zip has no CSV file in it"):
+    with pytest.raises(DirectoryFileError, match=r"nothing\.zip has no CSV file in it"):
         load_release(session, path)
 
 
@@ -364,7 +364,10 @@ def test_a_gzipped_csv_loads(session: Session, tmp_path: Path, ward_rows: Rows) 
 
 def test_a_utf8_byte_order_mark_before_the_header_is_ignored(session: Session, tmp_path: Path) -> None:
     path = write_csv(
-        tmp_path / "bom.csv", ["pcds", "lad25cd", "lat", "long"], [["L36 9GD", KNOWSLEY, "53.410696", "-2.84173"]], bom=True
+        tmp_path / "bom.csv",
+        ["pcds", "lad25cd", "lat", "long"],
+        [["L36 9GD", KNOWSLEY, "53.410696", "-2.84173"]],
+        bom=True,
     )
     assert path.read_bytes()[:3] == b"\xef\xbb\xbf"
 
@@ -486,12 +489,10 @@ def test_a_short_row_is_refused_with_its_line_number(session: Session, tmp_path:
 
 
 @pytest.mark.parametrize("which", ["postcodes", "wards"])
-def test_a_file_that_does_not_exist_is_a_directory_file_error(
-    session: Session, tmp_path: Path, which: str
-) -> None:
+def test_a_file_that_does_not_exist_is_a_directory_file_error(session: Session, tmp_path: Path, which: str) -> None:
     """The command line turns DirectoryFileError into a message; any other error is a traceback."""
     missing = tmp_path / "ONSPD_MISSING.csv"
     path, wards = (missing, None) if which == "postcodes" else (SAMPLE, missing)
 
-    with pytest.raises(DirectoryFileError, match="ONSPD_MISSING.csv does not exist"):
+    with pytest.raises(DirectoryFileError, match=r"ONSPD_MISSING\.csv does not exist"):
         load_release(session, path, wards_from=wards)

@@ -106,9 +106,7 @@ def test_an_unknown_postcode_in_a_known_outcode_is_placed_at_its_centre(
     )
 
 
-def test_an_unknown_postcode_in_a_split_outcode_has_no_district(
-    directory: PostcodeDirectory, session: Session
-) -> None:
+def test_an_unknown_postcode_in_a_split_outcode_has_no_district(directory: PostcodeDirectory, session: Session) -> None:
     assert PostcodeStore(session).lookup("L35 9ZZ") is None
 
     location = directory.geocode("L35 9ZZ")
