@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
+from app.domain.providers import IDENTIFIER_SCHEMES, ProviderStatus
 from app.extensions import db
+from app.mailer import deliver_outbox
+from app.models import JoinRequest, Provider, ProviderFact, ProviderIdentifier, User
 from app.models.base import utcnow
 from app.officers import bp
-from app.services import overview
+from app.officers.forms import (
+    ApproveJoinRequestForm,
+    DeclineJoinRequestForm,
+    MarkCheckedForm,
+    RejectForm,
+    RequestChangesForm,
+    VerifyForm,
+)
+from app.services import directory, membership, overview, verification
+from app.services.locality import provider_locality
 from app.services.policy import bands_in_force
+from app.web import home_local_area
 
 
 @bp.route("/")
@@ -26,3 +40,252 @@ def index() -> str:
         postcode_release=overview.current_postcode_release(db.session),
         bands=bands_in_force(db.session, council, utcnow().date()) if council else [],
     )
+
+
+# Checking organisations -------------------------------------------------------------------------------------------
+
+
+def _provider_or_404(provider_id: int) -> Provider:
+    provider = db.session.get(Provider, provider_id)
+    if provider is None:
+        abort(404)
+    return provider
+
+
+def _officer() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def _service_url() -> str:
+    """Where the emails send people: their organisation's home in this service."""
+    return str(current_app.config["SERVER_BASE_URL"]).rstrip("/") + url_for("providers.index")
+
+
+def _back_to_review(provider_id: int) -> Response:
+    return redirect(url_for("officers.review_provider", provider_id=provider_id))
+
+
+def _refused(provider_id: int, message: str) -> Response:
+    """The service would not make the change: undo anything half-done and say why on the review page."""
+    db.session.rollback()
+    flash(message, "error")
+    return _back_to_review(provider_id)
+
+
+def _render_review(
+    provider: Provider,
+    *,
+    changes_form: RequestChangesForm | None = None,
+    reject_form: RejectForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    area = home_local_area()
+    names = directory.district_names(
+        db.session, {c for s in provider.sites for c in (s.district_code, s.ward_code) if c}
+    )
+    # Forms this request did not post are drawn empty, not bound to another form's data.
+    return (
+        render_template(
+            "officers/review_provider.html",
+            provider=provider,
+            area=area,
+            area_names=names,
+            locality=provider_locality(db.session, provider, area, public=False) if area else None,
+            schemes=IDENTIFIER_SCHEMES,
+            members=verification.members_of(db.session, provider),
+            reviews=verification.reviews_of(db.session, provider),
+            can_verify=provider.status == ProviderStatus.SUBMITTED
+            or (provider.status == ProviderStatus.VERIFIED and provider.awaiting_review),
+            can_send_back=provider.status in (ProviderStatus.SUBMITTED, ProviderStatus.VERIFIED),
+            mark_checked_form=MarkCheckedForm(formdata=None),
+            verify_form=VerifyForm(formdata=None),
+            changes_form=changes_form or RequestChangesForm(formdata=None),
+            reject_form=reject_form or RejectForm(formdata=None),
+        ),
+        status,
+    )
+
+
+def _render_queue(
+    decline_form: DeclineJoinRequestForm | None = None, failed_request_id: int | None = None, status: int = 200
+) -> tuple[str, int]:
+    queue = verification.review_queue(db.session)
+    area = home_local_area()
+    return (
+        render_template(
+            "officers/reviews.html",
+            new_providers=[p for p in queue if p.status == ProviderStatus.SUBMITTED],
+            changed_providers=[p for p in queue if p.status == ProviderStatus.VERIFIED and p.awaiting_review],
+            localities={p.id: provider_locality(db.session, p, area, public=False) for p in queue} if area else {},
+            join_requests=verification.pending_join_requests(db.session),
+            approve_form=ApproveJoinRequestForm(formdata=None),
+            decline_form=decline_form,
+            failed_request_id=failed_request_id,
+            blank_decline_form=DeclineJoinRequestForm(formdata=None),
+        ),
+        status,
+    )
+
+
+@bp.route("/reviews")
+def reviews() -> tuple[str, int]:
+    """Organisations and requests waiting for an officer to check them."""
+    return _render_queue()
+
+
+@bp.route("/providers/<int:provider_id>/review")
+def review_provider(provider_id: int) -> tuple[str, int]:
+    """Everything an officer checks before deciding, with the evidence for each fact."""
+    return _render_review(_provider_or_404(provider_id))
+
+
+@bp.route("/providers/<int:provider_id>/identifiers/<int:identifier_id>/mark-checked", methods=["POST"])
+def mark_identifier_checked(provider_id: int, identifier_id: int) -> Response:
+    """Record that an officer checked a registration number against its register."""
+    provider = _provider_or_404(provider_id)
+    identifier = db.session.get(ProviderIdentifier, identifier_id)
+    if identifier is None or identifier.provider_id != provider.id:
+        abort(404)
+    if not MarkCheckedForm().validate_on_submit():
+        abort(400)
+    org_id = identifier.org_id
+    verification.verify_identifier(db.session, _officer(), identifier, utcnow())
+    db.session.commit()
+    flash(f"{org_id} is marked as checked by the council", "success")
+    return _back_to_review(provider_id)
+
+
+@bp.route("/providers/<int:provider_id>/facts/<int:fact_id>/mark-checked", methods=["POST"])
+def mark_fact_checked(provider_id: int, fact_id: int) -> Response:
+    """Record that an officer checked one ownership, size or fair-work fact."""
+    provider = _provider_or_404(provider_id)
+    fact = db.session.get(ProviderFact, fact_id)
+    if fact is None or fact.provider_id != provider.id:
+        abort(404)
+    if not MarkCheckedForm().validate_on_submit():
+        abort(400)
+    label = fact.kind.label
+    try:
+        verification.verify_fact(db.session, _officer(), fact, utcnow())
+    except verification.ReviewError as exc:
+        return _refused(provider_id, str(exc))
+    db.session.commit()
+    flash(f"{label} is marked as checked by the council", "success")
+    return _back_to_review(provider_id)
+
+
+@bp.route("/providers/<int:provider_id>/verify", methods=["POST"])
+def verify_provider(provider_id: int) -> Response:
+    """Publish the entry, or accept the changes to a published one, and email its members."""
+    provider = _provider_or_404(provider_id)
+    if not VerifyForm().validate_on_submit():
+        abort(400)
+    name, was_change = provider.name, provider.awaiting_review
+    try:
+        verification.verify(db.session, _officer(), provider, utcnow(), _service_url())
+    except verification.ReviewError as exc:
+        return _refused(provider_id, str(exc))
+    db.session.commit()
+    deliver_outbox()
+    flash(f"The changes to {name} are accepted" if was_change else f"{name} is verified and published", "success")
+    return redirect(url_for("officers.reviews"))
+
+
+@bp.route("/providers/<int:provider_id>/request-changes", methods=["POST"])
+def request_changes(provider_id: int) -> Response | tuple[str, int]:
+    """Send the entry back to its members with what to change."""
+    provider = _provider_or_404(provider_id)
+    form = RequestChangesForm()
+    if form.validate_on_submit():
+        name = provider.name
+        try:
+            verification.request_changes(
+                db.session, _officer(), provider, form.message.data or "", utcnow(), _service_url()
+            )
+        except verification.ReviewError as exc:
+            if exc.field != "message":
+                return _refused(provider_id, str(exc))
+            db.session.rollback()
+            form.message.errors = [*form.message.errors, str(exc)]
+        else:
+            db.session.commit()
+            deliver_outbox()
+            flash(f"{name} has been asked to make changes", "success")
+            return redirect(url_for("officers.reviews"))
+    return _render_review(provider, changes_form=form, status=400)
+
+
+@bp.route("/providers/<int:provider_id>/reject", methods=["POST"])
+def reject_provider(provider_id: int) -> Response | tuple[str, int]:
+    """Refuse the entry and email its members the reason."""
+    provider = _provider_or_404(provider_id)
+    form = RejectForm()
+    if form.validate_on_submit():
+        name = provider.name
+        try:
+            verification.reject(db.session, _officer(), provider, form.reason.data or "", utcnow())
+        except verification.ReviewError as exc:
+            if exc.field != "reason":
+                return _refused(provider_id, str(exc))
+            db.session.rollback()
+            form.reason.errors = [*form.reason.errors, str(exc)]
+        else:
+            db.session.commit()
+            deliver_outbox()
+            flash(f"{name} is rejected and will not be on the register", "success")
+            return redirect(url_for("officers.reviews"))
+    return _render_review(provider, reject_form=form, status=400)
+
+
+# Requests to join or claim an organisation --------------------------------------------------------------------------
+
+
+def _join_request_or_404(request_id: int) -> JoinRequest:
+    found = db.session.get(JoinRequest, request_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/join-requests/<int:request_id>/approve", methods=["POST"])
+def approve_join_request(request_id: int) -> Response:
+    """Let the person act for the organisation (it then counts as claimed) and email them."""
+    join_request = _join_request_or_404(request_id)
+    if not ApproveJoinRequestForm().validate_on_submit():
+        abort(400)
+    email, name = join_request.user.email, join_request.provider.name
+    try:
+        membership.decide_join_request(db.session, _officer(), join_request, True, None, utcnow())
+    except membership.MembershipError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("officers.reviews"))
+    db.session.commit()
+    deliver_outbox()
+    flash(f"{email} can now keep {name}'s entry up to date", "success")
+    return redirect(url_for("officers.reviews"))
+
+
+@bp.route("/join-requests/<int:request_id>/decline", methods=["POST"])
+def decline_join_request(request_id: int) -> Response | tuple[str, int]:
+    """Refuse the request, with a note the person is emailed."""
+    join_request = _join_request_or_404(request_id)
+    form = DeclineJoinRequestForm()
+    # Each request on the queue has its own note box: the error summary must point at this one.
+    form.note.id = f"note-{request_id}"
+    if form.validate_on_submit():
+        email, name = join_request.user.email, join_request.provider.name
+        try:
+            membership.decide_join_request(db.session, _officer(), join_request, False, form.note.data, utcnow())
+        except membership.MembershipError as exc:
+            db.session.rollback()
+            if exc.field != "note":
+                flash(str(exc), "error")
+                return redirect(url_for("officers.reviews"))
+            form.note.errors = [*form.note.errors, str(exc)]
+        else:
+            db.session.commit()
+            deliver_outbox()
+            flash(f"You declined {email}'s request to join {name}", "success")
+            return redirect(url_for("officers.reviews"))
+    return _render_queue(decline_form=form, failed_request_id=request_id, status=400)

@@ -136,13 +136,13 @@ def decide_join_request(
         raise MembershipError("This request has already been decided.")
     if not approve and not (note or "").strip():
         raise MembershipError("Enter why you are declining the request", "note")
+    if approve and request.user.provider_id is not None and request.user.provider_id != request.provider_id:
+        raise MembershipError("That person already acts for another organisation.")
     request.decided_at = now
     request.decided_by_id = officer.id
     request.decision_note = (note or "").strip() or None
     provider = request.provider
     if approve:
-        if request.user.provider_id is not None and request.user.provider_id != provider.id:
-            raise MembershipError("That person already acts for another organisation.")
         request.status = JoinRequestStatus.APPROVED
         request.user.provider_id = provider.id
         provider.claimed = True

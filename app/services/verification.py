@@ -103,14 +103,18 @@ def _decide(
 
 def verify(session: Session, officer: User, provider: Provider, now: datetime, service_url: str) -> ProviderReview:
     """Publish the entry (or accept the changes of a published one) and tell its members."""
+    accepting_changes = provider.status == ProviderStatus.VERIFIED
     review = _decide(session, officer, provider, ReviewDecision.VERIFIED, ProviderStatus.VERIFIED, None, now)
-    _tell_members(
-        session,
-        provider,
-        f"{provider.name} is verified on the Local Supplier Register",
-        f"The council has checked {provider.name} and it is now published in the register, where council staff "
-        f"can find it when they buy services.\n\nSee your entry: {service_url}\n",
-    )
+    if accepting_changes:
+        subject = f"The council has checked your changes to {provider.name}"
+        body = f"The council has checked your latest changes to {provider.name}. Your entry stays published."
+    else:
+        subject = f"{provider.name} is verified on the Local Supplier Register"
+        body = (
+            f"The council has checked {provider.name} and it is now published in the register, where council "
+            "staff can find it when they buy services."
+        )
+    _tell_members(session, provider, subject, f"{body}\n\nSee your entry: {service_url}\n")
     return review
 
 
@@ -158,6 +162,8 @@ def verify_identifier(
     session: Session, officer: User, identifier: ProviderIdentifier, now: datetime, note: str | None = None
 ) -> None:
     """Record that an officer checked a registration number against its register."""
+    if identifier.evidence == EvidenceState.OFFICER_VERIFIED:
+        return
     before = identifier.evidence
     identifier.evidence = EvidenceState.OFFICER_VERIFIED
     identifier.checked_at = now
@@ -178,8 +184,8 @@ def verify_fact(session: Session, officer: User, fact: ProviderFact, now: dateti
         raise ReviewError("A fact that is not known cannot be checked")
     before = fact.evidence
     fact.evidence = EvidenceState.OFFICER_VERIFIED
-    fact.evidence_note = note or fact.evidence_note
-    fact.as_of = now.date()
+    # The fact's own date stays: it is when the fact was true, not when it was checked (that is audited).
+    fact.evidence_note = note or fact.evidence_note or f"Checked by the council on {now:%-d %B %Y}"
     fact.recorded_by_id = officer.id
     audit.record(
         session,

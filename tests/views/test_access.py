@@ -13,6 +13,7 @@ ANON, PROVIDER, COMMISSIONER, OFFICER, ADMIN = "anonymous", "provider", "commiss
 ROLES = (ANON, PROVIDER, COMMISSIONER, OFFICER, ADMIN)
 
 PROVIDER_ONLY = {ANON: 302, PROVIDER: 200, "default": 403}
+OFFICERS_ONLY = {ANON: 302, PROVIDER: 403, COMMISSIONER: 403, "default": 200}
 
 # endpoint -> (GET path, {role: expected status}); a role left out expects the "default" status.
 MATRIX: dict[str, tuple[str, dict[str, int]]] = {
@@ -55,7 +56,19 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "providers.find_to_join": ("/provider/join?q=matrix", PROVIDER_ONLY),
     "providers.ask_to_join": ("/provider/join/{provider_id}", PROVIDER_ONLY),
     "commissioners.index": ("/commissioner/", {ANON: 302, PROVIDER: 403, "default": 200}),
-    "officers.index": ("/officer/", {ANON: 302, PROVIDER: 403, COMMISSIONER: 403, "default": 200}),
+    "officers.index": ("/officer/", OFFICERS_ONLY),
+    "officers.reviews": ("/officer/reviews", OFFICERS_ONLY),
+    "officers.review_provider": ("/officer/providers/{provider_id}/review", OFFICERS_ONLY),
+    "officers.mark_identifier_checked": (
+        "/officer/providers/{provider_id}/identifiers/1/mark-checked",
+        {"default": 405},
+    ),
+    "officers.mark_fact_checked": ("/officer/providers/{provider_id}/facts/1/mark-checked", {"default": 405}),
+    "officers.verify_provider": ("/officer/providers/{provider_id}/verify", {"default": 405}),
+    "officers.request_changes": ("/officer/providers/{provider_id}/request-changes", {"default": 405}),
+    "officers.reject_provider": ("/officer/providers/{provider_id}/reject", {"default": 405}),
+    "officers.approve_join_request": ("/officer/join-requests/1/approve", {"default": 405}),
+    "officers.decline_join_request": ("/officer/join-requests/1/decline", {"default": 405}),
 }
 
 
