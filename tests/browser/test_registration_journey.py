@@ -99,6 +99,9 @@ def test_a_cic_registers_is_verified_and_is_listed_as_local(
     page.get_by_label("Knowsley").check()
     accessible(page)
     continue_with(page)
+    page.get_by_label("Filter the list").fill("navigation")
+    expect(page.get_by_text(re.compile(r"^1 of \d+ shown$"))).to_be_visible()
+    expect(page.get_by_label("Cleaning", exact=True)).to_be_hidden()
     page.get_by_label("Community support, advice and navigation").check()
     page.get_by_label("Describe what your organisation does").fill(
         "We help Page Moss residents find and use local services: a community navigation service."

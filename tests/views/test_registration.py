@@ -421,3 +421,17 @@ def test_legal_form_drives_which_numbers_are_asked(signed_in: FlaskClient) -> No
     )
     assert done.status_code == 302
     assert [i.org_id for i in _provider().identifiers] == ["GB-NIC-100001"]
+
+
+def test_another_providers_draft_cannot_be_found_or_joined_by_url(
+    signed_in: FlaskClient, knowsley: factories.CouncilSetup
+) -> None:
+    draft = factories.provider(db.session, "Secret Draft CIC", status=ProviderStatus.DRAFT)
+    db.session.commit()
+    assert signed_in.get(f"/provider/join/{draft.id}").status_code == 404
+    assert "Secret Draft CIC" not in signed_in.get("/provider/join?q=secret").get_data(as_text=True)
+    assert signed_in.get(f"/directory/{draft.id}").status_code == 404
+    # The provider's own pages never take another organisation's id: they work on the user's own.
+    post(signed_in, "/provider/organisation/name", {"name": "Honest CIC"})
+    page = signed_in.get("/provider/check-your-answers").get_data(as_text=True)
+    assert "Honest CIC" in page and "Secret Draft CIC" not in page
