@@ -275,7 +275,7 @@ def test_a_postcode_that_cannot_be_placed_still_lets_the_provider_finish(signed_
     post(signed_in, "/provider/organisation/name", {"name": "Island CIC"})
     response = post(signed_in, "/provider/premises/add", {"kind": "registered_office", "postcode": "GY1 1AA"})
     page = signed_in.get(response.headers["Location"]).get_data(as_text=True)
-    assert "We could not find which area postcode GY1 1AA is in" in page
+    assert "We could not find which council area postcode GY1 1AA is in" in page
     assert "Channel Islands" in page
     done = post(signed_in, response.headers["Location"], {"address_line_1": "1 Harbour Road", "town": "St Peter Port"})
     assert done.status_code == 302
