@@ -67,8 +67,8 @@ def knowsley_council(session: Session) -> CouncilSetup:
         )
     bands = [
         ("A", "Low value", 0, 500_000, False, False, 1, LocalityRule.LOCAL_ONLY),
-        ("B", "Intermediate value", 500_000, 18_100_000, False, False, 3, LocalityRule.LOCAL_ONLY),
-        ("C", "High value", 18_100_000, None, True, False, 3, LocalityRule.OPEN),
+        ("B", "Intermediate value", 500_000, 18_100_001, False, False, 3, LocalityRule.LOCAL_ONLY),
+        ("C", "High value", 18_100_001, None, True, False, 3, LocalityRule.OPEN),
         ("D", "Above the statutory threshold", 0, None, False, True, 1, LocalityRule.OPEN),
     ]
     for code, label, lower, upper, upper_is_threshold, lower_is_threshold, quotes, rule in bands:

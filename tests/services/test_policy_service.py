@@ -40,17 +40,17 @@ def _band(council: Council, code: str, **kw: object) -> SpendBand:
 def test_knowsleys_bands_in_force(session: Session, knowsley: CouncilSetup) -> None:
     bands = policy.bands_in_force(session, knowsley.council, ON)
 
-    assert [(b.band.code, b.lower_pence, b.upper_pence) for b in bands] == [
+    assert [(b.band.code, b.lower, b.upper) for b in bands] == [
         ("A", 0, 500_000),
-        ("B", 500_000, 18_100_000),
-        ("C", 18_100_000, GOODS_THRESHOLD),
+        ("B", 500_000, 18_100_001),
+        ("C", 18_100_001, GOODS_THRESHOLD),
         ("D", GOODS_THRESHOLD, None),
     ]
     assert [b.range_text for b in bands] == [
         "under £5,000",
-        "£5,000 to £180,999.99",
-        "£181,000 to £207,719.99",
-        "£207,720 and above",
+        "£5,000 to £181,000",
+        "£181,000.01 up to the statutory threshold (£207,720 including VAT)",
+        "the statutory threshold (£207,720 including VAT) and above",
     ]
     threshold = bands[0].threshold
     assert threshold is not None
@@ -64,18 +64,18 @@ def test_knowsleys_bands_in_force(session: Session, knowsley: CouncilSetup) -> N
 def test_a_light_touch_procurement_uses_the_light_touch_threshold(session: Session, knowsley: CouncilSetup) -> None:
     bands = {b.band.code: b for b in policy.bands_in_force(session, knowsley.council, ON, ContractType.LIGHT_TOUCH)}
 
-    assert bands["C"].upper_pence == LIGHT_TOUCH_THRESHOLD
-    assert bands["D"].lower_pence == LIGHT_TOUCH_THRESHOLD
-    assert bands["D"].range_text == "£663,540 and above"
-    assert bands["A"].upper_pence == 500_000  # fixed bounds are untouched
+    assert bands["C"].upper == LIGHT_TOUCH_THRESHOLD
+    assert bands["D"].lower == LIGHT_TOUCH_THRESHOLD
+    assert bands["D"].range_text == "the statutory threshold (£663,540 including VAT) and above"
+    assert bands["A"].upper == 500_000  # fixed bounds are untouched
     assert bands["C"].threshold is not None
     assert bands["C"].threshold.contract_type == ContractType.LIGHT_TOUCH
 
 
 def test_a_works_procurement_uses_the_works_threshold(session: Session, knowsley: CouncilSetup) -> None:
     bands = {b.band.code: b for b in policy.bands_in_force(session, knowsley.council, ON, ContractType.WORKS)}
-    assert bands["C"].upper_pence == 519_300_000
-    assert bands["D"].range_text == "£5,193,000 and above"
+    assert bands["C"].upper == 519_300_000
+    assert bands["D"].range_text == "the statutory threshold (£5,193,000 including VAT) and above"
 
 
 @pytest.mark.parametrize(

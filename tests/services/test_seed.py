@@ -139,11 +139,11 @@ def test_knowsley_has_its_wards_council_bands_and_thresholds(session: Session) -
     )
     assert (b.lower_pence, b.upper_pence, b.min_quotes, b.locality_rule) == (
         500_000,
-        18_100_000,
+        18_100_001,
         3,
         LocalityRule.LOCAL_ONLY,
     )
-    assert (c.lower_pence, c.upper_pence, c.upper_is_statutory_threshold) == (18_100_000, None, True)
+    assert (c.lower_pence, c.upper_pence, c.upper_is_statutory_threshold) == (18_100_001, None, True)
     assert c.advertised and c.locality_rule == LocalityRule.OPEN
     assert d.lower_is_statutory_threshold and d.upper_pence is None and d.locality_rule == LocalityRule.OPEN
     assert [x.vat_basis for x in (a, b, c, d)] == [VatBasis.EXCLUDED] * 3 + [VatBasis.INCLUDED]

@@ -1,0 +1,344 @@
+"""Which spend band a contract falls in, what its rules are in words, and which band sets are lawful.
+
+Money is whole pence. A band's numeric bounds are in the band's VAT basis; a bound that is "the
+statutory threshold" is compared in the threshold's own basis (VAT included since 2022). Lower
+bounds are inclusive and upper bounds exclusive, so £4,999.99 is in "under £5,000" and £5,000 is not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
+
+from app.domain.labelled import LabelledEnum
+from app.domain.policy import (
+    ContractType,
+    LocalityRule,
+    Reservation,
+    Threshold,
+    VatBasis,
+    format_pence,
+    threshold_in_force,
+)
+
+VAT_STANDARD_RATE = Decimal("0.20")
+#: From this value (including VAT) a council's contract is notifiable (Procurement Act 2023).
+NOTIFIABLE_FROM_PENCE = 3_000_000
+#: Statutory thresholds are recorded from this date; earlier procurements are outside the rules we hold.
+EARLIEST_START = date(2018, 1, 1)
+#: Nothing a council buys costs ten billion pounds: more is a typing slip.
+MAX_VALUE_PENCE = 10_000_000_000 * 100
+
+SINGLE_QUOTE_CAUTION = (
+    "Whether location may decide a single-quote award is an open legal question. The reservation to local "
+    "providers below the threshold (SI 2026/94) is written for competitions; record why you chose this provider."
+)
+
+
+class VatTreatment(LabelledEnum):
+    EXCLUDED = "excluded", "The value does not include VAT", "We add VAT at 20% where a rule needs it"
+    INCLUDED = "included", "The value includes VAT at 20%"
+    NOT_APPLICABLE = "not_applicable", "VAT does not apply", "For example an exempt service"
+
+
+class BandError(ValueError):
+    """An estimate or a band set the rules cannot accept; ``field`` names where to show it."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Band:
+    """A council's spend band as the rules see it."""
+
+    code: str
+    label: str
+    lower_pence: int
+    upper_pence: int | None
+    vat_basis: VatBasis
+    min_quotes: int
+    route: str
+    locality_rule: LocalityRule
+    effective_from: date
+    effective_to: date | None = None
+    lower_is_threshold: bool = False
+    upper_is_threshold: bool = False
+    advertised: bool = False
+    reservation: Reservation = Reservation.NONE
+
+    def in_force(self, on: date) -> bool:
+        return self.effective_from <= on and (self.effective_to is None or on < self.effective_to)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What the commissioner told us about the contract."""
+
+    contract_type: ContractType
+    start_date: date
+    vat: VatTreatment
+    total_pence: int | None = None
+    annual_pence: int | None = None
+    years: Decimal | None = None
+    options_pence: int = 0
+
+
+@dataclass(frozen=True)
+class Value:
+    """The estimated whole-life value, with and without VAT."""
+
+    excluding_vat: int
+    including_vat: int
+
+    def in_basis(self, basis: VatBasis) -> int:
+        return self.including_vat if basis == VatBasis.INCLUDED else self.excluding_vat
+
+
+def whole_life_value(estimate: Estimate) -> Value:
+    """Annual value times years (or the total), plus options and extensions, with and without VAT."""
+    if estimate.total_pence is not None:
+        base = Decimal(estimate.total_pence)
+    elif estimate.annual_pence is not None and estimate.years is not None:
+        if estimate.years <= 0:
+            raise BandError("Enter how many years the contract lasts, like 2 or 1.5", "years")
+        base = Decimal(estimate.annual_pence) * estimate.years
+    else:
+        raise BandError("Enter the estimated value of the contract", "value")
+    base += Decimal(estimate.options_pence)
+    if base <= 0:
+        raise BandError("Enter an estimated value of more than £0", "value")
+    if base > MAX_VALUE_PENCE:
+        raise BandError("Enter an estimated value of £10 billion or less", "value")
+    pence = int(base.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    if estimate.vat == VatTreatment.NOT_APPLICABLE:
+        return Value(pence, pence)
+    if estimate.vat == VatTreatment.INCLUDED:
+        excluding = int((Decimal(pence) / (1 + VAT_STANDARD_RATE)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        return Value(excluding, pence)
+    including = int((Decimal(pence) * (1 + VAT_STANDARD_RATE)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return Value(pence, including)
+
+
+@dataclass(frozen=True)
+class ResolvedBand:
+    band: Band
+    threshold: Threshold | None
+
+    @property
+    def lower(self) -> int:
+        if self.band.lower_is_threshold:
+            return self.threshold.amount_pence if self.threshold else 0
+        return self.band.lower_pence
+
+    @property
+    def upper(self) -> int | None:
+        if self.band.upper_is_threshold:
+            return self.threshold.amount_pence if self.threshold else None
+        return self.band.upper_pence
+
+    def _bound_basis(self, is_threshold: bool) -> VatBasis:
+        if is_threshold and self.threshold is not None:
+            return self.threshold.vat_basis
+        return self.band.vat_basis
+
+    def contains(self, value: Value) -> bool:
+        low = value.in_basis(self._bound_basis(self.band.lower_is_threshold))
+        if low < self.lower:
+            return False
+        upper = self.upper
+        if upper is None:
+            return True
+        return value.in_basis(self._bound_basis(self.band.upper_is_threshold)) < upper
+
+    @property
+    def threshold_missing(self) -> bool:
+        """The band is bounded by the statutory threshold, but none is recorded for the date."""
+        return (self.band.lower_is_threshold or self.band.upper_is_threshold) and self.threshold is None
+
+    @property
+    def range_text(self) -> str:
+        """'under £5,000', '£5,000 to £181,000', '£181,000.01 up to the statutory threshold (£207,720 ...)'."""
+        if self.threshold_missing:
+            return "bounded by the statutory threshold, which is not recorded for this date"
+        lower, upper = self.lower, self.upper
+
+        def money(pence: int, is_threshold: bool) -> str:
+            text = format_pence(pence)
+            if is_threshold:
+                return f"the statutory threshold ({text} including VAT)"
+            return text
+
+        if upper is None:
+            return f"{money(lower, self.band.lower_is_threshold)} and above"
+        top = money(upper if self.band.upper_is_threshold else upper - 1, self.band.upper_is_threshold)
+        if lower == 0 and not self.band.lower_is_threshold:
+            return f"under {format_pence(upper)}" if not self.band.upper_is_threshold else f"below {top}"
+        if self.band.upper_is_threshold:
+            return f"{money(lower, self.band.lower_is_threshold)} up to {top}"
+        return f"{money(lower, self.band.lower_is_threshold)} to {top}"
+
+
+def bands_on(bands: Iterable[Band], on: date) -> list[Band]:
+    return [b for b in bands if b.in_force(on)]
+
+
+def resolve(
+    bands: Iterable[Band], thresholds: Sequence[Threshold], contract_type: ContractType, on: date
+) -> list[ResolvedBand]:
+    threshold = threshold_in_force(thresholds, contract_type, on)
+    resolved = [ResolvedBand(b, threshold) for b in bands_on(bands, on)]
+    return sorted(resolved, key=lambda r: (r.lower, r.upper is None, r.upper or 0))
+
+
+@dataclass(frozen=True)
+class BandChoice:
+    """The band a contract falls in and everything the commissioner must be told about it."""
+
+    resolved: ResolvedBand
+    value: Value
+    threshold: Threshold | None
+    above_threshold: bool
+    notifiable: bool
+    locality_rule: LocalityRule
+    cautions: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def band(self) -> Band:
+        return self.resolved.band
+
+    def summary(self, local_area_name: str) -> str:
+        """'Low value, under £5,000: 1 quote. Your council reserves this band to providers based in Knowsley.'"""
+        quotes = f"{self.band.min_quotes} quote" + ("s" if self.band.min_quotes != 1 else "")
+        route = self.band.route if self.band.route and not self.band.route[0].isdigit() else quotes
+        text = f"{self.band.label}, {self.resolved.range_text}: {route}."
+        if self.locality_rule == LocalityRule.LOCAL_ONLY:
+            text += f" Your council reserves this band to providers based in {local_area_name}."
+        elif self.locality_rule == LocalityRule.LOCAL_FIRST:
+            text += f" Every provider is eligible; providers based in {local_area_name} are listed first."
+        else:
+            text += " Location plays no part in who is eligible."
+        if self.band.reservation != Reservation.NONE:
+            text += f" It is reserved to {self.band.reservation.label.lower()}."
+        return text
+
+
+def check_start_date(start: date, today: date) -> None:
+    if start < EARLIEST_START:
+        raise BandError("Enter a start date on or after 1 January 2018", "start_date")
+    if start.year > today.year + 10:
+        raise BandError(f"Enter a start date before {today.year + 11}", "start_date")
+
+
+def choose_band(bands: Iterable[Band], thresholds: Sequence[Threshold], estimate: Estimate, today: date) -> BandChoice:
+    """The council's band for this estimate on its start date, with guardrails applied."""
+    check_start_date(estimate.start_date, today)
+    value = whole_life_value(estimate)
+    resolved = resolve(bands, thresholds, estimate.contract_type, estimate.start_date)
+    if not resolved:
+        raise BandError("Your council has no spend bands in force on that start date. Ask the register team.", "value")
+    chosen = next((r for r in resolved if r.contains(value)), None)
+    if chosen is None:
+        raise BandError(
+            f"None of your council's spend bands covers {format_pence(value.excluding_vat)} "
+            "(excluding VAT). Ask the register team to check the bands.",
+            "value",
+        )
+    threshold = chosen.threshold
+    above = threshold is not None and value.in_basis(threshold.vat_basis) >= threshold.amount_pence
+    rule = chosen.band.locality_rule
+    cautions: list[str] = []
+    if above and rule == LocalityRule.LOCAL_ONLY:
+        # The Act forbids excluding suppliers by location above the threshold, whatever the band says.
+        rule = LocalityRule.OPEN
+        cautions.append(
+            "This value is at or above the statutory threshold, where location may not be used to exclude "
+            "suppliers. Every provider is shown; the band's local-only rule does not apply."
+        )
+    if rule == LocalityRule.LOCAL_ONLY and chosen.band.min_quotes == 1:
+        cautions.append(SINGLE_QUOTE_CAUTION)
+    notifiable = value.including_vat >= NOTIFIABLE_FROM_PENCE
+    if notifiable:
+        cautions.append(
+            "From £30,000 including VAT this contract is notifiable: publish a contract details notice, and the "
+            "supplier needs a Central Digital Platform identifier."
+        )
+    if estimate.contract_type == ContractType.LIGHT_TOUCH and threshold is not None:
+        cautions.append(
+            f"Light-touch services have their own statutory threshold: {format_pence(threshold.amount_pence)}."
+        )
+    return BandChoice(chosen, value, threshold, above, notifiable, rule, tuple(cautions))
+
+
+def band_set_problems(bands: Sequence[Band], thresholds: Sequence[Threshold], on: date) -> list[str]:
+    """What makes the bands in force on ``on`` unusable: overlaps, gaps, and local-only at or above the threshold.
+
+    Checked for goods and services, whose threshold is the lowest; each problem is a sentence for the officer.
+    """
+    problems: list[str] = []
+    resolved = resolve(bands, thresholds, ContractType.GOODS_AND_SERVICES, on)
+    if not resolved:
+        return [f"No spend bands are in force on {on:%-d %B %Y}."]
+    if resolved[0].lower != 0:
+        problems.append(f"Nothing covers values under {format_pence(resolved[0].lower)}.")
+    for before, after in pairwise(resolved):
+        if before.upper is None:
+            problems.append(f"{before.band.label} has no upper limit, so it overlaps {after.band.label}.")
+        elif after.lower < before.upper:
+            problems.append(f"{before.band.label} and {after.band.label} overlap.")
+        elif after.lower > before.upper:
+            problems.append(
+                f"Nothing covers values from {format_pence(before.upper)} up to {format_pence(after.lower)}, "
+                f"between {before.band.label} and {after.band.label}."
+            )
+    if resolved[-1].upper is not None:
+        problems.append(f"Nothing covers values of {format_pence(resolved[-1].upper)} and above.")
+    problems.extend(p for p in (local_only_problem(item) for item in resolved) if p)
+    return problems
+
+
+def band_set_warnings(bands: Sequence[Band], thresholds: Sequence[Threshold], on: date) -> list[str]:
+    """Lawful but worth knowing: a local-only band whose top, with VAT added, reaches the threshold."""
+    warnings = []
+    for item in resolve(bands, thresholds, ContractType.GOODS_AND_SERVICES, on):
+        threshold, upper = item.threshold, item.upper
+        if item.band.locality_rule != LocalityRule.LOCAL_ONLY or threshold is None or upper is None:
+            continue
+        if item.band.upper_is_threshold or local_only_problem(item):
+            continue
+        if _as_threshold_basis(upper - 1, item.band.vat_basis, threshold) >= threshold.amount_pence:
+            warnings.append(
+                f"{item.band.label} is local only up to {format_pence(upper - 1)} {item.band.vat_basis.label.lower()}, "
+                f"but with VAT its top reaches the statutory threshold ({format_pence(threshold.amount_pence)} "
+                f"{threshold.vat_basis.label.lower()}). Contracts at or above the threshold are treated as open."
+            )
+    return warnings
+
+
+def local_only_problem(item: ResolvedBand) -> str | None:
+    """'Local only' is refused for a band that has no upper limit or starts at or above the statutory threshold."""
+    if item.band.locality_rule != LocalityRule.LOCAL_ONLY or item.threshold is None:
+        return None
+    threshold = item.threshold
+    starts_above = item.band.lower_is_threshold or (
+        _as_threshold_basis(item.lower, item.band.vat_basis, threshold) >= threshold.amount_pence
+    )
+    if item.upper is not None and not starts_above:
+        return None
+    return (
+        f"{item.band.label} cannot be local only: it covers values at or above the statutory threshold "
+        f"({format_pence(threshold.amount_pence)} {threshold.vat_basis.label.lower()} from "
+        f"{threshold.effective_from:%-d %B %Y}), where location may not be used to exclude suppliers."
+    )
+
+
+def _as_threshold_basis(pence: int, basis: VatBasis, threshold: Threshold) -> int:
+    if basis == threshold.vat_basis:
+        return pence
+    if threshold.vat_basis == VatBasis.INCLUDED:
+        return int(Decimal(pence) * (1 + VAT_STANDARD_RATE))
+    return int(Decimal(pence) / (1 + VAT_STANDARD_RATE))
