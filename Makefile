@@ -37,6 +37,7 @@ db: install
 
 seed: db
 	$(BIN)/flask seed --demo
+	$(BIN)/flask search reindex
 
 run: install assets seed
 	$(BIN)/flask run --host $(HOST) --port $(PORT)

@@ -15,7 +15,7 @@ from app.domain.roles import COUNCIL_ROLES, Role
 from app.extensions import db
 from app.mailer import deliver_outbox
 from app.models import Area, Council, OutboxEmail
-from app.services import accounts, seed
+from app.services import accounts, fulltext, seed
 from app.services.audit import Actor
 
 DEFAULT_DEMO_PASSWORD = "local-supplier-demo"  # noqa: S105  (demo accounts exist only outside production)
@@ -107,8 +107,21 @@ def send_outbox_command() -> None:
     click.echo(f"Sent {deliver_outbox()} emails.")
 
 
+@click.group("search")
+def search_group() -> None:
+    """The full-text search index."""
+
+
+@search_group.command("reindex")
+def reindex_command() -> None:
+    """Rebuild every provider's search document (after an upgrade, or to repair the index)."""
+    count = fulltext.rebuild(db.session)
+    db.session.commit()
+    click.echo(f"Indexed {count:,} providers.")
+
+
 def register_cli(app: Flask) -> None:
     from app.geo_cli import geo
 
-    for command in (seed_command, create_user_command, outbox_command, send_outbox_command, geo):
+    for command in (seed_command, create_user_command, outbox_command, send_outbox_command, geo, search_group):
         app.cli.add_command(command)

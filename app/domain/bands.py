@@ -7,6 +7,7 @@ bounds are inclusive and upper bounds exclusive, so £4,999.99 is in "under £5,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -36,6 +37,11 @@ SINGLE_QUOTE_CAUTION = (
     "Whether location may decide a single-quote award is an open legal question. The reservation to local "
     "providers below the threshold (SI 2026/94) is written for competitions; record why you chose this provider."
 )
+
+
+def vat_words(basis: VatBasis) -> str:
+    """'including VAT' or 'excluding VAT', for the middle of a sentence."""
+    return basis.label[0].lower() + basis.label[1:]
 
 
 class VatTreatment(LabelledEnum):
@@ -101,6 +107,11 @@ class Value:
 
 def whole_life_value(estimate: Estimate) -> Value:
     """Annual value times years (or the total), plus options and extensions, with and without VAT."""
+    for amount, name in ((estimate.total_pence, "value"), (estimate.annual_pence, "value")):
+        if amount is not None and amount < 0:
+            raise BandError("Enter an estimated value of more than £0", name)
+    if estimate.options_pence < 0:
+        raise BandError("Enter the value of options and extensions as £0 or more", "options")
     if estimate.total_pence is not None:
         base = Decimal(estimate.total_pence)
     elif estimate.annual_pence is not None and estimate.years is not None:
@@ -110,11 +121,11 @@ def whole_life_value(estimate: Estimate) -> Value:
     else:
         raise BandError("Enter the estimated value of the contract", "value")
     base += Decimal(estimate.options_pence)
-    if base <= 0:
-        raise BandError("Enter an estimated value of more than £0", "value")
-    if base > MAX_VALUE_PENCE:
-        raise BandError("Enter an estimated value of £10 billion or less", "value")
     pence = int(base.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    if pence <= 0:
+        raise BandError("Enter an estimated value of more than £0", "value")
+    if pence > MAX_VALUE_PENCE:
+        raise BandError("Enter an estimated value of £10 billion or less", "value")
     if estimate.vat == VatTreatment.NOT_APPLICABLE:
         return Value(pence, pence)
     if estimate.vat == VatTreatment.INCLUDED:
@@ -167,20 +178,19 @@ class ResolvedBand:
             return "bounded by the statutory threshold, which is not recorded for this date"
         lower, upper = self.lower, self.upper
 
-        def money(pence: int, is_threshold: bool) -> str:
-            text = format_pence(pence)
-            if is_threshold:
-                return f"the statutory threshold ({text} including VAT)"
-            return text
-
+        basis = vat_words(self.threshold.vat_basis) if self.threshold else ""
         if upper is None:
-            return f"{money(lower, self.band.lower_is_threshold)} and above"
-        top = money(upper if self.band.upper_is_threshold else upper - 1, self.band.upper_is_threshold)
-        if lower == 0 and not self.band.lower_is_threshold:
-            return f"under {format_pence(upper)}" if not self.band.upper_is_threshold else f"below {top}"
+            if self.band.lower_is_threshold:
+                return f"{format_pence(lower)} (the statutory threshold, {basis}) and above"
+            return f"{format_pence(lower)} and above"
         if self.band.upper_is_threshold:
-            return f"{money(lower, self.band.lower_is_threshold)} up to {top}"
-        return f"{money(lower, self.band.lower_is_threshold)} to {top}"
+            top = f"the statutory threshold of {format_pence(upper)} ({basis})"
+            if lower == 0:
+                return f"below {top}"
+            return f"{format_pence(lower)} ({vat_words(self.band.vat_basis)}) up to {top}"
+        if lower == 0:
+            return f"under {format_pence(upper)}"
+        return f"{format_pence(lower)} to {format_pence(upper - 1)}"
 
 
 def bands_on(bands: Iterable[Band], on: date) -> list[Band]:
@@ -214,8 +224,10 @@ class BandChoice:
     def summary(self, local_area_name: str) -> str:
         """'Low value, under £5,000: 1 quote. Your council reserves this band to providers based in Knowsley.'"""
         quotes = f"{self.band.min_quotes} quote" + ("s" if self.band.min_quotes != 1 else "")
-        route = self.band.route if self.band.route and not self.band.route[0].isdigit() else quotes
-        text = f"{self.band.label}, {self.resolved.range_text}: {route}."
+        route = self.band.route if self.band.route and not re.fullmatch(r"\d+ quotes?", self.band.route) else quotes
+        route = route[0].lower() + route[1:] if route[1:2].islower() else route
+        text = f"{self.band.label}, {self.resolved.range_text}: {route}"
+        text += ", advertised." if self.band.advertised else "."
         if self.locality_rule == LocalityRule.LOCAL_ONLY:
             text += f" Your council reserves this band to providers based in {local_area_name}."
         elif self.locality_rule == LocalityRule.LOCAL_FIRST:
@@ -240,7 +252,9 @@ def choose_band(bands: Iterable[Band], thresholds: Sequence[Threshold], estimate
     value = whole_life_value(estimate)
     resolved = resolve(bands, thresholds, estimate.contract_type, estimate.start_date)
     if not resolved:
-        raise BandError("Your council has no spend bands in force on that start date. Ask the register team.", "value")
+        raise BandError(
+            "Your council has no spend bands in force on that start date. Ask the register team.", "start_date"
+        )
     chosen = next((r for r in resolved if r.contains(value)), None)
     if chosen is None:
         raise BandError(
@@ -250,8 +264,19 @@ def choose_band(bands: Iterable[Band], thresholds: Sequence[Threshold], estimate
         )
     threshold = chosen.threshold
     above = threshold is not None and value.in_basis(threshold.vat_basis) >= threshold.amount_pence
-    rule = chosen.band.locality_rule
     cautions: list[str] = []
+    if above and not chosen.band.lower_is_threshold:
+        # With VAT added the value reaches the threshold: the Act's regulated procedure applies, so the
+        # council's band from the threshold decides the route, whatever the VAT-exclusive figure suggests.
+        regulated = next((r for r in resolved if r.band.lower_is_threshold and r.contains(value)), None)
+        if regulated is not None:
+            if chosen.band.locality_rule == LocalityRule.LOCAL_ONLY:
+                cautions.append(
+                    f"Excluding VAT this would be {chosen.band.label.lower()}, which is local only, but including VAT "
+                    "it is at or above the statutory threshold, where location may not be used to exclude suppliers."
+                )
+            chosen = regulated
+    rule = chosen.band.locality_rule
     if above and rule == LocalityRule.LOCAL_ONLY:
         # The Act forbids excluding suppliers by location above the threshold, whatever the band says.
         rule = LocalityRule.OPEN
@@ -269,7 +294,8 @@ def choose_band(bands: Iterable[Band], thresholds: Sequence[Threshold], estimate
         )
     if estimate.contract_type == ContractType.LIGHT_TOUCH and threshold is not None:
         cautions.append(
-            f"Light-touch services have their own statutory threshold: {format_pence(threshold.amount_pence)}."
+            "Light-touch services have their own statutory threshold: "
+            f"{format_pence(threshold.amount_pence)} {vat_words(threshold.vat_basis)}."
         )
     return BandChoice(chosen, value, threshold, above, notifiable, rule, tuple(cautions))
 
@@ -292,7 +318,7 @@ def band_set_problems(bands: Sequence[Band], thresholds: Sequence[Threshold], on
             problems.append(f"{before.band.label} and {after.band.label} overlap.")
         elif after.lower > before.upper:
             problems.append(
-                f"Nothing covers values from {format_pence(before.upper)} up to {format_pence(after.lower)}, "
+                f"Nothing covers values from {format_pence(before.upper)} to {format_pence(after.lower - 1)}, "
                 f"between {before.band.label} and {after.band.label}."
             )
     if resolved[-1].upper is not None:
@@ -312,9 +338,9 @@ def band_set_warnings(bands: Sequence[Band], thresholds: Sequence[Threshold], on
             continue
         if _as_threshold_basis(upper - 1, item.band.vat_basis, threshold) >= threshold.amount_pence:
             warnings.append(
-                f"{item.band.label} is local only up to {format_pence(upper - 1)} {item.band.vat_basis.label.lower()}, "
+                f"{item.band.label} is local only up to {format_pence(upper - 1)} {vat_words(item.band.vat_basis)}, "
                 f"but with VAT its top reaches the statutory threshold ({format_pence(threshold.amount_pence)} "
-                f"{threshold.vat_basis.label.lower()}). Contracts at or above the threshold are treated as open."
+                f"{vat_words(threshold.vat_basis)}). Contracts at or above the threshold are treated as open."
             )
     return warnings
 
@@ -331,7 +357,7 @@ def local_only_problem(item: ResolvedBand) -> str | None:
         return None
     return (
         f"{item.band.label} cannot be local only: it covers values at or above the statutory threshold "
-        f"({format_pence(threshold.amount_pence)} {threshold.vat_basis.label.lower()} from "
+        f"({format_pence(threshold.amount_pence)} {vat_words(threshold.vat_basis)} from "
         f"{threshold.effective_from:%-d %B %Y}), where location may not be used to exclude suppliers."
     )
 
@@ -339,6 +365,6 @@ def local_only_problem(item: ResolvedBand) -> str | None:
 def _as_threshold_basis(pence: int, basis: VatBasis, threshold: Threshold) -> int:
     if basis == threshold.vat_basis:
         return pence
-    if threshold.vat_basis == VatBasis.INCLUDED:
-        return int(Decimal(pence) * (1 + VAT_STANDARD_RATE))
-    return int(Decimal(pence) / (1 + VAT_STANDARD_RATE))
+    factor = 1 + VAT_STANDARD_RATE
+    converted = Decimal(pence) * factor if threshold.vat_basis == VatBasis.INCLUDED else Decimal(pence) / factor
+    return int(converted.quantize(Decimal(1), rounding=ROUND_HALF_UP))

@@ -27,6 +27,7 @@ from app.models.providers import (
     provider_services,
     service_category_cpv,
 )
+from app.models.search import ProviderSearchDocument
 
 __all__ = [
     "Area",
@@ -46,6 +47,7 @@ __all__ = [
     "ProviderFact",
     "ProviderIdentifier",
     "ProviderReview",
+    "ProviderSearchDocument",
     "ServiceCategory",
     "Site",
     "SpendBand",

@@ -28,7 +28,7 @@ from app.domain.registration import RegistrationSnapshot, ready_to_submit
 from app.domain.roles import Role
 from app.geo.placement import PlacementResult, SitePlacer, apply_placement
 from app.models import Area, Provider, ProviderFact, ProviderIdentifier, ServiceCategory, Site, User
-from app.services import audit
+from app.services import audit, fulltext
 from app.services.audit import Actor
 
 
@@ -122,6 +122,7 @@ def set_legal_form(session: Session, user: User, provider: Provider, legal_form:
         {"from": before.value, "to": legal_form.value},
     )
     _material_change(provider, "legal form", session, actor)
+    fulltext.refresh(session, provider)
 
 
 def set_identifiers(session: Session, user: User, provider: Provider, numbers: dict[str, str]) -> None:
@@ -229,6 +230,7 @@ def update_site_address(
     if before != after:
         actor = Actor.of(user)
         audit.record(session, actor, "site.address_changed", "site", site.id, {"from": before, "to": after})
+        fulltext.refresh(session, provider)
         if before["address"] is not None:
             _material_change(provider, "premises", session, actor)
     return result

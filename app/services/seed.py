@@ -60,6 +60,7 @@ from app.models import (
     StatutoryThreshold,
 )
 from app.models.base import utcnow
+from app.services import fulltext
 from app.services.accounts import create_user, find_user_by_email
 from app.services.audit import Actor, record
 
@@ -633,6 +634,7 @@ def load_demo_data(
         else:
             report.add("sites", "not placed")
         session.flush()
+        fulltext.refresh(session, provider)
         record(
             session,
             actor,

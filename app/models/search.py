@@ -1,0 +1,47 @@
+"""The text each provider is found by, kept beside a full-text index (FTS5 on SQLite, GIN on PostgreSQL)."""
+
+from __future__ import annotations
+
+from sqlalchemy import DDL, ForeignKey, Text, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base
+
+
+class ProviderSearchDocument(Base):
+    __tablename__ = "provider_search_documents"
+
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), primary_key=True)
+    document: Mapped[str] = mapped_column(Text)
+
+
+# The index itself is engine-specific DDL, created with the table (and by migration 0003).
+SQLITE_DDL = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS provider_fts USING fts5("
+    "document, content='provider_search_documents', content_rowid='provider_id', "
+    "tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER IF NOT EXISTS provider_fts_insert AFTER INSERT ON provider_search_documents BEGIN "
+    "INSERT INTO provider_fts(rowid, document) VALUES (new.provider_id, new.document); END",
+    "CREATE TRIGGER IF NOT EXISTS provider_fts_delete AFTER DELETE ON provider_search_documents BEGIN "
+    "INSERT INTO provider_fts(provider_fts, rowid, document) VALUES ('delete', old.provider_id, old.document); END",
+    "CREATE TRIGGER IF NOT EXISTS provider_fts_update AFTER UPDATE ON provider_search_documents BEGIN "
+    "INSERT INTO provider_fts(provider_fts, rowid, document) VALUES ('delete', old.provider_id, old.document); "
+    "INSERT INTO provider_fts(rowid, document) VALUES (new.provider_id, new.document); END",
+]
+SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS provider_fts_update",
+    "DROP TRIGGER IF EXISTS provider_fts_delete",
+    "DROP TRIGGER IF EXISTS provider_fts_insert",
+    "DROP TABLE IF EXISTS provider_fts",
+]
+POSTGRESQL_DDL = [
+    "CREATE INDEX IF NOT EXISTS ix_provider_search_documents_tsv ON provider_search_documents "
+    "USING gin (to_tsvector('english', document))",
+]
+
+for statement in SQLITE_DDL:
+    event.listen(ProviderSearchDocument.__table__, "after_create", DDL(statement).execute_if(dialect="sqlite"))
+for statement in SQLITE_DROP:
+    event.listen(ProviderSearchDocument.__table__, "before_drop", DDL(statement).execute_if(dialect="sqlite"))
+for statement in POSTGRESQL_DDL:
+    event.listen(ProviderSearchDocument.__table__, "after_create", DDL(statement).execute_if(dialect="postgresql"))

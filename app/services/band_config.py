@@ -1,0 +1,569 @@
+"""Officers changing a council's spend bands: add, change and retire, without rewriting history.
+
+A band row is never edited once written, except to give it an end date: a change ends the row on the change's
+date and adds a new row from that date, so the bands in force on any past date can still be rebuilt. Before
+anything is added, the council's band set that would result is checked with the domain's rules on every date
+the change touches; a change that would add an overlap, a gap or "local only" at or above the statutory
+threshold is refused with the reason in words.
+
+Moving the limit between two bands, splitting a band or merging one into its neighbour are each a change to two
+bands at once; ``adjust_adjoining`` asks the service to move the bands next to the one being changed so that they
+still meet. Without it, any change that leaves a gap or an overlap is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain.bands import (
+    EARLIEST_START,
+    Band,
+    ResolvedBand,
+    band_set_problems,
+    band_set_warnings,
+    local_only_problem,
+    resolve,
+)
+from app.domain.policy import (
+    ContractType,
+    LocalityRule,
+    Reservation,
+    Threshold,
+    VatBasis,
+    threshold_in_force,
+)
+from app.models import Council, SpendBand, User
+from app.services import audit
+from app.services.audit import Actor
+from app.services.policy import band_rule, thresholds
+
+#: Effective dates before this are outside the statutory thresholds we hold.
+EARLIEST_EFFECTIVE = EARLIEST_START
+MIN_QUOTES, MAX_QUOTES = 1, 10
+LABEL_MAX, CODE_MAX, ROUTE_MAX, RATIONALE_MAX = 200, 20, 500, 5000
+
+LABEL_NEEDED = "Enter the name of the band"
+LABEL_TOO_LONG = f"The name must be {LABEL_MAX} characters or fewer"
+CODE_NEEDED = "Enter a short code for the band, like A"
+CODE_TOO_LONG = f"The code must be {CODE_MAX} characters or fewer"
+LOWER_NEGATIVE = "The lower limit must be £0 or more"
+BOTH_THRESHOLD = "A band cannot both start and end at the statutory threshold"
+UPPER_NOT_ABOVE_LOWER = "The upper limit must be more than the lower limit"
+QUOTES_OUT_OF_RANGE = f"The minimum number of quotes must be between {MIN_QUOTES} and {MAX_QUOTES}"
+ROUTE_NEEDED = "Enter how contracts in this band are awarded"
+ROUTE_TOO_LONG = f"How contracts are awarded must be {ROUTE_MAX} characters or fewer"
+RATIONALE_TOO_LONG = f"The reason must be {RATIONALE_MAX:,} characters or fewer"
+LOCAL_RATIONALE_NEEDED = "Enter why the band is reserved to local providers"
+NOT_CURRENT = "This version of the band has already been replaced or retired. Change the latest version."
+
+
+def reservation_rationale_needed(reservation: Reservation) -> str:
+    return f"Enter why the band is reserved to {reservation.label[0].lower()}{reservation.label[1:]}"
+
+
+class BandConfigError(ValueError):
+    """A change to the bands that cannot be made; ``field`` names the question to show it beside."""
+
+    def __init__(self, message: str, field: str | None = None, problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.field = field
+        self.problems = tuple(problems)
+
+
+@dataclass(frozen=True)
+class BandValues:
+    """What an officer says a band is. A bound at the statutory threshold ignores its pence; no upper is None."""
+
+    label: str
+    code: str
+    lower_pence: int
+    upper_pence: int | None
+    vat_basis: VatBasis
+    min_quotes: int
+    route: str
+    advertised: bool
+    locality_rule: LocalityRule
+    reservation: Reservation = Reservation.NONE
+    rationale: str | None = None
+    lower_is_threshold: bool = False
+    upper_is_threshold: bool = False
+
+    @classmethod
+    def of(cls, row: SpendBand) -> BandValues:
+        return cls(
+            label=row.label,
+            code=row.code,
+            lower_pence=row.lower_pence,
+            upper_pence=row.upper_pence,
+            vat_basis=row.vat_basis,
+            min_quotes=row.min_quotes,
+            route=row.route,
+            advertised=row.advertised,
+            locality_rule=row.locality_rule,
+            reservation=row.reservation,
+            rationale=row.rationale,
+            lower_is_threshold=row.lower_is_statutory_threshold,
+            upper_is_threshold=row.upper_is_statutory_threshold,
+        )
+
+
+def value_problems(values: BandValues) -> list[tuple[str, str]]:
+    """Everything wrong with one band's values on their own, as (question, message) pairs."""
+    problems: list[tuple[str, str]] = []
+    label, code, route = values.label.strip(), values.code.strip(), values.route.strip()
+    if not label:
+        problems.append(("label", LABEL_NEEDED))
+    elif len(label) > LABEL_MAX:
+        problems.append(("label", LABEL_TOO_LONG))
+    if not code:
+        problems.append(("code", CODE_NEEDED))
+    elif len(code) > CODE_MAX:
+        problems.append(("code", CODE_TOO_LONG))
+    if not values.lower_is_threshold and values.lower_pence < 0:
+        problems.append(("lower_amount", LOWER_NEGATIVE))
+    if values.lower_is_threshold and values.upper_is_threshold:
+        problems.append(("upper_kind", BOTH_THRESHOLD))
+    elif (
+        not values.lower_is_threshold
+        and not values.upper_is_threshold
+        and values.upper_pence is not None
+        and values.upper_pence <= values.lower_pence
+    ):
+        problems.append(("upper_amount", UPPER_NOT_ABOVE_LOWER))
+    if not MIN_QUOTES <= values.min_quotes <= MAX_QUOTES:
+        problems.append(("min_quotes", QUOTES_OUT_OF_RANGE))
+    if not route:
+        problems.append(("route", ROUTE_NEEDED))
+    elif len(route) > ROUTE_MAX:
+        problems.append(("route", ROUTE_TOO_LONG))
+    rationale = (values.rationale or "").strip()
+    if len(rationale) > RATIONALE_MAX:
+        problems.append(("rationale", RATIONALE_TOO_LONG))
+    elif not rationale:
+        # SI 2026/94: a reservation must be stated in the notice with a recorded rationale.
+        if values.locality_rule == LocalityRule.LOCAL_ONLY:
+            problems.append(("rationale", LOCAL_RATIONALE_NEEDED))
+        elif values.reservation != Reservation.NONE:
+            problems.append(("rationale", reservation_rationale_needed(values.reservation)))
+    return problems
+
+
+def date_problem(on: date, what: str, today: date | None = None) -> str | None:
+    """'The date the change applies from must be the same as or after 1 January 2018', or None."""
+    if on < EARLIEST_EFFECTIVE:
+        return f"{what} must be the same as or after {EARLIEST_EFFECTIVE:%-d %B %Y}"
+    if today is not None and on.year > today.year + 10:
+        return f"{what} must be before 1 January {today.year + 11}"
+    return None
+
+
+# Reading ----------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BandVersion:
+    """One stored row of a band with its range in words, resolved on the date it starts."""
+
+    row: SpendBand
+    resolved: ResolvedBand
+
+    @property
+    def never_applied(self) -> bool:
+        return self.row.effective_to is not None and self.row.effective_to <= self.row.effective_from
+
+
+@dataclass(frozen=True)
+class BandRegister:
+    """What the spend bands page shows: today's bands, what is wrong with them, and every other version."""
+
+    today: date
+    in_force: list[BandVersion]
+    problems: list[str]
+    warnings: list[str]
+    upcoming: list[BandVersion]
+    past: list[BandVersion]
+    upcoming_problems: list[tuple[date, list[str]]] = field(default_factory=list)
+
+
+def council_rows(session: Session, council: Council) -> list[SpendBand]:
+    return list(
+        session.scalars(
+            select(SpendBand)
+            .where(SpendBand.council_id == council.id)
+            .order_by(SpendBand.effective_from, SpendBand.code, SpendBand.id)
+        )
+    )
+
+
+def band_register(session: Session, council: Council, today: date) -> BandRegister:
+    """The council's bands in force today, the problems and warnings of that set, and the history."""
+    rows = council_rows(session, council)
+    held = thresholds(session)
+    rules = {row.id: band_rule(row) for row in rows}
+    bands = list(rules.values())
+    row_of = {id(rule): row for row, rule in zip(rows, rules.values(), strict=True)}
+    in_force = [BandVersion(row_of[id(r.band)], r) for r in resolve(bands, held, ContractType.GOODS_AND_SERVICES, today)]
+
+    def version(row: SpendBand) -> BandVersion:
+        threshold = threshold_in_force(held, ContractType.GOODS_AND_SERVICES, row.effective_from)
+        return BandVersion(row, ResolvedBand(rules[row.id], threshold))
+
+    upcoming = [version(row) for row in rows if row.effective_from > today]
+    past = [version(row) for row in rows if row.effective_to is not None and row.effective_to <= today]
+    past.sort(key=lambda v: (v.row.effective_to or today, v.row.effective_from, v.row.code), reverse=True)
+    change_dates = sorted(
+        {row.effective_from for row in rows if row.effective_from > today}
+        | {row.effective_to for row in rows if row.effective_to is not None and row.effective_to > today}
+    )
+    upcoming_problems = [(on, found) for on in change_dates if (found := band_set_problems(bands, held, on))]
+    return BandRegister(
+        today=today,
+        in_force=in_force,
+        problems=band_set_problems(bands, held, today),
+        warnings=band_set_warnings(bands, held, today),
+        upcoming=upcoming,
+        past=past,
+        upcoming_problems=upcoming_problems,
+    )
+
+
+def current_row(session: Session, council: Council, band_id: int) -> SpendBand | None:
+    """The council's band row with this id, or None when it is another council's or does not exist."""
+    row = session.get(SpendBand, band_id)
+    return row if row is not None and row.council_id == council.id else None
+
+
+# Changing ---------------------------------------------------------------------------------------------------------
+
+# An edge of a band: (is the statutory threshold, pence). (False, None) as an upper edge is "no upper limit".
+Edge = tuple[bool, int | None]
+NO_LIMIT: Edge = (False, None)
+
+
+def _lower_edge(row: SpendBand) -> Edge:
+    return (True, None) if row.lower_is_statutory_threshold else (False, row.lower_pence)
+
+
+def _upper_edge(row: SpendBand) -> Edge:
+    return (True, None) if row.upper_is_statutory_threshold else (False, row.upper_pence)
+
+
+def _values_edges(values: BandValues) -> tuple[Edge, Edge]:
+    lower: Edge = (True, None) if values.lower_is_threshold else (False, values.lower_pence)
+    upper: Edge = (True, None) if values.upper_is_threshold else (False, values.upper_pence)
+    return lower, upper
+
+
+def _row(council_id: int, values: BandValues, effective_from: date, effective_to: date | None = None) -> SpendBand:
+    """A new, unsaved row; every column is set here because column defaults only apply on flush."""
+    return SpendBand(
+        council_id=council_id,
+        code=values.code.strip(),
+        label=values.label.strip(),
+        lower_pence=0 if values.lower_is_threshold else values.lower_pence,
+        upper_pence=None if values.upper_is_threshold else values.upper_pence,
+        lower_is_statutory_threshold=values.lower_is_threshold,
+        upper_is_statutory_threshold=values.upper_is_threshold,
+        vat_basis=values.vat_basis,
+        min_quotes=values.min_quotes,
+        route=values.route.strip(),
+        advertised=values.advertised,
+        locality_rule=values.locality_rule,
+        reservation=values.reservation,
+        rationale=(values.rationale or "").strip() or None,
+        effective_from=effective_from,
+        effective_to=effective_to,
+    )
+
+
+def _with_edges(values: BandValues, lower: Edge | None = None, upper: Edge | None = None) -> BandValues:
+    if lower is not None:
+        values = replace(values, lower_is_threshold=lower[0], lower_pence=0 if lower[0] else (lower[1] or 0))
+    if upper is not None:
+        values = replace(values, upper_is_threshold=upper[0], upper_pence=None if upper[0] else upper[1])
+    return values
+
+
+@dataclass
+class _Plan:
+    """Rows to end on a date and rows to add, checked together before any of them touches the session."""
+
+    council_id: int
+    on: date
+    ends: list[tuple[SpendBand, date]] = field(default_factory=list)
+    adds: list[SpendBand] = field(default_factory=list)
+    # (old row, new row) for each band next door that moved to keep the bands meeting.
+    moved: list[tuple[SpendBand, SpendBand]] = field(default_factory=list)
+
+    def move(self, row: SpendBand, lower: Edge | None = None, upper: Edge | None = None) -> None:
+        new = _row(self.council_id, _with_edges(BandValues.of(row), lower, upper), self.on, row.effective_to)
+        self.ends.append((row, self.on))
+        self.adds.append(new)
+        self.moved.append((row, new))
+
+
+def _in_force_on(rows: Iterable[SpendBand], on: date, leave_out: SpendBand | None = None) -> list[SpendBand]:
+    return [
+        r
+        for r in rows
+        if r is not leave_out and r.effective_from <= on and (r.effective_to is None or on < r.effective_to)
+    ]
+
+
+def _refusal(new_problems: dict[str, date]) -> str:
+    by_date: dict[date, list[str]] = {}
+    for problem, on in new_problems.items():
+        by_date.setdefault(on, []).append(problem)
+    parts = [f"from {on:%-d %B %Y}: {' '.join(found)}" for on, found in sorted(by_date.items())]
+    return "The bands would not work " + " And ".join(parts)
+
+
+def _check(
+    session: Session, rows: Sequence[SpendBand], plan: _Plan, today: date | None, bounds_field: str | None
+) -> None:
+    """Refuse the plan if the band set it leaves has a problem, on any date it touches, that it did not have."""
+    held: list[Threshold] = thresholds(session)
+    ending = {id(row): on for row, on in plan.ends}
+    before = [band_rule(row) for row in rows]
+    after: list[Band] = [
+        replace(band_rule(row), effective_to=ending[id(row)]) if id(row) in ending else band_rule(row) for row in rows
+    ]
+    after += [band_rule(row) for row in plan.adds]
+    # The set only changes where a band starts or ends or a threshold changes, so those dates cover every day.
+    dates = {plan.on}
+    dates |= {b.effective_from for b in after} | {b.effective_to for b in after if b.effective_to is not None}
+    dates |= {t.effective_from for t in held}
+    if today is not None:
+        dates.add(today)
+    new_problems: dict[str, date] = {}
+    local_only: set[str] = set()
+    for on in sorted(d for d in dates if d >= plan.on):
+        had = set(band_set_problems(before, held, on))
+        for problem in band_set_problems(after, held, on):
+            if problem not in had:
+                new_problems.setdefault(problem, on)
+        resolved = resolve(after, held, ContractType.GOODS_AND_SERVICES, on)
+        local_only |= {p for p in (local_only_problem(r) for r in resolved) if p}
+    if new_problems:
+        only_local = set(new_problems) <= local_only
+        raise BandConfigError(
+            _refusal(new_problems), "locality_rule" if only_local and bounds_field else bounds_field, list(new_problems)
+        )
+
+
+def _check_code(rows: Sequence[SpendBand], plan: _Plan, new: SpendBand) -> None:
+    for other in _in_force_on(rows, plan.on):
+        if other.code.lower() == new.code.lower() and other not in (row for row, _ in plan.ends):
+            raise BandConfigError(
+                f"{other.label} already has the code {other.code} from {plan.on:%-d %B %Y}. Enter a different code",
+                "code",
+            )
+
+
+def _check_values(values: BandValues) -> None:
+    problems = value_problems(values)
+    if problems:
+        where, message = problems[0]
+        raise BandConfigError(message, where)
+
+
+def _resolved_bounds(band: Band, held: Sequence[Threshold], on: date) -> tuple[int, float | int]:
+    item = ResolvedBand(band, threshold_in_force(held, ContractType.GOODS_AND_SERVICES, on))
+    return item.lower, float("inf") if item.upper is None else item.upper
+
+
+def _snapshot(row: SpendBand) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "code": row.code,
+        "label": row.label,
+        "lower_pence": row.lower_pence,
+        "lower_is_statutory_threshold": row.lower_is_statutory_threshold,
+        "upper_pence": row.upper_pence,
+        "upper_is_statutory_threshold": row.upper_is_statutory_threshold,
+        "vat_basis": row.vat_basis.value,
+        "min_quotes": row.min_quotes,
+        "route": row.route,
+        "advertised": row.advertised,
+        "locality_rule": row.locality_rule.value,
+        "reservation": row.reservation.value,
+        "rationale": row.rationale,
+        "effective_from": row.effective_from.isoformat(),
+        "effective_to": row.effective_to.isoformat() if row.effective_to else None,
+    }
+
+
+def _apply(session: Session, actor: Actor, plan: _Plan, because: SpendBand) -> None:
+    """Write the plan, then one audit event for each band next door that moved with ``because``."""
+    before = {id(row): _snapshot(row) for row, _ in plan.ends}
+    for row, on in plan.ends:
+        row.effective_to = on
+    session.add_all(plan.adds)
+    session.flush()
+    for old, new in plan.moved:
+        audit.record(
+            session,
+            actor,
+            "spend_band.changed",
+            "spend_band",
+            new.id,
+            {
+                "before": before[id(old)],
+                "after": _snapshot(new),
+                "replaces": old.id,
+                "effective_from": plan.on.isoformat(),
+                "moved_with": because.id,
+            },
+        )
+
+
+def add_band(
+    session: Session,
+    officer: User,
+    council: Council,
+    values: BandValues,
+    today: date,
+    *,
+    effective_from: date | None = None,
+    adjust_adjoining: bool = False,
+) -> SpendBand:
+    """Add a band to the council's set from ``effective_from`` (today when not given)."""
+    on = effective_from or today
+    _check_values(values)
+    if problem := date_problem(on, "The date the band applies from", today):
+        raise BandConfigError(problem, "effective_from")
+    rows = council_rows(session, council)
+    plan = _Plan(council.id, on)
+    new = _row(council.id, values, on)
+    if adjust_adjoining:
+        # The new band takes its range from the band or bands it lands in: each keeps the part outside it.
+        held = thresholds(session)
+        low, high = _resolved_bounds(band_rule(new), held, on)
+        lower, upper = _values_edges(values)
+        for other in _in_force_on(rows, on):
+            other_low, other_high = _resolved_bounds(band_rule(other), held, on)
+            if other_low < low < other_high:
+                plan.move(other, upper=lower)
+            elif low <= other_low < high < other_high:
+                plan.move(other, lower=upper)
+    plan.adds.insert(0, new)
+    _check_code(rows, plan, new)
+    _check(session, rows, plan, today, "lower_kind")
+    _apply(session, Actor.of(officer), plan, new)
+    audit.record(
+        session,
+        Actor.of(officer),
+        "spend_band.added",
+        "spend_band",
+        new.id,
+        {"before": None, "after": _snapshot(new), "effective_from": on.isoformat()},
+    )
+    return new
+
+
+def change_band(
+    session: Session,
+    officer: User,
+    band_row: SpendBand,
+    values: BandValues,
+    effective_from: date,
+    today: date,
+    *,
+    adjust_adjoining: bool = False,
+) -> SpendBand:
+    """End the band's current row on ``effective_from`` and add a row with the new values from that date."""
+    if band_row.effective_to is not None:
+        raise BandConfigError(NOT_CURRENT)
+    _check_values(values)
+    on = effective_from
+    if problem := date_problem(on, "The date the change applies from", today):
+        raise BandConfigError(problem, "effective_from")
+    # A row already in force keeps at least one day, so what applied on its first day stays on record.
+    not_started = band_row.effective_from > today
+    if on < band_row.effective_from or (on == band_row.effective_from and not not_started):
+        raise BandConfigError(
+            f"The date the change applies from must be after {band_row.effective_from:%-d %B %Y}, "
+            "when this version of the band started",
+            "effective_from",
+        )
+    rows = council_rows(session, band_row.council)
+    plan = _Plan(band_row.council_id, on)
+    new = _row(band_row.council_id, values, on)
+    plan.ends.append((band_row, on))
+    plan.adds.append(new)
+    if adjust_adjoining:
+        old_lower, old_upper = _lower_edge(band_row), _upper_edge(band_row)
+        new_lower, new_upper = _values_edges(values)
+        for other in _in_force_on(rows, on, leave_out=band_row):
+            if new_lower != old_lower and _upper_edge(other) == old_lower:
+                plan.move(other, upper=new_lower)
+            elif new_upper != old_upper and old_upper != NO_LIMIT and new_upper != NO_LIMIT:
+                if _lower_edge(other) == old_upper:
+                    plan.move(other, lower=new_upper)
+    _check_code(rows, plan, new)
+    _check(session, rows, plan, today, "lower_kind")
+    before = _snapshot(band_row)
+    _apply(session, Actor.of(officer), plan, new)
+    audit.record(
+        session,
+        Actor.of(officer),
+        "spend_band.changed",
+        "spend_band",
+        new.id,
+        {"before": before, "after": _snapshot(new), "replaces": band_row.id, "effective_from": on.isoformat()},
+    )
+    return new
+
+
+def retire_band(
+    session: Session,
+    officer: User,
+    band_row: SpendBand,
+    effective_to: date,
+    *,
+    today: date | None = None,
+    adjust_adjoining: bool = False,
+) -> SpendBand:
+    """End the band on ``effective_to``: it applies up to the day before. Returns the band row."""
+    if band_row.effective_to is not None:
+        raise BandConfigError(NOT_CURRENT)
+    on = effective_to
+    if problem := date_problem(on, "The date the band stops applying", today):
+        raise BandConfigError(problem, "effective_to")
+    not_started = today is not None and band_row.effective_from > today
+    if on < band_row.effective_from or (on == band_row.effective_from and not not_started):
+        raise BandConfigError(
+            f"The date the band stops applying must be after {band_row.effective_from:%-d %B %Y}, "
+            "when this version of the band started",
+            "effective_to",
+        )
+    rows = council_rows(session, band_row.council)
+    plan = _Plan(band_row.council_id, on)
+    plan.ends.append((band_row, on))
+    if adjust_adjoining:
+        # The band below takes over the retired band's values; if it was the lowest, the band above does.
+        neighbours = _in_force_on(rows, on, leave_out=band_row)
+        below = next((r for r in neighbours if _upper_edge(r) == _lower_edge(band_row)), None)
+        above = next((r for r in neighbours if _lower_edge(r) == _upper_edge(band_row) != NO_LIMIT), None)
+        if below is not None:
+            plan.move(below, upper=_upper_edge(band_row))
+        elif above is not None:
+            plan.move(above, lower=_lower_edge(band_row))
+    _check(session, rows, plan, today, None)
+    before = _snapshot(band_row)
+    _apply(session, Actor.of(officer), plan, band_row)
+    audit.record(
+        session,
+        Actor.of(officer),
+        "spend_band.retired",
+        "spend_band",
+        band_row.id,
+        {"before": before, "after": _snapshot(band_row), "effective_to": on.isoformat()},
+    )
+    return band_row

@@ -1,0 +1,68 @@
+"""Full-text search over providers: SQLite FTS5 or PostgreSQL's text search, behind one pair of functions."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import Select, column, func, literal_column, select, table, text
+from sqlalchemy.orm import Session, selectinload
+
+from app.models import Provider, ProviderSearchDocument
+
+_WORD = re.compile(r"[\w']+", re.UNICODE)
+
+
+def document_for(provider: Provider) -> str:
+    """Everything a commissioner might type to find this provider."""
+    parts = [provider.name, provider.trading_name or "", provider.legal_form.label, provider.description or ""]
+    parts += [service.name for service in provider.services]
+    parts += [service.description for service in provider.services if service.description]
+    parts += [site.town or "" for site in provider.sites if site.address_public]
+    return "\n".join(p for p in parts if p)
+
+
+def refresh(session: Session, provider: Provider) -> None:
+    """Keep the provider's search document in step with its answers (call after changing them)."""
+    session.flush()
+    document = session.get(ProviderSearchDocument, provider.id)
+    body = document_for(provider)
+    if document is None:
+        session.add(ProviderSearchDocument(provider_id=provider.id, document=body))
+    elif document.document != body:
+        document.document = body
+
+
+def rebuild(session: Session) -> int:
+    """Rebuild every provider's document (after an upgrade, or to repair the index)."""
+    count = 0
+    providers = session.scalars(select(Provider).options(selectinload(Provider.services), selectinload(Provider.sites)))
+    for provider in providers:
+        refresh(session, provider)
+        count += 1
+    session.flush()
+    return count
+
+
+def terms(query: str) -> list[str]:
+    """The words of a query, without the search engine's operators (so no input can be a syntax error)."""
+    return [w.lower() for w in _WORD.findall(query)][:12]
+
+
+def matches(session: Session, query: str) -> Select[tuple[int, float]] | None:
+    """(provider_id, relevance) for providers matching every word of ``query``; higher relevance first."""
+    words = terms(query)
+    if not words:
+        return None
+    if session.get_bind().dialect.name == "postgresql":
+        tsquery = func.to_tsquery("english", " & ".join(f"{w}:*" for w in words))
+        vector = func.to_tsvector("english", ProviderSearchDocument.document)
+        return select(
+            ProviderSearchDocument.provider_id.label("provider_id"), func.ts_rank(vector, tsquery).label("relevance")
+        ).where(vector.op("@@")(tsquery))
+    fts = table("provider_fts", column("rowid"))
+    expression = " ".join('"' + w.replace('"', "") + '"*' for w in words)
+    return (
+        select(fts.c.rowid.label("provider_id"), (-literal_column("bm25(provider_fts)")).label("relevance"))
+        .select_from(fts)
+        .where(text("provider_fts MATCH :fts_query").bindparams(fts_query=expression))
+    )

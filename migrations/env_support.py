@@ -1,0 +1,17 @@
+"""What autogenerate and the migration test leave alone: engine-specific full-text index objects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ENGINE_SPECIFIC_PREFIXES = ("provider_fts", "ix_provider_search_documents_tsv")
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Skip the FTS5 virtual table and its shadow tables, and the PostgreSQL GIN index (made by hand in 0003)."""
+    return not (name or "").startswith(ENGINE_SPECIFIC_PREFIXES)
+
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """The same rule for names met while reflecting the database."""
+    return not (name or "").startswith(ENGINE_SPECIFIC_PREFIXES)
