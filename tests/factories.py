@@ -83,7 +83,9 @@ def knowsley_council(session: Session) -> CouncilSetup:
                 lower_is_statutory_threshold=lower_is_threshold,
                 vat_basis=VatBasis.EXCLUDED if code != "D" else VatBasis.INCLUDED,
                 min_quotes=quotes,
-                route="Quotes" if code != "D" else "Regulated procedure",
+                route={"A": "1 quote", "B": "3 quotes", "C": "3 quotes or tender"}.get(
+                    code, "Regulated procedure under the Procurement Act 2023"
+                ),
                 locality_rule=rule,
                 effective_from=date(2025, 2, 24),
             )

@@ -56,6 +56,7 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "providers.find_to_join": ("/provider/join?q=matrix", PROVIDER_ONLY),
     "providers.ask_to_join": ("/provider/join/{provider_id}", PROVIDER_ONLY),
     "commissioners.index": ("/commissioner/", {ANON: 302, PROVIDER: 403, "default": 200}),
+    "commissioners.search": ("/commissioner/search?value=4000", {ANON: 302, PROVIDER: 403, "default": 200}),
     "officers.index": ("/officer/", OFFICERS_ONLY),
     "officers.reviews": ("/officer/reviews", OFFICERS_ONLY),
     "officers.review_provider": ("/officer/providers/{provider_id}/review", OFFICERS_ONLY),

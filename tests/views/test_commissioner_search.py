@@ -1,0 +1,140 @@
+"""The commissioner's search page: the band in words, eligible providers with reasons, every bad input."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+from app.domain.providers import FactKind, LegalForm, ProviderStatus
+from app.domain.roles import Role
+from app.extensions import db
+from app.models import ProviderFact, ServiceCategory
+from app.services import fulltext
+from tests import factories
+from tests.conftest import AuthActions
+
+SEARCH = "/commissioner/search"
+
+
+@pytest.fixture
+def commissioner(client: FlaskClient, auth: AuthActions, knowsley: factories.CouncilSetup) -> FlaskClient:
+    navigation = ServiceCategory(slug="community-support", name="Community support, advice and navigation")
+    cleaning = ServiceCategory(slug="cleaning", name="Cleaning")
+    db.session.add_all([navigation, cleaning])
+    page_moss = factories.provider(db.session, "Page Moss Navigators CIC", ward_code=knowsley.ward.code)
+    page_moss.description = "Community navigation for Page Moss residents"
+    page_moss.services = [navigation]
+    page_moss.facts.append(ProviderFact(kind=FactKind.REAL_LIVING_WAGE, value="yes"))
+    huyton = factories.provider(db.session, "Huyton Helpers Co-operative", legal_form=LegalForm.COOPERATIVE)
+    huyton.services = [navigation]
+    city = factories.provider(
+        db.session, "City Navigators Ltd", district_code="E08000012", legal_form=LegalForm.PRIVATE_COMPANY
+    )
+    city.services = [navigation]
+    cleaner = factories.provider(db.session, "Knowsley Cleaners CIC")
+    cleaner.services = [cleaning]
+    draft = factories.provider(db.session, "Draft Navigators CIC", status=ProviderStatus.SUBMITTED)
+    draft.services = [navigation]
+    for provider in (page_moss, huyton, city, cleaner, draft):
+        fulltext.refresh(db.session, provider)
+    user = factories.user(db.session, Role.COMMISSIONER, email="buyer@knowsley.example", council=knowsley.council)
+    db.session.commit()
+    auth.sign_in(user.email)
+    return client
+
+
+def query(**params: str) -> str:
+    base = {"contract_type": "goods_and_services", "vat": "excluded", "category": "community-support"}
+    base.update(params)
+    return SEARCH + "?" + "&".join(f"{k}={v}" for k, v in base.items())
+
+
+def test_the_empty_form(commissioner: FlaskClient) -> None:
+    page = commissioner.get(SEARCH).get_data(as_text=True)
+    assert "Find providers for a contract" in page and "Estimated value" in page
+
+
+def test_a_4000_navigation_service_lists_only_local_providers_with_reasons(commissioner: FlaskClient) -> None:
+    response = commissioner.get(query(value="%C2%A34%2C000"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Low value, under £5,000: 1 quote. Your council reserves this band to providers based in Knowsley." in page
+    assert "2 eligible providers for community support, advice and navigation" in page
+    assert "Page Moss Navigators CIC" in page and "Huyton Helpers Co-operative" in page
+    assert "City Navigators Ltd" not in page and "Knowsley Cleaners CIC" not in page and "Draft Navigators" not in page
+    assert "Eligible: based in Knowsley, as this band requires" in page
+    assert "Real Living Wage employer (self-declared)" in page
+    assert "Trading site at L36 9GD: Knowsley, Page Moss ward" in page
+    assert "open legal question" in page  # a single-quote band reserved by location
+    # ranked: the CIC with more generative signals first
+    assert page.index("Page Moss Navigators CIC") < page.index("Huyton Helpers Co-operative")
+
+
+def test_excluded_providers_are_shown_with_why(commissioner: FlaskClient) -> None:
+    page = commissioner.get(query(value="4000", show_excluded="y")).get_data(as_text=True)
+    assert "Not eligible for this band (1)" in page
+    assert "City Navigators Ltd" in page
+    assert "Not eligible: in the Liverpool City Region area but not in Knowsley" in page
+
+
+def test_a_thin_market_is_flagged(commissioner: FlaskClient) -> None:
+    page = commissioner.get(query(value="20000")).get_data(as_text=True)
+    assert "Intermediate value" in page
+    assert "Only 2 eligible local providers for the 3 quotes this band needs" in page
+    assert "consider delivering the service in-house" in page
+
+
+def test_above_the_threshold_everyone_is_eligible(commissioner: FlaskClient) -> None:
+    page = commissioner.get(query(value="300000")).get_data(as_text=True)
+    assert "Above the statutory threshold" in page
+    assert "City Navigators Ltd" in page and "3 eligible providers" in page
+    assert "notifiable" in page
+
+
+def test_keywords_use_full_text_search(commissioner: FlaskClient) -> None:
+    page = commissioner.get(query(value="4000", category="", q="page+moss")).get_data(as_text=True)
+    assert "1 eligible provider" in page and "Page Moss Navigators CIC" in page
+
+
+def test_unverified_providers_only_on_request(commissioner: FlaskClient) -> None:
+    page = commissioner.get(query(value="4000", include_unverified="y")).get_data(as_text=True)
+    assert "Draft Navigators CIC" in page and "Not checked by the council yet" in page
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"value": ""}, "Enter the estimated value, like £4,500"),
+        ({"value": "0"}, "Enter an estimated value of more than £0"),
+        ({"value": "-5"}, "Enter an amount of £0 or more"),
+        ({"value": "lots"}, "Enter an amount in pounds, like £5,000"),
+        ({"value": "20000000000"}, "Enter an estimated value of £10 billion or less"),
+        ({"value": "4000", "years": "none"}, "Enter the number of years as a number, like 2 or 1.5"),
+        ({"value": "4000", "start_date": "31/12/2017"}, "Enter a start date on or after 1 January 2018"),
+        ({"value": "4000", "start_date": "1/1/2099"}, "Enter a start date before"),
+        ({"value": "4000", "start_date": "32/13/2026"}, "Enter a real start date, like 1/4/2027"),
+        ({"value": "4000", "within_km": "far"}, "Enter a distance in kilometres, like 10"),
+    ],
+)
+def test_bad_input_is_explained_at_the_field(commissioner: FlaskClient, params: dict[str, str], message: str) -> None:
+    response = commissioner.get(query(**params))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in page and 'class="govuk-error-summary' in page
+    assert "Traceback" not in page
+
+
+def test_pound_signs_and_commas_are_understood(commissioner: FlaskClient) -> None:
+    page = commissioner.get(query(value="%C2%A34%2C500")).get_data(as_text=True)
+    assert "Your estimate: £4,500 excluding VAT (£5,400 including VAT)" in page
+
+
+def test_a_council_with_no_band_covering_the_value_says_so(commissioner: FlaskClient, knowsley) -> None:  # type: ignore[no-untyped-def]
+    from app.models import SpendBand
+
+    for band in db.session.query(SpendBand).all():
+        db.session.delete(band)
+    db.session.commit()
+    response = commissioner.get(query(value="4000"))
+    assert response.status_code == 400
+    assert "Your council has no spend bands in force on that start date" in response.get_data(as_text=True)
