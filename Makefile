@@ -58,3 +58,8 @@ clean:
 
 bench: install
 	$(BIN)/python -m tests.benchmarks.bench_geo
+	$(BIN)/python -m tests.benchmarks.bench_search
+	@if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then \
+	  psql -h 127.0.0.1 -U postgres -qc 'DROP DATABASE IF EXISTS lsr_bench' -c 'CREATE DATABASE lsr_bench' && \
+	  $(BIN)/python -m tests.benchmarks.bench_search --database-url postgresql+psycopg://postgres@127.0.0.1:5432/lsr_bench; \
+	else echo "PostgreSQL is not running on 127.0.0.1:5432: skipping the PostgreSQL search benchmark"; fi

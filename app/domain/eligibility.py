@@ -128,3 +128,8 @@ def eligibility(
             True, f"Eligible: this band is open to all, with providers based in {local_area_name} listed first"
         )
     return Eligibility(True, "Eligible: location plays no part in this band")
+
+
+def signal_score(signals: list[Signal]) -> int:
+    """The ranking weight of a provider's generative signals."""
+    return sum(s.weight for s in signals)

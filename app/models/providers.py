@@ -92,6 +92,9 @@ class Provider(Timestamped, Base):
     # A verified provider changed its legal form, numbers or premises: it stays published, and an
     # officer checks the change.
     awaiting_review: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    # The weight of its generative signals (domain/eligibility.py), kept with the search document so
+    # ranking a hundred thousand providers needs no subquery per provider.
+    signal_score: Mapped[int] = mapped_column(default=0, server_default="0")
     incorporated_on: Mapped[date | None] = mapped_column(Date)
 
     identifiers: Mapped[list[ProviderIdentifier]] = relationship(
@@ -108,6 +111,7 @@ class Provider(Timestamped, Base):
 
     __table_args__ = (
         Index("ix_providers_status_name", "status", "name"),
+        Index("ix_providers_status_signal_score", "status", "signal_score"),
         UniqueConstraint("import_batch_id", "source_reference", name="uq_providers_batch_reference"),
     )
 
@@ -184,3 +188,5 @@ class Site(Timestamped, Base):
     address_public: Mapped[bool] = mapped_column(Boolean, default=True)
 
     provider: Mapped[Provider] = relationship(back_populates="sites")
+
+    __table_args__ = (Index("ix_sites_district_provider", "district_code", "provider_id"),)

@@ -7,6 +7,8 @@ import re
 from sqlalchemy import Select, column, func, literal_column, select, table, text
 from sqlalchemy.orm import Session, selectinload
 
+from app.domain.eligibility import generative_signals, signal_score
+from app.domain.providers import EvidenceState
 from app.models import Provider, ProviderSearchDocument
 
 _WORD = re.compile(r"[\w']+", re.UNICODE)
@@ -22,8 +24,13 @@ def document_for(provider: Provider) -> str:
 
 
 def refresh(session: Session, provider: Provider) -> None:
-    """Keep the provider's search document in step with its answers (call after changing them)."""
+    """Keep the provider's search document and signal score in step with its answers (call after changing them)."""
     session.flush()
+    facts = {f.kind: (f.value, f.evidence) for f in provider.facts}
+    checked = sum(1 for i in provider.identifiers if i.evidence == EvidenceState.OFFICER_VERIFIED)
+    score = signal_score(generative_signals(provider.legal_form, facts, checked))
+    if provider.signal_score != score:
+        provider.signal_score = score
     document = session.get(ProviderSearchDocument, provider.id)
     body = document_for(provider)
     if document is None:

@@ -58,9 +58,15 @@ def _area_names(session: Session, codes: set[str]) -> dict[str, str]:
     return dict(session.execute(select(Area.code, Area.name).where(Area.code.in_(codes))).all())
 
 
-def placed_sites(session: Session, provider: Provider, *, public: bool) -> list[PlacedSite]:
-    """The provider's sites as locality sees them; ``public`` hides the postcodes of hidden addresses."""
-    names = _area_names(session, {c for s in provider.sites for c in (s.district_code, s.ward_code) if c})
+def placed_sites(
+    session: Session, provider: Provider, *, public: bool, names: dict[str, str] | None = None
+) -> list[PlacedSite]:
+    """The provider's sites as locality sees them; ``public`` hides the postcodes of hidden addresses.
+
+    ``names`` (area code to name) may be passed in when many providers are described at once.
+    """
+    if names is None:
+        names = _area_names(session, {c for s in provider.sites for c in (s.district_code, s.ward_code) if c})
     return [
         PlacedSite(
             kind_label=s.kind.label,
@@ -75,8 +81,15 @@ def placed_sites(session: Session, provider: Provider, *, public: bool) -> list[
     ]
 
 
-def provider_locality(session: Session, provider: Provider, area: LocalArea, *, public: bool) -> LocalityAssessment:
-    return assess_locality(placed_sites(session, provider, public=public), area)
+def provider_locality(
+    session: Session, provider: Provider, area: LocalArea, *, public: bool, names: dict[str, str] | None = None
+) -> LocalityAssessment:
+    return assess_locality(placed_sites(session, provider, public=public, names=names), area)
+
+
+def area_names_for(session: Session, providers: list[Provider]) -> dict[str, str]:
+    """Names of every district and ward the providers' sites are in, in one query."""
+    return _area_names(session, {c for p in providers for s in p.sites for c in (s.district_code, s.ward_code) if c})
 
 
 @dataclass

@@ -167,6 +167,7 @@ def set_identifiers(session: Session, user: User, provider: Provider, numbers: d
         actor = Actor.of(user)
         audit.record(session, actor, "provider.identifiers_changed", "provider", provider.id, changed)
         _material_change(provider, "registration numbers", session, actor)
+        fulltext.refresh(session, provider)
 
 
 def site_of(provider: Provider, site_id: int) -> Site | None:
@@ -310,6 +311,7 @@ def set_facts(
     if changed:
         session.flush()
         audit.record(session, Actor.of(user), "provider.facts_changed", "provider", provider.id, changed)
+        fulltext.refresh(session, provider)
 
 
 def set_contact(

@@ -11,16 +11,13 @@ from datetime import date
 from math import ceil
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain.bands import BandChoice, Estimate
 from app.domain.eligibility import (
-    FACT_SIGNALS,
-    LEGAL_FORM_SIGNALS,
     SME_MAX_STAFF,
     SME_MAX_TURNOVER_PENCE,
-    VERIFIED_NUMBER_WEIGHT,
     Eligibility,
     Signal,
     eligibility,
@@ -31,9 +28,9 @@ from app.domain.locality import LocalArea, LocalityAssessment
 from app.domain.policy import LocalityRule, Reservation
 from app.domain.providers import SOCIAL_ECONOMY_FORMS, EvidenceState, FactKind, LegalForm, ProviderStatus
 from app.geo.boundaries import BoundaryIndex
-from app.models import Council, Provider, ProviderFact, ProviderIdentifier, ServiceCategory, Site, provider_services
+from app.models import Council, Provider, ProviderFact, ServiceCategory, Site, provider_services
 from app.services import fulltext, policy
-from app.services.locality import provider_locality
+from app.services.locality import area_names_for, provider_locality
 
 
 @dataclass(frozen=True)
@@ -95,21 +92,27 @@ class SearchResult:
         return f"{count} eligible {which}{noun} for the {quotes} quote{'s' if quotes != 1 else ''} this band needs"
 
 
-def _locality_level(area: LocalArea) -> ColumnElement[int]:
-    """0 local, 1 wider area, 2 placed elsewhere, 3 not placed: the same order as the domain's."""
-
-    def has_site(condition: ColumnElement[bool]) -> ColumnElement[bool]:
-        return exists().where(Site.provider_id == Provider.id, condition)
-
-    return case(
-        (has_site(Site.district_code.in_(area.district_codes)), 0),
-        (has_site(Site.district_code.in_(area.wider_district_codes or {"-"})), 1),
-        (has_site(Site.district_code.is_not(None)), 2),
-        else_=3,
+def _locality_levels(area: LocalArea) -> Any:
+    """provider_id -> best locality level (0 local, 1 wider, 2 placed elsewhere), in one pass over sites."""
+    level = case(
+        (Site.district_code.in_(area.district_codes), 0),
+        (Site.district_code.in_(area.wider_district_codes or {"-"}), 1),
+        else_=2,
+    )
+    return (
+        select(Site.provider_id.label("provider_id"), func.min(level).label("level"))
+        .where(Site.district_code.is_not(None))
+        .group_by(Site.provider_id)
+        .subquery()
     )
 
 
-def _fact_value(kind: FactKind) -> ColumnElement[str]:
+def _locally_based(area: LocalArea) -> ColumnElement[bool]:
+    """Providers with premises in the local area: an index lookup on sites(district_code, provider_id)."""
+    return Provider.id.in_(select(Site.provider_id).where(Site.district_code.in_(area.district_codes)))
+
+
+def _fact_value(kind: FactKind) -> Any:
     return (
         select(ProviderFact.value)
         .where(ProviderFact.provider_id == Provider.id, ProviderFact.kind == kind)
@@ -123,39 +126,13 @@ def _sme_condition() -> ColumnElement[bool]:
     return and_(staff.is_not(None), turnover.is_not(None), staff <= SME_MAX_STAFF, turnover <= SME_MAX_TURNOVER_PENCE)
 
 
-def _score() -> ColumnElement[int]:
-    """The generative signals' weights, the same table the explanation uses."""
-    form_weight = case(
-        *[(Provider.legal_form == form, weight) for form, (weight, _) in LEGAL_FORM_SIGNALS.items()], else_=0
-    )
-    fact_weight = case(*[(ProviderFact.kind == kind, weight) for kind, (weight, _) in FACT_SIGNALS.items()], else_=0)
-    facts = (
-        select(func.coalesce(func.sum(fact_weight), 0))
-        .where(ProviderFact.provider_id == Provider.id, ProviderFact.value == "yes")
-        .scalar_subquery()
-    )
-    checked = case(
-        (
-            exists().where(
-                ProviderIdentifier.provider_id == Provider.id,
-                ProviderIdentifier.evidence == EvidenceState.OFFICER_VERIFIED,
-            ),
-            VERIFIED_NUMBER_WEIGHT,
-        ),
-        else_=0,
-    )
-    return form_weight + facts + checked
-
-
-def _eligible(choice: BandChoice, level: ColumnElement[int]) -> ColumnElement[bool]:
-    conditions: list[ColumnElement[bool]] = []
-    if choice.locality_rule == LocalityRule.LOCAL_ONLY:
-        conditions.append(level == 0)
+def _reserved(choice: BandChoice) -> ColumnElement[bool]:
+    """The band's reservation to SMEs or VCSEs, if it has one."""
     if choice.band.reservation == Reservation.SME:
-        conditions.append(_sme_condition())
-    elif choice.band.reservation == Reservation.VCSE:
-        conditions.append(Provider.legal_form.in_(SOCIAL_ECONOMY_FORMS))
-    return and_(true(), *conditions)
+        return _sme_condition()
+    if choice.band.reservation == Reservation.VCSE:
+        return Provider.legal_form.in_(SOCIAL_ECONOMY_FORMS)
+    return true()
 
 
 def _candidates(session: Session, criteria: Criteria, boundaries: BoundaryIndex | None, area: LocalArea) -> Select[int]:
@@ -211,34 +188,38 @@ def search(
     """Apply the band for the estimate and list eligible providers ranked: locality (when the rule asks),
     generative signals, relevance, name. Raises BandError for an estimate no band can take."""
     choice = policy.choose(session, council, criteria.estimate, today)
-    level = _locality_level(area).label("level")
-    score = _score().label("score")
     candidates = _candidates(session, criteria, boundaries, area).subquery()
-    relevance_sub = fulltext.matches(session, criteria.keywords or "")
-    query = select(Provider.id, level, score).join(candidates, candidates.c.id == Provider.id)
-    if relevance_sub is not None:
-        matched = relevance_sub.subquery()
-        query = query.add_columns(matched.c.relevance).join(matched, matched.c.provider_id == Provider.id)
-        relevance_order = [matched.c.relevance.desc()]
-    else:
-        relevance_order = []
-    eligible = _eligible(choice, _locality_level(area))
+    query = select(Provider.id).join(candidates, candidates.c.id == Provider.id)
     order: list[Any] = []
-    if choice.locality_rule in (LocalityRule.LOCAL_ONLY, LocalityRule.LOCAL_FIRST):
-        order.append(level)
-    order += [score.desc(), *relevance_order, func.lower(Provider.name), Provider.id]
+    if choice.locality_rule == LocalityRule.LOCAL_FIRST:
+        levels = _locality_levels(area)
+        query = query.outerjoin(levels, levels.c.provider_id == Provider.id)
+        order.append(func.coalesce(levels.c.level, 3))
+    order.append(Provider.signal_score.desc())
+    matched_sub = fulltext.matches(session, criteria.keywords or "")
+    ranked = None
+    if matched_sub is not None:
+        # Filter with IN (the full-text engine answers first); join only to order the one page.
+        matched = matched_sub.subquery()
+        query = query.where(Provider.id.in_(select(matched.c.provider_id)))
+        ranked = matched
+    order += [func.lower(Provider.name), Provider.id]
 
+    local = _locally_based(area)
+    eligible = and_(local if choice.locality_rule == LocalityRule.LOCAL_ONLY else true(), _reserved(choice))
     eligible_query = query.where(eligible)
     total = session.scalar(select(func.count()).select_from(eligible_query.subquery())) or 0
-    local_eligible = (
-        session.scalar(select(func.count()).select_from(eligible_query.where(_locality_level(area) == 0).subquery()))
-        or 0
-    )
+    if choice.locality_rule == LocalityRule.LOCAL_ONLY:
+        local_eligible = total
+    else:
+        local_eligible = session.scalar(select(func.count()).select_from(eligible_query.where(local).subquery())) or 0
     pages = max(1, ceil(total / per_page))
     page = max(1, min(page, pages))
-    ids = [
-        row[0] for row in session.execute(eligible_query.order_by(*order).limit(per_page).offset((page - 1) * per_page))
-    ]
+    page_query = eligible_query
+    if ranked is not None:
+        page_query = page_query.join(ranked, ranked.c.provider_id == Provider.id)
+        order.insert(len(order) - 2, ranked.c.relevance.desc())
+    ids = list(session.scalars(page_query.order_by(*order).limit(per_page).offset((page - 1) * per_page)))
     rows = _explain(session, ids, choice, area, boundaries)
 
     excluded: list[ResultRow] = []
@@ -246,7 +227,10 @@ def search(
     if criteria.show_excluded:
         excluded_query = query.where(~eligible)
         excluded_total = session.scalar(select(func.count()).select_from(excluded_query.subquery())) or 0
-        excluded_ids = [row[0] for row in session.execute(excluded_query.order_by(*order).limit(per_page))]
+        excluded_page = excluded_query
+        if ranked is not None:
+            excluded_page = excluded_page.join(ranked, ranked.c.provider_id == Provider.id)
+        excluded_ids = list(session.scalars(excluded_page.order_by(*order).limit(per_page)))
         excluded = _explain(session, excluded_ids, choice, area, boundaries)
     category = (
         session.scalar(select(ServiceCategory).where(ServiceCategory.slug == criteria.category))
@@ -274,10 +258,11 @@ def _explain(
             )
         )
     }
+    names = area_names_for(session, list(providers.values()))
     rows = []
     for provider_id in ids:
         provider = providers[provider_id]
-        assessment = provider_locality(session, provider, area, public=True)
+        assessment = provider_locality(session, provider, area, public=True, names=names)
         facts = {f.kind: (f.value, f.evidence) for f in provider.facts}
         staff = facts.get(FactKind.STAFF_COUNT, (None, None))[0]
         turnover = facts.get(FactKind.TURNOVER, (None, None))[0]

@@ -11,7 +11,7 @@ from app.domain.providers import EvidenceState, ProviderStatus
 from app.domain.registration import JoinRequestStatus, ReviewDecision
 from app.domain.roles import Role
 from app.models import JoinRequest, Provider, ProviderFact, ProviderIdentifier, ProviderReview, User
-from app.services import audit
+from app.services import audit, fulltext
 from app.services.audit import Actor
 from app.services.mail import queue_email
 
@@ -176,6 +176,7 @@ def verify_identifier(
         identifier.provider_id,
         {"org_id": identifier.org_id, "from": before.value, "note": note},
     )
+    fulltext.refresh(session, identifier.provider)
 
 
 def verify_fact(session: Session, officer: User, fact: ProviderFact, now: datetime, note: str | None = None) -> None:
@@ -195,3 +196,4 @@ def verify_fact(session: Session, officer: User, fact: ProviderFact, now: dateti
         fact.provider_id,
         {"kind": fact.kind.value, "value": fact.value, "from": before.value, "note": note},
     )
+    fulltext.refresh(session, fact.provider)

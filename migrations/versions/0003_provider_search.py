@@ -1,5 +1,6 @@
 """Full-text search over providers: a search document per provider, indexed with FTS5 on SQLite and a
-GIN index over to_tsvector on PostgreSQL. Documents are built by `flask search reindex`.
+GIN index over to_tsvector on PostgreSQL, and each provider's signal score for ranking. Documents and
+scores are built by `flask search reindex`.
 
 Revision ID: 0003_provider_search
 Revises: 0002_registration
@@ -46,6 +47,13 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint('provider_id', name=op.f('pk_provider_search_documents')),
     )
+    # Ranking needs the generative signals' weight beside each provider, and locality a fast
+    # district -> provider lookup.
+    with op.batch_alter_table('providers', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('signal_score', sa.Integer(), nullable=False, server_default='0'))
+        batch_op.create_index('ix_providers_status_signal_score', ['status', 'signal_score'], unique=False)
+    with op.batch_alter_table('sites', schema=None) as batch_op:
+        batch_op.create_index('ix_sites_district_provider', ['district_code', 'provider_id'], unique=False)
     dialect = op.get_bind().dialect.name
     if dialect == 'sqlite':
         for statement in SQLITE_DDL:
@@ -65,3 +73,8 @@ def downgrade():
     elif dialect == 'postgresql':
         op.execute("DROP INDEX IF EXISTS ix_provider_search_documents_tsv")
     op.drop_table('provider_search_documents')
+    with op.batch_alter_table('sites', schema=None) as batch_op:
+        batch_op.drop_index('ix_sites_district_provider')
+    with op.batch_alter_table('providers', schema=None) as batch_op:
+        batch_op.drop_index('ix_providers_status_signal_score')
+        batch_op.drop_column('signal_score')
