@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Column, Date, Float, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, Date, Float, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.providers import (
@@ -111,7 +111,7 @@ class Provider(Timestamped, Base):
 
     __table_args__ = (
         Index("ix_providers_status_name", "status", "name"),
-        Index("ix_providers_status_signal_score", "status", "signal_score"),
+        Index("ix_providers_status_signal_score", "status", text("signal_score DESC"), "name"),
         UniqueConstraint("import_batch_id", "source_reference", name="uq_providers_batch_reference"),
     )
 

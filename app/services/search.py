@@ -188,8 +188,7 @@ def search(
     """Apply the band for the estimate and list eligible providers ranked: locality (when the rule asks),
     generative signals, relevance, name. Raises BandError for an estimate no band can take."""
     choice = policy.choose(session, council, criteria.estimate, today)
-    candidates = _candidates(session, criteria, boundaries, area).subquery()
-    query = select(Provider.id).join(candidates, candidates.c.id == Provider.id)
+    query = _candidates(session, criteria, boundaries, area)
     order: list[Any] = []
     if choice.locality_rule == LocalityRule.LOCAL_FIRST:
         levels = _locality_levels(area)
@@ -203,7 +202,8 @@ def search(
         matched = matched_sub.subquery()
         query = query.where(Provider.id.in_(select(matched.c.provider_id)))
         ranked = matched
-    order += [func.lower(Provider.name), Provider.id]
+    # Name as stored (not lower-cased) so the (status, signal_score, name) index can give the order.
+    order += [Provider.name, Provider.id]
 
     local = _locally_based(area)
     eligible = and_(local if choice.locality_rule == LocalityRule.LOCAL_ONLY else true(), _reserved(choice))

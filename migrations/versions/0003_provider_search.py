@@ -51,7 +51,9 @@ def upgrade():
     # district -> provider lookup.
     with op.batch_alter_table('providers', schema=None) as batch_op:
         batch_op.add_column(sa.Column('signal_score', sa.Integer(), nullable=False, server_default='0'))
-        batch_op.create_index('ix_providers_status_signal_score', ['status', 'signal_score'], unique=False)
+        batch_op.create_index(
+            'ix_providers_status_signal_score', ['status', sa.text('signal_score DESC'), 'name'], unique=False
+        )
     with op.batch_alter_table('sites', schema=None) as batch_op:
         batch_op.create_index('ix_sites_district_provider', ['district_code', 'provider_id'], unique=False)
     dialect = op.get_bind().dialect.name
