@@ -346,14 +346,21 @@ def band_set_warnings(bands: Sequence[Band], thresholds: Sequence[Threshold], on
 
 
 def local_only_problem(item: ResolvedBand) -> str | None:
-    """'Local only' is refused for a band that has no upper limit or starts at or above the statutory threshold."""
+    """'Local only' is refused for a band that starts at or above the statutory threshold (VAT counted as
+    the threshold counts it), or whose own upper figure goes past it. Where only VAT carries the top of
+    a band over the threshold, band_set_warnings says so and the search treats those contracts as open.
+    """
     if item.band.locality_rule != LocalityRule.LOCAL_ONLY or item.threshold is None:
         return None
     threshold = item.threshold
-    starts_above = item.band.lower_is_threshold or (
-        _as_threshold_basis(item.lower, item.band.vat_basis, threshold) >= threshold.amount_pence
+    upper = item.upper
+    reaches = (
+        upper is None
+        or item.band.lower_is_threshold
+        or _as_threshold_basis(item.lower, item.band.vat_basis, threshold) >= threshold.amount_pence
+        or (not item.band.upper_is_threshold and upper - 1 > threshold.amount_pence)
     )
-    if item.upper is not None and not starts_above:
+    if not reaches:
         return None
     return (
         f"{item.band.label} cannot be local only: it covers values at or above the statutory threshold "

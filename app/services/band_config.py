@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -177,6 +177,11 @@ class BandVersion:
     def never_applied(self) -> bool:
         return self.row.effective_to is not None and self.row.effective_to <= self.row.effective_from
 
+    @property
+    def last_day(self) -> date | None:
+        """The last day the version applies: the day before its end date, which is exclusive."""
+        return self.row.effective_to - timedelta(days=1) if self.row.effective_to else None
+
 
 @dataclass(frozen=True)
 class BandRegister:
@@ -208,7 +213,9 @@ def band_register(session: Session, council: Council, today: date) -> BandRegist
     rules = {row.id: band_rule(row) for row in rows}
     bands = list(rules.values())
     row_of = {id(rule): row for row, rule in zip(rows, rules.values(), strict=True)}
-    in_force = [BandVersion(row_of[id(r.band)], r) for r in resolve(bands, held, ContractType.GOODS_AND_SERVICES, today)]
+    in_force = [
+        BandVersion(row_of[id(r.band)], r) for r in resolve(bands, held, ContractType.GOODS_AND_SERVICES, today)
+    ]
 
     def version(row: SpendBand) -> BandVersion:
         threshold = threshold_in_force(held, ContractType.GOODS_AND_SERVICES, row.effective_from)
@@ -503,9 +510,8 @@ def change_band(
         for other in _in_force_on(rows, on, leave_out=band_row):
             if new_lower != old_lower and _upper_edge(other) == old_lower:
                 plan.move(other, upper=new_lower)
-            elif new_upper != old_upper and old_upper != NO_LIMIT and new_upper != NO_LIMIT:
-                if _lower_edge(other) == old_upper:
-                    plan.move(other, lower=new_upper)
+            elif new_upper != old_upper and NO_LIMIT not in (old_upper, new_upper) and _lower_edge(other) == old_upper:
+                plan.move(other, lower=new_upper)
     _check_code(rows, plan, new)
     _check(session, rows, plan, today, "lower_kind")
     before = _snapshot(band_row)

@@ -28,6 +28,7 @@ from app.domain.bands import (
     band_set_warnings,
     check_start_date,
     choose_band,
+    local_only_problem,
     resolve,
     whole_life_value,
 )
@@ -818,3 +819,24 @@ def test_band_set_warning_agrees_with_choose_band_on_a_penny() -> None:
     top = Estimate(G, TODAY, EXC, total_pence=17_310_003)
     assert choose_band(bands, [threshold], top, TODAY).above_threshold is True
     assert len(band_set_warnings(bands, [threshold], TODAY)) == 1
+
+
+def test_a_local_only_band_that_runs_past_the_threshold_is_refused() -> None:
+    """DOMAIN section 3: the product refuses 'local only' above the statutory threshold."""
+    wide = Band(
+        code="W",
+        label="Wide local band",
+        lower_pence=2_500_000,
+        upper_pence=30_000_000,
+        vat_basis=VatBasis.EXCLUDED,
+        min_quotes=3,
+        route="3 quotes",
+        locality_rule=LocalityRule.LOCAL_ONLY,
+        effective_from=date(2025, 2, 24),
+    )
+    [resolved] = resolve([wide], THRESHOLDS, ContractType.GOODS_AND_SERVICES, date(2026, 6, 1))
+    problem = local_only_problem(resolved)
+    assert problem is not None and problem.startswith("Wide local band cannot be local only")
+    narrow = replace(wide, upper_pence=20_000_000)  # below £207,720 in its own figures: lawful, with a VAT warning
+    [resolved] = resolve([narrow], THRESHOLDS, ContractType.GOODS_AND_SERVICES, date(2026, 6, 1))
+    assert local_only_problem(resolved) is None

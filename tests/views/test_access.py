@@ -59,6 +59,11 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "commissioners.search": ("/commissioner/search?value=4000", {ANON: 302, PROVIDER: 403, "default": 200}),
     "officers.index": ("/officer/", OFFICERS_ONLY),
     "officers.reviews": ("/officer/reviews", OFFICERS_ONLY),
+    "officers.spend_bands": ("/officer/spend-bands", OFFICERS_ONLY),
+    "officers.add_spend_band": ("/officer/spend-bands/new", OFFICERS_ONLY),
+    # No band has this id: officers get 404, everyone else is turned away first.
+    "officers.change_spend_band": ("/officer/spend-bands/999999/change", {**OFFICERS_ONLY, "default": 404}),
+    "officers.retire_spend_band": ("/officer/spend-bands/999999/retire", {**OFFICERS_ONLY, "default": 404}),
     "officers.review_provider": ("/officer/providers/{provider_id}/review", OFFICERS_ONLY),
     "officers.mark_identifier_checked": (
         "/officer/providers/{provider_id}/identifiers/1/mark-checked",

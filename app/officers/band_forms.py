@@ -1,0 +1,309 @@
+"""Forms for a council's spend bands: one band's rules, the date a change applies from, and retiring a band."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import BooleanField, Field, RadioField, StringField, SubmitField, TextAreaField
+from wtforms.fields import SelectChoice
+from wtforms.utils import unset_value
+from wtforms.validators import InputRequired, ValidationError
+
+from app.domain.policy import LocalityRule, MoneyError, Reservation, VatBasis, format_pence, parse_pounds
+from app.models import SpendBand
+from app.models.base import utcnow
+from app.services import band_config
+from app.services.band_config import BandValues
+
+AMOUNT, THRESHOLD, NO_LIMIT = "amount", "threshold", "none"
+YES, NO = "yes", "no"
+
+LOWER_KIND_NEEDED = "Select where the band starts"
+UPPER_KIND_NEEDED = "Select where the band ends"
+LOWER_NEEDED = "Enter the lower limit in pounds, like £5,000"
+UPPER_NEEDED = "Enter the upper limit in pounds, like £25,000"
+UPPER_NOT_POSITIVE = "The upper limit must be more than £0"
+VAT_NEEDED = "Select whether the limits include VAT"
+QUOTES_NEEDED = "Enter the minimum number of quotes, like 3"
+QUOTES_NOT_WHOLE = "The minimum number of quotes must be a whole number, like 3"
+ADVERTISED_NEEDED = "Select yes if contracts in this band are advertised"
+LOCALITY_NEEDED = "Select the locality rule"
+RESERVATION_NEEDED = "Select whether the band is reserved to a type of organisation"
+
+# Questions whose messages only make sense once the answers they depend on are valid.
+DEPENDS_ON: Mapping[str, Sequence[str]] = {
+    "upper_amount": ("lower_kind", "lower_amount", "upper_kind"),
+    "upper_kind": ("lower_kind",),
+    "rationale": ("locality_rule", "reservation"),
+}
+
+
+def _pounds(pence: int) -> str:
+    """Pence as the officer would type them into a box that already shows '£'."""
+    return format_pence(pence).removeprefix("£")
+
+
+def _money(field: StringField, needed: str, what: str) -> int:
+    text = (field.data or "").strip()
+    if not text:
+        raise ValidationError(needed)
+    try:
+        return parse_pounds(text)
+    except MoneyError as exc:
+        message = str(exc)
+        if "£0 or more" in message:
+            raise ValidationError(f"The {what} must be £0 or more") from exc
+        if "less than" in message:
+            raise ValidationError(f"The {what} must be {message.removeprefix('Enter an amount ')}") from exc
+        raise ValidationError(needed) from exc
+
+
+class DateInputField(Field):
+    """The GOV.UK date input: day, month and year boxes named '<name>-day', '<name>-month' and '<name>-year'.
+
+    Messages follow the design system's date input pattern, naming the date in words (``what``).
+    """
+
+    PARTS = ("day", "month", "year")
+
+    def __init__(self, label: str, *, what: str, **kwargs: Any) -> None:
+        super().__init__(label, **kwargs)
+        self.what = what
+        self.parts: dict[str, str] = dict.fromkeys(self.PARTS, "")
+        self.bad_parts: tuple[str, ...] = ()
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        self.process_errors = []
+        if data is unset_value:
+            data = self.default() if callable(self.default) else self.default
+        self.object_data = self.data = data
+        if isinstance(data, date):
+            self.parts = {"day": str(data.day), "month": str(data.month), "year": str(data.year)}
+        if formdata is not None:
+            self.parts = {part: (formdata.get(f"{self.name}-{part}") or "").strip() for part in self.PARTS}
+            self.raw_data = list(self.parts.values())
+            self.data = None
+
+    def pre_validate(self, form: Any) -> None:
+        if self.raw_data is None:
+            return
+        missing = [part for part in self.PARTS if not self.parts[part]]
+        if len(missing) == len(self.PARTS):
+            self.bad_parts = self.PARTS
+            raise ValidationError(f"Enter {self.what[0].lower()}{self.what[1:]}")
+        if missing:
+            self.bad_parts = tuple(missing)
+            raise ValidationError(f"{self.what} must include a {' and '.join(missing)}")
+        day, month, year = (self.parts[part] for part in self.PARTS)
+        if not (day.isdigit() and month.isdigit() and year.isdigit()):
+            self.bad_parts = tuple(p for p in self.PARTS if not self.parts[p].isdigit())
+            raise ValidationError(f"{self.what} must be a real date")
+        if len(year) != 4:
+            self.bad_parts = ("year",)
+            raise ValidationError("Year must include 4 numbers")
+        try:
+            self.data = date(int(year), int(month), int(day))
+        except ValueError as exc:
+            self.bad_parts = self.PARTS
+            raise ValidationError(f"{self.what} must be a real date") from exc
+        if problem := band_config.date_problem(self.data, self.what, utcnow().date()):
+            self.bad_parts = self.PARTS
+            raise ValidationError(problem)
+
+    @property
+    def error_href(self) -> str:
+        """Where the error summary links: the first box with the problem, as the design system asks."""
+        return f"#{self.id}-{(self.bad_parts or self.PARTS)[0]}"
+
+
+class BandForm(FlaskForm):
+    """One band's rules, the same questions for a new band and a change."""
+
+    locality_hints: Mapping[str, str] = {r.value: r.hint for r in LocalityRule}
+
+    label = StringField(
+        "Name of the band",
+        widget=GovTextInput(),
+        description="The name your contract procedure rules use, like Low value or Intermediate value",
+    )
+    code = StringField("Short code", widget=GovTextInput(), description="Like A, B or C")
+    lower_kind = RadioField(
+        "Where does the band start?",
+        choices=[SelectChoice(AMOUNT, "At an amount in pounds"), SelectChoice(THRESHOLD, "At the statutory threshold")],
+        validators=[InputRequired(LOWER_KIND_NEEDED)],
+    )
+    lower_amount = StringField(
+        "Lower limit in pounds",
+        widget=GovTextInput(),
+        description="The band covers values of this amount and more. Enter 0 for the lowest band.",
+    )
+    upper_kind = RadioField(
+        "Where does the band end?",
+        choices=[
+            SelectChoice(AMOUNT, "Below an amount in pounds"),
+            SelectChoice(THRESHOLD, "Below the statutory threshold"),
+            SelectChoice(NO_LIMIT, "It has no upper limit"),
+        ],
+        validators=[InputRequired(UPPER_KIND_NEEDED)],
+    )
+    upper_amount = StringField(
+        "Upper limit in pounds",
+        widget=GovTextInput(),
+        description="The band covers values below this amount: £25,000 means up to £24,999.99. "
+        "The next band starts at this amount.",
+    )
+    vat_basis = RadioField(
+        "Do the limits include VAT?",
+        choices=[SelectChoice(b.value, b.label) for b in VatBasis],
+        validators=[InputRequired(VAT_NEEDED)],
+    )
+    min_quotes = StringField("Minimum number of quotes", widget=GovTextInput(), description="From 1 to 10")
+    route = TextAreaField(
+        "How are contracts in this band awarded?",
+        widget=GovTextArea(),
+        description="Like 3 written quotes, or a regulated procedure under the Procurement Act 2023",
+    )
+    advertised = RadioField(
+        "Are contracts in this band advertised?",
+        choices=[SelectChoice(YES, "Yes"), SelectChoice(NO, "No")],
+        validators=[InputRequired(ADVERTISED_NEEDED)],
+    )
+    locality_rule = RadioField(
+        "What is the locality rule?",
+        choices=[SelectChoice(r.value, r.label) for r in LocalityRule],
+        validators=[InputRequired(LOCALITY_NEEDED)],
+    )
+    reservation = RadioField(
+        "Is the band reserved to a type of organisation?",
+        choices=[SelectChoice(r.value, r.label) for r in Reservation],
+        validators=[InputRequired(RESERVATION_NEEDED)],
+    )
+    rationale = TextAreaField(
+        "Why is the band reserved? (optional unless it is reserved)",
+        widget=GovTextArea(),
+        description="A band that is local only or reserved needs a recorded reason, stated in the notice.",
+    )
+    adjust_adjoining = BooleanField(
+        "Move the bands next to this one so the bands still meet",
+        widget=GovCheckboxInput(),
+        description="Without this, a change that leaves a gap or an overlap between bands is refused.",
+        default=True,
+    )
+
+    def validate_lower_amount(self, field: StringField) -> None:
+        if self.lower_kind.data == AMOUNT:
+            _money(field, LOWER_NEEDED, "lower limit")
+
+    def validate_upper_amount(self, field: StringField) -> None:
+        if self.upper_kind.data == AMOUNT and _money(field, UPPER_NEEDED, "upper limit") <= 0:
+            raise ValidationError(UPPER_NOT_POSITIVE)
+
+    def validate_min_quotes(self, field: StringField) -> None:
+        text = (field.data or "").strip()
+        if not text:
+            raise ValidationError(QUOTES_NEEDED)
+        if not text.isdigit():
+            raise ValidationError(QUOTES_NOT_WHOLE)
+
+    def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
+        """Each answer on its own, then the service's rules for the band as a whole, all shown at once."""
+        valid = super().validate(extra_validators)
+        for where, message in band_config.value_problems(self.values()):
+            field = self[where]
+            if field.errors or any(self[other].errors for other in DEPENDS_ON.get(where, ())):
+                continue
+            field.errors = [*field.errors, message]
+            valid = False
+        return valid
+
+    def values(self) -> BandValues:
+        """The answers as the service takes them; answers that are missing or wrong become harmless defaults."""
+
+        def pence(field: StringField) -> int | None:
+            try:
+                return parse_pounds(field.data or "")
+            except MoneyError:
+                return None
+
+        quotes = (self.min_quotes.data or "").strip()
+        return BandValues(
+            label=self.label.data or "",
+            code=self.code.data or "",
+            lower_pence=(pence(self.lower_amount) or 0) if self.lower_kind.data == AMOUNT else 0,
+            upper_pence=pence(self.upper_amount) if self.upper_kind.data == AMOUNT else None,
+            vat_basis=VatBasis(self.vat_basis.data) if self.vat_basis.data in set(VatBasis) else VatBasis.EXCLUDED,
+            min_quotes=int(quotes) if quotes.isdigit() else band_config.MIN_QUOTES,
+            route=self.route.data or "",
+            advertised=self.advertised.data == YES,
+            locality_rule=LocalityRule(self.locality_rule.data)
+            if self.locality_rule.data in set(LocalityRule)
+            else LocalityRule.OPEN,
+            reservation=Reservation(self.reservation.data)
+            if self.reservation.data in set(Reservation)
+            else Reservation.NONE,
+            rationale=self.rationale.data,
+            lower_is_threshold=self.lower_kind.data == THRESHOLD,
+            upper_is_threshold=self.upper_kind.data == THRESHOLD,
+        )
+
+    def fill_from(self, row: SpendBand) -> None:
+        """Start a change from the band as it is."""
+        self.label.data, self.code.data = row.label, row.code
+        self.lower_kind.data = THRESHOLD if row.lower_is_statutory_threshold else AMOUNT
+        self.lower_amount.data = "" if row.lower_is_statutory_threshold else _pounds(row.lower_pence)
+        if row.upper_is_statutory_threshold:
+            self.upper_kind.data, self.upper_amount.data = THRESHOLD, ""
+        elif row.upper_pence is None:
+            self.upper_kind.data, self.upper_amount.data = NO_LIMIT, ""
+        else:
+            self.upper_kind.data, self.upper_amount.data = AMOUNT, _pounds(row.upper_pence)
+        self.vat_basis.data = row.vat_basis.value
+        self.min_quotes.data = str(row.min_quotes)
+        self.route.data = row.route
+        self.advertised.data = YES if row.advertised else NO
+        self.locality_rule.data = row.locality_rule.value
+        self.reservation.data = row.reservation.value
+        self.rationale.data = row.rationale or ""
+
+    def attach(self, field_name: str | None, message: str, fallback: str) -> None:
+        """Show a service's refusal beside its question (or ``fallback`` when it names none)."""
+        field = self[field_name if field_name and field_name in self else fallback]
+        field.errors = [*field.errors, message]
+
+
+class AddBandForm(BandForm):
+    effective_from = DateInputField(
+        "From what date does the band apply?",
+        what="The date the band applies from",
+        description="For example, 1 4 2027",
+    )
+    submit = SubmitField("Add the band", widget=GovSubmitInput())
+
+
+class ChangeBandForm(BandForm):
+    effective_from = DateInputField(
+        "From what date does the change apply?",
+        what="The date the change applies from",
+        description="The band as it is stays on record up to the day before. For example, 1 4 2027",
+    )
+    submit = SubmitField("Change the band", widget=GovSubmitInput())
+
+
+class RetireBandForm(FlaskForm):
+    effective_to = DateInputField(
+        "From what date does the band stop applying?",
+        what="The date the band stops applying",
+        description="The band applies up to the day before and stays on record. For example, 1 4 2027",
+    )
+    adjust_adjoining = BooleanField(
+        "Extend the band below this one to cover its values",
+        widget=GovCheckboxInput(),
+        description="If it is the lowest band, the band above it is extended instead. Without this, "
+        "retiring a band that leaves a gap is refused.",
+        default=True,
+    )
+    submit = SubmitField("Retire the band", widget=GovSubmitInput())

@@ -1,0 +1,152 @@
+"""Views for officers changing their council's spend bands; routes on the officers blueprint."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from app.extensions import db
+from app.models import Council, SpendBand, User
+from app.models.base import utcnow
+from app.officers import bp
+from app.officers.band_forms import AddBandForm, BandForm, ChangeBandForm, RetireBandForm
+from app.services import band_config
+from app.services.band_config import BandConfigError
+from app.web import home_council
+
+
+def _today() -> date:
+    return utcnow().date()
+
+
+def _officer() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def _council_or_404() -> Council:
+    """The officer's own council; officers always have one, but an admin's may only be the deployment's."""
+    council = current_user.council or home_council()
+    if council is None:
+        abort(404)
+    return council  # type: ignore[no-any-return]
+
+
+def _band_or_404(council: Council, band_id: int) -> SpendBand:
+    row = band_config.current_row(db.session, council, band_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+def _back_to_bands() -> Response:
+    return redirect(url_for("officers.spend_bands"))
+
+
+def _render_band_form(
+    template: str, form: BandForm, council: Council, status: int, band: SpendBand | None = None
+) -> tuple[str, int]:
+    return render_template(template, form=form, council=council, band=band), status
+
+
+@bp.route("/spend-bands")
+def spend_bands() -> str:
+    """The council's bands in force today, what is wrong with them, and every past and coming version."""
+    council = _council_or_404()
+    return render_template(
+        "officers/bands.html", council=council, register=band_config.band_register(db.session, council, _today())
+    )
+
+
+@bp.route("/spend-bands/new", methods=["GET", "POST"])
+def add_spend_band() -> Response | tuple[str, int]:
+    """Add a band to the council's set from a date."""
+    council = _council_or_404()
+    form = AddBandForm()
+    if form.validate_on_submit():
+        try:
+            row = band_config.add_band(
+                db.session,
+                _officer(),
+                council,
+                form.values(),
+                _today(),
+                effective_from=form.effective_from.data,
+                adjust_adjoining=form.adjust_adjoining.data,
+            )
+        except BandConfigError as exc:
+            db.session.rollback()
+            form.attach(exc.field, str(exc), "lower_kind")
+        else:
+            message = f"{row.label} is added from {row.effective_from:%-d %B %Y}"
+            db.session.commit()
+            flash(message, "success")
+            return _back_to_bands()
+    return _render_band_form("officers/bands_new.html", form, council, 400 if form.is_submitted() else 200)
+
+
+@bp.route("/spend-bands/<int:band_id>/change", methods=["GET", "POST"])
+def change_spend_band(band_id: int) -> Response | tuple[str, int]:
+    """Change a band from a date: the band as it was stays on record up to the day before."""
+    council = _council_or_404()
+    band = _band_or_404(council, band_id)
+    if band.effective_to is not None:
+        flash(band_config.NOT_CURRENT, "error")
+        return _back_to_bands()
+    form = ChangeBandForm()
+    if not form.is_submitted():
+        form.fill_from(band)
+    elif form.validate_on_submit():
+        try:
+            row = band_config.change_band(
+                db.session,
+                _officer(),
+                band,
+                form.values(),
+                form.effective_from.data,
+                _today(),
+                adjust_adjoining=form.adjust_adjoining.data,
+            )
+        except BandConfigError as exc:
+            db.session.rollback()
+            form.attach(exc.field, str(exc), "lower_kind")
+        else:
+            message = f"{row.label} is changed from {row.effective_from:%-d %B %Y}"
+            db.session.commit()
+            flash(message, "success")
+            return _back_to_bands()
+    return _render_band_form("officers/bands_change.html", form, council, 400 if form.is_submitted() else 200, band)
+
+
+@bp.route("/spend-bands/<int:band_id>/retire", methods=["GET", "POST"])
+def retire_spend_band(band_id: int) -> Response | tuple[str, int]:
+    """End a band from a date; it stays on record for the dates it applied."""
+    council = _council_or_404()
+    band = _band_or_404(council, band_id)
+    if band.effective_to is not None:
+        flash(band_config.NOT_CURRENT, "error")
+        return _back_to_bands()
+    form = RetireBandForm()
+    if form.validate_on_submit():
+        try:
+            band_config.retire_band(
+                db.session,
+                _officer(),
+                band,
+                form.effective_to.data,
+                today=_today(),
+                adjust_adjoining=form.adjust_adjoining.data,
+            )
+        except BandConfigError as exc:
+            db.session.rollback()
+            errors = form.effective_to.errors
+            form.effective_to.errors = [*errors, str(exc)]
+        else:
+            message = f"{band.label} stops applying from {form.effective_to.data:%-d %B %Y}"
+            db.session.commit()
+            flash(message, "success")
+            return _back_to_bands()
+    status = 400 if form.is_submitted() else 200
+    return render_template("officers/bands_retire.html", form=form, council=council, band=band), status
