@@ -23,7 +23,6 @@ from typing import Any
 from sqlalchemy import func, insert, select, text
 
 from app.domain.bands import Estimate, VatTreatment
-from app.domain.eligibility import generative_signals, signal_score
 from app.domain.policy import ContractType
 from app.domain.providers import EvidenceState, FactKind, LegalForm, Placement, ProviderSource, ProviderStatus, SiteKind
 from tests.benchmarks.bench_geo import machine
@@ -82,7 +81,9 @@ def generate(session: Any, providers: int, rng: random.Random) -> float:
     # Real postcodes: mostly the Liverpool City Region, some from anywhere in the UK.
     lcr = ["E06000006", "E08000011", "E08000012", "E08000013", "E08000014", "E08000015"]
     local = list(
-        session.scalars(select(Postcode.postcode).where(Postcode.district_code.in_(lcr), Postcode.latitude.is_not(None)))
+        session.scalars(
+            select(Postcode.postcode).where(Postcode.district_code.in_(lcr), Postcode.latitude.is_not(None))
+        )
     )
     anywhere = list(session.scalars(select(Postcode.postcode).where(Postcode.latitude.is_not(None)).limit(200_000)))
     categories = list(session.scalars(select(ServiceCategory.id)))
@@ -159,8 +160,8 @@ def run_mix(session: Any, council: Any, area: Any, rounds: int) -> tuple[list[fl
             criteria = Criteria(estimate, category=spec.get("category"), keywords=spec.get("keywords"))
             statements: list[tuple[str, Any]] = []
 
-            def capture(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-                statements.append((statement, parameters))
+            def capture(conn, cursor, statement, parameters, context, executemany, seen=statements):  # type: ignore[no-untyped-def]
+                seen.append((statement, parameters))
 
             from sqlalchemy import event
 
@@ -184,7 +185,7 @@ def run_mix(session: Any, council: Any, area: Any, rounds: int) -> tuple[list[fl
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -225,9 +226,7 @@ def main() -> None:
             f"  search() over {len(QUERY_MIX)} queries x {args.rounds}: p50 {percentile(server, 0.5):.1f} ms, "
             f"p95 {percentile(server, 0.95):.1f} ms   [target p95 < 50 ms]"
         )
-        print(
-            f"  the same queries' bare SQL:        p50 {percentile(bare, 0.5):.1f} ms, p95 {percentile(bare, 0.95):.1f} ms"
-        )
+        print(f"  the same queries' bare SQL: p50 {percentile(bare, 0.5):.1f} ms, p95 {percentile(bare, 0.95):.1f} ms")
 
 
 if __name__ == "__main__":
