@@ -89,6 +89,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Local Supplier Register <no-reply@localhost>"),
         "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", str(2 * 60 * 60))),
         "SIGN_IN_RATE_LIMIT": os.environ.get("SIGN_IN_RATE_LIMIT", "10 per minute"),
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "120 per minute"),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": False,

@@ -18,6 +18,9 @@ OFFICERS_ONLY = {ANON: 302, PROVIDER: 403, COMMISSIONER: 403, "default": 200}
 # endpoint -> (GET path, {role: expected status}); a role left out expects the "default" status.
 MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "public.index": ("/", {"default": 200}),
+    "api.eligible_providers": ("/api/v1/eligible-providers?council=E08000011&value=4000", {"default": 200}),
+    "api.openapi": ("/api/v1/openapi.json", {"default": 200}),
+    "api.not_found": ("/api/v1/no-such-path", {"default": 404}),
     "public.directory_index": ("/directory", {"default": 200}),
     "public.provider": ("/directory/{provider_id}", {"default": 200}),
     "public.accessibility": ("/accessibility", {"default": 200}),
@@ -119,4 +122,7 @@ def test_access(endpoint: str, role: str, client: FlaskClient, signed_in_as) -> 
     if want in (403, 404, 405, 400):
         # the GOV.UK error pages, never a stack trace
         assert "Traceback" not in response.get_data(as_text=True)
-        assert "govuk-heading-l" in response.get_data(as_text=True)
+        if endpoint.startswith("api."):  # the JSON API answers errors in JSON
+            assert response.get_json()["error"]["message"]
+        else:
+            assert "govuk-heading-l" in response.get_data(as_text=True)

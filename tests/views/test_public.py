@@ -150,3 +150,32 @@ def test_provider_page_says_whether_it_is_local_and_why(client: FlaskClient, kno
     page = client.get(f"/directory/{unplaced.id}").get_data(as_text=True)
     assert "None of its premises could be placed" in page
     assert "not placed, postcode L99 9ZZ is not in the postcode directory" in page
+
+
+def test_contact_details_go_to_council_staff_not_everyone(
+    client: FlaskClient, auth, knowsley: factories.CouncilSetup
+) -> None:  # type: ignore[no-untyped-def]
+    from app.domain.roles import Role
+
+    provider = factories.provider(db.session, "Contactable CIC")
+    provider.contact_email = "quotes@contactable.example"
+    provider.website = "https://contactable.example"
+    officer = factories.user(db.session, Role.COMMISSIONER, council=knowsley.council)
+    db.session.commit()
+    page = client.get(f"/directory/{provider.id}").get_data(as_text=True)
+    assert "https://contactable.example" in page and "quotes@contactable.example" not in page
+    auth.sign_in(officer.email)
+    assert "quotes@contactable.example" in client.get(f"/directory/{provider.id}").get_data(as_text=True)
+
+
+def test_the_reason_a_hidden_address_was_not_placed_is_not_public(
+    client: FlaskClient, knowsley: factories.CouncilSetup
+) -> None:
+    provider = factories.provider(
+        db.session, "Hidden Unplaced CIC", district_code=None, postcode="L36 7ZZ", address_public=False
+    )
+    provider.sites[0].placement_note = "Postcode L36 7ZZ is not in the postcode directory"
+    db.session.commit()
+    page = client.get(f"/directory/{provider.id}").get_data(as_text=True)
+    assert "L36 7ZZ" not in page
+    assert "Trading site (address not shown): not placed, its location is not known" in page
