@@ -76,7 +76,9 @@ def placed_sites(
             ward_name=names.get(s.ward_code or ""),
             approximate=s.placement == Placement.POSTCODE_DISTRICT,
             # The reason may name the postcode or a point, so a hidden address keeps it from the public too.
-            not_placed_reason=s.placement_note if s.district_code is None and (s.address_public or not public) else None,
+            not_placed_reason=(
+                s.placement_note if s.district_code is None and (s.address_public or not public) else None
+            ),
         )
         for s in provider.sites
     ]
