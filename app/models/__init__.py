@@ -27,12 +27,14 @@ from app.models.providers import (
     provider_services,
     service_category_cpv,
 )
+from app.models.records import CommissioningRecord, RecordProvider
 from app.models.search import ProviderSearchDocument
 
 __all__ = [
     "Area",
     "AuditEvent",
     "Base",
+    "CommissioningRecord",
     "Council",
     "CpvCode",
     "GeocodeResult",
@@ -48,6 +50,7 @@ __all__ = [
     "ProviderIdentifier",
     "ProviderReview",
     "ProviderSearchDocument",
+    "RecordProvider",
     "ServiceCategory",
     "Site",
     "SpendBand",

@@ -60,6 +60,13 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "providers.ask_to_join": ("/provider/join/{provider_id}", PROVIDER_ONLY),
     "commissioners.index": ("/commissioner/", {ANON: 302, PROVIDER: 403, "default": 200}),
     "commissioners.search": ("/commissioner/search?value=4000", {ANON: 302, PROVIDER: 403, "default": 200}),
+    "commissioners.create_record": ("/commissioner/records/new", {"default": 405}),
+    "commissioners.records": ("/commissioner/records", {ANON: 302, PROVIDER: 403, "default": 200}),
+    # No record exists in the matrix: council staff get 404, everyone else is turned away first.
+    "commissioners.record": ("/commissioner/records/1", {ANON: 302, PROVIDER: 403, "default": 404}),
+    "commissioners.record_notes": ("/commissioner/records/1/notes", {"default": 405}),
+    "commissioners.close_record": ("/commissioner/records/1/close", {"default": 405}),
+    "commissioners.export_record": ("/commissioner/records/1/export.csv", {ANON: 302, PROVIDER: 403, "default": 404}),
     "officers.index": ("/officer/", OFFICERS_ONLY),
     "officers.reviews": ("/officer/reviews", OFFICERS_ONLY),
     "officers.spend_bands": ("/officer/spend-bands", OFFICERS_ONLY),

@@ -1,0 +1,203 @@
+"""Commissioning records: save a shortlist from the search results, list and read records, notes, close, export."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response as BaseResponse
+
+from app.commissioners import bp
+from app.commissioners.record_forms import CloseRecordForm, RecordNotesForm, ShortlistForm
+from app.commissioners.searching import SearchRun, search_from
+from app.extensions import db
+from app.models import CommissioningRecord, Council, User
+from app.models.base import utcnow
+from app.services import records as record_service
+
+# Fields of the shortlist form and the request itself, not of the search.
+NOT_SEARCH_PARAMETERS = frozenset({"csrf_token", "title", "provider_id"})
+
+
+def _council() -> Council:
+    council = current_user.council
+    if council is None:
+        abort(404)
+    return council  # type: ignore[no-any-return]
+
+
+def _user() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def _record_or_404(record_id: int) -> CommissioningRecord:
+    record = record_service.get_record(db.session, _council(), record_id)
+    if record is None:
+        abort(404)
+    return record
+
+
+def _search_parameters(form: MultiDict[str, str]) -> MultiDict[str, str]:
+    return MultiDict([(k, v) for k, v in form.items(multi=True) if k not in NOT_SEARCH_PARAMETERS])
+
+
+def _given(run: SearchRun) -> dict[str, list[str]]:
+    """The search parameters as the commissioner gave them, without the page and the button."""
+    names = {f.name for f in run.form if f.name != "submit"}
+    return {k: v for k, v in run.params.to_dict(flat=False).items() if k in names}
+
+
+def _render_search(run: SearchRun, shortlist: ShortlistForm) -> tuple[str, int]:
+    return (
+        render_template(
+            "commissioners/search.html",
+            form=run.form,
+            result=run.result,
+            query=run.query,
+            shortlist_form=shortlist,
+            shortlist_params=run.params,
+        ),
+        400,
+    )
+
+
+@bp.route("/records/new", methods=["POST"])
+def create_record() -> BaseResponse | tuple[str, int]:
+    """Save the providers ticked on the search results as a commissioning record."""
+    council = _council()
+    shortlist = ShortlistForm()
+    run = search_from(_search_parameters(request.form), council)
+    valid = shortlist.validate_on_submit()
+    if run.result is None or run.criteria is None:
+        return _render_search(run, shortlist)
+    if valid:
+        try:
+            record = record_service.create_record(
+                db.session,
+                _user(),
+                council,
+                run.criteria,
+                run.result,
+                shortlist.provider_ids,
+                shortlist.title.data or "",
+                utcnow(),
+                query=_given(run),
+            )
+        except record_service.RecordError as exc:
+            db.session.rollback()
+            target = getattr(shortlist, exc.field or "provider_id", shortlist.provider_id)
+            target.errors = [*target.errors, str(exc)]
+        else:
+            db.session.commit()
+            flash(f"Your shortlist is saved as “{record.title}”", "success")
+            return redirect(url_for("commissioners.record", record_id=record.id))
+    return _render_search(run, shortlist)
+
+
+@bp.route("/records")
+def records() -> str:
+    """The council's commissioning records, newest first, searchable by title and provider."""
+    council = _council()
+    found = record_service.list_records(
+        db.session,
+        council,
+        request.args.get("q"),
+        request.args.get("page", 1, type=int) or 1,
+        current_app.config["PER_PAGE"],
+    )
+    return render_template("commissioners/records.html", page=found, council=council)
+
+
+def _render_record(
+    record: CommissioningRecord, notes_form: RecordNotesForm | None = None, status: int = 200
+) -> tuple[str, int]:
+    if notes_form is None:
+        notes_form = RecordNotesForm(formdata=None, obj=record)
+    return (
+        render_template(
+            "commissioners/record.html",
+            record=record,
+            notes_form=notes_form,
+            close_form=CloseRecordForm(formdata=None),
+            search_again=url_for("commissioners.search", **record.inputs.get("query", {})),
+            start_date=_day(record.band.get("start_date")),
+        ),
+        status,
+    )
+
+
+def _day(text: object) -> date | None:
+    try:
+        return date.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+
+
+@bp.route("/records/<int:record_id>")
+def record(record_id: int) -> tuple[str, int]:
+    """One record: what was searched, the band and rules, the shortlist as it was, and the notes."""
+    return _render_record(_record_or_404(record_id))
+
+
+@bp.route("/records/<int:record_id>/notes", methods=["POST"])
+def record_notes(record_id: int) -> BaseResponse | tuple[str, int]:
+    """Save the commissioner's notes on an open record."""
+    found = _record_or_404(record_id)
+    form = RecordNotesForm()
+    if form.validate_on_submit():
+        try:
+            changes = record_service.update_notes(
+                db.session,
+                _user(),
+                found,
+                in_house_considered=form.in_house_considered.data,
+                why_these=form.why_these.data,
+                outcome=form.outcome.data,
+            )
+        except record_service.RecordError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("commissioners.record", record_id=record_id))
+        db.session.commit()
+        flash("Your notes are saved" if changes else "Nothing changed in your notes", "success")
+        return redirect(url_for("commissioners.record", record_id=record_id))
+    return _render_record(found, form, 400)
+
+
+@bp.route("/records/<int:record_id>/close", methods=["POST"])
+def close_record(record_id: int) -> BaseResponse | tuple[str, int]:
+    """Make the record final: its notes cannot be changed after this."""
+    found = _record_or_404(record_id)
+    if not CloseRecordForm().validate_on_submit():
+        abort(400)
+    try:
+        record_service.close_record(db.session, _user(), found, utcnow())
+    except record_service.RecordError as exc:
+        db.session.rollback()
+        if exc.field == "outcome":
+            form = RecordNotesForm(formdata=None, obj=found)
+            form.outcome.errors = [str(exc)]
+            return _render_record(found, form, 400)
+        flash(str(exc), "error")
+        return redirect(url_for("commissioners.record", record_id=record_id))
+    db.session.commit()
+    flash(f"“{found.title}” is closed", "success")
+    return redirect(url_for("commissioners.record", record_id=record_id))
+
+
+@bp.route("/records/<int:record_id>/export.csv")
+def export_record(record_id: int) -> Response:
+    """The record as a CSV file, safe to open in a spreadsheet."""
+    found = _record_or_404(record_id)
+    # A byte order mark, so Excel reads the file as UTF-8 and shows £ as £.
+    body = "\ufeff" + record_service.export_csv(found)
+    return Response(
+        body.encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="commissioning-record-{found.id}.csv"',
+        },
+    )

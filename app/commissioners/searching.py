@@ -1,0 +1,85 @@
+"""Running the commissioner's search from request parameters: one path for the search page and the shortlist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+from wtforms.fields import SelectChoice
+
+from app.commissioners.forms import SearchForm, legal_form_choices
+from app.domain.bands import BandError
+from app.domain.policy import LocalAreaDefinition
+from app.domain.providers import LegalForm
+from app.extensions import db
+from app.geo.factory import boundary_index
+from app.models import Council, ServiceCategory
+from app.models.base import utcnow
+from app.services.locality import local_area_for
+from app.services.search import Criteria, SearchResult
+from app.services.search import search as run_search
+
+
+def search_form_choices() -> list[SelectChoice]:
+    """The service categories to choose from, 'Any service' first."""
+    categories = db.session.scalars(select(ServiceCategory).order_by(ServiceCategory.name))
+    return [SelectChoice("", "Any service"), *[SelectChoice(c.slug, c.name) for c in categories]]
+
+
+@dataclass
+class SearchRun:
+    """A search built from request parameters: the form (with any errors), and the result when it ran."""
+
+    form: SearchForm
+    params: MultiDict[str, str]
+    criteria: Criteria | None = None
+    result: SearchResult | None = None
+    query: dict[str, list[str]] = field(default_factory=dict)
+
+
+def search_from(params: MultiDict[str, str], council: Council) -> SearchRun:
+    """Validate the search parameters and run the search. The search page and the shortlist both call
+    this, so a shortlist is checked against a search the server ran, never against what the browser says."""
+    form = SearchForm(params)
+    form.category.choices = search_form_choices()
+    form.legal_form.choices = legal_form_choices()
+    query = {key: values for key, values in params.to_dict(flat=False).items() if key != "page"}
+    run = SearchRun(form, params, query=query)
+    if not form.validate():
+        return run
+    today = utcnow().date()
+    needs_boundaries = council.local_area_definition == LocalAreaDefinition.WITH_BORDERING
+    area = local_area_for(db.session, council, boundary_index(db.session) if needs_boundaries else None)
+    within = float(form.within_km.data) if form.within_km.data and form.within_km.data.strip() else None
+    criteria = Criteria(
+        estimate=form.estimate(today),
+        category=form.category.data or None,
+        keywords=form.q.data or None,
+        legal_forms=frozenset(LegalForm(v) for v in form.legal_form.data or []),
+        social_economy_only=bool(form.social_economy.data),
+        sme_only=bool(form.sme.data),
+        verified_only=not form.include_unverified.data,
+        within_km=within,
+        show_excluded=bool(form.show_excluded.data),
+    )
+    try:
+        run.result = run_search(
+            db.session,
+            council,
+            area,
+            criteria,
+            today,
+            page=params.get("page", 1, type=int) or 1,
+            per_page=current_app.config["PER_PAGE"],
+            boundaries=boundary_index(db.session) if within is not None else None,
+        )
+    except BandError as exc:
+        where = {"start_date": form.start_date, "options": form.options, "years": form.years}.get(
+            exc.field or "", form.value
+        )
+        where.errors = [*where.errors, str(exc)]
+        return run
+    run.criteria = criteria
+    return run

@@ -1,0 +1,477 @@
+"""Commissioning records: save a shortlist from a search as a frozen record, add notes, close it, export it.
+
+A record keeps copies, not references: the inputs, the band and its rules, and each shortlisted provider's
+public facts are written once as JSON, so later changes to the bands or the register leave the record as it
+was when the commissioner made the decision. Every change writes an audit event in the same transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from math import ceil
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.domain.policy import format_pence
+from app.domain.providers import FactKind, ProviderStatus
+from app.domain.records import RecordStatus
+from app.models import CommissioningRecord, Council, Provider, RecordProvider, User
+from app.services import audit
+from app.services.audit import Actor
+from app.services.search import Criteria, ResultRow, SearchResult
+
+TITLE_MAX = 200
+NOTE_MAX = 5000
+NO_PROVIDERS = "Select at least one provider for the shortlist"
+NO_TITLE = "Enter a title for this record, like Community navigation service 2027"
+TITLE_TOO_LONG = f"The title must be {TITLE_MAX} characters or fewer"
+CLOSED = "This record is closed, so it cannot be changed"
+NO_OUTCOME = "Enter the outcome before you close this record"
+NOTES = ("in_house_considered", "why_these", "outcome")
+
+
+class RecordError(ValueError):
+    """A change the service refuses; ``field`` says where to show the message, ``provider_ids`` which were refused."""
+
+    def __init__(self, message: str, field: str | None = None, provider_ids: Sequence[int] = ()) -> None:
+        super().__init__(message)
+        self.field = field
+        self.provider_ids = list(provider_ids)
+
+
+# Snapshots ---------------------------------------------------------------------------------------------------------
+
+
+def criteria_snapshot(criteria: Criteria) -> dict[str, Any]:
+    """What the service understood from the search parameters, in JSON."""
+    estimate = criteria.estimate
+    return {
+        "contract_type": estimate.contract_type.value,
+        "start_date": estimate.start_date.isoformat(),
+        "vat": estimate.vat.value,
+        "total_pence": estimate.total_pence,
+        "annual_pence": estimate.annual_pence,
+        "years": None if estimate.years is None else str(estimate.years),
+        "options_pence": estimate.options_pence,
+        "category": criteria.category,
+        "keywords": criteria.keywords,
+        "legal_forms": sorted(form.value for form in criteria.legal_forms),
+        "legal_form_labels": sorted(form.label for form in criteria.legal_forms),
+        "social_economy_only": criteria.social_economy_only,
+        "sme_only": criteria.sme_only,
+        "verified_only": criteria.verified_only,
+        "within_km": criteria.within_km,
+        "show_excluded": criteria.show_excluded,
+    }
+
+
+def band_snapshot(criteria: Criteria, result: SearchResult) -> dict[str, Any]:
+    """The band and every rule the results page applied, in words and in pence."""
+    choice = result.choice
+    band = choice.band
+    threshold = choice.threshold
+    return {
+        "code": band.code,
+        "label": band.label,
+        "range_text": choice.resolved.range_text,
+        "summary": choice.summary(result.area.name),
+        "locality_rule": choice.locality_rule.value,
+        "locality_rule_label": choice.locality_rule.label,
+        # The band's own rule, which the threshold can override (then locality_rule says what applied).
+        "band_locality_rule": band.locality_rule.value,
+        "reservation": band.reservation.value,
+        "reservation_label": band.reservation.label,
+        "min_quotes": band.min_quotes,
+        "route": band.route,
+        "advertised": band.advertised,
+        "vat_basis": band.vat_basis.value,
+        "value_excluding_vat_pence": choice.value.excluding_vat,
+        "value_including_vat_pence": choice.value.including_vat,
+        "threshold": None
+        if threshold is None
+        else {
+            "contract_type": threshold.contract_type.value,
+            "amount_pence": threshold.amount_pence,
+            "vat_basis": threshold.vat_basis.value,
+            "effective_from": threshold.effective_from.isoformat(),
+        },
+        "above_threshold": choice.above_threshold,
+        "notifiable": choice.notifiable,
+        "cautions": list(choice.cautions),
+        "start_date": criteria.estimate.start_date.isoformat(),
+        "contract_type": criteria.estimate.contract_type.value,
+        "contract_type_label": criteria.estimate.contract_type.label,
+        "category_name": result.category.name if result.category else None,
+        "local_area": result.area.name,
+        "wider_area": result.area.wider_name,
+        "eligible_total": result.total,
+        "local_eligible": result.local_eligible,
+        "thin_market": result.thin_market_message(),
+    }
+
+
+def fact_text(kind: FactKind, value: str | None) -> str:
+    """A fact's value as people read it: money in pounds, 'Not known' for no answer."""
+    if value is None or not value.strip():
+        return "Not known"
+    if kind == FactKind.TURNOVER and value.isdigit():
+        return format_pence(int(value))
+    return value[0].upper() + value[1:]
+
+
+def provider_snapshot(row: ResultRow) -> dict[str, Any]:
+    """The provider's public facts, as the results page showed them. Never a hidden address: locality
+    evidence is the public version, and no address or point is copied."""
+    provider = row.provider
+    order = {kind: index for index, kind in enumerate(FactKind)}
+    facts = sorted(provider.facts, key=lambda f: order[f.kind])
+    return {
+        "provider_id": provider.id,
+        "name": provider.name,
+        "trading_name": provider.trading_name,
+        "legal_form": provider.legal_form.value,
+        "legal_form_label": provider.legal_form.label,
+        "status": provider.status.value,
+        "status_label": provider.status.label,
+        "locality": row.locality.locality.value,
+        "locality_label": row.locality.locality.label,
+        "locality_evidence": list(row.locality.evidence),
+        "distance_km": row.distance_km,
+        "eligible": row.eligibility.eligible,
+        "reasons": row.reasons,
+        "services": sorted(service.name for service in provider.services),
+        "contact_email": provider.contact_email,
+        "website": provider.website,
+        "identifiers": [
+            {"org_id": i.org_id, "evidence": i.evidence.value, "evidence_label": i.evidence.label}
+            for i in provider.identifiers
+        ],
+        "facts": [
+            {
+                "kind": fact.kind.value,
+                "label": fact.kind.label,
+                "value": fact.value,
+                "text": fact_text(fact.kind, fact.value),
+                "evidence": fact.evidence.value,
+                "evidence_label": fact.evidence.label,
+                "as_of": fact.as_of.isoformat() if fact.as_of else None,
+            }
+            for fact in facts
+        ],
+    }
+
+
+# Changes -----------------------------------------------------------------------------------------------------------
+
+
+def _names(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _refusal(session: Session, refused: Sequence[int], result: SearchResult) -> RecordError:
+    """Name the providers that cannot be shortlisted. Only names the results could show are given, so
+    a made-up id cannot reveal a draft organisation's name."""
+    shown = {row.provider.id: row.provider.name for row in [*result.rows, *result.excluded]}
+    names = []
+    for provider_id in refused:
+        name = shown.get(provider_id)
+        if name is None:
+            provider = session.get(Provider, provider_id)
+            listed = provider is not None and provider.status in (ProviderStatus.VERIFIED, ProviderStatus.SUBMITTED)
+            name = provider.name if listed and provider else f"provider number {provider_id}"
+        names.append(name)
+    verb, pronoun = ("is", "it") if len(names) == 1 else ("are", "they")
+    return RecordError(
+        f"{_names(names)} {verb} not eligible for this contract, so {pronoun} cannot be shortlisted",
+        "provider_id",
+        refused,
+    )
+
+
+def create_record(
+    session: Session,
+    user: User,
+    council: Council,
+    criteria: Criteria,
+    result: SearchResult,
+    selected_ids: Iterable[int],
+    title: str,
+    now: datetime,
+    *,
+    query: Mapping[str, Sequence[str]] | None = None,
+) -> CommissioningRecord:
+    """Save the selected providers as a commissioning record. Only providers among the result's eligible
+    rows may be chosen (the caller re-runs the search rather than trusting the browser); ``query`` is the
+    search parameters as given, kept beside what the service understood from them."""
+    title = (title or "").strip()
+    if not title:
+        raise RecordError(NO_TITLE, "title")
+    if len(title) > TITLE_MAX:
+        raise RecordError(TITLE_TOO_LONG, "title")
+    chosen = list(dict.fromkeys(selected_ids))
+    if not chosen:
+        raise RecordError(NO_PROVIDERS, "provider_id")
+    eligible = {row.provider.id: row for row in result.rows if row.eligibility.eligible}
+    refused = [provider_id for provider_id in chosen if provider_id not in eligible]
+    if refused:
+        raise _refusal(session, refused, result)
+    record = CommissioningRecord(
+        council_id=council.id,
+        created_by_id=user.id,
+        created_at=now,
+        title=title,
+        status=RecordStatus.OPEN,
+        inputs={
+            "query": {key: list(values) for key, values in (query or {}).items()},
+            "criteria": criteria_snapshot(criteria),
+        },
+        band=band_snapshot(criteria, result),
+    )
+    # The shortlist keeps the search's ranking, whatever order the boxes were ticked in.
+    wanted = set(chosen)
+    rows = [row for row in result.rows if row.provider.id in wanted]
+    for position, row in enumerate(rows, start=1):
+        record.providers.append(
+            RecordProvider(
+                provider_id=row.provider.id,
+                position=position,
+                name=row.provider.name,
+                snapshot=provider_snapshot(row),
+            )
+        )
+    session.add(record)
+    session.flush()
+    audit.record(
+        session,
+        Actor.of(user),
+        "record.created",
+        "commissioning_record",
+        record.id,
+        {"title": title, "band": record.band["code"], "provider_ids": [row.provider.id for row in rows]},
+    )
+    return record
+
+
+def _note(text: str | None) -> str | None:
+    cleaned = (text or "").strip()
+    return cleaned or None
+
+
+def update_notes(
+    session: Session,
+    user: User,
+    record: CommissioningRecord,
+    *,
+    in_house_considered: str | None,
+    why_these: str | None,
+    outcome: str | None,
+) -> dict[str, dict[str, str | None]]:
+    """Change the commissioner's notes on an open record; return what changed (nothing: no audit event)."""
+    if record.closed:
+        raise RecordError(CLOSED)
+    given = {"in_house_considered": in_house_considered, "why_these": why_these, "outcome": outcome}
+    changes: dict[str, dict[str, str | None]] = {}
+    for name in NOTES:
+        new = _note(given[name])
+        if new is not None and len(new) > NOTE_MAX:
+            raise RecordError(f"The note must be {NOTE_MAX:,} characters or fewer", name)
+        old = getattr(record, name)
+        if new != old:
+            changes[name] = {"from": old, "to": new}
+            setattr(record, name, new)
+    if changes:
+        audit.record(session, Actor.of(user), "record.notes_updated", "commissioning_record", record.id, changes)
+    return changes
+
+
+def close_record(session: Session, user: User, record: CommissioningRecord, now: datetime) -> None:
+    """Make the record final. The outcome must be written first."""
+    if record.closed:
+        raise RecordError(CLOSED)
+    if not (record.outcome or "").strip():
+        raise RecordError(NO_OUTCOME, "outcome")
+    record.status = RecordStatus.CLOSED
+    record.closed_at = now
+    record.closed_by_id = user.id
+    audit.record(
+        session,
+        Actor.of(user),
+        "record.closed",
+        "commissioning_record",
+        record.id,
+        {"from": RecordStatus.OPEN.value, "to": RecordStatus.CLOSED.value},
+    )
+
+
+# Reading -----------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordPage:
+    records: list[CommissioningRecord]
+    total: int
+    page: int
+    per_page: int
+    query: str
+
+    @property
+    def pages(self) -> int:
+        return max(1, ceil(self.total / self.per_page))
+
+
+def get_record(session: Session, council: Council, record_id: int) -> CommissioningRecord | None:
+    """One of the council's records; another council's is not found."""
+    record = session.get(CommissioningRecord, record_id)
+    if record is None or record.council_id != council.id:
+        return None
+    return record
+
+
+def _matches(word: str) -> ColumnElement[bool]:
+    """The word in the title or in a shortlisted provider's name, ignoring case (and % or _ typed literally)."""
+    return or_(
+        func.lower(CommissioningRecord.title).contains(word, autoescape=True),
+        exists().where(
+            RecordProvider.record_id == CommissioningRecord.id,
+            func.lower(RecordProvider.name).contains(word, autoescape=True),
+        ),
+    )
+
+
+def list_records(session: Session, council: Council, query: str | None, page: int, per_page: int = 20) -> RecordPage:
+    """The council's records, newest first; every word of ``query`` must be in the title or a provider's name."""
+    text = (query or "").strip()
+    words = [w.lower() for w in text.split()][:10]
+    base = select(CommissioningRecord).where(CommissioningRecord.council_id == council.id)
+    if words:
+        base = base.where(and_(*[_matches(w) for w in words]))
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    page = max(1, min(page, max(1, ceil(total / per_page))))
+    records = session.scalars(
+        base.options(selectinload(CommissioningRecord.providers), selectinload(CommissioningRecord.created_by))
+        .order_by(CommissioningRecord.created_at.desc(), CommissioningRecord.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return RecordPage(list(records), total, page, per_page, text)
+
+
+# Export ------------------------------------------------------------------------------------------------------------
+
+# A spreadsheet runs a cell as a formula when it starts with one of these (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@")
+# Full-width forms that some spreadsheet locales read as the characters above.
+WIDE_FORMULA_STARTS = ("\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def safe_cell(value: object) -> str:
+    """A cell no spreadsheet will run as a formula.
+
+    Text that starts with = + - @ (or their full-width forms), tab or carriage return gets a leading single
+    quote, as OWASP advises. The check also looks past leading whitespace, because some spreadsheets trim it
+    before deciding whether a cell is a formula (" =1+1"). Numbers we hold as numbers are left alone: a
+    number cannot carry a formula, and '-5 would stop it being a number.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, int | float | Decimal):
+        return str(value)
+    text = str(value)
+    if text.startswith(("\t", "\r")) or text.lstrip().startswith(FORMULA_STARTS + WIDE_FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+EXPORT_COLUMNS = (
+    "Record",
+    "Record number",
+    "Status",
+    "Created",
+    "Created by",
+    "Contract type",
+    "Start date",
+    "Value excluding VAT",
+    "Value including VAT",
+    "Band",
+    "Band range",
+    "Route",
+    "Minimum quotes",
+    "Who may be asked",
+    "Band summary",
+    "Cautions",
+    "Position",
+    "Provider",
+    "Legal form",
+    "Locality",
+    "Locality evidence",
+    "Why eligible",
+    "Email",
+    "Website",
+    "Registration numbers",
+    "Facts",
+    "In-house delivery considered",
+    "Why these providers",
+    "Outcome",
+    "Closed",
+)
+
+
+def _pounds(pence: object) -> str:
+    return format_pence(pence) if isinstance(pence, int) else ""
+
+
+def export_csv(record: CommissioningRecord) -> str:
+    """The record as CSV, one row per shortlisted provider with the record's details on every row."""
+    band = record.band
+    common_before = [
+        record.title,
+        record.id,
+        record.status.label,
+        record.created_at.isoformat(timespec="minutes"),
+        record.created_by.email if record.created_by else "",
+        band.get("contract_type_label", ""),
+        band.get("start_date", ""),
+        _pounds(band.get("value_excluding_vat_pence")),
+        _pounds(band.get("value_including_vat_pence")),
+        band.get("label", ""),
+        band.get("range_text", ""),
+        band.get("route", ""),
+        band.get("min_quotes", ""),
+        band.get("locality_rule_label", ""),
+        band.get("summary", ""),
+        " ".join(band.get("cautions", [])),
+    ]
+    common_after = [
+        record.in_house_considered or "",
+        record.why_these or "",
+        record.outcome or "",
+        record.closed_at.isoformat(timespec="minutes") if record.closed_at else "",
+    ]
+    out = io.StringIO()
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL)
+    writer.writerow(EXPORT_COLUMNS)
+    for item in record.providers:
+        snap = item.snapshot
+        provider = [
+            item.position,
+            snap.get("name", item.name),
+            snap.get("legal_form_label", ""),
+            snap.get("locality_label", ""),
+            "; ".join(snap.get("locality_evidence", [])),
+            "; ".join(snap.get("reasons", [])),
+            snap.get("contact_email") or "",
+            snap.get("website") or "",
+            "; ".join(f"{i['org_id']} ({i['evidence_label']})" for i in snap.get("identifiers", [])),
+            "; ".join(f"{f['label']}: {f['text']} ({f['evidence_label']})" for f in snap.get("facts", [])),
+        ]
+        writer.writerow([safe_cell(cell) for cell in [*common_before, *provider, *common_after]])
+    return out.getvalue()
