@@ -6,7 +6,12 @@ from typing import Any
 
 # Objects made by hand in migrations that autogenerate cannot compare: the FTS5 virtual table and its
 # shadow tables, the PostgreSQL GIN index, and the search order's index with a descending column.
-ENGINE_SPECIFIC_PREFIXES = ("provider_fts", "ix_provider_search_documents_tsv", "ix_providers_status_signal_score")
+ENGINE_SPECIFIC_PREFIXES = (
+    "provider_fts",
+    "ix_provider_search_documents_tsv",
+    "ix_providers_status_signal_score",
+    "search_vector",  # PostgreSQL's stored text vector, a generated column
+)
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:

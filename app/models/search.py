@@ -34,9 +34,13 @@ SQLITE_DROP = [
     "DROP TRIGGER IF EXISTS provider_fts_insert",
     "DROP TABLE IF EXISTS provider_fts",
 ]
+# On PostgreSQL the text vector is stored (a generated column), so ranking thousands of matches does
+# not parse every document again.
 POSTGRESQL_DDL = [
+    "ALTER TABLE provider_search_documents ADD COLUMN IF NOT EXISTS search_vector tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('english', document)) STORED",
     "CREATE INDEX IF NOT EXISTS ix_provider_search_documents_tsv ON provider_search_documents "
-    "USING gin (to_tsvector('english', document))",
+    "USING gin (search_vector)",
 ]
 
 for statement in SQLITE_DDL:

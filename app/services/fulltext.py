@@ -62,7 +62,7 @@ def matches(session: Session, query: str) -> Select[tuple[int, float]] | None:
         return None
     if session.get_bind().dialect.name == "postgresql":
         tsquery = func.to_tsquery("english", " & ".join(f"{w}:*" for w in words))
-        vector = func.to_tsvector("english", ProviderSearchDocument.document)
+        vector = literal_column("provider_search_documents.search_vector")  # stored; see models/search.py
         return select(
             ProviderSearchDocument.provider_id.label("provider_id"), func.ts_rank(vector, tsquery).label("relevance")
         ).where(vector.op("@@")(tsquery))

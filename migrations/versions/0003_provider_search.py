@@ -61,9 +61,13 @@ def upgrade():
         for statement in SQLITE_DDL:
             op.execute(statement)
     elif dialect == 'postgresql':
+        # A stored text vector, so ranking many matches does not parse every document again.
         op.execute(
-            "CREATE INDEX IF NOT EXISTS ix_provider_search_documents_tsv ON provider_search_documents "
-            "USING gin (to_tsvector('english', document))"
+            "ALTER TABLE provider_search_documents ADD COLUMN search_vector tsvector "
+            "GENERATED ALWAYS AS (to_tsvector('english', document)) STORED"
+        )
+        op.execute(
+            "CREATE INDEX ix_provider_search_documents_tsv ON provider_search_documents USING gin (search_vector)"
         )
 
 
