@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from sqlalchemy import Select, column, func, literal_column, select, table, text
+from sqlalchemy import ColumnElement, Select, column, func, literal_column, select, table, text
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain.eligibility import generative_signals, signal_score
@@ -62,7 +63,7 @@ def matches(session: Session, query: str) -> Select[tuple[int, float]] | None:
         return None
     if session.get_bind().dialect.name == "postgresql":
         tsquery = func.to_tsquery("english", " & ".join(f"{w}:*" for w in words))
-        vector = literal_column("provider_search_documents.search_vector")  # stored; see models/search.py
+        vector: ColumnElement[Any] = literal_column("provider_search_documents.search_vector")  # see models/search.py
         return select(
             ProviderSearchDocument.provider_id.label("provider_id"), func.ts_rank(vector, tsquery).label("relevance")
         ).where(vector.op("@@")(tsquery))

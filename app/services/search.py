@@ -208,11 +208,11 @@ def search(
     local = _locally_based(area)
     eligible = and_(local if choice.locality_rule == LocalityRule.LOCAL_ONLY else true(), _reserved(choice))
     eligible_query = query.where(eligible)
-    total = session.scalar(select(func.count()).select_from(eligible_query.subquery())) or 0
-    if choice.locality_rule == LocalityRule.LOCAL_ONLY:
-        local_eligible = total
-    else:
-        local_eligible = session.scalar(select(func.count()).select_from(eligible_query.where(local).subquery())) or 0
+    # One pass counts the eligible providers and how many of them are local.
+    counted = eligible_query.add_columns(case((local, 1), else_=0).label("is_local")).subquery()
+    total, local_eligible = session.execute(
+        select(func.count(), func.coalesce(func.sum(counted.c.is_local), 0)).select_from(counted)
+    ).one()
     pages = max(1, ceil(total / per_page))
     page = max(1, min(page, pages))
     page_query = eligible_query
