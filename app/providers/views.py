@@ -12,7 +12,7 @@ from wtforms.fields import SelectChoice
 
 from app.domain.policy import AreaKind, format_pence
 from app.domain.providers import FactKind, LegalForm, ProviderStatus, SiteKind
-from app.domain.registration import numbers_asked_for, ready_to_submit, task_list
+from app.domain.registration import REQUIRED_REGISTER, numbers_asked_for, ready_to_submit, task_list
 from app.extensions import db
 from app.geo.factory import build_placer
 from app.mailer import deliver_outbox
@@ -190,7 +190,7 @@ def registration_numbers() -> Response | tuple[str, int]:
             "charity_number": held.get(charity_scheme, "") if charity_scheme else "",
         }
     )
-    required = asked[0] if asked and provider.legal_form not in (LegalForm.UNINCORPORATED,) else None
+    required = REQUIRED_REGISTER.get(provider.legal_form)
     existing: Provider | None = None
     if form.validate_on_submit():
         numbers: dict[str, str] = {}
