@@ -41,9 +41,16 @@ def refresh(session: Session, provider: Provider) -> None:
 
 
 def rebuild(session: Session) -> int:
-    """Rebuild every provider's document (after an upgrade, or to repair the index)."""
+    """Rebuild every provider's document and signal score (after an upgrade, or to repair the index)."""
     count = 0
-    providers = session.scalars(select(Provider).options(selectinload(Provider.services), selectinload(Provider.sites)))
+    providers = session.scalars(
+        select(Provider).options(
+            selectinload(Provider.services),
+            selectinload(Provider.sites),
+            selectinload(Provider.facts),
+            selectinload(Provider.identifiers),
+        )
+    )
     for provider in providers:
         refresh(session, provider)
         count += 1
