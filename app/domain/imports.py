@@ -1,0 +1,763 @@
+"""Bulk import of providers from a spreadsheet (CSV): reading, column mapping and row checks.
+
+Pure: no Flask, no database. The service layer feeds a binary stream to :func:`read_sheet`, builds a
+:class:`ColumnMapping` (automatically, then as the officer overrides it), and turns each row into a
+:class:`ParsedRow` with :func:`parse_row`.
+
+Which problems reject a row and which only warn:
+
+* **Reject** (``RowProblem.rejects``): the name is missing; a registration number does not fit the
+  format of the register the file names (storing it would give the provider a wrong org-id); the row
+  is the same organisation as an earlier row in the file.
+* **Warn** (the row is imported, the value left out): a postcode that is present but not a full UK
+  postcode (the row is imported "not placed"); an email address or website that is not usable; legal-form
+  words we do not recognise (recorded as "Not known"); a register we do not recognise or that has no
+  org-id scheme; a number that does not fit the register we *inferred* from the legal form.
+
+A missing postcode is not a problem at all.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import IO, Protocol
+
+from app.domain.postcodes import PostcodeError, parse_postcode
+from app.domain.providers import IdentifierError, LegalForm, org_id
+
+# --- Reading ------------------------------------------------------------------------------------
+
+#: Bytes read up front to detect the encoding, delimiter and header row.
+SAMPLE_BYTES = 64 * 1024
+#: The header row must be among this many rows at the top of the file.
+HEADER_SEARCH_ROWS = 20
+DELIMITERS = (",", ";", "\t")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with byte order mark", "cp1252": "Windows-1252"}
+_CHUNK = 1024 * 1024
+
+
+class ImportFormatError(ValueError):
+    """A file that cannot be read as a spreadsheet of providers; the message is fit to show."""
+
+
+@dataclass(frozen=True)
+class SheetFormat:
+    """What was detected about a file."""
+
+    encoding: str  # "utf-8", "utf-8-sig" or "cp1252"
+    delimiter: str
+    header_row_number: int  # as a spreadsheet shows it, counting title and blank rows
+    headers: tuple[str, ...]
+
+    @property
+    def encoding_name(self) -> str:
+        return ENCODING_NAMES[self.encoding]
+
+    @property
+    def delimiter_name(self) -> str:
+        return DELIMITER_NAMES[self.delimiter]
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """One record of the file after the header, with the row number a spreadsheet would show."""
+
+    row_number: int
+    cells: tuple[str, ...]
+
+
+def _is_utf8(data: bytes, final: bool) -> bool:
+    try:
+        codecs.getincrementaldecoder("utf-8")("strict").decode(data, final=final)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _stream_is_utf8(stream: IO[bytes]) -> bool:
+    """Decode the whole (seekable) stream strictly as UTF-8, a chunk at a time; leave it where it was."""
+    start = stream.tell()
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    try:
+        while chunk := stream.read(_CHUNK):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    finally:
+        stream.seek(start)
+    return True
+
+
+def detect_encoding(sample: bytes, complete: bool = True) -> str:
+    """'utf-8-sig' when there is a byte order mark, 'utf-8' when the bytes decode strictly, else 'cp1252'.
+
+    ``complete`` is False when ``sample`` is the start of a longer file: a character cut at the end is allowed.
+    """
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    return "utf-8" if _is_utf8(sample, final=complete) else "cp1252"
+
+
+def _records(text: str, delimiter: str, complete: bool) -> list[list[str]]:
+    """The records of a text sample; when the sample is cut short, the last (maybe partial) record is dropped."""
+    records: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for record in reader:
+            records.append(record)
+            if len(records) > HEADER_SEARCH_ROWS:
+                break
+    except csv.Error:
+        pass  # a malformed record: the header, if any, is above it
+    if not complete and len(records) <= HEADER_SEARCH_ROWS and records:
+        records.pop()
+    return records
+
+
+def find_header_row(records: Iterable[list[str]]) -> int | None:
+    """The 0-based index of the first record with at least two cells that name known columns (first 20 only)."""
+    for index, record in enumerate(records):
+        if index >= HEADER_SEARCH_ROWS:
+            break
+        if sum(1 for cell in record if field_for_header(cell) is not None) >= 2:
+            return index
+    return None
+
+
+def _candidate_delimiters(text: str) -> list[str]:
+    """The sniffer's choice first, then the rest by how often they occur."""
+    counted = sorted(DELIMITERS, key=lambda d: -text.count(d))
+    try:
+        sniffed = csv.Sniffer().sniff(text[:SAMPLE_BYTES], delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:
+        return counted
+    return [sniffed, *(d for d in counted if d != sniffed)]
+
+
+def detect_format(sample: bytes, encoding: str, complete: bool) -> SheetFormat:
+    """Detect the delimiter and the header row from the start of a file."""
+    text = sample.decode(encoding, errors="replace" if encoding == "cp1252" or not complete else "strict")
+    if not complete:
+        # Drop what may be a character cut in half at the end of the sample.
+        text = text.rstrip("\ufffd")
+    if encoding == "utf-8-sig":
+        text = text.removeprefix("\ufeff")
+    for delimiter in _candidate_delimiters(text):
+        records = _records(text, delimiter, complete)
+        index = find_header_row(records)
+        if index is not None:
+            headers = tuple(cell.strip() for cell in records[index])
+            return SheetFormat(encoding, delimiter, index + 1, headers)
+    raise ImportFormatError(
+        f"Could not find the row of column headings in the first {HEADER_SEARCH_ROWS} rows. "
+        "Check the file is a CSV with a heading such as 'Name' or 'Postcode' above each column"
+    )
+
+
+class _Prepended(io.RawIOBase):
+    """A read-only stream that gives ``head`` and then the rest of ``tail``."""
+
+    def __init__(self, head: bytes, tail: IO[bytes]) -> None:
+        super().__init__()
+        self._head = head
+        self._tail = tail
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._tail.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class Sheet:
+    """A spreadsheet being read: its detected format, and its rows streamed one at a time."""
+
+    def __init__(self, stream: IO[bytes], sheet_format: SheetFormat, body: IO[bytes]) -> None:
+        self._stream = stream
+        self.format = sheet_format
+        self._body = body
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return self.format.headers
+
+    def __iter__(self) -> Iterator[SheetRow]:
+        fmt = self.format
+        errors = "replace" if fmt.encoding == "cp1252" else "strict"
+        text = io.TextIOWrapper(self._body, encoding=fmt.encoding, errors=errors, newline="")
+        index = 0
+        try:
+            reader = csv.reader(text, delimiter=fmt.delimiter)
+            for index, record in enumerate(reader, start=1):
+                if index <= fmt.header_row_number:
+                    continue
+                if not any(cell.strip() for cell in record):
+                    continue  # blank rows count towards row numbers but carry nothing
+                yield SheetRow(index, tuple(record))
+        except csv.Error as error:
+            raise ImportFormatError(f"The file could not be read after row {index}: {error}") from error
+        except UnicodeDecodeError as error:
+            raise ImportFormatError(
+                f"The file could not be read after row {index}: it mixes text encodings. Save it as CSV UTF-8"
+            ) from error
+        finally:
+            text.detach()  # leave the caller's stream open
+
+
+def read_sheet(stream: IO[bytes]) -> Sheet:
+    """Detect a CSV file's encoding, delimiter and header row; return a :class:`Sheet` that streams its rows.
+
+    Only a sample is held in memory. When the stream is seekable the whole file is checked as UTF-8
+    (chunk by chunk) before falling back to Windows-1252; otherwise the sample decides.
+    """
+    seekable = stream.seekable()
+    start = stream.tell() if seekable else 0
+    sample = stream.read(SAMPLE_BYTES)
+    if not sample.strip():
+        raise ImportFormatError("The file is empty")
+    complete = len(sample) < SAMPLE_BYTES
+    encoding = detect_encoding(sample, complete)
+    if encoding == "utf-8" and not complete and seekable:
+        stream.seek(start)
+        if not _stream_is_utf8(stream):
+            encoding = "cp1252"
+    sheet_format = detect_format(sample, encoding, complete)
+    if seekable:
+        stream.seek(start)
+        body: IO[bytes] = stream
+    else:
+        body = io.BufferedReader(_Prepended(sample, stream))
+    return Sheet(stream, sheet_format, body)
+
+
+# --- Column mapping -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportField:
+    name: str
+    label: str
+    aliases: tuple[str, ...]
+
+
+def normalise_header(text: str) -> str:
+    """Case, spaces and punctuation ignored: 'Sector - Simplified, High Level' -> 'sectorsimplifiedhighlevel'."""
+    return re.sub(r"[^0-9a-z]", "", text.casefold())
+
+
+IMPORT_FIELDS: tuple[ImportField, ...] = (
+    ImportField(
+        "name",
+        "Name",
+        (
+            "name",
+            "organisation name",
+            "organization name",
+            "organisation",
+            "registered name",
+            "provider name",
+            "provider",
+            "company name",
+            "supplier name",
+            "supplier",
+            "org name",
+        ),
+    ),
+    ImportField("trading_name", "Trading name", ("trading name", "trading as", "known as", "operating name")),
+    ImportField(
+        "legal_form",
+        "Legal form",
+        ("legal form", "legal structure", "legal status", "organisation type", "company type", "type of organisation"),
+    ),
+    ImportField(
+        "registration_number",
+        "Registration number",
+        (
+            "registration number",
+            "registered number",
+            "registration no",
+            "registered no",
+            "reg no",
+            "company number",
+            "company registration number",
+            "charity number",
+            "charity registration number",
+            "society number",
+        ),
+    ),
+    ImportField("registrar", "Register", ("registrar", "register", "regulator", "registered with")),
+    ImportField(
+        "address",
+        "Address",
+        ("address", "registered street", "street", "street address", "registered address", "address line 1"),
+    ),
+    ImportField("town", "Town or city", ("town", "city", "registered city", "town city", "post town")),
+    ImportField("postcode", "Postcode", ("postcode", "post code", "registered postcode", "postal code")),
+    ImportField("email", "Email address", ("email", "email address", "e-mail", "contact email")),
+    ImportField("website", "Website", ("website", "web site", "web address", "url", "homepage")),
+    ImportField(
+        "services",
+        "Services",
+        ("services", "services offered", "sector", "sector - simplified, high level", "activities", "category"),
+    ),
+    ImportField("description", "Description", ("description", "about", "summary", "organisation description")),
+    ImportField("phone", "Phone", ("phone", "phone number", "telephone", "telephone number", "tel")),
+    ImportField(
+        "source_reference",
+        "Reference in the file",
+        ("source reference", "reference", "ref", "id", "cuk organisation id", "organisation id", "external id"),
+    ),
+)
+FIELDS_BY_NAME: dict[str, ImportField] = {f.name: f for f in IMPORT_FIELDS}
+_ALIASES: dict[str, str] = {normalise_header(alias): f.name for f in IMPORT_FIELDS for alias in f.aliases}
+
+
+def field_for_header(header: str) -> str | None:
+    """Our field that a header names, or None."""
+    key = normalise_header(header)
+    return _ALIASES.get(key) if key else None
+
+
+class MappingError(ValueError):
+    """A column mapping that cannot be used; the message is fit to show."""
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Which column of the file each of our fields comes from (field name -> header index)."""
+
+    headers: tuple[str, ...]
+    columns: Mapping[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def auto(cls, headers: Iterable[str]) -> ColumnMapping:
+        """Match headers to fields by name and alias; the first header for a field wins."""
+        headers = tuple(h.strip() for h in headers)
+        columns: dict[str, int] = {}
+        for index, header in enumerate(headers):
+            name = field_for_header(header)
+            if name is not None and name not in columns:
+                columns[name] = index
+        return cls(headers, columns)
+
+    def override(self, choices: Mapping[str, str | None]) -> ColumnMapping:
+        """The officer's choices (field -> header as in the file; None or '' to leave the field unmapped)."""
+        columns = dict(self.columns)
+        for name, header in choices.items():
+            if name not in FIELDS_BY_NAME:
+                raise MappingError(f"'{name}' is not a field that can be imported")
+            if not header:
+                columns.pop(name, None)
+                continue
+            if header not in self.headers:
+                raise MappingError(f"There is no column called '{header}' in the file")
+            columns[name] = self.headers.index(header)
+        return replace(self, columns=columns)
+
+    def header_for(self, name: str) -> str | None:
+        index = self.columns.get(name)
+        return None if index is None else self.headers[index]
+
+    def value(self, name: str, cells: tuple[str, ...]) -> str:
+        index = self.columns.get(name)
+        return cells[index] if index is not None and index < len(cells) else ""
+
+    @property
+    def unmapped_headers(self) -> list[str]:
+        used = set(self.columns.values())
+        return [h for i, h in enumerate(self.headers) if i not in used and h]
+
+    def rows(self) -> list[tuple[str, str | None]]:
+        """(field label, header or None) for every field, to show the officer."""
+        return [(f.label, self.header_for(f.name)) for f in IMPORT_FIELDS]
+
+    def check(self) -> None:
+        """Raise MappingError when the mapping cannot be used."""
+        if "name" not in self.columns:
+            raise MappingError("Choose the column that holds the organisation's name")
+        seen: dict[int, str] = {}
+        for name, index in self.columns.items():
+            if index in seen:
+                raise MappingError(
+                    f"The column '{self.headers[index]}' is chosen for both "
+                    f"{FIELDS_BY_NAME[seen[index]].label.lower()} and {FIELDS_BY_NAME[name].label.lower()}"
+                )
+            seen[index] = name
+
+
+# --- Legal forms --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LegalFormReading:
+    """What legal-form words mean: the form (None when blank) and a note for the officer when unsure."""
+
+    form: LegalForm | None
+    note: str | None = None
+
+
+_COMPANY_NOTE = "'Company' does not say whether it is limited by shares or by guarantee, so it is recorded as not known"
+
+LEGAL_FORM_WORDS: dict[str, LegalForm] = {
+    "society": LegalForm.COOPERATIVE,
+    "cooperative": LegalForm.COOPERATIVE,
+    "cooperative society": LegalForm.COOPERATIVE,
+    "coop": LegalForm.COOPERATIVE,
+    "community benefit society": LegalForm.COMMUNITY_BENEFIT,
+    "community benefit society bencom": LegalForm.COMMUNITY_BENEFIT,
+    "bencom": LegalForm.COMMUNITY_BENEFIT,
+    "cic": LegalForm.CIC,
+    "community interest company": LegalForm.CIC,
+    "community interest company cic": LegalForm.CIC,
+    "company limited by guarantee": LegalForm.CLG,
+    "private company limited by guarantee": LegalForm.CLG,
+    "limited by guarantee": LegalForm.CLG,
+    "clg": LegalForm.CLG,
+    "company": LegalForm.UNKNOWN,
+    "ltd": LegalForm.PRIVATE_COMPANY,
+    "limited": LegalForm.PRIVATE_COMPANY,
+    "limited company": LegalForm.PRIVATE_COMPANY,
+    "private limited company": LegalForm.PRIVATE_COMPANY,
+    "company limited by shares": LegalForm.PRIVATE_COMPANY,
+    "private company limited by shares": LegalForm.PRIVATE_COMPANY,
+    "llp": LegalForm.PRIVATE_COMPANY,
+    "limited liability partnership": LegalForm.PRIVATE_COMPANY,
+    "charity": LegalForm.CHARITY,
+    "registered charity": LegalForm.CHARITY,
+    "cio": LegalForm.CHARITY,
+    "scio": LegalForm.CHARITY,
+    "charitable incorporated organisation": LegalForm.CHARITY,
+    "scottish charitable incorporated organisation": LegalForm.CHARITY,
+    "sole trader": LegalForm.SOLE_TRADER,
+    "partnership": LegalForm.SOLE_TRADER,
+    "sole trader or partnership": LegalForm.SOLE_TRADER,
+    "unincorporated": LegalForm.UNINCORPORATED,
+    "unincorporated association": LegalForm.UNINCORPORATED,
+    "other": LegalForm.OTHER,
+}
+
+
+def normalise_words(text: str) -> str:
+    """'Co-operative  Society' -> 'cooperative society'; 'C.I.C.' -> 'cic'; brackets and slashes become spaces."""
+    text = text.casefold().replace("&", " and ")
+    text = re.sub(r"[.\-'\u2019]", "", text)
+    text = re.sub(r"[^0-9a-z]+", " ", text)
+    return text.strip()
+
+
+def legal_form_from_words(text: str) -> LegalFormReading:
+    """Map the words a file uses for a legal form to ours; unknown words are 'not known', never guessed."""
+    if not text.strip():
+        return LegalFormReading(None)
+    words = normalise_words(text)
+    form = LEGAL_FORM_WORDS.get(words)
+    if words == "company":
+        return LegalFormReading(LegalForm.UNKNOWN, _COMPANY_NOTE)
+    if form is None:
+        shown = " ".join(text.split())
+        return LegalFormReading(
+            LegalForm.UNKNOWN, f"'{shown}' is not a legal form we recognise, so it is recorded as not known"
+        )
+    return LegalFormReading(form)
+
+
+# --- Registers and org-ids ----------------------------------------------------------------------
+
+REGISTRAR_WORDS: dict[str, str | None] = {
+    "fca": "GB-MPR",
+    "financial conduct authority": "GB-MPR",
+    "fsa": "GB-MPR",
+    "mutuals public register": "GB-MPR",
+    "fca mutuals public register": "GB-MPR",
+    "companies house": "GB-COH",
+    "oscr": "GB-SC",
+    "scottish charity regulator": "GB-SC",
+    "charity commission": "GB-CHC",
+    "charity commission for england and wales": "GB-CHC",
+    "ccew": "GB-CHC",
+    "ccni": "GB-NIC",
+    "charity commission for northern ireland": "GB-NIC",
+    # Registers we know but that have no org-id scheme here.
+    "detini": None,
+}
+#: Words that say the register is not known: treated as blank.
+NO_REGISTRAR_WORDS = frozenset(
+    {"unknown", "not known", "unknown legal form", "legal form is not defined", "none", "n a", "na"}
+)
+
+_INFERRED_SCHEMES = {
+    LegalForm.CIC: "GB-COH",
+    LegalForm.CLG: "GB-COH",
+    LegalForm.PRIVATE_COMPANY: "GB-COH",
+    LegalForm.COOPERATIVE: "GB-MPR",
+    LegalForm.COMMUNITY_BENEFIT: "GB-MPR",
+    LegalForm.CHARITY: "GB-CHC",
+}
+
+
+def inferred_scheme(form: LegalForm | None, number: str) -> str | None:
+    """The org-id scheme a legal form implies, e.g. CIC -> GB-COH; Scottish and NI charity numbers by shape."""
+    if form is None:
+        return None
+    scheme = _INFERRED_SCHEMES.get(form)
+    if scheme == "GB-CHC":
+        squashed = re.sub(r"\s", "", number).upper()
+        if squashed.startswith("SC"):
+            return "GB-SC"
+        if squashed.startswith("NIC"):
+            return "GB-NIC"
+    return scheme
+
+
+# --- Row parsing --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """A problem with one row: the row number and column as the spreadsheet shows them, in plain words."""
+
+    row_number: int
+    column: str | None
+    message: str
+    rejects: bool = False  # True: the row is not imported; False: imported, with the value left out
+
+
+@dataclass(frozen=True)
+class ParsedRow:
+    row_number: int
+    name: str | None
+    trading_name: str | None = None
+    legal_form: LegalForm | None = None
+    legal_form_words: str | None = None
+    registration_number: str | None = None
+    registrar: str | None = None
+    org_id: str | None = None
+    address: str | None = None
+    town: str | None = None
+    postcode: str | None = None
+    email: str | None = None
+    website: str | None = None
+    services: str | None = None
+    description: str | None = None
+    phone: str | None = None
+    source_reference: str | None = None
+    problems: tuple[RowProblem, ...] = ()
+
+    @property
+    def rejected(self) -> bool:
+        return any(p.rejects for p in self.problems)
+
+    @property
+    def errors(self) -> list[RowProblem]:
+        return [p for p in self.problems if p.rejects]
+
+    @property
+    def warnings(self) -> list[RowProblem]:
+        return [p for p in self.problems if not p.rejects]
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_HOST = re.compile(r"^([a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}(:\d+)?$", re.IGNORECASE)
+
+
+def check_email(text: str) -> str:
+    """The email address stripped, or raise ValueError with a message to show."""
+    value = text.strip()
+    if not _EMAIL.match(value):
+        raise ValueError(f"'{value}' is not an email address, so it was left out")
+    return value
+
+
+def check_website(text: str) -> str:
+    """'www.example.org' -> 'https://www.example.org'; raise ValueError when it is not a web address."""
+    value = text.strip()
+    url = value if re.match(r"^https?://", value, re.IGNORECASE) else f"https://{value}"
+    host = re.match(r"^https?://([^/?#\s]+)([/?#]\S*)?$", url, re.IGNORECASE)
+    if not host or not _HOST.match(host.group(1)):
+        raise ValueError(f"'{value}' is not a website address, so it was left out")
+    return url
+
+
+def _text(value: str) -> str | None:
+    value = " ".join(value.split())
+    return value or None
+
+
+def _lines(value: str) -> str | None:
+    lines = [" ".join(line.split()) for line in value.splitlines()]
+    joined = "\n".join(line for line in lines if line)
+    return joined or None
+
+
+def parse_row(raw: SheetRow | tuple[str, ...], mapping: ColumnMapping, row_number: int | None = None) -> ParsedRow:
+    """Type and check one row. ``raw`` is a SheetRow (its row number is used) or the cells themselves."""
+    if isinstance(raw, SheetRow):
+        cells, number = raw.cells, raw.row_number if row_number is None else row_number
+    else:
+        if row_number is None:
+            raise TypeError("row_number is needed when raw is a tuple of cells")
+        cells, number = tuple(raw), row_number
+    problems: list[RowProblem] = []
+
+    def value(name: str) -> str:
+        return mapping.value(name, cells)
+
+    def problem(name: str, message: str, rejects: bool = False) -> None:
+        problems.append(RowProblem(number, mapping.header_for(name), message, rejects))
+
+    name = _text(value("name"))
+    if name is None:
+        problem("name", "The name is missing", rejects=True)
+
+    legal_words = _text(value("legal_form"))
+    reading = legal_form_from_words(value("legal_form"))
+    if reading.note:
+        problem("legal_form", reading.note)
+
+    registrar = _text(value("registrar"))
+    number_text = _text(value("registration_number"))
+    identifier = None
+    if number_text:
+        identifier = _org_id(number_text, registrar, reading.form, problem)
+
+    postcode = None
+    if value("postcode").strip():
+        try:
+            postcode = str(parse_postcode(value("postcode")))
+        except PostcodeError:
+            shown = " ".join(value("postcode").split())
+            problem(
+                "postcode", f"'{shown}' is not a full UK postcode, so the organisation will not be placed on the map"
+            )
+
+    email = None
+    if value("email").strip():
+        try:
+            email = check_email(value("email"))
+        except ValueError as error:
+            problem("email", str(error))
+
+    website = None
+    if value("website").strip():
+        try:
+            website = check_website(value("website"))
+        except ValueError as error:
+            problem("website", str(error))
+
+    return ParsedRow(
+        row_number=number,
+        name=name,
+        trading_name=_text(value("trading_name")),
+        legal_form=reading.form,
+        legal_form_words=legal_words,
+        registration_number=number_text,
+        registrar=registrar,
+        org_id=identifier,
+        address=_lines(value("address")),
+        town=_text(value("town")),
+        postcode=postcode,
+        email=email,
+        website=website,
+        services=_text(value("services")),
+        description=_lines(value("description")),
+        phone=_text(value("phone")),
+        source_reference=_text(value("source_reference")),
+        problems=tuple(problems),
+    )
+
+
+class _Report(Protocol):
+    def __call__(self, name: str, message: str, rejects: bool = ...) -> None: ...
+
+
+def _org_id(number: str, registrar: str | None, form: LegalForm | None, problem: _Report) -> str | None:
+    registrar_words = normalise_words(registrar) if registrar else ""
+    if registrar_words in NO_REGISTRAR_WORDS:
+        registrar_words = ""
+    if registrar_words:
+        if registrar_words not in REGISTRAR_WORDS:
+            problem("registrar", f"'{registrar}' is not a register we recognise, so no org-id was made")
+            return None
+        scheme = REGISTRAR_WORDS[registrar_words]
+        if scheme is None:
+            problem("registrar", f"Numbers from {registrar} have no org-id scheme, so no org-id was made")
+            return None
+        try:
+            return org_id(scheme, number)
+        except IdentifierError:
+            problem(
+                "registration_number",
+                f"'{number}' is not a {registrar} number in the right format, so the row was not imported",
+                rejects=True,
+            )
+            return None
+    scheme = inferred_scheme(form, number)
+    if scheme is None:
+        problem("registration_number", f"The register for '{number}' is not known, so no org-id was made")
+        return None
+    try:
+        return org_id(scheme, number)
+    except IdentifierError:
+        problem(
+            "registration_number",
+            f"'{number}' does not look like a number from the register for its legal form, so no org-id was made",
+        )
+        return None
+
+
+# --- Duplicates ---------------------------------------------------------------------------------
+
+
+def duplicate_key(parsed: ParsedRow) -> str | None:
+    """The org-id if any, else the name (case, spacing and punctuation ignored) with the postcode."""
+    if parsed.org_id:
+        return parsed.org_id
+    if not parsed.name:
+        return None
+    return f"{normalise_header(parsed.name)}|{parsed.postcode or ''}"
+
+
+class DuplicateFinder:
+    """Flags rows that are the same organisation as an earlier row, one row at a time (for streaming)."""
+
+    def __init__(self, mapping: ColumnMapping) -> None:
+        self._mapping = mapping
+        self._first: dict[str, int] = {}
+
+    def check(self, parsed: ParsedRow) -> ParsedRow:
+        key = duplicate_key(parsed)
+        if key is None:
+            return parsed
+        first = self._first.setdefault(key, parsed.row_number)
+        if first == parsed.row_number:
+            return parsed
+        column = self._mapping.header_for("registration_number" if parsed.org_id else "name")
+        duplicate = RowProblem(parsed.row_number, column, f"Same organisation as row {first}", rejects=True)
+        return replace(parsed, problems=(*parsed.problems, duplicate))
+
+
+def flag_duplicates(rows: Iterable[ParsedRow], mapping: ColumnMapping) -> Iterator[ParsedRow]:
+    """The rows, with the second and later occurrences of an organisation flagged 'Same organisation as row N'."""
+    finder = DuplicateFinder(mapping)
+    for row in rows:
+        yield finder.check(row)
+
+
+def parse_sheet(sheet: Sheet, mapping: ColumnMapping) -> Iterator[ParsedRow]:
+    """Every row of a sheet parsed and checked for duplicates; raises MappingError first if the mapping is unusable."""
+    mapping.check()
+    return flag_duplicates((parse_row(row, mapping) for row in sheet), mapping)
