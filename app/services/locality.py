@@ -17,6 +17,7 @@ from app.geo.placement import SitePlacer, place_sites
 from app.models import Area, Council, Provider, Site
 from app.services import audit
 from app.services.audit import Actor
+from app.services.directory import district_names
 
 
 def local_area_for(session: Session, council: Council, boundaries: BoundaryIndex | None) -> LocalArea:
@@ -52,12 +53,6 @@ def local_area_for(session: Session, council: Council, boundaries: BoundaryIndex
     return LocalArea(name, frozenset(codes), wider_name, frozenset(wider_codes))
 
 
-def _area_names(session: Session, codes: set[str]) -> dict[str, str]:
-    if not codes:
-        return {}
-    return dict(session.execute(select(Area.code, Area.name).where(Area.code.in_(codes))).all())
-
-
 def placed_sites(
     session: Session, provider: Provider, *, public: bool, names: dict[str, str] | None = None
 ) -> list[PlacedSite]:
@@ -66,7 +61,7 @@ def placed_sites(
     ``names`` (area code to name) may be passed in when many providers are described at once.
     """
     if names is None:
-        names = _area_names(session, {c for s in provider.sites for c in (s.district_code, s.ward_code) if c})
+        names = district_names(session, {c for s in provider.sites for c in (s.district_code, s.ward_code) if c})
     return [
         PlacedSite(
             kind_label=s.kind.label,
@@ -92,7 +87,7 @@ def provider_locality(
 
 def area_names_for(session: Session, providers: list[Provider]) -> dict[str, str]:
     """Names of every district and ward the providers' sites are in, in one query."""
-    return _area_names(session, {c for p in providers for s in p.sites for c in (s.district_code, s.ward_code) if c})
+    return district_names(session, {c for p in providers for s in p.sites for c in (s.district_code, s.ward_code) if c})
 
 
 @dataclass
