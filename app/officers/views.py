@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -191,28 +194,46 @@ def verify_provider(provider_id: int) -> Response:
     return redirect(url_for("officers.reviews"))
 
 
+def _send_back(
+    provider: Provider,
+    form: RequestChangesForm | RejectForm,
+    field: Any,
+    decide: Callable[[str], object],
+    done: str,
+    form_name: str,
+) -> Response | tuple[str, int]:
+    """Ask for changes or reject: the written message is required, and its error shows at the field."""
+    if form.validate_on_submit():
+        try:
+            decide(field.data or "")
+        except verification.ReviewError as exc:
+            if exc.field != field.name:
+                return _refused(provider.id, str(exc))
+            db.session.rollback()
+            field.errors = [*field.errors, str(exc)]
+        else:
+            db.session.commit()
+            deliver_outbox()
+            flash(done, "success")
+            return redirect(url_for("officers.reviews"))
+    return _render_review(provider, **{form_name: form}, status=400)
+
+
 @bp.route("/providers/<int:provider_id>/request-changes", methods=["POST"])
 def request_changes(provider_id: int) -> Response | tuple[str, int]:
     """Send the entry back to its members with what to change."""
     provider = _provider_or_404(provider_id)
     form = RequestChangesForm()
-    if form.validate_on_submit():
-        name = provider.name
-        try:
-            verification.request_changes(
-                db.session, _officer(), provider, form.message.data or "", utcnow(), _service_url()
-            )
-        except verification.ReviewError as exc:
-            if exc.field != "message":
-                return _refused(provider_id, str(exc))
-            db.session.rollback()
-            form.message.errors = [*form.message.errors, str(exc)]
-        else:
-            db.session.commit()
-            deliver_outbox()
-            flash(f"{name} has been asked to make changes", "success")
-            return redirect(url_for("officers.reviews"))
-    return _render_review(provider, changes_form=form, status=400)
+    return _send_back(
+        provider,
+        form,
+        form.message,
+        lambda message: verification.request_changes(
+            db.session, _officer(), provider, message, utcnow(), _service_url()
+        ),
+        f"{provider.name} has been asked to make changes",
+        "changes_form",
+    )
 
 
 @bp.route("/providers/<int:provider_id>/reject", methods=["POST"])
@@ -220,21 +241,14 @@ def reject_provider(provider_id: int) -> Response | tuple[str, int]:
     """Refuse the entry and email its members the reason."""
     provider = _provider_or_404(provider_id)
     form = RejectForm()
-    if form.validate_on_submit():
-        name = provider.name
-        try:
-            verification.reject(db.session, _officer(), provider, form.reason.data or "", utcnow())
-        except verification.ReviewError as exc:
-            if exc.field != "reason":
-                return _refused(provider_id, str(exc))
-            db.session.rollback()
-            form.reason.errors = [*form.reason.errors, str(exc)]
-        else:
-            db.session.commit()
-            deliver_outbox()
-            flash(f"{name} is rejected and will not be on the register", "success")
-            return redirect(url_for("officers.reviews"))
-    return _render_review(provider, reject_form=form, status=400)
+    return _send_back(
+        provider,
+        form,
+        form.reason,
+        lambda reason: verification.reject(db.session, _officer(), provider, reason, utcnow()),
+        f"{provider.name} is rejected and will not be on the register",
+        "reject_form",
+    )
 
 
 # Requests to join or claim an organisation --------------------------------------------------------------------------
