@@ -136,7 +136,7 @@ IDENTIFIER_SCHEMES: dict[str, IdentifierScheme] = {
             org_id_drops="NIC",
         ),
         IdentifierScheme(
-            "GB-MPR", "FCA Mutuals Public Register", re.compile(r"^\d{1,6}[A-Z]{0,2}$"), "525R or 31129", article="an"
+            "GB-MPR", "FCA Mutuals Public Register", re.compile(r"^\d{1,6}[A-Z]{0,3}$"), "525R or 31129", article="an"
         ),
     )
 }

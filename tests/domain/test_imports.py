@@ -116,10 +116,10 @@ def test_coops_uk_multi_line_streets_are_kept(coops_uk):
 
 def test_coops_uk_org_ids(coops_uk):
     _, parsed, plain = coops_uk
-    # Independently: FCA numbers up to six digits and two letters, Companies House eight digits or two letters
+    # Independently: FCA numbers up to six digits and three letters (CBS, CUS), Companies House eight digits or two letters
     # and six digits (zero-padded), Scottish charities SC and six digits, Charity Commission six or seven digits.
     shapes = {
-        "FCA": r"\d{1,6}[A-Z]{0,2}",
+        "FCA": r"\d{1,6}[A-Z]{0,3}",
         "Companies House": r"(\d{1,8}|[A-Z]{2}\d{6})",
         "OSCR": r"SC\d{6}",
         "Charity Commission": r"\d{6,7}",
@@ -129,7 +129,7 @@ def test_coops_uk_org_ids(coops_uk):
         for r in plain
         if r["Registrar"] in shapes and re.fullmatch(shapes[r["Registrar"]], r["Registered Number"].strip().upper())
     )
-    assert sum(1 for r in parsed if r.org_id) == expected == 7460
+    assert sum(1 for r in parsed if r.org_id) == expected == 7795
     assert sum(1 for r in parsed if r.org_id and r.org_id.startswith("GB-MPR-")) == sum(
         1 for r in plain if r["Registrar"] == "FCA" and re.fullmatch(shapes["FCA"], r["Registered Number"].strip())
     )
@@ -138,18 +138,18 @@ def test_coops_uk_org_ids(coops_uk):
 
 def test_coops_uk_rejections_and_warnings(coops_uk):
     _, parsed, plain = coops_uk
-    # Independently: numbers the named register would not issue in that shape, such as '157CUS'.
+    # Independently: numbers the named register would not issue in that shape, such as 'IP123456'.
     misshapen = sum(
         1
         for r in plain
-        if r["Registrar"] == "FCA" and not re.fullmatch(r"\d{1,6}[A-Z]{0,2}", r["Registered Number"].strip())
+        if r["Registrar"] == "FCA" and not re.fullmatch(r"\d{1,6}[A-Z]{0,3}", r["Registered Number"].strip())
     )
     bad_numbers = [r for r in parsed if any("right format" in p.message for p in r.problems)]
-    assert len(bad_numbers) == misshapen == 336
+    assert len(bad_numbers) == misshapen == 1
     assert all(r.rejected for r in bad_numbers)
     duplicates = [p for r in parsed for p in r.problems if p.message.startswith("Same organisation as row")]
     assert len(duplicates) == 1
-    assert sum(1 for r in parsed if r.rejected) == 337
+    assert sum(1 for r in parsed if r.rejected) == 2
     detini = sum(1 for r in plain if r["Registrar"] == "DETINI")
     assert sum(1 for r in parsed if any("DETINI" in p.message and not p.rejects for p in r.problems)) == detini == 241
 

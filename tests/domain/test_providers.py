@@ -76,7 +76,7 @@ def test_northern_ireland_org_id_is_written_without_the_nic_prefix(typed: str) -
         ("GB-NIC", "NI100001"),
         ("GB-MPR", "R525"),
         ("GB-MPR", "1234567"),
-        ("GB-MPR", "525RRR"),
+        ("GB-MPR", "525RRRR"),
         ("GB-MPR", ""),
     ],
 )
