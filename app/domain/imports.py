@@ -27,6 +27,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import IO, Protocol
 
+from rapidfuzz import fuzz
+
+from app.domain.labelled import LabelledEnum
 from app.domain.postcodes import PostcodeError, parse_postcode
 from app.domain.providers import IdentifierError, LegalForm, org_id
 
@@ -93,6 +96,15 @@ def _stream_is_utf8(stream: IO[bytes]) -> bool:
     finally:
         stream.seek(start)
     return True
+
+
+#: Signatures of files that are not text: zip (xlsx, ods, docx), OLE (xls, doc), PDF, gzip, PNG, JPEG.
+_BINARY_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF", b"\x1f\x8b", b"\x89PNG", b"\xff\xd8\xff")
+
+
+def looks_binary(sample: bytes) -> bool:
+    """True for a spreadsheet, document or image rather than text: a known signature, or NUL bytes."""
+    return sample.startswith(_BINARY_SIGNATURES) or b"\x00" in sample[:8192]
 
 
 def detect_encoding(sample: bytes, complete: bool = True) -> str:
@@ -229,6 +241,10 @@ def read_sheet(stream: IO[bytes]) -> Sheet:
     sample = stream.read(SAMPLE_BYTES)
     if not sample.strip():
         raise ImportFormatError("The file is empty")
+    if looks_binary(sample):
+        raise ImportFormatError(
+            "The file is not a CSV file. If it is a spreadsheet, save it as 'CSV UTF-8' and upload that"
+        )
     complete = len(sample) < SAMPLE_BYTES
     encoding = detect_encoding(sample, complete)
     if encoding == "utf-8" and not complete and seekable:
@@ -526,6 +542,27 @@ def inferred_scheme(form: LegalForm | None, number: str) -> str | None:
 # --- Row parsing --------------------------------------------------------------------------------
 
 
+#: The longest value each field takes (characters), as the register stores them.
+FIELD_LIMITS: dict[str, int] = {
+    "name": 300,
+    "trading_name": 300,
+    "legal_form": 200,
+    "registration_number": 20,
+    "registrar": 200,
+    "address": 1000,
+    "town": 200,
+    "postcode": 20,
+    "email": 320,
+    "website": 500,
+    "services": 2000,
+    "description": 5000,
+    "phone": 40,
+    "source_reference": 100,
+}
+#: Fields whose value cannot be left out: a row whose value is too long is rejected.
+REQUIRED_WITHIN_LIMIT = frozenset({"name", "registration_number", "source_reference"})
+
+
 @dataclass(frozen=True)
 class RowProblem:
     """A problem with one row: the row number and column as the spreadsheet shows them, in plain words."""
@@ -614,13 +651,43 @@ def parse_row(raw: SheetRow | tuple[str, ...], mapping: ColumnMapping, row_numbe
     problems: list[RowProblem] = []
 
     def value(name: str) -> str:
-        return mapping.value(name, cells)
+        """The cell for a field; a value past the field's limit reads as blank (its problem is reported below)."""
+        text = mapping.value(name, cells)
+        return "" if len(text) > FIELD_LIMITS.get(name, len(text)) else text
 
     def problem(name: str, message: str, rejects: bool = False) -> None:
         problems.append(RowProblem(number, mapping.header_for(name), message, rejects))
 
+    width = len(mapping.headers)
+    if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+        problems.append(
+            RowProblem(
+                number,
+                None,
+                f"This row has {len(cells)} cells but the header has {width}, so its values may be in the wrong "
+                "columns: check for a comma or quote mark that is not inside quotes",
+                rejects=True,
+            )
+        )
+    elif len(cells) < width:
+        problems.append(
+            RowProblem(
+                number,
+                None,
+                f"This row has {len(cells)} cells but the header has {width}: the missing cells were read as blank",
+            )
+        )
+
+    for field_name, limit in FIELD_LIMITS.items():
+        if len(mapping.value(field_name, cells)) > limit:
+            label = FIELDS_BY_NAME[field_name].label
+            if field_name in REQUIRED_WITHIN_LIMIT:
+                problem(field_name, f"The {label.lower()} is longer than {limit:,} characters", rejects=True)
+            else:
+                problem(field_name, f"The {label.lower()} is longer than {limit:,} characters, so it was left out")
+
     name = _text(value("name"))
-    if name is None:
+    if name is None and not any(p.column == mapping.header_for("name") and p.rejects for p in problems):
         problem("name", "The name is missing", rejects=True)
 
     legal_words = _text(value("legal_form"))
@@ -761,3 +828,60 @@ def parse_sheet(sheet: Sheet, mapping: ColumnMapping) -> Iterator[ParsedRow]:
     """Every row of a sheet parsed and checked for duplicates; raises MappingError first if the mapping is unusable."""
     mapping.check()
     return flag_duplicates((parse_row(row, mapping) for row in sheet), mapping)
+
+
+# --- Lifecycle and outcomes ---------------------------------------------------------------------
+
+
+class ImportStatus(LabelledEnum):
+    UPLOADED = "uploaded", "Columns to confirm"
+    CHECKING = "checking", "Being checked"
+    CHECKED = "checked", "Checked, ready to import"
+    IMPORTING = "importing", "Being imported"
+    IMPORTED = "imported", "Imported"
+    UNDONE = "undone", "Undone"
+    FAILED = "failed", "Failed"
+
+    @property
+    def running(self) -> bool:
+        return self in (ImportStatus.CHECKING, ImportStatus.IMPORTING)
+
+
+class RowOutcome(LabelledEnum):
+    """What happens, or happened, to one data row. Every row ends as exactly one of the first four."""
+
+    CREATED = "created", "New"
+    UPDATED = "updated", "Update"
+    UNCHANGED = "unchanged", "Unchanged"
+    REJECTED = "rejected", "Rejected"
+
+
+#: The four outcomes that must add up to the number of data rows.
+FINAL_OUTCOMES = (RowOutcome.CREATED, RowOutcome.UPDATED, RowOutcome.UNCHANGED, RowOutcome.REJECTED)
+
+
+def counts_add_up(counts: Mapping[str, int]) -> bool:
+    """True when created + updated + unchanged + rejected equals the rows read."""
+    return sum(int(counts.get(o.value, 0)) for o in FINAL_OUTCOMES) == int(counts.get("rows", 0))
+
+
+# --- Matching -----------------------------------------------------------------------------------
+
+#: Words that say what kind of body an organisation is rather than which one; ignored when comparing names.
+_NAME_NOISE = frozenset(
+    {"ltd", "limited", "the", "cic", "plc", "llp", "cio", "co", "company", "society", "and", "of", "uk"}
+)
+#: A name this similar (0-100, rapidfuzz token set ratio on normalised names) at the same postcode is a possible match.
+NEAR_MATCH_SCORE = 85.0
+
+
+def match_name(text: str) -> str:
+    """A name for matching: case, punctuation, '&' and legal suffixes ignored. 'The Good Org Ltd.' -> 'good org'."""
+    words = normalise_words(text.replace("&", " and ")).split()
+    kept = [w for w in words if w not in _NAME_NOISE]
+    return " ".join(kept or words)
+
+
+def name_similarity(a: str, b: str) -> float:
+    """0-100: how alike two organisation names are once normalised by :func:`match_name`."""
+    return float(fuzz.token_set_ratio(match_name(a), match_name(b)))

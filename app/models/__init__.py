@@ -12,7 +12,7 @@ from app.models.geography import (
     PostcodeRelease,
     council_joint_areas,
 )
-from app.models.imports import ImportBatch
+from app.models.imports import ImportBatch, ImportChange, ImportIssue, ImportMapping
 from app.models.membership import Invitation, JoinRequest, ProviderReview
 from app.models.outbox import OutboxEmail
 from app.models.policy import SpendBand, StatutoryThreshold
@@ -39,6 +39,9 @@ __all__ = [
     "CpvCode",
     "GeocodeResult",
     "ImportBatch",
+    "ImportChange",
+    "ImportIssue",
+    "ImportMapping",
     "Invitation",
     "JoinRequest",
     "OutboxEmail",

@@ -116,8 +116,8 @@ def test_coops_uk_multi_line_streets_are_kept(coops_uk):
 
 def test_coops_uk_org_ids(coops_uk):
     _, parsed, plain = coops_uk
-    # Independently: FCA numbers up to six digits and three letters (CBS, CUS), Companies House eight digits or two letters
-    # and six digits (zero-padded), Scottish charities SC and six digits, Charity Commission six or seven digits.
+    # Independently: FCA numbers up to six digits and three letters (CBS, CUS), Companies House eight digits or
+    # two letters and six digits (zero-padded), Scottish charities SC and six digits, Charity Commission six or seven.
     shapes = {
         "FCA": r"\d{1,6}[A-Z]{0,3}",
         "Companies House": r"(\d{1,8}|[A-Z]{2}\d{6})",
@@ -582,9 +582,48 @@ def test_parse_row_needs_a_row_number_for_bare_cells():
         parse_row(row(), MAPPING)
 
 
-def test_short_rows_are_padded():
+def test_short_rows_are_padded_with_a_warning():
     parsed = parse_row(("Short Org",), MAPPING, 9)
-    assert (parsed.name, parsed.postcode, parsed.problems) == ("Short Org", None, ())
+    assert (parsed.name, parsed.postcode, parsed.rejected) == ("Short Org", None, False)
+    assert [p.message for p in parsed.problems] == [
+        f"This row has 1 cells but the header has {len(MAPPING.headers)}: the missing cells were read as blank"
+    ]
+
+
+def test_long_rows_with_values_past_the_header_are_rejected():
+    cells = (*row(name="Shifted Org"), "", "spilled value")
+    parsed = parse_row(cells, MAPPING, 4)
+    assert parsed.rejected
+    assert parsed.errors[0].column is None
+    assert "may be in the wrong columns" in parsed.errors[0].message
+
+
+def test_long_rows_with_only_blank_extra_cells_are_fine():
+    parsed = parse_row((*row(name="Trailing Commas"), "", ""), MAPPING, 4)
+    assert parsed.problems == ()
+
+
+def test_a_name_past_its_limit_rejects_the_row_naming_the_column():
+    parsed = parse_row(row(name="N" * 10_000), MAPPING, 5)
+    assert parsed.rejected
+    assert [(p.column, p.message) for p in parsed.errors] == [
+        (MAPPING.header_for("name"), "The name is longer than 300 characters")
+    ]
+
+
+def test_a_long_website_is_left_out_with_a_warning():
+    parsed = parse_row(row(name="Wordy", website="x" * 10_000), MAPPING, 5)
+    assert not parsed.rejected
+    assert parsed.website is None
+    assert [p.message for p in parsed.problems] == ["The website is longer than 500 characters, so it was left out"]
+
+
+@pytest.mark.parametrize(
+    "start", [b"PK\x03\x04rest-of-xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1", b"%PDF-1.7", b"name,postcode\x00\x00"]
+)
+def test_binary_files_are_refused(start):
+    with pytest.raises(ImportFormatError, match="not a CSV file"):
+        read_sheet(io.BytesIO(start + b"\n" * 10))
 
 
 # --- Duplicates ----------------------------------------------------------------------------------
