@@ -122,6 +122,15 @@ def reindex_command() -> None:
 
 def register_cli(app: Flask) -> None:
     from app.geo_cli import geo
+    from app.import_cli import import_suppliers_command
 
-    for command in (seed_command, create_user_command, outbox_command, send_outbox_command, geo, search_group):
+    for command in (
+        seed_command,
+        create_user_command,
+        outbox_command,
+        send_outbox_command,
+        geo,
+        search_group,
+        import_suppliers_command,
+    ):
         app.cli.add_command(command)

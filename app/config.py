@@ -108,8 +108,17 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": production,
         "WTF_CSRF_TIME_LIMIT": None,
-        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(50 * 1024 * 1024))),
+        # A little above IMPORT_MAX_BYTES, so a file just over the import limit gets the import's own message.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(51 * 1024 * 1024))),
         "DEMO_DATA_ALLOWED": not production,
+        # Bulk imports: where uploads are kept until imported, the largest file taken, and which files are
+        # small enough to check within the request rather than as a job.
+        "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads")),
+        "IMPORT_MAX_BYTES": int(os.environ.get("IMPORT_MAX_BYTES", str(50 * 1024 * 1024))),
+        "IMPORT_INLINE_MAX_BYTES": int(os.environ.get("IMPORT_INLINE_MAX_BYTES", str(256 * 1024))),
+        # Jobs: 'rq' (needs REDIS_URL), 'thread' (in this process) or 'inline' (within the request).
+        "JOB_RUNNER": os.environ.get("JOB_RUNNER") or ("rq" if redis_url else "thread"),
+        "RQ_QUEUE": os.environ.get("RQ_QUEUE", "register"),
     }
     if env == "test":
         config.update(
@@ -119,6 +128,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
                 "SERVER_BASE_URL": "http://localhost",
                 "MAIL_SERVER": None,
                 "RATELIMIT_STORAGE_URI": "memory://",
+                "JOB_RUNNER": "inline",
             }
         )
     config.update(overrides)

@@ -40,6 +40,35 @@ def refresh(session: Session, provider: Provider) -> None:
         document.document = body
 
 
+def refresh_many(session: Session, providers: list[Provider]) -> None:
+    """:func:`refresh` for many providers at once (an import's chunk): one query for their documents."""
+    if not providers:
+        return
+    session.flush()
+    documents = {
+        d.provider_id: d
+        for d in session.scalars(
+            select(ProviderSearchDocument).where(
+                ProviderSearchDocument.provider_id.in_(sorted({p.id for p in providers}))
+            )
+        )
+    }
+    for provider in providers:
+        facts = {f.kind: (f.value, f.evidence) for f in provider.facts}
+        checked = sum(1 for i in provider.identifiers if i.evidence == EvidenceState.OFFICER_VERIFIED)
+        score = signal_score(generative_signals(provider.legal_form, facts, checked))
+        if provider.signal_score != score:
+            provider.signal_score = score
+        body = document_for(provider)
+        document = documents.get(provider.id)
+        if document is None:
+            document = ProviderSearchDocument(provider_id=provider.id, document=body)
+            documents[provider.id] = document
+            session.add(document)
+        elif document.document != body:
+            document.document = body
+
+
 def rebuild(session: Session) -> int:
     """Rebuild every provider's document and signal score (after an upgrade, or to repair the index)."""
     count = 0

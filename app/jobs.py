@@ -1,0 +1,253 @@
+"""Long-running work (an import's check and commit) as jobs.
+
+Three runners, chosen by ``JOB_RUNNER``:
+
+* ``rq``: an RQ job on ``REDIS_URL``, run by ``rq worker`` (production, several web workers). If Redis cannot
+  be reached when a job is submitted, the job runs in a thread of this process instead, and the log says so.
+* ``thread``: a thread of this process (the default without Redis: ``make run``).
+* ``inline``: within the request (tests).
+
+Progress is kept out of the database transaction the job writes in (a long SQLite write would hide it): in
+Redis when there is one, otherwise in this process's memory, which the thread runner shares.
+
+The job owns its transaction: it commits the work, or rolls it all back and marks the batch failed with a
+message fit to show, so the officer can run it again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, has_app_context
+
+from app.config import PROJECT_ROOT
+from app.domain.imports import ImportFormatError, ImportStatus, MappingError
+from app.extensions import db
+from app.models import ImportBatch
+from app.services import imports
+from app.services.audit import Actor, record
+
+log = logging.getLogger(__name__)
+
+CHECK = "check"
+COMMIT = "commit"
+STEPS = {CHECK: ImportStatus.CHECKING, COMMIT: ImportStatus.IMPORTING}
+SECTORS_FILE = PROJECT_ROOT / "seed_data" / "services" / "coops_uk_sectors.csv"
+PROGRESS_TTL_SECONDS = 24 * 60 * 60
+FAILED_MESSAGE = (
+    "Something went wrong on our side, so nothing was written to the register. Try again; if it happens again, "
+    "tell the service's administrators (they can find the details in the log)"
+)
+
+
+# --- Progress -----------------------------------------------------------------------------------------------------
+
+
+class ProgressStore:
+    """Where jobs say how far they are: Redis when configured and reachable, else this process's memory."""
+
+    def __init__(self) -> None:
+        self._memory: dict[int, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def _redis(self) -> Any | None:
+        url = current_app.config.get("REDIS_URL")
+        if not url:
+            return None
+        from redis import Redis
+
+        return Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+
+    def set(self, batch_id: int, value: dict[str, Any]) -> None:
+        with self._lock:
+            self._memory[batch_id] = value
+        client = self._redis()
+        if client is not None:
+            try:
+                client.set(f"lsr:import:{batch_id}:progress", json.dumps(value), ex=PROGRESS_TTL_SECONDS)
+            except Exception:
+                log.warning("could not write import progress to Redis", exc_info=True)
+
+    def get(self, batch_id: int) -> dict[str, Any] | None:
+        client = self._redis()
+        if client is not None:
+            try:
+                raw = client.get(f"lsr:import:{batch_id}:progress")
+            except Exception:
+                raw = None
+            if raw:
+                value: dict[str, Any] = json.loads(raw)
+                return value
+        with self._lock:
+            return self._memory.get(batch_id)
+
+
+progress_store = ProgressStore()
+
+
+# --- Running a step -----------------------------------------------------------------------------------------------
+
+
+def upload_folder(app: Flask | None = None) -> Path:
+    return Path((app or current_app).config["UPLOAD_FOLDER"])
+
+
+def perform(batch_id: int, step: str, actor_id: int | None, actor_label: str) -> None:
+    """Run one step of an import in the current app context, committing it or marking the batch failed."""
+    session = db.session
+    actor = Actor(actor_id, actor_label)
+    batch = session.get(ImportBatch, batch_id)
+    if batch is None:
+        log.warning("import batch %s is gone; nothing to do", batch_id)
+        return
+
+    def progress(done: int, fraction: float) -> None:
+        progress_store.set(batch_id, {"step": step, "rows": done, "fraction": round(fraction, 3)})
+
+    progress(0, 0.0)
+    try:
+        tools = imports.collaborators(session, upload_folder(), SECTORS_FILE)
+        if step == CHECK:
+            imports.check(session, batch, tools, progress)
+        elif step == COMMIT:
+            imports.commit(session, actor, batch, tools, progress)
+        else:
+            raise ValueError(f"unknown import step {step!r}")
+        session.commit()
+    except Exception as error:
+        session.rollback()
+        shown = (
+            str(error)
+            if isinstance(error, imports.ImportError_ | ImportFormatError | MappingError | imports.UploadError)
+            else FAILED_MESSAGE
+        )
+        log.exception("import %s failed during %s", batch_id, step)
+        mark_failed(batch_id, step, shown, actor)
+
+
+def mark_failed(batch_id: int, step: str, message: str, actor: Actor) -> None:
+    """Record a failed step in its own transaction, so the officer sees why and can run it again."""
+    session = db.session
+    batch = session.get(ImportBatch, batch_id)
+    if batch is None:
+        return
+    batch.status = ImportStatus.FAILED
+    batch.error = message
+    batch.counts = {**(batch.counts or {}), "failed_during": step}
+    record(session, actor, "import.failed", "import_batch", batch_id, {"step": step, "error": message})
+    session.commit()
+
+
+def _app_for_worker() -> Flask:
+    """The app an RQ worker runs jobs in, made once per worker process."""
+    global _worker_app
+    if _worker_app is None:
+        from app import create_app
+
+        _worker_app = create_app()
+    return _worker_app
+
+
+_worker_app: Flask | None = None
+
+
+def run_job(batch_id: int, step: str, actor_id: int | None, actor_label: str) -> None:
+    """The RQ job function (also used by the thread runner)."""
+    if has_app_context():
+        perform(batch_id, step, actor_id, actor_label)
+        return
+    with _app_for_worker().app_context():
+        perform(batch_id, step, actor_id, actor_label)
+
+
+def submit(batch: ImportBatch, step: str, actor: Actor) -> str:
+    """Mark the batch as running this step, commit, and start the job. Returns how it runs."""
+    batch.status = STEPS[step]
+    batch.error = None
+    db.session.commit()
+    runner = current_app.config.get("JOB_RUNNER", "thread")
+    if runner == "inline":
+        perform(batch.id, step, actor.user_id, actor.label)
+        return "inline"
+    if runner == "rq":
+        try:
+            job_id = _enqueue(batch.id, step, actor)
+        except Exception:
+            log.warning("Redis unavailable: running import %s %s in this process instead", batch.id, step)
+        else:
+            batch = db.session.get(ImportBatch, batch.id) or batch
+            batch.job_id = job_id
+            db.session.commit()
+            return "rq"
+    _start_thread(batch.id, step, actor)
+    return "thread"
+
+
+def _enqueue(batch_id: int, step: str, actor: Actor) -> str:
+    from redis import Redis
+    from rq import Queue
+
+    connection = Redis.from_url(current_app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5)
+    queue = Queue(current_app.config.get("RQ_QUEUE", "register"), connection=connection)
+    job = queue.enqueue(
+        run_job,
+        batch_id,
+        step,
+        actor.user_id,
+        actor.label,
+        job_timeout=60 * 60,
+        result_ttl=24 * 60 * 60,
+        failure_ttl=7 * 24 * 60 * 60,
+        description=f"import {batch_id} {step}",
+    )
+    return str(job.id)
+
+
+def _start_thread(batch_id: int, step: str, actor: Actor) -> None:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def target() -> None:
+        with app.app_context():
+            perform(batch_id, step, actor.user_id, actor.label)
+
+    threading.Thread(target=target, name=f"import-{batch_id}-{step}", daemon=True).start()
+
+
+def rq_job_state(batch: ImportBatch) -> str | None:
+    """The RQ job's state ('queued', 'started', 'failed', ...) or None when it cannot be known."""
+    if not batch.job_id or current_app.config.get("JOB_RUNNER") != "rq" or not current_app.config.get("REDIS_URL"):
+        return None
+    try:
+        from redis import Redis
+        from rq.exceptions import NoSuchJobError
+        from rq.job import Job
+
+        connection = Redis.from_url(current_app.config["REDIS_URL"], socket_connect_timeout=1, socket_timeout=2)
+        try:
+            job = Job.fetch(batch.job_id, connection=connection)
+        except NoSuchJobError:
+            return "missing"
+        return str(job.get_status())
+    except Exception:
+        return None
+
+
+def notice_lost_job(batch: ImportBatch) -> bool:
+    """A running batch whose RQ job failed or vanished (a killed worker) is marked failed; True if so."""
+    if not batch.status.running:
+        return False
+    state = rq_job_state(batch)
+    if state not in ("failed", "stopped", "canceled", "missing"):
+        return False
+    step = COMMIT if batch.status == ImportStatus.IMPORTING else CHECK
+    mark_failed(
+        batch.id,
+        step,
+        "The job stopped before it finished (the worker running it ended), so nothing was written. Run it again",
+        Actor.system("job monitor"),
+    )
+    return True
