@@ -41,7 +41,10 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     # A file, not ":memory:", so the browser tests' server thread sees the same SQLite database.
     default_url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     url = normalise_database_url(os.environ.get("TEST_DATABASE_URL") or default_url)
-    app = create_app({"APP_ENV": "test", "SERVER_NAME": "localhost", "SQLALCHEMY_DATABASE_URI": url})
+    uploads = str(tmp_path_factory.mktemp("uploads"))
+    app = create_app(
+        {"APP_ENV": "test", "SERVER_NAME": "localhost", "SQLALCHEMY_DATABASE_URI": url, "UPLOAD_FOLDER": uploads}
+    )
     app.test_client_class = RequestIsolatingClient
     with app.app_context():
         db.drop_all()
