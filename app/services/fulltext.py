@@ -3,24 +3,45 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, column, func, literal_column, select, table, text
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain.eligibility import generative_signals, signal_score
-from app.domain.providers import EvidenceState
-from app.models import Provider, ProviderSearchDocument
+from app.domain.providers import EvidenceState, LegalForm
+from app.models import Provider, ProviderSearchDocument, ServiceCategory
 
 _WORD = re.compile(r"[\w']+", re.UNICODE)
 
 
 def document_for(provider: Provider) -> str:
     """Everything a commissioner might type to find this provider."""
-    parts = [provider.name, provider.trading_name or "", provider.legal_form.label, provider.description or ""]
-    parts += [service.name for service in provider.services]
-    parts += [service.description for service in provider.services if service.description]
-    parts += [site.town or "" for site in provider.sites if site.address_public]
+    return document_text(
+        provider.name,
+        provider.trading_name,
+        provider.legal_form,
+        provider.description,
+        provider.services,
+        [site.town for site in provider.sites if site.address_public],
+    )
+
+
+def document_text(
+    name: str,
+    trading_name: str | None,
+    legal_form: LegalForm,
+    description: str | None,
+    services: Iterable[ServiceCategory],
+    public_towns: Iterable[str | None],
+) -> str:
+    """:func:`document_for` from plain values (for providers written in bulk)."""
+    services = list(services)
+    parts = [name, trading_name or "", legal_form.label, description or ""]
+    parts += [service.name for service in services]
+    parts += [service.description for service in services if service.description]
+    parts += [town or "" for town in public_towns]
     return "\n".join(p for p in parts if p)
 
 
