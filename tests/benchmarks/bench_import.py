@@ -1,0 +1,178 @@
+"""Import benchmark: a 100,000-row CSV on real postcodes, checked and imported through the import service.
+
+    make bench     # or: .venv/bin/python -m tests.benchmarks.bench_import [--database-url URL] [--rows N]
+
+Prepares a database with the reference data and the UK postcode directory, writes the CSV (mixed legal forms
+and registration numbers, real postcodes from the directory, services by name, one row in a hundred with a
+problem), then runs the check and the commit in a separate process so its peak memory is the import's own.
+Targets: check + commit under 30 s and peak memory under 300 MB on SQLite; the file is streamed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.benchmarks.bench_geo import machine
+
+ROOT = Path(__file__).resolve().parents[2]
+FORMS = [
+    ("Community Interest Company", "company"),
+    ("Society", "society"),
+    ("Company limited by guarantee", "company"),
+    ("Charity", "charity"),
+    ("Private limited company", "company"),
+    ("Co-operative", "society"),
+]
+WORDS = ["Community", "Care", "Green", "Valley", "Youth", "Food", "Arts", "Repair", "Energy", "Bridge", "Harbour"]
+HEADERS = ["name", "legal form", "registration number", "address", "postcode", "email", "website", "services"]
+
+
+def _app(url: str):  # type: ignore[no-untyped-def]
+    from app import create_app
+
+    return create_app({"APP_ENV": "test", "SQLALCHEMY_DATABASE_URI": url})
+
+
+def write_csv(path: Path, postcodes: list[str], services: list[str], rows: int, rng: random.Random) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADERS)
+        for n in range(rows):
+            form, kind = FORMS[n % len(FORMS)]
+            number = {"company": f"{10_000_000 + n:08d}", "society": f"{n + 1}R", "charity": f"{1_000_000 + n}"}[kind]
+            name = f"{rng.choice(WORDS)} {rng.choice(WORDS)} {form.split()[0]} {n}"
+            email = f"hello{n}@example.org" if n % 100 else "not an email"
+            if n % 100 == 50:
+                name = ""  # rejected: the name is missing
+            writer.writerow(
+                [
+                    name,
+                    form,
+                    number,
+                    f"{n % 300 + 1} High Street\nUnit {n % 7}",
+                    rng.choice(postcodes),
+                    email,
+                    f"www.org{n}.example.org",
+                    rng.choice(services),
+                ]
+            )
+
+
+def prepare(url: str, csv_path: Path, rows: int) -> float:
+    """Reference data, the postcode directory and the CSV; returns the seconds the reference data took."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Postcode, ServiceCategory
+    from app.services.audit import Actor
+    from app.services.seed import load_reference_data
+
+    app = _app(url)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        started = time.perf_counter()
+        load_reference_data(db.session, ROOT / "seed_data", Actor.system("bench"))
+        db.session.commit()
+        seconds = time.perf_counter() - started
+        postcodes = list(
+            db.session.scalars(select(Postcode.postcode).where(Postcode.latitude.is_not(None)).limit(50_000))
+        )
+        services = [c.name for c in db.session.scalars(select(ServiceCategory))]
+    write_csv(csv_path, postcodes, services, rows, random.Random(20261125))
+    return seconds
+
+
+def run_import(url: str, csv_path: Path, uploads: Path) -> dict[str, Any]:
+    """Check and commit the file, as the CLI and the jobs do; runs in its own process (see main)."""
+    from app.extensions import db
+    from app.jobs import SECTORS_FILE
+    from app.services import imports
+    from app.services.audit import Actor
+
+    app = _app(url)
+    actor = Actor.system("bench")
+    with app.app_context():
+        started = time.perf_counter()
+        with csv_path.open("rb") as stream:
+            stored = imports.store_upload(stream, uploads, 200 * 1024 * 1024)
+        batch = imports.begin(db.session, actor, stored, csv_path.name, uploads)
+        tools = imports.collaborators(db.session, uploads, SECTORS_FILE)
+        checked = imports.check(db.session, batch, tools)
+        db.session.commit()
+        check_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        counts = imports.commit(db.session, actor, batch, tools)
+        db.session.commit()
+        commit_seconds = time.perf_counter() - started
+    return {
+        "check_seconds": check_seconds,
+        "commit_seconds": commit_seconds,
+        "checked": checked.as_dict(),
+        "counts": counts.as_dict(),
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--database-url")
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--run-import", nargs=3, metavar=("URL", "CSV", "UPLOADS"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.run_import:
+        url, csv_path, uploads = args.run_import
+        print(json.dumps(run_import(url, Path(csv_path), Path(uploads))))
+        return
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite:///{tmp}/bench.db"
+        engine_name = "PostgreSQL" if url.startswith("postgres") else "SQLite"
+        csv_path = Path(tmp) / "suppliers.csv"
+        reference = prepare(url, csv_path, args.rows)
+        size_mb = csv_path.stat().st_size / (1024 * 1024)
+        uploads = Path(tmp) / "uploads"
+        result = subprocess.run(
+            [sys.executable, "-m", "tests.benchmarks.bench_import", "--run-import", url, str(csv_path), str(uploads)],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        )
+        figures = json.loads(result.stdout.strip().splitlines()[-1])
+    counts = figures["counts"]
+    total = figures["check_seconds"] + figures["commit_seconds"]
+    adds_up = counts["created"] + counts["updated"] + counts["unchanged"] + counts["rejected"] == counts["rows"]
+    print(f"Import benchmark on {engine_name}, {machine()}")
+    print(f"  reference data and UK postcode directory: {reference:.1f} s")
+    print(f"  file: {args.rows:,} rows, {size_mb:.1f} MB, real postcodes")
+    print(
+        f"  check (dry run): {figures['check_seconds']:.1f} s, "
+        f"{args.rows / figures['check_seconds']:,.0f} rows/s"
+    )
+    print(f"  commit: {figures['commit_seconds']:.1f} s, {args.rows / figures['commit_seconds']:,.0f} rows/s")
+    print(
+        f"  check + commit: {total:.1f} s [target < 30 s]; peak memory of the importing process: "
+        f"{figures['peak_mb']:.0f} MB [target < 300 MB]"
+    )
+    print(
+        f"  counts: created {counts['created']:,}, updated {counts['updated']:,}, unchanged {counts['unchanged']:,}, "
+        f"rejected {counts['rejected']:,}, not placed {counts['not_placed']:,}: "
+        + ("they add up" if adds_up else "they DO NOT add up")
+    )
+
+
+if __name__ == "__main__":
+    main()
