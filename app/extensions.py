@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
+from typing import Any
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from app.models.base import Base
 
@@ -16,3 +21,14 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_settings(dbapi_connection: Any, connection_record: Any) -> None:
+    """SQLite files in WAL mode, so pages keep reading while an import job writes; wait, don't fail, on a lock."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        if cursor.execute("PRAGMA database_list").fetchone()[2]:  # a file, not :memory:
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
