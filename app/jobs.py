@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
+from sqlalchemy import update
 
 from app.config import PROJECT_ROOT
 from app.domain.imports import ImportFormatError, ImportStatus, MappingError
@@ -36,6 +37,11 @@ log = logging.getLogger(__name__)
 CHECK = "check"
 COMMIT = "commit"
 STEPS = {CHECK: ImportStatus.CHECKING, COMMIT: ImportStatus.IMPORTING}
+#: The statuses a batch may be in for each step to start.
+STARTS_FROM = {
+    CHECK: (ImportStatus.UPLOADED, ImportStatus.CHECKED, ImportStatus.FAILED),
+    COMMIT: (ImportStatus.CHECKED, ImportStatus.FAILED),
+}
 SECTORS_FILE = PROJECT_ROOT / "seed_data" / "services" / "coops_uk_sectors.csv"
 PROGRESS_TTL_SECONDS = 24 * 60 * 60
 FAILED_MESSAGE = (
@@ -165,10 +171,22 @@ def run_job(batch_id: int, step: str, actor_id: int | None, actor_label: str) ->
 
 
 def submit(batch: ImportBatch, step: str, actor: Actor) -> str:
-    """Mark the batch as running this step, commit, and start the job. Returns how it runs."""
-    batch.status = STEPS[step]
-    batch.error = None
+    """Mark the batch as running this step, commit, and start the job. Returns how it runs.
+
+    The status changes with one conditional UPDATE, so a double click or two officers at once start the step
+    once: the second gets ImportError_.
+    """
+    if step == COMMIT and batch.committed_at is not None:
+        raise imports.ImportError_("This file has been imported already")
+    started = db.session.execute(
+        update(ImportBatch)
+        .where(ImportBatch.id == batch.id, ImportBatch.status.in_(STARTS_FROM[step]))
+        .values(status=STEPS[step], error=None)
+    )
     db.session.commit()
+    if started.rowcount != 1:  # type: ignore[attr-defined]
+        raise imports.ImportError_("This import is already being checked or imported")
+    db.session.refresh(batch)
     runner = current_app.config.get("JOB_RUNNER", "thread")
     if runner == "inline":
         perform(batch.id, step, actor.user_id, actor.label)

@@ -55,6 +55,7 @@ from app.domain.imports import (
     Sheet,
     SheetFormat,
     SheetRow,
+    legal_form_from_words,
     match_name,
     name_similarity,
     normalise_words,
@@ -1071,6 +1072,7 @@ def _plans(
     planner = _Planner(session, mapping, tools.services, tools.placer, decisions, batch.id)
     with open_stored(batch, tools.folder) as stream:
         size = max(1, batch.file_size or os.fstat(stream.fileno()).st_size)
+        _verify(stream, batch)
         sheet = _sheet(stream, batch)
         chunk: list[RowPlan] = []
         done = 0
@@ -1089,6 +1091,16 @@ def _plans(
             yield chunk, providers
         if progress:
             progress(done, 1.0)
+
+
+def _verify(stream: IO[bytes], batch: ImportBatch) -> None:
+    """The stored file must still be the file the officer uploaded (its SHA-256), then rewound."""
+    digest_ = hashlib.sha256()
+    while chunk := stream.read(1024 * 1024):
+        digest_.update(chunk)
+    if digest_.hexdigest() != batch.sha256:
+        raise ImportError_("The stored file is not the one that was uploaded. Upload it again")
+    stream.seek(0)
 
 
 def _sheet(stream: IO[bytes], batch: ImportBatch) -> Sheet:
@@ -1526,6 +1538,36 @@ def rejected_rows(session: Session, batch: ImportBatch, folder: Path) -> Iterato
                 cells = list(row.cells[: len(sheet_format.headers)])
                 cells += [""] * (len(sheet_format.headers) - len(cells))
                 yield [*cells, _problem_text(found)]
+
+
+@dataclass(frozen=True)
+class WordsReading:
+    words: str
+    form: LegalForm | None
+    rows: int
+    note: str | None
+
+
+def legal_form_words(batch: ImportBatch, folder: Path, limit: int = 200) -> list[WordsReading]:
+    """Each distinct legal-form wording in the file, what the register reads it as, and on how many rows.
+
+    Shown beside the column choices, so an officer sees what 'Society' or 'Ltd' will become before the check, and
+    which words are not recognised (recorded as 'not known', never guessed).
+    """
+    mapping = mapping_of(batch)
+    if mapping.header_for("legal_form") is None:
+        return []
+    counts: dict[str, int] = {}
+    with open_stored(batch, folder) as stream:
+        for row in _sheet(stream, batch):
+            words = " ".join(mapping.value("legal_form", row.cells).split())
+            if words:
+                counts[words] = counts.get(words, 0) + 1
+    readings = []
+    for words, rows in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]:
+        reading = legal_form_from_words(words)
+        readings.append(WordsReading(words, reading.form, rows, reading.note))
+    return readings
 
 
 def forget_file(batch: ImportBatch, folder: Path) -> None:
