@@ -46,6 +46,7 @@ def import_suppliers_command(
     """
     folder = upload_folder()
     started = time.perf_counter()
+    stored: imports.StoredUpload | None = None
     try:
         with file.open("rb") as stream:
             stored = imports.store_upload(stream, folder, int(current_app.config["IMPORT_MAX_BYTES"]))
@@ -62,9 +63,15 @@ def import_suppliers_command(
                 counts = imports.commit(db.session, CLI_ACTOR, batch, tools, commit_progress)
     except (imports.UploadError, ImportFormatError, MappingError, imports.ImportError_) as error:
         db.session.rollback()
+        _forget_unused(stored, folder)
         raise click.ClickException(str(error)) from error
+    except Exception:
+        db.session.rollback()
+        _forget_unused(stored, folder)
+        raise
     if dry_run:
-        db.session.rollback()  # a dry run leaves no batch behind
+        db.session.rollback()  # a dry run leaves no batch behind, nor its file
+        _forget_unused(stored, folder)
     else:
         db.session.commit()
     result = {**counts.as_dict(), "dry_run": dry_run, "seconds": round(time.perf_counter() - started, 2)}
@@ -82,6 +89,12 @@ def import_suppliers_command(
     if not dry_run and counts.created == counts.updated == 0:
         click.echo("Nothing on the register changed.")
     click.echo(f"Finished in {result['seconds']}s")
+
+
+def _forget_unused(stored: imports.StoredUpload | None, folder: Path) -> None:
+    """Delete a stored copy no batch refers to (a dry run's, or a refused file's)."""
+    if stored is not None and not imports.stored_file_in_use(db.session, stored.name):
+        (folder / stored.name).unlink(missing_ok=True)
 
 
 class _bar:

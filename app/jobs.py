@@ -110,6 +110,9 @@ def perform(batch_id: int, step: str, actor_id: int | None, actor_label: str) ->
     if batch is None:
         log.warning("import batch %s is gone; nothing to do", batch_id)
         return
+    if batch.status != STEPS[step]:  # a repeated or stale job: the step was not started for it, or has finished
+        log.warning("import %s is %s, not waiting to %s; the job does nothing", batch_id, batch.status.value, step)
+        return
 
     def progress(done: int, fraction: float) -> None:
         progress_store.set(batch_id, {"step": step, "rows": done, "fraction": round(fraction, 3)})
@@ -139,8 +142,8 @@ def mark_failed(batch_id: int, step: str, message: str, actor: Actor) -> None:
     """Record a failed step in its own transaction, so the officer sees why and can run it again."""
     session = db.session
     batch = session.get(ImportBatch, batch_id)
-    if batch is None:
-        return
+    if batch is None or batch.status not in (STEPS[step], ImportStatus.FAILED):
+        return  # finished (or undone) meanwhile: a late failure report must not hide that
     batch.status = ImportStatus.FAILED
     batch.error = message
     batch.counts = {**(batch.counts or {}), "failed_during": step}
@@ -171,7 +174,31 @@ def run_job(batch_id: int, step: str, actor_id: int | None, actor_label: str) ->
 
 
 def submit(batch: ImportBatch, step: str, actor: Actor) -> str:
-    """Mark the batch as running this step, commit, and start the job. Returns how it runs.
+    """Mark the batch as running this step (:func:`start`) and run it with the configured runner.
+
+    Returns how it runs: 'inline', 'rq' or 'thread'.
+    """
+    start(batch, step)
+    runner = current_app.config.get("JOB_RUNNER", "thread")
+    if runner == "inline":
+        perform(batch.id, step, actor.user_id, actor.label)
+        return "inline"
+    if runner == "rq":
+        try:
+            job_id = _enqueue(batch.id, step, actor)
+        except Exception:  # Redis down: run here instead, and say so in the log
+            log.warning("Redis unavailable: running import %s %s in this process instead", batch.id, step)
+        else:
+            batch = db.session.get(ImportBatch, batch.id) or batch
+            batch.job_id = job_id
+            db.session.commit()
+            return "rq"
+    _start_thread(batch.id, step, actor)
+    return "thread"
+
+
+def start(batch: ImportBatch, step: str) -> None:
+    """Mark the batch as running this step, and commit; a job then does the step (:func:`perform`).
 
     The status changes with one conditional UPDATE, so a double click or two officers at once start the step
     once: the second gets ImportError_.
@@ -187,22 +214,6 @@ def submit(batch: ImportBatch, step: str, actor: Actor) -> str:
     if started.rowcount != 1:  # type: ignore[attr-defined]
         raise imports.ImportError_("This import is already being checked or imported")
     db.session.refresh(batch)
-    runner = current_app.config.get("JOB_RUNNER", "thread")
-    if runner == "inline":
-        perform(batch.id, step, actor.user_id, actor.label)
-        return "inline"
-    if runner == "rq":
-        try:
-            job_id = _enqueue(batch.id, step, actor)
-        except Exception:
-            log.warning("Redis unavailable: running import %s %s in this process instead", batch.id, step)
-        else:
-            batch = db.session.get(ImportBatch, batch.id) or batch
-            batch.job_id = job_id
-            db.session.commit()
-            return "rq"
-    _start_thread(batch.id, step, actor)
-    return "thread"
 
 
 def _enqueue(batch_id: int, step: str, actor: Actor) -> str:

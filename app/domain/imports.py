@@ -43,6 +43,9 @@ DELIMITERS = (",", ";", "\t")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with byte order mark", "cp1252": "Windows-1252"}
 _CHUNK = 1024 * 1024
+#: The csv module refuses cells over 131,072 characters and fails the whole file; allow far more, so an
+#: over-long cell is one row's problem (see FIELD_LIMITS) rather than the file's.
+csv.field_size_limit(max(csv.field_size_limit(), 16 * 1024 * 1024))
 
 
 class ImportFormatError(ValueError):
@@ -73,6 +76,9 @@ class SheetRow:
 
     row_number: int
     cells: tuple[str, ...]
+    # The file ends inside this row's quotes: a quote mark was never closed, so the rows after it were read as
+    # part of one of its cells.
+    unclosed_quote: bool = False
 
 
 def _is_utf8(data: bytes, final: bool) -> bool:
@@ -134,12 +140,21 @@ def _records(text: str, delimiter: str, complete: bool) -> list[list[str]]:
 
 
 def find_header_row(records: Iterable[list[str]]) -> int | None:
-    """The 0-based index of the first record with at least two cells that name known columns (first 20 only)."""
+    """The 0-based index of the first record with at least two cells that name known columns (first 20 only).
+
+    A file that is a list of names alone is found too: its first non-blank record, when that names the name column.
+    """
+    first: int | None = None
     for index, record in enumerate(records):
         if index >= HEADER_SEARCH_ROWS:
             break
+        if first is None and any(cell.strip() for cell in record):
+            first = index
+            first_is_name = any(field_for_header(cell) == "name" for cell in record)
         if sum(1 for cell in record if field_for_header(cell) is not None) >= 2:
             return index
+    if first is not None and first_is_name:
+        return first
     return None
 
 
@@ -212,14 +227,30 @@ class Sheet:
         errors = "replace" if fmt.encoding == "cp1252" else "strict"
         text = io.TextIOWrapper(self._body, encoding=fmt.encoding, errors=errors, newline="")
         index = 0
+        quotes = 0
+
+        def lines() -> Iterator[str]:
+            nonlocal quotes
+            for line in text:
+                quotes += line.count('"')
+                yield line
+
         try:
-            reader = csv.reader(text, delimiter=fmt.delimiter)
+            reader = csv.reader(lines(), delimiter=fmt.delimiter)
+            held: SheetRow | None = None  # one row behind, so the last can be checked for an unclosed quote
             for index, record in enumerate(reader, start=1):
                 if index <= fmt.header_row_number:
                     continue
                 if not any(cell.strip() for cell in record):
                     continue  # blank rows count towards row numbers but carry nothing
-                yield SheetRow(index, tuple(record))
+                if held is not None:
+                    yield held
+                held = SheetRow(index, tuple(record))
+            if held is not None:
+                # An odd number of quote marks in the file, and a line break in the last row: the reader reached
+                # the end of the file inside a quoted cell.
+                swallowed = quotes % 2 == 1 and any("\n" in cell or "\r" in cell for cell in held.cells)
+                yield replace(held, unclosed_quote=swallowed)
         except csv.Error as error:
             raise ImportFormatError(f"The file could not be read after row {index}: {error}") from error
         except UnicodeDecodeError as error:
@@ -658,6 +689,26 @@ def parse_row(raw: SheetRow | tuple[str, ...], mapping: ColumnMapping, row_numbe
     def problem(name: str, message: str, rejects: bool = False) -> None:
         problems.append(RowProblem(number, mapping.header_for(name), message, rejects))
 
+    if isinstance(raw, SheetRow) and raw.unclosed_quote:
+        problems.append(
+            RowProblem(
+                number,
+                None,
+                "A quote mark in this row is never closed, so every line after it to the end of the file was read "
+                "as part of this row. Close the quote (or remove it) and import the rest of the file again",
+                rejects=True,
+            )
+        )
+    if any("\x00" in cell for cell in cells):
+        problems.append(
+            RowProblem(
+                number,
+                None,
+                "This row has characters that are not text (a NUL byte), so the file may be damaged. "
+                "Save it again as CSV and check this row",
+                rejects=True,
+            )
+        )
     width = len(mapping.headers)
     if len(cells) > width and any(cell.strip() for cell in cells[width:]):
         problems.append(

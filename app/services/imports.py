@@ -98,6 +98,7 @@ from app.services.audit import Actor, record
 
 #: Rows planned and written together: one query per chunk for matches, postcodes and services.
 CHUNK_ROWS = 1000
+_NO_POSTCODE = "No postcode in the imported file"
 #: Possible matches kept per row (the best first).
 MAX_CANDIDATES = 3
 
@@ -561,13 +562,32 @@ class _Planner:
     def _place(self, plans: list[RowPlan]) -> None:
         postcodes = {p.row.postcode for p in plans if p.row.postcode}
         known = self.placer.store.lookup_many(sorted(postcodes)) if postcodes else {}
+        postcode_column = self.mapping.header_for("postcode")
         for plan in plans:
             row = plan.row
             if not row.postcode:
+                if any(_site_values(row).values()):
+                    unusable = any(p.column == postcode_column and postcode_column for p in row.problems)
+                    plan.placement = PlacementResult(
+                        Placement.NOT_PLACED,
+                        None,
+                        note="The postcode in the imported file is not a full UK postcode"
+                        if unusable
+                        else "No postcode in the imported file",
+                    )
                 continue
             result = self.placer.place(row.postcode, row.address, known=known.get(row.postcode))
             plan.placement = result
-            if not result.placed:
+            if result.placement == Placement.POSTCODE_DISTRICT:
+                plan.extra_problems.append(
+                    RowProblem(
+                        row.row_number,
+                        postcode_column,
+                        f"{row.postcode} is not in the postcode directory, so the organisation is placed at the "
+                        "centre of its postcode district for an officer to check",
+                    )
+                )
+            elif not result.placed:
                 plan.extra_problems.append(
                     RowProblem(
                         row.row_number,
@@ -782,11 +802,7 @@ def _identifier(identifier: str) -> ProviderIdentifier:
 
 
 def _place_site(site: Site, plan: RowPlan, now: datetime) -> None:
-    if plan.placement is not None:
-        apply_placement(site, plan.placement, now)
-    else:
-        site.placement = Placement.NOT_PLACED
-        site.placement_note = "No postcode in the imported file"
+    apply_placement(site, plan.placement or PlacementResult(Placement.NOT_PLACED, None, note=_NO_POSTCODE), now)
 
 
 def _insert_new_providers(
@@ -917,7 +933,7 @@ def _placement_values(plan: RowPlan, now: datetime) -> dict[str, Any]:
             "placement": Placement.NOT_PLACED,
             "placed_by": None,
             "placed_at": None,
-            "placement_note": "No postcode in the imported file",
+            "placement_note": _NO_POSTCODE,
             "district_code": None,
             "ward_code": None,
         }
@@ -964,6 +980,7 @@ def snapshot(provider: Provider) -> dict[str, Any]:
                 "longitude": s.longitude,
                 "placement": s.placement.value,
                 "placed_by": s.placed_by,
+                "placed_at": s.placed_at.isoformat() if s.placed_at else None,
                 "placement_note": s.placement_note,
                 "district_code": s.district_code,
                 "ward_code": s.ward_code,
@@ -1009,6 +1026,7 @@ def _snapshot_of(
                 "longitude": s["longitude"],
                 "placement": s["placement"].value,
                 "placed_by": s["placed_by"],
+                "placed_at": s["placed_at"].isoformat() if s["placed_at"] else None,
                 "placement_note": s["placement_note"],
                 "district_code": s["district_code"],
                 "ward_code": s["ward_code"],
@@ -1429,6 +1447,7 @@ def restore(
                         **values,
                         "kind": SiteKind(values["kind"]),
                         "placement": Placement(values["placement"]),
+                        "placed_at": datetime.fromisoformat(values["placed_at"]) if values.get("placed_at") else None,
                     }
                 )
             )
@@ -1535,9 +1554,10 @@ def rejected_rows(session: Session, batch: ImportBatch, folder: Path) -> Iterato
         for row in _sheet(stream, batch):
             found = problems.get(row.row_number)
             if found:
-                cells = list(row.cells[: len(sheet_format.headers)])
-                cells += [""] * (len(sheet_format.headers) - len(cells))
-                yield [*cells, _problem_text(found)]
+                width = len(sheet_format.headers)
+                cells = list(row.cells[:width]) + [""] * (width - len(row.cells))
+                # Cells past the header's width (a row that spilled over) follow the problem, so nothing is lost.
+                yield [*cells, _problem_text(found), *row.cells[width:]]
 
 
 @dataclass(frozen=True)
@@ -1574,6 +1594,11 @@ def forget_file(batch: ImportBatch, folder: Path) -> None:
     """Delete the stored upload unless another batch still needs it (callers check before)."""
     if batch.stored_file:
         _remove_quietly(folder / Path(batch.stored_file).name)
+
+
+def stored_file_in_use(session: Session, name: str) -> bool:
+    """Whether any batch refers to a stored upload (same content, same name)."""
+    return bool(session.scalar(select(func.count()).select_from(ImportBatch).where(ImportBatch.stored_file == name)))
 
 
 def file_still_needed(session: Session, batch: ImportBatch) -> bool:
