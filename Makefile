@@ -7,12 +7,13 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := app:create_app
 
-.PHONY: install assets db seed run test test-fast lint clean help bench
+.PHONY: install assets db seed run serve test test-fast lint clean help bench
 
 help:
 	@echo "make run    set up everything, load the demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test   set up everything and run lint, type checks and the whole test suite"
 	@echo "make lint   ruff and mypy only"
+	@echo "make serve  the production shape: gunicorn + an RQ worker on PostgreSQL and Redis (DATABASE_URL, REDIS_URL)"
 	@echo "make bench  benchmarks (printing their figures)"
 
 $(BIN)/.installed: pyproject.toml constraints.txt
@@ -55,6 +56,9 @@ test-fast: install assets
 
 clean:
 	rm -rf $(VENV) node_modules app/static/css app/static/js app/static/govuk app/static/.built
+
+serve: install assets
+	scripts/serve.sh
 
 bench: install
 	$(BIN)/python -m tests.benchmarks.bench_geo

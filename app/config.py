@@ -103,10 +103,12 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "GEOCODER_MIN_DELAY_SECONDS": float(os.environ.get("GEOCODER_MIN_DELAY_SECONDS", "1")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": production,
+        # Cookies only over https in production. SECURE_COOKIES=0 is for a loopback test of the production shape
+        # (make serve with a load test over plain http), never for a server people use.
+        "SESSION_COOKIE_SECURE": _bool("SECURE_COOKIES", production),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": _bool("SECURE_COOKIES", production),
         "WTF_CSRF_TIME_LIMIT": None,
         # A little above IMPORT_MAX_BYTES, so a file just over the import limit gets the import's own message.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(51 * 1024 * 1024))),
@@ -119,6 +121,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Jobs: 'rq' (needs REDIS_URL), 'thread' (in this process) or 'inline' (within the request).
         "JOB_RUNNER": os.environ.get("JOB_RUNNER") or ("rq" if redis_url else "thread"),
         "RQ_QUEUE": os.environ.get("RQ_QUEUE", "register"),
+        # Logs: 'json' (one object a line, the production default) or 'text'; every line carries the request id.
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT") or ("json" if production else "text"),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        # How many reverse proxies in front set X-Forwarded-For / -Proto (0: none, trust nothing).
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
     }
     if env == "test":
         config.update(
