@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
@@ -55,18 +57,48 @@ def sign_in() -> Response | tuple[str, int] | str:
         return redirect(home_for(current_user.role))
     form = SignInForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(db.session, form.email.data or "", form.password.data or "")
-        if user is not None:
-            db.session.commit()
+        cookies = device_cookies()
+        result = accounts.attempt_sign_in(
+            db.session,
+            form.email.data or "",
+            form.password.data or "",
+            trusted_user_id=cookies.read(request.cookies.get(cookies.name)),
+        )
+        db.session.commit()  # the sign-in, or the failure counted towards the lockout
+        if result.user is not None:
             session.clear()  # a fresh session at sign-in, so a planted session id is worthless
-            login_user(user)
+            login_user(result.user)
             flash("You are signed in", "success")
-            return redirect(_safe_next(request.args.get("next")) or home_for(user.role))
-        db.session.rollback()
-        form.email.errors = [*form.email.errors, WRONG_DETAILS]
-        form.password.errors = [*form.password.errors, WRONG_DETAILS]
+            response = redirect(_safe_next(request.args.get("next")) or home_for(result.user.role))
+            response.set_cookie(
+                cookies.name,
+                cookies.make(result.user),
+                max_age=cookies.max_age_seconds,
+                secure=current_app.config["SESSION_COOKIE_SECURE"],
+                httponly=True,
+                samesite="Lax",
+            )
+            return response
+        if result.locked_until is not None:
+            message = locked_message(result.locked_until)
+            form.email.errors = [*form.email.errors, message]
+        else:
+            form.email.errors = [*form.email.errors, WRONG_DETAILS]
+            form.password.errors = [*form.password.errors, WRONG_DETAILS]
     status = 400 if request.method == "POST" else 200
     return render_template("auth/sign_in.html", form=form), status
+
+
+def device_cookies() -> accounts.DeviceCookies:
+    return accounts.DeviceCookies(current_app.config["SECRET_KEY"])
+
+
+def locked_message(until: datetime) -> str:
+    minutes = max(1, math.ceil((until - utcnow()).total_seconds() / 60))
+    return (
+        "There have been too many attempts to sign in with this email address. "
+        f"Try again in {minutes} minute{'s' if minutes != 1 else ''}, or reset your password"
+    )
 
 
 @bp.route("/sign-out", methods=["POST"])

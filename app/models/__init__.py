@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate; imported here so metadata is complete."""
 
-from app.models.accounts import User
+from app.models.accounts import SignInThrottle, User
 from app.models.audit import AuditEvent
 from app.models.base import Base
 from app.models.geography import (
@@ -55,6 +55,7 @@ __all__ = [
     "ProviderSearchDocument",
     "RecordProvider",
     "ServiceCategory",
+    "SignInThrottle",
     "Site",
     "SpendBand",
     "StatutoryThreshold",

@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.roles import Role
-from app.models.base import Base, Timestamped, enum_type
+from app.models.base import Base, Timestamped, enum_type, utcnow
 from app.models.geography import Council
 from app.models.providers import Provider
 
@@ -43,3 +43,14 @@ class User(UserMixin, Timestamped, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins as one email address (kept as a hash), and how long sign-in as it is locked."""
+
+    __tablename__ = "sign_in_throttles"
+
+    email_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.domain import passwords
+from app.domain.passwords import LockoutPolicy, email_key
 from app.domain.roles import COUNCIL_ROLES, Role
-from app.models import Council, Provider, User
+from app.models import Council, Provider, SignInThrottle, User
 from app.models.base import utcnow
 from app.services import audit
 from app.services.audit import Actor
 from app.services.mail import queue_email
 
-MIN_PASSWORD_LENGTH = 10
-MAX_PASSWORD_LENGTH = 256
+DEFAULT_LOCKOUT = LockoutPolicy()
 # Hashed once so an unknown email costs the same time as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-used-for-timing")
 
@@ -35,15 +37,9 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def password_problem(password: str) -> str | None:
-    """A GOV.UK-style message when a password is unacceptable, otherwise None (length rules only, as NCSC advises)."""
-    if not password:
-        return "Enter a password"
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Password must be {MIN_PASSWORD_LENGTH} characters or more"
-    if len(password) > MAX_PASSWORD_LENGTH:
-        return f"Password must be {MAX_PASSWORD_LENGTH} characters or fewer"
-    return None
+def password_problem(password: str, email: str | None = None) -> str | None:
+    """A GOV.UK-style message when a password is unacceptable (see app/domain/passwords.py), otherwise None."""
+    return passwords.password_problem(password, email)
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:
@@ -68,7 +64,7 @@ def create_user(
         raise AccountError("Enter an email address in the correct format, like name@example.com", "email")
     if find_user_by_email(session, email) is not None:
         raise AccountError("An account with this email address already exists", "email")
-    problem = password_problem(password)
+    problem = password_problem(password, email)
     if problem:
         raise AccountError(problem, "password")
     if role in COUNCIL_ROLES and council is None:
@@ -111,6 +107,88 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     user.last_signed_in_at = utcnow()
     audit.record(session, Actor.of(user), "user.signed_in", "user", user.id)
     return user
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    user: User | None
+    locked_until: datetime | None = None  # set when sign-in as this address is locked for now
+
+
+def attempt_sign_in(
+    session: Session,
+    email: str,
+    password: str,
+    *,
+    trusted_user_id: int | None = None,
+    policy: LockoutPolicy = DEFAULT_LOCKOUT,
+    now: datetime | None = None,
+) -> SignInResult:
+    """Sign in with the lockout applied. ``trusted_user_id``: the user a valid device cookie names, if any.
+
+    While an address is locked its password is not even checked (so guessing gains nothing), except on a browser
+    that address's account has signed in on before. Unknown addresses are locked the same way as real ones.
+    """
+    now = now or utcnow()
+    key = email_key(normalise_email(email))
+    throttle = session.get(SignInThrottle, key)
+    known = find_user_by_email(session, email)
+    trusted = known is not None and trusted_user_id == known.id
+    if throttle is not None and policy.locked(throttle.locked_until, now) and not trusted:
+        return SignInResult(None, throttle.locked_until)
+    user = authenticate(session, email, password)
+    if user is not None:
+        if throttle is not None:
+            session.delete(throttle)
+        return SignInResult(user)
+    if throttle is None:
+        throttle = SignInThrottle(email_key=key, failures=0)
+        session.add(throttle)
+    throttle.failures, locked_until = policy.after_failure(throttle.failures or 0, now)
+    if locked_until is not None:
+        throttle.locked_until = locked_until
+        if known is not None:
+            audit.record(
+                session,
+                Actor.system("sign-in lockout"),
+                "user.sign_in_locked",
+                "user",
+                known.id,
+                {"minutes": policy.lock_minutes},
+            )
+        return SignInResult(None, locked_until)
+    return SignInResult(None)
+
+
+def lift_lock(session: Session, email: str) -> None:
+    throttle = session.get(SignInThrottle, email_key(normalise_email(email)))
+    if throttle is not None:
+        session.delete(throttle)
+
+
+@dataclass(frozen=True)
+class DeviceCookies:
+    """A signed, long-lived cookie naming the account that signed in on a browser (for the lockout's exemption)."""
+
+    secret_key: str
+    max_age_seconds: int = 365 * 24 * 60 * 60
+    name: str = "lsr_device"
+
+    def _serializer(self) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(self.secret_key, salt="device")
+
+    def make(self, user: User) -> str:
+        return self._serializer().dumps({"uid": user.id})
+
+    def read(self, value: str | None) -> int | None:
+        if not value:
+            return None
+        try:
+            data = self._serializer().loads(value, max_age=self.max_age_seconds)
+        except BadSignature:
+            return None
+        uid = data.get("uid") if isinstance(data, dict) else None
+        return uid if isinstance(uid, int) else None
 
 
 def sign_out_everywhere(session: Session, user: User) -> None:
@@ -166,11 +244,12 @@ def request_password_reset(session: Session, email: str, tokens: ResetTokens, li
 def reset_password(session: Session, token: str, new_password: str, tokens: ResetTokens) -> User:
     """Set a new password from a reset link; other sessions and the link stop working."""
     user = tokens.read(session, token)
-    problem = password_problem(new_password)
+    problem = password_problem(new_password, user.email)
     if problem:
         raise AccountError(problem, "password")
     user.password_hash = generate_password_hash(new_password)
     user.session_version += 1
+    lift_lock(session, user.email)
     audit.record(session, Actor.of(user), "user.password_reset", "user", user.id)
     return user
 
