@@ -136,7 +136,7 @@ def backup_command(target: Path | None) -> None:
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         raise click.ClickException(
             "flask backup copies the SQLite database. For PostgreSQL use pg_dump, e.g. "
-            "pg_dump --format=custom --file register.dump \"$DATABASE_URL\" (see docs/deployment.md)."
+            'pg_dump --format=custom --file register.dump "$DATABASE_URL" (see docs/deployment.md).'
         )
     source = Path(url.database)
     if target is None:

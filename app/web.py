@@ -79,6 +79,10 @@ def home_local_area() -> LocalArea | None:
     return g.home_local_area  # type: ignore[no-any-return]
 
 
+#: Navigation items that stand for part of an area rather than all of it.
+NAVIGATION_SECTIONS = {"officers.imports_list": "officers.import"}
+
+
 def navigation_for(role: Role | None, endpoint: str | None) -> list[dict[str, Any]]:
     """Service navigation items for a role: each user group sees its own home first."""
     items: list[tuple[str, str]] = []
@@ -88,19 +92,25 @@ def navigation_for(role: Role | None, endpoint: str | None) -> list[dict[str, An
         items.append(("commissioners.index", "Buying"))
     if role in (Role.OFFICER, Role.ADMIN):
         items.append(("officers.index", "Manage the register"))
+        items.append(("officers.imports_list", "Imports"))
     items.append(("public.directory_index", "Find providers"))
     if role is None:
         items.append(("auth.sign_in", "Sign in"))
     current_area = (endpoint or "").split(".")[0]
-    return [
-        {
-            "href": url_for(target),
-            "text": text,
-            "active": endpoint == target
-            or (current_area not in ("public", "auth") and target.startswith(current_area + ".")),
-        }
-        for target, text in items
+
+    def pages_of(target: str) -> str:
+        """The endpoints an item stands for: its area's, or (for imports) the import pages within it."""
+        return NAVIGATION_SECTIONS.get(target, target.split(".")[0] + ".")
+
+    # One item is active: the page's own, else the most specific one whose pages it is.
+    matching = [
+        target
+        for target, _ in items
+        if endpoint == target
+        or (current_area not in ("public", "auth") and (endpoint or "").startswith(pages_of(target)))
     ]
+    active = max(matching, key=lambda target: (endpoint == target, len(pages_of(target))), default=None)
+    return [{"href": url_for(target), "text": text, "active": target == active} for target, text in items]
 
 
 def csp_nonce() -> str:
@@ -162,7 +172,15 @@ def init_web(app: Flask) -> None:
 
     @app.errorhandler(413)
     def _too_large(error: HTTPException) -> tuple[str, int]:
-        return _render_error("errors/400.html", 413)
+        # Raised by Werkzeug for a request over MAX_CONTENT_LENGTH; the import's own limit is the one to state.
+        limits = [app.config.get("IMPORT_MAX_BYTES"), app.config.get("MAX_CONTENT_LENGTH")]
+        limit = min(int(size) for size in limits if size)
+        return _render_error(
+            "errors/413.html",
+            413,
+            limit=f"{limit / (1024 * 1024):g} MB",
+            retry_url=request.path if request.method == "POST" and request.endpoint else None,
+        )
 
     @app.errorhandler(429)
     def _too_many(error: HTTPException) -> tuple[str, int]:

@@ -28,8 +28,7 @@ class UploadForm(FlaskForm):
     file = FileField(
         "Upload a file",
         widget=GovFileInput(),
-        description="A CSV file, with one organisation a row and a row of column headings. In Excel, choose "
-        "File > Save As and 'CSV UTF-8'.",
+        description="A CSV file with a row of column headings, then one organisation a row",
         validators=[FileRequired(FILE_NEEDED)],
     )
     source_name = StringField(
@@ -56,7 +55,7 @@ class UploadForm(FlaskForm):
 
 
 class ColumnsForm(FlaskForm):
-    """One select per field the import takes ('column_<field>'), built for the file's headers by :func:`columns_form`."""
+    """One select per field the import takes ('column_<field>'), made for a file's headers by :func:`columns_form`."""
 
     save_as = StringField(
         "Save these choices as (optional)",

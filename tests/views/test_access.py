@@ -18,6 +18,8 @@ OFFICERS_ONLY = {ANON: 302, PROVIDER: 403, COMMISSIONER: 403, "default": 200}
 # endpoint -> (GET path, {role: expected status}); a role left out expects the "default" status.
 MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "public.index": ("/", {"default": 200}),
+    # The test database has no postcode directory and no migration stamp, so the health check says 503.
+    "health.healthz": ("/healthz", {"default": 503}),
     "api.eligible_providers": ("/api/v1/eligible-providers?council=E08000011&value=4000", {"default": 200}),
     "api.openapi": ("/api/v1/openapi.json", {"default": 200}),
     "api.not_found": ("/api/v1/no-such-path", {"default": 404}),
@@ -85,6 +87,18 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "officers.reject_provider": ("/officer/providers/{provider_id}/reject", {"default": 405}),
     "officers.approve_join_request": ("/officer/join-requests/1/approve", {"default": 405}),
     "officers.decline_join_request": ("/officer/join-requests/1/decline", {"default": 405}),
+    "officers.imports_list": ("/officer/imports", OFFICERS_ONLY),
+    "officers.import_new": ("/officer/imports/new", OFFICERS_ONLY),
+    # No import has this id: officers get 404, everyone else is turned away first.
+    "officers.import_batch": ("/officer/imports/999999", {**OFFICERS_ONLY, "default": 404}),
+    "officers.import_columns": ("/officer/imports/999999/columns", {**OFFICERS_ONLY, "default": 404}),
+    "officers.import_progress": ("/officer/imports/999999/progress.json", {**OFFICERS_ONLY, "default": 404}),
+    "officers.import_undo": ("/officer/imports/999999/undo", {**OFFICERS_ONLY, "default": 404}),
+    "officers.import_problems": ("/officer/imports/999999/problems.csv", {**OFFICERS_ONLY, "default": 404}),
+    "officers.import_rejected": ("/officer/imports/999999/rejected.csv", {**OFFICERS_ONLY, "default": 404}),
+    "officers.import_matches": ("/officer/imports/999999/matches", {"default": 405}),
+    "officers.import_commit": ("/officer/imports/999999/commit", {"default": 405}),
+    "officers.import_retry": ("/officer/imports/999999/retry", {"default": 405}),
 }
 
 

@@ -1,0 +1,501 @@
+"""Views for officers importing providers from a spreadsheet (CSV); routes on the officers blueprint.
+
+Upload, confirm the columns, see the check's preview (counts, problems, possible matches to decide), import,
+download the rejected rows to fix, and undo. The work is in :mod:`app.services.imports`; the check and the
+import run as jobs (:mod:`app.jobs`), so a long file shows its progress instead of holding the request.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from math import ceil
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response as BaseResponse
+
+from app import jobs
+from app.domain.imports import ImportFormatError, ImportStatus, MappingError, counts_add_up
+from app.extensions import db
+from app.models import ImportBatch, ImportIssue, User
+from app.officers import bp
+from app.officers.import_forms import (
+    VERIFIED,
+    CommitForm,
+    MatchesForm,
+    RetryForm,
+    UndoForm,
+    UploadForm,
+    columns_form,
+    matches_form,
+)
+from app.services import imports
+from app.services.audit import Actor
+from app.services.records import safe_cell
+
+PROBLEMS_PER_PAGE = 50
+MATCHES_PER_PAGE = 30
+#: Statuses whose columns can still be chosen (and the file checked again).
+MAPPABLE = (ImportStatus.UPLOADED, ImportStatus.CHECKED, ImportStatus.FAILED)
+#: Statuses whose stored problems describe the batch as it stands.
+CHECKED_OR_DONE = (ImportStatus.CHECKED, ImportStatus.IMPORTED, ImportStatus.UNDONE)
+NO_DECISIONS = "Select whether each organisation is the same as the one on the register, or a different one"
+
+
+def _actor() -> Actor:
+    return Actor.of(current_user._get_current_object())
+
+
+def _folder() -> Path:
+    return jobs.upload_folder()
+
+
+def _batch_or_404(batch_id: int) -> ImportBatch:
+    batch = db.session.get(ImportBatch, batch_id)
+    if batch is None:
+        abort(404)
+    return batch
+
+
+def _to_batch(batch_id: int, anchor: str | None = None) -> BaseResponse:
+    return redirect(url_for("officers.import_batch", batch_id=batch_id, _anchor=anchor))
+
+
+def _refused(batch_id: int, message: str) -> BaseResponse:
+    """The step cannot run now: undo anything half-done and say why on the batch page."""
+    db.session.rollback()
+    flash(message, "error")
+    return _to_batch(batch_id)
+
+
+def _require(batch: ImportBatch, *statuses: ImportStatus) -> None:
+    """Refuse a step the batch is not ready for (before a job marks it running, which it could not undo)."""
+    if batch.status not in statuses:
+        raise imports.ImportError_(f"This import is {batch.status.label.lower()}, so that cannot be done now")
+
+
+def _start(batch: ImportBatch, step: str, actor: Actor) -> str | None:
+    """Start the check or the import (a job, or within the request where JOB_RUNNER says so).
+
+    Returns why it could not start (it has started already: a double click, or another officer), or None.
+    """
+    try:
+        jobs.submit(batch, step, actor)
+    except imports.ImportError_ as exc:
+        return str(exc)
+    return None
+
+
+def _file_name(name: str | None) -> str:
+    """The name the officer's computer gave the file, without any folders some browsers send."""
+    return (name or "upload.csv").replace("\\", "/").rsplit("/", 1)[-1][:300] or "upload.csv"
+
+
+def _emails(ids: Iterable[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {u.id: u.email for u in db.session.scalars(select(User).where(User.id.in_(sorted(wanted))))}
+
+
+def _page_number(name: str = "page") -> int:
+    return max(1, request.args.get(name, 1, type=int) or 1)
+
+
+def _pages(total: int, per_page: int) -> int:
+    return max(1, ceil(total / per_page))
+
+
+# The list and the upload -------------------------------------------------------------------------------------------
+
+
+@bp.route("/imports")
+def imports_list() -> str:
+    """Every import, newest first."""
+    per_page = current_app.config["PER_PAGE"]
+    total = db.session.scalar(select(func.count()).select_from(ImportBatch)) or 0
+    page = min(_page_number(), _pages(total, per_page))
+    batches = list(
+        db.session.scalars(
+            select(ImportBatch).order_by(ImportBatch.id.desc()).limit(per_page).offset((page - 1) * per_page)
+        )
+    )
+    return render_template(
+        "officers/imports/list.html",
+        batches=batches,
+        emails=_emails(b.created_by_id for b in batches),
+        page=page,
+        pages=_pages(total, per_page),
+        total=total,
+    )
+
+
+@bp.route("/imports/new", methods=["GET", "POST"])
+def import_new() -> BaseResponse | tuple[str, int]:
+    """Upload a CSV file: it is stored, its format read and its columns matched to the register's fields."""
+    form = UploadForm()
+    form.offer(imports.saved_mappings(db.session))
+    if form.validate_on_submit():
+        upload = form.file.data
+        folder = _folder()
+        stored: imports.StoredUpload | None = None
+        try:
+            stored = imports.store_upload(upload.stream, folder, current_app.config["IMPORT_MAX_BYTES"])
+            batch = imports.begin(
+                db.session,
+                _actor(),
+                stored,
+                _file_name(upload.filename),
+                folder,
+                source_name=(form.source_name.data or "").strip() or None,
+                mapping_name=form.mapping_name.data or None,
+            )
+        except MappingError as exc:  # the saved choices are gone
+            _forget_upload(stored, folder)
+            form.mapping_name.errors = [*form.mapping_name.errors, str(exc)]
+        except (imports.UploadError, ImportFormatError) as exc:
+            _forget_upload(stored, folder)
+            form.file.errors = [*form.file.errors, str(exc)]
+        else:
+            db.session.commit()
+            return redirect(url_for("officers.import_columns", batch_id=batch.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("officers/imports/new.html", form=form), status
+
+
+def _forget_upload(stored: imports.StoredUpload | None, folder: Path) -> None:
+    """Roll back, and delete the copy of a file no batch was made for (unless another batch has the same file)."""
+    db.session.rollback()
+    if stored is not None and not imports.stored_file_in_use(db.session, stored.name):
+        (folder / stored.name).unlink(missing_ok=True)
+
+
+# Columns -----------------------------------------------------------------------------------------------------------
+
+
+@bp.route("/imports/<int:batch_id>/columns", methods=["GET", "POST"])
+def import_columns(batch_id: int) -> BaseResponse | tuple[str, int]:
+    """Confirm which column holds what, then check every row (nothing on the register changes yet)."""
+    batch = _batch_or_404(batch_id)
+    if batch.status not in MAPPABLE:
+        return _refused(batch.id, f"This import is {batch.status.label.lower()}, so its columns cannot be changed now")
+    mapping = imports.mapping_of(batch)
+    form = columns_form(mapping)
+    if form.validate_on_submit():
+        actor = _actor()
+        try:
+            imports.confirm_mapping(db.session, actor, batch, form.choices(), save_as=form.save_as.data or None)
+        except MappingError as exc:
+            db.session.rollback()
+            form.attach(str(exc))
+        except imports.ImportError_ as exc:
+            return _refused(batch.id, str(exc))
+        else:
+            if problem := _start(batch, jobs.CHECK, actor):
+                return _refused(batch.id, problem)
+            return _to_batch(batch.id)
+    status = 400 if form.is_submitted() else 200
+    return (
+        render_template(
+            "officers/imports/columns.html",
+            batch=batch,
+            form=form,
+            sheet_format=imports.format_of(batch),
+            unused=mapping.unmapped_headers,
+            legal_forms=_legal_form_words(batch),
+            earlier=imports.earlier_imports_of(db.session, batch),
+        ),
+        status,
+    )
+
+
+def _legal_form_words(batch: ImportBatch) -> list[imports.WordsReading]:
+    """How the legal-form column's wordings will be read; none when the file cannot be read now."""
+    try:
+        return imports.legal_form_words(batch, _folder())
+    except (imports.ImportError_, ImportFormatError):
+        return []
+
+
+# The batch page ----------------------------------------------------------------------------------------------------
+
+
+def _counts(batch: ImportBatch) -> dict[str, int]:
+    keys = ("rows", "created", "updated", "unchanged", "possible_match", "rejected", "with_warnings", "not_placed")
+    return {key: int(batch.counts.get(key, 0)) for key in keys}
+
+
+def _match_rows(batch: ImportBatch, page: int) -> tuple[list[Any], int]:
+    """The page's possible matches and how many there are."""
+    total = imports.count_issues(db.session, batch, "possible_match")
+    found = imports.issues(
+        db.session, batch, ["possible_match"], offset=(page - 1) * MATCHES_PER_PAGE, limit=MATCHES_PER_PAGE
+    )
+    return found, total
+
+
+def _rejected_rows(batch: ImportBatch, row_numbers: set[int]) -> set[int]:
+    """Which of these rows are rejected: a warning on a rejected row does not mean the row is imported."""
+    if not row_numbers:
+        return set()
+    return set(
+        db.session.scalars(
+            select(ImportIssue.row_number).where(
+                ImportIssue.batch_id == batch.id,
+                ImportIssue.kind == "error",
+                ImportIssue.row_number.in_(sorted(row_numbers)),
+            )
+        )
+    )
+
+
+def _render_batch(
+    batch: ImportBatch,
+    *,
+    decisions: MatchesForm | None = None,
+    commit_form: CommitForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    counts = _counts(batch)
+    context: dict[str, Any] = {
+        "batch": batch,
+        "counts": counts,
+        "statuses": ImportStatus,
+        "emails": _emails([batch.created_by_id, batch.committed_by_id, batch.undone_by_id]),
+        "mappable": batch.status in MAPPABLE,
+        "progress": None,
+        "earlier": [],
+        "problems": [],
+        "matches": [],
+        "candidates": {},
+    }
+    if batch.status.running:
+        context["progress"] = _progress(batch)
+    if batch.status in (ImportStatus.UPLOADED, ImportStatus.CHECKING, ImportStatus.CHECKED):
+        context["earlier"] = imports.earlier_imports_of(db.session, batch)
+    if batch.status in CHECKED_OR_DONE:
+        total = imports.count_issues(db.session, batch, "error") + imports.count_issues(db.session, batch, "warning")
+        page = min(_page_number(), _pages(total, PROBLEMS_PER_PAGE))
+        problems = imports.issues(
+            db.session, batch, ["error", "warning"], offset=(page - 1) * PROBLEMS_PER_PAGE, limit=PROBLEMS_PER_PAGE
+        )
+        context.update(
+            problems=problems,
+            rejected_rows=_rejected_rows(batch, {p.row_number for p in problems}),
+            problems_total=total,
+            problems_page=page,
+            problems_pages=_pages(total, PROBLEMS_PER_PAGE),
+        )
+    if batch.status == ImportStatus.CHECKED:
+        matches_page = _page_number("matches_page")
+        if decisions is not None:
+            matches_page = max(1, request.form.get("matches_page", 1, type=int) or 1)
+        matches, matches_total = _match_rows(batch, matches_page)
+        undecided = imports.undecided_rows(db.session, batch)
+        context.update(
+            matches=matches,
+            matches_total=matches_total,
+            matches_page=matches_page,
+            matches_pages=_pages(matches_total, MATCHES_PER_PAGE),
+            candidates=imports.candidates_named(db.session, matches),
+            decisions=decisions or matches_form(matches),
+            undecided=undecided,
+            to_change=counts["created"] + counts["updated"] + counts["possible_match"] - undecided,
+            commit_form=commit_form or CommitForm(formdata=None),
+            adds_up=sum(counts[k] for k in ("created", "updated", "unchanged", "possible_match", "rejected"))
+            == counts["rows"],
+        )
+    if batch.status in (ImportStatus.IMPORTED, ImportStatus.UNDONE):
+        context["adds_up"] = counts_add_up(counts)
+    if batch.status == ImportStatus.FAILED:
+        context["retry_form"] = RetryForm(formdata=None)
+        context["failed_during"] = batch.counts.get("failed_during", jobs.CHECK)
+    return render_template("officers/imports/batch.html", **context), status
+
+
+@bp.route("/imports/<int:batch_id>")
+def import_batch(batch_id: int) -> tuple[str, int]:
+    """Where an import stands: its progress, the check's preview, or what it did."""
+    batch = _batch_or_404(batch_id)
+    jobs.notice_lost_job(batch)
+    return _render_batch(batch)
+
+
+def _progress(batch: ImportBatch) -> dict[str, Any]:
+    """Rows read and the fraction of the file done, for the step the batch is running."""
+    running_step = {ImportStatus.CHECKING: jobs.CHECK, ImportStatus.IMPORTING: jobs.COMMIT}.get(batch.status)
+    stored = jobs.progress_store.get(batch.id) or {}
+    if running_step is None:
+        done = batch.status in CHECKED_OR_DONE
+        return {"rows": batch.rows, "fraction": 1.0 if done else 0.0}
+    if stored.get("step") != running_step:  # the last step's figures, or the job has not started yet
+        return {"rows": 0, "fraction": 0.0}
+    return {"rows": int(stored.get("rows", 0)), "fraction": float(stored.get("fraction", 0.0))}
+
+
+@bp.route("/imports/<int:batch_id>/progress.json")
+def import_progress(batch_id: int) -> Response:
+    """How far the running step is, for the batch page to poll."""
+    batch = _batch_or_404(batch_id)
+    jobs.notice_lost_job(batch)
+    return jsonify(
+        {
+            "status": batch.status.value,
+            "label": batch.status.label,
+            "running": batch.status.running,
+            **_progress(batch),
+        }
+    )
+
+
+@bp.route("/imports/<int:batch_id>/matches", methods=["POST"])
+def import_matches(batch_id: int) -> BaseResponse | tuple[str, int]:
+    """Record 'same organisation' or 'different organisation' for possible matches; no need to check again."""
+    batch = _batch_or_404(batch_id)
+    if batch.status != ImportStatus.CHECKED:
+        return _refused(batch.id, f"This import is {batch.status.label.lower()}, so matches cannot be decided now")
+    page = max(1, request.form.get("matches_page", 1, type=int) or 1)
+    matches, _total = _match_rows(batch, page)
+    form = matches_form(matches, posted=True)
+    valid = form.validate_on_submit()
+    fields = form.decision_fields()
+    if not fields:  # nothing left to decide on that page
+        return _to_batch(batch.id, "possible-matches")
+    if valid and not form.decisions():
+        fields[0].errors = [NO_DECISIONS]
+        valid = False
+    if not valid:
+        return _render_batch(batch, decisions=form, status=400)
+    try:
+        changed = imports.decide(db.session, _actor(), batch, form.decisions())
+    except imports.ImportError_ as exc:
+        return _refused(batch.id, str(exc))
+    db.session.commit()
+    decided = "Your decisions are saved" if changed else "Nothing changed"
+    flash(f"{decided}. You do not need to check the file again: the import uses your decisions.", "success")
+    return _to_batch(batch.id, "possible-matches")
+
+
+@bp.route("/imports/<int:batch_id>/commit", methods=["POST"])
+def import_commit(batch_id: int) -> BaseResponse | tuple[str, int]:
+    """Write the checked file to the register."""
+    batch = _batch_or_404(batch_id)
+    form = CommitForm()
+    try:
+        _require(batch, ImportStatus.CHECKED)
+    except imports.ImportError_ as exc:
+        return _refused(batch.id, str(exc))
+    if not form.validate_on_submit():
+        return _render_batch(batch, commit_form=form, status=400)
+    batch.publish_verified = form.publish.data == VERIFIED
+    if problem := _start(batch, jobs.COMMIT, _actor()):
+        return _refused(batch.id, problem)
+    batch = _batch_or_404(batch_id)
+    if batch.status == ImportStatus.IMPORTED:
+        created, updated = int(batch.counts.get("created", 0)), int(batch.counts.get("updated", 0))
+        flash(
+            f"The file is imported: {created:,} new {'organisation' if created == 1 else 'organisations'} "
+            f"and {updated:,} updated",
+            "success",
+        )
+    return _to_batch(batch.id)
+
+
+@bp.route("/imports/<int:batch_id>/retry", methods=["POST"])
+def import_retry(batch_id: int) -> BaseResponse:
+    """Run the step that failed again."""
+    batch = _batch_or_404(batch_id)
+    if not RetryForm().validate_on_submit():
+        abort(400)
+    try:
+        _require(batch, ImportStatus.FAILED)
+    except imports.ImportError_ as exc:
+        return _refused(batch.id, str(exc))
+    step = batch.counts.get("failed_during", jobs.CHECK)
+    if problem := _start(batch, step if step in jobs.STEPS else jobs.CHECK, _actor()):
+        return _refused(batch.id, problem)
+    return _to_batch(batch.id)
+
+
+@bp.route("/imports/<int:batch_id>/undo", methods=["GET", "POST"])
+def import_undo(batch_id: int) -> BaseResponse | tuple[str, int]:
+    """Confirm, then remove what the import created and restore what it updated."""
+    batch = _batch_or_404(batch_id)
+    if batch.status != ImportStatus.IMPORTED:
+        return _refused(batch.id, f"This import is {batch.status.label.lower()}, so it cannot be undone")
+    form = UndoForm()
+    if form.validate_on_submit():
+        try:
+            report = imports.undo(db.session, _actor(), batch)
+        except imports.ImportError_ as exc:
+            return _refused(batch.id, str(exc))
+        db.session.commit()
+        message = f"The import is undone: {report.removed:,} removed and {report.restored:,} restored"
+        if report.left:
+            message += f". {len(report.left):,} changed since the import and were left as they are"
+        flash(message, "success")
+        return _to_batch(batch_id)
+    return render_template("officers/imports/undo.html", batch=batch, form=form, counts=_counts(batch)), 200
+
+
+# Downloads ---------------------------------------------------------------------------------------------------------
+
+
+def _csv_download(rows: Iterator[list[str]], file_name: str) -> Response:
+    """Rows streamed as a CSV file a spreadsheet opens safely: no cell runs as a formula."""
+
+    def generate() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
+        buffer.write("\ufeff")  # a byte order mark, so Excel reads the file as UTF-8
+        for row in rows:
+            writer.writerow([safe_cell(cell) for cell in row])
+            if buffer.tell() > 64 * 1024:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    return Response(
+        stream_with_context(generate()),
+        mimetype="text/csv",
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{file_name}"',
+        },
+    )
+
+
+@bp.route("/imports/<int:batch_id>/problems.csv")
+def import_problems(batch_id: int) -> BaseResponse:
+    """Every problem the check (or the import) found, one a line."""
+    batch = _batch_or_404(batch_id)
+    return _csv_download(imports.problems_table(db.session, batch), f"import-{batch.id}-problems.csv")
+
+
+@bp.route("/imports/<int:batch_id>/rejected.csv")
+def import_rejected(batch_id: int) -> BaseResponse:
+    """The rejected rows as the file had them, with what is wrong, to fix and import again."""
+    batch = _batch_or_404(batch_id)
+    if imports.count_issues(db.session, batch, "error"):
+        try:
+            imports.open_stored(batch, _folder()).close()
+        except imports.ImportError_ as exc:
+            return _refused(batch.id, str(exc))
+    return _csv_download(imports.rejected_rows(db.session, batch, _folder()), f"import-{batch.id}-rejected-rows.csv")
