@@ -7,13 +7,14 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := app:create_app
 
-.PHONY: install assets db seed run serve test test-fast lint clean help bench
+.PHONY: install assets db seed run serve load test test-fast lint clean help bench
 
 help:
 	@echo "make run    set up everything, load the demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test   set up everything and run lint, type checks and the whole test suite"
 	@echo "make lint   ruff and mypy only"
 	@echo "make serve  the production shape: gunicorn + an RQ worker on PostgreSQL and Redis (DATABASE_URL, REDIS_URL)"
+	@echo "make load   a bounded load test on loopback (20 users, 60 s; SQLite, then PostgreSQL if running)"
 	@echo "make bench  benchmarks (printing their figures)"
 
 $(BIN)/.installed: pyproject.toml constraints.txt
@@ -59,6 +60,12 @@ clean:
 
 serve: install assets
 	scripts/serve.sh
+
+load: install assets
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[load]'
+	scripts/load.sh sqlite
+	@if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then scripts/load.sh postgresql; \
+	else echo "PostgreSQL is not running on 127.0.0.1:5432: skipping the PostgreSQL load test"; fi
 
 bench: install
 	$(BIN)/python -m tests.benchmarks.bench_geo

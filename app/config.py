@@ -121,6 +121,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Jobs: 'rq' (needs REDIS_URL), 'thread' (in this process) or 'inline' (within the request).
         "JOB_RUNNER": os.environ.get("JOB_RUNNER") or ("rq" if redis_url else "thread"),
         "RQ_QUEUE": os.environ.get("RQ_QUEUE", "register"),
+        # A running job that has sent no progress for this long is taken as lost (its worker was killed).
+        "JOB_STALE_SECONDS": float(os.environ.get("JOB_STALE_SECONDS", "300")),
         # Logs: 'json' (one object a line, the production default) or 'text'; every line carries the request id.
         "LOG_FORMAT": os.environ.get("LOG_FORMAT") or ("json" if production else "text"),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),

@@ -83,9 +83,10 @@ def import_suppliers_command(
     click.echo("Dry run: nothing was written." if dry_run else f"Imported as batch {batch.id}.")
     for key in ORDER:
         click.echo(f"  {LABELS[key]:<30} {result[key]:>9,}")
-    total = counts.created + counts.updated + counts.unchanged + counts.rejected
+    total = counts.created + counts.updated + counts.unchanged + counts.rejected + counts.possible_match
     sums = "add up" if counts_add_up(counts.as_dict()) else "do NOT add up"
-    click.echo(f"  created + updated + unchanged + rejected = {total:,} of {counts.rows:,} rows: the counts {sums}.")
+    terms = "created + updated + unchanged + rejected" + (" + possible matches" if counts.possible_match else "")
+    click.echo(f"  {terms} = {total:,} of {counts.rows:,} rows: the counts {sums}.")
     if not dry_run and counts.created == counts.updated == 0:
         click.echo("Nothing on the register changed.")
     click.echo(f"Finished in {result['seconds']}s")

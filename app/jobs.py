@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,17 @@ class ProgressStore:
             except Exception:
                 log.warning("could not write import progress to Redis", exc_info=True)
 
+    def clear(self, batch_id: int) -> None:
+        """Forget a batch's progress (a step starting afresh must not show the last run's figures)."""
+        with self._lock:
+            self._memory.pop(batch_id, None)
+        client = self._redis()
+        if client is not None:
+            try:
+                client.delete(f"lsr:import:{batch_id}:progress")
+            except Exception:
+                log.warning("could not clear import progress in Redis", exc_info=True)
+
     def get(self, batch_id: int) -> dict[str, Any] | None:
         client = self._redis()
         if client is not None:
@@ -115,7 +127,7 @@ def perform(batch_id: int, step: str, actor_id: int | None, actor_label: str) ->
         return
 
     def progress(done: int, fraction: float) -> None:
-        progress_store.set(batch_id, {"step": step, "rows": done, "fraction": round(fraction, 3)})
+        progress_store.set(batch_id, {"step": step, "rows": done, "fraction": round(fraction, 3), "at": time.time()})
 
     progress(0, 0.0)
     try:
@@ -213,6 +225,7 @@ def start(batch: ImportBatch, step: str) -> None:
     db.session.commit()
     if started.rowcount != 1:  # type: ignore[attr-defined]
         raise imports.ImportError_("This import is already being checked or imported")
+    progress_store.clear(batch.id)
     db.session.refresh(batch)
 
 
@@ -246,10 +259,13 @@ def _start_thread(batch_id: int, step: str, actor: Actor) -> None:
     threading.Thread(target=target, name=f"import-{batch_id}-{step}", daemon=True).start()
 
 
-def rq_job_state(batch: ImportBatch) -> str | None:
-    """The RQ job's state ('queued', 'started', 'failed', ...) or None when it cannot be known."""
+def rq_job_state(batch: ImportBatch) -> tuple[str | None, float | None]:
+    """(the RQ job's state: 'queued', 'started', 'failed', 'missing'..., when it started as a Unix time).
+
+    (None, None) when it cannot be known: not an RQ job, or Redis unreachable.
+    """
     if not batch.job_id or current_app.config.get("JOB_RUNNER") != "rq" or not current_app.config.get("REDIS_URL"):
-        return None
+        return None, None
     try:
         from redis import Redis
         from rq.exceptions import NoSuchJobError
@@ -259,18 +275,44 @@ def rq_job_state(batch: ImportBatch) -> str | None:
         try:
             job = Job.fetch(batch.job_id, connection=connection)
         except NoSuchJobError:
-            return "missing"
-        return str(job.get_status())
+            return "missing", None
+        started = job.started_at.timestamp() if job.started_at else None
+        status = job.get_status()
+        return str(getattr(status, "value", status)), started
     except Exception:
-        return None
+        return None, None
+
+
+def _thread_alive(batch_id: int) -> bool:
+    return any(t.name.startswith(f"import-{batch_id}-") and t.is_alive() for t in threading.enumerate())
+
+
+def job_is_lost(batch: ImportBatch) -> bool:
+    """Whether a running batch's job can no longer finish: its RQ job failed or vanished, or its worker stopped
+    sending progress (killed outright: a started job whose heartbeat is older than JOB_STALE_SECONDS), or the
+    thread running it is gone (the process restarted)."""
+    if not batch.status.running:
+        return False
+    stale_after = float(current_app.config.get("JOB_STALE_SECONDS", 300))
+    progress = progress_store.get(batch.id)
+    beat = progress.get("at") if progress else None
+    now = time.time()
+    if batch.job_id and current_app.config.get("JOB_RUNNER") == "rq":
+        state, started = rq_job_state(batch)
+        if state in ("failed", "stopped", "canceled", "missing"):
+            return True
+        if state == "started":
+            last = beat or started
+            return last is not None and now - last > stale_after
+        return False  # queued, deferred, scheduled, finished (the batch says so soon), or unknown
+    if current_app.config.get("JOB_RUNNER", "thread") == "thread":
+        return not _thread_alive(batch.id) and (beat is None or now - beat > stale_after)
+    return False
 
 
 def notice_lost_job(batch: ImportBatch) -> bool:
-    """A running batch whose RQ job failed or vanished (a killed worker) is marked failed; True if so."""
-    if not batch.status.running:
-        return False
-    state = rq_job_state(batch)
-    if state not in ("failed", "stopped", "canceled", "missing"):
+    """A running batch whose job is lost (see :func:`job_is_lost`) is marked failed, to be run again; True if so."""
+    if not job_is_lost(batch):
         return False
     step = COMMIT if batch.status == ImportStatus.IMPORTING else CHECK
     mark_failed(

@@ -282,7 +282,12 @@ def read_sheet(stream: IO[bytes]) -> Sheet:
         stream.seek(start)
         if not _stream_is_utf8(stream):
             encoding = "cp1252"
-    sheet_format = detect_format(sample, encoding, complete)
+    try:
+        sheet_format = detect_format(sample, encoding, complete)
+    except UnicodeDecodeError as error:
+        raise ImportFormatError(
+            "The file's text encoding could not be read (it starts as UTF-8 but is not). Save it as CSV UTF-8"
+        ) from error
     if seekable:
         stream.seek(start)
         body: IO[bytes] = stream
@@ -775,6 +780,11 @@ def parse_row(raw: SheetRow | tuple[str, ...], mapping: ColumnMapping, row_numbe
             website = check_website(value("website"))
         except ValueError as error:
             problem("website", str(error))
+        else:
+            if len(website) > FIELD_LIMITS["website"]:
+                limit = FIELD_LIMITS["website"]
+                problem("website", f"The website is longer than {limit:,} characters, so it was left out")
+                website = None
 
     return ParsedRow(
         row_number=number,
@@ -912,8 +922,9 @@ FINAL_OUTCOMES = (RowOutcome.CREATED, RowOutcome.UPDATED, RowOutcome.UNCHANGED, 
 
 
 def counts_add_up(counts: Mapping[str, int]) -> bool:
-    """True when created + updated + unchanged + rejected equals the rows read."""
-    return sum(int(counts.get(o.value, 0)) for o in FINAL_OUTCOMES) == int(counts.get("rows", 0))
+    """True when created + updated + unchanged + rejected (+ possible matches, before the commit) equals the rows."""
+    outcomes = sum(int(counts.get(o.value, 0)) for o in FINAL_OUTCOMES) + int(counts.get("possible_match", 0))
+    return outcomes == int(counts.get("rows", 0))
 
 
 # --- Matching -----------------------------------------------------------------------------------

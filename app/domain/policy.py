@@ -56,7 +56,7 @@ class MoneyError(ValueError):
     """Text that is not an amount of money."""
 
 
-_AMOUNT = re.compile(r"^\d+(?:\.\d+)?$")
+_AMOUNT = re.compile(r"^\d+(?:\.\d+)?$", re.ASCII)
 #: Nothing the council buys is worth a trillion pounds; larger numbers are typing slips.
 MAX_POUNDS = Decimal(1_000_000_000_000)
 
@@ -76,7 +76,10 @@ def parse_pounds(text: str) -> int:
     amount = Decimal(cleaned) * multiplier
     if amount >= MAX_POUNDS:
         raise MoneyError("Enter an amount less than £1,000,000,000,000")
-    return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    pence = int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    if pence >= MAX_POUNDS * 100:  # after rounding, so £999,999,999,999.995 is refused too
+        raise MoneyError("Enter an amount less than £1,000,000,000,000")
+    return pence
 
 
 def format_pence(pence: int, *, always_show_pence: bool = False) -> str:

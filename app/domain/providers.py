@@ -125,18 +125,24 @@ class IdentifierScheme:
 IDENTIFIER_SCHEMES: dict[str, IdentifierScheme] = {
     s.prefix: s
     for s in (
-        IdentifierScheme("GB-COH", "Companies House", re.compile(r"^(\d{8}|[A-Z]{2}\d{6})$"), "01234567 or SC123456"),
-        IdentifierScheme("GB-CHC", "Charity Commission", re.compile(r"^\d{6,7}$"), "1234567"),
-        IdentifierScheme("GB-SC", "Scottish Charity Regulator", re.compile(r"^SC\d{6}$"), "SC012345"),
+        IdentifierScheme(
+            "GB-COH", "Companies House", re.compile(r"^(\d{8}|[A-Z]{2}\d{6})$", re.ASCII), "01234567 or SC123456"
+        ),
+        IdentifierScheme("GB-CHC", "Charity Commission", re.compile(r"^\d{6,7}$", re.ASCII), "1234567"),
+        IdentifierScheme("GB-SC", "Scottish Charity Regulator", re.compile(r"^SC\d{6}$", re.ASCII), "SC012345"),
         IdentifierScheme(
             "GB-NIC",
             "Charity Commission for Northern Ireland",
-            re.compile(r"^NIC\d{6}$"),
+            re.compile(r"^NIC\d{6}$", re.ASCII),
             "NIC100001",
             org_id_drops="NIC",
         ),
         IdentifierScheme(
-            "GB-MPR", "FCA Mutuals Public Register", re.compile(r"^\d{1,6}[A-Z]{0,3}$"), "525R or 31129", article="an"
+            "GB-MPR",
+            "FCA Mutuals Public Register",
+            re.compile(r"^\d{1,6}[A-Z]{0,3}$", re.ASCII),
+            "525R or 31129",
+            article="an",
         ),
     )
 }

@@ -1129,17 +1129,25 @@ def _sheet(stream: IO[bytes], batch: ImportBatch) -> Sheet:
     return sheet
 
 
+def _storable(text: str | None, limit: int | None = None) -> str | None:
+    """Text fit for the issues table: no NUL characters (PostgreSQL refuses them), within the column's length."""
+    if text is None:
+        return None
+    text = text.replace("\x00", "\ufffd")
+    return text[:limit] if limit else text
+
+
 def _issue_rows(batch_id: int, plan: RowPlan, keep_decisions: Mapping[tuple[int, int], str]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    name = plan.row.name[:300] if plan.row.name else None
+    name = _storable(plan.row.name, 300)
     for problem in plan.problems:
         rows.append(
             {
                 "batch_id": batch_id,
                 "row_number": problem.row_number,
                 "kind": "error" if problem.rejects else "warning",
-                "column": problem.column,
-                "message": problem.message,
+                "column": _storable(problem.column, 300),
+                "message": _storable(problem.message),
                 "name": name,
                 "candidate_id": None,
                 "score": None,
@@ -1153,7 +1161,7 @@ def _issue_rows(batch_id: int, plan: RowPlan, keep_decisions: Mapping[tuple[int,
                 "row_number": plan.row.row_number,
                 "kind": "possible_match",
                 "column": None,
-                "message": candidate.why,
+                "message": _storable(candidate.why),
                 "name": name,
                 "candidate_id": candidate.provider_id,
                 "score": candidate.score,

@@ -143,7 +143,7 @@ def main() -> None:
         reference = prepare(url, csv_path, args.rows)
         size_mb = csv_path.stat().st_size / (1024 * 1024)
         uploads = Path(tmp) / "uploads"
-        result = subprocess.run(
+        result = subprocess.run(  # noqa: S603  (this interpreter, this module)
             [sys.executable, "-m", "tests.benchmarks.bench_import", "--run-import", url, str(csv_path), str(uploads)],
             cwd=ROOT,
             check=True,
@@ -158,10 +158,7 @@ def main() -> None:
     print(f"Import benchmark on {engine_name}, {machine()}")
     print(f"  reference data and UK postcode directory: {reference:.1f} s")
     print(f"  file: {args.rows:,} rows, {size_mb:.1f} MB, real postcodes")
-    print(
-        f"  check (dry run): {figures['check_seconds']:.1f} s, "
-        f"{args.rows / figures['check_seconds']:,.0f} rows/s"
-    )
+    print(f"  check (dry run): {figures['check_seconds']:.1f} s, {args.rows / figures['check_seconds']:,.0f} rows/s")
     print(f"  commit: {figures['commit_seconds']:.1f} s, {args.rows / figures['commit_seconds']:,.0f} rows/s")
     print(
         f"  check + commit: {total:.1f} s [target < 30 s]; peak memory of the importing process: "

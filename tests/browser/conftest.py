@@ -28,7 +28,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="session")  # session scope: checked before the browser is launched
 def _require_chromium() -> None:
     missing = [str(p) for p in (Path(CHROMIUM), AXE) if not p.exists()]
     if missing:
