@@ -7,4 +7,4 @@ from app.web import guard_blueprint
 bp = Blueprint("officers", __name__, url_prefix="/officer")
 guard_blueprint(bp, "officers")
 
-from app.officers import import_views, views  # noqa: E402,F401  (views register routes on bp)
+from app.officers import audit_views, import_views, views  # noqa: E402,F401  (views register routes on bp)

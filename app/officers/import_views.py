@@ -7,9 +7,7 @@ import run as jobs (:mod:`app.jobs`), so a long file shows its progress instead 
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from math import ceil
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
@@ -32,6 +29,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app import jobs
 from app.domain.imports import ImportFormatError, ImportStatus, MappingError, counts_add_up
+from app.downloads import csv_download
 from app.extensions import db
 from app.models import ImportBatch, ImportIssue, User
 from app.officers import bp
@@ -47,7 +45,6 @@ from app.officers.import_forms import (
 )
 from app.services import imports
 from app.services.audit import Actor
-from app.services.records import safe_cell
 
 PROBLEMS_PER_PAGE = 50
 MATCHES_PER_PAGE = 30
@@ -457,36 +454,11 @@ def import_undo(batch_id: int) -> BaseResponse | tuple[str, int]:
 # Downloads ---------------------------------------------------------------------------------------------------------
 
 
-def _csv_download(rows: Iterator[list[str]], file_name: str) -> Response:
-    """Rows streamed as a CSV file a spreadsheet opens safely: no cell runs as a formula."""
-
-    def generate() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
-        buffer.write("\ufeff")  # a byte order mark, so Excel reads the file as UTF-8
-        for row in rows:
-            writer.writerow([safe_cell(cell) for cell in row])
-            if buffer.tell() > 64 * 1024:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
-    return Response(
-        stream_with_context(generate()),
-        mimetype="text/csv",
-        headers={
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="{file_name}"',
-        },
-    )
-
-
 @bp.route("/imports/<int:batch_id>/problems.csv")
 def import_problems(batch_id: int) -> BaseResponse:
     """Every problem the check (or the import) found, one a line."""
     batch = _batch_or_404(batch_id)
-    return _csv_download(imports.problems_table(db.session, batch), f"import-{batch.id}-problems.csv")
+    return csv_download(imports.problems_table(db.session, batch), f"import-{batch.id}-problems.csv")
 
 
 @bp.route("/imports/<int:batch_id>/rejected.csv")
@@ -498,4 +470,4 @@ def import_rejected(batch_id: int) -> BaseResponse:
             imports.open_stored(batch, _folder()).close()
         except imports.ImportError_ as exc:
             return _refused(batch.id, str(exc))
-    return _csv_download(imports.rejected_rows(db.session, batch, _folder()), f"import-{batch.id}-rejected-rows.csv")
+    return csv_download(imports.rejected_rows(db.session, batch, _folder()), f"import-{batch.id}-rejected-rows.csv")

@@ -88,6 +88,8 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "officers.approve_join_request": ("/officer/join-requests/1/approve", {"default": 405}),
     "officers.decline_join_request": ("/officer/join-requests/1/decline", {"default": 405}),
     "officers.imports_list": ("/officer/imports", OFFICERS_ONLY),
+    "officers.audit_events": ("/officer/audit", OFFICERS_ONLY),
+    "officers.audit_export": ("/officer/audit.csv", OFFICERS_ONLY),
     "officers.import_new": ("/officer/imports/new", OFFICERS_ONLY),
     # No import has this id: officers get 404, everyone else is turned away first.
     "officers.import_batch": ("/officer/imports/999999", {**OFFICERS_ONLY, "default": 404}),
@@ -135,7 +137,7 @@ def signed_in_as(client: FlaskClient, auth, knowsley):  # type: ignore[no-untype
 def test_access(endpoint: str, role: str, client: FlaskClient, signed_in_as) -> None:  # type: ignore[no-untyped-def]
     ids = signed_in_as(role)
     path, expected = MATRIX[endpoint]
-    response = client.get(path.format(**ids))
+    response = client.get(path.format(**ids), buffered=True)  # buffered: streamed CSV downloads complete here
     want = expected.get(role, expected["default"])
     assert response.status_code == want, f"{role} GET {path}"
     if want == 302 and endpoint not in ("auth.sign_in", "auth.create_account"):

@@ -1,0 +1,102 @@
+"""The audit trail for officers: who changed what and when, filtered, paged and exported as CSV."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import render_template, request
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
+from werkzeug.wrappers import Response
+from wtforms import SelectField, StringField, SubmitField
+from wtforms.fields import SelectChoice
+from wtforms.validators import Optional, ValidationError
+
+from app.commissioners.forms import parse_day_month_year
+from app.downloads import csv_download
+from app.extensions import db
+from app.models.base import utcnow
+from app.officers import bp
+from app.services import audit_log
+from app.services.audit import Actor, record
+
+PER_PAGE = 50
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET form: it changes nothing
+
+    action = SelectField("What happened", widget=GovSelect(), validators=[Optional()])
+    actor = StringField("Who (part of an email address)", widget=GovTextInput(), validators=[Optional()])
+    since = StringField("From", widget=GovTextInput(), description="For example 1/11/2026", validators=[Optional()])
+    until = StringField("Up to and including", widget=GovTextInput(), validators=[Optional()])
+    submit = SubmitField("Show events", widget=GovSubmitInput())
+
+    def _day(self, text: str | None) -> date | None:
+        if not text or not text.strip():
+            return None
+        try:
+            return parse_day_month_year(text)
+        except ValidationError as error:
+            raise ValidationError(str(error).replace("start date", "date")) from error
+
+    def validate_since(self, field: StringField) -> None:
+        self._day(field.data)
+
+    def validate_until(self, field: StringField) -> None:
+        self._day(field.data)
+
+    def filter(self) -> audit_log.AuditFilter:
+        return audit_log.AuditFilter(
+            action=self.action.data or None,
+            actor=(self.actor.data or "").strip() or None,
+            since=self._day(self.since.data),
+            until=self._day(self.until.data),
+        )
+
+
+def _form() -> AuditFilterForm:
+    form = AuditFilterForm(request.args)
+    form.action.choices = [SelectChoice("", "Anything")] + [
+        SelectChoice(action, action) for action in audit_log.actions(db.session)
+    ]
+    return form
+
+
+@bp.route("/audit")
+def audit_events() -> tuple[str, int] | str:
+    """The audit trail, newest first."""
+    form = _form()
+    submitted = bool(request.args)
+    if submitted and not form.validate():
+        return render_template("officers/audit.html", form=form, events=[], total=0, page=1, pages=1), 400
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    where = form.filter() if submitted else audit_log.AuditFilter()
+    events, total = audit_log.events(db.session, where, page=page, per_page=PER_PAGE)
+    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+    query = {k: v for k, v in request.args.items() if k not in ("page", "submit") and v}
+    return render_template(
+        "officers/audit.html", form=form, events=events, total=total, page=page, pages=pages, query=query
+    )
+
+
+@bp.route("/audit.csv")
+def audit_export() -> Response | tuple[str, int]:
+    """The events matching the filter, oldest first, as CSV. The export is itself recorded."""
+    form = _form()
+    if request.args and not form.validate():
+        return render_template("officers/audit.html", form=form, events=[], total=0, page=1, pages=1), 400
+    where = form.filter() if request.args else audit_log.AuditFilter()
+    record(
+        db.session,
+        Actor.of(current_user),
+        "audit_log.exported",
+        "audit_log",
+        None,
+        {k: str(v) for k, v in where.__dict__.items() if v},
+    )
+    db.session.commit()
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    return csv_download(audit_log.export_rows(db.session, where), f"audit-log-{stamp}.csv")
