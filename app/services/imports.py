@@ -1540,8 +1540,18 @@ def problems_table(session: Session, batch: ImportBatch) -> Iterator[list[str]]:
         .order_by(ImportIssue.row_number, ImportIssue.id)
         .execution_options(yield_per=1000)
     )
+    rejected = set(
+        session.scalars(
+            select(ImportIssue.row_number).where(ImportIssue.batch_id == batch.id, ImportIssue.kind == "error")
+        )
+    )
     for issue in session.scalars(query):
-        outcome = "not imported" if issue.kind == "error" else "imported without this value"
+        if issue.kind == "error":
+            outcome = "not imported"
+        elif issue.row_number in rejected:
+            outcome = "not imported (the row has another problem)"
+        else:
+            outcome = "imported without this value"
         yield [str(issue.row_number), issue.name or "", issue.column or "", issue.message, outcome]
 
 

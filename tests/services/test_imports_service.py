@@ -1052,7 +1052,7 @@ def test_problems_table_numbers_rows_as_the_spreadsheet_shows_them(
     data = csv_bytes(
         [
             line(name="Fine", postcode="L36 9GD"),
-            line(name="", postcode="L36 9GD"),
+            line(name="", postcode="L36 9GD", email="also not an email"),
             line(name="Bad Email", email="not an email"),
         ]
     )
@@ -1060,6 +1060,13 @@ def test_problems_table_numbers_rows_as_the_spreadsheet_shows_them(
     table = list(imports.problems_table(session, batch))
     assert table[1:] == [
         ["3", "", "Name", "The name is missing", "not imported"],
+        [
+            "3",
+            "",
+            "Email",
+            "'also not an email' is not an email address, so it was left out",
+            "not imported (the row has another problem)",
+        ],
         [
             "4",
             "Bad Email",
