@@ -667,20 +667,26 @@ class _Planner:
         return None, sorted(candidates.values(), key=lambda c: (-c.score, c.provider_id))
 
     def _load(self, ids: set[int]) -> dict[int, Provider]:
-        if not ids:
-            return {}
-        providers = self.session.scalars(
-            select(Provider)
-            .where(Provider.id.in_(sorted(ids)))
-            .options(
-                selectinload(Provider.identifiers),
-                selectinload(Provider.sites),
-                selectinload(Provider.services),
-                selectinload(Provider.facts),
-                selectinload(Provider.areas_served),
-            )
+        return providers_for_update(self.session, ids)
+
+
+def providers_for_update(session: Session, ids: Iterable[int]) -> dict[int, Provider]:
+    """Providers by id, loaded with every collection an update, a snapshot or a restore reads."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    providers = session.scalars(
+        select(Provider)
+        .where(Provider.id.in_(wanted))
+        .options(
+            selectinload(Provider.identifiers),
+            selectinload(Provider.sites),
+            selectinload(Provider.services),
+            selectinload(Provider.facts),
+            selectinload(Provider.areas_served),
         )
-        return {p.id: p for p in providers}
+    )
+    return {p.id: p for p in providers}
 
 
 def _row_keys(row: ParsedRow) -> list[str]:
@@ -1339,20 +1345,7 @@ def undo(session: Session, actor: Actor, batch: ImportBatch) -> UndoReport:
     categories = {c.slug: c for c in session.scalars(select(ServiceCategory))}
     for start in range(0, len(changes), CHUNK_ROWS):
         chunk = changes[start : start + CHUNK_ROWS]
-        providers = {
-            p.id: p
-            for p in session.scalars(
-                select(Provider)
-                .where(Provider.id.in_([c.provider_id for c in chunk]))
-                .options(
-                    selectinload(Provider.identifiers),
-                    selectinload(Provider.sites),
-                    selectinload(Provider.services),
-                    selectinload(Provider.facts),
-                    selectinload(Provider.areas_served),
-                )
-            )
-        }
+        providers = providers_for_update(session, (c.provider_id for c in chunk))
         restored: list[Provider] = []
         removable: list[int] = []
         for change in chunk:
