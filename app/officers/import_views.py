@@ -331,7 +331,18 @@ def import_batch(batch_id: int) -> tuple[str, int]:
     """Where an import stands: its progress, the check's preview, or what it did."""
     batch = _batch_or_404(batch_id)
     jobs.notice_lost_job(batch)
+    # The progress page reloads with ?finished=imported once a background import ends: say so, as an inline one does.
+    if request.args.get("finished") == ImportStatus.IMPORTED.value and batch.status == ImportStatus.IMPORTED:
+        flash(_imported_message(batch), "success")
     return _render_batch(batch)
+
+
+def _imported_message(batch: ImportBatch) -> str:
+    created, updated = int(batch.counts.get("created", 0)), int(batch.counts.get("updated", 0))
+    return (
+        f"The file is imported: {created:,} new {'organisation' if created == 1 else 'organisations'} "
+        f"and {updated:,} updated"
+    )
 
 
 def _progress(batch: ImportBatch) -> dict[str, Any]:
@@ -405,12 +416,7 @@ def import_commit(batch_id: int) -> BaseResponse | tuple[str, int]:
         return _refused(batch.id, problem)
     batch = _batch_or_404(batch_id)
     if batch.status == ImportStatus.IMPORTED:
-        created, updated = int(batch.counts.get("created", 0)), int(batch.counts.get("updated", 0))
-        flash(
-            f"The file is imported: {created:,} new {'organisation' if created == 1 else 'organisations'} "
-            f"and {updated:,} updated",
-            "success",
-        )
+        flash(_imported_message(batch), "success")
     return _to_batch(batch.id)
 
 

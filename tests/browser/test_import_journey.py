@@ -93,10 +93,9 @@ def test_an_officer_imports_a_file_reviews_it_downloads_the_rejects_and_undoes_i
     assert providers(app) == 0  # the check wrote nothing
 
     page.get_by_role("button", name="Import 3 organisations").click()
-    # The import runs as a job too: the page follows it, then shows what it did.
-    expect(page.get_by_text("Created + updated + unchanged + rejected = 4 rows in the file.")).to_be_visible(
-        timeout=30_000
-    )
+    # The import runs as a job too: the page follows it, then says so and shows what it did.
+    expect(page.get_by_text("The file is imported: 3 new organisations and 0 updated")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Created + updated + unchanged + rejected = 4 rows in the file.")).to_be_visible()
     accessible(page)
     assert providers(app) == 3
 

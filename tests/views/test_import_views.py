@@ -756,3 +756,13 @@ def test_only_officers_reach_an_import(
 def test_downloads_of_an_unknown_import_are_not_found(client: FlaskClient, token: str) -> None:
     for path in ("problems.csv", "rejected.csv", "progress.json", "undo", "columns", ""):
         assert client.get(f"/officer/imports/424242/{path}".rstrip("/")).status_code == 404
+
+
+def test_the_page_a_finished_background_import_reloads_to_says_so(client: FlaskClient, token: str) -> None:
+    batch_id = _checked(client, token)
+    before = _squash(_text(client.get(f"/officer/imports/{batch_id}?finished=imported")))
+    assert "The file is imported" not in before  # not imported yet: the parameter alone proves nothing
+    _commit(client, token, batch_id)
+    client.get(f"/officer/imports/{batch_id}")  # the inline import's own banner, shown once
+    after = _squash(_text(client.get(f"/officer/imports/{batch_id}?finished=imported")))
+    assert "The file is imported: 3 new organisations and 0 updated" in after

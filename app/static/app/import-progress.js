@@ -32,7 +32,9 @@ export function initImportProgress(root = document) {
       const progress = await response.json();
       failures = 0;
       if (!progress.running) {
-        window.location.reload();
+        // Say how it ended, so the page can show the same banner an import run while waiting would.
+        const finished = encodeURIComponent(progress.status || "");
+        window.location.replace(`${window.location.pathname}?finished=${finished}`);
         return;
       }
       const now = Date.now();
