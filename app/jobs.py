@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
 import threading
 import time
 from pathlib import Path
@@ -153,14 +155,22 @@ def perform(batch_id: int, step: str, actor_id: int | None, actor_label: str) ->
 def mark_failed(batch_id: int, step: str, message: str, actor: Actor) -> None:
     """Record a failed step in its own transaction, so the officer sees why and can run it again."""
     session = db.session
+    session.rollback()  # a fresh transaction: what the database says now, not what this session last read
     batch = session.get(ImportBatch, batch_id)
-    if batch is None or batch.status not in (STEPS[step], ImportStatus.FAILED):
-        return  # finished (or undone) meanwhile: a late failure report must not hide that
-    batch.status = ImportStatus.FAILED
-    batch.error = message
-    batch.counts = {**(batch.counts or {}), "failed_during": step}
+    if batch is None:
+        return
+    # Conditional, so a step that finished meanwhile (in another process) is never overwritten as failed.
+    changed = session.execute(
+        update(ImportBatch)
+        .where(ImportBatch.id == batch_id, ImportBatch.status.in_([STEPS[step], ImportStatus.FAILED]))
+        .values(status=ImportStatus.FAILED, error=message, counts={**(batch.counts or {}), "failed_during": step})
+    )
+    if changed.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        return
     record(session, actor, "import.failed", "import_batch", batch_id, {"step": step, "error": message})
     session.commit()
+    session.expire_all()
 
 
 def _app_for_worker() -> Flask:
@@ -185,14 +195,13 @@ def run_job(batch_id: int, step: str, actor_id: int | None, actor_label: str) ->
         perform(batch_id, step, actor_id, actor_label)
 
 
-def submit(batch: ImportBatch, step: str, actor: Actor) -> str:
-    """Mark the batch as running this step (:func:`start`) and run it with the configured runner.
-
-    Returns how it runs: 'inline', 'rq' or 'thread'.
+def submit(batch: ImportBatch, step: str, actor: Actor, *, inline: bool = False) -> str:
+    """Mark the batch as running this step (:func:`start`) and run it with the configured runner, or within this
+    request when ``inline`` (a small file). Returns how it runs: 'inline', 'rq' or 'thread'.
     """
     start(batch, step)
     runner = current_app.config.get("JOB_RUNNER", "thread")
-    if runner == "inline":
+    if inline or runner == "inline":
         perform(batch.id, step, actor.user_id, actor.label)
         return "inline"
     if runner == "rq":
@@ -220,11 +229,12 @@ def start(batch: ImportBatch, step: str) -> None:
     started = db.session.execute(
         update(ImportBatch)
         .where(ImportBatch.id == batch.id, ImportBatch.status.in_(STARTS_FROM[step]))
-        .values(status=STEPS[step], error=None)
+        .values(status=STEPS[step], error=None, job_id=None)
     )
-    db.session.commit()
     if started.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.rollback()  # nothing this request changed on the batch is kept when it may not start
         raise imports.ImportError_("This import is already being checked or imported")
+    db.session.commit()
     progress_store.clear(batch.id)
     db.session.refresh(batch)
 
@@ -251,6 +261,10 @@ def _enqueue(batch_id: int, step: str, actor: Actor) -> str:
 
 def _start_thread(batch_id: int, step: str, actor: Actor) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    batch = db.session.get(ImportBatch, batch_id)
+    if batch is not None:  # which process runs it, so another web worker does not take it for lost
+        batch.job_id = thread_job_id()
+        db.session.commit()
 
     def target() -> None:
         with app.app_context():
@@ -283,6 +297,20 @@ def rq_job_state(batch: ImportBatch) -> tuple[str | None, float | None]:
         return None, None
 
 
+def thread_job_id() -> str:
+    return f"thread:{socket.gethostname()}:{os.getpid()}"
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _thread_alive(batch_id: int) -> bool:
     return any(t.name.startswith(f"import-{batch_id}-") and t.is_alive() for t in threading.enumerate())
 
@@ -297,6 +325,13 @@ def job_is_lost(batch: ImportBatch) -> bool:
     progress = progress_store.get(batch.id)
     beat = progress.get("at") if progress else None
     now = time.time()
+    if batch.job_id and batch.job_id.startswith("thread:"):
+        _, host, pid = batch.job_id.split(":", 2)
+        if pid == str(os.getpid()) and host == socket.gethostname():
+            return not _thread_alive(batch.id) and (beat is None or now - beat > stale_after)
+        # Lost when the process that ran it has ended (a restart took its thread). Another live process, or
+        # another machine, runs it and reports when done.
+        return host == socket.gethostname() and pid.isdigit() and not _process_alive(int(pid))
     if batch.job_id and current_app.config.get("JOB_RUNNER") == "rq":
         state, started = rq_job_state(batch)
         if state in ("failed", "stopped", "canceled", "missing"):
@@ -305,9 +340,7 @@ def job_is_lost(batch: ImportBatch) -> bool:
             last = beat or started
             return last is not None and now - last > stale_after
         return False  # queued, deferred, scheduled, finished (the batch says so soon), or unknown
-    if current_app.config.get("JOB_RUNNER", "thread") == "thread":
-        return not _thread_alive(batch.id) and (beat is None or now - beat > stale_after)
-    return False
+    return False  # no runner recorded yet: it is being handed to one
 
 
 def notice_lost_job(batch: ImportBatch) -> bool:

@@ -91,7 +91,7 @@ def init_observability(app: Flask) -> None:
     configure_logging(app)
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
     @app.before_request
     def _start() -> None:
@@ -105,14 +105,17 @@ def init_observability(app: Flask) -> None:
         started = getattr(g, "request_started", None)
         if request.endpoint != "health.healthz":
             user = current_user if has_request_context() else None
+            # The route's pattern, not the path: reset, invitation and confirmation links carry tokens that must
+            # not reach the logs ("/reset-password/<token>").
+            path = request.url_rule.rule if request.url_rule is not None else request.path
             access_log.info(
                 "%s %s %s",
                 request.method,
-                request.path,
+                path,
                 response.status_code,
                 extra={
                     "method": request.method,
-                    "path": request.path,
+                    "path": path,
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
                     "user_id": getattr(user, "id", None) if user is not None and user.is_authenticated else None,

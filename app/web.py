@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import secrets
 from typing import Any
 
@@ -185,6 +186,18 @@ def init_web(app: Flask) -> None:
     @app.errorhandler(429)
     def _too_many(error: HTTPException) -> tuple[str, int]:
         return _render_error("errors/429.html", 429)
+
+    @app.errorhandler(OSError)
+    def _no_space(error: OSError) -> tuple[str, int]:
+        """The server's disk is full (an upload being spooled, most likely): a page that says so, not a bare 500.
+
+        Other operating-system errors are server errors like any other.
+        """
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise error
+        app.logger.error("out of disk space serving %s %s", request.method, request.path, exc_info=error)
+        db.session.rollback()
+        return _render_error("errors/no_space.html", 503, retry_url=request.path if request.method == "POST" else None)
 
     @app.errorhandler(500)
     def _server_error(error: Exception) -> tuple[str, int]:

@@ -62,7 +62,7 @@ def sign_in() -> Response | tuple[str, int] | str:
             db.session,
             form.email.data or "",
             form.password.data or "",
-            trusted_user_id=cookies.read(request.cookies.get(cookies.name)),
+            trusted=cookies.read(request.cookies.get(cookies.name)),
         )
         db.session.commit()  # the sign-in, or the failure counted towards the lockout
         if result.user is not None:

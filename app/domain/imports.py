@@ -687,8 +687,14 @@ def parse_row(raw: SheetRow | tuple[str, ...], mapping: ColumnMapping, row_numbe
     problems: list[RowProblem] = []
 
     def value(name: str) -> str:
-        """The cell for a field; a value past the field's limit reads as blank (its problem is reported below)."""
+        """The cell for a field; a value past the field's limit reads as blank (its problem is reported below).
+
+        A leading apostrophe before = + - @ is dropped: it is what our own downloads (and spreadsheets) put there
+        to stop a formula, so a fixed-up rejected row imports as it was first written.
+        """
         text = mapping.value(name, cells)
+        if len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r":
+            text = text[1:]
         return "" if len(text) > FIELD_LIMITS.get(name, len(text)) else text
 
     def problem(name: str, message: str, rejects: bool = False) -> None:

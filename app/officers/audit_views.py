@@ -22,6 +22,7 @@ from app.services import audit_log
 from app.services.audit import Actor, record
 
 PER_PAGE = 50
+FILTERS = ("action", "actor", "since", "until")
 
 
 class AuditFilterForm(FlaskForm):
@@ -72,11 +73,11 @@ def audit_events() -> tuple[str, int] | str:
     submitted = bool(request.args)
     if submitted and not form.validate():
         return render_template("officers/audit.html", form=form, events=[], total=0, page=1, pages=1), 400
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 1_000_000)
     where = form.filter() if submitted else audit_log.AuditFilter()
     events, total = audit_log.events(db.session, where, page=page, per_page=PER_PAGE)
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
-    query = {k: v for k, v in request.args.items() if k not in ("page", "submit") and v}
+    query = {k: v for k, v in request.args.items() if k in FILTERS and v}  # only the filters go into links
     return render_template(
         "officers/audit.html", form=form, events=events, total=total, page=page, pages=pages, query=query
     )

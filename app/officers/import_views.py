@@ -92,8 +92,9 @@ def _start(batch: ImportBatch, step: str, actor: Actor) -> str | None:
 
     Returns why it could not start (it has started already: a double click, or another officer), or None.
     """
+    small = (batch.file_size or 0) <= int(current_app.config.get("IMPORT_INLINE_MAX_BYTES") or 0)
     try:
-        jobs.submit(batch, step, actor)
+        jobs.submit(batch, step, actor, inline=small)  # a small file is done while the officer waits
     except imports.ImportError_ as exc:
         return str(exc)
     return None

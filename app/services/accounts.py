@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -120,11 +121,11 @@ def attempt_sign_in(
     email: str,
     password: str,
     *,
-    trusted_user_id: int | None = None,
+    trusted: tuple[int, int] | None = None,
     policy: LockoutPolicy = DEFAULT_LOCKOUT,
     now: datetime | None = None,
 ) -> SignInResult:
-    """Sign in with the lockout applied. ``trusted_user_id``: the user a valid device cookie names, if any.
+    """Sign in with the lockout applied. ``trusted``: (user id, session version) from a valid device cookie.
 
     While an address is locked its password is not even checked (so guessing gains nothing), except on a browser
     that address's account has signed in on before. Unknown addresses are locked the same way as real ones.
@@ -133,8 +134,8 @@ def attempt_sign_in(
     key = email_key(normalise_email(email))
     throttle = session.get(SignInThrottle, key)
     known = find_user_by_email(session, email)
-    trusted = known is not None and trusted_user_id == known.id
-    if throttle is not None and policy.locked(throttle.locked_until, now) and not trusted:
+    on_own_browser = known is not None and trusted == (known.id, known.session_version)
+    if throttle is not None and policy.locked(throttle.locked_until, now) and not on_own_browser:
         return SignInResult(None, throttle.locked_until)
     user = authenticate(session, email, password)
     if user is not None:
@@ -142,10 +143,20 @@ def attempt_sign_in(
             session.delete(throttle)
         return SignInResult(user)
     if throttle is None:
-        throttle = SignInThrottle(email_key=key, failures=0)
-        session.add(throttle)
-    throttle.failures, locked_until = policy.after_failure(throttle.failures or 0, now)
+        try:
+            with session.begin_nested():  # two first failures at once: one inserts, the other counts on it
+                session.add(SignInThrottle(email_key=key, failures=0))
+        except IntegrityError:
+            pass
+    # Counted in the database, so failures sent in parallel are each counted.
+    session.execute(
+        update(SignInThrottle).where(SignInThrottle.email_key == key).values(failures=SignInThrottle.failures + 1)
+    )
+    throttle = session.get(SignInThrottle, key, populate_existing=True)
+    assert throttle is not None
+    counted, locked_until = policy.after_failure(throttle.failures - 1, now)
     if locked_until is not None:
+        throttle.failures = counted
         throttle.locked_until = locked_until
         if known is not None:
             audit.record(
@@ -178,17 +189,21 @@ class DeviceCookies:
         return URLSafeTimedSerializer(self.secret_key, salt="device")
 
     def make(self, user: User) -> str:
-        return self._serializer().dumps({"uid": user.id})
+        # With the session version: a password change or "sign out everywhere" withdraws every browser's exemption.
+        return self._serializer().dumps({"uid": user.id, "v": user.session_version})
 
-    def read(self, value: str | None) -> int | None:
+    def read(self, value: str | None) -> tuple[int, int] | None:
+        """(user id, session version) from a valid cookie, or None."""
         if not value:
             return None
         try:
             data = self._serializer().loads(value, max_age=self.max_age_seconds)
         except BadSignature:
             return None
-        uid = data.get("uid") if isinstance(data, dict) else None
-        return uid if isinstance(uid, int) else None
+        if not isinstance(data, dict):
+            return None
+        uid, version = data.get("uid"), data.get("v")
+        return (uid, version) if isinstance(uid, int) and isinstance(version, int) else None
 
 
 def sign_out_everywhere(session: Session, user: User) -> None:

@@ -133,8 +133,9 @@ def store_upload(stream: IO[bytes], folder: Path, max_bytes: int) -> StoredUploa
     folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     size = 0
-    handle, temp_name = tempfile.mkstemp(prefix="upload-", suffix=".part", dir=folder)
+    temp_name = ""
     try:
+        handle, temp_name = tempfile.mkstemp(prefix="upload-", suffix=".part", dir=folder)
         with os.fdopen(handle, "wb") as out:
             while chunk := stream.read(1024 * 1024):
                 size += len(chunk)
@@ -149,13 +150,15 @@ def store_upload(stream: IO[bytes], folder: Path, max_bytes: int) -> StoredUploa
         name = f"{digest.hexdigest()}.csv"
         os.replace(temp_name, folder / name)
     except OSError as error:
-        _remove_quietly(temp_name)
+        if temp_name:
+            _remove_quietly(temp_name)
         raise UploadError(
             "The file could not be saved on the server (it may be out of space). Nothing was imported: "
             "try again later, or tell the service's administrators"
         ) from error
     except BaseException:
-        _remove_quietly(temp_name)
+        if temp_name:
+            _remove_quietly(temp_name)
         raise
     return StoredUpload(name, digest.hexdigest(), size)
 
@@ -1336,6 +1339,15 @@ def _in_use(session: Session, provider_ids: list[int]) -> dict[int, str]:
 def undo(session: Session, actor: Actor, batch: ImportBatch) -> UndoReport:
     """Remove what the batch created and restore what it updated, except providers changed since."""
     _require(batch, ImportStatus.IMPORTED)
+    # Claimed with one conditional update, so a double click or two officers undo it once; the second gets
+    # ImportError_. (In the caller's transaction: if the undo fails, the batch is imported still.)
+    claimed = session.execute(
+        update(ImportBatch)
+        .where(ImportBatch.id == batch.id, ImportBatch.status == ImportStatus.IMPORTED)
+        .values(status=ImportStatus.UNDONE)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise ImportError_("This import is being undone or has been undone already")
     report = UndoReport()
     changes = list(
         session.scalars(select(ImportChange).where(ImportChange.batch_id == batch.id).order_by(ImportChange.id))

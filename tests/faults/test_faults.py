@@ -300,3 +300,31 @@ def test_a_full_disk_while_an_upload_is_written_gives_a_message_and_leaves_nothi
     assert "could not be saved on the server" in page and "There is a problem" in page
     assert set(folder.iterdir()) == before  # no partial file
     assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0
+
+
+def test_a_full_disk_while_the_request_itself_is_spooled_gives_the_same_message(
+    app: Flask,
+    client,
+    auth,
+    knowsley: factories.CouncilSetup,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    factories.user(db.session, Role.OFFICER, email="officer@knowsley.example", council=knowsley.council)
+    db.session.commit()
+    auth.sign_in("officer@knowsley.example")
+    token = auth.csrf_token("/officer/imports/new")
+    from flask import Request
+
+    def spool_fails(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Request, "_get_file_stream", spool_fails)  # where Werkzeug spools an uploaded file
+    import io
+
+    response = client.post(
+        "/officer/imports/new",
+        data={"csrf_token": token, "file": (io.BytesIO(b"name\nFull Disk Ltd\n"), "suppliers.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 503  # a page that says so, not a bare server error
+    assert "could not be saved on the server" in response.get_data(as_text=True)

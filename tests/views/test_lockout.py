@@ -108,3 +108,26 @@ def test_a_password_reset_lifts_the_lock(client: FlaskClient, auth: AuthActions,
     )
     assert response.status_code == 302
     assert auth.sign_in(EMAIL, new_password).status_code == 302
+
+
+def test_signing_out_everywhere_withdraws_a_browsers_exemption(app: Flask, officer: User) -> None:
+    owner, attacker = app.test_client(), app.test_client()
+    owner_auth, attacker_auth = AuthActions(owner), AuthActions(attacker)
+    assert owner_auth.sign_in(EMAIL).status_code == 302
+    owner.post("/sign-out-everywhere", data={"csrf_token": owner_auth.csrf_token("/")})
+    assert LOCKED in fail(attacker_auth, EMAIL, 5)
+    assert owner_auth.sign_in(EMAIL).status_code == 400  # the old device cookie no longer counts
+
+
+def test_failures_are_counted_in_the_database(session: object, officer: User) -> None:
+    from app.services import accounts
+
+    for _ in range(4):
+        assert accounts.attempt_sign_in(db.session, EMAIL, "wrong password here").locked_until is None
+    db.session.commit()
+    throttle = db.session.get(SignInThrottle, email_key(EMAIL))
+    assert throttle is not None and throttle.failures == 4
+    assert accounts.attempt_sign_in(db.session, EMAIL, "wrong password here").locked_until is not None
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(SignInThrottle, email_key(EMAIL)).failures == 0  # type: ignore[union-attr]
