@@ -153,3 +153,11 @@ def test_flask_backup_points_postgresql_to_pg_dump(app: Flask) -> None:
     with app.app_context():
         result = app.test_cli_runner().invoke(args=["backup"])
     assert result.exit_code != 0 and "pg_dump" in result.output
+
+
+def test_tokens_in_links_do_not_reach_the_access_log(client: FlaskClient, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="app.access"):
+        client.get("/reset-password/secret-token-value-123")
+    [record] = [r for r in caplog.records if r.name == "app.access"]
+    assert "secret-token-value-123" not in record.getMessage()
+    assert record.path == "/reset-password/<token>"  # type: ignore[attr-defined]

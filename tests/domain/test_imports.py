@@ -662,3 +662,11 @@ def test_duplicates_are_flagged_from_the_second_occurrence():
         (5, "Name", "Same organisation as row 3", True),
         (7, "Registration number", "Same organisation as row 2", True),
     ]
+
+
+def test_the_formula_guard_our_downloads_add_is_dropped_on_the_way_back_in() -> None:
+    mapping = ColumnMapping(("Name", "Phone", "Description"), {"name": 0, "phone": 1, "description": 2})
+    parsed = parse_row(("Guarded Org", "'+44 151 000 0000", "'-minus sign first"), mapping, 2)
+    assert (parsed.phone, parsed.description) == ("+44 151 000 0000", "-minus sign first")
+    kept = parse_row(("O'Brien Ltd", "'Tis a number", ""), mapping, 3)
+    assert (kept.name, kept.phone) == ("O'Brien Ltd", "'Tis a number")  # an apostrophe that guards nothing stays

@@ -90,3 +90,8 @@ def test_a_formula_in_a_who_cell_is_neutralised(client: FlaskClient, officer: Us
     db.session.commit()
     body = client.get("/officer/audit.csv?action=x.y", buffered=True).get_data(as_text=True)
     assert "\"'=cmd|'/c calc'!A1\"" in body
+
+
+def test_odd_query_arguments_are_ignored_not_a_500(client: FlaskClient, officer: User) -> None:
+    response = client.get("/officer/audit?endpoint=x&_method=POST&page=99999999999999999999")
+    assert response.status_code == 200
