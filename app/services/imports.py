@@ -37,7 +37,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, cast
 
-from sqlalchemy import Table, delete, func, insert, or_, select, update
+from sqlalchemy import Table, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain.eligibility import generative_signals, signal_score
@@ -1243,6 +1243,7 @@ def commit(
     _require(batch, ImportStatus.CHECKED, ImportStatus.IMPORTING, ImportStatus.FAILED)
     if batch.committed_at is not None:
         raise ImportError_("This file has been imported already")
+    _serialise_writers(session)
     now = utcnow()
     decisions = _decisions(session, batch)
     session.execute(delete(ImportIssue).where(ImportIssue.batch_id == batch.id))
@@ -1303,6 +1304,18 @@ def commit(
     return counts
 
 
+#: The PostgreSQL advisory lock commits and undos take, so two never write the register at once.
+IMPORT_WRITE_LOCK = 7_270_601
+
+
+def _serialise_writers(session: Session) -> None:
+    """One import commit or undo at a time. On PostgreSQL a transaction-scoped advisory lock: the second waits, then
+    plans against the first's committed rows (so two files naming the same new organisation create it once).
+    SQLite allows one writer anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_WRITE_LOCK})
+
+
 # --- Undo ---------------------------------------------------------------------------------------------------------
 
 
@@ -1339,6 +1352,7 @@ def _in_use(session: Session, provider_ids: list[int]) -> dict[int, str]:
 def undo(session: Session, actor: Actor, batch: ImportBatch) -> UndoReport:
     """Remove what the batch created and restore what it updated, except providers changed since."""
     _require(batch, ImportStatus.IMPORTED)
+    _serialise_writers(session)
     # Claimed with one conditional update, so a double click or two officers undo it once; the second gets
     # ImportError_. (In the caller's transaction: if the undo fails, the batch is imported still.)
     claimed = session.execute(

@@ -328,3 +328,43 @@ def test_a_full_disk_while_the_request_itself_is_spooled_gives_the_same_message(
     )
     assert response.status_code == 503  # a page that says so, not a bare server error
     assert "could not be saved on the server" in response.get_data(as_text=True)
+
+
+def test_two_imports_committing_at_once_create_an_organisation_once(
+    app: Flask, session: Session, tools: imports.Collaborators
+) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite allows one writer at a time anyway; the advisory lock is PostgreSQL's")
+    data = csv_bytes([line(name="Twice Named Ltd", postcode="L36 9GD")])
+    first, second = checked_batch(session, tools, data), checked_batch(session, tools, data)
+    session.commit()
+    written, release = threading.Event(), threading.Event()
+    results: dict[str, object] = {}
+
+    def commit(batch_id: int, hold: bool) -> None:
+        with app.app_context():
+            own_tools = imports.collaborators(db.session, tools.folder, jobs.SECTORS_FILE)
+            batch = db.session.get(ImportBatch, batch_id)
+            assert batch is not None
+            results[str(batch_id)] = imports.commit(db.session, ACTOR, batch, own_tools)
+            if hold:
+                written.set()
+                release.wait(timeout=30)
+            db.session.commit()
+
+    one = threading.Thread(target=commit, args=(first, True))
+    two = threading.Thread(target=commit, args=(second, False))
+    one.start()
+    try:
+        assert written.wait(timeout=30)
+        two.start()
+        two.join(timeout=1.5)
+        assert two.is_alive()  # waiting for the first import's transaction
+    finally:
+        release.set()  # whatever happened, let both finish before the tables are emptied
+        one.join(timeout=30)
+        if two.ident is not None:
+            two.join(timeout=30)
+    counts = results[str(second)]
+    assert (counts.created, counts.unchanged) == (0, 1)  # type: ignore[attr-defined]
+    assert count(session, Provider) == 1
