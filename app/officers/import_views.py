@@ -418,7 +418,10 @@ def import_commit(batch_id: int) -> BaseResponse | tuple[str, int]:
     batch = _batch_or_404(batch_id)
     if batch.status == ImportStatus.IMPORTED:
         flash(_imported_message(batch), "success")
-    return _to_batch(batch.id)
+        return _to_batch(batch.id)
+    # A job: the batch page says "imported" when it is, whether the job ends before the page loads or after
+    # (then its script reloads it with the same parameter).
+    return redirect(url_for("officers.import_batch", batch_id=batch.id, finished=ImportStatus.IMPORTED.value))
 
 
 @bp.route("/imports/<int:batch_id>/retry", methods=["POST"])
