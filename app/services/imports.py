@@ -55,6 +55,7 @@ from app.domain.imports import (
     Sheet,
     SheetFormat,
     SheetRow,
+    counts_add_up,
     legal_form_from_words,
     match_name,
     name_similarity,
@@ -410,7 +411,7 @@ class ImportCounts:
 
     @property
     def add_up(self) -> bool:
-        return self.created + self.updated + self.unchanged + self.rejected + self.possible_match == self.rows
+        return counts_add_up(self.as_dict())
 
 
 @dataclass(frozen=True)
@@ -1627,25 +1628,9 @@ def legal_form_words(batch: ImportBatch, folder: Path, limit: int = 200) -> list
     return readings
 
 
-def forget_file(batch: ImportBatch, folder: Path) -> None:
-    """Delete the stored upload unless another batch still needs it (callers check before)."""
-    if batch.stored_file:
-        _remove_quietly(folder / Path(batch.stored_file).name)
-
-
 def stored_file_in_use(session: Session, name: str) -> bool:
     """Whether any batch refers to a stored upload (same content, same name)."""
     return bool(session.scalar(select(func.count()).select_from(ImportBatch).where(ImportBatch.stored_file == name)))
-
-
-def file_still_needed(session: Session, batch: ImportBatch) -> bool:
-    return bool(
-        session.scalar(
-            select(func.count())
-            .select_from(ImportBatch)
-            .where(ImportBatch.stored_file == batch.stored_file, ImportBatch.id != batch.id)
-        )
-    )
 
 
 __all__ = [
