@@ -2,15 +2,42 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from math import ceil
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, func, insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from app.domain.providers import EvidenceState, ProviderStatus
+from app.domain.providers import EvidenceState, LegalForm, Placement, ProviderSource, ProviderStatus
 from app.domain.registration import JoinRequestStatus, ReviewDecision
+from app.domain.review_queue import (
+    BULK_ACTION_LIMIT,
+    BULK_RULES,
+    QUEUE_PER_PAGE,
+    BulkAction,
+    QueueSort,
+    QueueStatus,
+    status_filter,
+    why_bulk_action_does_not_apply,
+)
 from app.domain.roles import Role
-from app.models import JoinRequest, Provider, ProviderFact, ProviderIdentifier, ProviderReview, User
+from app.models import (
+    Area,
+    AuditEvent,
+    ImportBatch,
+    ImportChange,
+    JoinRequest,
+    Provider,
+    ProviderFact,
+    ProviderIdentifier,
+    ProviderReview,
+    Site,
+    User,
+)
 from app.services import audit, fulltext
 from app.services.audit import Actor
 from app.services.mail import queue_email
@@ -24,16 +51,325 @@ class ReviewError(ValueError):
         self.field = field
 
 
-def review_queue(session: Session) -> list[Provider]:
-    """Providers waiting for an officer: new submissions, then verified ones with changes to check."""
-    return list(
+# The review queue ----------------------------------------------------------------------------------------------
+
+# Ids per statement when changing organisations in bulk: well under SQLite's and PostgreSQL's parameter limits.
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the officer asked the queue to show, and in which order."""
+
+    status: QueueStatus = QueueStatus.WAITING
+    batch_id: int | None = None
+    district_code: str | None = None
+    legal_form: LegalForm | None = None
+    not_placed: bool = False
+    sort: QueueSort = QueueSort.OLDEST
+
+    def query_args(self) -> dict[str, str]:
+        """The filters as query-string arguments, leaving out defaults (for links that keep them)."""
+        args = {
+            "status": self.status.value if self.status != QueueStatus.WAITING else None,
+            "batch": str(self.batch_id) if self.batch_id is not None else None,
+            "district": self.district_code,
+            "legal_form": self.legal_form.value if self.legal_form else None,
+            "not_placed": "yes" if self.not_placed else None,
+            "sort": self.sort.value if self.sort != QueueSort.OLDEST else None,
+        }
+        return {k: v for k, v in args.items() if v}
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether anything but the default status and order is asked for."""
+        return bool(set(self.query_args()) - {"sort"})
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    providers: list[Provider]
+    total: int
+    page: int
+    per_page: int
+    # GSS code to name, for the districts and wards of this page's premises.
+    area_names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, ceil(self.total / self.per_page))
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.total else 0
+
+    @property
+    def last(self) -> int:
+        return min(self.page * self.per_page, self.total)
+
+
+def _queue_conditions(filters: QueueFilters) -> list[ColumnElement[bool]]:
+    """SQL conditions for the filters; each is served by an index (see migration 0012_reviews)."""
+    wanted = []
+    for status, awaiting, source in status_filter(filters.status):
+        parts = [Provider.status == status]
+        if awaiting is not None:
+            parts.append(Provider.awaiting_review.is_(awaiting))
+        if source is not None:
+            parts.append(Provider.source == source)
+        wanted.append(and_(*parts))
+    conditions: list[ColumnElement[bool]] = [or_(*wanted)]
+    if filters.batch_id is not None:
+        # Everything the import created or updated, not only the organisations it created.
+        conditions.append(
+            exists().where(ImportChange.batch_id == filters.batch_id, ImportChange.provider_id == Provider.id)
+        )
+    if filters.district_code:
+        conditions.append(exists().where(Site.provider_id == Provider.id, Site.district_code == filters.district_code))
+    if filters.legal_form:
+        conditions.append(Provider.legal_form == filters.legal_form)
+    if filters.not_placed:
+        conditions.append(exists().where(Site.provider_id == Provider.id, Site.placement == Placement.NOT_PLACED))
+    return conditions
+
+
+def _first_district_name() -> Any:
+    """The name of the first district (A to Z) an organisation has premises in, for sorting by district."""
+    return (
+        select(func.min(Area.name))
+        .join(Site, Site.district_code == Area.code)
+        .where(Site.provider_id == Provider.id)
+        .correlate(Provider)
+        .scalar_subquery()
+    )
+
+
+def _queue_order(sort: QueueSort) -> list[Any]:
+    oldest = [Provider.submitted_at, Provider.id]
+    if sort == QueueSort.NAME:
+        return [func.lower(Provider.name), Provider.id]
+    if sort == QueueSort.DISTRICT:
+        # Organisations with no placed premises come last.
+        district = _first_district_name()
+        return [district.is_(None), district, func.lower(Provider.name), Provider.id]
+    return oldest
+
+
+def review_queue_page(
+    session: Session, filters: QueueFilters | None = None, page: int = 1, per_page: int = QUEUE_PER_PAGE
+) -> QueuePage:
+    """One page of the organisations waiting for an officer, filtered and sorted in SQL."""
+    filters = filters or QueueFilters()
+    conditions = _queue_conditions(filters)
+    total = session.scalar(select(func.count(Provider.id)).where(*conditions)) or 0
+    page = max(1, min(page, max(1, ceil(total / per_page))))
+    providers = list(
         session.scalars(
             select(Provider)
-            .where(or_(Provider.status == ProviderStatus.SUBMITTED, Provider.awaiting_review.is_(True)))
+            .where(*conditions)
             .options(selectinload(Provider.sites))
-            .order_by(Provider.awaiting_review, Provider.submitted_at, Provider.id)
+            .order_by(*_queue_order(filters.sort))
+            .limit(per_page)
+            .offset((page - 1) * per_page)
         )
     )
+    codes = {c for p in providers for s in p.sites for c in (s.district_code, s.ward_code) if c}
+    names = dict(session.execute(select(Area.code, Area.name).where(Area.code.in_(codes))).all()) if codes else {}
+    return QueuePage(providers, total, page, per_page, names)
+
+
+def queue_districts(session: Session) -> list[Area]:
+    """Districts any organisation has premises in, for the queue's filter."""
+    codes = select(Site.district_code).where(Site.district_code.is_not(None)).distinct()
+    return list(session.scalars(select(Area).where(Area.code.in_(codes)).order_by(Area.name)))
+
+
+def imported_batches(session: Session, limit: int = 100) -> list[ImportBatch]:
+    """Imports that wrote to the register, newest first, for the queue's filter."""
+    return list(
+        session.scalars(
+            select(ImportBatch)
+            .where(ImportBatch.committed_at.is_not(None), ImportBatch.undone_at.is_(None))
+            .order_by(ImportBatch.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class BulkPlan:
+    """What a bulk action would do: how many it changes, how many it leaves and why."""
+
+    action: BulkAction
+    chosen: int
+    applies: int
+    # Why an organisation is left as it is -> how many.
+    left: dict[str, int]
+    # A few of the organisations it changes, for the officer to recognise.
+    examples: list[str]
+
+    @property
+    def left_total(self) -> int:
+        return sum(self.left.values())
+
+
+def _chosen(filters: QueueFilters | None, provider_ids: Sequence[int] | None) -> list[ColumnElement[bool]]:
+    """The organisations the officer picked: ticked on the page, or every one matching the filters."""
+    if provider_ids is not None:
+        return [Provider.id.in_(sorted(set(provider_ids)))] if provider_ids else [false()]
+    return _queue_conditions(filters or QueueFilters())
+
+
+def _states(
+    session: Session, chosen: list[ColumnElement[bool]]
+) -> list[tuple[ProviderStatus, ProviderSource, bool, int]]:
+    return [
+        (status, source, bool(awaiting), count)
+        for status, source, awaiting, count in session.execute(
+            select(Provider.status, Provider.source, Provider.awaiting_review, func.count())
+            .where(*chosen)
+            .group_by(Provider.status, Provider.source, Provider.awaiting_review)
+        ).all()
+    ]
+
+
+def _applicable(
+    action: BulkAction, states: list[tuple[ProviderStatus, ProviderSource, bool, int]]
+) -> ColumnElement[bool]:
+    """SQL for the states the domain's rule accepts (so the rule has one home, and the work stays in SQL)."""
+    accepted = [
+        and_(Provider.status == status, Provider.source == source, Provider.awaiting_review.is_(awaiting))
+        for status, source, awaiting, _ in states
+        if why_bulk_action_does_not_apply(action, status, source, awaiting) is None
+    ]
+    return or_(*accepted) if accepted else false()
+
+
+def plan_bulk_action(
+    session: Session,
+    action: BulkAction,
+    *,
+    filters: QueueFilters | None = None,
+    provider_ids: Sequence[int] | None = None,
+    examples: int = 5,
+) -> BulkPlan:
+    """Count what ``action`` would change among the chosen organisations, for the confirmation page."""
+    chosen = _chosen(filters, provider_ids)
+    states = _states(session, chosen)
+    left: Counter[str] = Counter()
+    for status, source, awaiting, count in states:
+        reason = why_bulk_action_does_not_apply(action, status, source, awaiting)
+        if reason is not None:
+            left[reason] += count
+    total = sum(count for *_, count in states)
+    names = session.scalars(
+        select(Provider.name)
+        .where(*chosen, _applicable(action, states))
+        .order_by(func.lower(Provider.name), Provider.id)
+        .limit(examples)
+    ).all()
+    return BulkPlan(action, total, total - sum(left.values()), dict(left), list(names))
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    action: BulkAction
+    changed: int
+    left: int
+
+
+def apply_bulk_action(
+    session: Session,
+    officer: User,
+    action: BulkAction,
+    now: datetime,
+    service_url: str,
+    *,
+    filters: QueueFilters | None = None,
+    provider_ids: Sequence[int] | None = None,
+) -> BulkResult:
+    """Publish, or take back into the queue, many imported organisations at once.
+
+    Each organisation gets its own audit event (and, when published, its own review record) in this
+    transaction; anyone who acts for one is emailed as if it had been decided on its own page.
+    """
+    chosen = _chosen(filters, provider_ids)
+    states = _states(session, chosen)
+    total = sum(count for *_, count in states)
+    ids = list(session.scalars(select(Provider.id).where(*chosen, _applicable(action, states)).order_by(Provider.id)))
+    if not ids:
+        raise ReviewError(f"None of the organisations you chose can be changed this way ({action.label.lower()})")
+    if len(ids) > BULK_ACTION_LIMIT:
+        raise ReviewError(
+            f"You can change up to {BULK_ACTION_LIMIT:,} organisations at once. Filter the queue to fewer."
+        )
+    rule = BULK_RULES[action]
+    actor = audit.Actor.of(officer)
+    verb = "provider.verified" if action == BulkAction.PUBLISH else "provider.queued_for_checks"
+    changes: dict[str, Any] = {"from": rule.from_status.value, "to": rule.to_status.value, "bulk": True}
+    if filters is not None and filters.batch_id is not None and provider_ids is None:
+        changes["import_batch"] = filters.batch_id
+    values: dict[str, Any] = {"status": rule.to_status, "status_changed_at": now, "updated_at": now}
+    values["verified_at"] = now if action == BulkAction.PUBLISH else None
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        # The status is checked again in the statement: an organisation decided since the count is left alone.
+        session.execute(
+            update(Provider)
+            .where(Provider.id.in_(chunk), Provider.status == rule.from_status)
+            .values(**values)
+            .execution_options(synchronize_session="fetch")
+        )
+        if action == BulkAction.PUBLISH:
+            session.execute(
+                insert(ProviderReview),
+                [
+                    {
+                        "provider_id": pid,
+                        "officer_id": officer.id,
+                        "decision": ReviewDecision.VERIFIED,
+                        "created_at": now,
+                    }
+                    for pid in chunk
+                ],
+            )
+        session.execute(
+            insert(AuditEvent),
+            [
+                {
+                    "occurred_at": now,
+                    "actor_id": actor.user_id,
+                    "actor_label": actor.label,
+                    "action": verb,
+                    "entity_type": "provider",
+                    "entity_id": str(pid),
+                    "changes": changes,
+                }
+                for pid in chunk
+            ],
+        )
+        _tell_members_in_bulk(session, action, chunk, service_url)
+    return BulkResult(action, len(ids), total - len(ids))
+
+
+def _tell_members_in_bulk(session: Session, action: BulkAction, provider_ids: list[int], service_url: str) -> None:
+    """Email the people who act for these organisations (imported ones rarely have any): one query per chunk."""
+    rows = session.execute(
+        select(User.email, Provider.name)
+        .join(Provider, Provider.id == User.provider_id)
+        .where(User.provider_id.in_(provider_ids), User.role == Role.PROVIDER)
+        .order_by(Provider.id, User.email)
+    ).all()
+    for email, name in rows:
+        if action == BulkAction.PUBLISH:
+            subject, body = _published_email(name)
+        else:
+            subject = f"The council is checking {name} again"
+            body = (
+                f"The council is checking {name}'s entry again. It is not shown in the register until the "
+                "check is done; we will email you when it is."
+            )
+        queue_email(session, email, subject, f"{body}\n\nSee your entry: {service_url}\n")
 
 
 def pending_join_requests(session: Session) -> list[JoinRequest]:
@@ -101,6 +437,15 @@ def _decide(
     return review
 
 
+def _published_email(name: str) -> tuple[str, str]:
+    """The subject and first paragraph of the email saying an organisation is published."""
+    return (
+        f"{name} is verified on the Local Supplier Register",
+        f"The council has checked {name} and it is now published in the register, where council "
+        "staff can find it when they buy services.",
+    )
+
+
 def verify(session: Session, officer: User, provider: Provider, now: datetime, service_url: str) -> ProviderReview:
     """Publish the entry (or accept the changes of a published one) and tell its members."""
     accepting_changes = provider.status == ProviderStatus.VERIFIED
@@ -109,11 +454,7 @@ def verify(session: Session, officer: User, provider: Provider, now: datetime, s
         subject = f"The council has checked your changes to {provider.name}"
         body = f"The council has checked your latest changes to {provider.name}. Your entry stays published."
     else:
-        subject = f"{provider.name} is verified on the Local Supplier Register"
-        body = (
-            f"The council has checked {provider.name} and it is now published in the register, where council "
-            "staff can find it when they buy services."
-        )
+        subject, body = _published_email(provider.name)
     _tell_members(session, provider, subject, f"{body}\n\nSee your entry: {service_url}\n")
     return review
 
