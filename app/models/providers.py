@@ -112,6 +112,9 @@ class Provider(Timestamped, Base):
     __table_args__ = (
         Index("ix_providers_status_name", "status", "name"),
         Index("ix_providers_status_signal_score", "status", text("signal_score DESC"), "name"),
+        # The officers' review queue: oldest first within a status, and filtered by legal form.
+        Index("ix_providers_status_submitted_at", "status", "submitted_at", "id"),
+        Index("ix_providers_status_legal_form", "status", "legal_form"),
         UniqueConstraint("import_batch_id", "source_reference", name="uq_providers_batch_reference"),
     )
 
