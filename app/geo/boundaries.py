@@ -8,6 +8,7 @@ answers point-in-polygon for a few hundred polygons in microseconds. Coordinates
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,6 +110,19 @@ class BoundaryIndex:
             for i in self._districts.tree.query(grown, predicate="intersects")
             if self._districts.codes[int(i)] != district_code
         }
+
+    def box_around(self, district_codes: set[str], km: float) -> tuple[float, float, float, float] | None:
+        """(south, west, north, east) in degrees: the districts' bounding box grown by at least ``km``
+        on every side, so a cheap range query can rule out points before :meth:`distance_km` measures them."""
+        geometries = [self._district_geometry[c] for c in district_codes if c in self._district_geometry]
+        if not geometries:
+            return None
+        west, south, east, north = shapely.union_all(geometries).bounds
+        # A degree of latitude is at least 110.5 km; a degree of longitude shrinks with cos(latitude).
+        grow_lat = km / 110.5
+        widest = max(abs(south - grow_lat), abs(north + grow_lat))
+        grow_lon = km / max(1e-6, 111.4 * math.cos(math.radians(min(widest, 89.9))))
+        return (south - grow_lat, west - grow_lon, north + grow_lat, east + grow_lon)
 
     def distance_km(self, latitude: float, longitude: float, district_codes: set[str]) -> float | None:
         """Geodesic distance from the point to the nearest of the districts; 0 inside; None if unknown.

@@ -160,15 +160,25 @@ def _candidates(session: Session, criteria: Criteria, boundaries: BoundaryIndex 
 
 
 def _within(session: Session, km: float, boundaries: BoundaryIndex, area: LocalArea) -> set[int]:
-    """Providers with a publicly placed site within ``km`` of the local area (a box in SQL, then geodesic)."""
-    rows = session.execute(
-        select(Site.provider_id, Site.latitude, Site.longitude).where(Site.latitude.is_not(None))
-    ).all()
+    """Providers with a public site within ``km`` of the local area.
+
+    A hidden home address never counts: the filter would otherwise reveal roughly where someone lives.
+    SQL keeps only public, placed sites inside a box around the area; the geodesic distance decides the rest.
+    """
+    query = select(Site.provider_id, Site.latitude, Site.longitude).where(
+        Site.address_public.is_(True), Site.latitude.is_not(None), Site.longitude.is_not(None)
+    )
+    codes = set(area.district_codes)
+    around = boundaries.box_around(codes, km)
+    if around is None:
+        return set()
+    south, west, north, east = around
+    query = query.where(Site.latitude.between(south, north), Site.longitude.between(west, east))
     near: set[int] = set()
-    for provider_id, latitude, longitude in rows:
-        if provider_id in near or latitude is None or longitude is None:
+    for provider_id, latitude, longitude in session.execute(query):
+        if provider_id in near:
             continue
-        distance = boundaries.distance_km(latitude, longitude, set(area.district_codes))
+        distance = boundaries.distance_km(latitude, longitude, codes)
         if distance is not None and distance <= km:
             near.add(provider_id)
     return near
