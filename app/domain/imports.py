@@ -25,13 +25,14 @@ import io
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import IO, Protocol
 
 from rapidfuzz import fuzz
 
 from app.domain.labelled import LabelledEnum
 from app.domain.postcodes import PostcodeError, parse_postcode
-from app.domain.providers import IdentifierError, LegalForm, org_id
+from app.domain.providers import IDENTIFIER_SCHEMES, IdentifierError, LegalForm, org_id, scheme_from_shape
 
 # --- Reading ------------------------------------------------------------------------------------
 
@@ -217,6 +218,8 @@ class Sheet:
         self._stream = stream
         self.format = sheet_format
         self._body = body
+        #: Rows below the header with nothing in them, skipped (known once the rows have been read).
+        self.blank_rows = 0
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -228,6 +231,7 @@ class Sheet:
         text = io.TextIOWrapper(self._body, encoding=fmt.encoding, errors=errors, newline="")
         index = 0
         quotes = 0
+        self.blank_rows = 0
 
         def lines() -> Iterator[str]:
             nonlocal quotes
@@ -242,7 +246,8 @@ class Sheet:
                 if index <= fmt.header_row_number:
                     continue
                 if not any(cell.strip() for cell in record):
-                    continue  # blank rows count towards row numbers but carry nothing
+                    self.blank_rows += 1  # counted and said, but carrying nothing: not a row of the import
+                    continue
                 if held is not None:
                     yield held
                 held = SheetRow(index, tuple(record))
@@ -333,7 +338,17 @@ IMPORT_FIELDS: tuple[ImportField, ...] = (
     ImportField(
         "legal_form",
         "Legal form",
-        ("legal form", "legal structure", "legal status", "organisation type", "company type", "type of organisation"),
+        (
+            "legal form",
+            "legal structure",
+            "legal status",
+            "organisation type",
+            "company type",
+            "type of organisation",
+            "company category",
+            "charity type",
+            "supplier type",
+        ),
     ),
     ImportField(
         "registration_number",
@@ -355,10 +370,22 @@ IMPORT_FIELDS: tuple[ImportField, ...] = (
     ImportField(
         "address",
         "Address",
-        ("address", "registered street", "street", "street address", "registered address", "address line 1"),
+        (
+            "address",
+            "registered street",
+            "street",
+            "street address",
+            "registered address",
+            "address line 1",
+            "regaddress addressline1",
+        ),
     ),
-    ImportField("town", "Town or city", ("town", "city", "registered city", "town city", "post town")),
-    ImportField("postcode", "Postcode", ("postcode", "post code", "registered postcode", "postal code")),
+    ImportField(
+        "town", "Town or city", ("town", "city", "registered city", "town city", "post town", "regaddress posttown")
+    ),
+    ImportField(
+        "postcode", "Postcode", ("postcode", "post code", "registered postcode", "postal code", "regaddress postcode")
+    ),
     ImportField("email", "Email address", ("email", "email address", "e-mail", "contact email")),
     ImportField("website", "Website", ("website", "web site", "web address", "url", "homepage")),
     ImportField(
@@ -368,6 +395,40 @@ IMPORT_FIELDS: tuple[ImportField, ...] = (
     ),
     ImportField("description", "Description", ("description", "about", "summary", "organisation description")),
     ImportField("phone", "Phone", ("phone", "phone number", "telephone", "telephone number", "tel")),
+    ImportField(
+        "status",
+        "Registration status",
+        (
+            "registered status",
+            "registration status",
+            "company status",
+            "charity status",
+            "society status",
+            "organisation status",
+            "register status",
+            "status",
+        ),
+    ),
+    ImportField(
+        "dissolved_on",
+        "Date dissolved or removed",
+        (
+            "dissolved date",
+            "dissolved",
+            "date dissolved",
+            "dissolution date",
+            "date of dissolution",
+            "dissolved on",
+            "removed date",
+            "date removed",
+            "removal date",
+            "date of removal",
+            "struck off date",
+            "date struck off",
+            "deregistered date",
+            "date deregistered",
+        ),
+    ),
     ImportField(
         "source_reference",
         "Reference in the file",
@@ -464,42 +525,107 @@ class LegalFormReading:
 
 _COMPANY_NOTE = "'Company' does not say whether it is limited by shares or by guarantee, so it is recorded as not known"
 
+#: Legal-form wordings, as :func:`normalise_words` leaves them. Companies House's ``CompanyCategory`` labels (its
+#: bulk product and search), the Charity Commission's and FCA's words, Co-operatives UK's, and what finance systems
+#: write. Words that do not say which of our forms an organisation has are left out: they read as "not known".
 LEGAL_FORM_WORDS: dict[str, LegalForm] = {
+    # Co-operative and community benefit societies (FCA Mutuals Public Register; Companies House "Registered
+    # Society"). A "society" is read as a co-operative, as Co-operatives UK uses the word.
     "society": LegalForm.COOPERATIVE,
+    "registered society": LegalForm.COOPERATIVE,
     "cooperative": LegalForm.COOPERATIVE,
     "cooperative society": LegalForm.COOPERATIVE,
+    "cooperative limited": LegalForm.COOPERATIVE,
     "coop": LegalForm.COOPERATIVE,
+    "coop society": LegalForm.COOPERATIVE,
+    "workers cooperative": LegalForm.COOPERATIVE,
+    "worker cooperative": LegalForm.COOPERATIVE,
+    "industrial and provident society": LegalForm.COOPERATIVE,
+    "ips": LegalForm.COOPERATIVE,
+    "bona fide cooperative society": LegalForm.COOPERATIVE,
+    "credit union": LegalForm.COOPERATIVE,
     "community benefit society": LegalForm.COMMUNITY_BENEFIT,
     "community benefit society bencom": LegalForm.COMMUNITY_BENEFIT,
     "bencom": LegalForm.COMMUNITY_BENEFIT,
+    "cbs": LegalForm.COMMUNITY_BENEFIT,
+    # Community interest companies.
     "cic": LegalForm.CIC,
     "community interest company": LegalForm.CIC,
     "community interest company cic": LegalForm.CIC,
+    "cic limited by guarantee": LegalForm.CIC,
+    "cic limited by shares": LegalForm.CIC,
+    "community interest company limited by guarantee": LegalForm.CIC,
+    "community interest company limited by shares": LegalForm.CIC,
+    "community interest public limited company": LegalForm.CIC,
+    # Companies limited by guarantee (Companies House writes these two ways, with and without the exemption).
     "company limited by guarantee": LegalForm.CLG,
     "private company limited by guarantee": LegalForm.CLG,
     "limited by guarantee": LegalForm.CLG,
+    "ltd by guarantee": LegalForm.CLG,
     "clg": LegalForm.CLG,
-    "company": LegalForm.UNKNOWN,
+    "pri ltd by guar nsc": LegalForm.CLG,
+    "pri ltd by guar nsc private limited by guarantee no share capital": LegalForm.CLG,
+    "pri lbg nsc": LegalForm.CLG,
+    "pri lbg nsc private limited by guarantee no share capital use of limited exemption": LegalForm.CLG,
+    "priv ltd sect 30": LegalForm.CLG,
+    "priv ltd sect 30 private limited company section 30 of the companies act": LegalForm.CLG,
+    "charitable company": LegalForm.CHARITY,
+    # Companies limited by shares, and LLPs.
     "ltd": LegalForm.PRIVATE_COMPANY,
     "limited": LegalForm.PRIVATE_COMPANY,
     "limited company": LegalForm.PRIVATE_COMPANY,
+    "ltd company": LegalForm.PRIVATE_COMPANY,
+    "private company": LegalForm.PRIVATE_COMPANY,
+    "private limited": LegalForm.PRIVATE_COMPANY,
     "private limited company": LegalForm.PRIVATE_COMPANY,
+    "private ltd company": LegalForm.PRIVATE_COMPANY,
     "company limited by shares": LegalForm.PRIVATE_COMPANY,
     "private company limited by shares": LegalForm.PRIVATE_COMPANY,
+    "public limited company": LegalForm.PRIVATE_COMPANY,
+    "plc": LegalForm.PRIVATE_COMPANY,
     "llp": LegalForm.PRIVATE_COMPANY,
     "limited liability partnership": LegalForm.PRIVATE_COMPANY,
+    # Charities and charitable incorporated organisations.
     "charity": LegalForm.CHARITY,
     "registered charity": LegalForm.CHARITY,
+    "charitable trust": LegalForm.CHARITY,
+    "charitable incorporated organisation": LegalForm.CHARITY,
+    "charitable incorporated organisation association": LegalForm.CHARITY,
+    "charitable incorporated organisation foundation": LegalForm.CHARITY,
     "cio": LegalForm.CHARITY,
     "scio": LegalForm.CHARITY,
-    "charitable incorporated organisation": LegalForm.CHARITY,
     "scottish charitable incorporated organisation": LegalForm.CHARITY,
+    # Not registered anywhere.
     "sole trader": LegalForm.SOLE_TRADER,
+    "sole proprietor": LegalForm.SOLE_TRADER,
+    "self employed": LegalForm.SOLE_TRADER,
+    "selfemployed": LegalForm.SOLE_TRADER,
+    "individual": LegalForm.SOLE_TRADER,
     "partnership": LegalForm.SOLE_TRADER,
     "sole trader or partnership": LegalForm.SOLE_TRADER,
     "unincorporated": LegalForm.UNINCORPORATED,
     "unincorporated association": LegalForm.UNINCORPORATED,
+    "community group": LegalForm.UNINCORPORATED,
+    "voluntary group": LegalForm.UNINCORPORATED,
+    "club": LegalForm.UNINCORPORATED,
+    # Registered forms the register has no form of its own for.
     "other": LegalForm.OTHER,
+    "private unlimited company": LegalForm.OTHER,
+    "private unlimited": LegalForm.OTHER,
+    "private unlimited company without share capital": LegalForm.OTHER,
+    "limited partnership": LegalForm.OTHER,
+    "scottish partnership": LegalForm.OTHER,
+    "old public company": LegalForm.OTHER,
+    "royal charter company": LegalForm.OTHER,
+    "investment company with variable capital": LegalForm.OTHER,
+    "further education and sixth form college corps": LegalForm.OTHER,
+    "european public limited liability company se": LegalForm.OTHER,
+    "united kingdom societas": LegalForm.OTHER,
+    "united kingdom economic interest grouping": LegalForm.OTHER,
+    "overseas entity": LegalForm.OTHER,
+    "other company type": LegalForm.OTHER,
+    "protected cell company": LegalForm.OTHER,
+    "assurance company": LegalForm.OTHER,
 }
 
 
@@ -525,6 +651,177 @@ def legal_form_from_words(text: str) -> LegalFormReading:
             LegalForm.UNKNOWN, f"'{shown}' is not a legal form we recognise, so it is recorded as not known"
         )
     return LegalFormReading(form)
+
+
+# --- Registration status: live, or dissolved and removed ------------------------------------------------
+
+
+class DissolvedRows(LabelledEnum):
+    """What an import does with rows the file says are dissolved, removed or struck off (the officer chooses)."""
+
+    REJECT = "reject", "Leave them out", "Rejected with the reason, and listed: nothing is added to the register"
+    ARCHIVE = "archive", "Keep them as archived", "Added to the register as archived: never published or searched"
+
+
+#: Status words (as :func:`normalise_words` leaves them) that say an organisation no longer exists on its register.
+ENDED_STATUS_WORDS = frozenset(
+    {
+        "dead",
+        "dissolved",
+        "removed",
+        "struck off",
+        "closed",
+        "converted closed",
+        "deregistered",
+        "cancelled",
+        "canceled",
+        "ceased",
+        "ceased to exist",
+        "ceased trading",
+        "removed from register",
+        "removed from the register",
+        "no longer registered",
+        "wound up",
+        "defunct",
+    }
+)
+#: Words that say it is on its register.
+LIVE_STATUS_WORDS = frozenset({"live", "active", "registered", "open", "current", "trading", "existing"})
+#: Words that say it is on its register but may not be for long: imported, with a warning.
+AT_RISK_STATUS_WORDS = frozenset(
+    {
+        "liquidation",
+        "in liquidation",
+        "administration",
+        "in administration",
+        "administration order",
+        "administrative receiver",
+        "receivership",
+        "receiver action",
+        "receiver manager",
+        "live but receiver manager on at least one charge",
+        "voluntary arrangement",
+        "insolvency proceedings",
+        "active proposal to strike off",
+        "proposal to strike off",
+        "dormant",
+    }
+)
+_YES_WORDS = frozenset({"yes", "y", "true", "dissolved", "removed"})
+_NO_WORDS = frozenset({"no", "n", "false", "0"})
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+
+
+def date_from_words(text: str) -> date | None:
+    """A date as spreadsheets and registers write it: 3/5/2012 (day first), 2012-05-03, 3 May 2012; else None."""
+    value = text.strip()
+    if not value:
+        return None
+    try:
+        if match := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+Z?)?", value):
+            return date(int(match[1]), int(match[2]), int(match[3]))
+        if match := re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?: [\d:]+)?", value):
+            return date(int(match[3]), int(match[2]), int(match[1]))
+        if match := re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)? ([A-Za-z]+),? (\d{4})", " ".join(value.split())):
+            month = _MONTHS.get(match[2].casefold())
+            return date(int(match[3]), month, int(match[1])) if month else None
+    except ValueError:
+        return None
+    return None
+
+
+def long_date(day: date) -> str:
+    """'3 May 2012', as GOV.UK writes dates."""
+    return f"{day.day} {day:%B %Y}"
+
+
+@dataclass(frozen=True)
+class StatusReading:
+    """What a row's status and dissolution cells say: whether the organisation has ended, when, and any note."""
+
+    ended: bool = False
+    on: date | None = None
+    because: str | None = None  # the file's own words, for the officer: "Registered Status: Dead, dissolved 3/5/2012"
+    note: str | None = None  # a warning for the officer (at risk, words not recognised, a date not readable)
+    note_column: str | None = None  # "status" or "dissolved_on": which cell the note is about
+
+
+def read_status(status: str, dissolved: str) -> StatusReading:
+    """Read a status cell and a dissolution-date cell.
+
+    Ended: the status says dissolved, removed, struck off (and the like), or a dissolution date (or "yes") is given,
+    whatever the status says. Liquidation, administration and a proposal to strike off are not ended, but noted.
+    Status words not recognised are noted and read as live.
+    """
+    status_text = " ".join(status.split())
+    dissolved_text = " ".join(dissolved.split())
+    words = normalise_words(status_text)
+    dissolved_words = normalise_words(dissolved_text)
+    on = date_from_words(dissolved_text)
+    said_dissolved = on is not None or dissolved_words in _YES_WORDS
+    unreadable_date = bool(dissolved_text) and not said_dissolved and dissolved_words not in _NO_WORDS
+    ended = words in ENDED_STATUS_WORDS or said_dissolved or unreadable_date
+    parts = [f"status '{status_text}'"] if status_text else []
+    if on is not None:
+        parts.append(f"dissolved on {long_date(on)}")
+    elif dissolved_text and ended:
+        parts.append(f"dissolved '{dissolved_text}'")
+    because = ", ".join(parts) or None
+    if unreadable_date:
+        return StatusReading(
+            True,
+            None,
+            because,
+            f"'{dissolved_text}' is not a date we can read, like 3/5/2012: the organisation is taken as dissolved",
+            "dissolved_on",
+        )
+    if ended:
+        return StatusReading(True, on, because)
+    if not words or words in LIVE_STATUS_WORDS:
+        return StatusReading()
+    if words in AT_RISK_STATUS_WORDS:
+        return StatusReading(
+            note=f"The file says '{status_text}': the organisation is imported, but check it is still trading",
+            note_column="status",
+        )
+    return StatusReading(
+        note=f"'{status_text}' is not a status we recognise, so the organisation is taken as live: check it",
+        note_column="status",
+    )
+
+
+def dissolved_message(reading: StatusReading, policy: DissolvedRows) -> str:
+    """What happens to a row the file says has ended, in words for the officer."""
+    said = f"The file says it has ended ({reading.because})" if reading.because else "The file says it has ended"
+    if policy == DissolvedRows.ARCHIVE:
+        return f"{said}, so it is kept on the register as archived and never published"
+    return f"{said}, so it was not imported"
+
+
+def flagged_message(reading: StatusReading, provider_name: str) -> str:
+    """A row that has ended matches an organisation on the register: it is flagged, not changed."""
+    said = f"The file says it has ended ({reading.because})" if reading.because else "The file says it has ended"
+    return f"{said}. {provider_name} on the register was not changed: it is flagged for an officer to check"
 
 
 # --- Registers and org-ids ----------------------------------------------------------------------
@@ -593,6 +890,8 @@ FIELD_LIMITS: dict[str, int] = {
     "services": 2000,
     "description": 5000,
     "phone": 40,
+    "status": 200,
+    "dissolved_on": 100,
     "source_reference": 100,
 }
 #: Fields whose value cannot be left out: a row whose value is too long is rejected.
@@ -607,6 +906,40 @@ class RowProblem:
     column: str | None
     message: str
     rejects: bool = False  # True: the row is not imported; False: imported, with the value left out
+    # What kind of problem, where pages count or filter by it: FORMULA, ENDED, FLAGGED or NOT_PLACED (else None).
+    code: str | None = None
+
+
+#: Problem codes (RowProblem.code, ImportIssue.code).
+FORMULA = "formula"
+ENDED = "ended"
+FLAGGED = "flagged"
+NOT_PLACED = "not_placed"
+#: A cell starting with one of these may be run as a formula by a spreadsheet (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@")
+#: Fields whose text is shown to people (on pages and in downloads), so a formula-like start is worth a warning.
+SHOWN_FIELDS = (
+    "name",
+    "trading_name",
+    "legal_form",
+    "address",
+    "town",
+    "email",
+    "website",
+    "services",
+    "description",
+    "phone",
+    "source_reference",
+)
+_PHONE = re.compile(r"^\+[\d\s()\-]+$")
+
+
+def formula_like(field_name: str, text: str) -> bool:
+    """Whether a cell's text starts as a spreadsheet formula would (a phone number like +44 151 ... is not)."""
+    value = text.strip()
+    if not value.startswith(FORMULA_STARTS):
+        return False
+    return not (field_name == "phone" and _PHONE.match(value))
 
 
 @dataclass(frozen=True)
@@ -628,7 +961,13 @@ class ParsedRow:
     description: str | None = None
     phone: str | None = None
     source_reference: str | None = None
+    status: StatusReading = field(default_factory=lambda: StatusReading())
     problems: tuple[RowProblem, ...] = ()
+
+    @property
+    def ended(self) -> bool:
+        """The file says the organisation is dissolved, removed or struck off."""
+        return self.status.ended
 
     @property
     def rejected(self) -> bool:
@@ -697,8 +1036,8 @@ def parse_row(raw: SheetRow | tuple[str, ...], mapping: ColumnMapping, row_numbe
             text = text[1:]
         return "" if len(text) > FIELD_LIMITS.get(name, len(text)) else text
 
-    def problem(name: str, message: str, rejects: bool = False) -> None:
-        problems.append(RowProblem(number, mapping.header_for(name), message, rejects))
+    def problem(name: str, message: str, rejects: bool = False, code: str | None = None) -> None:
+        problems.append(RowProblem(number, mapping.header_for(name), message, rejects, code))
 
     if isinstance(raw, SheetRow) and raw.unclosed_quote:
         problems.append(
@@ -792,6 +1131,22 @@ def parse_row(raw: SheetRow | tuple[str, ...], mapping: ColumnMapping, row_numbe
                 problem("website", f"The website is longer than {limit:,} characters, so it was left out")
                 website = None
 
+    status = read_status(value("status"), value("dissolved_on"))
+    if status.note and status.note_column:
+        problem(status.note_column, status.note)
+
+    for field_name in SHOWN_FIELDS:
+        text = value(field_name)
+        if formula_like(field_name, text):
+            shown = " ".join(text.split())
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            problem(
+                field_name,
+                f"'{shown}' starts with '{shown[0]}', so a spreadsheet may run it as a formula. It is imported as "
+                "text: check it is what the organisation is called or says",
+                code=FORMULA,
+            )
+
     return ParsedRow(
         row_number=number,
         name=name,
@@ -810,12 +1165,13 @@ def parse_row(raw: SheetRow | tuple[str, ...], mapping: ColumnMapping, row_numbe
         description=_lines(value("description")),
         phone=_text(value("phone")),
         source_reference=_text(value("source_reference")),
+        status=status,
         problems=tuple(problems),
     )
 
 
 class _Report(Protocol):
-    def __call__(self, name: str, message: str, rejects: bool = ...) -> None: ...
+    def __call__(self, name: str, message: str, rejects: bool = ..., code: str | None = ...) -> None: ...
 
 
 def _org_id(number: str, registrar: str | None, form: LegalForm | None, problem: _Report) -> str | None:
@@ -840,17 +1196,31 @@ def _org_id(number: str, registrar: str | None, form: LegalForm | None, problem:
             )
             return None
     scheme = inferred_scheme(form, number)
+    if scheme is not None:
+        try:
+            return org_id(scheme, number)
+        except IdentifierError:
+            pass
+    # The legal form names no register (or not this number's): a number whose shape only one register issues is
+    # kept as that register's, so an unknown or unexpected legal form never loses a valid number.
+    shaped = scheme_from_shape(number)
+    if shaped is not None:
+        if scheme is not None:
+            problem(
+                "registration_number",
+                f"'{number}' is not a number from the register for its legal form, but it has the shape of "
+                f"{IDENTIFIER_SCHEMES[shaped].article} {IDENTIFIER_SCHEMES[shaped].register} number, "
+                "so it was recorded as one",
+            )
+        return org_id(shaped, number)
     if scheme is None:
         problem("registration_number", f"The register for '{number}' is not known, so no org-id was made")
-        return None
-    try:
-        return org_id(scheme, number)
-    except IdentifierError:
+    else:
         problem(
             "registration_number",
             f"'{number}' does not look like a number from the register for its legal form, so no org-id was made",
         )
-        return None
+    return None
 
 
 # --- Duplicates ---------------------------------------------------------------------------------
@@ -915,22 +1285,109 @@ class ImportStatus(LabelledEnum):
 
 
 class RowOutcome(LabelledEnum):
-    """What happens, or happened, to one data row. Every row ends as exactly one of the first four."""
+    """What happens, or happened, to one data row. Every row ends as exactly one of these."""
 
     CREATED = "created", "New"
     UPDATED = "updated", "Update"
     UNCHANGED = "unchanged", "Unchanged"
+    # The file says it has ended (dissolved, removed, struck off) and the officer chose to keep such rows: added as
+    # archived, never published.
+    ARCHIVED = "archived", "Archived"
+    # The file says it has ended, and it matches an organisation on the register: that one is not changed, but
+    # flagged for an officer to check.
+    FLAGGED = "flagged", "Flagged for checking"
     REJECTED = "rejected", "Rejected"
 
 
-#: The four outcomes that must add up to the number of data rows.
-FINAL_OUTCOMES = (RowOutcome.CREATED, RowOutcome.UPDATED, RowOutcome.UNCHANGED, RowOutcome.REJECTED)
+#: The outcomes that must add up to the number of data rows.
+FINAL_OUTCOMES = (
+    RowOutcome.CREATED,
+    RowOutcome.UPDATED,
+    RowOutcome.UNCHANGED,
+    RowOutcome.ARCHIVED,
+    RowOutcome.FLAGGED,
+    RowOutcome.REJECTED,
+)
 
 
 def counts_add_up(counts: Mapping[str, int]) -> bool:
-    """True when created + updated + unchanged + rejected (+ possible matches, before the commit) equals the rows."""
+    """True when the rows' outcomes (and possible matches, before the commit) add up to the rows in the file."""
     outcomes = sum(int(counts.get(o.value, 0)) for o in FINAL_OUTCOMES) + int(counts.get("possible_match", 0))
     return outcomes == int(counts.get("rows", 0))
+
+
+def _counted(number: int, one: str, many: str | None = None) -> str:
+    return f"{number:,} {one if number == 1 else (many or one + 's')}"
+
+
+def describe_outcome(counts: Mapping[str, int]) -> str:
+    """What an import did, in one sentence that names every outcome it had: never just '0 created'.
+
+    'Nothing on the register changed: all 105 organisations in the file are on it already, as the file has them.'
+    """
+    n = {key: int(counts.get(key, 0)) for key in ("rows", *(o.value for o in FINAL_OUTCOMES))}
+    changed = [
+        (n["created"], _counted(n["created"], "new organisation") + " added"),
+        (n["updated"], _counted(n["updated"], "organisation") + " updated"),
+        (n["archived"], _counted(n["archived"], "dissolved organisation") + " kept as archived"),
+        (n["flagged"], _counted(n["flagged"], "organisation") + " flagged for checking as dissolved"),
+    ]
+    said = [words for number, words in changed if number]
+    rest = [
+        (n["unchanged"], _counted(n["unchanged"], "row") + " already on the register as the file has them"),
+        (n["rejected"], _counted(n["rejected"], "row") + " rejected"),
+    ]
+    others = [words for number, words in rest if number]
+    if not n["rows"]:
+        return "The file has no rows to import, so nothing on the register changed."
+    if not said:
+        if n["unchanged"] == n["rows"]:
+            return (
+                f"Nothing on the register changed: all {_counted(n['rows'], 'organisation')} in the file are on it "
+                "already, as the file has them."
+                if n["rows"] != 1
+                else "Nothing on the register changed: the organisation in the file is on it already, as the file "
+                "has it."
+            )
+        return "Nothing on the register changed: " + _join(others) + "."
+    return _join(said + others).capitalize() + "."
+
+
+def _join(parts: list[str]) -> str:
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _duration_words(seconds: float) -> str:
+    seconds = max(1, round(seconds))
+    if seconds < 60:
+        return _counted(seconds, "second")
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return _counted(minutes, "minute")
+    hours, minutes = divmod(minutes, 60)
+    return _counted(hours, "hour") + (f" {_counted(minutes, 'minute')}" if minutes else "")
+
+
+def describe_progress(
+    step: str, rows: int, fraction: float, total_rows: int | None = None, seconds: float | None = None
+) -> str:
+    """A running step's progress in words, beside the progress bar: done, of how many, and about how long is left.
+
+    ``step`` is 'check' or 'commit'; ``fraction`` is the share of the file read (0-1); ``total_rows`` the rows in the
+    file when known (after a check); ``seconds`` how long the step has run.
+    """
+    verb = "imported" if step == "commit" else "checked"
+    percent = round(max(0.0, min(fraction, 1.0)) * 100)
+    if total_rows:
+        done = f"{rows:,} of {_counted(total_rows, 'row')} {verb} ({percent}%)"
+    else:
+        done = f"{_counted(rows, 'row')} {verb} ({percent}% of the file)"
+    if seconds and rows and 0.02 <= fraction < 1:
+        left = seconds * (1 - fraction) / fraction
+        done += f", about {_duration_words(left)} left"
+    return done
 
 
 # --- Matching -----------------------------------------------------------------------------------

@@ -176,3 +176,31 @@ def org_id(prefix: str, value: str) -> str:
     if drops and value.startswith(drops):
         value = value[len(drops) :]
     return f"{prefix}-{value}"
+
+
+#: Companies House's two-letter prefixes (England and Wales, Scotland and Northern Ireland: LLPs, limited
+#: partnerships, registered societies, overseas companies...). SC is left out: the Scottish Charity Regulator's
+#: numbers have the same shape as a Scottish company's.
+COMPANIES_HOUSE_PREFIXES = frozenset(
+    "AC CE CS ES FC GE GN GS IC IP LP NA NC NF NI NL NO NP NR NV OC PC RC RS SA SE SF SG SI SL SO SP SR SZ ZC".split()
+)
+
+
+def scheme_from_shape(value: str) -> str | None:
+    """The one register whose numbers have this shape, or None when it could be more than one.
+
+    Eight digits or a Companies House prefix and six digits: Companies House. NIC and six digits: the Charity
+    Commission for Northern Ireland. Digits with the FCA's letters after them (525R, 2456RS): the FCA's Mutuals
+    Public Register. Digits alone could be a charity, a society or a company that lost its leading zeros, and SC and
+    six digits a Scottish company or charity: those are not guessed.
+    """
+    cleaned = re.sub(r"[\s.\-]", "", value).upper()
+    if re.fullmatch(r"\d{8}", cleaned, re.ASCII):
+        return "GB-COH"
+    if re.fullmatch(r"[A-Z]{2}\d{6}", cleaned, re.ASCII) and cleaned[:2] in COMPANIES_HOUSE_PREFIXES:
+        return "GB-COH"
+    if re.fullmatch(r"NIC\d{6}", cleaned, re.ASCII):
+        return "GB-NIC"
+    if re.fullmatch(r"\d{1,6}[A-Z]{1,3}", cleaned, re.ASCII):
+        return "GB-MPR"
+    return None

@@ -6,23 +6,30 @@ import csv
 import gzip
 import io
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from app.domain.imports import (
+    FORMULA,
     ColumnMapping,
+    DissolvedRows,
     ImportFormatError,
     MappingError,
     ParsedRow,
     RowProblem,
     SheetRow,
+    describe_outcome,
+    describe_progress,
+    dissolved_message,
     duplicate_key,
     flag_duplicates,
     legal_form_from_words,
     parse_row,
     parse_sheet,
     read_sheet,
+    read_status,
 )
 from app.domain.providers import LegalForm
 
@@ -129,8 +136,24 @@ def test_coops_uk_org_ids(coops_uk):
         for r in plain
         if r["Registrar"] in shapes and re.fullmatch(shapes[r["Registrar"]], r["Registered Number"].strip().upper())
     )
-    assert sum(1 for r in parsed if r.org_id) == expected == 7795
-    assert sum(1 for r in parsed if r.org_id and r.org_id.startswith("GB-MPR-")) == sum(
+    # Rows whose register is "not defined" keep a number that only one register issues (issue 11, finding 5):
+    # eight digits or a Companies House prefix (not SC, which OSCR shares) and six digits, or digits with FCA letters.
+    only_one_register = r"(\d{8}|(?!SC)[A-Z]{2}\d{6}|\d{1,6}[A-Z]{1,3})"
+    by_shape = sum(
+        1
+        for r in plain
+        if r["Registrar"] in ("Legal Form is not defined", "Unknown legal form")
+        and r["Legal Form"] in ("", "Unincorporated")
+        and re.fullmatch(only_one_register, r["Registered Number"].strip().upper())
+    )
+    assert by_shape == 78
+    assert sum(1 for r in parsed if r.org_id) == expected + by_shape == 7795 + 78
+    fca_letters = sum(
+        1
+        for r in plain
+        if r["Registrar"] == "Legal Form is not defined" and re.fullmatch(r"\d{1,6}[A-Z]{1,3}", r["Registered Number"])
+    )
+    assert sum(1 for r in parsed if r.org_id and r.org_id.startswith("GB-MPR-")) == fca_letters + sum(
         1 for r in plain if r["Registrar"] == "FCA" and re.fullmatch(shapes["FCA"], r["Registered Number"].strip())
     )
     assert parsed[0].org_id == "GB-MPR-525R"
@@ -670,3 +693,216 @@ def test_the_formula_guard_our_downloads_add_is_dropped_on_the_way_back_in() -> 
     assert (parsed.phone, parsed.description) == ("+44 151 000 0000", "-minus sign first")
     kept = parse_row(("O'Brien Ltd", "'Tis a number", ""), mapping, 3)
     assert (kept.name, kept.phone) == ("O'Brien Ltd", "'Tis a number")  # an apostrophe that guards nothing stays
+
+
+# --- Issue 11: Companies House categories, numbers kept by shape, dissolved rows, formulas, blank rows, counts ---
+
+
+@pytest.mark.parametrize(
+    ("words", "form"),
+    [
+        # Companies House CompanyCategory labels, as its bulk product writes them.
+        ("Private Limited Company", LegalForm.PRIVATE_COMPANY),
+        ("Private company", LegalForm.PRIVATE_COMPANY),
+        ("PRI/LTD BY GUAR/NSC (Private, limited by guarantee, no share capital)", LegalForm.CLG),
+        ("PRI/LBG/NSC (Private, Limited by guarantee, no share capital, use of 'Limited' exemption)", LegalForm.CLG),
+        ("PRIV LTD SECT. 30 (Private limited company, section 30 of the Companies Act)", LegalForm.CLG),
+        ("Public Limited Company", LegalForm.PRIVATE_COMPANY),
+        ("Community Interest Company", LegalForm.CIC),
+        ("Registered Society", LegalForm.COOPERATIVE),
+        ("Charitable Incorporated Organisation", LegalForm.CHARITY),
+        ("Scottish Charitable Incorporated Organisation", LegalForm.CHARITY),
+        ("Limited Liability Partnership", LegalForm.PRIVATE_COMPANY),
+        ("Industrial and Provident Society", LegalForm.COOPERATIVE),
+        ("Private Unlimited Company", LegalForm.OTHER),
+        ("Limited Partnership", LegalForm.OTHER),
+        ("Royal Charter Company", LegalForm.OTHER),
+        # What finance systems write.
+        ("Ltd", LegalForm.PRIVATE_COMPANY),
+        ("Limited Company", LegalForm.PRIVATE_COMPANY),
+        ("Ltd Company", LegalForm.PRIVATE_COMPANY),
+        ("PLC", LegalForm.PRIVATE_COMPANY),
+        ("Sole Trader", LegalForm.SOLE_TRADER),
+        ("Self-employed", LegalForm.SOLE_TRADER),
+        ("Charity", LegalForm.CHARITY),
+        ("Charitable Company", LegalForm.CHARITY),
+        ("Co-op", LegalForm.COOPERATIVE),
+        ("Credit Union", LegalForm.COOPERATIVE),
+        ("CBS", LegalForm.COMMUNITY_BENEFIT),
+        ("CIC Limited by Guarantee", LegalForm.CIC),
+        ("Ltd by Guarantee", LegalForm.CLG),
+        ("Community Group", LegalForm.UNINCORPORATED),
+    ],
+)
+def test_companies_house_categories_and_finance_system_words_are_read(words, form):
+    reading = legal_form_from_words(words)
+    assert (reading.form, reading.note) == (form, None)
+
+
+@pytest.mark.parametrize(
+    ("cells", "org_id", "noted"),
+    [
+        # An unknown or blank legal form keeps a number only one register issues.
+        (row(number="01234567", legal_form="Trust"), "GB-COH-01234567", False),
+        (row(number="RS007155", legal_form="Private company of some kind"), "GB-COH-RS007155", False),
+        (row(number="OC301234"), "GB-COH-OC301234", False),
+        (row(number="NIC100001"), "GB-NIC-100001", False),
+        (row(number="2456RS", legal_form="Company"), "GB-MPR-2456RS", False),
+        # A charity that gives its company number: kept as a Companies House number, and said.
+        (row(number="04123456", legal_form="Charity"), "GB-COH-04123456", True),
+        # Shapes more than one register issues are not guessed.
+        (row(number="SC123456"), None, True),
+        (row(number="1123456"), None, True),
+        (row(number="31129", legal_form="Unincorporated"), None, True),
+    ],
+)
+def test_a_valid_number_is_kept_whatever_the_legal_form(cells, org_id, noted):
+    parsed = parse_row(cells, MAPPING, 2)
+    assert parsed.org_id == org_id
+    assert parsed.registration_number == cells[2]
+    number_notes = [p for p in parsed.problems if p.column == "Registration number"]
+    assert bool(number_notes) == noted
+    assert not parsed.rejected
+
+
+def test_a_companies_house_bulk_file_maps_its_columns():
+    headers = (
+        "CompanyName",
+        " CompanyNumber",
+        "RegAddress.AddressLine1",
+        "RegAddress.PostTown",
+        "RegAddress.PostCode",
+        "CompanyCategory",
+        "CompanyStatus",
+        "DissolutionDate",
+        "IncorporationDate",
+    )
+    mapping = ColumnMapping.auto(headers)
+    assert {f: mapping.header_for(f) for f in mapping.columns} == {
+        "name": "CompanyName",
+        "registration_number": "CompanyNumber",
+        "address": "RegAddress.AddressLine1",
+        "town": "RegAddress.PostTown",
+        "postcode": "RegAddress.PostCode",
+        "legal_form": "CompanyCategory",
+        "status": "CompanyStatus",
+        "dissolved_on": "DissolutionDate",
+    }
+    cells = ("! LTD", "08209948", "9 PRINCES SQUARE", "HARROGATE", "HG1 1ND", "Private Limited Company", "Active", "", "")
+    parsed = parse_row(cells, mapping, 2)
+    assert (parsed.legal_form, parsed.org_id, parsed.ended, parsed.problems) == (
+        LegalForm.PRIVATE_COMPANY,
+        "GB-COH-08209948",
+        False,
+        (),
+    )
+
+
+def test_coops_uk_status_and_dissolved_date_map_and_mark_the_dead(coops_uk):
+    mapping, parsed, plain = coops_uk
+    assert mapping.header_for("status") == "Registered Status"
+    assert mapping.header_for("dissolved_on") == "Dissolved Date"
+    dead = [r for r in plain if r["Registered Status"] == "Dead" or r["Dissolved Date"].strip()]
+    assert len(dead) == 1557
+    assert sum(1 for r in parsed if r.ended) == 1557
+    dated = sum(1 for r in plain if r["Dissolved Date"].strip())
+    assert sum(1 for r in parsed if r.status.on is not None) == dated == 1550
+    assert not any(r.ended for r in parsed if r.source_reference == "R000001")
+
+
+@pytest.mark.parametrize(
+    ("status", "dissolved", "ended", "on", "noted"),
+    [
+        ("Live", "", False, None, False),
+        ("Active", "", False, None, False),
+        ("Registered", "", False, None, False),
+        ("", "", False, None, False),
+        ("Dead", "11/8/1999", True, date(1999, 8, 11), False),
+        ("Dead", "", True, None, False),
+        ("Dissolved", "2012-05-03", True, date(2012, 5, 3), False),
+        ("Removed", "", True, None, False),
+        ("Struck off", "", True, None, False),
+        ("Converted/Closed", "", True, None, False),
+        ("", "3 May 2012", True, date(2012, 5, 3), False),
+        ("Live", "03/05/2012", True, date(2012, 5, 3), False),  # a date of dissolution wins: never published
+        ("", "Yes", True, None, False),
+        ("", "No", False, None, False),
+        ("", "last spring", True, None, True),  # not a date, but something is there: taken as ended, and said
+        ("Liquidation", "", False, None, True),
+        ("Active - Proposal to Strike off", "", False, None, True),
+        ("Sleeping", "", False, None, True),
+    ],
+)
+def test_reading_status_and_dissolution(status, dissolved, ended, on, noted):
+    reading = read_status(status, dissolved)
+    assert (reading.ended, reading.on, reading.note is not None) == (ended, on, noted)
+
+
+def test_what_happens_to_a_dissolved_row_is_said_in_words():
+    reading = read_status("Dead", "11/8/1999")
+    assert dissolved_message(reading, DissolvedRows.REJECT) == (
+        "The file says it has ended (status 'Dead', dissolved on 11 August 1999), so it was not imported"
+    )
+    assert dissolved_message(reading, DissolvedRows.ARCHIVE).endswith(
+        "so it is kept on the register as archived and never published"
+    )
+
+
+@pytest.mark.parametrize(
+    ("headers", "cells", "columns"),
+    [
+        (("Name",), ('=HYPERLINK("http://evil.example","Click")',), ["Name"]),
+        (("Name", "Town"), ("Good Org", "+Huyton"), ["Town"]),
+        (("Name", "Description"), ("@SUM(A1)", "-2+3"), ["Name", "Description"]),
+        (("Name", "Phone"), ("Good Org", "+44 151 443 2000"), []),  # a phone number, not a formula
+        (("Name", "Phone"), ("Good Org", "+cmd|' /C calc'!A0"), ["Phone"]),
+        (("Name",), ("'=1+2",), ["Name"]),  # our own download's guard is dropped, so the formula is seen again
+        (("Name",), ("Good Org",), []),
+    ],
+)
+def test_formula_like_cells_are_warned_not_rejected(headers, cells, columns):
+    parsed = parse_row(cells, ColumnMapping.auto(headers), 2)
+    formula = [p for p in parsed.problems if p.code == FORMULA]
+    assert [p.column for p in formula] == columns
+    assert not parsed.rejected
+    assert all("may run it as a formula" in p.message for p in formula)
+
+
+def test_blank_rows_are_counted():
+    data = b"name,postcode\nOne,L36 9GD\n,\n\n  ,  \nTwo,\n,\n"
+    sheet = read_sheet(io.BytesIO(data))
+    assert [r.row_number for r in sheet] == [2, 6]
+    assert sheet.blank_rows == 4
+
+
+@pytest.mark.parametrize(
+    ("counts", "sentence"),
+    [
+        (
+            {"rows": 109, "unchanged": 105, "rejected": 4},
+            "Nothing on the register changed: 105 rows already on the register as the file has them and "
+            "4 rows rejected.",
+        ),
+        (
+            {"rows": 8, "unchanged": 8},
+            "Nothing on the register changed: all 8 organisations in the file are on it already, as the file has them.",
+        ),
+        (
+            {"rows": 5, "created": 1, "updated": 2, "archived": 1, "rejected": 1},
+            "1 new organisation added, 2 organisations updated, 1 dissolved organisation kept as archived "
+            "and 1 row rejected.",
+        ),
+        ({"rows": 0}, "The file has no rows to import, so nothing on the register changed."),
+    ],
+)
+def test_an_imports_outcome_in_one_sentence(counts, sentence):
+    assert describe_outcome(counts) == sentence
+
+
+def test_progress_in_words():
+    assert describe_progress("check", 2000, 0.24) == "2,000 rows checked (24% of the file)"
+    assert (
+        describe_progress("commit", 2000, 0.25, total_rows=8000, seconds=10)
+        == "2,000 of 8,000 rows imported (25%), about 30 seconds left"
+    )
+    assert describe_progress("commit", 1, 0.001, total_rows=1, seconds=1) == "1 of 1 row imported (0%)"

@@ -120,7 +120,8 @@ def collapsed(text: str) -> str | None:
 
 # --- parse_row ------------------------------------------------------------------------------------------------------
 
-STRING_FIELDS = [name for name in FIELD_LIMITS if name not in ("legal_form",)]
+# Status and dissolution are read into ParsedRow.status (a reading, not text).
+STRING_FIELDS = [name for name in FIELD_LIMITS if name not in ("legal_form", "status", "dissolved_on")]
 ORG_ID_PREFIXES = tuple(f"{prefix}-" for prefix in IDENTIFIER_SCHEMES)
 
 
