@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
+from app.forms import Form
+
 EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     email = EmailField(
         "Email address",
         widget=GovTextInput(),
@@ -20,7 +21,7 @@ class SignInForm(FlaskForm):
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField(
         "Email address",
         widget=GovTextInput(),
@@ -30,7 +31,7 @@ class ForgotPasswordForm(FlaskForm):
     submit = SubmitField("Send reset link", widget=GovSubmitInput())
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(
         "New password",
         widget=GovPasswordInput(),
@@ -48,7 +49,7 @@ class ResetPasswordForm(FlaskForm):
     submit = SubmitField("Reset password", widget=GovSubmitInput())
 
 
-class CreateAccountForm(FlaskForm):
+class CreateAccountForm(Form):
     full_name = StringField(
         "Your name", widget=GovTextInput(), validators=[InputRequired("Enter your name"), Length(max=200)]
     )
@@ -72,5 +73,5 @@ class CreateAccountForm(FlaskForm):
     submit = SubmitField("Create account", widget=GovSubmitInput())
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(Form):
     submit = SubmitField("Accept the invitation", widget=GovSubmitInput())

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
@@ -20,9 +19,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from app.domain.bands import Estimate, VatTreatment
 from app.domain.policy import ContractType, MoneyError, parse_pounds
 from app.domain.providers import LegalForm
+from app.forms import Form
 
 
-def _money(form: FlaskForm, field: StringField) -> None:
+def _money(form: Form, field: StringField) -> None:
     if field.data and field.data.strip():
         try:
             field.pence = parse_pounds(field.data)  # type: ignore[attr-defined]
@@ -30,7 +30,7 @@ def _money(form: FlaskForm, field: StringField) -> None:
             raise ValidationError(str(exc)) from exc
 
 
-def _years(form: FlaskForm, field: StringField) -> None:
+def _years(form: Form, field: StringField) -> None:
     if field.data and field.data.strip():
         try:
             years = Decimal(field.data.strip())
@@ -40,7 +40,7 @@ def _years(form: FlaskForm, field: StringField) -> None:
             raise ValidationError("Enter the number of years as a number from 0.1 to 50, like 2 or 1.5")
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     """Read from the query string (a search is a GET: it changes nothing, and its URL can be shared)."""
 
     class Meta:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from app.forms import Form
 from app.services.records import NO_PROVIDERS, NO_TITLE, NOTE_MAX, TITLE_MAX, TITLE_TOO_LONG
 
 NOTE_TOO_LONG = f"The note must be {NOTE_MAX:,} characters or fewer"
 
 
-def _provider_ids(form: FlaskForm, field: SelectMultipleField) -> None:
+def _provider_ids(form: Form, field: SelectMultipleField) -> None:
     values = [v for v in field.data or [] if v.strip()]
     if not values:
         raise ValidationError(NO_PROVIDERS)
@@ -20,7 +20,7 @@ def _provider_ids(form: FlaskForm, field: SelectMultipleField) -> None:
         raise ValidationError("Select providers from the search results")
 
 
-class ShortlistForm(FlaskForm):
+class ShortlistForm(Form):
     """The checkboxes on the search results and the record's title. The search parameters travel beside
     them as hidden inputs, and the view re-runs the search from them."""
 
@@ -38,7 +38,7 @@ class ShortlistForm(FlaskForm):
         return [int(v) for v in self.provider_id.data or [] if v.strip().isdigit()]
 
 
-class RecordNotesForm(FlaskForm):
+class RecordNotesForm(Form):
     in_house_considered = TextAreaField(
         "Did you consider delivering this service in-house?",
         widget=GovTextArea(),
@@ -60,5 +60,5 @@ class RecordNotesForm(FlaskForm):
     submit = SubmitField("Save notes", widget=GovSubmitInput())
 
 
-class CloseRecordForm(FlaskForm):
+class CloseRecordForm(Form):
     submit = SubmitField("Close this record", widget=GovSubmitInput())

@@ -6,7 +6,6 @@ from datetime import date
 
 from flask import render_template, request
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
 from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField, SubmitField
@@ -16,6 +15,7 @@ from wtforms.validators import Optional, ValidationError
 from app.commissioners.forms import parse_day_month_year
 from app.downloads import csv_download
 from app.extensions import db
+from app.forms import Form
 from app.models.base import utcnow
 from app.officers import bp
 from app.services import audit_log
@@ -25,7 +25,7 @@ PER_PAGE = 50
 FILTERS = ("action", "actor", "since", "until")
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False  # a GET form: it changes nothing
 

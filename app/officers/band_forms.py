@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import BooleanField, Field, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields import SelectChoice
@@ -14,6 +13,7 @@ from wtforms.utils import unset_value
 from wtforms.validators import InputRequired, ValidationError
 
 from app.domain.policy import LocalityRule, MoneyError, Reservation, VatBasis, format_pence, parse_pounds
+from app.forms import Form
 from app.models import SpendBand
 from app.models.base import utcnow
 from app.services import band_config
@@ -120,7 +120,7 @@ class DateInputField(Field):
         return f"#{self.id}-{(self.bad_parts or self.PARTS)[0]}"
 
 
-class BandForm(FlaskForm):
+class BandForm(Form):
     """One band's rules, the same questions for a new band and a change."""
 
     locality_hints: Mapping[str, str] = {r.value: r.hint for r in LocalityRule}
@@ -293,7 +293,7 @@ class ChangeBandForm(BandForm):
     submit = SubmitField("Change the band", widget=GovSubmitInput())
 
 
-class RetireBandForm(FlaskForm):
+class RetireBandForm(Form):
     effective_to = DateInputField(
         "From what date does the band stop applying?",
         what="The date the band stops applying",

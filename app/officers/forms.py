@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
+
+from app.forms import Form
 
 # DataRequired, not InputRequired: a message of only spaces tells the organisation nothing.
 CHANGES_NEEDED = "Enter what the organisation needs to change"
@@ -17,17 +18,17 @@ REASON_TOO_LONG = "The reason must be 5,000 characters or fewer"
 NOTE_TOO_LONG = "The note must be 5,000 characters or fewer"
 
 
-class MarkCheckedForm(FlaskForm):
+class MarkCheckedForm(Form):
     """One button: record that an officer checked a registration number or a fact."""
 
     submit = SubmitField("Mark as checked", widget=GovSubmitInput())
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(Form):
     submit = SubmitField("Verify and publish", widget=GovSubmitInput())
 
 
-class RequestChangesForm(FlaskForm):
+class RequestChangesForm(Form):
     message = TextAreaField(
         "What does the organisation need to change?",
         widget=GovTextArea(),
@@ -37,7 +38,7 @@ class RequestChangesForm(FlaskForm):
     submit = SubmitField("Ask for changes", widget=GovSubmitInput())
 
 
-class RejectForm(FlaskForm):
+class RejectForm(Form):
     reason = TextAreaField(
         "Why can the organisation not be on the register?",
         widget=GovTextArea(),
@@ -47,11 +48,11 @@ class RejectForm(FlaskForm):
     submit = SubmitField("Reject", widget=GovSubmitInput())
 
 
-class ApproveJoinRequestForm(FlaskForm):
+class ApproveJoinRequestForm(Form):
     submit = SubmitField("Approve", widget=GovSubmitInput())
 
 
-class DeclineJoinRequestForm(FlaskForm):
+class DeclineJoinRequestForm(Form):
     note = TextAreaField(
         "Why are you declining?",
         widget=GovTextArea(),

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSelect, GovSubmitInput, GovTextInput
 from wtforms import Field, RadioField, SelectField, StringField, SubmitField
@@ -13,6 +12,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.domain.imports import IMPORT_FIELDS, ColumnMapping
+from app.forms import Form
 from app.models import ImportIssue, ImportMapping
 
 FILE_NEEDED = "Select a CSV file"
@@ -24,7 +24,7 @@ SAME, SEPARATE = "same", "separate"
 VERIFIED, QUEUE = "verified", "queue"
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField(
         "Upload a file",
         widget=GovFileInput(),
@@ -54,7 +54,7 @@ class UploadForm(FlaskForm):
         ]
 
 
-class ColumnsForm(FlaskForm):
+class ColumnsForm(Form):
     """One select per field the import takes ('column_<field>'), made for a file's headers by :func:`columns_form`."""
 
     save_as = StringField(
@@ -104,7 +104,7 @@ def columns_form(mapping: ColumnMapping) -> ColumnsForm:
     return form
 
 
-class MatchesForm(FlaskForm):
+class MatchesForm(Form):
     """'Same organisation' or 'different organisation' for each possible match on the page ('match_<issue id>')."""
 
     submit = SubmitField("Save these decisions", widget=GovSubmitInput())
@@ -140,7 +140,7 @@ def matches_form(issues: Sequence[ImportIssue], *, posted: bool = False) -> Matc
     return form
 
 
-class CommitForm(FlaskForm):
+class CommitForm(Form):
     publish = RadioField(
         "What should happen to organisations new to the register?",
         choices=[
@@ -153,9 +153,9 @@ class CommitForm(FlaskForm):
     submit = SubmitField("Import", widget=GovSubmitInput())
 
 
-class UndoForm(FlaskForm):
+class UndoForm(Form):
     submit = SubmitField("Undo this import", widget=GovSubmitInput())
 
 
-class RetryForm(FlaskForm):
+class RetryForm(Form):
     submit = SubmitField("Try again", widget=GovSubmitInput())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxesInput,
@@ -20,6 +19,7 @@ from wtforms.validators import Email, InputRequired, Length, Optional, Validatio
 from app.domain.policy import MoneyError, parse_pounds
 from app.domain.postcodes import PostcodeError, parse_postcode
 from app.domain.providers import LegalForm, SiteKind
+from app.forms import Form
 
 YES_NO_NOT_KNOWN = [SelectChoice("yes", "Yes"), SelectChoice("no", "No"), SelectChoice("not known", "Not known")]
 
@@ -31,14 +31,14 @@ def _length(maximum: int, what: str) -> Length:
 class PostcodeField(StringField):
     """A UK postcode, normalised ('l369gd' becomes 'L36 9GD'), with the domain's GOV.UK messages."""
 
-    def pre_validate(self, form: FlaskForm) -> None:
+    def pre_validate(self, form: Form) -> None:
         try:
             self.data = str(parse_postcode(self.data))
         except PostcodeError as exc:
             raise ValidationError(str(exc)) from exc
 
 
-class OrganisationNameForm(FlaskForm):
+class OrganisationNameForm(Form):
     name = StringField(
         "What is your organisation's name?",
         widget=GovTextInput(),
@@ -54,7 +54,7 @@ class OrganisationNameForm(FlaskForm):
     submit = SubmitField("Save and continue", widget=GovSubmitInput())
 
 
-class LegalFormForm(FlaskForm):
+class LegalFormForm(Form):
     legal_form = RadioField(
         "What type of organisation is it?",
         choices=[SelectChoice(f.value, f.label) for f in LegalForm if f != LegalForm.UNKNOWN],
@@ -63,7 +63,7 @@ class LegalFormForm(FlaskForm):
     submit = SubmitField("Save and continue", widget=GovSubmitInput())
 
 
-class RegistrationNumbersForm(FlaskForm):
+class RegistrationNumbersForm(Form):
     companies_house_number = StringField(
         "Companies House number",
         widget=GovTextInput(),
@@ -94,7 +94,7 @@ class RegistrationNumbersForm(FlaskForm):
     submit = SubmitField("Save and continue", widget=GovSubmitInput())
 
 
-class PremisesPostcodeForm(FlaskForm):
+class PremisesPostcodeForm(Form):
     kind = RadioField(
         "What kind of premises is it?",
         choices=[SelectChoice(k.value, k.label) for k in SiteKind],
@@ -109,7 +109,7 @@ class PremisesPostcodeForm(FlaskForm):
     submit = SubmitField("Find the area", widget=GovSubmitInput())
 
 
-class PremisesAddressForm(FlaskForm):
+class PremisesAddressForm(Form):
     address_line_1 = StringField(
         "Address line 1",
         widget=GovTextInput(),
@@ -131,7 +131,7 @@ class PremisesAddressForm(FlaskForm):
     submit = SubmitField("Save and continue", widget=GovSubmitInput())
 
 
-class AreasServedForm(FlaskForm):
+class AreasServedForm(Form):
     areas = SelectMultipleField(
         "Which areas do you work in?",
         widget=GovCheckboxesInput(),
@@ -141,7 +141,7 @@ class AreasServedForm(FlaskForm):
     submit = SubmitField("Save and continue", widget=GovSubmitInput())
 
 
-class ServicesForm(FlaskForm):
+class ServicesForm(Form):
     services = SelectMultipleField(
         "What services do you provide?",
         widget=GovCheckboxesInput(),
@@ -157,7 +157,7 @@ class ServicesForm(FlaskForm):
     submit = SubmitField("Save and continue", widget=GovSubmitInput())
 
 
-def _percent(form: FlaskForm, field: StringField) -> None:
+def _percent(form: Form, field: StringField) -> None:
     if field.data and field.data.strip():
         text = field.data.strip().rstrip("%").strip()
         if not re.fullmatch(r"\d{1,3}(\.\d+)?", text) or float(text) > 100:
@@ -165,7 +165,7 @@ def _percent(form: FlaskForm, field: StringField) -> None:
         field.data = text
 
 
-class OwnershipForm(FlaskForm):
+class OwnershipForm(Form):
     asset_lock = RadioField("Does it have an asset lock?", choices=YES_NO_NOT_KNOWN, validators=[Optional()])
     dividend_cap = StringField(
         "Dividend cap (optional)",
@@ -195,7 +195,7 @@ class OwnershipForm(FlaskForm):
     submit = SubmitField("Save and continue", widget=GovSubmitInput())
 
 
-def _whole_number(form: FlaskForm, field: StringField) -> None:
+def _whole_number(form: Form, field: StringField) -> None:
     if field.data and field.data.strip():
         text = field.data.strip().replace(",", "")
         if not text.isdigit() or len(text) > 7:
@@ -203,7 +203,7 @@ def _whole_number(form: FlaskForm, field: StringField) -> None:
         field.data = text
 
 
-def _money(form: FlaskForm, field: StringField) -> None:
+def _money(form: Form, field: StringField) -> None:
     if field.data and field.data.strip():
         try:
             field.data = str(parse_pounds(field.data))
@@ -211,7 +211,7 @@ def _money(form: FlaskForm, field: StringField) -> None:
             raise ValidationError(str(exc).replace("an amount", "the turnover", 1)) from exc
 
 
-class SizeForm(FlaskForm):
+class SizeForm(Form):
     staff_count = StringField(
         "How many people work for it? (optional)",
         widget=GovTextInput(),
@@ -242,7 +242,7 @@ class SizeForm(FlaskForm):
     submit = SubmitField("Save and continue", widget=GovSubmitInput())
 
 
-def _website(form: FlaskForm, field: StringField) -> None:
+def _website(form: Form, field: StringField) -> None:
     if field.data and field.data.strip():
         text = field.data.strip()
         if not re.match(r"^https?://", text, re.IGNORECASE):
@@ -252,14 +252,14 @@ def _website(form: FlaskForm, field: StringField) -> None:
         field.data = text
 
 
-def _phone(form: FlaskForm, field: StringField) -> None:
+def _phone(form: Form, field: StringField) -> None:
     if field.data and field.data.strip():
         digits = re.sub(r"[\s()\-]", "", field.data.strip())
         if not re.fullmatch(r"\+?\d{10,14}", digits):
             raise ValidationError("Enter a telephone number, like 0151 443 4031 or +44 151 443 4031")
 
 
-class ContactForm(FlaskForm):
+class ContactForm(Form):
     contact_name = StringField(
         "Contact name (optional)", widget=GovTextInput(), validators=[Optional(), _length(200, "Contact name")]
     )
@@ -283,15 +283,20 @@ class ContactForm(FlaskForm):
     submit = SubmitField("Save and continue", widget=GovSubmitInput())
 
 
-class SubmitRegistrationForm(FlaskForm):
+class SubmitRegistrationForm(Form):
     submit = SubmitField("Send for checking", widget=GovSubmitInput())
 
 
-class RemoveForm(FlaskForm):
-    submit = SubmitField("Remove", widget=GovSubmitInput())
+class RemovePremisesForm(Form):
+    confirm = RadioField(
+        "Are you sure you want to remove these premises?",
+        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
+        validators=[InputRequired("Select yes if you want to remove these premises")],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = EmailField(
         "Colleague's email address",
         widget=GovTextInput(),
@@ -304,7 +309,7 @@ class InviteForm(FlaskForm):
     submit = SubmitField("Send invitation", widget=GovSubmitInput())
 
 
-class JoinRequestForm(FlaskForm):
+class JoinRequestForm(Form):
     message = TextAreaField(
         "How are you connected to this organisation?",
         widget=GovTextArea(),

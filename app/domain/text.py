@@ -1,0 +1,62 @@
+"""What text people may give the register: the one home of the rule on hidden (control) characters.
+
+A control character (NUL and the other C0 codes, DEL, the C1 codes) is never part of a name, an address or a
+search. Most arrive by pasting from another program or from someone probing the service; PostgreSQL refuses a
+NUL outright, so letting one through turns a typing slip into a server error. The form guard, the request guard
+and the API all ask this module, so the rule is the same everywhere.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+
+#: Allowed in a multi-line answer (a textarea): tab, line feed and carriage return.
+LINE_BREAKS = frozenset("\t\n\r")
+
+#: Words the messages use to describe what was found, most specific first.
+_DESCRIPTIONS = {
+    "\x00": "null characters",
+    "\t": "tabs",
+    "\n": "line breaks",
+    "\r": "line breaks",
+}
+
+
+def hidden_characters(text: str, *, multiline: bool = False) -> list[str]:
+    """The control characters in text, in order and without repeats (tab and line breaks allowed if multiline)."""
+    found: list[str] = []
+    for char in text:
+        if unicodedata.category(char) != "Cc":
+            continue
+        if multiline and char in LINE_BREAKS:
+            continue
+        if char not in found:
+            found.append(char)
+    return found
+
+
+def has_hidden_characters(text: str, *, multiline: bool = False) -> bool:
+    """Whether text holds a control character that is not allowed in it."""
+    return bool(hidden_characters(text, multiline=multiline))
+
+
+def any_hidden_characters(texts: Iterable[str], *, multiline: bool = False) -> bool:
+    """Whether any of the texts holds a control character that is not allowed in it."""
+    return any(has_hidden_characters(text, multiline=multiline) for text in texts)
+
+
+def without_hidden_characters(text: str, *, multiline: bool = False) -> str:
+    """Text with the disallowed control characters taken out (to show back what was typed, never to store)."""
+    refused = set(hidden_characters(text, multiline=multiline))
+    return "".join(char for char in text if char not in refused)
+
+
+def hidden_characters_message(name: str, text: str, *, multiline: bool = False) -> str:
+    """A GOV.UK-style message naming the field: 'Your name must not contain hidden characters such as tabs'."""
+    found = hidden_characters(text, multiline=multiline)
+    words = [_DESCRIPTIONS[c] for c in found if c in _DESCRIPTIONS]
+    if not words:
+        words = ["those copied from another program"]
+    described = " or ".join(dict.fromkeys(words))
+    return f"{name} must not contain hidden characters such as {described}"
