@@ -123,9 +123,15 @@ def _render_record(
             close_form=CloseRecordForm(formdata=None),
             search_again=url_for("commissioners.search", **record.inputs.get("query", {})),
             start_date=_day(record.band.get("start_date")),
+            can_change=record_service.may_change(_user(), record),
         ),
         status,
     )
+
+
+def _not_yours(record: CommissioningRecord, exc: record_service.NotYourRecord) -> tuple[str, int]:
+    """A colleague may read the record but not change it: say so, and whose it is."""
+    return render_template("commissioners/record_not_yours.html", record=record, message=str(exc)), 403
 
 
 def _day(text: object) -> date | None:
@@ -156,6 +162,9 @@ def record_notes(record_id: int) -> BaseResponse | tuple[str, int]:
                 why_these=form.why_these.data,
                 outcome=form.outcome.data,
             )
+        except record_service.NotYourRecord as exc:
+            db.session.rollback()
+            return _not_yours(found, exc)
         except record_service.RecordError as exc:
             db.session.rollback()
             flash(str(exc), "error")
@@ -174,6 +183,9 @@ def close_record(record_id: int) -> BaseResponse | tuple[str, int]:
         abort(400)
     try:
         record_service.close_record(db.session, _user(), found, utcnow())
+    except record_service.NotYourRecord as exc:
+        db.session.rollback()
+        return _not_yours(found, exc)
     except record_service.RecordError as exc:
         db.session.rollback()
         if exc.field == "outcome":

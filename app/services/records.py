@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.domain.policy import format_pence
 from app.domain.providers import FactKind, ProviderStatus
-from app.domain.records import RecordStatus
+from app.domain.records import RecordStatus, may_change_record
 from app.models import CommissioningRecord, Council, Provider, RecordProvider, User
 from app.services import audit
 from app.services.audit import Actor
@@ -44,6 +44,26 @@ class RecordError(ValueError):
         super().__init__(message)
         self.field = field
         self.provider_ids = list(provider_ids)
+
+
+class NotYourRecord(RecordError):
+    """Someone who may read the record but not change it: a colleague of the commissioner who made it."""
+
+    def __init__(self, record: CommissioningRecord) -> None:
+        maker = record.created_by.email if record.created_by else None
+        who = f"{maker}, who made it," if maker else "the commissioner who made it"
+        super().__init__(f"Only {who} or a register officer can change or close this record")
+        self.maker = maker
+
+
+def may_change(user: User, record: CommissioningRecord) -> bool:
+    """True when ``user`` may change the notes on ``record`` or close it (see the domain rule)."""
+    return may_change_record(user.role, user.id, record.created_by_id)
+
+
+def _check_may_change(user: User, record: CommissioningRecord) -> None:
+    if not may_change(user, record):
+        raise NotYourRecord(record)
 
 
 # Snapshots ---------------------------------------------------------------------------------------------------------
@@ -273,7 +293,9 @@ def update_notes(
     why_these: str | None,
     outcome: str | None,
 ) -> dict[str, dict[str, str | None]]:
-    """Change the commissioner's notes on an open record; return what changed (nothing: no audit event)."""
+    """Change the commissioner's notes on an open record; return what changed (nothing: no audit event).
+    Only the record's maker or an officer may (NotYourRecord otherwise)."""
+    _check_may_change(user, record)
     if record.closed:
         raise RecordError(CLOSED)
     given = {"in_house_considered": in_house_considered, "why_these": why_these, "outcome": outcome}
@@ -292,7 +314,8 @@ def update_notes(
 
 
 def close_record(session: Session, user: User, record: CommissioningRecord, now: datetime) -> None:
-    """Make the record final. The outcome must be written first."""
+    """Make the record final. The outcome must be written first; only the maker or an officer may."""
+    _check_may_change(user, record)
     if record.closed:
         raise RecordError(CLOSED)
     if not (record.outcome or "").strip():

@@ -346,6 +346,36 @@ def test_closing_needs_the_outcome_then_the_record_refuses_changes(
     assert session.get(CommissioningRecord, record.id).outcome == "Awarded to Page Moss"  # type: ignore[union-attr]
 
 
+def test_only_the_maker_or_an_officer_may_change_or_close_a_record(
+    session: Session, knowsley: factories.CouncilSetup, market: dict[str, Provider], commissioner: User
+) -> None:
+    record = _create(session, commissioner, knowsley.council, [market["page_moss"].id])
+    colleague = factories.user(session, Role.COMMISSIONER, email="colleague@knowsley.example", council=knowsley.council)
+    officer = factories.user(session, Role.OFFICER, council=knowsley.council)
+    session.commit()
+
+    with pytest.raises(records.NotYourRecord) as caught:
+        records.update_notes(session, colleague, record, in_house_considered="Mine now", why_these=None, outcome="x")
+    assert str(caught.value) == (
+        "Only buyer@knowsley.example, who made it, or a register officer can change or close this record"
+    )
+    with pytest.raises(records.NotYourRecord):
+        records.close_record(session, colleague, record, NOW)
+    session.rollback()
+    assert (record.in_house_considered, record.status) == (None, RecordStatus.OPEN)
+    assert _events(session, "record.notes_updated") == []
+    assert records.may_change(commissioner, record) and records.may_change(officer, record)
+    assert not records.may_change(colleague, record)
+
+    # The officer may step in (the maker is away, or has left), and the audit trail says who did.
+    records.update_notes(session, officer, record, in_house_considered=None, why_these=None, outcome="Awarded")
+    records.close_record(session, officer, record, NOW)
+    session.commit()
+    assert (record.status, record.closed_by_id) == (RecordStatus.CLOSED, officer.id)
+    [event] = _events(session, "record.closed")
+    assert event.actor_id == officer.id
+
+
 # Listing -----------------------------------------------------------------------------------------------------------
 
 

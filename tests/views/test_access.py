@@ -149,3 +149,59 @@ def test_access(endpoint: str, role: str, client: FlaskClient, signed_in_as) -> 
             assert response.get_json()["error"]["message"]
         else:
             assert "govuk-heading-l" in response.get_data(as_text=True)
+
+
+# A commissioning record belongs to the commissioner who made it: colleagues at the council read it, only its maker
+# or an officer changes or closes it. Who is asking -> (GET the record, POST notes, POST close) statuses.
+RECORD_OWNER = "commissioner who made it"
+RECORD_COLLEAGUE = "commissioner colleague"
+RECORD_MATRIX: dict[str, tuple[int, int, int]] = {
+    ANON: (302, 302, 302),
+    PROVIDER: (403, 403, 403),
+    RECORD_OWNER: (200, 302, 302),
+    RECORD_COLLEAGUE: (200, 403, 403),
+    OFFICER: (200, 302, 302),
+    ADMIN: (200, 302, 302),
+}
+
+
+@pytest.mark.parametrize("who", sorted(RECORD_MATRIX))
+def test_record_changes(who: str, client: FlaskClient, auth, knowsley) -> None:  # type: ignore[no-untyped-def]
+    from app.domain.records import RecordStatus
+    from app.extensions import db
+    from app.models import CommissioningRecord
+
+    owner = factories.user(db.session, Role.COMMISSIONER, council=knowsley.council)
+    band = {"label": "Low value", "value_excluding_vat_pence": 450_000, "value_including_vat_pence": 540_000}
+    record = CommissioningRecord(
+        council_id=knowsley.council.id, created_by_id=owner.id, title="Matrix record", band=band, inputs={}
+    )
+    record.outcome = "Awarded"
+    db.session.add(record)
+    provider = factories.provider(db.session, "Matrix Co-operative")
+    user = {
+        RECORD_OWNER: owner,
+        RECORD_COLLEAGUE: factories.user(db.session, Role.COMMISSIONER, council=knowsley.council),
+        OFFICER: factories.user(db.session, Role.OFFICER, council=knowsley.council),
+        ADMIN: factories.user(db.session, Role.ADMIN, council=knowsley.council),
+        PROVIDER: factories.user(db.session, Role.PROVIDER, provider=provider),
+    }.get(who)
+    db.session.commit()
+    token = auth.csrf_token("/sign-in")
+    if user is not None:
+        assert auth.sign_in(user.email).status_code == 302
+        token = auth.csrf_token(f"/commissioner/records/{record.id}" if who != PROVIDER else "/provider/")
+    path = f"/commissioner/records/{record.id}"
+    posted = {"csrf_token": token, "outcome": "Awarded", "why_these": f"Changed by {who}"}
+    got = (
+        client.get(path).status_code,
+        client.post(f"{path}/notes", data=posted).status_code,
+        client.post(f"{path}/close", data=posted).status_code,
+    )
+    assert got == RECORD_MATRIX[who], who
+    db.session.expire_all()
+    kept = db.session.get(CommissioningRecord, record.id)
+    assert kept is not None
+    changed = who in (RECORD_OWNER, OFFICER, ADMIN)
+    assert (kept.why_these == f"Changed by {who}") is changed
+    assert (kept.status == RecordStatus.CLOSED) is changed

@@ -401,6 +401,35 @@ def test_another_councils_record_is_not_found(
     assert db.session.get(CommissioningRecord, record.id).outcome is None  # type: ignore[union-attr]
 
 
+def test_a_colleague_reads_anothers_record_but_cannot_change_or_close_it(
+    client: FlaskClient, auth: AuthActions, market: Market, knowsley: factories.CouncilSetup
+) -> None:
+    owner = factories.user(db.session, Role.COMMISSIONER, email="owner@knowsley.example", council=knowsley.council)
+    record = _record_via_service(knowsley.council, owner, "Owner's record", [market.page_moss])
+    colleague = factories.user(db.session, Role.COMMISSIONER, council=knowsley.council)
+    db.session.commit()
+    assert auth.sign_in(colleague.email).status_code == 302
+    path = f"/commissioner/records/{record.id}"
+
+    page = client.get(path)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Only owner@knowsley.example, who made it, or a register officer can change or close it" in html
+    assert f'action="{path}/notes"' not in html and f'action="{path}/close"' not in html
+    assert client.get(f"{path}/export.csv").status_code == 200
+
+    token = _csrf(html)
+    for action in ("notes", "close"):
+        response = client.post(f"{path}/{action}", data={"csrf_token": token, "outcome": "Hijacked"})
+        assert response.status_code == 403, action
+        refused = response.get_data(as_text=True)
+        assert "You cannot change this record" in refused
+        assert "Only owner@knowsley.example, who made it, or a register officer can change or close this record" in refused
+    db.session.expire_all()
+    kept = db.session.get(CommissioningRecord, record.id)
+    assert kept is not None and (kept.outcome, kept.status) == (None, RecordStatus.OPEN)
+
+
 @pytest.mark.parametrize(
     "path",
     ["/commissioner/records", "/commissioner/records/{id}", "/commissioner/records/{id}/export.csv"],
