@@ -48,6 +48,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     login_manager.init_app(app)
     init_web(app)
+    from app import urls
+
+    urls.init_app(app)  # hosts outside TRUSTED_HOSTS get a 400 before anything else runs
 
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)

@@ -10,6 +10,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", PROJECT_ROOT / "instance"))
@@ -45,6 +46,33 @@ def _development_secret_key() -> str:
     return key_file.read_text().strip()
 
 
+#: Hosts a development or test server answers to, besides SERVER_BASE_URL's.
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
+
+
+def checked_base_url(url: str) -> str:
+    """SERVER_BASE_URL as links start with it: http(s), a host, perhaps a path; no query, no trailing slash."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            f"SERVER_BASE_URL must be the address people use, like https://suppliers.example.gov.uk, not {url!r}"
+        )
+    return url.strip().rstrip("/")
+
+
+def trusted_hosts(env: str, base_url: str, listed: str | None) -> list[str]:
+    """The Host headers the service answers (Flask's TRUSTED_HOSTS): any other gets a 400.
+
+    TRUSTED_HOSTS lists them, separated by commas (".example.gov.uk" for every subdomain). By default production
+    answers only to SERVER_BASE_URL's host, and development and tests also to localhost and 127.0.0.1.
+    """
+    if listed is not None and listed.strip():
+        return [host.strip().lower() for host in listed.split(",") if host.strip()]
+    own = urlsplit(base_url).hostname or ""
+    hosts = [own] if env == "production" else [own, *LOOPBACK_HOSTS]
+    return list(dict.fromkeys(host for host in hosts if host))
+
+
 def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment, then apply ``overrides``."""
     overrides = dict(overrides or {})
@@ -65,6 +93,16 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             "Production runs on PostgreSQL: set DATABASE_URL (or ALLOW_SQLITE_IN_PRODUCTION=1 for one server)."
         )
 
+    # The test suite answers on http://localhost whatever the shell says.
+    base_url = overrides.get("SERVER_BASE_URL") or (None if env == "test" else os.environ.get("SERVER_BASE_URL"))
+    if not base_url:
+        if production:
+            raise ConfigError(
+                "SERVER_BASE_URL must be set in production: the address people use, like "
+                "https://suppliers.example.gov.uk. Links in emails and the API start with it."
+            )
+        base_url = "http://localhost" if env == "test" else "http://127.0.0.1:5000"
+
     redis_url = os.environ.get("REDIS_URL") or None
     config: dict[str, Any] = {
         "APP_ENV": env,
@@ -79,7 +117,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "FEEDBACK_EMAIL": os.environ.get("FEEDBACK_EMAIL", "procurement@knowsley.gov.uk"),
         "ACCESSIBILITY_EMAIL": os.environ.get("ACCESSIBILITY_EMAIL", "accessibility@knowsley.gov.uk"),
         "PRIVACY_EMAIL": os.environ.get("PRIVACY_EMAIL", "dataprotection@knowsley.gov.uk"),
-        "SERVER_BASE_URL": os.environ.get("SERVER_BASE_URL", "http://127.0.0.1:5000"),
+        # Where links in emails and the API point. In development, links made during a request use the
+        # request's own host (already checked against TRUSTED_HOSTS), so they work on whatever port it runs.
+        "SERVER_BASE_URL": base_url,
         # Mail: with no MAIL_SERVER, messages stay in the outbox table and the log.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
@@ -134,11 +174,14 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             {
                 "TESTING": True,
                 "SQLALCHEMY_DATABASE_URI": normalise_database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://")),
-                "SERVER_BASE_URL": "http://localhost",
                 "MAIL_SERVER": None,
                 "RATELIMIT_STORAGE_URI": "memory://",
                 "JOB_RUNNER": "inline",
             }
         )
     config.update(overrides)
+    config["SERVER_BASE_URL"] = checked_base_url(str(config["SERVER_BASE_URL"]))
+    if "TRUSTED_HOSTS" not in overrides:
+        listed = None if env == "test" else os.environ.get("TRUSTED_HOSTS")
+        config["TRUSTED_HOSTS"] = trusted_hosts(env, config["SERVER_BASE_URL"], listed)
     return config

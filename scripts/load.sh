@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ENGINE="${1:-sqlite}"
 export PORT="${PORT:-8100}"
+export SERVER_BASE_URL="http://127.0.0.1:$PORT"   # production needs it: links, and the one Host it answers
 DURATION="${DURATION:-60s}"
 USERS="${USERS:-20}"
 BIN=.venv/bin

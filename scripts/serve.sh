@@ -10,6 +10,8 @@ export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
 export JOB_RUNNER="${JOB_RUNNER:-rq}"
 export LOG_FORMAT="${LOG_FORMAT:-json}"
 PORT="${PORT:-8000}"
+# Links in emails and the API start here, and it is the one Host the service answers to (TRUSTED_HOSTS adds more).
+export SERVER_BASE_URL="${SERVER_BASE_URL:-http://127.0.0.1:$PORT}"
 WEB_CONCURRENCY="${WEB_CONCURRENCY:-2}"
 BIN=.venv/bin
 

@@ -7,6 +7,13 @@ import pytest
 from app.config import ConfigError, load_config, normalise_database_url
 
 
+@pytest.fixture(autouse=True)
+def _base_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Production needs SERVER_BASE_URL; tests about something else give it one (and no TRUSTED_HOSTS)."""
+    monkeypatch.setenv("SERVER_BASE_URL", "https://suppliers.example.gov.uk")
+    monkeypatch.delenv("TRUSTED_HOSTS", raising=False)
+
+
 def test_production_refuses_to_start_without_a_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/register")
@@ -63,3 +70,42 @@ def test_unknown_environment_is_refused() -> None:
 )
 def test_database_urls_use_psycopg3(given: str, expected: str) -> None:
     assert normalise_database_url(given) == expected
+
+
+def test_production_refuses_to_start_without_a_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/register")
+    monkeypatch.delenv("SERVER_BASE_URL")
+    with pytest.raises(ConfigError, match="SERVER_BASE_URL must be set in production"):
+        load_config({"APP_ENV": "production"})
+
+
+@pytest.mark.parametrize(
+    "url", ["suppliers.example.gov.uk", "ftp://suppliers.example.gov.uk", "https://", "https://x/?a=1"]
+)
+def test_a_base_url_that_is_not_an_address_is_refused(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.setenv("SERVER_BASE_URL", url)
+    with pytest.raises(ConfigError, match="SERVER_BASE_URL must be the address people use"):
+        load_config({"APP_ENV": "development"})
+
+
+def test_production_answers_only_to_its_own_host_unless_told_more(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/register")
+    monkeypatch.setenv("SERVER_BASE_URL", "https://Suppliers.Example.gov.uk/register/")
+    config = load_config({"APP_ENV": "production"})
+    assert config["SERVER_BASE_URL"] == "https://Suppliers.Example.gov.uk/register"
+    assert config["TRUSTED_HOSTS"] == ["suppliers.example.gov.uk"]
+    monkeypatch.setenv("TRUSTED_HOSTS", "suppliers.example.gov.uk, .internal.example.gov.uk")
+    assert load_config({"APP_ENV": "production"})["TRUSTED_HOSTS"] == [
+        "suppliers.example.gov.uk",
+        ".internal.example.gov.uk",
+    ]
+
+
+def test_development_answers_to_loopback_on_any_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.delenv("SERVER_BASE_URL")
+    config = load_config({"APP_ENV": "development"})
+    assert config["SERVER_BASE_URL"] == "http://127.0.0.1:5000"
+    assert config["TRUSTED_HOSTS"] == ["127.0.0.1", "localhost"]

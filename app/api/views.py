@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, TypeVar
 
-from flask import current_app, jsonify, request, url_for
+from flask import current_app, jsonify, request
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -37,6 +37,7 @@ from app.models import Area, Council, Provider, ServiceCategory
 from app.models.base import utcnow
 from app.services.locality import local_area_for, placed_sites
 from app.services.search import Criteria, ResultRow, SearchResult, search
+from app.urls import absolute_url
 
 #: Every query parameter the view reads, in the order they are checked. Anything else is refused.
 QUERY_PARAMETERS = (
@@ -391,7 +392,7 @@ def _body(result: SearchResult, council: Council, area: LocalArea, params: Param
             "self": _page_url(result.page),
             "next": _page_url(result.page + 1) if result.page < result.pages else None,
             "prev": _page_url(result.page - 1) if result.page > 1 else None,
-            "openapi": url_for("api.openapi", _external=True),
+            "openapi": absolute_url("api.openapi"),
         },
     }
 
@@ -399,7 +400,7 @@ def _body(result: SearchResult, council: Council, area: LocalArea, params: Param
 def _page_url(page: int) -> str:
     args = {name: request.args[name] for name in QUERY_PARAMETERS if name in request.args}
     args["page"] = str(page)
-    return url_for("api.eligible_providers", _external=True, **args)
+    return absolute_url("api.eligible_providers", **args)
 
 
 def _band(choice: BandChoice, area: LocalArea) -> dict[str, Any]:
@@ -447,7 +448,7 @@ def _provider(row: ResultRow, area: LocalArea, staff: bool) -> dict[str, Any]:
         "description": provider.description,
         "legal_form": _labelled(provider.legal_form),
         "verified": verified,
-        "url": url_for("public.provider", provider_id=provider.id, _external=True) if verified else None,
+        "url": absolute_url("public.provider", provider_id=provider.id) if verified else None,
         "website": provider.website,
         "locality": _locality(provider, area),
         "eligible": row.eligibility.eligible,

@@ -17,6 +17,7 @@ from app.extensions import db, limiter
 from app.mailer import deliver_outbox
 from app.models.base import utcnow
 from app.services import accounts, membership
+from app.urls import absolute_url
 
 WRONG_DETAILS = "Enter a correct email address and password"
 
@@ -132,9 +133,7 @@ def forgot_password() -> Response | tuple[str, int] | str:
             db.session,
             form.email.data or "",
             reset_tokens(),
-            lambda token: (
-                current_app.config["SERVER_BASE_URL"].rstrip("/") + url_for("auth.reset_password", token=token)
-            ),
+            lambda token: absolute_url("auth.reset_password", token=token),
         )
         db.session.commit()
         deliver_outbox()
@@ -176,7 +175,7 @@ def confirmation_tokens() -> accounts.ConfirmationTokens:
 
 
 def _absolute(endpoint: str, **values: str) -> str:
-    return current_app.config["SERVER_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+    return absolute_url(endpoint, **values)
 
 
 @bp.route("/create-account", methods=["GET", "POST"])

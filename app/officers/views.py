@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -26,6 +26,7 @@ from app.officers.forms import (
 from app.services import directory, membership, overview, verification
 from app.services.locality import provider_locality
 from app.services.policy import bands_in_force
+from app.urls import absolute_url
 from app.web import home_local_area
 
 
@@ -61,7 +62,7 @@ def _officer() -> User:
 
 def _service_url() -> str:
     """Where the emails send people: their organisation's home in this service."""
-    return str(current_app.config["SERVER_BASE_URL"]).rstrip("/") + url_for("providers.index")
+    return absolute_url("providers.index")
 
 
 def _back_to_review(provider_id: int) -> Response:

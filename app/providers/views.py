@@ -39,6 +39,7 @@ from app.services import directory, membership, registration
 from app.services.locality import provider_locality
 from app.services.registration import NOT_KNOWN, DuplicateIdentifier, RegistrationError
 from app.services.verification import members_of, reviews_of
+from app.urls import absolute_url
 from app.web import home_council, home_local_area
 
 OWNERSHIP_FACTS = {
@@ -481,9 +482,7 @@ def colleagues() -> Response | tuple[str, int]:
                 provider,
                 form.email.data or "",
                 utcnow(),
-                lambda token: (
-                    current_app.config["SERVER_BASE_URL"].rstrip("/") + url_for("auth.accept_invitation", token=token)
-                ),
+                lambda token: absolute_url("auth.accept_invitation", token=token),
             )
         except membership.MembershipError as exc:
             db.session.rollback()
