@@ -130,6 +130,9 @@ def init_web(app: Flask) -> None:
     login_manager.login_message = "Sign in to see that page"
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+    from app import input_guard
+
+    input_guard.init_app(app)  # control characters in a query string, form or file name never reach the database
 
     @app.context_processor
     def _layout_context() -> dict[str, Any]:
