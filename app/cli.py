@@ -10,6 +10,7 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
+from app.cli_progress import progress_bar
 from app.config import PROJECT_ROOT
 from app.domain.roles import COUNCIL_ROLES, Role
 from app.extensions import db
@@ -36,7 +37,14 @@ def seed_command(demo: bool, seed_dir: Path) -> None:
     if demo and not current_app.config["DEMO_DATA_ALLOWED"]:
         raise click.ClickException("Demo data and demo accounts are never loaded in production.")
     started = time.perf_counter()
-    report = seed.load_reference_data(db.session, seed_dir, CLI_ACTOR, progress=_progress)
+    with progress_bar("  Postcode directory", unit="postcodes") as bar:
+        report = seed.load_reference_data(
+            db.session,
+            seed_dir,
+            CLI_ACTOR,
+            progress=_progress,
+            postcode_progress=lambda rows, share: bar.update(rows, fraction=share),
+        )
     db.session.commit()
     for line in report.lines():
         click.echo(line)

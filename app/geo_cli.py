@@ -10,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.cli_progress import progress_bar
 from app.domain.postcodes import PostcodeError, parse_postcode
 from app.extensions import db
 from app.geo.directory import DirectoryFileError, PostcodeStore, active_release, load_release, purge_inactive_releases
@@ -78,11 +79,10 @@ def lookup_command(postcode: str, as_json: bool) -> None:
 def load_postcodes_command(path: Path, wards_from: Path | None, name: str | None) -> None:
     """Load a postcode directory (ONSPD, NSPL, NSPD; CSV, gzip or the published zip) and switch to it."""
     started = time.perf_counter()
-    with click.progressbar(length=0, label="Loading postcodes", show_pos=True) as bar:
+    with progress_bar("Loading postcodes", unit="postcodes") as bar:
 
-        def progress(total: int) -> None:
-            bar.length = max(bar.length or 0, total)
-            bar.update(total - bar.pos)
+        def progress(rows: int, share: float) -> None:
+            bar.update(rows, fraction=share)
 
         try:
             result = load_release(db.session, path, name=name, wards_from=wards_from, progress=progress)
@@ -122,11 +122,10 @@ def relocate_command() -> None:
         raise click.ClickException("No postcode directory is loaded: run 'flask seed' or 'flask geo load-postcodes'.")
     area = local_area_for(db.session, council, boundary_index(db.session))
     placer = build_placer(db.session, current_app.config)
-    with click.progressbar(length=1, label="Placing sites", show_pos=True) as bar:
+    with progress_bar("Placing sites", unit="sites") as bar:
 
         def progress(done: int, total: int) -> None:
-            bar.length = total
-            bar.update(done - bar.pos)
+            bar.update(done, total)
 
         report = relocate_all(db.session, placer, area, CLI_ACTOR, utcnow(), progress)
     db.session.commit()

@@ -11,6 +11,7 @@ import csv
 import gzip
 import hashlib
 import io
+import re
 import time
 import zipfile
 from collections import Counter, defaultdict
@@ -18,15 +19,16 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, text, update
+from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from app.domain.postcodes import try_normalise_postcode
 from app.models import OutcodeCentroid, Postcode, PostcodeRelease
 
-Progress = Callable[[int], None]
+# Hears the rows loaded so far and the share of the file read (0 to 1).
+Progress = Callable[[int, float], None]
 CHUNK_SIZE = 20_000
 
 # Header names change between ONS releases (ONSPD, NSPL, the 2025 NSPD) and redistributions of them.
@@ -83,9 +85,28 @@ class ColumnMap:
         return cls(positions, uses_grid=not has_latlon)
 
 
+class OpenedFile:
+    """A directory file opened as text, with its name and how much of it has been read so far."""
+
+    def __init__(self, handle: io.TextIOBase, source: str, raw: IO[bytes], size: int) -> None:
+        self.handle = handle
+        self.source = source
+        self._raw = raw
+        self._size = size
+
+    def share_read(self) -> float:
+        """The share of the file read so far (bytes on disk for gzip and CSV, uncompressed bytes in a zip)."""
+        if self._size <= 0:
+            return 0.0
+        try:
+            return min(self._raw.tell() / self._size, 1.0)
+        except (OSError, ValueError):
+            return 0.0
+
+
 @contextmanager
-def open_directory_file(path: Path) -> Iterator[tuple[io.TextIOBase, str]]:
-    """Open a CSV, a gzipped CSV or an ONS zip (its main data CSV) as text; yield it with its name."""
+def open_directory_file(path: Path) -> Iterator[OpenedFile]:
+    """Open a CSV, a gzipped CSV or an ONS zip (its main data CSV) as text."""
     if not path.exists():
         raise DirectoryFileError(f"{path} does not exist")
     if zipfile.is_zipfile(path):
@@ -100,11 +121,14 @@ def open_directory_file(path: Path) -> Iterator[tuple[io.TextIOBase, str]]:
             # The directory is the biggest CSV in the release; the rest are code lists.
             main = max(candidates, key=lambda info: info.file_size)
             with archive.open(main) as raw:
-                yield io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""), f"{path.name}:{main.filename}"
+                text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+                yield OpenedFile(text, f"{path.name}:{main.filename}", raw, main.file_size)
         return
-    opener: Callable[..., Any] = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
-        yield handle, path.name
+    with path.open("rb") as raw:
+        size = path.stat().st_size
+        binary: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if path.suffix == ".gz" else raw  # type: ignore[assignment]
+        text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+        yield OpenedFile(text, path.name, raw, size)
 
 
 def _float(text: str) -> float | None:
@@ -139,8 +163,15 @@ class GridConverter:
         return round(lat, 6), round(lon, 6)
 
 
-def read_directory(handle: Iterable[str], source: str) -> Iterator[dict[str, Any]]:
-    """Yield one normalised row per postcode: postcode, outcode, point, district, ward, terminated."""
+# A postcode as ONS writes it (upper case, one space): taken as it is, skipping the general parser.
+_CANONICAL_POSTCODE = re.compile(r"[A-Z]{1,2}[0-9][0-9A-Z]? [0-9][A-Z]{2}")
+# The order of the values in a row tuple, as the bulk loaders write them.
+ROW_FIELDS = ("postcode", "outcode", "latitude", "longitude", "district_code", "ward_code", "terminated")
+DirectoryRow = tuple[str, str, float | None, float | None, str | None, str | None, bool | None]
+
+
+def read_directory_rows(handle: Iterable[str], source: str) -> Iterator[DirectoryRow]:
+    """Yield one normalised row per postcode, as a tuple in ``ROW_FIELDS`` order (the loader's fast path)."""
     reader = csv.reader(handle)
     try:
         header = next(reader)
@@ -149,15 +180,19 @@ def read_directory(handle: Iterable[str], source: str) -> Iterator[dict[str, Any
     columns = ColumnMap.from_header(header, source)
     pos = columns.positions
     grid = GridConverter() if columns.uses_grid else None
+    postcode_at, district_at = pos["postcode"], pos["district_code"]
+    lat_at, lon_at = pos.get("latitude"), pos.get("longitude")
     ward_at = pos.get("ward_code")
     term_at = pos.get("terminated")
     width = max(pos.values()) + 1
+    canonical = _CANONICAL_POSTCODE.fullmatch
     for line_number, row in enumerate(reader, start=2):
-        if not row or not "".join(row).strip():
-            continue
         if len(row) < width:
+            if not row or not "".join(row).strip():
+                continue
             raise DirectoryFileError(f"{source}, line {line_number}: the row has {len(row)} columns, expected {width}")
-        postcode = try_normalise_postcode(row[pos["postcode"]])
+        raw_postcode = row[postcode_at]
+        postcode = raw_postcode if canonical(raw_postcode) else try_normalise_postcode(raw_postcode)
         if postcode is None:
             continue  # a few ONS rows are placeholders, not postcodes
         latitude = longitude = None
@@ -166,18 +201,24 @@ def read_directory(handle: Iterable[str], source: str) -> Iterator[dict[str, Any
             if easting and northing:
                 latitude, longitude = grid.convert(postcode, easting, northing)
         else:
-            latitude, longitude = _float(row[pos["latitude"]]), _float(row[pos["longitude"]])
+            latitude, longitude = _float(row[lat_at]), _float(row[lon_at])  # type: ignore[index]
             if latitude is None or longitude is None or abs(latitude - NO_LOCATION_LATITUDE) < 1e-6:
                 latitude = longitude = None
-        yield {
-            "postcode": postcode,
-            "outcode": postcode.split(" ", 1)[0],
-            "latitude": latitude,
-            "longitude": longitude,
-            "district_code": _code(row[pos["district_code"]]),
-            "ward_code": _code(row[ward_at]) if ward_at is not None else None,
-            "terminated": bool(row[term_at].strip()) if term_at is not None else None,
-        }
+        yield (
+            postcode,
+            postcode.split(" ", 1)[0],
+            latitude,
+            longitude,
+            _code(row[district_at]),
+            _code(row[ward_at]) if ward_at is not None else None,
+            bool(row[term_at].strip()) if term_at is not None else None,
+        )
+
+
+def read_directory(handle: Iterable[str], source: str) -> Iterator[dict[str, Any]]:
+    """Yield one normalised row per postcode: postcode, outcode, point, district, ward, terminated."""
+    for values in read_directory_rows(handle, source):
+        yield dict(zip(ROW_FIELDS, values, strict=True))
 
 
 def file_sha256(path: Path) -> str:
@@ -191,10 +232,10 @@ def file_sha256(path: Path) -> str:
 def _ward_overlay(path: Path) -> dict[str, str]:
     """Postcode to ward code from a second file (e.g. the North West file, which has wards)."""
     wards: dict[str, str] = {}
-    with open_directory_file(path) as (handle, source):
-        for row in read_directory(handle, source):
-            if row["ward_code"]:
-                wards[row["postcode"]] = row["ward_code"]
+    with open_directory_file(path) as opened:
+        for row in read_directory_rows(opened.handle, opened.source):
+            if row[5]:
+                wards[row[0]] = row[5]
     return wards
 
 
@@ -234,7 +275,8 @@ def load_release(
         return LoadResult(current, created=False, replaced=[])
 
     wards = _ward_overlay(wards_from) if wards_from else {}
-    with open_directory_file(path) as (handle, source):
+    with open_directory_file(path) as opened:
+        source = opened.source
         release = PostcodeRelease(
             name=name or source,
             source_file=source + (f" + wards from {wards_from.name}" if wards_from else ""),
@@ -244,28 +286,22 @@ def load_release(
         )
         session.add(release)
         session.flush()
-        total = with_points = with_wards = 0
-        chunk: list[dict[str, Any]] = []
-        for row in read_directory(handle, source):
-            if wards and row["ward_code"] is None:
-                row["ward_code"] = wards.get(row["postcode"])
-            row["release_id"] = release.id
-            total += 1
-            with_points += row["latitude"] is not None
-            with_wards += row["ward_code"] is not None
-            chunk.append(row)
-            if len(chunk) >= CHUNK_SIZE:
-                session.execute(insert(Postcode), chunk)
-                chunk = []
-                if progress:
-                    progress(total)
-        if chunk:
-            session.execute(insert(Postcode), chunk)
+        tally = _Tally()
+        rows = tally.count(_with_wards(read_directory_rows(opened.handle, source), wards))
+
+        def chunk_done(total: int) -> None:
+            if progress:
+                progress(total, opened.share_read())
+
+        _bulk_insert(session, release.id, rows, chunk_done)
         if progress:
-            progress(total)
+            progress(tally.total, 1.0)
+    total, with_points, with_wards = tally.total, tally.with_points, tally.with_wards
     if total == 0:
         raise DirectoryFileError(f"{source} has no postcodes in it. Nothing was loaded.")
-    _build_outcode_centroids(session, release.id)
+    centroids = tally.centroid_rows(release.id)
+    if centroids:
+        session.execute(insert(OutcodeCentroid), centroids)
     replaced = [r.name for r in session.scalars(select(PostcodeRelease).where(PostcodeRelease.active.is_(True)))]
     session.execute(update(PostcodeRelease).where(PostcodeRelease.id != release.id).values(active=False))
     release.active = True
@@ -284,41 +320,126 @@ def load_release(
 
 
 def _uses_grid(path: Path) -> bool:
-    with open_directory_file(path) as (handle, source):
-        return ColumnMap.from_header(next(csv.reader(handle)), source).uses_grid
+    with open_directory_file(path) as opened:
+        return ColumnMap.from_header(next(csv.reader(opened.handle)), opened.source).uses_grid
 
 
-def _build_outcode_centroids(session: Session, release_id: int) -> None:
-    """Mean point of each postcode district, and the district that holds most of its postcodes."""
-    located = (Postcode.release_id == release_id, Postcode.latitude.is_not(None))
-    means = session.execute(
-        select(Postcode.outcode, func.avg(Postcode.latitude), func.avg(Postcode.longitude), func.count())
-        .where(*located)
-        .group_by(Postcode.outcode)
-    ).all()
-    by_district: dict[str, Counter[str]] = defaultdict(Counter)
-    for outcode, district, count in session.execute(  # district is never None: filtered below
-        select(Postcode.outcode, Postcode.district_code, func.count())
-        .where(*located, Postcode.district_code.is_not(None))
-        .group_by(Postcode.outcode, Postcode.district_code)
-    ):
-        by_district[outcode][str(district)] = count
-    rows = []
-    for outcode, latitude, longitude, count in means:
-        main = by_district[outcode].most_common(1)
-        rows.append(
-            {
-                "release_id": release_id,
-                "outcode": outcode,
-                "latitude": round(float(latitude), 6),
-                "longitude": round(float(longitude), 6),
-                "postcode_count": count,
-                "main_district_code": main[0][0] if main else None,
-                "main_district_share": round(main[0][1] / sum(by_district[outcode].values()), 4) if main else None,
-            }
+def _with_wards(rows: Iterable[DirectoryRow], wards: dict[str, str]) -> Iterator[DirectoryRow]:
+    if not wards:
+        yield from rows
+        return
+    for row in rows:
+        if row[5] is None and row[0] in wards:
+            yield (*row[:5], wards[row[0]], row[6])
+        else:
+            yield row
+
+
+class _Tally:
+    """Counts rows, points and wards as they stream past, and the sums each postcode district's centroid needs."""
+
+    def __init__(self) -> None:
+        self.total = self.with_points = self.with_wards = 0
+        self._sums: dict[str, list[float]] = {}
+        self._districts: dict[str, Counter[str]] = defaultdict(Counter)
+
+    def count(self, rows: Iterable[DirectoryRow]) -> Iterator[DirectoryRow]:
+        sums = self._sums
+        districts = self._districts
+        for row in rows:
+            self.total += 1
+            if row[5] is not None:
+                self.with_wards += 1
+            latitude = row[2]
+            if latitude is not None:
+                self.with_points += 1
+                outcode = row[1]
+                found = sums.get(outcode)
+                if found is None:
+                    sums[outcode] = [latitude, row[3], 1]  # type: ignore[list-item]
+                else:
+                    found[0] += latitude
+                    found[1] += row[3]  # type: ignore[operator]
+                    found[2] += 1
+                if row[4] is not None:
+                    districts[outcode][row[4]] += 1
+            yield row
+
+    def centroid_rows(self, release_id: int) -> list[dict[str, Any]]:
+        """The mean point of each postcode district, and the council district that holds most of its postcodes."""
+        rows = []
+        for outcode, (sum_latitude, sum_longitude, count) in self._sums.items():
+            by_district = self._districts.get(outcode)
+            main = by_district.most_common(1) if by_district else []
+            rows.append(
+                {
+                    "release_id": release_id,
+                    "outcode": outcode,
+                    "latitude": round(sum_latitude / count, 6),
+                    "longitude": round(sum_longitude / count, 6),
+                    "postcode_count": int(count),
+                    "main_district_code": main[0][0] if main else None,
+                    "main_district_share": round(main[0][1] / sum(by_district.values()), 4)  # type: ignore[union-attr]
+                    if main
+                    else None,
+                }
+            )
+        return rows
+
+
+def _bulk_insert(
+    session: Session, release_id: int, rows: Iterable[DirectoryRow], chunk_done: Callable[[int], None]
+) -> None:
+    """Write the rows in the caller's transaction by the engine's fastest path: COPY on PostgreSQL, the driver's
+    executemany on SQLite, SQLAlchemy's executemany elsewhere. ``chunk_done`` hears the running total."""
+    connection = session.connection()
+    dialect = connection.dialect.name
+    columns = ("release_id", *ROW_FIELDS)
+    driver = connection.connection.driver_connection
+    total = 0
+    if dialect == "postgresql":
+        copy_statement = f"COPY postcodes ({', '.join(columns)}) FROM STDIN"
+        with driver.cursor() as cursor, cursor.copy(copy_statement) as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row((release_id, *row))
+                total += 1
+                if total % CHUNK_SIZE == 0:
+                    chunk_done(total)
+        chunk_done(total)
+        return
+    if dialect == "sqlite":
+        statement = f"INSERT INTO postcodes ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608  (fixed names)
+        cursor = driver.cursor()  # type: ignore[union-attr]
+        # A page cache big enough for the primary key's index while millions of rows go in (about 12% faster),
+        # given back afterwards.
+        cache_size = cursor.execute("PRAGMA cache_size").fetchone()[0]
+        cursor.execute("PRAGMA cache_size = -262144")
+        try:
+            for chunk in _chunks(rows):
+                cursor.executemany(statement, [(release_id, *row) for row in chunk])
+                total += len(chunk)
+                chunk_done(total)
+        finally:
+            cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
+            cursor.close()
+        return
+    for chunk in _chunks(rows):
+        session.execute(
+            insert(Postcode), [{"release_id": release_id, **dict(zip(ROW_FIELDS, row, strict=True))} for row in chunk]
         )
-    if rows:
-        session.execute(insert(OutcodeCentroid), rows)
+        total += len(chunk)
+        chunk_done(total)
+
+
+def _chunks(rows: Iterable[DirectoryRow]) -> Iterator[list[DirectoryRow]]:
+    chunk: list[DirectoryRow] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= CHUNK_SIZE:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def purge_inactive_releases(session: Session) -> int:

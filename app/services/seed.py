@@ -45,6 +45,7 @@ from app.domain.providers import (
 )
 from app.domain.roles import COUNCIL_ROLES, Role
 from app.geo.directory import PostcodeRecord, PostcodeStore, load_release
+from app.geo.directory import Progress as PostcodeProgress
 from app.geo.placement import SitePlacer, apply_placement
 from app.models import (
     Area,
@@ -257,11 +258,13 @@ def load_reference_data(
     progress: Progress | None = None,
     *,
     postcode_files: tuple[Path, Path | None] | None = None,
+    postcode_progress: PostcodeProgress | None = None,
 ) -> SeedReport:
     """Load areas, thresholds, CPV codes, service categories, councils, spend bands and postcodes.
 
     The postcode directory comes from the whole-UK file with wards added from the North West file,
     unless ``postcode_files`` names others (tests load a small sample). An unchanged directory is skipped.
+    ``postcode_progress`` hears the rows loaded and the share of the file read, for a progress bar.
     """
     report = SeedReport()
     _say(progress, "Loading areas…")
@@ -280,6 +283,7 @@ def load_reference_data(
         report,
         progress,
         postcode_files or (seed_dir / UK_POSTCODES_FILE, seed_dir / WARD_POSTCODES_FILE),
+        postcode_progress,
     )
     session.flush()
     if report.changed:
@@ -536,6 +540,7 @@ def _load_postcodes(
     report: SeedReport,
     progress: Progress | None,
     files: tuple[Path, Path | None],
+    postcode_progress: PostcodeProgress | None = None,
 ) -> None:
     path, wards = files
     for needed in (path, wards):
@@ -547,7 +552,7 @@ def _load_postcodes(
         path,
         name=POSTCODE_RELEASE_NAME,
         wards_from=wards,
-        progress=lambda n: _say(progress, f"Loading postcodes… {n:,}") if n % 200_000 == 0 else None,
+        progress=postcode_progress,
     )
     if not result.created:
         _say(progress, f"Postcodes already loaded ({result.release.row_count:,})")

@@ -85,14 +85,20 @@ def test_load_release_takes_the_given_name_and_reports_progress(
 ) -> None:
     monkeypatch.setattr(directory, "CHUNK_SIZE", 5_000)
     seen: list[int] = []
+    shares: list[float] = []
 
-    result = load_release(session, SAMPLE, name="NSPD sample, LAD25", progress=seen.append)
+    def progress(rows: int, share: float) -> None:
+        seen.append(rows)
+        shares.append(share)
+
+    result = load_release(session, SAMPLE, name="NSPD sample, LAD25", progress=progress)
 
     assert result.release.name == "NSPD sample, LAD25"
     assert result.release.source_file == "postcodes_sample.csv.gz"
     assert result.release.sha256 == _sha256(SAMPLE)
     assert result.release.with_wards == 0  # the whole-UK file has no ward column and none was overlaid
-    assert seen == [5_000, 10_000, 14_780] and result.release.row_count == 14_780
+    assert seen == [5_000, 10_000, 14_780, 14_780] and result.release.row_count == 14_780
+    assert shares == sorted(shares) and 0 < shares[0] < 1 and shares[-1] == 1.0  # a real share of the file read
     assert _count(session, Postcode) == 14_780
 
 
