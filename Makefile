@@ -18,6 +18,7 @@ help:
 	@echo "make bench  benchmarks (printing their figures)"
 
 $(BIN)/.installed: pyproject.toml constraints.txt
+	@echo "==> Python packages into $(VENV)/ (about 30 seconds the first time)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $@
@@ -25,23 +26,31 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 install: $(BIN)/.installed
 
 node_modules/.installed: package.json package-lock.json
+	@echo "==> Front-end packages (GOV.UK Frontend, Sass, axe-core) from npm"
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 app/static/.built: node_modules/.installed scripts/build-assets.mjs $(wildcard assets/scss/*.scss)
+	@echo "==> Compiling the council's GOV.UK Frontend theme into app/static/"
 	node scripts/build-assets.mjs
 	touch $@
 
 assets: app/static/.built
 
 db: install
+	@echo "==> Database: migrations to the latest schema"
 	$(BIN)/flask db upgrade
 
 seed: db
+	@echo "==> Reference and demo data from seed_data/ (the postcode directory loads once, about a minute)"
 	$(BIN)/flask seed --demo
 	$(BIN)/flask search reindex
 
 run: install assets seed
+	@echo ""
+	@echo "==> The register is ready at http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
+	@echo "    Sign in with a demo account above; the password is $${DEMO_PASSWORD:-local-supplier-demo}."
+	@echo ""
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 lint: install

@@ -95,6 +95,10 @@ class FactKind(LabelledEnum):
     PUBLIC_SERVICE_MUTUAL = "public_service_mutual", "Public service mutual"
 
 
+#: Facts held as money: a whole number of pence in the value column (£85,000 is "8500000").
+MONEY_FACTS = frozenset({FactKind.TURNOVER})
+
+
 class SiteKind(LabelledEnum):
     REGISTERED_OFFICE = "registered_office", "Registered office"
     TRADING_SITE = "trading_site", "Trading site"
