@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import render_template, request
+from flask import render_template, request, url_for
 from flask_login import current_user
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
 from werkzeug.wrappers import Response
@@ -23,6 +23,22 @@ from app.services.audit import Actor, record
 
 PER_PAGE = 50
 FILTERS = ("action", "actor", "since", "until")
+
+#: The page that shows each kind of record, and the name of its id in the URL.
+RECORD_PAGES = {
+    "provider": ("officers.review_provider", "provider_id"),
+    "import_batch": ("officers.import_batch", "batch_id"),
+    "commissioning_record": ("commissioners.record", "record_id"),
+    "spend_band": ("officers.spend_bands", None),
+}
+
+
+def record_url(subject: audit_log.Subject) -> str | None:
+    """The page of the record an event is about, if it has one."""
+    if subject.link_type not in RECORD_PAGES or subject.link_id is None:
+        return None
+    endpoint, argument = RECORD_PAGES[subject.link_type]
+    return url_for(endpoint, **({argument: subject.link_id} if argument else {}))
 
 
 class AuditFilterForm(Form):
@@ -61,7 +77,7 @@ class AuditFilterForm(Form):
 def _form() -> AuditFilterForm:
     form = AuditFilterForm(request.args)
     form.action.choices = [SelectChoice("", "Anything")] + [
-        SelectChoice(action, action) for action in audit_log.actions(db.session)
+        SelectChoice(action, words) for action, words in audit_log.action_choices(db.session)
     ]
     return form
 
@@ -79,7 +95,14 @@ def audit_events() -> tuple[str, int] | str:
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
     query = {k: v for k, v in request.args.items() if k in FILTERS and v}  # only the filters go into links
     return render_template(
-        "officers/audit.html", form=form, events=events, total=total, page=page, pages=pages, query=query
+        "officers/audit.html",
+        form=form,
+        events=audit_log.describe(db.session, events),
+        total=total,
+        page=page,
+        pages=pages,
+        query=query,
+        record_url=record_url,
     )
 
 

@@ -1,9 +1,9 @@
-"""Reading the audit trail back: filtered, paged, and as rows for a CSV export."""
+"""Reading the audit trail back: filtered, paged, in words, and as rows for a CSV export."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -11,9 +11,60 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from app.models import AuditEvent
+from app.domain.wording import EventWording, describe_event, entity_noun, name_from_changes, references
+from app.domain.wording import subject_text as _subject_text
+from app.models import (
+    Area,
+    AuditEvent,
+    CommissioningRecord,
+    Council,
+    ImportBatch,
+    PostcodeRelease,
+    Provider,
+    ServiceCategory,
+    Site,
+    SpendBand,
+    User,
+)
 
-EXPORT_HEADER: list[object] = ["id", "when (UTC)", "who", "action", "what", "which", "details"]
+EXPORT_HEADER: list[object] = [
+    "id",
+    "when (UTC)",
+    "who",
+    "what happened",
+    "to which record",
+    "details",
+    "action code",
+    "record type",
+    "record id",
+    "details as recorded",
+]
+
+#: Record types with a page an officer can open, and the type of the page (a site's page is its organisation's).
+LINKED_TYPES = frozenset({"provider", "spend_band", "import_batch", "commissioning_record"})
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The record an event is about, by name, and the record whose page shows it (if any)."""
+
+    name: str
+    noun: str
+    link_type: str | None = None
+    link_id: int | None = None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """An audit event as an officer reads it."""
+
+    event: AuditEvent
+    wording: EventWording
+    subject: Subject
+
+    @property
+    def summary(self) -> str:
+        return self.wording.summary
 
 
 @dataclass(frozen=True)
@@ -56,18 +107,113 @@ def actions(session: Session) -> list[str]:
     return list(session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
 
 
-def export_rows(session: Session, where: AuditFilter) -> Iterator[list[object]]:
-    """The matching events, oldest first, streamed; the caller makes each cell formula-safe."""
+def export_rows(session: Session, where: AuditFilter, *, chunk: int = 500) -> Iterator[list[object]]:
+    """The matching events, oldest first, streamed, in words and as recorded; the caller makes each cell
+    formula-safe."""
     yield EXPORT_HEADER
-    query = where.apply(select(AuditEvent)).order_by(AuditEvent.id).execution_options(yield_per=1000)
-    event: AuditEvent
-    for event in session.scalars(query):
-        yield [
-            event.id,
-            event.occurred_at.strftime("%Y-%m-%d %H:%M:%S"),
-            event.actor_label,
-            event.action,
-            event.entity_type,
-            event.entity_id or "",
-            json.dumps(event.changes, sort_keys=True, default=str) if event.changes else "",
-        ]
+    query = where.apply(select(AuditEvent)).order_by(AuditEvent.id).execution_options(yield_per=chunk)
+    for part in session.scalars(query).partitions(chunk):
+        for entry in describe(session, part):
+            event = entry.event
+            yield [
+                event.id,
+                event.occurred_at.strftime("%Y-%m-%d %H:%M:%S"),
+                event.actor_label,
+                entry.summary,
+                entry.subject.name,
+                entry.wording.details_text,
+                event.action,
+                event.entity_type,
+                event.entity_id or "",
+                json.dumps(event.changes, sort_keys=True, default=str) if event.changes else "",
+            ]
+
+
+def _ids(pairs: Iterable[tuple[str, str]], kind: str) -> set[int]:
+    return {int(value) for k, value in pairs if k == kind and value.isdigit()}
+
+
+def _names(session: Session, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """Names of the records events refer to, looked up in one query per type."""
+    names: dict[tuple[str, str], str] = {}
+    queries = {
+        "provider": (Provider.id, Provider.name),
+        "user": (User.id, User.email),
+        "spend_band": (SpendBand.id, SpendBand.label),
+        "commissioning_record": (CommissioningRecord.id, CommissioningRecord.title),
+        "postcode_release": (PostcodeRelease.id, PostcodeRelease.name),
+        "council": (Council.id, Council.name),
+    }
+    for kind, (key, name) in queries.items():
+        ids = _ids(wanted, kind)
+        if ids:
+            names.update({(kind, str(i)): n for i, n in session.execute(select(key, name).where(key.in_(ids)))})
+    batch_ids = _ids(wanted, "import_batch")
+    if batch_ids:
+        rows = session.execute(
+            select(ImportBatch.id, ImportBatch.source_name, ImportBatch.file_name).where(ImportBatch.id.in_(batch_ids))
+        )
+        names.update({("import_batch", str(i)): f"{source} ({file})" if file else source for i, source, file in rows})
+    codes = {value for k, value in wanted if k == "area"}
+    if codes:
+        names.update(
+            {("area", c): n for c, n in session.execute(select(Area.code, Area.name).where(Area.code.in_(codes)))}
+        )
+    slugs = {value for k, value in wanted if k == "service"}
+    if slugs:
+        services = session.execute(
+            select(ServiceCategory.slug, ServiceCategory.name).where(ServiceCategory.slug.in_(slugs))
+        )
+        names.update({("service", slug): n for slug, n in services})
+    return names
+
+
+def _sites(session: Session, ids: set[int]) -> dict[int, tuple[int, str]]:
+    """Each site's organisation and the words for it: 'Knowsley Mutual, premises at L36 9GD'."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Site.id, Site.provider_id, Site.postcode, Provider.name)
+        .join(Provider, Provider.id == Site.provider_id)
+        .where(Site.id.in_(ids))
+    )
+    return {
+        site_id: (provider_id, f"{name}, premises at {postcode}" if postcode else f"{name}, premises")
+        for site_id, provider_id, postcode, name in rows
+    }
+
+
+def describe(session: Session, found: Sequence[AuditEvent]) -> list[AuditEntry]:
+    """Events in words, each about a named record (linked where it has a page), its values in plain words."""
+    wanted: set[tuple[str, str]] = set()
+    for event in found:
+        wanted |= references(event.action, event.changes)
+        if event.entity_id is not None:
+            wanted.add((event.entity_type, event.entity_id))
+    names = _names(session, wanted)
+    sites = _sites(session, _ids(wanted, "site"))
+    names.update({("site", str(site_id)): words for site_id, (_, words) in sites.items()})
+    entries = []
+    for event in found:
+        key = (event.entity_type, event.entity_id or "")
+        name = names.get(key)
+        link_type: str | None = event.entity_type if name and event.entity_type in LINKED_TYPES else None
+        link_id = int(event.entity_id) if link_type and event.entity_id and event.entity_id.isdigit() else None
+        if event.entity_type == "site" and name:  # premises are shown on their organisation's page
+            link_type, link_id = "provider", sites[int(str(event.entity_id))][0]
+        if name is None and event.entity_id is not None:
+            remembered = name_from_changes(event.changes)
+            name = f"{remembered} (no longer on the register)" if remembered else None
+        subject = Subject(
+            _subject_text(event.entity_type, event.entity_id, name),
+            entity_noun(event.entity_type),
+            link_type if link_id is not None else None,
+            link_id,
+        )
+        entries.append(AuditEntry(event, describe_event(event.action, event.changes, names), subject))
+    return entries
+
+
+def action_choices(session: Session) -> list[tuple[str, str]]:
+    """(action, what it means in words) for every action recorded so far, in the order of the words."""
+    return sorted(((action, describe_event(action, None).summary) for action in actions(session)), key=lambda c: c[1])

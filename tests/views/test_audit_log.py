@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.domain.roles import Role
 from app.extensions import db
-from app.models import AuditEvent, User
+from app.models import AuditEvent, SpendBand, User
 from tests import factories
 from tests.conftest import AuthActions
 
@@ -47,22 +47,29 @@ def officer(knowsley: factories.CouncilSetup, auth: AuthActions) -> User:
 
 def test_the_log_lists_events_newest_first(client: FlaskClient, officer: User) -> None:
     page = client.get("/officer/audit").get_data(as_text=True)
-    assert page.index("import.committed") < page.index("provider.verified")
+    assert page.index("Import completed") < page.index("Verified and published")
     assert "bob@knowsley.example" in page and "alice@knowsley.example" in page
 
 
 @pytest.mark.parametrize(
     ("query", "shown", "hidden"),
     [
-        ("action=import.committed", "import.committed", "provider.verified"),
-        ("actor=ALICE", "provider.verified", "import.committed"),
-        ("since=1/11/2026", "import.committed", "provider.verified"),
-        ("until=1/11/2026", "provider.verified", "import.committed"),
+        ("action=import.committed", "Import completed", "Verified and published"),
+        ("actor=ALICE", "Verified and published", "Import completed"),
+        ("since=1/11/2026", "Import completed", "Verified and published"),
+        ("until=1/11/2026", "Verified and published", "Import completed"),
     ],
 )
 def test_filters(client: FlaskClient, officer: User, query: str, shown: str, hidden: str) -> None:
     page = client.get(f"/officer/audit?{query}").get_data(as_text=True)
-    assert shown in page and hidden not in page.split("<table")[-1]
+    events = page.split('aria-label="Audit events')[-1]
+    assert shown in events and hidden not in events
+
+
+def test_the_filter_offers_actions_in_words(client: FlaskClient, officer: User) -> None:
+    page = client.get("/officer/audit").get_data(as_text=True)
+    assert '<option value="provider.verified">Verified and published</option>' in page
+    assert ">provider.verified<" not in page
 
 
 def test_a_bad_date_is_explained_at_the_field(client: FlaskClient, officer: User) -> None:
@@ -77,9 +84,14 @@ def test_the_export_is_formula_safe_and_recorded(client: FlaskClient, officer: U
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith('attachment; filename="audit-log-')
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows[0] == ["id", "when (UTC)", "who", "action", "what", "which", "details"]
-    assert [r[3] for r in rows[1:]] == ["provider.verified"]
-    assert rows[1][6].startswith("{") and "HYPERLINK" in rows[1][6]  # JSON text: it cannot start a formula
+    header = rows[0]
+    assert header[:6] == ["id", "when (UTC)", "who", "what happened", "to which record", "details"]
+    assert [r[header.index("action code")] for r in rows[1:]] == ["provider.verified"]
+    assert [r[header.index("what happened")] for r in rows[1:]] == ["Verified and published"]
+    details = rows[1][header.index("details")]
+    assert details == 'Note: =HYPERLINK("http://evil")'  # in words, labelled, so it cannot start a formula
+    recorded = rows[1][header.index("details as recorded")]
+    assert recorded.startswith("{") and "HYPERLINK" in recorded  # JSON text: it cannot start a formula
     exported = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "audit_log.exported")).all()
     assert len(exported) == 1 and exported[0].actor_label == "officer@knowsley.example"
     assert exported[0].changes == {"actor": "alice"}
@@ -95,3 +107,105 @@ def test_a_formula_in_a_who_cell_is_neutralised(client: FlaskClient, officer: Us
 def test_odd_query_arguments_are_ignored_not_a_500(client: FlaskClient, officer: User) -> None:
     response = client.get("/officer/audit?endpoint=x&_method=POST&page=99999999999999999999")
     assert response.status_code == 200
+
+
+def test_the_log_says_what_happened_in_words_to_named_linked_records(
+    client: FlaskClient, officer: User, knowsley: factories.CouncilSetup
+) -> None:
+    provider = factories.provider(db.session, "Knowsley Mutual Credit Union")
+    band = db.session.scalars(select(SpendBand).where(SpendBand.code == "B")).one()
+    before = {"id": band.id, "label": band.label, "lower_pence": 500_000, "upper_pence": 18_100_001}
+    after = {**before, "upper_pence": 10_000_000, "advertised": True}
+    db.session.add_all(
+        [
+            AuditEvent(
+                actor_label="officer@knowsley.example",
+                action="spend_band.changed",
+                entity_type="spend_band",
+                entity_id=str(band.id),
+                changes={"before": before, "after": after, "replaces": band.id, "effective_from": "2026-12-03"},
+            ),
+            AuditEvent(
+                actor_label="officer@knowsley.example",
+                action="provider.verified",
+                entity_type="provider",
+                entity_id=str(provider.id),
+                changes={"from": "submitted", "to": "verified", "message": None},
+            ),
+            AuditEvent(
+                actor_label="provider@example.com",
+                action="provider.facts_changed",
+                entity_type="provider",
+                entity_id=str(provider.id),
+                changes={"turnover": {"from": None, "to": "8500000"}},
+            ),
+            AuditEvent(
+                actor_label="officer@knowsley.example",
+                action="provider.rejected",
+                entity_type="provider",
+                entity_id="999999",
+                changes={"from": "submitted", "to": "rejected", "message": "Not a local organisation"},
+            ),
+        ]
+    )
+    db.session.commit()
+    page = client.get("/officer/audit").get_data(as_text=True)
+    events = page.split('aria-label="Audit events')[-1]
+    # What happened, in words, to a named record linked to its page.
+    assert "Spend band changed" in events and "Verified and published" in events
+    assert f'<a class="govuk-link" href="/officer/spend-bands">{band.label}</a>' in events
+    assert f'href="/officer/providers/{provider.id}/review">Knowsley Mutual Credit Union</a>' in events
+    # Before and after in plain values: money as money, dates as dates, codes as words.
+    assert "Range: £5,000 to £181,000 → £5,000 to £99,999.99" in events
+    assert "Takes effect on: 3 December 2026" in events
+    assert "Status: Waiting for checks → Verified" in events
+    assert "Annual turnover: £85,000 (added)" in events
+    assert "Message: Not a local organisation" in events
+    assert "Organisation no longer on the register (reference 999999)" in events
+    for code in ("spend_band.changed", "upper_pence", "18100001", "message: None", "provider 121", "2026-12-03"):
+        assert code not in events
+
+
+def test_premises_events_name_their_organisation(client: FlaskClient, officer: User) -> None:
+    provider = factories.provider(db.session, "Page Moss Bakery CIC", postcode="L36 9GD")
+    site = provider.sites[0]
+    db.session.add(
+        AuditEvent(
+            actor_label="provider@example.com",
+            action="site.added",
+            entity_type="site",
+            entity_id=str(site.id),
+            changes={
+                "provider_id": provider.id,
+                "postcode": "L36 9GD",
+                "district": "E08000011",
+                "placement": "postcode",
+            },
+        )
+    )
+    db.session.commit()
+    events = client.get("/officer/audit").get_data(as_text=True).split('aria-label="Audit events')[-1]
+    assert "Premises added" in events
+    assert f'href="/officer/providers/{provider.id}/review">Page Moss Bakery CIC, premises at L36 9GD</a>' in events
+    assert "Organisation: Page Moss Bakery CIC" in events and "District: Knowsley" in events
+    assert "Placed by: Postcode" in events and "E08000011" not in events
+
+
+def test_the_export_says_it_in_words_too(client: FlaskClient, officer: User) -> None:
+    provider = factories.provider(db.session, "Huyton Community Co-op")
+    db.session.add(
+        AuditEvent(
+            actor_label="officer@knowsley.example",
+            action="provider.verified",
+            entity_type="provider",
+            entity_id=str(provider.id),
+            changes={"from": "submitted", "to": "verified", "message": None},
+        )
+    )
+    db.session.commit()
+    body = client.get("/officer/audit.csv?action=provider.verified", buffered=True).get_data(as_text=True)
+    header, *rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    (row,) = [r for r in rows if r[header.index("record id")] == str(provider.id)]
+    assert row[header.index("what happened")] == "Verified and published"
+    assert row[header.index("to which record")] == "Huyton Community Co-op"
+    assert row[header.index("details")] == "Status: Waiting for checks → Verified"
