@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from app.domain import wording
 from app.domain.locality import LocalArea
 from app.domain.policy import LocalAreaDefinition, format_pence
 from app.domain.roles import Role, may_enter
@@ -147,12 +148,15 @@ def init_web(app: Flask) -> None:
             "csp_nonce": csp_nonce,
         }
 
+    # How values read on every page: one home for each rule, in app/domain/wording.py.
     app.add_template_filter(format_pence, "pounds")
-    app.add_template_filter(lambda d: d.strftime("%-d %B %Y") if d else "", "govuk_date")
-    app.add_template_filter(
-        lambda d: d.strftime("%-d %B %Y at %-I:%M%p").replace("AM", "am").replace("PM", "pm") if d else "",
-        "govuk_datetime",
-    )
+    app.add_template_filter(wording.govuk_date, "govuk_date")
+    app.add_template_filter(wording.govuk_datetime, "govuk_datetime")
+    app.add_template_filter(lambda fact: wording.fact_text(fact.kind, fact.value), "fact_value")
+    app.add_template_filter(wording.geocoder_name, "geocoder_name")
+    app.add_template_filter(wording.identifier_label, "identifier_label")
+    app.add_template_filter(wording.yes_no, "yes_no")
+    app.add_template_filter(wording.sentence_case, "sentence_case")
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError) -> tuple[str, int]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
@@ -22,6 +22,7 @@ from app.domain.policy import (
     Threshold,
     VatBasis,
     format_pence,
+    regulated_procedure,
     threshold_in_force,
 )
 
@@ -32,6 +33,9 @@ NOTIFIABLE_FROM_PENCE = 3_000_000
 EARLIEST_START = date(2018, 1, 1)
 #: Nothing a council buys costs ten billion pounds: more is a typing slip.
 MAX_VALUE_PENCE = 10_000_000_000 * 100
+
+#: What a value at or above the statutory threshold is called when the council has no band of its own for it.
+REGULATED_LABEL = "Above the statutory threshold"
 
 SINGLE_QUOTE_CAUTION = (
     "Whether location may decide a single-quote award is an open legal question. The reservation to local "
@@ -80,6 +84,21 @@ class Band:
     def in_force(self, on: date) -> bool:
         return self.effective_from <= on and (self.effective_to is None or on < self.effective_to)
 
+    @property
+    def how_to_buy(self) -> str:
+        """'1 quote, not advertised', '3 quotes or tender, advertised', 'Regulated procedure under ..., advertised'.
+
+        The band from the statutory threshold is the regulated procedure: a number of quotes means nothing there.
+        """
+        route = self.route.strip()
+        if not self.lower_is_threshold:
+            quotes = f"{self.min_quotes} quote" + ("s" if self.min_quotes != 1 else "")
+            if not route:
+                route = quotes
+            elif not re.search(rf"\b{self.min_quotes}\b", route):
+                route = f"{route} (at least {quotes})"
+        return f"{route[:1].upper()}{route[1:]}, {'advertised' if self.advertised else 'not advertised'}"
+
 
 @dataclass(frozen=True)
 class Estimate:
@@ -126,9 +145,14 @@ def whole_life_value(estimate: Estimate) -> Value:
         raise BandError("Enter an estimated value of more than £0", "value")
     if pence > MAX_VALUE_PENCE:
         raise BandError("Enter an estimated value of £10 billion or less", "value")
-    if estimate.vat == VatTreatment.NOT_APPLICABLE:
+    return value_of(pence, estimate.vat)
+
+
+def value_of(pence: int, vat: VatTreatment) -> Value:
+    """An amount as the commissioner enters it, with VAT at the standard rate added or taken off (half up)."""
+    if vat == VatTreatment.NOT_APPLICABLE:
         return Value(pence, pence)
-    if estimate.vat == VatTreatment.INCLUDED:
+    if vat == VatTreatment.INCLUDED:
         excluding = int((Decimal(pence) / (1 + VAT_STANDARD_RATE)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
         return Value(excluding, pence)
     including = int((Decimal(pence) * (1 + VAT_STANDARD_RATE)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
@@ -246,44 +270,90 @@ def check_start_date(start: date, today: date) -> None:
         raise BandError(f"Enter a start date before {today.year + 11}", "start_date")
 
 
+def regulated_band(threshold: Threshold, on: date, council_band: Band | None = None) -> Band:
+    """The band every value at or above the statutory threshold gets, whatever the council's bands say.
+
+    The council's own band from the threshold lends its name and words; it is always open, unreserved and
+    advertised, because the Procurement Act allows neither location nor (for these reservations) type of
+    organisation to narrow a regulated procedure. With no such band, the law's own words are used.
+    """
+    if council_band is not None and council_band.lower_is_threshold:
+        return replace(council_band, locality_rule=LocalityRule.OPEN, reservation=Reservation.NONE, advertised=True)
+    return Band(
+        code="",
+        label=REGULATED_LABEL,
+        lower_pence=0,
+        upper_pence=None,
+        vat_basis=threshold.vat_basis,
+        min_quotes=1,
+        route=regulated_procedure(on),
+        locality_rule=LocalityRule.OPEN,
+        effective_from=threshold.effective_from,
+        lower_is_threshold=True,
+        advertised=True,
+    )
+
+
+def at_or_above_threshold(value: Value, threshold: Threshold | None) -> bool:
+    """Whether the value, counted as the threshold counts it (VAT included since 2022), reaches the threshold."""
+    return threshold is not None and value.in_basis(threshold.vat_basis) >= threshold.amount_pence
+
+
+def _band_for(
+    resolved: Sequence[ResolvedBand], threshold: Threshold | None, value: Value, on: date
+) -> ResolvedBand | None:
+    """The band a value gets: the regulated procedure at or above the threshold, else the council's band holding it."""
+    if threshold is not None and at_or_above_threshold(value, threshold):
+        own = next((r.band for r in resolved if r.band.lower_is_threshold), None)
+        return ResolvedBand(regulated_band(threshold, on, own), threshold)
+    return next((r for r in resolved if not r.band.lower_is_threshold and r.contains(value)), None)
+
+
+def regulated_reason(value: Value, threshold: Threshold, contract_type: ContractType, on: date) -> str:
+    """Why the regulated procedure applies, in a sentence for the commissioner."""
+    basis = vat_words(threshold.vat_basis)
+    return (
+        f"{format_pence(value.in_basis(threshold.vat_basis))} {basis} is at or above the statutory threshold for "
+        f"{contract_type.label[0].lower()}{contract_type.label[1:]} ({format_pence(threshold.amount_pence)} {basis} "
+        f"from {threshold.effective_from:%-d %B %Y}), so the {regulated_procedure(on)[0].lower()}"
+        f"{regulated_procedure(on)[1:]} applies, whatever the council's own bands say. Location may not be used to "
+        "exclude or favour suppliers."
+    )
+
+
 def choose_band(bands: Iterable[Band], thresholds: Sequence[Threshold], estimate: Estimate, today: date) -> BandChoice:
     """The council's band for this estimate on its start date, with guardrails applied."""
     check_start_date(estimate.start_date, today)
     value = whole_life_value(estimate)
-    resolved = resolve(bands, thresholds, estimate.contract_type, estimate.start_date)
-    if not resolved:
+    on = estimate.start_date
+    resolved = resolve(bands, thresholds, estimate.contract_type, on)
+    threshold = threshold_in_force(thresholds, estimate.contract_type, on)
+    above = at_or_above_threshold(value, threshold)
+    if not resolved and not above:
         raise BandError(
             "Your council has no spend bands in force on that start date. Ask the register team.", "start_date"
         )
-    chosen = next((r for r in resolved if r.contains(value)), None)
+    chosen = _band_for(resolved, threshold, value, on)
     if chosen is None:
         raise BandError(
             f"None of your council's spend bands covers {format_pence(value.excluding_vat)} "
             "(excluding VAT). Ask the register team to check the bands.",
             "value",
         )
-    threshold = chosen.threshold
-    above = threshold is not None and value.in_basis(threshold.vat_basis) >= threshold.amount_pence
     cautions: list[str] = []
-    if above and not chosen.band.lower_is_threshold:
-        # With VAT added the value reaches the threshold: the Act's regulated procedure applies, so the
-        # council's band from the threshold decides the route, whatever the VAT-exclusive figure suggests.
-        regulated = next((r for r in resolved if r.band.lower_is_threshold and r.contains(value)), None)
-        if regulated is not None:
-            if chosen.band.locality_rule == LocalityRule.LOCAL_ONLY:
-                cautions.append(
-                    f"Excluding VAT this would be {chosen.band.label.lower()}, which is local only, but including VAT "
-                    "it is at or above the statutory threshold, where location may not be used to exclude suppliers."
-                )
-            chosen = regulated
+    if above and threshold is not None:
+        cautions.append(regulated_reason(value, threshold, estimate.contract_type, on))
+        # What the council's own bands would have said, where that differs: usually VAT carrying a value from a
+        # local-only band over the threshold, or bands that have lost their band from the threshold.
+        own = next((r.band for r in resolved if not r.band.lower_is_threshold and r.contains(value)), None)
+        if own is not None:
+            measure = "Excluding VAT" if value.excluding_vat < threshold.amount_pence else "By your council's bands"
+            local = ", which is local only," if own.locality_rule == LocalityRule.LOCAL_ONLY else ""
+            cautions.append(
+                f"{measure} this would be {own.label[0].lower()}{own.label[1:]}{local} but it is at or above the "
+                "statutory threshold, where that band's rules do not apply."
+            )
     rule = chosen.band.locality_rule
-    if above and rule == LocalityRule.LOCAL_ONLY:
-        # The Act forbids excluding suppliers by location above the threshold, whatever the band says.
-        rule = LocalityRule.OPEN
-        cautions.append(
-            "This value is at or above the statutory threshold, where location may not be used to exclude "
-            "suppliers. Every provider is shown; the band's local-only rule does not apply."
-        )
     if rule == LocalityRule.LOCAL_ONLY and chosen.band.min_quotes == 1:
         cautions.append(SINGLE_QUOTE_CAUTION)
     notifiable = value.including_vat >= NOTIFIABLE_FROM_PENCE
@@ -300,30 +370,92 @@ def choose_band(bands: Iterable[Band], thresholds: Sequence[Threshold], estimate
     return BandChoice(chosen, value, threshold, above, notifiable, rule, tuple(cautions))
 
 
-def band_set_problems(bands: Sequence[Band], thresholds: Sequence[Threshold], on: date) -> list[str]:
-    """What makes the bands in force on ``on`` unusable: overlaps, gaps, and local-only at or above the threshold.
+@dataclass(frozen=True)
+class BandSetProblem:
+    """Something that makes a band set unusable, in a sentence, and which question of a band it is about."""
+
+    text: str
+    question: str = "bounds"  # "bounds", "locality_rule" or "reservation"
+
+
+def band_set_issues(bands: Sequence[Band], thresholds: Sequence[Threshold], on: date) -> list[BandSetProblem]:
+    """What makes the bands in force on ``on`` unusable: overlaps, gaps, the regulated procedure moved off the
+    statutory threshold, and local only or a reservation at or above the threshold.
 
     Checked for goods and services, whose threshold is the lowest; each problem is a sentence for the officer.
     """
-    problems: list[str] = []
+    problems: list[BandSetProblem] = []
     resolved = resolve(bands, thresholds, ContractType.GOODS_AND_SERVICES, on)
     if not resolved:
-        return [f"No spend bands are in force on {on:%-d %B %Y}."]
+        return [BandSetProblem(f"No spend bands are in force on {on:%-d %B %Y}.")]
     if resolved[0].lower != 0:
-        problems.append(f"Nothing covers values under {format_pence(resolved[0].lower)}.")
+        problems.append(BandSetProblem(f"Nothing covers values under {format_pence(resolved[0].lower)}."))
     for before, after in pairwise(resolved):
         if before.upper is None:
-            problems.append(f"{before.band.label} has no upper limit, so it overlaps {after.band.label}.")
+            text = f"{before.band.label} has no upper limit, so it overlaps {after.band.label}."
         elif after.lower < before.upper:
-            problems.append(f"{before.band.label} and {after.band.label} overlap.")
+            text = f"{before.band.label} and {after.band.label} overlap."
         elif after.lower > before.upper:
-            problems.append(
+            text = (
                 f"Nothing covers values from {format_pence(before.upper)} to {format_pence(after.lower - 1)}, "
                 f"between {before.band.label} and {after.band.label}."
             )
+        else:
+            continue
+        problems.append(BandSetProblem(text))
     if resolved[-1].upper is not None:
-        problems.append(f"Nothing covers values of {format_pence(resolved[-1].upper)} and above.")
-    problems.extend(p for p in (local_only_problem(item) for item in resolved) if p)
+        problems.append(BandSetProblem(f"Nothing covers values of {format_pence(resolved[-1].upper)} and above."))
+    problems.extend(_regulated_problems(resolved))
+    problems.extend(BandSetProblem(p, "locality_rule") for p in (local_only_problem(item) for item in resolved) if p)
+    return problems
+
+
+def band_set_problems(bands: Sequence[Band], thresholds: Sequence[Threshold], on: date) -> list[str]:
+    """The problems of band_set_issues, as sentences."""
+    return [problem.text for problem in band_set_issues(bands, thresholds, on)]
+
+
+def _regulated_problems(resolved: Sequence[ResolvedBand]) -> list[BandSetProblem]:
+    """The regulated procedure stays on the statutory threshold: one band starts there, runs with no upper limit,
+    and is open to every supplier (local only is refused by local_only_problem)."""
+    threshold = resolved[0].threshold
+    if threshold is None:
+        return []
+    where = f"the statutory threshold ({format_pence(threshold.amount_pence)} {vat_words(threshold.vat_basis)})"
+    from_threshold = [r for r in resolved if r.band.lower_is_threshold]
+    if not from_threshold:
+        return [
+            BandSetProblem(
+                f"No band starts at {where}, so contracts at or above it would not be given the regulated procedure."
+            )
+        ]
+    problems = []
+    for item in from_threshold:
+        band = item.band
+        if item.upper is not None:
+            problems.append(
+                BandSetProblem(
+                    f"{band.label} starts at {where}, so it must have no upper limit: every contract at or above "
+                    "the threshold follows the regulated procedure."
+                )
+            )
+        if band.locality_rule == LocalityRule.LOCAL_FIRST:
+            problems.append(
+                BandSetProblem(
+                    f"{band.label} starts at {where}, so it must be open: the regulated procedure may not favour "
+                    "suppliers by location.",
+                    "locality_rule",
+                )
+            )
+        if band.reservation != Reservation.NONE:
+            problems.append(
+                BandSetProblem(
+                    f"{band.label} starts at {where}, so it cannot be reserved to "
+                    f"{band.reservation.label[0].lower()}{band.reservation.label[1:]}: reservations of that kind "
+                    "are only for contracts below the threshold.",
+                    "reservation",
+                )
+            )
     return problems
 
 
@@ -340,7 +472,8 @@ def band_set_warnings(bands: Sequence[Band], thresholds: Sequence[Threshold], on
             warnings.append(
                 f"{item.band.label} is local only up to {format_pence(upper - 1)} {vat_words(item.band.vat_basis)}, "
                 f"but with VAT its top reaches the statutory threshold ({format_pence(threshold.amount_pence)} "
-                f"{vat_words(threshold.vat_basis)}). Contracts at or above the threshold are treated as open."
+                f"{vat_words(threshold.vat_basis)}). Contracts at or above the threshold get the regulated procedure, "
+                "open to every supplier."
             )
     return warnings
 

@@ -101,6 +101,17 @@ class Threshold:
     vat_basis: VatBasis
 
 
+#: The Procurement Act 2023 governs procurements started from this date; the 2015 Regulations before it.
+PROCUREMENT_ACT_FROM = date(2025, 2, 24)
+
+
+def regulated_procedure(on: date) -> str:
+    """The procedure the law requires at or above the statutory threshold for a procurement starting ``on``."""
+    if on >= PROCUREMENT_ACT_FROM:
+        return "Regulated procedure under the Procurement Act 2023"
+    return "Regulated procedure under the Public Contracts Regulations 2015"
+
+
 def threshold_in_force(thresholds: Iterable[Threshold], contract_type: ContractType, on: date) -> Threshold | None:
     """The threshold for ``contract_type`` in force on ``on`` (the procurement's start date), if any."""
     candidates = [t for t in thresholds if t.contract_type == contract_type and t.effective_from <= on]

@@ -25,9 +25,9 @@ from app.domain.bands import (
     EARLIEST_START,
     Band,
     ResolvedBand,
+    band_set_issues,
     band_set_problems,
     band_set_warnings,
-    local_only_problem,
     resolve,
 )
 from app.domain.policy import (
@@ -349,19 +349,21 @@ def _check(
     if today is not None:
         dates.add(today)
     new_problems: dict[str, date] = {}
-    local_only: set[str] = set()
+    questions: dict[str, str] = {}
     for on in sorted(d for d in dates if d >= plan.on):
         had = set(band_set_problems(before, held, on))
-        for problem in band_set_problems(after, held, on):
-            if problem not in had:
-                new_problems.setdefault(problem, on)
-        resolved = resolve(after, held, ContractType.GOODS_AND_SERVICES, on)
-        local_only |= {p for p in (local_only_problem(r) for r in resolved) if p}
+        for issue in band_set_issues(after, held, on):
+            if issue.text not in had:
+                new_problems.setdefault(issue.text, on)
+                questions.setdefault(issue.text, issue.question)
     if new_problems:
-        only_local = set(new_problems) <= local_only
-        raise BandConfigError(
-            _refusal(new_problems), "locality_rule" if only_local and bounds_field else bounds_field, list(new_problems)
-        )
+        # Show the refusal beside the question it is about: the locality rule or reservation when every new
+        # problem is about that, else where the band starts (or the date, when retiring).
+        about = set(questions.values())
+        field = bounds_field
+        if bounds_field and len(about) == 1 and (only := about.pop()) != "bounds":
+            field = only
+        raise BandConfigError(_refusal(new_problems), field, list(new_problems))
 
 
 def _check_code(rows: Sequence[SpendBand], plan: _Plan, new: SpendBand) -> None:

@@ -16,6 +16,7 @@ from app.domain.bands import (
     EARLIEST_START,
     MAX_VALUE_PENCE,
     NOTIFIABLE_FROM_PENCE,
+    REGULATED_LABEL,
     SINGLE_QUOTE_CAUTION,
     Band,
     BandChoice,
@@ -24,6 +25,7 @@ from app.domain.bands import (
     ResolvedBand,
     Value,
     VatTreatment,
+    band_set_issues,
     band_set_problems,
     band_set_warnings,
     check_start_date,
@@ -126,10 +128,15 @@ KNOWSLEY = [BAND_A, BAND_B, BAND_C, BAND_D]
 #: The same bands, as if they had been in force since before the first recorded threshold.
 KNOWSLEY_SINCE_2010 = [replace(b, effective_from=date(2010, 1, 1)) for b in KNOWSLEY]
 
-ABOVE_THRESHOLD_CAUTION = (
-    "This value is at or above the statutory threshold, where location may not be used to exclude "
-    "suppliers. Every provider is shown; the band's local-only rule does not apply."
-)
+
+def regulated_reason_for(amount: str, threshold: str = "£207,720", since: str = "1 January 2026") -> str:
+    return (
+        f"{amount} including VAT is at or above the statutory threshold for goods and services ({threshold} "
+        f"including VAT from {since}), so the regulated procedure under the Procurement Act 2023 applies, whatever "
+        "the council's own bands say. Location may not be used to exclude or favour suppliers."
+    )
+
+
 NOTIFIABLE_CAUTION = (
     "From £30,000 including VAT this contract is notifiable: publish a contract details notice, and the "
     "supplier needs a Central Digital Platform identifier."
@@ -375,7 +382,7 @@ def test_a_light_touch_service_in_b_stays_local_only() -> None:
     """£180,000 is £216,000 with VAT: over the goods threshold, well under the light-touch one."""
     choice = choose(estimate("£180,000", EXC, contract_type=LT))
     assert (choice.band.code, choice.above_threshold, choice.locality_rule) == ("B", False, LOCAL_ONLY)
-    assert ABOVE_THRESHOLD_CAUTION not in choice.cautions
+    assert not choice.above_threshold
     assert LIGHT_TOUCH_CAUTION in choice.cautions
 
 
@@ -439,18 +446,23 @@ def test_b_at_the_threshold_with_vat_is_open_with_the_caution() -> None:
     choice = choose(estimate("£180,000", EXC))
     assert choice.above_threshold is True
     assert choice.locality_rule == OPEN
-    assert any("where location may not be used to exclude suppliers" in c for c in choice.cautions)
+    assert choice.cautions == (
+        regulated_reason_for("£216,000"),
+        "Excluding VAT this would be intermediate value, which is local only, but it is at or above the statutory "
+        "threshold, where that band's rules do not apply.",
+        NOTIFIABLE_CAUTION,
+    )
     assert SINGLE_QUOTE_CAUTION not in choice.cautions
-    assert NOTIFIABLE_CAUTION in choice.cautions
 
 
-def test_a_local_only_band_above_the_threshold_is_opened_when_no_band_starts_at_the_threshold() -> None:
+def test_a_local_only_band_above_the_threshold_gets_the_regulated_procedure_when_no_band_starts_there() -> None:
     """The guardrail on its own: the value's only band is local only, but its value reaches the threshold."""
     bands = [BAND_A, BAND_B, replace(BAND_C, upper_is_threshold=False)]
     choice = choose(estimate("£180,000", EXC), bands)
-    assert (choice.band.code, choice.above_threshold, choice.locality_rule) == ("B", True, OPEN)
-    assert choice.band.locality_rule == LOCAL_ONLY  # the band itself is unchanged
-    assert choice.cautions == (ABOVE_THRESHOLD_CAUTION, NOTIFIABLE_CAUTION)
+    assert (choice.band.label, choice.above_threshold, choice.locality_rule) == (REGULATED_LABEL, True, OPEN)
+    assert choice.band.route == "Regulated procedure under the Procurement Act 2023"
+    assert BAND_B.locality_rule == LOCAL_ONLY  # the council's band itself is unchanged
+    assert choice.cautions[0] == regulated_reason_for("£216,000")
 
 
 def test_a_single_quote_local_only_band_carries_the_open_legal_question() -> None:
@@ -721,6 +733,12 @@ def test_knowsleys_bands_have_no_problems(on: date) -> None:
     assert band_set_problems(KNOWSLEY, THRESHOLDS, on) == []
 
 
+NO_REGULATED = (
+    "No band starts at the statutory threshold (£207,720 including VAT), so contracts at or above it would not be "
+    "given the regulated procedure."
+)
+
+
 def local_only_sentence(label: str, threshold: str, since: str) -> str:
     return (
         f"{label} cannot be local only: it covers values at or above the statutory threshold "
@@ -734,7 +752,7 @@ def local_only_sentence(label: str, threshold: str, since: str) -> str:
         ([], TODAY, ["No spend bands are in force on 1 June 2026."]),
         (KNOWSLEY, date(2025, 2, 23), ["No spend bands are in force on 23 February 2025."]),
         ([BAND_B, BAND_C, BAND_D], TODAY, ["Nothing covers values under £5,000."]),
-        ([BAND_A, BAND_B], TODAY, ["Nothing covers values of £181,000.01 and above."]),
+        ([BAND_A, BAND_B], TODAY, ["Nothing covers values of £181,000.01 and above.", NO_REGULATED]),
         (
             [BAND_A, replace(BAND_B, upper_pence=20_000_000), BAND_C, BAND_D],
             TODAY,
@@ -746,7 +764,11 @@ def local_only_sentence(label: str, threshold: str, since: str) -> str:
             ["High value has no upper limit, so it overlaps Above the statutory threshold."],
         ),
         # A local-only band with no upper limit.
-        ([replace(BAND_A, upper_pence=None)], TODAY, [local_only_sentence("Low value", "£207,720", "1 January 2026")]),
+        (
+            [replace(BAND_A, upper_pence=None)],
+            TODAY,
+            [NO_REGULATED, local_only_sentence("Low value", "£207,720", "1 January 2026")],
+        ),
         # A local-only band starting at the threshold.
         (
             [BAND_A, BAND_B, BAND_C, replace(BAND_D, locality_rule=LOCAL_ONLY)],
@@ -779,7 +801,8 @@ def test_removing_b_leaves_a_gap() -> None:
 
 B_WARNING = (
     "Intermediate value is local only up to £181,000 excluding VAT, but with VAT its top reaches the statutory "
-    "threshold ({threshold} including VAT). Contracts at or above the threshold are treated as open."
+    "threshold ({threshold} including VAT). Contracts at or above the threshold get the regulated procedure, open "
+    "to every supplier."
 )
 
 
@@ -840,3 +863,155 @@ def test_a_local_only_band_that_runs_past_the_threshold_is_refused() -> None:
     narrow = replace(wide, upper_pence=20_000_000)  # below £207,720 in its own figures: lawful, with a VAT warning
     [resolved] = resolve([narrow], THRESHOLDS, ContractType.GOODS_AND_SERVICES, date(2026, 6, 1))
     assert local_only_problem(resolved) is None
+
+
+# --- issue 11 #2: the regulated procedure cannot be configured away ------------------------------------------
+
+C_WITHOUT_LIMIT = replace(BAND_C, upper_is_threshold=False)
+
+
+@pytest.mark.parametrize(
+    "bands",
+    [
+        pytest.param(KNOWSLEY, id="as seeded"),
+        pytest.param([BAND_A, BAND_B, C_WITHOUT_LIMIT], id="D retired, C runs on"),
+        pytest.param(
+            [
+                BAND_A,
+                BAND_B,
+                replace(BAND_C, upper_is_threshold=False, upper_pence=25_000_000),
+                replace(BAND_D, lower_is_threshold=False, lower_pence=25_000_000, vat_basis=VatBasis.EXCLUDED),
+            ],
+            id="D moved off the threshold to £250,000",
+        ),
+        pytest.param(
+            [BAND_A, BAND_B, BAND_C, replace(BAND_D, locality_rule=LocalityRule.LOCAL_FIRST)], id="D local first"
+        ),
+        pytest.param([BAND_A, BAND_B, BAND_C, replace(BAND_D, reservation=Reservation.SME)], id="D reserved"),
+        pytest.param([BAND_A, BAND_B, BAND_C, replace(BAND_D, advertised=False)], id="D not advertised"),
+        pytest.param([replace(BAND_A, upper_pence=None, locality_rule=LOCAL_ONLY)], id="one local-only band"),
+        pytest.param([], id="no bands at all"),
+    ],
+)
+def test_a_value_at_or_above_the_threshold_always_gets_the_regulated_procedure(bands: list[Band]) -> None:
+    """Whatever the bands say, £5,000,000 is the regulated procedure, open and unreserved, with the reason."""
+    choice = choose(estimate("£5,000,000", EXC), bands)
+    assert choice.above_threshold is True
+    assert choice.band.lower_is_threshold is True
+    assert choice.band.route == "Regulated procedure under the Procurement Act 2023"
+    assert (choice.locality_rule, choice.band.locality_rule, choice.band.reservation) == (
+        OPEN,
+        OPEN,
+        Reservation.NONE,
+    )
+    assert choice.band.advertised is True
+    assert choice.cautions[0] == regulated_reason_for("£6,000,000")
+    assert "3 quotes or tender" not in choice.summary("Knowsley")
+    assert "reserves this band" not in choice.summary("Knowsley")
+
+
+def test_a_council_band_that_runs_past_the_threshold_is_named_in_a_caution() -> None:
+    choice = choose(estimate("£5,000,000", EXC), [BAND_A, BAND_B, C_WITHOUT_LIMIT])
+    assert choice.band.label == REGULATED_LABEL
+    assert choice.cautions[1] == (
+        "By your council's bands this would be high value but it is at or above the statutory threshold, where that "
+        "band's rules do not apply."
+    )
+
+
+def test_the_councils_own_band_from_the_threshold_lends_its_name() -> None:
+    own = replace(BAND_D, label="Regulated", route="Open tender under the Procurement Act 2023")
+    choice = choose(estimate("£500,000", EXC), [BAND_A, BAND_B, BAND_C, own])
+    assert (choice.band.label, choice.band.route) == ("Regulated", "Open tender under the Procurement Act 2023")
+
+
+@pytest.mark.parametrize(
+    ("start", "route"),
+    [
+        (date(2025, 2, 23), "Regulated procedure under the Public Contracts Regulations 2015"),
+        (date(2025, 2, 24), "Regulated procedure under the Procurement Act 2023"),
+    ],
+)
+def test_without_a_band_the_law_in_force_on_the_start_date_names_the_procedure(start: date, route: str) -> None:
+    bands = [replace(b, effective_from=date(2020, 1, 1)) for b in (BAND_A, BAND_B, C_WITHOUT_LIMIT)]
+    choice = choose(estimate("£5,000,000", EXC, start=start), bands)
+    assert choice.band.route == route
+
+
+@pytest.mark.parametrize(
+    ("contract_type", "value", "above"),
+    [(W, "£4,327,499.99", False), (W, "£4,327,500", True), (LT, "£552,949.99", False), (LT, "£552,950", True)],
+)
+def test_the_threshold_is_resolved_by_contract_type(contract_type: ContractType, value: str, above: bool) -> None:
+    """Works £5,193,000 and light-touch £663,540 (including VAT): £4,327,500 and £552,950 before VAT."""
+    choice = choose(estimate(value, EXC, contract_type=contract_type), [BAND_A, BAND_B, C_WITHOUT_LIMIT])
+    assert choice.above_threshold is above
+    assert (choice.band.label == REGULATED_LABEL) is above
+
+
+WHERE = "the statutory threshold (£207,720 including VAT)"
+
+
+@pytest.mark.parametrize(
+    ("bands", "problem"),
+    [
+        ([BAND_A, BAND_B, C_WITHOUT_LIMIT], NO_REGULATED),
+        (
+            [
+                BAND_A,
+                BAND_B,
+                replace(BAND_C, upper_is_threshold=False, upper_pence=25_000_000),
+                replace(BAND_D, lower_is_threshold=False, lower_pence=25_000_000, vat_basis=VatBasis.EXCLUDED),
+            ],
+            NO_REGULATED,
+        ),
+        (
+            [
+                BAND_A,
+                BAND_B,
+                BAND_C,
+                replace(BAND_D, upper_pence=100_000_000),
+                replace(BAND_D, code="E", label="E", lower_is_threshold=False, lower_pence=100_000_000),
+            ],
+            f"Above the statutory threshold starts at {WHERE}, so it must have no upper limit: every contract at or "
+            "above the threshold follows the regulated procedure.",
+        ),
+        (
+            [BAND_A, BAND_B, BAND_C, replace(BAND_D, locality_rule=LocalityRule.LOCAL_FIRST)],
+            f"Above the statutory threshold starts at {WHERE}, so it must be open: the regulated procedure may not "
+            "favour suppliers by location.",
+        ),
+        (
+            [BAND_A, BAND_B, BAND_C, replace(BAND_D, reservation=Reservation.VCSE)],
+            f"Above the statutory threshold starts at {WHERE}, so it cannot be reserved to voluntary, community and "
+            "social enterprises: reservations of that kind are only for contracts below the threshold.",
+        ),
+    ],
+)
+def test_band_sets_that_move_the_regulated_procedure_off_the_threshold_are_problems(
+    bands: list[Band], problem: str
+) -> None:
+    assert band_set_problems(bands, THRESHOLDS, TODAY) == [problem]
+
+
+def test_band_set_issues_say_which_question_a_problem_is_about() -> None:
+    issues = band_set_issues([BAND_A, BAND_B, BAND_C, replace(BAND_D, reservation=Reservation.SME)], THRESHOLDS, TODAY)
+    assert [issue.question for issue in issues] == ["reservation"]
+    assert [issue.question for issue in band_set_issues([BAND_A, BAND_B, C_WITHOUT_LIMIT], THRESHOLDS, TODAY)] == [
+        "bounds"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("band", "text"),
+    [
+        (BAND_A, "1 quote, not advertised"),
+        (BAND_C, "3 quotes or tender, advertised"),
+        (BAND_D, "Regulated procedure under the Procurement Act 2023, advertised"),
+        (replace(BAND_B, route="Written quotes"), "Written quotes (at least 3 quotes), not advertised"),
+        (replace(BAND_B, route=""), "3 quotes, not advertised"),
+    ],
+)
+def test_how_to_buy(band: Band, text: str) -> None:
+    """The band from the threshold is the regulated procedure: never '1 quote, advertised'."""
+    assert band.how_to_buy == text

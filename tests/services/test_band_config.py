@@ -285,6 +285,92 @@ def test_local_only_at_or_above_the_threshold_is_refused(
     )
 
 
+NO_REGULATED = (
+    "No band starts at the statutory threshold (£207,720 including VAT), so contracts at or above it would not be "
+    "given the regulated procedure."
+)
+
+
+@pytest.mark.parametrize("adjust", [True, False])
+def test_retiring_the_band_from_the_threshold_is_refused(
+    adjust: bool, session: Session, knowsley: CouncilSetup, officer: User
+) -> None:
+    """Issue 11 #2: retiring D (C then taking its values, or not) would leave the regulated procedure nowhere."""
+    d = _row(session, "D")
+    problem = NO_REGULATED if adjust else "Nothing covers values of £207,720 and above. " + NO_REGULATED
+    _refused(
+        session,
+        knowsley,
+        lambda: band_config.retire_band(session, officer, d, ON, today=TODAY, adjust_adjoining=adjust),
+        f"The bands would not work from 1 September 2026: {problem}",
+        None,
+    )
+
+
+def test_moving_the_band_from_the_threshold_to_an_amount_is_refused(
+    session: Session, knowsley: CouncilSetup, officer: User
+) -> None:
+    """D from £250,000 with C moved up to meet it: no gap, no overlap, but the regulated procedure is off the
+    threshold, so a £220,000 contract would be given C's three quotes."""
+    d = _row(session, "D")
+    values = replace(BandValues.of(d), lower_is_threshold=False, lower_pence=25_000_000, vat_basis=VatBasis.EXCLUDED)
+    _refused(
+        session,
+        knowsley,
+        lambda: band_config.change_band(session, officer, d, values, ON, TODAY, adjust_adjoining=True),
+        f"The bands would not work from 1 September 2026: {NO_REGULATED}",
+        "lower_kind",
+    )
+
+
+def test_giving_the_band_from_the_threshold_an_upper_limit_is_refused(
+    session: Session, knowsley: CouncilSetup, officer: User
+) -> None:
+    d = _row(session, "D")
+    values = replace(BandValues.of(d), upper_pence=100_000_000)
+    with pytest.raises(BandConfigError) as caught:
+        band_config.change_band(session, officer, d, values, ON, TODAY)
+    assert "so it must have no upper limit" in str(caught.value)
+    assert caught.value.field == "lower_kind"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "words"),
+    [
+        ({"locality_rule": LocalityRule.LOCAL_FIRST}, "locality_rule", "so it must be open"),
+        ({"reservation": Reservation.SME, "rationale": "Small firms"}, "reservation", "so it cannot be reserved"),
+    ],
+)
+def test_the_band_from_the_threshold_stays_open_and_unreserved(
+    changes: dict[str, object], field: str, words: str, session: Session, knowsley: CouncilSetup, officer: User
+) -> None:
+    d = _row(session, "D")
+    values = replace(BandValues.of(d), **changes)  # type: ignore[arg-type]
+    with pytest.raises(BandConfigError) as caught:
+        band_config.change_band(session, officer, d, values, ON, TODAY)
+    assert words in str(caught.value)
+    assert caught.value.field == field
+
+
+def test_adding_a_band_that_covers_values_above_the_threshold_is_refused(
+    session: Session, knowsley: CouncilSetup, officer: User
+) -> None:
+    """A new band from £1,000,000 taking the top of D's range would move those contracts off the regulated procedure."""
+    values = replace(
+        BandValues.of(_row(session, "C")),
+        code="E",
+        label="Very high value",
+        lower_pence=100_000_000,
+        upper_is_threshold=False,
+        upper_pence=None,
+    )
+    with pytest.raises(BandConfigError) as caught:
+        band_config.add_band(
+            session, officer, knowsley.council, values, TODAY, effective_from=ON, adjust_adjoining=True
+        )
+    assert "so it must have no upper limit" in str(caught.value)
+
+
 def test_problems_on_later_dates_are_refused(session: Session, knowsley: CouncilSetup, officer: User) -> None:
     """A change is checked on every later date the bands change, not just its own."""
     later = date(2027, 4, 1)
@@ -466,7 +552,9 @@ def test_the_register_shows_todays_bands_warnings_and_history(
     assert [v.resolved.range_text for v in register.in_force][:2] == ["under £5,000", "£5,000 to £181,000"]
     assert register.problems == []
     assert len(register.warnings) == 1
-    assert register.warnings[0].endswith("Contracts at or above the threshold are treated as open.")
+    assert register.warnings[0].endswith(
+        "Contracts at or above the threshold get the regulated procedure, open to every supplier."
+    )
     assert [(v.row.code, v.row.min_quotes, v.last_day) for v in register.past] == [("A", 1, date(2026, 2, 28))]
     assert [(v.row.code, v.row.min_quotes, v.row.effective_from) for v in register.upcoming] == [("B", 4, ON)]
     assert register.upcoming_problems == []
@@ -478,7 +566,11 @@ def test_the_register_lists_problems(session: Session, knowsley: CouncilSetup, o
 
     register = band_config.band_register(session, knowsley.council, TODAY)
 
-    assert register.problems == ["Nothing covers values of £207,720 and above."]
+    assert register.problems == [
+        "Nothing covers values of £207,720 and above.",
+        "No band starts at the statutory threshold (£207,720 including VAT), so contracts at or above it would not "
+        "be given the regulated procedure.",
+    ]
 
 
 def test_another_councils_band_is_not_found(session: Session, knowsley: CouncilSetup) -> None:

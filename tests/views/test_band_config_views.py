@@ -224,7 +224,7 @@ def test_the_page_shows_todays_bands_with_their_rules_and_the_warning(client: Fl
         "Reserved to providers based in the council&#39;s local area",
         "Location plays no part",
         "No reservation",
-        "Contracts at or above the threshold are treated as open.",
+        "Contracts at or above the threshold get the regulated procedure, open to every supplier.",
         "No band has been changed or retired yet.",
     ):
         assert text in page, text
