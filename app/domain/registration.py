@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from app.domain.labelled import LabelledEnum
-from app.domain.providers import LegalForm
+from app.domain.providers import (
+    IDENTIFIER_SCHEMES,
+    IdentifierError,
+    LegalForm,
+    ProviderStatus,
+    SiteKind,
+    normalise_identifier,
+    org_id,
+)
 
 
 class JoinRequestStatus(LabelledEnum):
@@ -57,6 +68,88 @@ def numbers_asked_for(legal_form: LegalForm) -> tuple[str, ...]:
     return ()
 
 
+class Question(StrEnum):
+    """The question pages of "Register your organisation", in the order they are asked."""
+
+    NAME = "name"
+    LEGAL_FORM = "legal_form"
+    REGISTRATION_NUMBERS = "registration_numbers"
+    PREMISES = "premises"
+    AREAS_SERVED = "areas_served"
+    SERVICES = "services"
+    OWNERSHIP = "ownership"
+    SIZE_AND_FAIR_WORK = "size_and_fair_work"
+    CONTACT_DETAILS = "contact_details"
+    CHECK_YOUR_ANSWERS = "check_your_answers"
+
+
+#: The one place the order of the questions is set: "Save and continue" goes down it, "Back" goes up it.
+QUESTION_ORDER: tuple[Question, ...] = tuple(Question)
+
+
+def asked(question: Question, legal_form: LegalForm | None) -> bool:
+    """Whether this organisation is asked the question (only some legal forms have registration numbers)."""
+    if question == Question.REGISTRATION_NUMBERS:
+        return bool(numbers_asked_for(legal_form or LegalForm.UNKNOWN))
+    return True
+
+
+def next_question(question: Question, legal_form: LegalForm | None) -> Question | None:
+    """The question after this one for this legal form; None after the last."""
+    later = QUESTION_ORDER[QUESTION_ORDER.index(question) + 1 :]
+    return next((q for q in later if asked(q, legal_form)), None)
+
+
+def previous_question(question: Question, legal_form: LegalForm | None) -> Question | None:
+    """The question before this one for this legal form; None before the first (the task list)."""
+    earlier = QUESTION_ORDER[: QUESTION_ORDER.index(question)]
+    return next((q for q in reversed(earlier) if asked(q, legal_form)), None)
+
+
+#: Organisations anyone looking for theirs may find by name: those the public directory shows.
+FINDABLE_BY_NAME: frozenset[ProviderStatus] = frozenset({ProviderStatus.VERIFIED})
+
+_ORG_ID = re.compile(r"^(GB-[A-Z]{2,3})-?(.+)$")
+
+
+def candidate_org_ids(text: str) -> frozenset[str]:
+    """Every org-id a typed registration number could be, normalised as each register writes it.
+
+    "1234567" may be a Charity Commission number or a Companies House number that lost its leading
+    zero; "GB-COH-01234567" is itself. Text that fits no register gives nothing.
+    """
+    cleaned = re.sub(r"[\s.]", "", text).upper()
+    prefixed = _ORG_ID.match(cleaned)
+    if prefixed and prefixed.group(1) in IDENTIFIER_SCHEMES:
+        schemes: Iterable[str] = (prefixed.group(1),)
+        cleaned = prefixed.group(2)
+    else:
+        schemes = IDENTIFIER_SCHEMES
+    found = set()
+    for scheme in schemes:
+        try:
+            normalise_identifier(scheme, cleaned)
+            found.add(org_id(scheme, cleaned))
+        except IdentifierError:
+            continue
+    return frozenset(found)
+
+
+#: How many premises of a kind an organisation may have (None: any number).
+MOST_OF_KIND: dict[SiteKind, int | None] = {SiteKind.REGISTERED_OFFICE: 1, SiteKind.TRADING_SITE: None}
+
+
+def site_kind_refusal(kind: SiteKind, other_kinds: Iterable[SiteKind]) -> str | None:
+    """Why premises of this kind cannot be added beside the others, or None if they can."""
+    most = MOST_OF_KIND.get(kind)
+    if most is not None and sum(1 for k in other_kinds if k == kind) >= most:
+        return (
+            f"Your organisation already has a {kind.label.lower()}. "
+            f"Select {SiteKind.TRADING_SITE.label.lower()}, or remove the {kind.label.lower()} first"
+        )
+    return None
+
+
 @dataclass(frozen=True)
 class RegistrationSnapshot:
     """What the task list needs to know about a draft, without the database."""
@@ -64,11 +157,14 @@ class RegistrationSnapshot:
     has_name: bool
     legal_form: LegalForm | None
     identifier_schemes: frozenset[str]
+    #: Premises whose address has been given; only these count.
     premises: int
     services: int
     has_description: bool
     ownership_answers: int
     has_contact_email: bool
+    #: Premises found by postcode whose address was never given (kept from before every site needed one).
+    unfinished_premises: int = 0
 
 
 @dataclass(frozen=True)
@@ -98,7 +194,7 @@ def task_list(snapshot: RegistrationSnapshot) -> list[Task]:
     about_done = snapshot.has_name and snapshot.legal_form is not None and required_number_given(snapshot)
     return [
         Task("about", "About your organisation", status(about_done, snapshot.has_name)),
-        Task("premises", "Where you work", status(snapshot.premises > 0, False)),
+        Task("premises", "Where you work", status(snapshot.premises > 0, snapshot.unfinished_premises > 0)),
         Task(
             "services",
             "What you do",

@@ -6,13 +6,22 @@ from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms.fields import SelectChoice
 
 from app.domain.policy import AreaKind, format_pence
+from app.domain.postcodes import try_normalise_postcode
 from app.domain.providers import FactKind, LegalForm, ProviderStatus, SiteKind
-from app.domain.registration import REQUIRED_REGISTER, numbers_asked_for, ready_to_submit, task_list
+from app.domain.registration import (
+    REQUIRED_REGISTER,
+    Question,
+    next_question,
+    numbers_asked_for,
+    previous_question,
+    ready_to_submit,
+    task_list,
+)
 from app.extensions import db
 from app.geo.factory import build_placer
 from app.mailer import deliver_outbox
@@ -30,7 +39,7 @@ from app.providers.forms import (
     PremisesAddressForm,
     PremisesPostcodeForm,
     RegistrationNumbersForm,
-    RemoveForm,
+    RemovePremisesForm,
     ServicesForm,
     SizeForm,
     SubmitRegistrationForm,
@@ -60,6 +69,19 @@ SIZE_FACTS = {
 }
 # Pages that need no confirmed email address, so a new account can still find its way.
 OPEN_BEFORE_CONFIRMING = {"providers.index", "providers.confirm_your_email"}
+# The page that asks each question (the order itself is the domain's QUESTION_ORDER).
+QUESTION_PAGES = {
+    Question.NAME: "providers.organisation_name",
+    Question.LEGAL_FORM: "providers.legal_form",
+    Question.REGISTRATION_NUMBERS: "providers.registration_numbers",
+    Question.PREMISES: "providers.premises",
+    Question.AREAS_SERVED: "providers.areas_served",
+    Question.SERVICES: "providers.services",
+    Question.OWNERSHIP: "providers.ownership",
+    Question.SIZE_AND_FAIR_WORK: "providers.size_and_fair_work",
+    Question.CONTACT_DETAILS: "providers.contact_details",
+    Question.CHECK_YOUR_ANSWERS: "providers.check_your_answers",
+}
 
 
 @bp.before_request
@@ -89,9 +111,40 @@ def _page(template: str, form: Any, **context: Any) -> tuple[str, int]:
     return render_template(template, form=form, **context), status
 
 
-def _next_or(default: str) -> str:
-    """Return to 'check your answers' when the page was reached from there."""
-    return url_for("providers.check_your_answers") if request.args.get("from") == "check" else default
+def _changing() -> bool:
+    """Whether the page was reached from 'check your answers' to change an answer."""
+    return request.args.get("from") == "check"
+
+
+def _from() -> dict[str, str]:
+    """The query argument that keeps 'changing an answer' on the next page's URL."""
+    return {"from": "check"} if _changing() else {}
+
+
+def _legal_form(provider: Provider | None) -> LegalForm | None:
+    return None if provider is None or provider.legal_form == LegalForm.UNKNOWN else provider.legal_form
+
+
+def _question_url(question: Question, provider: Provider | None) -> str:
+    if question == Question.PREMISES and provider is not None and not provider.sites:
+        return url_for("providers.add_premises")
+    return url_for(QUESTION_PAGES[question])
+
+
+def _next_url(question: Question, provider: Provider | None) -> str:
+    """Where "Save and continue" goes: the next question, or back to 'check your answers' when changing one."""
+    if _changing():
+        return url_for("providers.check_your_answers")
+    following = next_question(question, _legal_form(provider))
+    return _question_url(following, provider) if following else url_for("providers.index")
+
+
+def _back_url(question: Question, provider: Provider | None) -> str:
+    """Where "Back" goes: the previous question, or 'check your answers' when changing an answer from there."""
+    if _changing():
+        return url_for("providers.check_your_answers")
+    previous = previous_question(question, _legal_form(provider))
+    return _question_url(previous, provider) if previous else url_for("providers.index")
 
 
 def _saved(message: str = "Your answers have been saved") -> None:
@@ -150,8 +203,10 @@ def organisation_name() -> Response | tuple[str, int]:
             form.name.errors = [*form.name.errors, str(exc)]
         else:
             _saved()
-            return redirect(_next_or(url_for("providers.legal_form")))
-    return _page("providers/organisation_name.html", form, provider=provider)
+            return redirect(_next_url(Question.NAME, _user().provider))
+    return _page(
+        "providers/organisation_name.html", form, provider=provider, back_url=_back_url(Question.NAME, provider)
+    )
 
 
 @bp.route("/organisation/legal-form", methods=["GET", "POST"])
@@ -164,13 +219,15 @@ def legal_form() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         registration.set_legal_form(db.session, _user(), provider, LegalForm(form.legal_form.data))
         _saved()
-        if numbers_asked_for(provider.legal_form):
-            return redirect(
-                url_for("providers.registration_numbers", **({"from": "check"} if request.args.get("from") else {}))
-            )
-        return redirect(_next_or(url_for("providers.index")))
+        if numbers_asked_for(provider.legal_form):  # a changed legal form may need its numbers, even when changing
+            return redirect(url_for("providers.registration_numbers", **_from()))
+        return redirect(_next_url(Question.LEGAL_FORM, provider))
     return _page(
-        "providers/legal_form.html", form, provider=provider, forms=[f for f in LegalForm if f != LegalForm.UNKNOWN]
+        "providers/legal_form.html",
+        form,
+        provider=provider,
+        forms=[f for f in LegalForm if f != LegalForm.UNKNOWN],
+        back_url=_back_url(Question.LEGAL_FORM, provider),
     )
 
 
@@ -192,7 +249,7 @@ def registration_numbers() -> Response | tuple[str, int]:
         }
     )
     required = REQUIRED_REGISTER.get(provider.legal_form)
-    existing: Provider | None = None
+    existing: membership.NumberMatch | None = None
     if form.validate_on_submit():
         numbers: dict[str, str] = {}
         if "GB-COH" in asked:
@@ -219,20 +276,22 @@ def registration_numbers() -> Response | tuple[str, int]:
                 registration.set_identifiers(db.session, _user(), provider, numbers)
             except DuplicateIdentifier as exc:
                 db.session.rollback()
-                existing = exc.existing
+                existing = membership.held_number(db.session, exc.org_id)
                 _field_for(form, exc.field).errors = [str(exc)]
             except RegistrationError as exc:
                 db.session.rollback()
                 _field_for(form, exc.field).errors = [str(exc)]
             else:
                 _saved()
-                return redirect(_next_or(_premises_step(provider)))
-    return _page("providers/registration_numbers.html", form, provider=provider, asked=asked, existing=existing)
-
-
-def _premises_step(provider: Provider) -> str:
-    """The next section: straight to adding premises when there are none yet."""
-    return url_for("providers.premises" if provider.sites else "providers.add_premises")
+                return redirect(_next_url(Question.REGISTRATION_NUMBERS, provider))
+    return _page(
+        "providers/registration_numbers.html",
+        form,
+        provider=provider,
+        asked=asked,
+        existing=existing,
+        back_url=_back_url(Question.REGISTRATION_NUMBERS, provider),
+    )
 
 
 def _field_for(form: RegistrationNumbersForm, scheme: str | None) -> Any:
@@ -249,32 +308,103 @@ def premises() -> str:
     names = directory.district_names(
         db.session, {c for s in provider.sites for c in (s.district_code, s.ward_code) if c}
     )
-    return render_template("providers/premises.html", provider=provider, area_names=names, remove_form=RemoveForm())
+    return render_template(
+        "providers/premises.html",
+        provider=provider,
+        area_names=names,
+        back_url=_back_url(Question.PREMISES, provider),
+        next_url=_next_url(Question.PREMISES, provider),
+    )
+
+
+def _premises_back_url(provider: Provider) -> str:
+    """Back from adding premises: the list when there are some, else the question before premises."""
+    if _changing():
+        return url_for("providers.check_your_answers")
+    return url_for("providers.premises") if provider.sites else _back_url(Question.PREMISES, provider)
+
+
+def _kind_arg(value: str | None) -> SiteKind | None:
+    return next((k for k in SiteKind if k.value == value), None)
 
 
 @bp.route("/premises/add", methods=["GET", "POST"])
 def add_premises() -> Response | tuple[str, int]:
-    """Add premises by postcode; the postcode is placed at once."""
+    """Which kind of premises, and its postcode. Nothing is saved until the address is given."""
     provider = _provider()
-    form = PremisesPostcodeForm()
+    # Coming back from the address page ("Back", "Use a different postcode") keeps what was chosen.
+    kind = _kind_arg(request.args.get("kind"))
+    form = PremisesPostcodeForm(
+        data={"kind": kind.value if kind else None, "postcode": (request.args.get("postcode") or "")[:20]}
+    )
     if form.validate_on_submit():
-        site, _ = registration.add_site(
-            db.session,
-            _user(),
-            provider,
-            SiteKind(form.kind.data),
-            form.postcode.data or "",
-            build_placer(db.session, current_app.config),
-            utcnow(),
-        )
-        db.session.commit()
-        return redirect(url_for("providers.premises_address", site_id=site.id))
-    return _page("providers/add_premises.html", form, provider=provider)
+        chosen = SiteKind(form.kind.data)
+        try:
+            registration.check_site_kind(provider, chosen)
+        except RegistrationError as exc:
+            form.kind.errors = [str(exc)]
+        else:
+            return redirect(
+                url_for("providers.new_premises_address", kind=chosen.value, postcode=form.postcode.data, **_from())
+            )
+    return _page("providers/add_premises.html", form, provider=provider, back_url=_premises_back_url(provider))
+
+
+def _address_lines(form: PremisesAddressForm) -> str:
+    lines = (form.address_line_1.data or "", form.address_line_2.data or "")
+    return "\n".join(p.strip() for p in lines if p.strip())
+
+
+@bp.route("/premises/new/address", methods=["GET", "POST"])
+def new_premises_address() -> Response | tuple[str, int]:
+    """Show the area the postcode is in and ask for the address; the premises are added only when it is given."""
+    provider = _provider()
+    kind = _kind_arg(request.args.get("kind"))
+    postcode = try_normalise_postcode(request.args.get("postcode") or "")
+    if kind is None or postcode is None:  # a hand-made URL: ask the question properly
+        return redirect(url_for("providers.add_premises", **_from()))
+    placer = build_placer(db.session, current_app.config)
+    form = PremisesAddressForm()
+    if form.validate_on_submit():
+        try:
+            registration.add_site(
+                db.session,
+                _user(),
+                provider,
+                kind,
+                postcode,
+                address=_address_lines(form),
+                town=form.town.data,
+                address_public=not form.hidden.data,
+                placer=placer,
+                now=utcnow(),
+            )
+        except RegistrationError as exc:  # a registered office was added meanwhile, in another tab
+            db.session.rollback()
+            lookup = PremisesPostcodeForm(formdata=None, data={"kind": kind.value, "postcode": postcode})
+            lookup.kind.errors = [str(exc)]
+            return _page(
+                "providers/add_premises.html", lookup, provider=provider, back_url=_premises_back_url(provider)
+            )
+        _saved("The premises have been saved")
+        return redirect(url_for("providers.check_your_answers") if _changing() else url_for("providers.premises"))
+    placed = placer.place(postcode)
+    names = directory.district_names(db.session, {c for c in (placed.district_code, placed.ward_code) if c})
+    return _page(
+        "providers/premises_address.html",
+        form,
+        provider=provider,
+        kind=kind,
+        placed=placed,
+        area_names=names,
+        back_url=url_for("providers.add_premises", kind=kind.value, postcode=postcode, **_from()),
+        different_postcode_url=url_for("providers.add_premises", kind=kind.value, **_from()),
+    )
 
 
 @bp.route("/premises/<int:site_id>/address", methods=["GET", "POST"])
 def premises_address(site_id: int) -> Response | tuple[str, int]:
-    """Confirm the area the postcode is in, and give the address lines."""
+    """Change the address of premises already added."""
     provider = _provider()
     site = registration.site_of(provider, site_id)
     if site is None:
@@ -289,39 +419,49 @@ def premises_address(site_id: int) -> Response | tuple[str, int]:
         }
     )
     if form.validate_on_submit():
-        address = "\n".join(
-            p.strip() for p in (form.address_line_1.data or "", form.address_line_2.data or "") if p.strip()
-        )
         registration.update_site_address(
             db.session,
             _user(),
             provider,
             site,
-            address=address,
+            address=_address_lines(form),
             town=form.town.data,
             address_public=not form.hidden.data,
             placer=build_placer(db.session, current_app.config),
             now=utcnow(),
         )
         _saved("The premises have been saved")
-        return redirect(_next_or(url_for("providers.premises")))
+        return redirect(url_for("providers.check_your_answers") if _changing() else url_for("providers.premises"))
     names = directory.district_names(db.session, {c for c in (site.district_code, site.ward_code) if c})
-    return _page("providers/premises_address.html", form, provider=provider, site=site, area_names=names)
+    return _page(
+        "providers/premises_address.html",
+        form,
+        provider=provider,
+        kind=site.kind,
+        placed=registration.placement_of(site),
+        area_names=names,
+        back_url=url_for("providers.check_your_answers") if _changing() else url_for("providers.premises"),
+        different_postcode_url=None,
+    )
 
 
-@bp.route("/premises/<int:site_id>/remove", methods=["POST"])
-def remove_premises(site_id: int) -> Response:
-    """Remove premises."""
+@bp.route("/premises/<int:site_id>/remove", methods=["GET", "POST"])
+def remove_premises(site_id: int) -> Response | tuple[str, int]:
+    """Ask "Are you sure?" before removing premises."""
     provider = _provider()
     site = registration.site_of(provider, site_id)
-    form = RemoveForm()
     if site is None:
         abort(404)
-    if not form.validate_on_submit():
-        abort(400)
-    registration.remove_site(db.session, _user(), provider, site)
-    _saved("The premises have been removed")
-    return redirect(url_for("providers.premises"))
+    form = RemovePremisesForm()
+    if form.validate_on_submit():
+        if form.confirm.data == "yes":
+            what = f"{site.kind.label.lower()} at {site.postcode}"
+            registration.remove_site(db.session, _user(), provider, site)
+            _saved(f"The {what} has been removed")
+        return redirect(url_for("providers.premises"))
+    return _page(
+        "providers/remove_premises.html", form, provider=provider, site=site, back_url=url_for("providers.premises")
+    )
 
 
 @bp.route("/areas-served", methods=["GET", "POST"])
@@ -345,8 +485,10 @@ def areas_served() -> Response | tuple[str, int]:
         chosen = [a for a in districts if a.code in set(form.areas.data or [])]
         registration.set_areas_served(db.session, _user(), provider, chosen)
         _saved()
-        return redirect(_next_or(url_for("providers.services")))
-    return _page("providers/areas_served.html", form, provider=provider)
+        return redirect(_next_url(Question.AREAS_SERVED, provider))
+    return _page(
+        "providers/areas_served.html", form, provider=provider, back_url=_back_url(Question.AREAS_SERVED, provider)
+    )
 
 
 @bp.route("/services", methods=["GET", "POST"])
@@ -362,8 +504,14 @@ def services() -> Response | tuple[str, int]:
         chosen = [c for c in categories if c.slug in set(form.services.data or [])]
         registration.set_services(db.session, _user(), provider, chosen, form.description.data or "")
         _saved()
-        return redirect(_next_or(url_for("providers.ownership")))
-    return _page("providers/services.html", form, provider=provider, categories=categories)
+        return redirect(_next_url(Question.SERVICES, provider))
+    return _page(
+        "providers/services.html",
+        form,
+        provider=provider,
+        categories=categories,
+        back_url=_back_url(Question.SERVICES, provider),
+    )
 
 
 def _fact_data(provider: Provider, fields: dict[str, FactKind]) -> dict[str, str]:
@@ -388,8 +536,8 @@ def ownership() -> Response | tuple[str, int]:
         answers = {kind: getattr(form, name).data or None for name, kind in OWNERSHIP_FACTS.items()}
         registration.set_facts(db.session, _user(), provider, answers, utcnow().date())
         _saved()
-        return redirect(_next_or(url_for("providers.size_and_fair_work")))
-    return _page("providers/ownership.html", form, provider=provider)
+        return redirect(_next_url(Question.OWNERSHIP, provider))
+    return _page("providers/ownership.html", form, provider=provider, back_url=_back_url(Question.OWNERSHIP, provider))
 
 
 @bp.route("/size-and-fair-work", methods=["GET", "POST"])
@@ -401,8 +549,13 @@ def size_and_fair_work() -> Response | tuple[str, int]:
         answers = {kind: getattr(form, name).data or None for name, kind in SIZE_FACTS.items()}
         registration.set_facts(db.session, _user(), provider, answers, utcnow().date())
         _saved()
-        return redirect(_next_or(url_for("providers.contact_details")))
-    return _page("providers/size_and_fair_work.html", form, provider=provider)
+        return redirect(_next_url(Question.SIZE_AND_FAIR_WORK, provider))
+    return _page(
+        "providers/size_and_fair_work.html",
+        form,
+        provider=provider,
+        back_url=_back_url(Question.SIZE_AND_FAIR_WORK, provider),
+    )
 
 
 @bp.route("/contact-details", methods=["GET", "POST"])
@@ -421,8 +574,13 @@ def contact_details() -> Response | tuple[str, int]:
             website=form.website.data,
         )
         _saved()
-        return redirect(url_for("providers.check_your_answers"))
-    return _page("providers/contact_details.html", form, provider=provider)
+        return redirect(_next_url(Question.CONTACT_DETAILS, provider))
+    return _page(
+        "providers/contact_details.html",
+        form,
+        provider=provider,
+        back_url=_back_url(Question.CONTACT_DETAILS, provider),
+    )
 
 
 @bp.route("/check-your-answers")
@@ -497,41 +655,55 @@ def colleagues() -> Response | tuple[str, int]:
 
 @bp.route("/join")
 def find_to_join() -> str:
-    """Find an organisation already on the register, to ask to join or claim it."""
+    """Find an organisation already on the register, to ask to join or claim it: by name, or by its number."""
     query = (request.args.get("q") or "").strip()[:100]
-    found: list[Provider] = []
-    if len(query) >= 2:
-        pattern = f"%{query.lower()}%"
-        found = list(
-            db.session.scalars(
-                select(Provider)
-                .where(
-                    func.lower(Provider.name).like(pattern)
-                    | func.lower(func.coalesce(Provider.trading_name, "")).like(pattern),
-                    Provider.status.in_([ProviderStatus.VERIFIED, ProviderStatus.SUBMITTED]),
-                )
-                .order_by(Provider.name)
-                .limit(20)
-            )
-        )
-    return render_template("providers/find_to_join.html", query=query, found=found)
+    found = membership.find_organisations_to_join(db.session, query) if query else None
+    return render_template(
+        "providers/find_to_join.html",
+        query=query,
+        found=found,
+        too_short=len(query) < membership.NAME_SEARCH_MIN_LENGTH,
+    )
 
 
-@bp.route("/join/<int:provider_id>", methods=["GET", "POST"])
-def ask_to_join(provider_id: int) -> Response | tuple[str, int]:
-    """Ask the register team to let you act for an organisation (to claim it, or to join its members)."""
-    provider = db.session.get(Provider, provider_id)
-    if provider is None or provider.status not in (ProviderStatus.VERIFIED, ProviderStatus.SUBMITTED):
-        abort(404)
+def _join_page(target: Provider, match: membership.NumberMatch | None) -> Response | tuple[str, int]:
     form = JoinRequestForm()
+    shown = target.name if match is None else f"the organisation with {match.register} number {match.number}"
     if form.validate_on_submit():
         try:
-            membership.request_to_join(db.session, _user(), provider, form.message.data or "")
+            membership.request_to_join(db.session, _user(), target, form.message.data or "")
         except membership.MembershipError as exc:
             db.session.rollback()
             form.message.errors = [str(exc)]
         else:
             db.session.commit()
-            flash(f"Your request to join {provider.name} has been sent to the register team", "success")
+            flash(f"Your request to join {shown} has been sent to the register team", "success")
             return redirect(url_for("providers.index"))
-    return _page("providers/ask_to_join.html", form, provider=provider)
+    return _page(
+        "providers/ask_to_join.html",
+        form,
+        provider=target if match is None else None,
+        match=match,
+        shown=shown,
+        back_url=url_for("providers.find_to_join"),
+    )
+
+
+@bp.route("/join/<int:provider_id>", methods=["GET", "POST"])
+def ask_to_join(provider_id: int) -> Response | tuple[str, int]:
+    """Ask the register team to let you act for a published organisation (to claim it, or join its members)."""
+    provider = membership.published_to_join(db.session, provider_id)
+    if provider is None:
+        abort(404)
+    return _join_page(provider, None)
+
+
+@bp.route("/join/number/<org_id>", methods=["GET", "POST"])
+def ask_to_join_by_number(org_id: str) -> Response | tuple[str, int]:
+    """Ask to join the organisation holding a registration number, saying nothing else about an unpublished one."""
+    match = membership.held_number(db.session, org_id)
+    if match is None:
+        abort(404)
+    if match.provider is not None:
+        return redirect(url_for("providers.ask_to_join", provider_id=match.provider.id))
+    return _join_page(match.holder, match)

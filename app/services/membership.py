@@ -9,14 +9,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, joinedload
 
-from app.domain.registration import JoinRequestStatus
+from app.domain.providers import IDENTIFIER_SCHEMES
+from app.domain.registration import FINDABLE_BY_NAME, JoinRequestStatus, candidate_org_ids
 from app.domain.roles import Role
-from app.models import Invitation, JoinRequest, Provider, User
+from app.models import Invitation, JoinRequest, Provider, ProviderIdentifier, User
 from app.services import audit
 from app.services.accounts import normalise_email
 from app.services.audit import Actor
@@ -24,6 +26,9 @@ from app.services.mail import queue_email
 from app.services.registration import ensure_member
 
 INVITATION_LIFETIME = timedelta(days=7)
+#: Fewest characters of a name worth searching for, and most organisations listed.
+NAME_SEARCH_MIN_LENGTH = 2
+NAME_SEARCH_LIMIT = 20
 
 
 class MembershipError(ValueError):
@@ -95,6 +100,99 @@ def accept_invitation(session: Session, token: str, user: User, now: datetime) -
         session, Actor.of(user), "invitation.accepted", "provider", invitation.provider_id, {"email": user.email}
     )
     return invitation.provider
+
+
+@dataclass(frozen=True)
+class NumberMatch:
+    """An organisation on the register holding a registration number someone typed in full.
+
+    ``provider`` is given only when the organisation is published: for any other, pages show only
+    that a record with that number exists, so the person can ask to join without learning anything
+    the council has not published. ``holder`` is for the request itself, never for display.
+    """
+
+    org_id: str
+    register: str
+    number: str
+    holder: Provider = field(repr=False)
+    published: bool
+
+    @property
+    def provider(self) -> Provider | None:
+        return self.holder if self.published else None
+
+
+@dataclass(frozen=True)
+class JoinSearch:
+    by_number: list[NumberMatch]
+    by_name: list[Provider]
+
+    @property
+    def empty(self) -> bool:
+        return not self.by_number and not self.by_name
+
+
+def number_match(identifier: ProviderIdentifier) -> NumberMatch:
+    scheme = IDENTIFIER_SCHEMES[identifier.scheme]
+    shown = identifier.value if not scheme.org_id_drops else scheme.org_id_drops + identifier.value
+    holder = identifier.provider
+    return NumberMatch(identifier.org_id, scheme.register, shown, holder, holder.status in FINDABLE_BY_NAME)
+
+
+def find_organisations_to_join(session: Session, query: str) -> JoinSearch:
+    """Organisations someone may ask to join: published ones by name, and any one by its exact number."""
+    query = query.strip()
+    candidates = candidate_org_ids(query)
+    identifiers = (
+        session.scalars(
+            select(ProviderIdentifier)
+            .options(joinedload(ProviderIdentifier.provider))
+            .where(ProviderIdentifier.org_id.in_(sorted(candidates)))
+            .order_by(ProviderIdentifier.org_id)
+        ).all()
+        if candidates
+        else []
+    )
+    by_number = [number_match(i) for i in identifiers]
+    by_name: list[Provider] = []
+    if len(query) >= NAME_SEARCH_MIN_LENGTH:
+        numbered = {m.provider.id for m in by_number if m.provider is not None}
+        # autoescape: "%" and "_" are letters someone typed, not wildcards that list everything
+        by_name = [
+            p
+            for p in session.scalars(
+                select(Provider)
+                .where(
+                    Provider.status.in_(sorted(FINDABLE_BY_NAME)),
+                    or_(
+                        Provider.name.icontains(query, autoescape=True),
+                        Provider.trading_name.icontains(query, autoescape=True),
+                    ),
+                )
+                .order_by(Provider.name, Provider.id)
+                .limit(NAME_SEARCH_LIMIT)
+            )
+            if p.id not in numbered
+        ]
+    return JoinSearch(by_number, by_name)
+
+
+def published_to_join(session: Session, provider_id: int) -> Provider | None:
+    """A published organisation, found by its id; None for any other, so ids reveal nothing unpublished."""
+    provider = session.get(Provider, provider_id)
+    return provider if provider is not None and provider.status in FINDABLE_BY_NAME else None
+
+
+def held_number(session: Session, org_id: str) -> NumberMatch | None:
+    """The organisation holding this exact org-id, whatever its status, as a :class:`NumberMatch`."""
+    if org_id not in candidate_org_ids(org_id):  # not an org-id in its canonical form: nothing to look up
+        return None
+    identifier = session.scalar(
+        select(ProviderIdentifier)
+        .options(joinedload(ProviderIdentifier.provider))
+        .where(ProviderIdentifier.org_id == org_id)
+    )
+    return number_match(identifier) if identifier is not None else None
 
 
 def request_to_join(session: Session, user: User, provider: Provider, message: str) -> JoinRequest:

@@ -24,7 +24,7 @@ from app.domain.providers import (
     SiteKind,
     org_id,
 )
-from app.domain.registration import RegistrationSnapshot, ready_to_submit
+from app.domain.registration import RegistrationSnapshot, ready_to_submit, site_kind_refusal
 from app.domain.roles import Role
 from app.geo.placement import PlacementResult, SitePlacer, apply_placement
 from app.models import Area, Provider, ProviderFact, ProviderIdentifier, ServiceCategory, Site, User
@@ -47,9 +47,10 @@ class RegistrationError(ValueError):
 class DuplicateIdentifier(RegistrationError):
     """The number belongs to an organisation already on the register."""
 
-    def __init__(self, message: str, field: str, existing: Provider) -> None:
+    def __init__(self, message: str, field: str, existing: Provider, org_id: str) -> None:
         super().__init__(message, field)
         self.existing = existing
+        self.org_id = org_id
 
 
 EDITABLE_STATUSES = frozenset(
@@ -147,6 +148,7 @@ def set_identifiers(session: Session, user: User, provider: Provider, numbers: d
                 f"An organisation with this {register} number is already registered. Ask to join it",
                 scheme,
                 holder.provider,
+                identifier,
             )
     changed: dict[str, object] = {}
     current = {i.scheme: i for i in provider.identifiers}
@@ -175,13 +177,55 @@ def site_of(provider: Provider, site_id: int) -> Site | None:
     return next((s for s in provider.sites if s.id == site_id), None)
 
 
+def placement_of(site: Site) -> PlacementResult:
+    """Where premises already added were placed, in the shape a fresh lookup gives."""
+    return PlacementResult(
+        site.placement,
+        site.postcode,
+        site.latitude,
+        site.longitude,
+        site.district_code,
+        site.ward_code,
+        site.placed_by,
+        site.placement_note,
+    )
+
+
+def check_site_kind(provider: Provider, kind: SiteKind, site: Site | None = None) -> None:
+    """Refuse a second registered office (``site`` is the one being changed, if any)."""
+    refusal = site_kind_refusal(kind, [s.kind for s in provider.sites if s is not site])
+    if refusal:
+        raise RegistrationError(refusal, "kind")
+
+
 def add_site(
-    session: Session, user: User, provider: Provider, kind: SiteKind, postcode: str, placer: SitePlacer, now: datetime
+    session: Session,
+    user: User,
+    provider: Provider,
+    kind: SiteKind,
+    postcode: str,
+    *,
+    address: str,
+    town: str | None,
+    address_public: bool,
+    placer: SitePlacer,
+    now: datetime,
 ) -> tuple[Site, PlacementResult]:
-    """Add premises by postcode and place them at once; an unplaced postcode is kept, with its reason."""
+    """Add premises once their address is given, placed by postcode (and by address when that fails).
+
+    Nothing is stored while someone is only looking a postcode up, so an abandoned lookup leaves no
+    empty premises behind.
+    """
     ensure_member(user, provider)
-    site = Site(kind=kind, postcode=postcode, address_public=True)
-    result = placer.place(postcode)
+    check_site_kind(provider, kind)
+    site = Site(
+        kind=kind,
+        postcode=postcode,
+        address=address.strip(),
+        town=(town or "").strip() or None,
+        address_public=address_public,
+    )
+    result = placer.place(postcode, ", ".join(p for p in (site.address, site.town) if p))
     apply_placement(site, result, now)
     provider.sites.append(site)
     session.flush()
@@ -194,12 +238,17 @@ def add_site(
         site.id,
         {
             "provider_id": provider.id,
+            "kind": site.kind.value,
             "postcode": site.postcode,
+            "address": site.address,
+            "town": site.town,
+            "address_public": site.address_public,
             "district": site.district_code,
             "placement": site.placement.value,
         },
     )
     _material_change(provider, "premises", session, actor)
+    fulltext.refresh(session, provider)
     return site, result
 
 
@@ -244,9 +293,15 @@ def remove_site(session: Session, user: User, provider: Provider, site: Site) ->
     provider.sites.remove(site)
     actor = Actor.of(user)
     audit.record(
-        session, actor, "site.removed", "site", site.id, {"provider_id": provider.id, "postcode": site.postcode}
+        session,
+        actor,
+        "site.removed",
+        "site",
+        site.id,
+        {"provider_id": provider.id, "kind": site.kind.value, "postcode": site.postcode},
     )
     _material_change(provider, "premises", session, actor)
+    fulltext.refresh(session, provider)
 
 
 def set_areas_served(session: Session, user: User, provider: Provider, areas: list[Area]) -> None:
@@ -342,7 +397,8 @@ def snapshot(provider: Provider) -> RegistrationSnapshot:
         has_name=bool(provider.name),
         legal_form=None if provider.legal_form == LegalForm.UNKNOWN else provider.legal_form,
         identifier_schemes=frozenset(i.scheme for i in provider.identifiers),
-        premises=len(provider.sites),
+        premises=sum(1 for s in provider.sites if s.address),
+        unfinished_premises=sum(1 for s in provider.sites if not s.address),
         services=len(provider.services),
         has_description=bool(provider.description),
         ownership_answers=len(provider.facts),

@@ -1,0 +1,107 @@
+"""The question order, the numbers a search for your organisation matches, and how many premises of a kind."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.domain.providers import LegalForm, SiteKind
+from app.domain.registration import (
+    QUESTION_ORDER,
+    Question,
+    RegistrationSnapshot,
+    TaskStatus,
+    candidate_org_ids,
+    next_question,
+    previous_question,
+    site_kind_refusal,
+    task_list,
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "legal_form", "previous", "following"),
+    [
+        (Question.NAME, None, None, Question.LEGAL_FORM),
+        (Question.LEGAL_FORM, LegalForm.CIC, Question.NAME, Question.REGISTRATION_NUMBERS),
+        (Question.LEGAL_FORM, LegalForm.SOLE_TRADER, Question.NAME, Question.PREMISES),
+        (Question.REGISTRATION_NUMBERS, LegalForm.COOPERATIVE, Question.LEGAL_FORM, Question.PREMISES),
+        (Question.PREMISES, LegalForm.CIC, Question.REGISTRATION_NUMBERS, Question.AREAS_SERVED),
+        (Question.PREMISES, LegalForm.SOLE_TRADER, Question.LEGAL_FORM, Question.AREAS_SERVED),
+        (Question.PREMISES, None, Question.LEGAL_FORM, Question.AREAS_SERVED),
+        (Question.AREAS_SERVED, LegalForm.CIC, Question.PREMISES, Question.SERVICES),
+        (Question.SERVICES, LegalForm.CIC, Question.AREAS_SERVED, Question.OWNERSHIP),
+        (Question.OWNERSHIP, LegalForm.CIC, Question.SERVICES, Question.SIZE_AND_FAIR_WORK),
+        (Question.SIZE_AND_FAIR_WORK, LegalForm.CIC, Question.OWNERSHIP, Question.CONTACT_DETAILS),
+        (Question.CONTACT_DETAILS, LegalForm.CIC, Question.SIZE_AND_FAIR_WORK, Question.CHECK_YOUR_ANSWERS),
+        (Question.CHECK_YOUR_ANSWERS, LegalForm.CIC, Question.CONTACT_DETAILS, None),
+    ],
+)
+def test_back_and_forward_follow_one_order(
+    question: Question, legal_form: LegalForm | None, previous: Question | None, following: Question | None
+) -> None:
+    assert previous_question(question, legal_form) == previous
+    assert next_question(question, legal_form) == following
+
+
+@pytest.mark.parametrize("legal_form", list(LegalForm))
+def test_back_undoes_forward_for_every_legal_form(legal_form: LegalForm) -> None:
+    walked = [Question.NAME]
+    while (following := next_question(walked[-1], legal_form)) is not None:
+        assert previous_question(following, legal_form) == walked[-1]
+        walked.append(following)
+    assert walked[-1] == QUESTION_ORDER[-1]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("01234567", {"GB-COH-01234567"}),
+        ("1234567", {"GB-COH-01234567", "GB-CHC-1234567"}),  # a charity number, or a company number lost its zero
+        (" gb-coh-01234567 ", {"GB-COH-01234567"}),
+        ("GB-NIC-100001", {"GB-NIC-100001"}),
+        ("NIC100001", {"GB-NIC-100001"}),
+        ("sc012345", {"GB-COH-SC012345", "GB-SC-SC012345"}),
+        ("525R", {"GB-MPR-525R"}),
+        ("Page Moss", set()),
+        ("__", set()),
+        ("%", set()),
+        ("", set()),
+    ],
+)
+def test_a_typed_registration_number_becomes_the_org_ids_it_could_be(typed: str, expected: set[str]) -> None:
+    assert candidate_org_ids(typed) == expected
+
+
+def test_one_registered_office_any_number_of_trading_sites() -> None:
+    assert site_kind_refusal(SiteKind.REGISTERED_OFFICE, []) is None
+    assert site_kind_refusal(SiteKind.TRADING_SITE, [SiteKind.TRADING_SITE, SiteKind.REGISTERED_OFFICE]) is None
+    assert site_kind_refusal(SiteKind.REGISTERED_OFFICE, [SiteKind.REGISTERED_OFFICE]) == (
+        "Your organisation already has a registered office. Select trading site, or remove the registered office first"
+    )
+
+
+def _snapshot(premises: int, unfinished: int) -> RegistrationSnapshot:
+    return RegistrationSnapshot(
+        has_name=True,
+        legal_form=LegalForm.SOLE_TRADER,
+        identifier_schemes=frozenset(),
+        premises=premises,
+        services=0,
+        has_description=False,
+        ownership_answers=0,
+        has_contact_email=False,
+        unfinished_premises=unfinished,
+    )
+
+
+@pytest.mark.parametrize(
+    ("premises", "unfinished", "status"),
+    [
+        (0, 0, TaskStatus.NOT_STARTED),
+        (0, 1, TaskStatus.IN_PROGRESS),  # a postcode looked up but no address given is not premises yet
+        (1, 1, TaskStatus.COMPLETED),
+    ],
+)
+def test_only_finished_premises_complete_where_you_work(premises: int, unfinished: int, status: TaskStatus) -> None:
+    where = next(t for t in task_list(_snapshot(premises, unfinished)) if t.key == "premises")
+    assert where.status == status
