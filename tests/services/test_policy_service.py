@@ -224,3 +224,35 @@ def test_a_band_bounded_by_a_missing_threshold_says_so(session, knowsley) -> Non
     assert "not recorded" in bands["C"].range_text
     assert not bands["A"].threshold_missing
     assert bands["A"].range_text == "under £5,000"
+
+
+def test_a_search_above_the_threshold_gets_the_regulated_procedure_whatever_the_bands_say(
+    session: Session, knowsley: CouncilSetup
+) -> None:
+    """Issue 11 #2: with D retired and C running on with no limit, reserved and local only (as stored bands may be),
+    a £5,000,000 search is still the regulated procedure, open to a provider from Liverpool that is not an SME."""
+    from sqlalchemy import select
+
+    from app.domain.bands import Estimate, VatTreatment
+    from app.domain.policy import Reservation
+    from app.services.locality import local_area_for
+    from app.services.search import Criteria, search
+
+    rows = {row.code: row for row in session.scalars(select(SpendBand).where(SpendBand.council == knowsley.council))}
+    rows["D"].effective_to = date(2026, 3, 1)
+    rows["C"].upper_is_statutory_threshold = False
+    rows["C"].locality_rule = LocalityRule.LOCAL_ONLY
+    rows["C"].reservation = Reservation.SME
+    outside = factories.provider(session, "Mersey Works Ltd", district_code=LIVERPOOL)
+    session.commit()
+
+    estimate = Estimate(ContractType.GOODS_AND_SERVICES, ON, VatTreatment.EXCLUDED, total_pence=500_000_000)
+    result = search(session, knowsley.council, local_area_for(session, knowsley.council, None), Criteria(estimate), ON)
+
+    choice = result.choice
+    assert choice.above_threshold
+    assert choice.band.route == "Regulated procedure under the Procurement Act 2023"
+    assert (choice.locality_rule, choice.band.reservation) == (LocalityRule.OPEN, Reservation.NONE)
+    assert "3 quotes or tender" not in choice.summary("Knowsley")
+    assert choice.cautions[0].startswith("£6,000,000 including VAT is at or above the statutory threshold")
+    assert outside.id in {row.provider.id for row in result.rows}
