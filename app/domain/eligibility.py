@@ -43,6 +43,7 @@ LOCALITY_ORDER = {Locality.LOCAL: 0, Locality.WIDER: 1, Locality.OUTSIDE: 2, Loc
 
 EVIDENCE_WORDS = {
     EvidenceState.SELF_DECLARED: "self-declared",
+    EvidenceState.COUNCIL_IMPORT: "from the council's import",
     EvidenceState.REGISTER_MATCHED: "from a public register",
     EvidenceState.OFFICER_VERIFIED: "checked by the council",
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from app.domain.labelled import LabelledEnum
 
@@ -71,8 +72,23 @@ class ProviderSource(LabelledEnum):
 class EvidenceState(LabelledEnum):
     UNKNOWN = "unknown", "Not known"
     SELF_DECLARED = "self_declared", "Self-declared"
+    # From a list a council officer imported (a finance system's suppliers, a register's open data): not what the
+    # organisation said, and not checked one by one either. :func:`evidence_wording` names the file and the date.
+    COUNCIL_IMPORT = "council_import", "From the council's import"
     REGISTER_MATCHED = "register_matched", "Matched to a public register"
     OFFICER_VERIFIED = "officer_verified", "Checked by the council"
+
+
+def evidence_wording(state: EvidenceState, file_name: str | None = None, imported_on: date | None = None) -> str:
+    """How a fact or number is known, in words for a page: the one place evidence is worded.
+
+    'From the council's import of suppliers.csv on 3 December 2026' for a value an officer imported; the state's
+    label ('Self-declared', 'Checked by the council') otherwise.
+    """
+    if state == EvidenceState.COUNCIL_IMPORT and file_name:
+        when = f" on {imported_on.day} {imported_on:%B %Y}" if imported_on else ""
+        return f"From the council's import of {file_name}{when}"
+    return state.label
 
 
 class FactKind(LabelledEnum):

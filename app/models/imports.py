@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.domain.imports import ImportStatus
+from app.domain.imports import DissolvedRows, ImportStatus, describe_outcome
 from app.models.base import Base, enum_type, utcnow
 
 
@@ -37,6 +37,10 @@ class ImportBatch(Base):
     mapping_name: Mapped[str | None] = mapped_column(String(100))
     # Whether organisations new to the register are published as verified or queued for checks.
     publish_verified: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # What to do with rows the file says are dissolved, removed or struck off (DissolvedRows): 'reject' or 'archive'.
+    dissolved_rows: Mapped[DissolvedRows] = mapped_column(
+        enum_type(DissolvedRows, "dissolved_rows"), default=DissolvedRows.REJECT, server_default="reject"
+    )
     job_id: Mapped[str | None] = mapped_column(String(100))
     error: Mapped[str | None] = mapped_column(Text)
     checked_at: Mapped[datetime | None]
@@ -55,6 +59,11 @@ class ImportBatch(Base):
     def rows(self) -> int:
         return int(self.counts.get("rows", 0))
 
+    @property
+    def outcome(self) -> str:
+        """What the import did (or the check says it would do), in one sentence."""
+        return describe_outcome(self.counts or {})
+
 
 class ImportIssue(Base):
     """A problem with a row, or a possible match for the officer to decide, found by the check."""
@@ -68,6 +77,8 @@ class ImportIssue(Base):
     kind: Mapped[str] = mapped_column(String(20))
     column: Mapped[str | None] = mapped_column(String(300))
     message: Mapped[str] = mapped_column(Text)
+    # What kind of problem, for counting and filtering: 'formula', 'ended', 'flagged', 'not_placed' (or None).
+    code: Mapped[str | None] = mapped_column(String(30))
     name: Mapped[str | None] = mapped_column(String(300))
     candidate_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id", ondelete="SET NULL"))
     score: Mapped[float | None] = mapped_column(Float)

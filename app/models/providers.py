@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, Column, Date, Float, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.providers import (
     EvidenceState,
+    evidence_wording,
     FactKind,
     LegalForm,
     Placement,
@@ -18,6 +20,16 @@ from app.domain.providers import (
 )
 from app.models.base import Base, Timestamped, enum_type
 from app.models.geography import Area
+
+if TYPE_CHECKING:
+    from app.models.imports import ImportBatch
+
+
+def _evidence_text(state: EvidenceState, batch: ImportBatch | None) -> str:
+    if batch is None:
+        return evidence_wording(state)
+    when = batch.committed_at or batch.created_at
+    return evidence_wording(state, batch.file_name, when.date() if when else None)
 
 provider_services = Table(
     "provider_services",
@@ -96,6 +108,9 @@ class Provider(Timestamped, Base):
     # ranking a hundred thousand providers needs no subquery per provider.
     signal_score: Mapped[int] = mapped_column(default=0, server_default="0")
     incorporated_on: Mapped[date | None] = mapped_column(Date)
+    # When its register says it was dissolved or removed (an import of a register's data keeps such organisations
+    # only as archived, never published).
+    dissolved_on: Mapped[date | None] = mapped_column(Date)
 
     identifiers: Mapped[list[ProviderIdentifier]] = relationship(
         back_populates="provider", cascade="all, delete-orphan", order_by="ProviderIdentifier.id"
@@ -141,8 +156,16 @@ class ProviderIdentifier(Base):
     )
     checked_at: Mapped[datetime | None]
     checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The import that recorded it (evidence COUNCIL_IMPORT), to say "from the council's import of FILE on DATE".
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id", ondelete="SET NULL"))
 
     provider: Mapped[Provider] = relationship(back_populates="identifiers")
+    import_batch: Mapped[ImportBatch | None] = relationship(lazy="selectin")
+
+    @property
+    def evidence_text(self) -> str:
+        """How the number is known, in words (see :func:`app.domain.providers.evidence_wording`)."""
+        return _evidence_text(self.evidence, self.import_batch)
 
 
 class ProviderFact(Base):
@@ -161,8 +184,16 @@ class ProviderFact(Base):
     evidence_note: Mapped[str | None] = mapped_column(Text)
     as_of: Mapped[date | None] = mapped_column(Date)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The import that recorded it (evidence COUNCIL_IMPORT).
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id", ondelete="SET NULL"))
 
     provider: Mapped[Provider] = relationship(back_populates="facts")
+    import_batch: Mapped[ImportBatch | None] = relationship(lazy="selectin")
+
+    @property
+    def evidence_text(self) -> str:
+        """How the fact is known, in words."""
+        return _evidence_text(self.evidence, self.import_batch)
 
     __table_args__ = (UniqueConstraint("provider_id", "kind", name="uq_provider_facts_provider_kind"),)
 

@@ -32,7 +32,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, cast
@@ -42,9 +42,14 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.domain.eligibility import generative_signals, signal_score
 from app.domain.imports import (
+    ENDED,
     FIELDS_BY_NAME,
+    FLAGGED,
+    FORMULA,
     NEAR_MATCH_SCORE,
+    NOT_PLACED,
     ColumnMapping,
+    DissolvedRows,
     DuplicateFinder,
     ImportFormatError,
     ImportStatus,
@@ -56,6 +61,8 @@ from app.domain.imports import (
     SheetFormat,
     SheetRow,
     counts_add_up,
+    dissolved_message,
+    flagged_message,
     legal_form_from_words,
     match_name,
     name_similarity,
@@ -384,14 +391,24 @@ class RowPlan:
 
 @dataclass
 class ImportCounts:
+    """What a check or an import found, row by row. ``rows`` is every non-blank row below the header; each has one
+    outcome (created ... rejected, or a possible match before the commit), and those add up to ``rows``. The rest
+    count rows within those: blank rows skipped, rows with warnings, rows the file says are dissolved, rows with a
+    formula-like cell, and organisations that could not be placed (each listed as a problem)."""
+
     rows: int = 0
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    archived: int = 0
+    flagged: int = 0
     rejected: int = 0
     possible_match: int = 0
     with_warnings: int = 0
     not_placed: int = 0
+    dissolved: int = 0
+    formula: int = 0
+    blank_rows: int = 0
 
     def add(self, plan: RowPlan) -> None:
         self.rows += 1
@@ -399,12 +416,15 @@ class ImportCounts:
             self.possible_match += 1
         else:
             setattr(self, plan.outcome.value, getattr(self, plan.outcome.value) + 1)
-        if plan.outcome != RowOutcome.REJECTED and any(not p.rejects for p in plan.problems):
+        problems = plan.problems
+        if plan.outcome != RowOutcome.REJECTED and any(not p.rejects for p in problems):
             self.with_warnings += 1
-        if plan.outcome in (RowOutcome.CREATED, RowOutcome.UPDATED, RowOutcome.UNCHANGED) and (
-            plan.placement is not None and not plan.placement.placed
-        ):
+        if any(p.code == NOT_PLACED for p in problems):
             self.not_placed += 1
+        if plan.row.ended:
+            self.dissolved += 1
+        if any(p.code == FORMULA for p in problems):
+            self.formula += 1
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -435,8 +455,10 @@ class _Planner:
         placer: SitePlacer,
         decisions: Mapping[tuple[int, int], str],
         batch_id: int,
+        dissolved: DissolvedRows = DissolvedRows.REJECT,
     ) -> None:
         self.session = session
+        self.dissolved = dissolved
         # Providers this batch creates are flushed chunk by chunk while committing; matching leaves them out so
         # the commit plans exactly as the check did (rows that repeat one are caught by created_keys instead).
         self.not_this_batch = or_(Provider.import_batch_id.is_(None), Provider.import_batch_id != batch_id)
@@ -507,9 +529,13 @@ class _Planner:
             matched = by_org_id.get(row.org_id) if row.org_id else None
             if matched is None:
                 exact, candidates = self._by_name(row, near, by_name)
+                if row.ended and row.org_id:
+                    # A dissolved registration whose number the register does not hold is not the organisation of
+                    # the same name there (a company that became a society, a body wound up and started again).
+                    exact, candidates = None, []
                 if exact is not None:
                     matched = exact
-                elif candidates:
+                elif candidates and not (row.ended and self.dissolved == DissolvedRows.REJECT):
                     plan.candidates = candidates[:MAX_CANDIDATES]
                     decided = [(c, self.decisions.get((row.row_number, c.provider_id))) for c in plan.candidates]
                     same = [c for c, d in decided if d == "same"]
@@ -534,21 +560,80 @@ class _Planner:
                     plan.outcome = RowOutcome.REJECTED
                     continue
                 plan.provider_id = matched
+            elif row.ended and self.dissolved == DissolvedRows.REJECT:
+                plan.extra_problems.append(self._ended(row, rejects=True))
+                plan.outcome = RowOutcome.REJECTED
             else:
                 for key in keys:
                     self.created_keys.setdefault(key, row.row_number)
-                plan.outcome = RowOutcome.CREATED
+                if row.ended:
+                    plan.extra_problems.append(self._ended(row, rejects=False))
+                    plan.outcome = RowOutcome.ARCHIVED
+                else:
+                    plan.outcome = RowOutcome.CREATED
 
         providers = self._load({p.provider_id for p in live if p.provider_id is not None})
         for plan in live:
             if plan.provider_id is None:
                 continue
             provider = providers[plan.provider_id]
+            if plan.row.ended:
+                self._flag(plan, provider)
+                continue
             plan.changes = differences(provider, plan)
             plan.outcome = RowOutcome.UPDATED if plan.changes else RowOutcome.UNCHANGED
             if plan.row.org_id and "identifier" not in plan.changes:
                 self._note_other_number(plan, provider)
+        for plan in live:
+            self._note_not_placed(plan)
         return providers
+
+    def _ended(self, row: ParsedRow, *, rejects: bool) -> RowProblem:
+        policy = DissolvedRows.REJECT if rejects else DissolvedRows.ARCHIVE
+        column = self.mapping.header_for("dissolved_on") if row.status.on else None
+        column = column or self.mapping.header_for("status") or self.mapping.header_for("dissolved_on")
+        return RowProblem(row.row_number, column, dissolved_message(row.status, policy), rejects, ENDED)
+
+    def _flag(self, plan: RowPlan, provider: Provider) -> None:
+        """A row the file says has ended matches a provider on the register: never changed from the file; flagged
+        for an officer to check, unless it is archived already or already waiting for an officer."""
+        if provider.status == ProviderStatus.ARCHIVED or provider.awaiting_review:
+            plan.outcome = RowOutcome.UNCHANGED
+            return
+        plan.outcome = RowOutcome.FLAGGED
+        plan.changes = {"awaiting_review": True}
+        column = self.mapping.header_for("status") or self.mapping.header_for("dissolved_on")
+        plan.extra_problems.append(
+            RowProblem(plan.row.row_number, column, flagged_message(plan.row.status, provider.name), code=FLAGGED)
+        )
+
+    def _note_not_placed(self, plan: RowPlan) -> None:
+        """Every organisation that will be on the register with a registered office not placed gets one problem
+        saying so (coded NOT_PLACED), so the count of those not placed is the list of them."""
+        result = plan.placement
+        if result is None or result.placed:
+            return
+        writes_office = plan.outcome in (RowOutcome.CREATED, RowOutcome.ARCHIVED) or (
+            plan.outcome == RowOutcome.UPDATED and "registered_office" in plan.changes
+        )
+        if not writes_office:
+            return
+        postcode_column = self.mapping.header_for("postcode")
+        row = plan.row
+        for index, problem in enumerate(row.problems):
+            if postcode_column and problem.column == postcode_column and not problem.rejects:
+                # The file's postcode is not a postcode: that problem is the one that says it is not placed.
+                coded = replace(problem, code=NOT_PLACED)
+                plan.row = replace(row, problems=(*row.problems[:index], coded, *row.problems[index + 1 :]))
+                return
+        if row.postcode:
+            message = (
+                f"{row.postcode} could not be placed ({result.note or 'not in the postcode directory'}), "
+                "so the organisation is imported and flagged 'not placed'"
+            )
+        else:
+            message = "There is no postcode, so the organisation is imported and flagged 'not placed'"
+        plan.extra_problems.append(RowProblem(row.row_number, postcode_column, message, code=NOT_PLACED))
 
     def _note_other_number(self, plan: RowPlan, provider: Provider) -> None:
         org_ids = {i.org_id for i in provider.identifiers}
@@ -591,15 +676,7 @@ class _Planner:
                         "centre of its postcode district for an officer to check",
                     )
                 )
-            elif not result.placed:
-                plan.extra_problems.append(
-                    RowProblem(
-                        row.row_number,
-                        self.mapping.header_for("postcode"),
-                        f"{row.postcode} could not be placed ({result.note or 'not in the postcode directory'}), "
-                        "so the organisation is imported and flagged 'not placed'",
-                    )
-                )
+            # Not placed at all: said once the outcome is known (_note_not_placed), for the rows it applies to.
 
     def _providers_by_org_id(self, org_ids: set[str]) -> dict[str, int]:
         if not org_ids:
@@ -776,12 +853,13 @@ def _apply_changes(
     plan: RowPlan,
     categories: Mapping[int, ServiceCategory],
     now: datetime,
+    batch_id: int | None = None,
 ) -> None:
     for name in ("name", "trading_name", "legal_form", "description", "website", "contact_email", "contact_phone"):
         if name in changes:
             setattr(provider, name, changes[name])
     if "identifier" in changes:
-        provider.identifiers.append(_identifier(changes["identifier"]))
+        provider.identifiers.append(_identifier(changes["identifier"], batch_id))
     if "registered_office" in changes:
         office = _registered_office(provider)
         values = changes["registered_office"]
@@ -801,13 +879,15 @@ def _scheme_of(identifier: str) -> str:
     return next((code for code in IDENTIFIER_SCHEMES if identifier.startswith(f"{code}-")), "")
 
 
-def _identifier(identifier: str) -> ProviderIdentifier:
+def _identifier(identifier: str, batch_id: int | None = None) -> ProviderIdentifier:
+    """A number as an import records it: from the council's import (naming the batch), not self-declared."""
     scheme = _scheme_of(identifier)
     return ProviderIdentifier(
         scheme=scheme,
         value=identifier.removeprefix(f"{scheme}-"),
         org_id=identifier,
-        evidence=EvidenceState.SELF_DECLARED,
+        evidence=EvidenceState.COUNCIL_IMPORT,
+        import_batch_id=batch_id,
     )
 
 
@@ -829,11 +909,18 @@ def _insert_new_providers(
     """
     if not plans:
         return []
-    status = ProviderStatus.VERIFIED if batch.publish_verified else ProviderStatus.SUBMITTED
     provider_rows: list[dict[str, Any]] = []
     for plan in plans:
         row = plan.row
         form = row.legal_form or LegalForm.UNKNOWN
+        # A dissolved organisation the officer chose to keep is archived: never published, whatever they chose for
+        # the rest of the file.
+        archived = plan.outcome == RowOutcome.ARCHIVED
+        publish = batch.publish_verified and not archived
+        if archived:
+            status = ProviderStatus.ARCHIVED
+        else:
+            status = ProviderStatus.VERIFIED if publish else ProviderStatus.SUBMITTED
         provider_rows.append(
             {
                 "name": row.name,
@@ -847,13 +934,14 @@ def _insert_new_providers(
                 "status": status,
                 "status_changed_at": now,
                 "submitted_at": now,
-                "verified_at": now if batch.publish_verified else None,
+                "verified_at": now if publish else None,
                 "source": ProviderSource.IMPORTED,
                 "import_batch_id": batch.id,
                 "source_reference": row.source_reference,
                 "claimed": False,
                 "awaiting_review": False,
                 "signal_score": signal_score(generative_signals(form, {}, 0)),
+                "dissolved_on": row.status.on if archived else None,
                 "created_at": now,
                 "updated_at": now,
             }
@@ -891,7 +979,8 @@ def _insert_new_providers(
                     "scheme": identifier.scheme,
                     "value": identifier.value,
                     "org_id": identifier.org_id,
-                    "evidence": EvidenceState.SELF_DECLARED,
+                    "evidence": EvidenceState.COUNCIL_IMPORT,
+                    "import_batch_id": batch.id,
                 }
             )
         chosen = [categories[i] for i in plan.service_ids if i in categories]
@@ -1024,7 +1113,7 @@ def _snapshot_of(
         "claimed": values["claimed"],
         "awaiting_review": values["awaiting_review"],
         "identifiers": sorted(
-            [[i.scheme, i.value, i.org_id, EvidenceState.SELF_DECLARED.value] for i in identifiers], key=lambda i: i[2]
+            [[i.scheme, i.value, i.org_id, EvidenceState.COUNCIL_IMPORT.value] for i in identifiers], key=lambda i: i[2]
         ),
         "sites": [
             {
@@ -1093,11 +1182,14 @@ def _plans(
     tools: Collaborators,
     decisions: Mapping[tuple[int, int], str],
     progress: Progress | None,
+    counts: ImportCounts,
 ) -> Iterator[tuple[list[RowPlan], dict[int, Provider]]]:
-    """The file's rows planned a chunk at a time, streamed from the stored file."""
+    """The file's rows planned a chunk at a time, streamed from the stored file (``counts`` gets its blank rows)."""
     mapping = mapping_of(batch)
     mapping.check()
-    planner = _Planner(session, mapping, tools.services, tools.placer, decisions, batch.id)
+    planner = _Planner(
+        session, mapping, tools.services, tools.placer, decisions, batch.id, DissolvedRows(batch.dissolved_rows)
+    )
     with open_stored(batch, tools.folder) as stream:
         size = max(1, batch.file_size or os.fstat(stream.fileno()).st_size)
         _verify(stream, batch)
@@ -1117,6 +1209,7 @@ def _plans(
             providers = planner.plan_chunk(chunk)
             done += len(chunk)
             yield chunk, providers
+        counts.blank_rows = sheet.blank_rows
         if progress:
             progress(done, 1.0)
 
@@ -1156,6 +1249,7 @@ def _issue_rows(batch_id: int, plan: RowPlan, keep_decisions: Mapping[tuple[int,
                 "batch_id": batch_id,
                 "row_number": problem.row_number,
                 "kind": "error" if problem.rejects else "warning",
+                "code": problem.code,
                 "column": _storable(problem.column, 300),
                 "message": _storable(problem.message),
                 "name": name,
@@ -1170,6 +1264,7 @@ def _issue_rows(batch_id: int, plan: RowPlan, keep_decisions: Mapping[tuple[int,
                 "batch_id": batch_id,
                 "row_number": plan.row.row_number,
                 "kind": "possible_match",
+                "code": None,
                 "column": None,
                 "message": _storable(candidate.why),
                 "name": name,
@@ -1187,7 +1282,7 @@ def check(session: Session, batch: ImportBatch, tools: Collaborators, progress: 
     decisions = _decisions(session, batch)
     session.execute(delete(ImportIssue).where(ImportIssue.batch_id == batch.id))
     counts = ImportCounts()
-    for chunk, _providers in _plans(session, batch, tools, decisions, progress):
+    for chunk, _providers in _plans(session, batch, tools, decisions, progress, counts):
         issues: list[dict[str, Any]] = []
         for plan in chunk:
             counts.add(plan)
@@ -1250,7 +1345,7 @@ def commit(
     session.execute(delete(ImportIssue).where(ImportIssue.batch_id == batch.id))
     categories = tools.services.categories
     counts = ImportCounts()
-    for chunk, providers in _plans(session, batch, tools, decisions, progress):
+    for chunk, providers in _plans(session, batch, tools, decisions, progress, counts):
         issues: list[dict[str, Any]] = []
         touched: list[tuple[RowPlan, Provider, dict[str, Any]]] = []
         created: list[RowPlan] = []
@@ -1267,13 +1362,30 @@ def commit(
                     )
                 )
                 plan.outcome = RowOutcome.REJECTED
-            if plan.outcome == RowOutcome.CREATED:
+            if plan.outcome in (RowOutcome.CREATED, RowOutcome.ARCHIVED):
                 created.append(plan)
             elif plan.outcome == RowOutcome.UPDATED and plan.provider_id is not None:
                 provider = providers[plan.provider_id]
                 before = snapshot(provider)
-                _apply_changes(provider, plan.changes, plan, categories, now)
+                _apply_changes(provider, plan.changes, plan, categories, now, batch.id)
                 touched.append((plan, provider, before))
+            elif plan.outcome == RowOutcome.FLAGGED and plan.provider_id is not None:
+                provider = providers[plan.provider_id]
+                before = snapshot(provider)
+                provider.awaiting_review = True  # the officer's queue of changes to check; nothing else changes
+                touched.append((plan, provider, before))
+                record(
+                    session,
+                    actor,
+                    "provider.flagged_by_import",
+                    "provider",
+                    provider.id,
+                    {
+                        "import_batch": batch.id,
+                        "row": plan.row.row_number,
+                        "reason": next((p.message for p in plan.problems if p.code == FLAGGED), ""),
+                    },
+                )
             counts.add(plan)
             issues += _issue_rows(batch.id, plan, decisions)
         session.flush()
@@ -1486,28 +1598,38 @@ def restore(
 
 
 def issues(
-    session: Session, batch: ImportBatch, kinds: Iterable[str], *, offset: int = 0, limit: int | None = None
+    session: Session,
+    batch: ImportBatch,
+    kinds: Iterable[str],
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+    code: str | None = None,
 ) -> list[ImportIssue]:
+    """The batch's issues of these kinds (and of one code, when given), by row."""
     query = (
         select(ImportIssue)
         .where(ImportIssue.batch_id == batch.id, ImportIssue.kind.in_(list(kinds)))
         .order_by(ImportIssue.row_number, ImportIssue.id)
         .offset(offset)
     )
+    if code is not None:
+        query = query.where(ImportIssue.code == code)
     if limit is not None:
         query = query.limit(limit)
     return list(session.scalars(query))
 
 
-def count_issues(session: Session, batch: ImportBatch, kind: str) -> int:
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(ImportIssue)
-            .where(ImportIssue.batch_id == batch.id, ImportIssue.kind == kind)
-        )
-        or 0
+def count_issues(session: Session, batch: ImportBatch, kind: str | Iterable[str], code: str | None = None) -> int:
+    kinds = [kind] if isinstance(kind, str) else list(kind)
+    query = (
+        select(func.count())
+        .select_from(ImportIssue)
+        .where(ImportIssue.batch_id == batch.id, ImportIssue.kind.in_(kinds))
     )
+    if code is not None:
+        query = query.where(ImportIssue.code == code)
+    return int(session.scalar(query) or 0)
 
 
 def undecided_rows(session: Session, batch: ImportBatch) -> int:
