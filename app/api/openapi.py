@@ -12,6 +12,11 @@ from app.domain.providers import EvidenceState, FactKind, LegalForm
 
 API_VERSION = "1.0.0"
 MAX_KEYWORDS = 200
+#: The longest query string the API reads; a longer one gets a 414 (web servers refuse far longer ones themselves).
+MAX_QUERY_LENGTH = 2000
+#: Service categories from seed_data/services/service_categories.csv, so every example works on a seeded register.
+CATEGORY_EXAMPLES = ("community-support-advice-and-navigation", "cleaning")
+EXAMPLE_CATEGORY = CATEGORY_EXAMPLES[0]
 
 Schema = dict[str, Any]
 
@@ -116,8 +121,8 @@ PARAMETERS: list[Schema] = [
         "name": "category",
         "in": "query",
         "required": False,
-        "description": "Only providers offering this service, by the category's slug, like community-support.",
-        "schema": {"type": "string", "examples": ["community-support"]},
+        "description": f"Only providers offering this service, by the category's slug, like {EXAMPLE_CATEGORY}.",
+        "schema": {"type": "string", "examples": list(CATEGORY_EXAMPLES)},
     },
     {
         "name": "q",
@@ -158,6 +163,7 @@ ERROR = _object(
                         "forbidden",
                         "not_found",
                         "method_not_allowed",
+                        "uri_too_long",
                         "too_many_requests",
                         "server_error",
                         "http_error",
@@ -265,7 +271,16 @@ SCHEMAS: dict[str, Schema] = {
         "A size, ownership or fair-work fact, as on the provider's public page",
         {
             "kind": _labelled(FactKind, "What the fact is about"),
-            "value": _nullable(_string("yes, no, a number, money in pence or a name; null when not known")),
+            "value": _nullable(
+                _string(
+                    "The answer as held: yes, no, a number or a name; null when not known, and always null for "
+                    "money (see value_pence)"
+                )
+            ),
+            "value_pence": _nullable(
+                _integer("For money (annual turnover): the amount in pence, 8500000 for £85,000; null otherwise")
+            ),
+            "value_text": _nullable(_string("The answer in words as the service shows it, like £85,000 or Yes")),
             "evidence": _labelled(EvidenceState, "How we know it"),
             "as_of": _nullable(_string("The date the fact was true on", format="date")),
         },
@@ -343,7 +358,17 @@ def document() -> dict[str, Any]:
     """The whole OpenAPI 3.1 document."""
     errors = {
         "400": _error_response("A parameter is missing or not valid; the error names it"),
-        "429": _error_response("Too many requests from this address: try again in a minute"),
+        "404": _error_response("There is nothing at this address"),
+        "414": _error_response(f"The query string is longer than {MAX_QUERY_LENGTH:,} characters"),
+        "429": {
+            **_error_response("Too many requests from this address"),
+            "headers": {
+                "Retry-After": {
+                    "description": "Seconds to wait before asking again",
+                    "schema": {"type": "integer", "minimum": 1},
+                }
+            },
+        },
         "500": _error_response("Something went wrong on our side"),
     }
     return {
@@ -356,7 +381,11 @@ def document() -> dict[str, Any]:
                 "Read-only. Anyone may call it and gets verified providers' public details. A caller signed in to "
                 "the service as a commissioner, officer or administrator (the session cookie) also gets each "
                 "provider's contact email, and may include providers not yet checked. Every response, errors "
-                "included, is JSON; every method but GET is answered 405, and an unknown path under /api/v1 404."
+                "included, is JSON: every method but GET, HEAD and OPTIONS is answered 405 with an Allow header, "
+                "an unknown path under /api/v1 404, a query string longer than "
+                f"{MAX_QUERY_LENGTH:,} characters 414, and too many requests 429 with Retry-After. Money is "
+                "always given twice: as a whole number of pence in a field named ..._pence, and in words "
+                "(like £85,000) in the matching ..._text field."
             ),
             "license": {"name": "Open Government Licence v3.0", "identifier": "OGL-UK-3.0"},
         },
@@ -388,6 +417,7 @@ def document() -> dict[str, Any]:
                         },
                         "400": errors["400"],
                         "403": _error_response("include_unverified=true without signing in as council staff"),
+                        "414": errors["414"],
                         "429": errors["429"],
                         "500": errors["500"],
                     },

@@ -5,39 +5,44 @@ each with its locality and reasons. Anonymous callers get verified providers and
 signed-in commissioner, officer or admin also gets contact emails and may include unchecked providers.
 Never: hidden addresses or their postcodes, coordinates, phone numbers or anything about users.
 
-Every answer under /api/v1/ is JSON. A blueprint's 404 handler only sees aborts inside its own views, so
-a catch-all route in this blueprint turns unknown paths into a JSON 404 (and other methods into a JSON 405).
+Every answer under /api/v1/ is JSON. A blueprint's error handlers only see errors once a route has matched,
+so a catch-all route turns unknown paths into a JSON 404, and errors raised while routing (a method the path
+does not answer, TRACE included) are answered in JSON before the app's HTML pages can be. OPTIONS answers
+204 with the path's real ``Allow``; a query longer than MAX_QUERY_LENGTH gets a JSON 414.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, TypeVar
 
 from flask import current_app, jsonify, request
+from flask.globals import request_ctx
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, SecurityError
 from werkzeug.wrappers import Response
 
 from app.api import bp
-from app.api.openapi import MAX_KEYWORDS, document
+from app.api.openapi import EXAMPLE_CATEGORY, MAX_KEYWORDS, MAX_QUERY_LENGTH, document
 from app.domain.bands import BandChoice, BandError, Estimate, VatTreatment, check_start_date, whole_life_value
 from app.domain.labelled import LabelledEnum
 from app.domain.locality import LocalArea, PlacedSite, assess_locality
 from app.domain.policy import ContractType, LocalAreaDefinition, MoneyError, format_pence, parse_pounds
-from app.domain.providers import ProviderStatus
+from app.domain.providers import MONEY_FACTS, ProviderStatus
 from app.domain.roles import may_enter
 from app.extensions import db, limiter
 from app.geo.factory import boundary_index
-from app.models import Area, Council, Provider, ServiceCategory
+from app.models import Area, Council, Provider, ProviderFact, ServiceCategory
 from app.models.base import utcnow
 from app.services.locality import local_area_for, placed_sites
+from app.services.records import fact_text
 from app.services.search import Criteria, ResultRow, SearchResult, search
-from app.urls import absolute_url
+from app.urls import absolute_url, is_api_path
 
 #: Every query parameter the view reads, in the order they are checked. Anything else is refused.
 QUERY_PARAMETERS = (
@@ -128,13 +133,44 @@ def openapi() -> Response:
     return response
 
 
-@bp.route("/", defaults={"path": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-@bp.route("/<path:path>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@bp.route("/", defaults={"path": ""}, strict_slashes=False)
+@bp.route("/<path:path>")
 def not_found(path: str) -> Response:
-    """Unknown paths under /api/v1/ (404), and every method but GET anywhere in it (405: it changes nothing)."""
-    if request.method not in ("GET", "HEAD"):
-        raise MethodNotAllowed(valid_methods=["GET", "HEAD", "OPTIONS"])
+    """Unknown paths under /api/v1/: a JSON 404 (other methods on them get a JSON 405 from routing)."""
     raise NotFound()
+
+
+@bp.before_request
+def _before_api_request() -> Response | None:
+    """OPTIONS names the methods the path answers; an over-long query is refused before it is read."""
+    if request.method == "OPTIONS":
+        response = Response(status=204)
+        response.headers["Allow"] = _allowed_methods()
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    if len(request.query_string) > MAX_QUERY_LENGTH:
+        return _error(414, "uri_too_long", f"The query must be {MAX_QUERY_LENGTH:,} characters or fewer")
+    return None
+
+
+@bp.before_app_request
+def _routing_error_as_json() -> Response | None:
+    """Routing fails before any view or blueprint handler is chosen (TRACE, an unknown path or method under
+    /api/): the app's handlers would answer with an HTML page, so the API answers here instead."""
+    error = request.routing_exception
+    if error is None or not is_api_path(request.path) or isinstance(error, SecurityError):
+        return None  # an untrusted host is app.urls' to refuse
+    if isinstance(error, HTTPException) and error.code is not None and error.code < 400:
+        return None  # a redirect is not an error
+    if isinstance(error, HTTPException):
+        return _http_error(error)
+    return None
+
+
+def _allowed_methods() -> str:
+    adapter = request_ctx.url_adapter
+    methods = set(adapter.allowed_methods()) if adapter is not None else {"GET", "HEAD", "OPTIONS"}
+    return ", ".join(sorted(methods))
 
 
 # Errors: always JSON, never a stack trace. Registered by status code, because the app's own (HTML)
@@ -145,6 +181,7 @@ _HTTP_ERRORS: dict[int, tuple[str, str]] = {
     404: ("not_found", "There is nothing at this address. The API is described at /api/v1/openapi.json"),
     405: ("method_not_allowed", "This API only answers GET requests"),
     413: ("http_error", "The request is too large"),
+    414: ("uri_too_long", "The address is too long"),
     429: ("too_many_requests", "Too many requests from your address. Try again in a minute"),
 }
 _SERVER_ERROR = "Sorry, there is a problem with the service. Try again later"
@@ -167,8 +204,17 @@ def _http_error(error: HTTPException) -> Response:
     code, message = _HTTP_ERRORS.get(error.code or 500, ("http_error", error.name))
     response = _error(error.code or 500, code, message)
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
-        response.headers["Allow"] = ", ".join(error.valid_methods)
+        response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+    if error.code == 429:
+        response.headers["Retry-After"] = _retry_after()
     return response
+
+
+def _retry_after() -> str:
+    """Whole seconds until the caller's rate limit lets it in again."""
+    limit = limiter.current_limit
+    seconds = int(limit.reset_at - time.time()) if limit is not None else 60
+    return str(max(1, seconds))
 
 
 for _status in _HTTP_ERRORS:
@@ -317,7 +363,7 @@ def _category(slug: str | None) -> ServiceCategory | None:
         return None
     category = db.session.scalar(select(ServiceCategory).where(ServiceCategory.slug == slug.lower()))
     if category is None:
-        raise ParameterError("category", "Enter a service category the register uses, like community-support")
+        raise ParameterError("category", f"Enter a service category the register uses, like {EXAMPLE_CATEGORY}")
     return category
 
 
@@ -457,19 +503,26 @@ def _provider(row: ResultRow, area: LocalArea, staff: bool) -> dict[str, Any]:
         "identifiers": [
             {"org_id": i.org_id, "scheme": i.scheme, "evidence": _labelled(i.evidence)} for i in provider.identifiers
         ],
-        "facts": [
-            {
-                "kind": _labelled(f.kind),
-                "value": f.value,
-                "evidence": _labelled(f.evidence),
-                "as_of": f.as_of.isoformat() if f.as_of else None,
-            }
-            for f in provider.facts
-        ],
+        "facts": [_fact(f) for f in provider.facts],
     }
     if staff:
         item["contact_email"] = provider.contact_email
     return item
+
+
+def _fact(fact: ProviderFact) -> dict[str, Any]:
+    """A fact with its value three ways: as held (never money), in pence (money only) and in words."""
+    value = fact.value.strip() if fact.value and fact.value.strip() else None
+    money = fact.kind in MONEY_FACTS
+    pence = int(value) if money and value is not None and value.isascii() and value.isdigit() else None
+    return {
+        "kind": _labelled(fact.kind),
+        "value": None if money else value,
+        "value_pence": pence,
+        "value_text": None if value is None else fact_text(fact.kind, value),
+        "evidence": _labelled(fact.evidence),
+        "as_of": fact.as_of.isoformat() if fact.as_of else None,
+    }
 
 
 def _public_sites(provider: Provider) -> list[PlacedSite]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from datetime import date
@@ -22,7 +23,7 @@ from app.domain.policy import ContractType
 from app.domain.providers import EvidenceState, FactKind, LegalForm, Placement, ProviderStatus, SiteKind
 from app.domain.roles import Role
 from app.extensions import db
-from app.models import ProviderFact, ProviderIdentifier, ServiceCategory, Site, SpendBand
+from app.models import Provider, ProviderFact, ProviderIdentifier, ServiceCategory, Site, SpendBand
 from app.services import fulltext
 from tests import factories
 from tests.conftest import AuthActions
@@ -438,7 +439,9 @@ def test_too_many_requests_get_json(
 ) -> None:
     monkeypatch.setitem(app.config, "API_RATE_LIMIT", "2 per minute")
     assert [get(client, value="4000").status_code for _ in range(3)] == [200, 200, 429]
-    assert get(client, value="4000").get_json()["error"]["code"] == "too_many_requests"
+    refused = get(client, value="4000")
+    assert refused.get_json()["error"]["code"] == "too_many_requests"
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
 
 
 def test_unknown_paths_and_other_methods_get_json(client: FlaskClient, register: factories.CouncilSetup) -> None:
@@ -452,6 +455,86 @@ def test_unknown_paths_and_other_methods_get_json(client: FlaskClient, register:
     assert "GET" in response.headers["Allow"]
     assert client.delete("/api/v1/nowhere").status_code == 405
     assert client.get("/not-the-api").mimetype == "text/html"  # the rest of the service keeps its pages
+
+
+def test_money_is_always_named_in_pence_with_its_words_beside_it(
+    client: FlaskClient, register: factories.CouncilSetup
+) -> None:
+    page_moss = db.session.scalar(select(Provider).where(Provider.name == "Page Moss Navigators CIC"))
+    assert page_moss is not None
+    page_moss.facts.append(ProviderFact(kind=FactKind.TURNOVER, value="8500000", as_of=date(2025, 3, 31)))
+    page_moss.facts.append(ProviderFact(kind=FactKind.STAFF_COUNT, value="12", as_of=date(2025, 3, 31)))
+    page_moss.facts.append(ProviderFact(kind=FactKind.ASSET_LOCK, value=None, evidence=EvidenceState.UNKNOWN))
+    db.session.commit()
+    body = get(client, value="4000").get_json()
+    facts = {f["kind"]["value"]: f for f in body["results"][0]["facts"]}
+    turnover = facts["turnover"]
+    assert (turnover["value"], turnover["value_pence"], turnover["value_text"]) == (None, 8_500_000, "£85,000")
+    assert (facts["staff_count"]["value"], facts["staff_count"]["value_pence"]) == ("12", None)
+    assert (facts["real_living_wage"]["value"], facts["real_living_wage"]["value_text"]) == ("yes", "Yes")
+    assert facts["asset_lock"]["value"] is None and facts["asset_lock"]["value_text"] is None
+    conform(body, ref("EligibleProviders"), document())
+
+    # Every amount of money anywhere in the answer sits in a field named for its unit, with its words beside it.
+    money = {8_500_000, 400_000, 480_000, 500_000, 20_772_000}
+    found: list[str] = []
+
+    def walk(node: Any, key: str = "") -> None:
+        if isinstance(node, dict):
+            for name, value in node.items():
+                walk(value, name)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, key)
+        elif isinstance(node, (int, str)) and not isinstance(node, bool) and str(node) in {str(m) for m in money}:
+            found.append(key)
+
+    walk(body)
+    assert found and all(key.endswith("_pence") for key in found), found
+    assert body["band"]["upper_text"] == "£5,000" and body["band"]["threshold"]["amount_text"] == "£207,720"
+    described = document()["info"]["description"]
+    assert "..._pence" in described and "..._text" in described
+
+
+def test_every_answer_under_the_api_is_json_with_a_true_allow(
+    client: FlaskClient, register: factories.CouncilSetup
+) -> None:
+    options = client.options(API)
+    assert options.status_code == 204 and not options.get_data()
+    assert options.headers["Allow"] == "GET, HEAD, OPTIONS"  # not POST, PUT, PATCH or DELETE
+    assert client.options("/api/v1/openapi.json").headers["Allow"] == "GET, HEAD, OPTIONS"
+    for method in ("TRACE", "POST", "PUT", "PATCH", "DELETE", "PROPFIND"):
+        for path in (API, "/api/v1/openapi.json", "/api/v1/nowhere"):
+            response = client.open(path, method=method)
+            assert response.status_code == 405, (method, path)
+            assert response.mimetype == "application/json", (method, path)
+            assert response.get_json()["error"]["code"] == "method_not_allowed"
+            assert response.headers["Allow"] == "GET, HEAD, OPTIONS", (method, path)
+    for path in ("/api/v1", "/api/v1/", "/api/v1/eligible-providers/", "/api/v2/eligible-providers", "/api/"):
+        response = client.get(path)
+        assert (response.status_code, response.mimetype) == (404, "application/json"), path
+    assert client.head(API + "?value=4000&category=community-support").status_code == 200
+    too_long = client.get(API + "?value=4000&q=" + "a" * 3000)
+    assert (too_long.status_code, too_long.mimetype) == (414, "application/json")
+    assert too_long.get_json()["error"] == {
+        "code": "uri_too_long",
+        "parameter": None,
+        "message": "The query must be 2,000 characters or fewer",
+    }
+    conform(too_long.get_json(), ref("Error"), document())
+
+
+def test_the_openapi_examples_are_categories_a_seeded_register_has() -> None:
+    seeded = Path(__file__).resolve().parents[2] / "seed_data" / "services" / "service_categories.csv"
+    with seeded.open(encoding="utf-8", newline="") as rows:
+        slugs = {row["slug"] for row in csv.DictReader(rows)}
+    category = next(
+        p for p in document()["paths"]["/eligible-providers"]["get"]["parameters"] if p["name"] == "category"
+    )
+    examples = category["schema"]["examples"]
+    assert examples and set(examples) <= slugs
+    named = re.search(r"like ([a-z-]+)\.", category["description"])
+    assert named is not None and named.group(1) in slugs
 
 
 # A small JSON Schema checker for the subset the OpenAPI document uses: $ref, oneOf, type, enum, required,
