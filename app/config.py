@@ -129,6 +129,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Local Supplier Register <no-reply@localhost>"),
         "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", str(2 * 60 * 60))),
         "SIGN_IN_RATE_LIMIT": os.environ.get("SIGN_IN_RATE_LIMIT", "10 per minute"),
+        # Pages that send email (forgot password, create an account, send the link again): per email address, so
+        # nobody's inbox can be flooded, and per client address, so nobody can mail many people.
+        "EMAIL_RATE_LIMIT_PER_ADDRESS": os.environ.get("EMAIL_RATE_LIMIT_PER_ADDRESS", "3 per 15 minutes"),
+        "EMAIL_RATE_LIMIT_PER_CLIENT": os.environ.get("EMAIL_RATE_LIMIT_PER_CLIENT", "20 per hour"),
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "120 per minute"),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,

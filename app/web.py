@@ -134,6 +134,9 @@ def init_web(app: Flask) -> None:
     from app import input_guard
 
     input_guard.init_app(app)  # control characters in a query string, form or file name never reach the database
+    from app import rate_limits
+
+    rate_limits.init_app(app)  # every 429, page or API, says when to try again (Retry-After)
 
     @app.context_processor
     def _layout_context() -> dict[str, Any]:
@@ -192,7 +195,10 @@ def init_web(app: Flask) -> None:
 
     @app.errorhandler(429)
     def _too_many(error: HTTPException) -> tuple[str, int]:
-        return _render_error("errors/429.html", 429)
+        from app.rate_limits import retry_after_seconds
+
+        minutes = max(1, -(-retry_after_seconds() // 60))
+        return _render_error("errors/429.html", 429, minutes=minutes, signing_in=request.endpoint == "auth.sign_in")
 
     @app.errorhandler(OSError)
     def _no_space(error: OSError) -> tuple[str, int]:

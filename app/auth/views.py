@@ -16,6 +16,7 @@ from app.domain.roles import Role
 from app.extensions import db, limiter
 from app.mailer import deliver_outbox
 from app.models.base import utcnow
+from app.rate_limits import per_address, per_client
 from app.services import accounts, membership
 from app.urls import absolute_url
 
@@ -125,6 +126,8 @@ def sign_out_everywhere() -> Response:
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
+@per_address
+@per_client
 def forgot_password() -> Response | tuple[str, int] | str:
     """Ask for a password reset link by email."""
     form = ForgotPasswordForm()
@@ -179,20 +182,31 @@ def _absolute(endpoint: str, **values: str) -> str:
 
 
 @bp.route("/create-account", methods=["GET", "POST"])
+@per_address
+@per_client
 def create_account() -> Response | tuple[str, int] | str:
-    """Create a provider account; a confirmation link is emailed."""
+    """Create a provider account; a confirmation link is emailed.
+
+    The answer is the same whether or not the address already has an account (its owner is emailed instead), so
+    nobody can use this page to find out who has one.
+    """
     if current_user.is_authenticated:
         return redirect(home_for(current_user.role))
     form = CreateAccountForm()
     if form.validate_on_submit():
+        after = _safe_next(request.args.get("next"))
+        onward = {"next": after} if after else {}  # where the confirmation link leads, after signing in
+        email = accounts.normalise_email(form.email.data or "")
         try:
-            user = accounts.create_provider_account(
+            accounts.create_provider_account(
                 db.session,
-                email=form.email.data or "",
+                email=email,
                 password=form.password.data or "",
                 full_name=form.full_name.data,
                 tokens=confirmation_tokens(),
-                link_for=lambda token: _absolute("auth.confirm_email", token=token),
+                link_for=lambda token: _absolute("auth.confirm_email", token=token, **onward),
+                sign_in_link=_absolute("auth.sign_in"),
+                reset_link=_absolute("auth.forgot_password"),
             )
         except accounts.AccountError as exc:
             db.session.rollback()
@@ -201,11 +215,16 @@ def create_account() -> Response | tuple[str, int] | str:
         else:
             db.session.commit()
             deliver_outbox()
-            session.clear()
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("providers.confirm_your_email"))
+            session["account_email"] = email
+            return redirect(url_for("auth.account_check_your_email"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/create_account.html", form=form), status
+
+
+@bp.route("/create-account/check-your-email")
+def account_check_your_email() -> str:
+    """Ask the new account holder to open the link we emailed (the same page whether or not the address was new)."""
+    return render_template("auth/account_check_your_email.html", email=session.get("account_email"))
 
 
 @bp.route("/confirm-email/<token>")
@@ -217,13 +236,16 @@ def confirm_email(token: str) -> Response | tuple[str, int]:
         return render_template("auth/link_problem.html", message=str(exc), again=url_for("providers.index")), 400
     db.session.commit()
     flash("Your email address is confirmed", "success")
+    after = _safe_next(request.args.get("next")) or url_for("providers.index")
     if current_user.is_authenticated and current_user.id == user.id:
-        return redirect(url_for("providers.index"))
-    return redirect(url_for("auth.sign_in", next=url_for("providers.index")))
+        return redirect(after)
+    return redirect(url_for("auth.sign_in", next=after))
 
 
 @bp.route("/resend-confirmation", methods=["POST"])
 @login_required
+@per_address
+@per_client
 def resend_confirmation() -> Response:
     """Send the confirmation link again."""
     user = current_user._get_current_object()

@@ -315,8 +315,23 @@ def create_provider_account(
     full_name: str | None,
     tokens: ConfirmationTokens,
     link_for: Callable[[str], str],
-) -> User:
-    """Anyone may create a provider account; it acts for no organisation until they register or join one."""
+    sign_in_link: str,
+    reset_link: str,
+) -> User | None:
+    """Anyone may create a provider account; it acts for no organisation until they register or join one.
+
+    The answer never says whether the address already has an account (so addresses cannot be probed): when it
+    does, nothing is created and its owner is emailed instead, with links to sign in or reset the password.
+    Returns the new user, or None when the owner was emailed.
+    """
+    problem = password_problem(password, normalise_email(email))
+    if problem:
+        raise AccountError(problem, "password")
+    existing = find_user_by_email(session, email)
+    if existing is not None:
+        generate_password_hash(password)  # the same work as creating an account, so timing says nothing either
+        tell_owner_of_attempt(session, existing, sign_in_link, reset_link)
+        return None
     user = create_user(
         session,
         email=email,
@@ -327,6 +342,21 @@ def create_provider_account(
     )
     send_confirmation(session, user, tokens, link_for)
     return user
+
+
+def tell_owner_of_attempt(session: Session, user: User, sign_in_link: str, reset_link: str) -> None:
+    """Email the owner of an address that someone tried to create a second account with."""
+    queue_email(
+        session,
+        user.email,
+        "Someone tried to create an account with your email address",
+        "Someone tried to create a Local Supplier Register account with this email address. "
+        "You already have an account, so we have not created another one.\n\n"
+        f"If it was you, sign in:\n{sign_in_link}\n\n"
+        f"If you have forgotten your password, you can reset it:\n{reset_link}\n\n"
+        "If it was not you, you can ignore this email: nothing has changed on your account.",
+    )
+    audit.record(session, Actor.system("self-service"), "user.account_creation_attempted", "user", user.id)
 
 
 def confirm_email(session: Session, token: str, tokens: ConfirmationTokens) -> User:

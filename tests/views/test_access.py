@@ -36,6 +36,7 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "auth.sign_out": ("/sign-out", {"default": 405}),
     "auth.sign_out_everywhere": ("/sign-out-everywhere", {"default": 405}),
     "auth.create_account": ("/create-account", {ANON: 200, "default": 302}),
+    "auth.account_check_your_email": ("/create-account/check-your-email", {"default": 200}),
     "auth.confirm_email": ("/confirm-email/not-a-token", {"default": 400}),
     "auth.resend_confirmation": ("/resend-confirmation", {"default": 405}),
     "auth.accept_invitation": ("/accept-invitation/not-a-token", {"default": 400}),

@@ -6,7 +6,7 @@ import re
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.domain.roles import Role
 from app.extensions import db
@@ -175,3 +175,142 @@ def test_reset_for_an_unknown_email_looks_the_same_and_sends_nothing(
     )
     assert response.headers["Location"] == "/forgot-password/check-your-email"
     assert db.session.scalars(select(OutboxEmail)).all() == []
+
+
+# Issue 11, finding 10: no account enumeration, and mail that cannot be sent without limit.
+
+
+def _create_account(client: FlaskClient, auth: AuthActions, email: str):  # type: ignore[no-untyped-def]
+    return client.post(
+        "/create-account",
+        data={
+            "full_name": "Someone",
+            "email": email,
+            "password": "a long password here",
+            "confirm": "a long password here",
+            "csrf_token": auth.csrf_token("/create-account"),
+        },
+    )
+
+
+def _normalised(page: str, email: str) -> str:
+    page = re.sub(r'nonce="[^"]+"', "", page.replace(email, "EMAIL"))
+    return re.sub(r'name="csrf_token" (?:type="hidden" )?value="[^"]+"', "", page)
+
+
+def test_create_account_answers_the_same_for_an_address_that_has_an_account(
+    app, client: FlaskClient, auth: AuthActions, officer: User
+) -> None:  # type: ignore[no-untyped-def]
+    fresh_browser = app.test_client()
+    new = _create_account(fresh_browser, AuthActions(fresh_browser), "new.person@example.com")
+    taken = _create_account(client, auth, "Officer@Knowsley.example")
+    assert new.status_code == taken.status_code == 302
+    assert new.headers["Location"] == taken.headers["Location"] == "/create-account/check-your-email"
+    new_page = fresh_browser.get(new.headers["Location"]).get_data(as_text=True)
+    taken_page = client.get(taken.headers["Location"]).get_data(as_text=True)
+    assert "already exists" not in taken_page
+    assert _normalised(new_page, "new.person@example.com") == _normalised(taken_page, "officer@knowsley.example")
+    # Nobody is signed in by either answer; no second account is made for the taken address.
+    assert client.get("/officer/").status_code == 302
+    assert fresh_browser.get("/provider/").status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.email == officer.email)) == 1
+
+
+def test_the_owner_of_a_taken_address_is_told_instead(client: FlaskClient, auth: AuthActions, officer: User) -> None:
+    _create_account(client, auth, officer.email)
+    messages = db.session.scalars(select(OutboxEmail).where(OutboxEmail.to_address == officer.email)).all()
+    assert [m.subject for m in messages] == ["Someone tried to create an account with your email address"]
+    body = messages[0].body
+    assert "http://localhost/sign-in" in body and "http://localhost/forgot-password" in body
+    assert "confirm-email" not in body
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.entity_id == str(officer.id))).all()
+    assert "user.account_creation_attempted" in actions
+
+
+def test_a_new_account_confirms_then_signs_in_and_lands_where_it_was_going(
+    client: FlaskClient, auth: AuthActions, session
+) -> None:  # type: ignore[no-untyped-def]
+    response = client.post(
+        "/create-account?next=/provider/join",
+        data={
+            "full_name": "Amara",
+            "email": "amara@example.com",
+            "password": "a long password here",
+            "confirm": "a long password here",
+            "csrf_token": auth.csrf_token("/create-account"),
+        },
+    )
+    assert response.headers["Location"] == "/create-account/check-your-email"
+    message = db.session.scalars(select(OutboxEmail).where(OutboxEmail.to_address == "amara@example.com")).one()
+    link = re.search(r"http://localhost(/confirm-email/\S+)", message.body).group(1)  # type: ignore[union-attr]
+    confirmed = client.get(link)
+    assert confirmed.headers["Location"] == "/sign-in?next=/provider/join"
+
+
+@pytest.fixture
+def email_limits(app, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setitem(app.config, "EMAIL_RATE_LIMIT_PER_ADDRESS", "3 per 15 minutes")
+    monkeypatch.setitem(app.config, "EMAIL_RATE_LIMIT_PER_CLIENT", "5 per hour")
+
+
+def _forgot(client: FlaskClient, auth: AuthActions, email: str):  # type: ignore[no-untyped-def]
+    return client.post("/forgot-password", data={"email": email, "csrf_token": auth.csrf_token("/forgot-password")})
+
+
+def test_forgot_password_is_limited_per_email_address(
+    client: FlaskClient, auth: AuthActions, officer: User, email_limits: None
+) -> None:
+    assert [_forgot(client, auth, officer.email).status_code for _ in range(3)] == [302] * 3
+    refused = _forgot(client, auth, officer.email.upper())
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 15 * 60 + 1  # whole seconds, rounded up
+    page = refused.get_data(as_text=True)
+    assert "Sorry, you have made too many requests" in page and "minutes and try again" in page
+    assert db.session.scalar(select(func.count()).select_from(OutboxEmail)) == 3
+    # Another address is still served.
+    assert _forgot(client, auth, "someone.else@example.com").status_code == 302
+
+
+def test_forgot_password_is_limited_per_client_across_addresses(
+    client: FlaskClient, auth: AuthActions, email_limits: None, session
+) -> None:  # type: ignore[no-untyped-def]
+    statuses = [_forgot(client, auth, f"person{n}@example.com").status_code for n in range(6)]
+    assert statuses == [302] * 5 + [429]
+
+
+def test_a_form_with_an_error_does_not_count_towards_the_limit(
+    client: FlaskClient, auth: AuthActions, officer: User, email_limits: None
+) -> None:
+    for _ in range(5):
+        assert _forgot(client, auth, "not-an-email").status_code == 400
+    assert _forgot(client, auth, officer.email).status_code == 302
+
+
+def test_create_account_shares_the_per_address_limit(
+    client: FlaskClient, auth: AuthActions, officer: User, email_limits: None
+) -> None:
+    for _ in range(3):
+        assert _create_account(client, auth, officer.email).status_code == 302
+    assert _create_account(client, auth, officer.email).status_code == 429
+    assert _forgot(client, auth, officer.email).status_code == 429
+
+
+def test_the_sign_in_limit_says_when_to_try_again(client: FlaskClient, auth: AuthActions, officer: User) -> None:
+    token = auth.csrf_token()
+    for _ in range(10):
+        client.post("/sign-in", data={"email": officer.email, "password": "wrong", "csrf_token": token})
+    refused = client.post("/sign-in", data={"email": officer.email, "password": "wrong", "csrf_token": token})
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 61
+
+
+def test_the_api_limit_says_when_to_try_again(
+    app, client: FlaskClient, knowsley, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setitem(app.config, "API_RATE_LIMIT", "2 per minute")
+    for _ in range(2):
+        client.get("/api/v1/eligible-providers?value=4000")
+    refused = client.get("/api/v1/eligible-providers?value=4000")
+    assert refused.status_code == 429
+    assert refused.is_json
+    assert 1 <= int(refused.headers["Retry-After"]) <= 61
