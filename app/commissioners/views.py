@@ -12,7 +12,7 @@ from app.domain.policy import ContractType
 from app.extensions import db
 from app.models.base import utcnow
 from app.services import overview
-from app.services.policy import bands_in_force
+from app.services.policy import bands_as_entered, bands_in_force
 
 
 @bp.route("/")
@@ -20,7 +20,7 @@ def index() -> str:
     """The council's spend bands in force today and how many verified providers are local."""
     council = current_user.council
     today = utcnow().date()
-    bands = bands_in_force(db.session, council, today) if council else []
+    bands = bands_as_entered(db.session, council, today) if council else None
     light_touch = bands_in_force(db.session, council, today, ContractType.LIGHT_TOUCH) if council else []
     counts = overview.local_provider_counts(db.session, council) if council else None
     return render_template(

@@ -21,6 +21,7 @@ from app.domain.policy import (
     Reservation,
     Threshold,
     VatBasis,
+    describe_range,
     format_pence,
     regulated_procedure,
     threshold_in_force,
@@ -508,3 +509,123 @@ def _as_threshold_basis(pence: int, basis: VatBasis, threshold: Threshold) -> in
     factor = 1 + VAT_STANDARD_RATE
     converted = Decimal(pence) * factor if threshold.vat_basis == VatBasis.INCLUDED else Decimal(pence) / factor
     return int(converted.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+# The bands as a commissioner reads them -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BandLimits:
+    """One band's values as a commissioner enters them: excluding VAT, including VAT, and where VAT does not apply.
+
+    Each is a range in words, or None where no contract entered that way lands in the band (usually because
+    VAT takes it to the statutory threshold first).
+    """
+
+    band: Band
+    excluding_vat: str | None
+    including_vat: str | None
+    no_vat: str | None
+
+    @property
+    def how_to_buy(self) -> str:
+        return self.band.how_to_buy
+
+
+@dataclass(frozen=True)
+class BandTable:
+    """The bands in force on a date for one contract type, and where VAT carries a value over the threshold."""
+
+    rows: list[BandLimits]
+    threshold: Threshold | None
+    vat_note: str | None
+
+
+def _first_entered(bound: int, basis: VatBasis, vat: VatTreatment) -> int:
+    """The smallest amount a commissioner can enter (with ``vat``) whose value in ``basis`` reaches ``bound``."""
+    if bound <= 0:
+        return 0
+    rate = 1 + VAT_STANDARD_RATE
+    if vat == VatTreatment.EXCLUDED and basis == VatBasis.INCLUDED:
+        guess = int(Decimal(bound) / rate)
+    elif vat == VatTreatment.INCLUDED and basis == VatBasis.EXCLUDED:
+        guess = int(Decimal(bound) * rate)
+    else:
+        guess = bound
+
+    def reaches(pence: int) -> bool:
+        return value_of(pence, vat).in_basis(basis) >= bound
+
+    # The guess is within a penny or two; walk to the exact edge with the rounding the search uses.
+    while guess > 0 and reaches(guess - 1):
+        guess -= 1
+    while not reaches(guess):
+        guess += 1
+    return guess
+
+
+def _entered_ranges(
+    resolved: Sequence[ResolvedBand], threshold: Threshold | None, vat: VatTreatment, on: date
+) -> dict[str, tuple[int, int | None]]:
+    """For each band (by code), the amounts entered with ``vat`` that the search puts in it: [lower, upper)."""
+    edges: set[int] = {0}
+    for item in resolved:
+        edges.add(_first_entered(item.lower, item._bound_basis(item.band.lower_is_threshold), vat))
+        if item.upper is not None:
+            edges.add(_first_entered(item.upper, item._bound_basis(item.band.upper_is_threshold), vat))
+    if threshold is not None:
+        edges.add(_first_entered(threshold.amount_pence, threshold.vat_basis, vat))
+    points = sorted(edges)
+    ranges: dict[str, tuple[int, int | None]] = {}
+    for start, end in zip(points, [*points[1:], None], strict=True):
+        chosen = _band_for(resolved, threshold, value_of(start, vat), on)
+        if chosen is None:
+            continue
+        code = chosen.band.code
+        low, _ = ranges.get(code, (start, end))
+        ranges[code] = (min(low, start), end)
+    return ranges
+
+
+def band_table(
+    bands: Iterable[Band], thresholds: Sequence[Threshold], contract_type: ContractType, on: date
+) -> BandTable:
+    """The bands in force on ``on`` with the values that land in each, as the search decides them.
+
+    At or above the statutory threshold every value gets the regulated procedure: the row for it is the council's
+    band from the threshold, or the law's own when the council has none.
+    """
+    resolved = resolve(bands, thresholds, contract_type, on)
+    threshold = threshold_in_force(thresholds, contract_type, on)
+    shown = [r.band for r in resolved]
+    if threshold is not None:
+        own = next((b for b in shown if b.lower_is_threshold), None)
+        regulated = regulated_band(threshold, on, own)
+        shown = [regulated if b is own else b for b in shown] if own else [*shown, regulated]
+    by_vat = {vat: _entered_ranges(resolved, threshold, vat, on) for vat in VatTreatment}
+
+    def words(vat: VatTreatment, band: Band) -> str | None:
+        found = by_vat[vat].get(band.code)
+        if found is None:
+            return None
+        text = describe_range(*found)
+        return text[:1].upper() + text[1:]
+
+    rows = [
+        BandLimits(
+            band,
+            words(VatTreatment.EXCLUDED, band),
+            words(VatTreatment.INCLUDED, band),
+            words(VatTreatment.NOT_APPLICABLE, band),
+        )
+        for band in shown
+    ]
+    note = None
+    if threshold is not None and threshold.vat_basis == VatBasis.INCLUDED:
+        crossing = _first_entered(threshold.amount_pence, threshold.vat_basis, VatTreatment.EXCLUDED)
+        note = (
+            f"From {format_pence(crossing)} excluding VAT, VAT at {VAT_STANDARD_RATE:.0%} takes the contract to the "
+            f"{format_pence(threshold.amount_pence)} threshold, so it follows the regulated procedure whichever band "
+            "its value excluding VAT is in."
+        )
+    return BandTable(rows, threshold, note)

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.bands import Band, BandChoice, Estimate, ResolvedBand, choose_band, resolve
+from app.domain.bands import Band, BandChoice, BandTable, Estimate, ResolvedBand, band_table, choose_band, resolve
 from app.domain.policy import ContractType, Threshold
 from app.models import Council, SpendBand, StatutoryThreshold
 
@@ -54,3 +54,10 @@ def bands_in_force(
 def choose(session: Session, council: Council, estimate: Estimate, today: date) -> BandChoice:
     """The band this estimate falls in (raises BandError with a message for the commissioner)."""
     return choose_band(council_bands(session, council), thresholds(session), estimate, today)
+
+
+def bands_as_entered(
+    session: Session, council: Council, on: date, contract_type: ContractType = ContractType.GOODS_AND_SERVICES
+) -> BandTable:
+    """The council's bands in force on ``on`` with the values that land in each, excluding and including VAT."""
+    return band_table(council_bands(session, council), thresholds(session), contract_type, on)

@@ -6,6 +6,7 @@ and the statutory thresholds are DOMAIN.md section 2, as Threshold objects.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -21,6 +22,7 @@ from app.domain.bands import (
     Band,
     BandChoice,
     BandError,
+    BandTable,
     Estimate,
     ResolvedBand,
     Value,
@@ -28,6 +30,7 @@ from app.domain.bands import (
     band_set_issues,
     band_set_problems,
     band_set_warnings,
+    band_table,
     check_start_date,
     choose_band,
     local_only_problem,
@@ -1015,3 +1018,82 @@ def test_band_set_issues_say_which_question_a_problem_is_about() -> None:
 def test_how_to_buy(band: Band, text: str) -> None:
     """The band from the threshold is the regulated procedure: never '1 quote, advertised'."""
     assert band.how_to_buy == text
+
+
+# --- issue 11 #4: where VAT takes a value over the threshold, shown to commissioners ---------------------------
+
+
+def _rows(table: BandTable) -> list[tuple[str, str | None, str | None, str | None]]:
+    return [(row.band.label, row.excluding_vat, row.including_vat, row.no_vat) for row in table.rows]
+
+
+def test_the_band_table_shows_each_band_as_the_commissioner_enters_the_value() -> None:
+    """Intermediate value runs to £181,000 by the council's measure, but from £173,100 excluding VAT the search
+    answers 'above the statutory threshold': the table says so, in both bases and where VAT does not apply."""
+    table = band_table(KNOWSLEY, THRESHOLDS, G, TODAY)
+    assert _rows(table) == [
+        ("Low value", "Under £5,000", "Under £6,000", "Under £5,000"),
+        ("Intermediate value", "£5,000 to £173,099.99", "£6,000 to £207,719.99", "£5,000 to £181,000"),
+        ("High value", None, None, "£181,000.01 to £207,719.99"),
+        ("Above the statutory threshold", "£173,100 and above", "£207,720 and above", "£207,720 and above"),
+    ]
+    assert table.vat_note == (
+        "From £173,100 excluding VAT, VAT at 20% takes the contract to the £207,720 threshold, so it follows the "
+        "regulated procedure whichever band its value excluding VAT is in."
+    )
+    assert [row.how_to_buy for row in table.rows] == [
+        "1 quote, not advertised",
+        "3 quotes, not advertised",
+        "3 quotes or tender, advertised",
+        "Regulated procedure under the Procurement Act 2023, advertised",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("amount", "vat"),
+    [
+        ("£173,099.99", EXC),
+        ("£173,100", EXC),
+        ("£207,719.99", INC),
+        ("£207,720", INC),
+        ("£181,000", NA),
+        ("£181,000.01", NA),
+        ("£207,719.99", NA),
+        ("£207,720", NA),
+        ("£4,999.99", EXC),
+        ("£5,999.99", INC),
+        ("£6,000", INC),
+    ],
+)
+def test_the_band_table_agrees_with_the_search_on_every_edge(amount: str, vat: VatTreatment) -> None:
+    """The table's ranges are the search's own answers: each edge lands in the band the table names."""
+    table = band_table(KNOWSLEY, THRESHOLDS, G, TODAY)
+    column = {EXC: "excluding_vat", INC: "including_vat", NA: "no_vat"}[vat]
+    label = choose(estimate(amount, vat)).band.label
+    pence = p(amount)
+    [row] = [r for r in table.rows if r.band.label == label]
+    text = getattr(row, column)
+    assert text is not None
+    numbers = [p(n) for n in re.findall(r"£[\d,.]+", text)]
+    low = 0 if text.startswith("Under") else numbers[0]
+    high = numbers[0] if text.startswith("Under") else (numbers[1] + 1 if len(numbers) > 1 else None)
+    assert low <= pence and (high is None or pence < high), (amount, vat, label, text)
+
+
+def test_without_a_band_from_the_threshold_the_table_still_shows_the_regulated_procedure() -> None:
+    table = band_table([BAND_A, BAND_B, C_WITHOUT_LIMIT], THRESHOLDS, G, TODAY)
+    assert _rows(table)[-2:] == [
+        ("High value", None, None, "£181,000.01 to £207,719.99"),
+        (REGULATED_LABEL, "£173,100 and above", "£207,720 and above", "£207,720 and above"),
+    ]
+
+
+def test_before_2022_the_threshold_excluded_vat_and_there_is_no_vat_note() -> None:
+    table = band_table(KNOWSLEY_SINCE_2010, THRESHOLDS, G, date(2019, 6, 1))
+    assert table.vat_note is None
+    assert _rows(table)[-1] == (
+        "Above the statutory threshold",
+        "£181,302 and above",
+        "£217,562.40 and above",
+        "£181,302 and above",
+    )
