@@ -58,13 +58,23 @@ def sentence_case(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def govuk_date(value: date | datetime | None) -> str:
-    """'3 December 2026', the GOV.UK way (no leading zero, month in words)."""
+def govuk_date(value: date | datetime | str | None) -> str:
+    """'3 December 2026', the GOV.UK way (no leading zero, month in words); an ISO date text is read first."""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
     return f"{value.day} {value:%B %Y}" if value else ""
 
 
-def govuk_datetime(value: datetime | None) -> str:
+def govuk_datetime(value: datetime | str | None) -> str:
     """'3 December 2026 at 9:05am'."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
     if value is None:
         return ""
     hour = value.hour % 12 or 12
@@ -104,6 +114,12 @@ def geocoder_name(name: str | None) -> str:
     if not name:
         return ""
     return GEOCODER_NAMES.get(name.strip().lower(), name.replace("_", " "))
+
+
+def identifier_label(scheme: str) -> str:
+    """What a registration number is called ('GB-COH' -> 'Companies House number'), never the org-id prefix."""
+    found = IDENTIFIER_SCHEMES.get(scheme)
+    return f"{found.register} number" if found else "Registration number"
 
 
 def _date_text(text: str) -> str | None:
@@ -395,7 +411,7 @@ def key_label(key: str) -> str:
     if key in FACT_KEYS:
         return FactKind(key).label
     if key in IDENTIFIER_SCHEMES:
-        return f"{IDENTIFIER_SCHEMES[key].register} number"
+        return identifier_label(key)
     base = key.removesuffix("_pence").removesuffix("_id")
     return KEY_LABELS.get(base, sentence_case(base.replace("_", " ")))
 

@@ -311,7 +311,7 @@ def test_the_review_page_shows_every_fact_with_its_evidence(client: FlaskClient,
         "Liverpool Green Co-operative",
         "Green Co-op",
         "Co-operative society",
-        f"GB-MPR-{case.provider_id}R",
+        f"{case.provider_id}R",  # the number, named by its register rather than as an org-id
         "FCA Mutuals Public Register number",
         "Real Living Wage accredited",
         "Self-declared",

@@ -152,7 +152,7 @@ def test_a_cic_registers_and_submits(signed_in: FlaskClient, knowsley: factories
     for text in (
         "Page Moss Community CIC",
         "Community interest company",
-        "GB-COH-12345678",
+        "Companies House number: 12345678",
         "1 Page Moss Parade",
         "In Knowsley, Page Moss ward",
         "Community support, advice and navigation",
