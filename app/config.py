@@ -120,8 +120,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Where links in emails and the API point. In development, links made during a request use the
         # request's own host (already checked against TRUSTED_HOSTS), so they work on whatever port it runs.
         "SERVER_BASE_URL": base_url,
-        # Mail: with no MAIL_SERVER, messages stay in the outbox table and the log.
+        # Mail: with no MAIL_SERVER, messages stay in the outbox table and the log says so (never their content).
+        # Production needs MAIL_SERVER, or MAIL_OUTBOX_ONLY=1 to keep mail unsent in the outbox on purpose.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
+        "MAIL_OUTBOX_ONLY": _bool("MAIL_OUTBOX_ONLY", False),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
@@ -184,6 +186,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             }
         )
     config.update(overrides)
+    if production and not config.get("MAIL_SERVER") and not config.get("MAIL_OUTBOX_ONLY"):
+        raise ConfigError(
+            "MAIL_SERVER must be set in production, so people get their confirmation and reset emails "
+            "(or set MAIL_OUTBOX_ONLY=1 to keep mail in the outbox table only, unsent)."
+        )
     config["SERVER_BASE_URL"] = checked_base_url(str(config["SERVER_BASE_URL"]))
     if "TRUSTED_HOSTS" not in overrides:
         listed = None if env == "test" else os.environ.get("TRUSTED_HOSTS")

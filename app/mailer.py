@@ -8,7 +8,8 @@ from app.extensions import db
 from app.services.mail import LogTransport, SmtpTransport, Transport, deliver_pending
 
 
-def configured_transport() -> Transport:
+def configured_transport() -> Transport | None:
+    """SMTP with MAIL_SERVER; with MAIL_OUTBOX_ONLY, none (mail stays unsent in the outbox); else the log."""
     config = current_app.config
     if config.get("MAIL_SERVER"):
         return SmtpTransport(
@@ -19,11 +20,16 @@ def configured_transport() -> Transport:
             username=config["MAIL_USERNAME"],
             password=config["MAIL_PASSWORD"],
         )
+    if config.get("MAIL_OUTBOX_ONLY"):
+        return None
     return LogTransport()
 
 
 def deliver_outbox() -> int:
     """Try to send pending mail after a commit; failures stay in the outbox for a retry."""
-    sent = deliver_pending(db.session, configured_transport())
+    transport = configured_transport()
+    if transport is None:
+        return 0
+    sent = deliver_pending(db.session, transport)
     db.session.commit()
     return sent

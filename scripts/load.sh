@@ -25,6 +25,7 @@ export SECRET_KEY="load-test-$(date +%s)-$RANDOM-$RANDOM"
 export SECURE_COOKIES=0                    # plain http on loopback, for the load test's client only
 export API_RATE_LIMIT="100000 per minute"  # every simulated user comes from 127.0.0.1
 export SIGN_IN_RATE_LIMIT="1000 per minute"
+export MAIL_OUTBOX_ONLY=1                  # no SMTP server: mail stays in the outbox table
 export UPLOAD_FOLDER="$WORK/uploads"
 export LOG_LEVEL=WARNING
 case "$ENGINE" in

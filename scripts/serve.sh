@@ -9,6 +9,8 @@ export DATABASE_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/regist
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
 export JOB_RUNNER="${JOB_RUNNER:-rq}"
 export LOG_FORMAT="${LOG_FORMAT:-json}"
+# Production refuses to start without MAIL_SERVER; with none on this machine, mail stays in the outbox (flask outbox).
+[ -n "${MAIL_SERVER:-}" ] || export MAIL_OUTBOX_ONLY="${MAIL_OUTBOX_ONLY:-1}"
 PORT="${PORT:-8000}"
 # Links in emails and the API start here, and it is the one Host the service answers to (TRUSTED_HOSTS adds more).
 export SERVER_BASE_URL="${SERVER_BASE_URL:-http://127.0.0.1:$PORT}"

@@ -12,6 +12,8 @@ def _base_url(monkeypatch: pytest.MonkeyPatch) -> None:
     """Production needs SERVER_BASE_URL; tests about something else give it one (and no TRUSTED_HOSTS)."""
     monkeypatch.setenv("SERVER_BASE_URL", "https://suppliers.example.gov.uk")
     monkeypatch.delenv("TRUSTED_HOSTS", raising=False)
+    monkeypatch.setenv("MAIL_SERVER", "smtp.example.gov.uk")
+    monkeypatch.delenv("MAIL_OUTBOX_ONLY", raising=False)
 
 
 def test_production_refuses_to_start_without_a_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -109,3 +111,22 @@ def test_development_answers_to_loopback_on_any_port(monkeypatch: pytest.MonkeyP
     config = load_config({"APP_ENV": "development"})
     assert config["SERVER_BASE_URL"] == "http://127.0.0.1:5000"
     assert config["TRUSTED_HOSTS"] == ["127.0.0.1", "localhost"]
+
+
+def test_production_refuses_to_start_without_a_mail_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/register")
+    monkeypatch.delenv("MAIL_SERVER", raising=False)
+    with pytest.raises(ConfigError, match="MAIL_SERVER must be set in production"):
+        load_config({"APP_ENV": "production"})
+    monkeypatch.setenv("MAIL_OUTBOX_ONLY", "1")
+    config = load_config({"APP_ENV": "production"})
+    assert config["MAIL_SERVER"] is None and config["MAIL_OUTBOX_ONLY"] is True
+
+
+@pytest.mark.parametrize("env", ["development", "test"])
+def test_development_and_tests_run_without_a_mail_server(monkeypatch: pytest.MonkeyPatch, env: str) -> None:
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.delenv("MAIL_SERVER", raising=False)
+    config = load_config({"APP_ENV": env})
+    assert config["MAIL_SERVER"] is None and config["MAIL_OUTBOX_ONLY"] is False

@@ -24,10 +24,20 @@ class Transport(Protocol):
 
 @dataclass
 class LogTransport:
-    """No SMTP server configured: the message is written to the log; the outbox row is the copy kept."""
+    """No SMTP server configured (development): the log says a message is waiting; the outbox row is the copy kept.
+
+    Only who it is for, its subject and its outbox id are logged, never the body: bodies hold live reset and
+    confirmation links, and logs are read by more people, and kept longer, than the mail itself.
+    Read a message with ``flask outbox``.
+    """
 
     def send(self, message: OutboxEmail) -> bool:
-        log.info("Email to %s: %s\n%s", message.to_address, message.subject, message.body)
+        log.info(
+            "Email %s to %s queued in the outbox (no MAIL_SERVER): %s",
+            message.id,
+            message.to_address,
+            message.subject,
+        )
         return True
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.domain.policy import format_pence
 from app.domain.providers import FactKind, ProviderStatus
 from app.domain.records import RecordStatus, may_change_record
+from app.domain.wording import fact_text  # one home for how a fact reads (the API imports it from here too)
 from app.models import CommissioningRecord, Council, Provider, RecordProvider, User
 from app.services import audit
 from app.services.audit import Actor
@@ -135,15 +136,6 @@ def band_snapshot(criteria: Criteria, result: SearchResult) -> dict[str, Any]:
         "local_eligible": result.local_eligible,
         "thin_market": result.thin_market_message(),
     }
-
-
-def fact_text(kind: FactKind, value: str | None) -> str:
-    """A fact's value as people read it: money in pounds, 'Not known' for no answer."""
-    if value is None or not value.strip():
-        return "Not known"
-    if kind == FactKind.TURNOVER and value.isdigit():
-        return format_pence(int(value))
-    return value[0].upper() + value[1:]
 
 
 def provider_snapshot(row: ResultRow) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 import pytest
@@ -314,3 +315,31 @@ def test_the_api_limit_says_when_to_try_again(
     assert refused.status_code == 429
     assert refused.is_json
     assert 1 <= int(refused.headers["Retry-After"]) <= 61
+
+
+# Issue 11, finding 13: reset and confirmation links never reach the log.
+
+
+def test_no_link_or_token_is_logged_when_there_is_no_mail_server(
+    client: FlaskClient, auth: AuthActions, officer: User, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        _forgot(client, auth, officer.email)
+        _create_account(client, auth, "new.person@example.com")
+    messages = db.session.scalars(select(OutboxEmail)).all()
+    assert len(messages) == 2 and all(m.sent_at is not None for m in messages)
+    tokens = [re.search(r"/(?:reset-password|confirm-email)/(\S+)", m.body).group(1) for m in messages]  # type: ignore[union-attr]
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    for message, token in zip(messages, tokens, strict=True):
+        assert f"Email {message.id} to {message.to_address}" in logged
+        assert token not in logged
+    assert "reset-password/" not in logged and "confirm-email/" not in logged
+
+
+def test_with_outbox_only_mail_stays_unsent_in_the_outbox(
+    app, client: FlaskClient, auth: AuthActions, officer: User, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setitem(app.config, "MAIL_OUTBOX_ONLY", True)
+    assert _forgot(client, auth, officer.email).status_code == 302
+    message = db.session.scalars(select(OutboxEmail)).one()
+    assert message.sent_at is None and "/reset-password/" in message.body
