@@ -26,11 +26,11 @@ from app.domain.wording import fact_text  # one home for how a fact reads (the A
 from app.models import CommissioningRecord, Council, Provider, RecordProvider, User
 from app.services import audit
 from app.services.audit import Actor
-from app.services.search import Criteria, ResultRow, SearchResult
+from app.services.search import NOT_ON_THE_REGISTER, Criteria, ResultRow, SearchResult
 
 TITLE_MAX = 200
 NOTE_MAX = 5000
-NO_PROVIDERS = "Select at least one provider for the shortlist"
+NO_PROVIDERS = "Add at least one provider to the shortlist"
 NO_TITLE = "Enter a title for this record, like Community navigation service 2027"
 TITLE_TOO_LONG = f"The title must be {TITLE_MAX} characters or fewer"
 CLOSED = "This record is closed, so it cannot be changed"
@@ -187,6 +187,15 @@ def _names(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def not_eligible_message(providers: Sequence[tuple[int, str]]) -> str:
+    """'Liverpool Green Co-operative is not eligible for this contract, so it cannot be shortlisted'."""
+    names = [name for _, name in providers if name != NOT_ON_THE_REGISTER]
+    if not names:
+        return "Choose providers from the search results"
+    verb, pronoun = ("is", "it") if len(names) == 1 else ("are", "they")
+    return f"{_names(names)} {verb} not eligible for this contract, so {pronoun} cannot be shortlisted"
+
+
 def _refusal(session: Session, refused: Sequence[int], result: SearchResult) -> RecordError:
     """Name the providers that cannot be shortlisted. Only names the results could show are given, so
     a made-up id cannot reveal a draft organisation's name."""
@@ -218,10 +227,12 @@ def create_record(
     now: datetime,
     *,
     query: Mapping[str, Sequence[str]] | None = None,
+    shortlisted: Sequence[ResultRow] | None = None,
 ) -> CommissioningRecord:
-    """Save the selected providers as a commissioning record. Only providers among the result's eligible
-    rows may be chosen (the caller re-runs the search rather than trusting the browser); ``query`` is the
-    search parameters as given, kept beside what the service understood from them."""
+    """Save the selected providers as a commissioning record. Only eligible rows may be chosen: those of
+    ``shortlisted`` (the selection checked by :func:`app.services.search.selected`, when it was built across
+    pages), or else the result's page. The caller re-runs the search rather than trusting the browser;
+    ``query`` is the search parameters as given, kept beside what the service understood from them."""
     title = (title or "").strip()
     if not title:
         raise RecordError(NO_TITLE, "title")
@@ -230,7 +241,8 @@ def create_record(
     chosen = list(dict.fromkeys(selected_ids))
     if not chosen:
         raise RecordError(NO_PROVIDERS, "provider_id")
-    eligible = {row.provider.id: row for row in result.rows if row.eligibility.eligible}
+    candidates = result.rows if shortlisted is None else shortlisted
+    eligible = {row.provider.id: row for row in candidates if row.eligibility.eligible}
     refused = [provider_id for provider_id in chosen if provider_id not in eligible]
     if refused:
         raise _refusal(session, refused, result)
@@ -248,7 +260,7 @@ def create_record(
     )
     # The shortlist keeps the search's ranking, whatever order the boxes were ticked in.
     wanted = set(chosen)
-    rows = [row for row in result.rows if row.provider.id in wanted]
+    rows = [row for row in candidates if row.provider.id in wanted]
     for position, row in enumerate(rows, start=1):
         record.providers.append(
             RecordProvider(
