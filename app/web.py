@@ -160,6 +160,7 @@ def init_web(app: Flask) -> None:
     app.add_template_filter(wording.identifier_label, "identifier_label")
     app.add_template_filter(wording.yes_no, "yes_no")
     app.add_template_filter(wording.sentence_case, "sentence_case")
+    app.add_template_filter(wording.in_sentence, "in_sentence")
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError) -> tuple[str, int]:

@@ -58,6 +58,18 @@ def sentence_case(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def in_sentence(text: str) -> str:
+    """A label inside a sentence: 'Community interest company (CIC)' -> 'community interest company (CIC)'.
+
+    Only the first letter is lowered, and not at all when the first word is an abbreviation ('VAT', 'NHS'),
+    so the capitals a label's own words need are kept (Jinja's ``lower`` would give 'cic' and 'vat').
+    """
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and first[:2].isupper():
+        return text
+    return text[:1].lower() + text[1:]
+
+
 def govuk_date(value: date | datetime | str | None) -> str:
     """'3 December 2026', the GOV.UK way (no leading zero, month in words); an ISO date text is read first."""
     if isinstance(value, str):

@@ -12,6 +12,7 @@ from app.domain.wording import (
     describe_event,
     fact_text,
     geocoder_name,
+    in_sentence,
     govuk_date,
     govuk_datetime,
     name_from_changes,
@@ -151,3 +152,17 @@ def test_a_removed_record_is_named_from_its_event_or_in_words() -> None:
     assert name_from_changes({"name": "Gone CIC", "source_reference": "7"}) == "Gone CIC"
     assert subject_text("provider", "121", None) == "Organisation no longer on the register (reference 121)"
     assert subject_text("provider", "121", "Knowsley Mutual") == "Knowsley Mutual"
+
+
+@pytest.mark.parametrize(
+    ("label", "in_a_sentence"),
+    [
+        ("Community interest company (CIC)", "community interest company (CIC)"),
+        ("Excluding VAT", "excluding VAT"),
+        ("VAT included", "VAT included"),
+        ("IT services", "IT services"),
+        ("Waiting for checks", "waiting for checks"),
+    ],
+)
+def test_labels_inside_a_sentence_keep_their_capitals(label: str, in_a_sentence: str) -> None:
+    assert in_sentence(label) == in_a_sentence
