@@ -158,6 +158,7 @@ def init_web(app: Flask) -> None:
     app.add_template_filter(lambda fact: wording.fact_text(fact.kind, fact.value), "fact_value")
     app.add_template_filter(wording.geocoder_name, "geocoder_name")
     app.add_template_filter(wording.identifier_label, "identifier_label")
+    app.add_template_filter(wording.split_org_id, "split_org_id")
     app.add_template_filter(wording.yes_no, "yes_no")
     app.add_template_filter(wording.sentence_case, "sentence_case")
     app.add_template_filter(wording.in_sentence, "in_sentence")

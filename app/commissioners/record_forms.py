@@ -3,29 +3,22 @@
 from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import StringField, SubmitField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp
 
 from app.forms import Form
-from app.services.records import NO_PROVIDERS, NO_TITLE, NOTE_MAX, TITLE_MAX, TITLE_TOO_LONG
+from app.services.records import NO_TITLE, NOTE_MAX, TITLE_MAX, TITLE_TOO_LONG
+
+CHOOSE_FROM_RESULTS = "Choose providers from the search results"
 
 NOTE_TOO_LONG = f"The note must be {NOTE_MAX:,} characters or fewer"
 
 
-def _provider_ids(form: Form, field: SelectMultipleField) -> None:
-    values = [v for v in field.data or [] if v.strip()]
-    if not values:
-        raise ValidationError(NO_PROVIDERS)
-    if not all(v.strip().isdigit() for v in values):
-        raise ValidationError("Select providers from the search results")
-
-
 class ShortlistForm(Form):
-    """The checkboxes on the search results and the record's title. The search parameters travel beside
-    them as hidden inputs, and the view re-runs the search from them."""
+    """The record's title, saved with the providers chosen so far. The search parameters travel beside it as
+    hidden inputs, and the view re-runs the search from them; the providers come from the shortlist kept
+    on the server (see app.commissioners.shortlist), never from the page."""
 
-    # The boxes are drawn by the results page, one per eligible row; the choices are checked by the service.
-    provider_id = SelectMultipleField("Providers for the shortlist", validate_choice=False, validators=[_provider_ids])
     title = StringField(
         "Title for this record",
         widget=GovTextInput(),
@@ -33,9 +26,15 @@ class ShortlistForm(Form):
         validators=[DataRequired(NO_TITLE), Length(max=TITLE_MAX, message=TITLE_TOO_LONG)],
     )
 
-    @property
-    def provider_ids(self) -> list[int]:
-        return [int(v) for v in self.provider_id.data or [] if v.strip().isdigit()]
+
+class ShortlistChangeForm(Form):
+    """Add one provider to the shortlist or take one off (the buttons' values), or empty it."""
+
+    add = StringField(validators=[Optional(), Regexp(r"^\d{1,12}$", message=CHOOSE_FROM_RESULTS)])
+    remove = StringField(validators=[Optional(), Regexp(r"^\d{1,12}$", message=CHOOSE_FROM_RESULTS)])
+    clear = StringField(validators=[Optional()])
+    # Where to go back to on the page: the provider's row, or the shortlist itself.
+    anchor = StringField(validators=[Optional(), AnyOf(["shortlist"])])
 
 
 class RecordNotesForm(Form):

@@ -9,16 +9,23 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.commissioners import bp
-from app.commissioners.record_forms import CloseRecordForm, RecordNotesForm, ShortlistForm
+from app.commissioners import bp, shortlist
+from app.commissioners.record_forms import (
+    CHOOSE_FROM_RESULTS,
+    CloseRecordForm,
+    RecordNotesForm,
+    ShortlistChangeForm,
+    ShortlistForm,
+)
 from app.commissioners.searching import SearchRun, search_from
+from app.domain.records import ShortlistFull, add_to_shortlist, remove_from_shortlist
 from app.extensions import db
 from app.models import CommissioningRecord, Council, User
 from app.models.base import utcnow
 from app.services import records as record_service
 
-# Fields of the shortlist form and the request itself, not of the search.
-NOT_SEARCH_PARAMETERS = frozenset({"csrf_token", "title", "provider_id"})
+# Fields of the shortlist forms and the request itself, not of the search.
+NOT_SEARCH_PARAMETERS = frozenset({"csrf_token", "title", "provider_id", "add", "remove", "clear", "anchor"})
 
 
 def _council() -> Council:
@@ -49,51 +56,96 @@ def _given(run: SearchRun) -> dict[str, list[str]]:
     return {k: v for k, v in run.params.to_dict(flat=False).items() if k in names}
 
 
-def _render_search(run: SearchRun, shortlist: ShortlistForm) -> tuple[str, int]:
+def _render_search(
+    run: SearchRun, shortlist: ShortlistForm | None = None, selection_error: str | None = None
+) -> tuple[str, int]:
     return (
         render_template(
             "commissioners/search.html",
             form=run.form,
             result=run.result,
             query=run.query,
-            shortlist_form=shortlist,
-            shortlist_params=run.params,
+            selected=run.selected,
+            shortlist_form=shortlist or ShortlistForm(formdata=None),
+            search_params=run.params,
+            selection_error=selection_error,
         ),
         400,
     )
 
 
+@bp.route("/shortlist", methods=["POST"])
+def change_shortlist() -> BaseResponse | tuple[str, int]:
+    """Add a provider from the results to the shortlist in the making, take one off or empty it, then go back
+    to the same page of results. The choice is kept on the server, so it survives paging and filtering."""
+    council = _council()
+    form = ShortlistChangeForm()
+    params = _search_parameters(request.form)
+    if not form.validate_on_submit():
+        run = search_from(params, council, shortlist.chosen(council))
+        return _render_search(run, selection_error=CHOOSE_FROM_RESULTS)
+    chosen = shortlist.chosen(council)
+    anchor = form.anchor.data or "shortlist"
+    if form.add.data:
+        provider_id = int(form.add.data)
+        run = search_from(params, council, chosen)
+        if run.result is None:
+            return _render_search(run)
+        checked = run.check([provider_id])
+        if provider_id not in checked.eligible_ids:
+            return _render_search(run, selection_error=record_service.not_eligible_message(checked.not_eligible))
+        try:
+            chosen = add_to_shortlist(chosen, provider_id)
+        except ShortlistFull as exc:
+            return _render_search(run, selection_error=str(exc))
+        anchor = form.anchor.data or f"provider-{provider_id}"
+    elif form.remove.data:
+        provider_id = int(form.remove.data)
+        chosen = remove_from_shortlist(chosen, provider_id)
+        anchor = form.anchor.data or f"provider-{provider_id}"
+    elif form.clear.data:
+        chosen = ()
+    shortlist.keep(council, chosen)
+    return redirect(url_for("commissioners.search", **params.to_dict(flat=False), _anchor=anchor))
+
+
 @bp.route("/records/new", methods=["POST"])
 def create_record() -> BaseResponse | tuple[str, int]:
-    """Save the providers ticked on the search results as a commissioning record."""
+    """Save the shortlist made on the search results as a commissioning record."""
     council = _council()
-    shortlist = ShortlistForm()
-    run = search_from(_search_parameters(request.form), council)
-    valid = shortlist.validate_on_submit()
-    if run.result is None or run.criteria is None:
-        return _render_search(run, shortlist)
-    if valid:
-        try:
-            record = record_service.create_record(
-                db.session,
-                _user(),
-                council,
-                run.criteria,
-                run.result,
-                shortlist.provider_ids,
-                shortlist.title.data or "",
-                utcnow(),
-                query=_given(run),
-            )
-        except record_service.RecordError as exc:
-            db.session.rollback()
-            target = getattr(shortlist, exc.field or "provider_id", shortlist.provider_id)
-            target.errors = [*target.errors, str(exc)]
-        else:
-            db.session.commit()
-            flash(f"Your shortlist is saved as “{record.title}”", "success")
-            return redirect(url_for("commissioners.record", record_id=record.id))
-    return _render_search(run, shortlist)
+    form = ShortlistForm()
+    chosen = shortlist.chosen(council)
+    run = search_from(_search_parameters(request.form), council, chosen)
+    valid = form.validate_on_submit()
+    if run.result is None or run.criteria is None or run.selected is None:
+        return _render_search(run, form)
+    if not chosen:
+        return _render_search(run, form, record_service.NO_PROVIDERS)
+    if not valid:
+        return _render_search(run, form)
+    try:
+        record = record_service.create_record(
+            db.session,
+            _user(),
+            council,
+            run.criteria,
+            run.result,
+            chosen,
+            form.title.data or "",
+            utcnow(),
+            query=_given(run),
+            shortlisted=run.selected.rows,
+        )
+    except record_service.RecordError as exc:
+        db.session.rollback()
+        if exc.field == "title":
+            form.title.errors = [*form.title.errors, str(exc)]
+            return _render_search(run, form)
+        return _render_search(run, form, str(exc))
+    db.session.commit()
+    shortlist.forget()
+    flash(f"Your shortlist is saved as “{record.title}”", "success")
+    return redirect(url_for("commissioners.record", record_id=record.id))
 
 
 @bp.route("/records")

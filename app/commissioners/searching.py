@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -11,6 +12,7 @@ from wtforms.fields import SelectChoice
 
 from app.commissioners.forms import SearchForm, legal_form_choices
 from app.domain.bands import BandError
+from app.domain.locality import LocalArea
 from app.domain.policy import LocalAreaDefinition
 from app.domain.providers import LegalForm
 from app.extensions import db
@@ -18,8 +20,9 @@ from app.geo.factory import boundary_index
 from app.models import Council, ServiceCategory
 from app.models.base import utcnow
 from app.services.locality import local_area_for
-from app.services.search import Criteria, SearchResult
+from app.services.search import Criteria, SearchResult, Selected
 from app.services.search import search as run_search
+from app.services.search import selected as selected_providers
 
 
 def search_form_choices() -> list[SelectChoice]:
@@ -37,11 +40,26 @@ class SearchRun:
     criteria: Criteria | None = None
     result: SearchResult | None = None
     query: dict[str, list[str]] = field(default_factory=dict)
+    # The shortlist in the making, checked against this search's band (when the search ran).
+    selected: Selected | None = None
+    council: Council | None = None
+    area: LocalArea | None = None
+
+    def check(self, provider_ids: Sequence[int]) -> Selected:
+        """``provider_ids`` under this search's band and rules: who may be shortlisted, who may not."""
+        if self.criteria is None or self.council is None or self.area is None:
+            return Selected([], [])
+        # Distances are shown (and kept in the record) when the commissioner asked for them.
+        boundaries = boundary_index(db.session) if self.criteria.within_km is not None else None
+        return selected_providers(
+            db.session, self.council, self.area, self.criteria, utcnow().date(), provider_ids, boundaries=boundaries
+        )
 
 
-def search_from(params: MultiDict[str, str], council: Council) -> SearchRun:
-    """Validate the search parameters and run the search. The search page and the shortlist both call
-    this, so a shortlist is checked against a search the server ran, never against what the browser says."""
+def search_from(params: MultiDict[str, str], council: Council, chosen: Sequence[int] = ()) -> SearchRun:
+    """Validate the search parameters and run the search, and check the ``chosen`` providers against it.
+    The search page and the shortlist both call this, so a shortlist is checked against a search the
+    server ran, never against what the browser says."""
     form = SearchForm(params)
     form.category.choices = search_form_choices()
     form.legal_form.choices = legal_form_choices()
@@ -81,5 +99,6 @@ def search_from(params: MultiDict[str, str], council: Council) -> SearchRun:
         )
         where.errors = [*where.errors, str(exc)]
         return run
-    run.criteria = criteria
+    run.criteria, run.council, run.area = criteria, council, area
+    run.selected = run.check(chosen)
     return run

@@ -5,14 +5,21 @@ from __future__ import annotations
 from flask import abort, render_template, request
 from flask_login import current_user
 
-from app.commissioners import bp
+from app.commissioners import bp, shortlist
 from app.commissioners.forms import SearchForm, legal_form_choices
+from app.commissioners.record_forms import ShortlistForm
 from app.commissioners.searching import search_form_choices, search_from
 from app.domain.policy import ContractType
+from app.domain.records import selected_text
 from app.extensions import db
 from app.models.base import utcnow
 from app.services import overview
 from app.services.policy import bands_as_entered, bands_in_force
+
+
+@bp.context_processor
+def _shortlist_words() -> dict[str, object]:
+    return {"selected_text": selected_text}
 
 
 @bp.route("/")
@@ -44,9 +51,18 @@ def search() -> tuple[str, int] | str:
         form.category.choices = search_form_choices()
         form.legal_form.choices = legal_form_choices()
         return render_template("commissioners/search.html", form=form, result=None)
-    run = search_from(request.args, council)
+    run = search_from(request.args, council, shortlist.chosen(council))
     status = 200 if run.result is not None else 400
-    return render_template("commissioners/search.html", form=run.form, result=run.result, query=run.query), status
+    page = render_template(
+        "commissioners/search.html",
+        form=run.form,
+        result=run.result,
+        query=run.query,
+        selected=run.selected,
+        shortlist_form=ShortlistForm(formdata=None),
+        search_params=run.params,
+    )
+    return page, status
 
 
 from app.commissioners import record_views  # noqa: E402,F401

@@ -134,6 +134,14 @@ def identifier_label(scheme: str) -> str:
     return f"{found.register} number" if found else "Registration number"
 
 
+def split_org_id(org_id: str) -> tuple[str, str]:
+    """An org-id as people read it: 'GB-COH-01234567' -> ('Companies House number', '01234567')."""
+    for prefix in sorted(IDENTIFIER_SCHEMES, key=len, reverse=True):
+        if org_id.startswith(prefix + "-"):
+            return identifier_label(prefix), org_id[len(prefix) + 1 :]
+    return identifier_label(""), org_id
+
+
 def _date_text(text: str) -> str | None:
     try:
         if _ISO_DATE.match(text):

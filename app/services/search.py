@@ -6,7 +6,8 @@ size); the explanation is built in Python only for the providers on the page.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date
 from math import ceil
 from typing import Any
@@ -176,7 +177,7 @@ def _within(session: Session, km: float, boundaries: BoundaryIndex, area: LocalA
     query = query.where(Site.latitude.between(south, north), Site.longitude.between(west, east))
     near: set[int] = set()
     for provider_id, latitude, longitude in session.execute(query):
-        if provider_id in near:
+        if provider_id in near or latitude is None or longitude is None:
             continue
         distance = boundaries.distance_km(latitude, longitude, codes)
         if distance is not None and distance <= km:
@@ -184,21 +185,28 @@ def _within(session: Session, km: float, boundaries: BoundaryIndex, area: LocalA
     return near
 
 
-def search(
+@dataclass(frozen=True)
+class _Plan:
+    """A search's queries before paging: candidates, the eligibility condition and the ranking."""
+
+    choice: BandChoice
+    query: Select[Any]
+    eligible: ColumnElement[bool]
+    local: ColumnElement[bool]
+    order: list[Any]
+    ranked: Any
+
+
+def _plan(
     session: Session,
     council: Council,
     area: LocalArea,
     criteria: Criteria,
     today: date,
-    *,
-    page: int = 1,
-    per_page: int = 20,
-    boundaries: BoundaryIndex | None = None,
-) -> SearchResult:
-    """Apply the band for the estimate and list eligible providers ranked: locality (when the rule asks),
-    generative signals, relevance, name. Raises BandError for an estimate no band can take."""
+    boundaries: BoundaryIndex | None,
+) -> _Plan:
     choice = policy.choose(session, council, criteria.estimate, today)
-    query = _candidates(session, criteria, boundaries, area)
+    query: Select[Any] = _candidates(session, criteria, boundaries, area)
     order: list[Any] = []
     if choice.locality_rule == LocalityRule.LOCAL_FIRST:
         levels = _locality_levels(area)
@@ -214,32 +222,52 @@ def search(
         ranked = matched
     # Name as stored (not lower-cased) so the (status, signal_score, name) index can give the order.
     order += [Provider.name, Provider.id]
-
     local = _locally_based(area)
     eligible = and_(local if choice.locality_rule == LocalityRule.LOCAL_ONLY else true(), _reserved(choice))
-    eligible_query = query.where(eligible)
+    return _Plan(choice, query, eligible, local, order, ranked)
+
+
+def _page_order(plan: _Plan, query: Select[Any]) -> tuple[Select[Any], list[Any]]:
+    if plan.ranked is None:
+        return query, plan.order
+    order = list(plan.order)
+    order.insert(len(order) - 2, plan.ranked.c.relevance.desc())
+    return query.join(plan.ranked, plan.ranked.c.provider_id == Provider.id), order
+
+
+def search(
+    session: Session,
+    council: Council,
+    area: LocalArea,
+    criteria: Criteria,
+    today: date,
+    *,
+    page: int = 1,
+    per_page: int = 20,
+    boundaries: BoundaryIndex | None = None,
+) -> SearchResult:
+    """Apply the band for the estimate and list eligible providers ranked: locality (when the rule asks),
+    generative signals, relevance, name. Raises BandError for an estimate no band can take."""
+    plan = _plan(session, council, area, criteria, today, boundaries)
+    choice = plan.choice
+    eligible_query = plan.query.where(plan.eligible)
     # One pass counts the eligible providers and how many of them are local.
-    counted = eligible_query.add_columns(case((local, 1), else_=0).label("is_local")).subquery()
+    counted = eligible_query.add_columns(case((plan.local, 1), else_=0).label("is_local")).subquery()
     total, local_eligible = session.execute(
         select(func.count(), func.coalesce(func.sum(counted.c.is_local), 0)).select_from(counted)
     ).one()
     pages = max(1, ceil(total / per_page))
     page = max(1, min(page, pages))
-    page_query = eligible_query
-    if ranked is not None:
-        page_query = page_query.join(ranked, ranked.c.provider_id == Provider.id)
-        order.insert(len(order) - 2, ranked.c.relevance.desc())
+    page_query, order = _page_order(plan, eligible_query)
     ids = list(session.scalars(page_query.order_by(*order).limit(per_page).offset((page - 1) * per_page)))
     rows = _explain(session, ids, choice, area, boundaries)
 
     excluded: list[ResultRow] = []
     excluded_total = 0
     if criteria.show_excluded:
-        excluded_query = query.where(~eligible)
+        excluded_query = plan.query.where(~plan.eligible)
         excluded_total = session.scalar(select(func.count()).select_from(excluded_query.subquery())) or 0
-        excluded_page = excluded_query
-        if ranked is not None:
-            excluded_page = excluded_page.join(ranked, ranked.c.provider_id == Provider.id)
+        excluded_page, order = _page_order(plan, excluded_query)
         excluded_ids = list(session.scalars(excluded_page.order_by(*order).limit(per_page)))
         excluded = _explain(session, excluded_ids, choice, area, boundaries)
     category = (
@@ -248,6 +276,72 @@ def search(
         else None
     )
     return SearchResult(choice, area, rows, total, local_eligible, page, per_page, excluded, excluded_total, category)
+
+
+NOT_ON_THE_REGISTER = "A provider no longer on the register"
+
+
+@dataclass(frozen=True)
+class Selected:
+    """A shortlist in the making, checked against a search: who is eligible for this contract, best first,
+    and who is not (by the name the register lists them under)."""
+
+    rows: list[ResultRow]
+    not_eligible: list[tuple[int, str]]
+
+    @property
+    def count(self) -> int:
+        return len(self.rows) + len(self.not_eligible)
+
+    @property
+    def eligible_ids(self) -> list[int]:
+        return [row.provider.id for row in self.rows]
+
+
+def eligibility_only(criteria: Criteria) -> Criteria:
+    """The criteria without the filters that only narrow the list (service, keywords, legal form, social economy,
+    size, distance, checked only): what decides whether a provider may be asked for this contract at all."""
+    return replace(
+        criteria,
+        category=None,
+        keywords=None,
+        legal_forms=frozenset(),
+        social_economy_only=False,
+        sme_only=False,
+        verified_only=False,
+        within_km=None,
+        show_excluded=False,
+    )
+
+
+def selected(
+    session: Session,
+    council: Council,
+    area: LocalArea,
+    criteria: Criteria,
+    today: date,
+    provider_ids: Iterable[int],
+    *,
+    boundaries: BoundaryIndex | None = None,
+) -> Selected:
+    """The chosen providers under this search's band and rules, in its ranking.
+
+    A shortlist is built across pages and changes of filter, so a provider ticked under one filter stays
+    chosen under another: only the band (locality rule, reservation) and being on the register decide
+    whether it may still be asked. Raises BandError as :func:`search` does."""
+    wanted = list(dict.fromkeys(provider_ids))
+    if not wanted:
+        return Selected([], [])
+    plan = _plan(session, council, area, eligibility_only(criteria), today, boundaries)
+    query = plan.query.where(plan.eligible, Provider.id.in_(wanted))
+    ids = list(session.scalars(query.order_by(*plan.order)))
+    rows = _explain(session, ids, plan.choice, area, boundaries)
+    found = set(ids)
+    others = [provider_id for provider_id in wanted if provider_id not in found]
+    listed = [ProviderStatus.VERIFIED, ProviderStatus.SUBMITTED]
+    query_names = select(Provider.id, Provider.name).where(Provider.id.in_(others), Provider.status.in_(listed))
+    names: dict[int, str] = {row.id: row.name for row in session.execute(query_names)}
+    return Selected(rows, [(provider_id, names.get(provider_id, NOT_ON_THE_REGISTER)) for provider_id in others])
 
 
 def _explain(

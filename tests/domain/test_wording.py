@@ -18,6 +18,7 @@ from app.domain.wording import (
     name_from_changes,
     plain_value,
     references,
+    split_org_id,
     subject_text,
 )
 
@@ -166,3 +167,8 @@ def test_a_removed_record_is_named_from_its_event_or_in_words() -> None:
 )
 def test_labels_inside_a_sentence_keep_their_capitals(label: str, in_a_sentence: str) -> None:
     assert in_sentence(label) == in_a_sentence
+
+
+def test_an_org_id_reads_as_its_register_and_number() -> None:
+    assert split_org_id("GB-COH-01234567") == ("Companies House number", "01234567")
+    assert split_org_id("XX-ABC-1") == ("Registration number", "XX-ABC-1")

@@ -210,7 +210,7 @@ def test_a_provider_leaving_the_register_leaves_the_record(
 @pytest.mark.parametrize(
     ("ids", "title", "message", "field"),
     [
-        ([], "Community navigation 2027", "Select at least one provider for the shortlist", "provider_id"),
+        ([], "Community navigation 2027", "Add at least one provider to the shortlist", "provider_id"),
         (None, "", "Enter a title for this record, like Community navigation service 2027", "title"),
         (None, "   ", "Enter a title for this record, like Community navigation service 2027", "title"),
         (None, "x" * 201, "The title must be 200 characters or fewer", "title"),

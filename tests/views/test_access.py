@@ -70,6 +70,7 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "commissioners.index": ("/commissioner/", {ANON: 302, PROVIDER: 403, "default": 200}),
     "commissioners.search": ("/commissioner/search?value=4000", {ANON: 302, PROVIDER: 403, "default": 200}),
     "commissioners.create_record": ("/commissioner/records/new", {"default": 405}),
+    "commissioners.change_shortlist": ("/commissioner/shortlist", {"default": 405}),
     "commissioners.records": ("/commissioner/records", {ANON: 302, PROVIDER: 403, "default": 200}),
     # No record exists in the matrix: council staff get 404, everyone else is turned away first.
     "commissioners.record": ("/commissioner/records/1", {ANON: 302, PROVIDER: 403, "default": 404}),
