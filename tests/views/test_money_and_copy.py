@@ -105,3 +105,9 @@ def test_check_your_answers_shows_money_and_no_literal_markup(client: FlaskClien
     assert "&lt;br&gt;" not in page
     assert "Catering &amp; &lt;events&gt;<br>Cleaning" in page
     assert "Companies House number: 01234567" in page and "GB-COH-01234567" not in page
+
+
+def test_a_legal_form_inside_a_sentence_keeps_its_capitals(client: FlaskClient, draft_owner: User) -> None:
+    page = client.get("/provider/organisation/registration-numbers").get_data(as_text=True)
+    assert "As a community interest company (CIC), your organisation" in page
+    assert "(cic)" not in page
