@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea
-from wtforms import SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from collections.abc import Mapping, Sequence
 
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea
+from wtforms import HiddenField, RadioField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, StopValidation, ValidationError
+
+from app.domain.providers import LegalForm
+from app.domain.review_queue import BulkAction, QueueSort, QueueStatus, parse_enum
 from app.forms import Form
+from app.services.verification import QueueFilters
 
 # DataRequired, not InputRequired: a message of only spaces tells the organisation nothing.
 CHANGES_NEEDED = "Enter what the organisation needs to change"
@@ -60,3 +66,84 @@ class DeclineJoinRequestForm(Form):
         validators=[DataRequired(DECLINE_NOTE_NEEDED), Length(max=MESSAGE_MAX, message=NOTE_TOO_LONG)],
     )
     submit = SubmitField("Decline", widget=GovSubmitInput())
+
+
+# The review queue ----------------------------------------------------------------------------------------------------
+
+BULK_ACTION_NEEDED = "Select what to do with the organisations"
+BULK_SCOPE_NEEDED = "Select which organisations to change"
+BULK_SELECTION_NEEDED = "Select at least one organisation, or choose every organisation matching the filters"
+SELECTED, ALL_MATCHING = "selected", "all"
+FILTER_ARGS = ("status", "batch", "district", "legal_form", "not_placed", "sort")
+
+
+def queue_filters(args: Mapping[str, str], batch_ids: set[int], district_codes: set[str]) -> QueueFilters:
+    """The queue's filters from a query string (or the hidden fields of a bulk action); unknown values are ignored."""
+    batch = args.get("batch", "")
+    district = args.get("district") or None
+    return QueueFilters(
+        status=parse_enum(QueueStatus, args.get("status"), QueueStatus.WAITING),
+        batch_id=int(batch) if batch.isdigit() and int(batch) in batch_ids else None,
+        district_code=district if district in district_codes else None,
+        legal_form=next((f for f in LegalForm if f.value == args.get("legal_form")), None),
+        not_placed=args.get("not_placed") == "yes",
+        sort=parse_enum(QueueSort, args.get("sort"), QueueSort.OLDEST),
+    )
+
+
+class _Choice(RadioField):
+    """A radio question whose unknown answer gets the same message as no answer."""
+
+    def pre_validate(self, form: object) -> None:
+        if self.data not in {choice[0] for choice in self.iter_choices()}:
+            messages = [getattr(v, "message", None) for v in self.validators]
+            raise StopValidation(next((m for m in messages if m), "Select an option"))
+
+
+class BulkActionForm(Form):
+    """Publish, or take back into the queue, the ticked organisations or every one matching the filters."""
+
+    action = _Choice(
+        "What do you want to do with them?",
+        choices=[SelectChoice(a.value, a.label) for a in BulkAction],
+        validators=[InputRequired(BULK_ACTION_NEEDED)],
+    )
+    scope = _Choice(
+        "Which organisations?",
+        choices=[
+            SelectChoice(SELECTED, "The organisations I have selected on this page"),
+            SelectChoice(ALL_MATCHING, "Every organisation matching the filters"),
+        ],
+        validators=[InputRequired(BULK_SCOPE_NEEDED)],
+    )
+    # Ticked rows: ids are checked against the queue by the service, so no choices are listed here.
+    provider_id = SelectMultipleField(coerce=int, validate_choice=False)
+    # The filters the officer was looking at, carried to the confirmation page and back.
+    status = HiddenField()
+    batch = HiddenField()
+    district = HiddenField()
+    legal_form = HiddenField()
+    not_placed = HiddenField()
+    sort = HiddenField()
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+    def validate_scope(self, field: RadioField) -> None:
+        if field.data == SELECTED and not self.provider_id.data:
+            raise ValidationError(BULK_SELECTION_NEEDED)
+
+    def filter_args(self) -> dict[str, str]:
+        return {name: str(self[name].data) for name in FILTER_ARGS if self[name].data}
+
+    def chosen_ids(self) -> Sequence[int] | None:
+        """The ticked organisations, or None for every one matching the filters."""
+        return list(self.provider_id.data or []) if self.scope.data == SELECTED else None
+
+    @property
+    def bulk_action(self) -> BulkAction:
+        return BulkAction(self.action.data)
+
+
+class ConfirmBulkActionForm(BulkActionForm):
+    """The same choice, sent again from the confirmation page."""
+
+    submit = SubmitField("Confirm", widget=GovSubmitInput())

@@ -2,30 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.domain.providers import IDENTIFIER_SCHEMES, ProviderStatus
+from app.domain.providers import IDENTIFIER_SCHEMES, LegalForm, ProviderStatus
+from app.domain.review_queue import BulkAction, QueueSort, QueueStatus
 from app.extensions import db
 from app.mailer import deliver_outbox
-from app.models import JoinRequest, Provider, ProviderFact, ProviderIdentifier, User
+from app.models import Area, ImportBatch, JoinRequest, Provider, ProviderFact, ProviderIdentifier, User
 from app.models.base import utcnow
 from app.officers import bp
 from app.officers.forms import (
     ApproveJoinRequestForm,
+    BulkActionForm,
+    ConfirmBulkActionForm,
     DeclineJoinRequestForm,
     MarkCheckedForm,
     RejectForm,
     RequestChangesForm,
     VerifyForm,
+    queue_filters,
 )
 from app.services import directory, membership, overview, verification
 from app.services.locality import provider_locality
 from app.services.policy import bands_in_force
+from app.services.verification import QueueFilters
 from app.urls import absolute_url
 from app.web import home_local_area
 
@@ -110,17 +115,45 @@ def _render_review(
     )
 
 
+def _queue_choices() -> tuple[list[ImportBatch], list[Area]]:
+    return verification.imported_batches(db.session), verification.queue_districts(db.session)
+
+
+def _filters_from(args: Mapping[str, str], batches: list[ImportBatch], districts: list[Area]) -> QueueFilters:
+    return queue_filters(args, {b.id for b in batches}, {d.code for d in districts})
+
+
 def _render_queue(
-    decline_form: DeclineJoinRequestForm | None = None, failed_request_id: int | None = None, status: int = 200
+    *,
+    decline_form: DeclineJoinRequestForm | None = None,
+    failed_request_id: int | None = None,
+    bulk_form: BulkActionForm | None = None,
+    args: Mapping[str, str] | None = None,
+    status: int = 200,
 ) -> tuple[str, int]:
-    queue = verification.review_queue(db.session)
+    batches, districts = _queue_choices()
+    filters = _filters_from(request.args if args is None else args, batches, districts)
+    result = verification.review_queue_page(db.session, filters, request.args.get("page", 1, type=int) or 1)
     area = home_local_area()
     return (
         render_template(
             "officers/reviews.html",
-            new_providers=[p for p in queue if p.status == ProviderStatus.SUBMITTED],
-            changed_providers=[p for p in queue if p.status == ProviderStatus.VERIFIED and p.awaiting_review],
-            localities={p.id: provider_locality(db.session, p, area, public=False) for p in queue} if area else {},
+            result=result,
+            filters=filters,
+            batches=batches,
+            districts=districts,
+            legal_forms=list(LegalForm),
+            statuses=list(QueueStatus),
+            sorts=list(QueueSort),
+            bulk_actions=list(BulkAction),
+            localities={
+                p.id: provider_locality(db.session, p, area, public=False, names=result.area_names)
+                for p in result.providers
+            }
+            if area
+            else {},
+            selectable=verification.selectable_ids(result.providers),
+            bulk_form=bulk_form or BulkActionForm(formdata=None, **filters.query_args()),
             join_requests=verification.pending_join_requests(db.session),
             approve_form=ApproveJoinRequestForm(formdata=None),
             decline_form=decline_form,
@@ -133,8 +166,56 @@ def _render_queue(
 
 @bp.route("/reviews")
 def reviews() -> tuple[str, int]:
-    """Organisations and requests waiting for an officer to check them."""
+    """Organisations and requests waiting for an officer, a page at a time, filtered and sorted."""
     return _render_queue()
+
+
+def _bulk_plan(form: BulkActionForm) -> tuple[QueueFilters, verification.BulkPlan] | None:
+    """The filters and what the action would do; None (with the error at the field) when it would do nothing."""
+    filters = _filters_from(form.filter_args(), *_queue_choices())
+    plan = verification.plan_bulk_action(db.session, form.bulk_action, filters=filters, provider_ids=form.chosen_ids())
+    if plan.applies == 0:
+        form.action.errors = [*form.action.errors, verification.nothing_to_change_message(form.bulk_action)]
+        return None
+    return filters, plan
+
+
+@bp.route("/reviews/bulk-action", methods=["POST"])
+def bulk_action() -> tuple[str, int]:
+    """Check what a bulk action would change and ask the officer to confirm it."""
+    form = BulkActionForm()
+    if form.validate_on_submit() and (planned := _bulk_plan(form)):
+        filters, plan = planned
+        confirm = ConfirmBulkActionForm(formdata=None, data=form.data)
+        return render_template("officers/reviews_confirm.html", form=confirm, plan=plan, filters=filters), 200
+    return _render_queue(bulk_form=form, args=form.filter_args(), status=400)
+
+
+@bp.route("/reviews/bulk-action/confirm", methods=["POST"])
+def confirm_bulk_action() -> Response | tuple[str, int]:
+    """Publish, or take back into the queue, every organisation the officer confirmed."""
+    form = ConfirmBulkActionForm()
+    if not form.validate_on_submit() or not _bulk_plan(form):
+        return _render_queue(bulk_form=form, args=form.filter_args(), status=400)
+    filters = _filters_from(form.filter_args(), *_queue_choices())
+    try:
+        result = verification.apply_bulk_action(
+            db.session,
+            _officer(),
+            form.bulk_action,
+            utcnow(),
+            _service_url(),
+            filters=filters,
+            provider_ids=form.chosen_ids(),
+        )
+    except verification.ReviewError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("officers.reviews", **filters.query_args()))
+    db.session.commit()
+    deliver_outbox()
+    flash(verification.bulk_result_message(result), "success")
+    return redirect(url_for("officers.reviews", **filters.query_args()))
 
 
 @bp.route("/providers/<int:provider_id>/review")

@@ -145,7 +145,8 @@ def _first_district_name() -> Any:
 
 
 def _queue_order(sort: QueueSort) -> list[Any]:
-    oldest = [Provider.submitted_at, Provider.id]
+    # Nulls last on every engine (PostgreSQL's default for ascending order, and what its index holds).
+    oldest = [Provider.submitted_at.asc().nulls_last(), Provider.id]
     if sort == QueueSort.NAME:
         return [func.lower(Provider.name), Provider.id]
     if sort == QueueSort.DISTRICT:
@@ -176,6 +177,15 @@ def review_queue_page(
     codes = {c for p in providers for s in p.sites for c in (s.district_code, s.ward_code) if c}
     names = dict(session.execute(select(Area.code, Area.name).where(Area.code.in_(codes))).all()) if codes else {}
     return QueuePage(providers, total, page, per_page, names)
+
+
+def selectable_ids(providers: Sequence[Provider]) -> set[int]:
+    """The organisations on a page that some bulk action applies to (the ones with a tick box)."""
+    return {
+        p.id
+        for p in providers
+        if any(why_bulk_action_does_not_apply(a, p.status, p.source, p.awaiting_review) is None for a in BulkAction)
+    }
 
 
 def queue_districts(session: Session) -> list[Area]:
@@ -298,7 +308,7 @@ def apply_bulk_action(
     total = sum(count for *_, count in states)
     ids = list(session.scalars(select(Provider.id).where(*chosen, _applicable(action, states)).order_by(Provider.id)))
     if not ids:
-        raise ReviewError(f"None of the organisations you chose can be changed this way ({action.label.lower()})")
+        raise ReviewError(nothing_to_change_message(action), "action")
     if len(ids) > BULK_ACTION_LIMIT:
         raise ReviewError(
             f"You can change up to {BULK_ACTION_LIMIT:,} organisations at once. Filter the queue to fewer."
@@ -350,6 +360,38 @@ def apply_bulk_action(
         )
         _tell_members_in_bulk(session, action, chunk, service_url)
     return BulkResult(action, len(ids), total - len(ids))
+
+
+def _organisations(count: int) -> str:
+    return "1 organisation" if count == 1 else f"{count:,} organisations"
+
+
+def nothing_to_change_message(action: BulkAction) -> str:
+    """Why a bulk action was refused: nothing the officer chose is in a state it applies to."""
+    if action == BulkAction.PUBLISH:
+        return (
+            "None of the organisations you chose can be published together. Only organisations the council "
+            "imported that are waiting for checks can be"
+        )
+    return (
+        "None of the organisations you chose can be taken off the register together. Only published "
+        "organisations the council imported, with no changes to check, can be"
+    )
+
+
+def bulk_result_message(result: BulkResult) -> str:
+    """The banner after a bulk action: how many changed and how many were left as they were."""
+    changed = _organisations(result.changed)
+    if result.action == BulkAction.PUBLISH:
+        done = f"{changed} {'is' if result.changed == 1 else 'are'} verified and published"
+    else:
+        done = f"{changed} {'is' if result.changed == 1 else 'are'} off the register and in the queue for checks"
+    if result.left:
+        left = _organisations(result.left)
+        done += (
+            f". {left} {'was' if result.left == 1 else 'were'} left as {'it was' if result.left == 1 else 'they were'}"
+        )
+    return done
 
 
 def _tell_members_in_bulk(session: Session, action: BulkAction, provider_ids: list[int], service_url: str) -> None:

@@ -41,6 +41,7 @@ class Case:
     member_email: str
     join_request_id: int
     joiner_id: int
+    imported_id: int
 
 
 def _submitted(
@@ -87,6 +88,7 @@ def _case() -> Case:
         "member@green.example",
         join_request.id,
         joiner.id,
+        imported.id,
     )
 
 
@@ -154,7 +156,20 @@ ENDPOINTS: dict[str, tuple[str, str, dict[str, str]]] = {
         "/officer/join-requests/{join_request_id}/decline",
         {"note": "We could not confirm you work there"},
     ),
+    # Take the imported (published) bakery back into the queue: asked, then confirmed.
+    "officers.bulk_action": (
+        "POST",
+        "/officer/reviews/bulk-action",
+        {"action": "queue", "scope": "selected", "provider_id": "{imported_id}"},
+    ),
+    "officers.confirm_bulk_action": (
+        "POST",
+        "/officer/reviews/bulk-action/confirm",
+        {"action": "queue", "scope": "selected", "provider_id": "{imported_id}"},
+    ),
 }
+# Asking for a bulk action shows the confirmation page; everything else posted redirects.
+SHOWS_A_PAGE = {"officers.bulk_action"}
 
 
 def test_the_table_covers_every_new_endpoint(app) -> None:  # type: ignore[no-untyped-def]
@@ -176,6 +191,7 @@ def test_access(endpoint: str, role: str, client: FlaskClient, sign_in_as) -> No
     token = sign_in_as(role)
     method, path, data = ENDPOINTS[endpoint]
     url = path.format(**vars(case))
+    data = {key: value.format(**vars(case)) for key, value in data.items()}
     response = client.get(url) if method == "GET" else client.post(url, data={**data, "csrf_token": token})
     page = response.get_data(as_text=True)
     if role == ANON:
@@ -185,10 +201,11 @@ def test_access(endpoint: str, role: str, client: FlaskClient, sign_in_as) -> No
         assert response.status_code == 403
         assert "Traceback" not in page
     else:
-        assert response.status_code == (200 if method == "GET" else 302), page[:2000]
+        assert response.status_code == (200 if method == "GET" or endpoint in SHOWS_A_PAGE else 302), page[:2000]
     if role in (ANON, PROVIDER, COMMISSIONER) and method == "POST":
         _fresh()
         assert db.session.get(Provider, case.provider_id).status == ProviderStatus.SUBMITTED  # type: ignore[union-attr]
+        assert db.session.get(Provider, case.imported_id).status == ProviderStatus.VERIFIED  # type: ignore[union-attr]
         assert db.session.get(JoinRequest, case.join_request_id).status == JoinRequestStatus.PENDING  # type: ignore[union-attr]
         actions = set(db.session.scalars(select(AuditEvent.action)))
         assert not {a for a in actions if a.split(".")[0] in ("provider", "identifier", "fact", "join_request")}
@@ -198,6 +215,7 @@ def test_access(endpoint: str, role: str, client: FlaskClient, sign_in_as) -> No
 def test_posts_without_a_csrf_token_are_refused(endpoint: str, client: FlaskClient, officer_token: str) -> None:
     case = _case()
     _, path, data = ENDPOINTS[endpoint]
+    data = {key: value.format(**vars(case)) for key, value in data.items()}
     response = client.post(path.format(**vars(case)), data=data)
     assert response.status_code == 400
     assert "Sorry, there is a problem with this form" in response.get_data(as_text=True)
@@ -256,24 +274,30 @@ def test_the_queue_lists_new_organisations_changes_and_join_requests(
     _submitted("Liverpool Based Co-operative", days_ago=2, district_code="E08000012", postcode="L1 8JQ")
     changed = factories.provider(db.session, "Changed Address CIC")
     changed.awaiting_review = True
+    changed.submitted_at = utcnow() - timedelta(days=30)
     factories.provider(db.session, "Settled CIC")  # verified, nothing to check
     factories.provider(db.session, "Draft CIC", status=ProviderStatus.DRAFT)
     db.session.commit()
 
     page = client.get("/officer/reviews").get_data(as_text=True)
 
-    new_section = page.split('id="new-organisations"')[1].split('id="changes"')[0]
-    assert new_section.index("Older Co-operative") < new_section.index("Liverpool Based Co-operative")
-    assert new_section.index("Liverpool Based Co-operative") < new_section.index("Liverpool Green Co-operative")
-    assert "Co-operative society" in new_section
-    assert (utcnow() - timedelta(days=10)).strftime("%-d %B %Y") in new_section
-    assert "govuk-tag--green" in new_section and "govuk-tag--blue" in new_section  # Knowsley: local; Liverpool: wider
-    assert f'href="/officer/providers/{case.provider_id}/review"' in new_section
-
-    changes_section = page.split('id="changes"')[1].split('id="join-requests"')[0]
-    assert "Changed Address CIC" in changes_section
-    assert "Liverpool Green Co-operative" not in changes_section
+    queue = page.split('id="organisations"')[1].split('id="join-requests"')[0]
+    order = [
+        "Changed Address CIC",
+        "Older Co-operative",
+        "Liverpool Based Co-operative",
+        "Liverpool Green Co-operative",
+    ]
+    assert [queue.index(name) for name in order] == sorted(queue.index(name) for name in order)  # oldest first
+    assert "Showing 1 to 4 of 4 organisations" in queue
+    assert "Co-operative society. New." in queue
+    assert "Published, with changes to check." in queue
+    assert (utcnow() - timedelta(days=10)).strftime("%-d %B %Y") in queue
+    assert "govuk-tag--green" in queue and "govuk-tag--blue" in queue  # Knowsley: local; Liverpool: wider
+    assert f'href="/officer/providers/{case.provider_id}/review"' in queue
     assert "Settled CIC" not in page and "Draft CIC" not in page
+    # Self-registered organisations are decided one at a time: no tick boxes, so no bulk form either.
+    assert 'name="provider_id"' not in queue and 'action="/officer/reviews/bulk-action"' in queue
 
     requests_section = page.split('id="join-requests"')[1]
     assert "joiner@bakery.example asks to claim Imported Bakery CIC" in requests_section
@@ -285,9 +309,11 @@ def test_the_queue_lists_new_organisations_changes_and_join_requests(
 
 def test_the_queue_says_when_there_is_nothing_to_check(client: FlaskClient, officer_token: str) -> None:
     page = client.get("/officer/reviews").get_data(as_text=True)
-    assert "There are no new organisations to check." in page
-    assert "No published organisation has changes to check." in page
+    assert "There are no organisations to check." in page
     assert "There are no requests to join or claim an organisation." in page
+    page = client.get("/officer/reviews?legal_form=charity").get_data(as_text=True)
+    assert "No organisations match these filters." in page
+    assert 'href="/officer/reviews#organisations">Clear filters</a>' in page
 
 
 def test_the_officers_home_links_to_the_queue(client: FlaskClient, officer_token: str) -> None:
