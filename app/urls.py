@@ -56,6 +56,7 @@ def _refuse_untrusted_host() -> Response | None:
     if not isinstance(request.routing_exception, SecurityError):
         return None
     current_app.logger.warning("refused a request for an untrusted host")
+    response: Response
     if is_api_path(request.path):
         response = jsonify({"error": {"code": "http_error", "parameter": None, "message": _UNTRUSTED_HOST}})
     else:

@@ -35,12 +35,13 @@ from app.domain.locality import LocalArea, PlacedSite, assess_locality
 from app.domain.policy import ContractType, LocalAreaDefinition, MoneyError, format_pence, parse_pounds
 from app.domain.providers import MONEY_FACTS, ProviderStatus
 from app.domain.roles import may_enter
+from app.domain.text import has_hidden_characters, hidden_characters_message
+from app.domain.wording import fact_text
 from app.extensions import db, limiter
 from app.geo.factory import boundary_index
 from app.models import Area, Council, Provider, ProviderFact, ServiceCategory
 from app.models.base import utcnow
 from app.services.locality import local_area_for, placed_sites
-from app.services.records import fact_text
 from app.services.search import Criteria, ResultRow, SearchResult, search
 from app.urls import absolute_url, is_api_path
 
@@ -241,6 +242,9 @@ def _arg(name: str) -> str | None:
     values = request.args.getlist(name)
     if len(values) > 1:
         raise ParameterError(name, f"Give {name} once")
+    if values and has_hidden_characters(values[0]):
+        # The request guard refuses these first; the API checks too, so no reading of a parameter can skip it.
+        raise ParameterError(name, hidden_characters_message(name, values[0]))
     text = values[0].strip() if values else ""
     return text or None
 

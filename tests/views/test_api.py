@@ -524,6 +524,18 @@ def test_every_answer_under_the_api_is_json_with_a_true_allow(
     conform(too_long.get_json(), ref("Error"), document())
 
 
+def test_hidden_characters_in_a_parameter_get_a_json_400_naming_it(
+    app: Flask, client: FlaskClient, register: factories.CouncilSetup
+) -> None:
+    response = client.get(API + "?value=4000&category=x%00y")
+    assert (response.status_code, response.mimetype) == (400, "application/json")
+    assert response.get_json()["error"]["parameter"] == "category"
+    # The API checks for itself too, whatever runs before it.
+    with app.test_request_context(API + "?value=4000&q=care%01home"), pytest.raises(views.ParameterError) as refused:
+        views._arg("q")
+    assert refused.value.parameter == "q" and "hidden characters" in refused.value.message
+
+
 def test_the_openapi_examples_are_categories_a_seeded_register_has() -> None:
     seeded = Path(__file__).resolve().parents[2] / "seed_data" / "services" / "service_categories.csv"
     with seeded.open(encoding="utf-8", newline="") as rows:
