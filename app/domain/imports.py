@@ -1180,11 +1180,11 @@ def _org_id(number: str, registrar: str | None, form: LegalForm | None, problem:
         registrar_words = ""
     if registrar_words:
         if registrar_words not in REGISTRAR_WORDS:
-            problem("registrar", f"'{registrar}' is not a register we recognise, so no org-id was made")
+            problem("registrar", f"'{registrar}' is not a register we recognise, so the number was not kept")
             return None
         scheme = REGISTRAR_WORDS[registrar_words]
         if scheme is None:
-            problem("registrar", f"Numbers from {registrar} have no org-id scheme, so no org-id was made")
+            problem("registrar", f"The register cannot record numbers from {registrar} yet, so the number was not kept")
             return None
         try:
             return org_id(scheme, number)
@@ -1214,11 +1214,11 @@ def _org_id(number: str, registrar: str | None, form: LegalForm | None, problem:
             )
         return org_id(shaped, number)
     if scheme is None:
-        problem("registration_number", f"The register for '{number}' is not known, so no org-id was made")
+        problem("registration_number", f"The register for '{number}' is not known, so the number was not kept")
     else:
         problem(
             "registration_number",
-            f"'{number}' does not look like a number from the register for its legal form, so no org-id was made",
+            f"'{number}' does not look like a number from the register for its legal form, so the number was not kept",
         )
     return None
 

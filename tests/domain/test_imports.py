@@ -518,15 +518,21 @@ def row(**values: str) -> tuple[str, ...]:
         ),
         (
             row(number="123", registrar="Land Registry"),
-            [RowProblem(7, "Registrar", "'Land Registry' is not a register we recognise, so no org-id was made")],
+            [RowProblem(7, "Registrar", "'Land Registry' is not a register we recognise, so the number was not kept")],
         ),
         (
             row(number="IP123", registrar="DETINI"),
-            [RowProblem(7, "Registrar", "Numbers from DETINI have no org-id scheme, so no org-id was made")],
+            [
+                RowProblem(
+                    7,
+                    "Registrar",
+                    "The register cannot record numbers from DETINI yet, so the number was not kept",
+                )
+            ],
         ),
         (
             row(number="123"),
-            [RowProblem(7, "Registration number", "The register for '123' is not known, so no org-id was made")],
+            [RowProblem(7, "Registration number", "The register for '123' is not known, so the number was not kept")],
         ),
         (
             row(number="ABCDEFGHIJ", legal_form="CIC"),
@@ -535,7 +541,7 @@ def row(**values: str) -> tuple[str, ...]:
                     7,
                     "Registration number",
                     "'ABCDEFGHIJ' does not look like a number from the register for its legal form, "
-                    "so no org-id was made",
+                    "so the number was not kept",
                 )
             ],
         ),
