@@ -59,14 +59,17 @@ BULK_RULES: dict[BulkAction, BulkRule] = {
 
 
 def why_bulk_action_does_not_apply(
-    action: BulkAction, status: ProviderStatus, source: ProviderSource, awaiting_review: bool
+    action: BulkAction, status: ProviderStatus, source: ProviderSource, awaiting_review: bool, dissolved: bool = False
 ) -> str | None:
     """None when ``action`` applies to an organisation in this state, else why it is left as it is.
 
     Only organisations the council imported are acted on in bulk: one that registered itself, or that has
     changes waiting, is an entry someone asked the council to check, and an officer decides it on its own page.
+    An organisation its register says is dissolved is never published.
     """
     rule = BULK_RULES[action]
+    if action == BulkAction.PUBLISH and dissolved:
+        return "its register says it is dissolved: it is never published"
     if source != ProviderSource.IMPORTED:
         return "registered by the organisation itself: check it on its own page"
     if awaiting_review:

@@ -184,7 +184,11 @@ def selectable_ids(providers: Sequence[Provider]) -> set[int]:
     return {
         p.id
         for p in providers
-        if any(why_bulk_action_does_not_apply(a, p.status, p.source, p.awaiting_review) is None for a in BulkAction)
+        if any(
+            why_bulk_action_does_not_apply(a, p.status, p.source, p.awaiting_review, p.dissolved_on is not None)
+            is None
+            for a in BulkAction
+        )
     }
 
 
@@ -230,27 +234,33 @@ def _chosen(filters: QueueFilters | None, provider_ids: Sequence[int] | None) ->
     return _queue_conditions(filters or QueueFilters())
 
 
-def _states(
-    session: Session, chosen: list[ColumnElement[bool]]
-) -> list[tuple[ProviderStatus, ProviderSource, bool, int]]:
+# (status, source, awaiting review, dissolved, how many): the states the chosen organisations are in.
+_State = tuple[ProviderStatus, ProviderSource, bool, bool, int]
+
+
+def _states(session: Session, chosen: list[ColumnElement[bool]]) -> list[_State]:
+    dissolved = Provider.dissolved_on.is_not(None)
     return [
-        (status, source, bool(awaiting), count)
-        for status, source, awaiting, count in session.execute(
-            select(Provider.status, Provider.source, Provider.awaiting_review, func.count())
+        (status, source, bool(awaiting), bool(is_dissolved), count)
+        for status, source, awaiting, is_dissolved, count in session.execute(
+            select(Provider.status, Provider.source, Provider.awaiting_review, dissolved, func.count())
             .where(*chosen)
-            .group_by(Provider.status, Provider.source, Provider.awaiting_review)
+            .group_by(Provider.status, Provider.source, Provider.awaiting_review, dissolved)
         ).all()
     ]
 
 
-def _applicable(
-    action: BulkAction, states: list[tuple[ProviderStatus, ProviderSource, bool, int]]
-) -> ColumnElement[bool]:
+def _applicable(action: BulkAction, states: list[_State]) -> ColumnElement[bool]:
     """SQL for the states the domain's rule accepts (so the rule has one home, and the work stays in SQL)."""
     accepted = [
-        and_(Provider.status == status, Provider.source == source, Provider.awaiting_review.is_(awaiting))
-        for status, source, awaiting, _ in states
-        if why_bulk_action_does_not_apply(action, status, source, awaiting) is None
+        and_(
+            Provider.status == status,
+            Provider.source == source,
+            Provider.awaiting_review.is_(awaiting),
+            Provider.dissolved_on.is_not(None) if dissolved else Provider.dissolved_on.is_(None),
+        )
+        for status, source, awaiting, dissolved, _ in states
+        if why_bulk_action_does_not_apply(action, status, source, awaiting, dissolved) is None
     ]
     return or_(*accepted) if accepted else false()
 
@@ -267,8 +277,8 @@ def plan_bulk_action(
     chosen = _chosen(filters, provider_ids)
     states = _states(session, chosen)
     left: Counter[str] = Counter()
-    for status, source, awaiting, count in states:
-        reason = why_bulk_action_does_not_apply(action, status, source, awaiting)
+    for status, source, awaiting, dissolved, count in states:
+        reason = why_bulk_action_does_not_apply(action, status, source, awaiting, dissolved)
         if reason is not None:
             left[reason] += count
     total = sum(count for *_, count in states)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import event, func, select, text
@@ -191,25 +191,55 @@ def test_the_oldest_first_page_is_served_by_an_index(session: Session, knowsley:
     assert "TEMP B-TREE" not in plan  # no sort of the whole queue
 
 
+IMP, SELF = ProviderSource.IMPORTED, ProviderSource.SELF_REGISTERED
+
+
 @pytest.mark.parametrize(
-    ("action", "status", "source", "awaiting", "applies"),
+    ("action", "status", "source", "awaiting", "dissolved", "applies"),
     [
-        (BulkAction.PUBLISH, ProviderStatus.SUBMITTED, ProviderSource.IMPORTED, False, True),
-        (BulkAction.PUBLISH, ProviderStatus.SUBMITTED, ProviderSource.SELF_REGISTERED, False, False),
-        (BulkAction.PUBLISH, ProviderStatus.VERIFIED, ProviderSource.IMPORTED, False, False),
-        (BulkAction.PUBLISH, ProviderStatus.VERIFIED, ProviderSource.IMPORTED, True, False),
-        (BulkAction.PUBLISH, ProviderStatus.ARCHIVED, ProviderSource.IMPORTED, False, False),
-        (BulkAction.PUBLISH, ProviderStatus.REJECTED, ProviderSource.IMPORTED, False, False),
-        (BulkAction.QUEUE, ProviderStatus.VERIFIED, ProviderSource.IMPORTED, False, True),
-        (BulkAction.QUEUE, ProviderStatus.VERIFIED, ProviderSource.IMPORTED, True, False),
-        (BulkAction.QUEUE, ProviderStatus.VERIFIED, ProviderSource.SELF_REGISTERED, False, False),
-        (BulkAction.QUEUE, ProviderStatus.SUBMITTED, ProviderSource.IMPORTED, False, False),
+        (BulkAction.PUBLISH, ProviderStatus.SUBMITTED, IMP, False, False, True),
+        (BulkAction.PUBLISH, ProviderStatus.SUBMITTED, IMP, False, True, False),  # dissolved: never published
+        (BulkAction.PUBLISH, ProviderStatus.SUBMITTED, SELF, False, False, False),
+        (BulkAction.PUBLISH, ProviderStatus.VERIFIED, IMP, False, False, False),
+        (BulkAction.PUBLISH, ProviderStatus.VERIFIED, IMP, True, False, False),
+        (BulkAction.PUBLISH, ProviderStatus.ARCHIVED, IMP, False, True, False),
+        (BulkAction.PUBLISH, ProviderStatus.REJECTED, IMP, False, False, False),
+        (BulkAction.PUBLISH, ProviderStatus.DRAFT, IMP, False, False, False),
+        (BulkAction.QUEUE, ProviderStatus.VERIFIED, IMP, False, False, True),
+        (BulkAction.QUEUE, ProviderStatus.VERIFIED, IMP, False, True, True),  # taking it off the register is safe
+        (BulkAction.QUEUE, ProviderStatus.VERIFIED, IMP, True, False, False),
+        (BulkAction.QUEUE, ProviderStatus.VERIFIED, SELF, False, False, False),
+        (BulkAction.QUEUE, ProviderStatus.SUBMITTED, IMP, False, False, False),
     ],
 )
 def test_bulk_actions_apply_only_to_imported_organisations_in_the_right_state(
-    action: BulkAction, status: ProviderStatus, source: ProviderSource, awaiting: bool, applies: bool
+    action: BulkAction,
+    status: ProviderStatus,
+    source: ProviderSource,
+    awaiting: bool,
+    dissolved: bool,
+    applies: bool,
 ) -> None:
-    assert (why_bulk_action_does_not_apply(action, status, source, awaiting) is None) is applies
+    assert (why_bulk_action_does_not_apply(action, status, source, awaiting, dissolved) is None) is applies
+
+
+def test_a_dissolved_organisation_is_never_published_in_bulk(session: Session, knowsley: CouncilSetup) -> None:
+    batch = _batch(session)
+    live, dissolved = _imported(session, batch, 2)
+    dissolved.dissolved_on = date(2019, 5, 1)
+    officer = _officer(session, knowsley)
+    session.commit()
+    filters = QueueFilters(batch_id=batch.id)
+
+    plan = verification.plan_bulk_action(session, BulkAction.PUBLISH, filters=filters)
+    assert (plan.applies, plan.left) == (1, {"its register says it is dissolved: it is never published": 1})
+    assert verification.selectable_ids([live, dissolved]) == {live.id}
+    verification.apply_bulk_action(session, officer, BulkAction.PUBLISH, utcnow(), SERVICE_URL, filters=filters)
+    session.commit()
+
+    session.expire_all()
+    assert session.get(Provider, live.id).status == ProviderStatus.VERIFIED  # type: ignore[union-attr]
+    assert session.get(Provider, dissolved.id).status == ProviderStatus.SUBMITTED  # type: ignore[union-attr]
 
 
 def test_publishing_a_whole_import_writes_an_audit_event_and_a_review_per_organisation(
