@@ -147,6 +147,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         ),
         "GEOCODER_TIMEOUT": float(os.environ.get("GEOCODER_TIMEOUT", "5")),
         "GEOCODER_MIN_DELAY_SECONDS": float(os.environ.get("GEOCODER_MIN_DELAY_SECONDS", "1")),
+        # Signed-in sessions end after this long without a request, and this long after signing in however busy.
+        "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "30")),
+        "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", "12")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Cookies only over https in production. SECURE_COOKIES=0 is for a loopback test of the production shape

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import errno
 import secrets
+from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Flask, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import session as flask_session
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -18,16 +21,34 @@ from app.domain import wording
 from app.domain.locality import LocalArea
 from app.domain.policy import LocalAreaDefinition, format_pence
 from app.domain.roles import Role, may_enter
+from app.domain.sessions import SessionEnd, SessionPolicy
 from app.extensions import db, login_manager
 from app.geo.factory import boundary_index
 from app.models import Council, User
+from app.models.base import utcnow
 from app.models.geography import Area
+from app.services import accounts
 from app.services.locality import local_area_for
+
+#: Where the cookie keeps the server-side session's token.
+SESSION_TOKEN_KEY = "sid"  # noqa: S105 - a key in the session, not a secret
+
+
+def session_policy() -> SessionPolicy:
+    config = current_app.config
+    return SessionPolicy(
+        idle=timedelta(minutes=int(config["SESSION_IDLE_MINUTES"])),
+        lifetime=timedelta(hours=int(config["SESSION_MAX_HOURS"])),
+    )
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """Sessions carry 'id:version'; a bumped version (password change, sign out everywhere) ends them."""
+    """The signed-in user, while their session is live on the server (see app/domain/sessions.py).
+
+    The cookie carries 'id:version' and the session's token: a bumped version (password change, sign out
+    everywhere) or a session ended on the server (signed out, idle, past its lifetime) signs the browser out.
+    """
     try:
         raw_id, raw_version = user_id.split(":", 1)
         user = db.session.get(User, int(raw_id))
@@ -36,7 +57,35 @@ def load_user(user_id: str) -> User | None:
         return None
     if user is None or user.session_version != version or not user.active:
         return None
+    now = utcnow()
+    policy = session_policy()
+    check = accounts.check_session(db.session, flask_session.get(SESSION_TOKEN_KEY), user, policy, now)
+    if check.live is None:
+        flask_session.pop("_user_id", None)
+        flask_session.pop(SESSION_TOKEN_KEY, None)
+        if check.ended in (SessionEnd.IDLE, SessionEnd.EXPIRED):
+            flash(check.ended.message, "info")  # shown on the next page, the sign-in page for a page that needs it
+        return None
+    if policy.needs_touch(check.live.last_seen_at, now):
+        g.touch_session_id = check.live.id
     return user
+
+
+def _touch_session(response: Response) -> Response:
+    """Record that a live session was used, in a transaction of its own once the view is done (see load_user).
+
+    Only for answers that succeeded: the view's own work is committed by then, so nothing of it is caught up here.
+    """
+    session_id = g.pop("touch_session_id", None)
+    if session_id is None or response.status_code >= 400:
+        return response
+    try:
+        with Session(db.engine) as own:
+            accounts.touch_session(own, session_id)
+            own.commit()
+    except SQLAlchemyError:  # a missed touch only shortens the idle time by a minute: never fail the page
+        current_app.logger.warning("could not record that session %s was used", session_id, exc_info=True)
+    return response
 
 
 def guard_blueprint(bp: Blueprint, area: str) -> None:
@@ -131,6 +180,7 @@ def init_web(app: Flask) -> None:
     login_manager.login_message = "Sign in to see that page"
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+    app.after_request(_touch_session)
     from app import input_guard
 
     input_guard.init_app(app)  # control characters in a query string, form or file name never reach the database

@@ -19,6 +19,7 @@ from app.models.base import utcnow
 from app.rate_limits import per_address, per_client
 from app.services import accounts, membership
 from app.urls import absolute_url
+from app.web import SESSION_TOKEN_KEY
 
 WRONG_DETAILS = "Enter a correct email address and password"
 
@@ -66,10 +67,12 @@ def sign_in() -> Response | tuple[str, int] | str:
             form.password.data or "",
             trusted=cookies.read(request.cookies.get(cookies.name)),
         )
-        db.session.commit()  # the sign-in, or the failure counted towards the lockout
+        token = accounts.start_session(db.session, result.user) if result.user is not None else None
+        db.session.commit()  # the sign-in and its session, or the failure counted towards the lockout
         if result.user is not None:
             session.clear()  # a fresh session at sign-in, so a planted session id is worthless
             login_user(result.user)
+            session[SESSION_TOKEN_KEY] = token
             flash("You are signed in", "success")
             response = redirect(_safe_next(request.args.get("next")) or home_for(result.user.role))
             response.set_cookie(
@@ -106,7 +109,9 @@ def locked_message(until: datetime) -> str:
 @bp.route("/sign-out", methods=["POST"])
 @login_required
 def sign_out() -> Response:
-    """Sign out of this browser."""
+    """Sign out of this browser: the session ends on the server, so a copy of its cookie stops working too."""
+    accounts.end_session(db.session, session.get(SESSION_TOKEN_KEY), current_user._get_current_object())
+    db.session.commit()
     logout_user()
     session.clear()
     flash("You have signed out", "success")

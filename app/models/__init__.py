@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate; imported here so metadata is complete."""
 
-from app.models.accounts import SignInThrottle, User
+from app.models.accounts import SignInThrottle, User, UserSession
 from app.models.audit import AuditEvent
 from app.models.base import Base
 from app.models.geography import (
@@ -60,6 +60,7 @@ __all__ = [
     "SpendBand",
     "StatutoryThreshold",
     "User",
+    "UserSession",
     "council_joint_areas",
     "provider_areas_served",
     "provider_services",

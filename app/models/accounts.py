@@ -45,6 +45,21 @@ class User(UserMixin, Timestamped, Base):
         return f"<User {self.id} {self.role}>"
 
 
+class UserSession(Base):
+    """A signed-in session: the cookie carries a random id, the server keeps its hash and whether it is live."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    # Why it ended (app.domain.sessions.SessionEnd); a session past its idle time or lifetime may not say yet.
+    ended_reason: Mapped[str | None] = mapped_column(String(30))
+
+
 class SignInThrottle(Base):
     """Failed sign-ins as one email address (kept as a hash), and how long sign-in as it is locked."""
 

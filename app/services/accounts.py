@@ -15,7 +15,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.domain import passwords
 from app.domain.passwords import LockoutPolicy, email_key
 from app.domain.roles import COUNCIL_ROLES, Role
-from app.models import Council, Provider, SignInThrottle, User
+from app.domain.sessions import SessionEnd, SessionPolicy, new_session_token, session_token_hash
+from app.models import Council, Provider, SignInThrottle, User, UserSession
 from app.models.base import utcnow
 from app.services import audit
 from app.services.audit import Actor
@@ -206,9 +207,77 @@ class DeviceCookies:
         return (uid, version) if isinstance(uid, int) and isinstance(version, int) else None
 
 
+def start_session(session: Session, user: User, now: datetime | None = None) -> str:
+    """Record a new signed-in session for ``user``; returns the token its cookie carries (only its hash is kept)."""
+    now = now or utcnow()
+    token = new_session_token()
+    session.add(UserSession(token_hash=session_token_hash(token), user_id=user.id, created_at=now, last_seen_at=now))
+    session.flush()
+    return token
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    """What a request's session token is worth: the live session, or why there is none."""
+
+    live: UserSession | None
+    ended: SessionEnd | None = None
+
+
+def check_session(
+    session: Session, token: str | None, user: User, policy: SessionPolicy, now: datetime | None = None
+) -> SessionCheck:
+    """Whether ``token`` names a live session of ``user``: not ended, not idle too long, not past its lifetime."""
+    if not token:
+        return SessionCheck(None)
+    now = now or utcnow()
+    row = session.scalar(select(UserSession).where(UserSession.token_hash == session_token_hash(token)))
+    if row is None or row.user_id != user.id:
+        return SessionCheck(None)
+    if row.ended_at is not None:
+        return SessionCheck(None, SessionEnd(row.ended_reason) if row.ended_reason else None)
+    ended = policy.ended_by_time(row.created_at, row.last_seen_at, now)
+    return SessionCheck(None, ended) if ended else SessionCheck(row)
+
+
+def touch_session(session: Session, session_id: int, now: datetime | None = None) -> None:
+    """Note that a live session was used just now (what its idle time counts from)."""
+    session.execute(
+        update(UserSession)
+        .where(UserSession.id == session_id, UserSession.ended_at.is_(None))
+        .values(last_seen_at=now or utcnow())
+    )
+
+
+def end_session(session: Session, token: str | None, user: User, now: datetime | None = None) -> None:
+    """Sign out of one browser: its session ends on the server, so a copy of its cookie stops working too."""
+    if token:
+        session.execute(
+            update(UserSession)
+            .where(
+                UserSession.token_hash == session_token_hash(token),
+                UserSession.user_id == user.id,
+                UserSession.ended_at.is_(None),
+            )
+            .values(ended_at=now or utcnow(), ended_reason=SessionEnd.SIGNED_OUT.value)
+        )
+    audit.record(session, Actor.of(user), "user.signed_out", "user", user.id)
+
+
+def end_all_sessions(session: Session, user: User, reason: SessionEnd, now: datetime | None = None) -> int:
+    """End every live session of ``user``; returns how many there were."""
+    result = session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .values(ended_at=now or utcnow(), ended_reason=reason.value)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def sign_out_everywhere(session: Session, user: User) -> None:
-    """End every session of ``user`` by bumping the version their session cookies carry."""
+    """End every session of ``user``: each one on the server, and the version their cookies carry is bumped."""
     user.session_version += 1
+    end_all_sessions(session, user, SessionEnd.SIGNED_OUT_EVERYWHERE)
     audit.record(session, Actor.of(user), "user.signed_out_everywhere", "user", user.id)
 
 
@@ -264,6 +333,7 @@ def reset_password(session: Session, token: str, new_password: str, tokens: Rese
         raise AccountError(problem, "password")
     user.password_hash = generate_password_hash(new_password)
     user.session_version += 1
+    end_all_sessions(session, user, SessionEnd.PASSWORD_CHANGED)
     lift_lock(session, user.email)
     audit.record(session, Actor.of(user), "user.password_reset", "user", user.id)
     return user
