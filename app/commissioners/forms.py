@@ -16,6 +16,7 @@ from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, 
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from app.date_input import DateInputField
 from app.domain.bands import Estimate, VatTreatment
 from app.domain.policy import ContractType, MoneyError, parse_pounds
 from app.domain.providers import LegalForm
@@ -82,11 +83,10 @@ class SearchForm(Form):
         default=VatTreatment.EXCLUDED.value,
         validators=[DataRequired("Select whether the value includes VAT")],
     )
-    start_date = StringField(
+    start_date = DateInputField(
         "When will the contract start? (optional)",
-        widget=GovTextInput(),
-        description="For example 1/4/2027. Leave empty for today. The date decides which thresholds apply.",
-        validators=[Optional()],
+        what="Start date",
+        description="For example, 1 4 2027. Leave it empty for today. The date decides which thresholds apply.",
     )
     legal_form = SelectMultipleField("Legal form", widget=GovCheckboxesInput(), validators=[Optional()])
     social_economy = BooleanField(
@@ -106,10 +106,6 @@ class SearchForm(Form):
     show_excluded = BooleanField("Also show providers this band excludes, with why", widget=GovCheckboxInput())
     submit = SubmitField("Search", widget=GovSubmitInput())
 
-    def validate_start_date(self, field: StringField) -> None:
-        if field.data and field.data.strip():
-            field.parsed = parse_day_month_year(field.data)  # type: ignore[attr-defined]
-
     def validate_within_km(self, field: StringField) -> None:
         if field.data and field.data.strip():
             try:
@@ -122,7 +118,7 @@ class SearchForm(Form):
     def estimate(self, today: date) -> Estimate:
         years = Decimal(self.years.data.strip()) if self.years.data and self.years.data.strip() else None
         pence = getattr(self.value, "pence", 0)
-        start = getattr(self.start_date, "parsed", None) or today
+        start = self.start_date.data or today
         return Estimate(
             contract_type=ContractType(self.contract_type.data),
             start_date=start,

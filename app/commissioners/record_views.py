@@ -18,6 +18,7 @@ from app.commissioners.record_forms import (
     ShortlistForm,
 )
 from app.commissioners.searching import SearchRun, search_from
+from app.date_input import DateInputField, date_query
 from app.domain.records import ShortlistFull, add_to_shortlist, remove_from_shortlist
 from app.extensions import db
 from app.models import CommissioningRecord, Council, User
@@ -53,6 +54,7 @@ def _search_parameters(form: MultiDict[str, str]) -> MultiDict[str, str]:
 def _given(run: SearchRun) -> dict[str, list[str]]:
     """The search parameters as the commissioner gave them, without the page and the button."""
     names = {f.name for f in run.form if f.name != "submit"}
+    names.update(f"start_date-{part}" for part in DateInputField.PARTS)
     return {k: v for k, v in run.params.to_dict(flat=False).items() if k in names}
 
 
@@ -173,7 +175,7 @@ def _render_record(
             record=record,
             notes_form=notes_form,
             close_form=CloseRecordForm(formdata=None),
-            search_again=url_for("commissioners.search", **record.inputs.get("query", {})),
+            search_again=url_for("commissioners.search", **_search_again(record)),
             start_date=_day(record.band.get("start_date")),
             can_change=record_service.may_change(_user(), record),
         ),
@@ -184,6 +186,18 @@ def _render_record(
 def _not_yours(record: CommissioningRecord, exc: record_service.NotYourRecord) -> tuple[str, int]:
     """A colleague may read the record but not change it: say so, and whose it is."""
     return render_template("commissioners/record_not_yours.html", record=record, message=str(exc)), 403
+
+
+def _search_again(record: CommissioningRecord) -> dict[str, list[str]]:
+    """The record's search as query parameters. Records made when the start date was one box keep it as
+    text: give it as the three boxes the search reads now, from the date the service understood."""
+    query = dict(record.inputs.get("query", {}))
+    if "start_date" in query:
+        del query["start_date"]
+        start = _day(record.inputs.get("criteria", {}).get("start_date"))
+        if start is not None:
+            query.update({k: [v] for k, v in date_query("start_date", start).items()})
+    return query
 
 
 def _day(text: object) -> date | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask.testing import FlaskClient
 
@@ -41,6 +43,10 @@ def commissioner(client: FlaskClient, auth: AuthActions, knowsley: factories.Cou
     db.session.commit()
     auth.sign_in(user.email)
     return client
+
+
+def DATE(day: str, month: str, year: str) -> dict[str, str]:  # noqa: N802  (reads like the boxes it fills)
+    return {"start_date-day": day, "start_date-month": month, "start_date-year": year}
 
 
 def query(**params: str) -> str:
@@ -110,9 +116,14 @@ def test_unverified_providers_only_on_request(commissioner: FlaskClient) -> None
         ({"value": "lots"}, "Enter an amount in pounds, like £5,000"),
         ({"value": "20000000000"}, "Enter an estimated value of £10 billion or less"),
         ({"value": "4000", "years": "none"}, "Enter the number of years as a number, like 2 or 1.5"),
-        ({"value": "4000", "start_date": "31/12/2017"}, "Enter a start date on or after 1 January 2018"),
-        ({"value": "4000", "start_date": "1/1/2099"}, "Enter a start date before"),
-        ({"value": "4000", "start_date": "32/13/2026"}, "Enter a real start date, like 1/4/2027"),
+        ({"value": "4000", **DATE("31", "12", "2017")}, "Enter a start date on or after 1 January 2018"),
+        ({"value": "4000", **DATE("1", "1", "2099")}, "Enter a start date before"),
+        ({"value": "4000", **DATE("32", "13", "2026")}, "Start date must be a real date"),
+        ({"value": "4000", **DATE("29", "2", "2027")}, "Start date must be a real date"),
+        ({"value": "4000", **DATE("1", "", "2027")}, "Start date must include a month"),
+        ({"value": "4000", **DATE("", "", "2027")}, "Start date must include a day and month"),
+        ({"value": "4000", **DATE("1", "April", "2027")}, "Start date must be a real date"),
+        ({"value": "4000", **DATE("1", "4", "27")}, "Year must include 4 numbers"),
         ({"value": "4000", "within_km": "far"}, "Enter a distance in kilometres, like 10"),
     ],
 )
@@ -138,3 +149,25 @@ def test_a_council_with_no_band_covering_the_value_says_so(commissioner: FlaskCl
     response = commissioner.get(query(value="4000"))
     assert response.status_code == 400
     assert "Your council has no spend bands in force on that start date" in response.get_data(as_text=True)
+
+
+def test_the_start_date_is_the_govuk_date_input(commissioner: FlaskClient) -> None:
+    """Issue 11, finding 27: "1 January 2020" typed as text was refused; the date is now three boxes."""
+    page = commissioner.get(query(value="4000")).get_data(as_text=True)
+    for part in ("day", "month", "year"):
+        assert f'name="start_date-{part}"' in page and f'id="start_date-{part}"' in page
+    assert 'name="start_date"' not in page
+    # The bands of the date given apply; the boxes keep what was typed.
+    page = commissioner.get(query(value="4000", **DATE("1", "4", "2027"))).get_data(as_text=True)
+    assert "Low value" in page and 'value="2027"' in page
+
+
+def test_a_date_error_marks_only_the_wrong_box_and_the_summary_links_to_it(commissioner: FlaskClient) -> None:
+    response = commissioner.get(query(value="4000", **DATE("1", "", "2027")))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'href="#start_date-month"' in page
+    assert page.count("govuk-input--error") == 1
+    assert re.search(r'id="start_date-month"[^>]*', page) is not None
+    # The filters panel is open, so the error is in view.
+    assert '<details class="govuk-details" open' in page

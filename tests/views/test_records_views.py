@@ -594,3 +594,21 @@ def test_officers_and_admins_may_use_records(
     assert auth.sign_in(user.email).status_code == 302
     assert client.get("/commissioner/records").status_code == 200
     assert client.get(f"/commissioner/records/{record.id}").status_code == 200
+
+
+def test_run_this_search_again_gives_the_start_date_as_the_three_boxes(
+    client: FlaskClient, commissioner: User, market: Market, knowsley: factories.CouncilSetup
+) -> None:
+    """A record made when the start date was typed as text still links to a search that reads it."""
+    record = _record_via_service(knowsley.council, commissioner, "Old style", [market.page_moss])
+    record.inputs = {
+        "query": {"value": ["4500"], "start_date": ["1/4/2027"]},
+        "criteria": {**record.inputs["criteria"], "start_date": "2027-04-01"},
+    }
+    db.session.commit()
+    page = client.get(f"/commissioner/records/{record.id}").get_data(as_text=True)
+    link = re.search(r'href="(/commissioner/search\?[^"]+)">Run this search again', page)
+    assert link is not None
+    url = link.group(1).replace("&amp;", "&")
+    assert "start_date-day=1&start_date-month=4&start_date-year=2027" in url and "start_date=" not in url
+    assert "Your estimate: £4,500" in client.get(url).get_data(as_text=True)
