@@ -64,11 +64,14 @@ def test_a_cic_registers_is_verified_and_is_listed_as_local(
     page.get_by_label("Create a password", exact=True).fill("page moss community navigation")
     page.get_by_label("Confirm your password", exact=True).fill("page moss community navigation")
     page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Confirm your email address")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
     accessible(page)
 
     page.goto(live_server + latest_link(app, "amara@pagemoss.example", "/confirm-email/"))
     expect(page.get_by_text("Your email address is confirmed")).to_be_visible()
+    page.get_by_label("Email address").fill("amara@pagemoss.example")
+    page.get_by_label("Password", exact=True).fill("page moss community navigation")
+    page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Register your organisation")
     accessible(page)
     page.get_by_role("button", name="Start now").click()
@@ -94,10 +97,42 @@ def test_a_cic_registers_is_verified_and_is_listed_as_local(
     continue_with(page)
     expect(page.get_by_text("In Knowsley, Roby ward")).to_be_visible()
     accessible(page)
+
+    # A second office is added only once its address is given, and removing it asks first.
+    page.get_by_role("button", name="Add premises").click()
+    page.get_by_label("Registered office").check()
+    page.get_by_label("Postcode").fill("L36 9GD")
+    continue_with(page, "Find the area")
+    expect(page.get_by_role("heading", level=1)).to_have_text("What is the address of the registered office?")
+    page.get_by_role("link", name="Back", exact=True).click()
+    expect(page.get_by_label("Postcode")).to_have_value("L36 9GD")  # back keeps the answers
+    continue_with(page, "Find the area")
+    page.get_by_label("Address line 1").fill("Unit 2, Page Moss Parade")
+    page.get_by_label("Town or city").fill("Liverpool")
+    continue_with(page)
+    page.get_by_role("link", name="Remove the registered office at L36 9GD").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Are you sure you want to remove the registered office at Unit 2, Page Moss Parade, L36 9GD?"
+    )
+    accessible(page)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Select yes if you want to remove these premises")
+    accessible(page)
+    page.get_by_label("Yes").check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "The registered office at L36 9GD has been removed"
+    )
+    expect(page.get_by_text("Unit 2, Page Moss Parade")).to_have_count(0)
+    accessible(page)
     page.get_by_role("button", name="Continue").click()
 
     page.get_by_label("Knowsley").check()
     accessible(page)
+    page.get_by_role("link", name="Back", exact=True).click()  # back to the previous question, not the task list
+    expect(page.get_by_role("heading", level=1)).to_have_text("Where you work")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Knowsley").check()
     continue_with(page)
     page.get_by_label("Filter the list").fill("navigation")
     expect(page.get_by_text(re.compile(r"^1 of \d+ shown$"))).to_be_visible()
@@ -120,11 +155,21 @@ def test_a_cic_registers_is_verified_and_is_listed_as_local(
     continue_with(page)
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
-    expect(page.get_by_text("GB-COH-14567890")).to_be_visible()
+    expect(page.get_by_text("Companies House number: 14567890")).to_be_visible()
     accessible(page)
     page.get_by_role("button", name="Send for checking").click()
     expect(page.get_by_role("heading", name="Your answers have been sent")).to_be_visible()
     accessible(page)
+    # Not published yet: its name finds nothing, its exact number says only that a record exists.
+    page.goto(f"{live_server}/provider/join?q=Page+Moss+Community+Navigators")
+    expect(page.get_by_text('No organisation on the register matches "Page Moss Community Navigators"')).to_be_visible()
+    page.goto(f"{live_server}/provider/join?q=14567890")
+    expect(page.locator("#join-results")).to_contain_text(
+        "An organisation with Companies House number 14567890 is on the register but not published yet"
+    )
+    expect(page.locator("#join-results")).not_to_contain_text("Page Moss Community Navigators")
+    accessible(page)
+    page.goto(f"{live_server}/provider/")
     page.get_by_role("button", name="Sign out").click()
 
     page.goto(f"{live_server}/sign-in")
