@@ -45,7 +45,7 @@ def commissioner(client: FlaskClient, auth: AuthActions, knowsley: factories.Cou
     return client
 
 
-def DATE(day: str, month: str, year: str) -> dict[str, str]:  # noqa: N802  (reads like the boxes it fills)
+def start_on(day: str, month: str, year: str) -> dict[str, str]:
     return {"start_date-day": day, "start_date-month": month, "start_date-year": year}
 
 
@@ -116,14 +116,14 @@ def test_unverified_providers_only_on_request(commissioner: FlaskClient) -> None
         ({"value": "lots"}, "Enter an amount in pounds, like £5,000"),
         ({"value": "20000000000"}, "Enter an estimated value of £10 billion or less"),
         ({"value": "4000", "years": "none"}, "Enter the number of years as a number, like 2 or 1.5"),
-        ({"value": "4000", **DATE("31", "12", "2017")}, "Enter a start date on or after 1 January 2018"),
-        ({"value": "4000", **DATE("1", "1", "2099")}, "Enter a start date before"),
-        ({"value": "4000", **DATE("32", "13", "2026")}, "Start date must be a real date"),
-        ({"value": "4000", **DATE("29", "2", "2027")}, "Start date must be a real date"),
-        ({"value": "4000", **DATE("1", "", "2027")}, "Start date must include a month"),
-        ({"value": "4000", **DATE("", "", "2027")}, "Start date must include a day and month"),
-        ({"value": "4000", **DATE("1", "April", "2027")}, "Start date must be a real date"),
-        ({"value": "4000", **DATE("1", "4", "27")}, "Year must include 4 numbers"),
+        ({"value": "4000", **start_on("31", "12", "2017")}, "Enter a start date on or after 1 January 2018"),
+        ({"value": "4000", **start_on("1", "1", "2099")}, "Enter a start date before"),
+        ({"value": "4000", **start_on("32", "13", "2026")}, "Start date must be a real date"),
+        ({"value": "4000", **start_on("29", "2", "2027")}, "Start date must be a real date"),
+        ({"value": "4000", **start_on("1", "", "2027")}, "Start date must include a month"),
+        ({"value": "4000", **start_on("", "", "2027")}, "Start date must include a day and month"),
+        ({"value": "4000", **start_on("1", "April", "2027")}, "Start date must be a real date"),
+        ({"value": "4000", **start_on("1", "4", "27")}, "Year must include 4 numbers"),
         ({"value": "4000", "within_km": "far"}, "Enter a distance in kilometres, like 10"),
     ],
 )
@@ -158,12 +158,12 @@ def test_the_start_date_is_the_govuk_date_input(commissioner: FlaskClient) -> No
         assert f'name="start_date-{part}"' in page and f'id="start_date-{part}"' in page
     assert 'name="start_date"' not in page
     # The bands of the date given apply; the boxes keep what was typed.
-    page = commissioner.get(query(value="4000", **DATE("1", "4", "2027"))).get_data(as_text=True)
+    page = commissioner.get(query(value="4000", **start_on("1", "4", "2027"))).get_data(as_text=True)
     assert "Low value" in page and 'value="2027"' in page
 
 
 def test_a_date_error_marks_only_the_wrong_box_and_the_summary_links_to_it(commissioner: FlaskClient) -> None:
-    response = commissioner.get(query(value="4000", **DATE("1", "", "2027")))
+    response = commissioner.get(query(value="4000", **start_on("1", "", "2027")))
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'href="#start_date-month"' in page
