@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain.roles import Role
-from app.models import AuditEvent, OutboxEmail, User
+from app.domain.sessions import SessionEnd, SessionPolicy
+from app.models import AuditEvent, OutboxEmail, User, UserSession
 from app.services import accounts
 from app.services.accounts import AccountError, ResetTokens
 from app.services.audit import Actor
@@ -374,3 +375,96 @@ def test_request_password_reset_for_an_inactive_user_sends_nothing(session: Sess
     accounts.request_password_reset(session, "ana@example.com", TOKENS, _link)
     session.commit()
     assert _count(session, OutboxEmail) == 0
+
+
+# create_provider_account: the same answer whether or not the address has an account (issue 11, finding 10)
+
+CONFIRM = accounts.ConfirmationTokens("test-secret-key")
+
+
+def _create_provider(session: Session, email: str, password: str = NEW_PASSWORD) -> User | None:
+    return accounts.create_provider_account(
+        session,
+        email=email,
+        password=password,
+        full_name="  Ana  ",
+        tokens=CONFIRM,
+        link_for=lambda token: f"http://localhost/confirm-email/{token}",
+        sign_in_link="http://localhost/sign-in",
+        reset_link="http://localhost/forgot-password",
+    )
+
+
+def test_a_new_provider_account_is_created_and_sent_a_confirmation_link(session: Session) -> None:
+    user = _create_provider(session, "Ana@Example.com")
+    assert user is not None and user.email == "ana@example.com" and user.full_name == "Ana"
+    [message] = session.scalars(select(OutboxEmail)).all()
+    assert message.to_address == "ana@example.com" and "/confirm-email/" in message.body
+
+
+def test_a_taken_address_creates_nothing_and_its_owner_is_told(session: Session) -> None:
+    owner = factories.user(session, Role.PROVIDER, email="ana@example.com")
+    session.commit()
+    assert _create_provider(session, "ANA@example.com") is None
+    assert _count(session, User) == 1
+    [message] = session.scalars(select(OutboxEmail)).all()
+    assert message.to_address == "ana@example.com"
+    assert message.subject == "Someone tried to create an account with your email address"
+    assert "http://localhost/sign-in" in message.body and "/confirm-email/" not in message.body
+    [event] = _events(session, "user.account_creation_attempted")
+    assert event.entity_id == str(owner.id)
+
+
+def test_a_weak_password_is_refused_the_same_way_for_a_taken_address(session: Session) -> None:
+    factories.user(session, Role.PROVIDER, email="ana@example.com")
+    session.commit()
+    for email in ("ana@example.com", "new@example.com"):
+        with pytest.raises(AccountError) as caught:
+            _create_provider(session, email, password="short")
+        assert caught.value.field == "password"
+    assert _count(session, OutboxEmail) == 0
+
+
+# Server-side sessions (issue 11, finding 9)
+
+
+def test_a_session_is_live_until_it_is_ended(session: Session) -> None:
+    user = factories.user(session, Role.PROVIDER)
+    policy = SessionPolicy()
+    token = accounts.start_session(session, user)
+    assert accounts.check_session(session, token, user, policy).live is not None
+    accounts.end_session(session, token, user)
+    check = accounts.check_session(session, token, user, policy)
+    assert check.live is None and check.ended == SessionEnd.SIGNED_OUT
+    assert len(_events(session, "user.signed_out")) == 1
+
+
+def test_a_session_past_its_idle_time_or_lifetime_is_not_live(session: Session) -> None:
+    user = factories.user(session, Role.PROVIDER)
+    signed_in = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+    token = accounts.start_session(session, user, signed_in)
+    policy = SessionPolicy(idle=timedelta(minutes=30), lifetime=timedelta(hours=12))
+    assert accounts.check_session(session, token, user, policy, signed_in + timedelta(minutes=29)).live is not None
+    assert accounts.check_session(session, token, user, policy, signed_in + timedelta(minutes=31)).ended == (
+        SessionEnd.IDLE
+    )
+    [row] = session.scalars(select(UserSession)).all()
+    accounts.touch_session(session, row.id, signed_in + timedelta(hours=11, minutes=59))
+    session.expire_all()
+    late = signed_in + timedelta(hours=12)
+    assert accounts.check_session(session, token, user, policy, late).ended == SessionEnd.EXPIRED
+
+
+def test_a_password_reset_ends_every_session(session: Session) -> None:
+    user = factories.user(session, Role.PROVIDER)
+    session.commit()
+    tokens = [accounts.start_session(session, user) for _ in range(2)]
+    accounts.reset_password(session, TOKENS.make(user), NEW_PASSWORD, TOKENS)
+    for token in tokens:
+        assert accounts.check_session(session, token, user, SessionPolicy()).ended == SessionEnd.PASSWORD_CHANGED
+
+
+def test_an_unknown_or_missing_token_is_no_session(session: Session) -> None:
+    user = factories.user(session, Role.PROVIDER)
+    assert accounts.check_session(session, None, user, SessionPolicy()).live is None
+    assert accounts.check_session(session, "made-up", user, SessionPolicy()).live is None
