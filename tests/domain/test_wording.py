@@ -172,3 +172,29 @@ def test_labels_inside_a_sentence_keep_their_capitals(label: str, in_a_sentence:
 def test_an_org_id_reads_as_its_register_and_number() -> None:
     assert split_org_id("GB-COH-01234567") == ("Companies House number", "01234567")
     assert split_org_id("XX-ABC-1") == ("Registration number", "XX-ABC-1")
+
+
+def test_an_import_flag_names_its_import_and_row() -> None:
+    changes = {"import_batch": 3, "row": 12, "reason": "The file says it was dissolved on 1 May 2024"}
+    assert references("provider.flagged_by_import", changes) == {("import_batch", "3")}
+    wording = describe_event("provider.flagged_by_import", changes, {("import_batch", "3"): "Co-operatives UK"})
+    assert wording.summary == "Flagged by an import for the council to check"
+    assert wording.details_text == (
+        "Import: Co-operatives UK; Row in the file: 12; Reason: The file says it was dissolved on 1 May 2024"
+    )
+
+
+def test_every_action_the_register_records_is_worded() -> None:
+    import re
+    from pathlib import Path
+
+    from app.domain.wording import ACTIONS
+
+    root = Path(__file__).resolve().parents[2] / "app"
+    recorded = set()
+    for source in root.rglob("*.py"):
+        for call in re.findall(r"record\((?:[^()]|\([^()]*\))*?\)", source.read_text(), re.S):
+            recorded |= set(re.findall(r'"([a-z_]+\.[a-z_]+)"', call))
+    assert recorded, "no audit actions found"
+    unworded = sorted(a for a in recorded if a not in ACTIONS)
+    assert unworded == [], f"say what these mean in ACTIONS in app/domain/wording.py: {unworded}"
