@@ -76,7 +76,7 @@ def govuk_date(value: date | datetime | str | None) -> str:
         try:
             value = date.fromisoformat(value[:10])
         except ValueError:
-            return value
+            return str(value)
     return f"{value.day} {value:%B %Y}" if value else ""
 
 
@@ -86,7 +86,7 @@ def govuk_datetime(value: datetime | str | None) -> str:
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
-            return value
+            return str(value)
     if value is None:
         return ""
     hour = value.hour % 12 or 12
