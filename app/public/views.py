@@ -20,11 +20,15 @@ def index() -> str:
 
 @bp.route("/directory")
 def directory_index() -> str:
-    """Verified providers, filterable by district and legal form, paginated."""
+    """Verified providers: searched by name or service, filtered by district, legal form and service, paginated."""
     districts = directory.districts_with_verified_providers(db.session)
+    services = directory.services_of_verified_providers(db.session)
     district = request.args.get("district") or None
     if district and district not in {d.code for d in districts}:
         district = None  # an unknown code filters nothing rather than failing
+    service = request.args.get("service") or None
+    if service and service not in {s.slug for s in services}:
+        service = None
     try:
         legal_form = LegalForm(request.args["legal_form"]) if request.args.get("legal_form") else None
     except ValueError:
@@ -34,6 +38,8 @@ def directory_index() -> str:
         db.session,
         district_code=district,
         legal_form=legal_form,
+        service=service,
+        query=request.args.get("q", ""),
         page=page,
         per_page=current_app.config["PER_PAGE"],
     )
@@ -41,8 +47,10 @@ def directory_index() -> str:
         "public/directory.html",
         result=result,
         districts=districts,
+        services=services,
         legal_forms=list(LegalForm),
         selected_district=district,
+        selected_service=service,
         selected_legal_form=legal_form.value if legal_form else None,
     )
 

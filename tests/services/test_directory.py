@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app.domain.providers import LegalForm, Placement, ProviderStatus, SiteKind
-from app.models import Provider, Site
-from app.services import directory
+from app.models import Provider, ServiceCategory, Site
+from app.services import directory, fulltext
 from tests import factories
 from tests.factories import CouncilSetup
 
@@ -208,3 +208,83 @@ def test_get_public_provider_hides_unverified(session: Session, knowsley: Counci
 
 def test_get_public_provider_for_a_missing_id(session: Session, knowsley: CouncilSetup) -> None:
     assert directory.get_public_provider(session, 999_999) is None
+
+
+# Searching by name or service ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def searchable(session: Session, knowsley: CouncilSetup) -> dict[str, Provider]:
+    """Providers with services and descriptions, their search documents built as registration builds them."""
+    catering = ServiceCategory(slug="catering", name="Catering and food", description="Meals, cafes and events")
+    gardening = ServiceCategory(slug="grounds", name="Grounds maintenance", description="Gardening and parks")
+    session.add_all([catering, gardening])
+    made = {
+        "bakery": factories.provider(session, "Halewood Community Bakery", legal_form=LegalForm.COOPERATIVE),
+        "cafe": factories.provider(session, "Page Moss Cafe CIC", district_code=LIVERPOOL),
+        "gardens": factories.provider(session, "Green Spaces Trust", legal_form=LegalForm.CHARITY),
+        "hidden": factories.provider(session, "Hidden Bakery Draft", status=ProviderStatus.SUBMITTED),
+    }
+    made["bakery"].services.append(catering)
+    made["cafe"].services.append(catering)
+    made["cafe"].description = "A bakery and cafe run by its members"
+    made["gardens"].services.append(gardening)
+    made["hidden"].services.append(catering)
+    for provider in made.values():
+        fulltext.refresh(session, provider)
+    session.commit()
+    return made
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Halewood", ["Halewood Community Bakery"]),  # a name
+        ("halewood bakery", ["Halewood Community Bakery"]),  # every word must match, in any case
+        ("catering", ["Halewood Community Bakery", "Page Moss Cafe CIC"]),  # a service's name
+        ("gardening", ["Green Spaces Trust"]),  # a service's description
+        ("gard", ["Green Spaces Trust"]),  # the start of a word
+        ("bakery", ["Halewood Community Bakery", "Page Moss Cafe CIC"]),  # a name or a description
+        ("plumbing", []),
+        ("  ", ["Green Spaces Trust", "Halewood Community Bakery", "Page Moss Cafe CIC"]),  # no words: everyone
+        ('"*()', ["Green Spaces Trust", "Halewood Community Bakery", "Page Moss Cafe CIC"]),  # operators ignored
+    ],
+)
+def test_search_by_name_or_service_finds_only_verified_providers(
+    session: Session, searchable: dict[str, Provider], query: str, expected: list[str]
+) -> None:
+    page = directory.list_verified_providers(session, query=query)
+    assert sorted(_names(page)) == expected
+    assert page.total == len(expected)
+
+
+def test_a_search_keeps_its_words_in_the_filters_for_the_next_page(
+    session: Session, searchable: dict[str, Provider]
+) -> None:
+    page = directory.list_verified_providers(session, query="  catering  ", district_code=LIVERPOOL)
+    assert _names(page) == ["Page Moss Cafe CIC"]
+    assert page.query == "catering"
+    assert page.filters == {"q": "catering", "district": LIVERPOOL}
+
+
+def test_filter_by_service(session: Session, searchable: dict[str, Provider]) -> None:
+    page = directory.list_verified_providers(session, service="catering")
+    assert _names(page) == ["Halewood Community Bakery", "Page Moss Cafe CIC"]
+    assert page.filters == {"service": "catering"}
+    assert _names(directory.list_verified_providers(session, service="catering", legal_form=LegalForm.CIC)) == [
+        "Page Moss Cafe CIC"
+    ]
+    assert directory.list_verified_providers(session, service="no-such-service").total == 0
+
+
+def test_services_offered_by_verified_providers_only(session: Session, searchable: dict[str, Provider]) -> None:
+    unused = ServiceCategory(slug="plumbing", name="Plumbing")
+    session.add(unused)
+    session.commit()
+    assert [c.slug for c in directory.services_of_verified_providers(session)] == ["catering", "grounds"]
+
+
+def test_a_long_search_is_cut_not_refused(session: Session, searchable: dict[str, Provider]) -> None:
+    page = directory.list_verified_providers(session, query="catering " + "x" * 5_000)
+    assert len(page.query) == directory.QUERY_MAX
+    assert page.total == 0
