@@ -26,6 +26,7 @@ from app.domain.policy import (
 )
 from app.domain.providers import (
     IDENTIFIER_SCHEMES,
+    MONEY_FACTS,
     EvidenceState,
     FactKind,
     LegalForm,
@@ -98,7 +99,7 @@ def fact_text(kind: FactKind, value: str | None) -> str:
     if value is None or not value.strip():
         return NOT_KNOWN
     text = value.strip()
-    if kind == FactKind.TURNOVER and text.isdigit():
+    if kind in MONEY_FACTS and text.isascii() and text.isdigit():  # held in pence
         return format_pence(int(text))
     if kind in PERCENT_FACTS and _NUMBER.match(text.rstrip("%").strip()):
         return f"{text.rstrip('%').strip()}%"
