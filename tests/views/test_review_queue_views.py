@@ -230,3 +230,23 @@ def test_an_incomplete_bulk_action_shows_the_queue_with_the_error_and_changes_no
     assert f'<option value="{batch_id}" selected>' in page  # the filters survive the error
     assert _statuses() == {ProviderStatus.SUBMITTED: 3}
     assert _audited("provider.verified") == 0
+
+
+def test_the_officers_home_links_each_import_to_its_organisations_in_the_queue(client: FlaskClient, token: str) -> None:
+    queued, _ = _import(2)
+    published, _ = _import(2, status=ProviderStatus.VERIFIED, file_name="published.csv")
+    for batch_id, verified in ((queued, False), (published, True)):
+        batch = db.session.get(ImportBatch, batch_id)
+        assert batch is not None
+        batch.publish_verified = verified
+    db.session.commit()
+
+    page = client.get("/officer/").get_data(as_text=True)
+
+    assert f'href="/officer/reviews?batch={queued}#organisations">Check the organisations it added' in page
+    assert (
+        f'href="/officer/reviews?batch={published}&amp;status=published-import#organisations">See what it published'
+        in page
+    )
+    listed = client.get(f"/officer/reviews?batch={published}&status=published-import").get_data(as_text=True)
+    assert "Showing 1 to 2 of 2 organisations" in listed
