@@ -9,24 +9,47 @@ from pathlib import Path
 import click
 from flask import current_app
 
-from app.domain.imports import ImportFormatError, MappingError, counts_add_up
+from app.cli_progress import ProgressBar
+from app.domain.imports import FINAL_OUTCOMES, DissolvedRows, ImportFormatError, MappingError, counts_add_up
+from app.domain.imports import describe_outcome as outcome_in_words
 from app.extensions import db
 from app.jobs import SECTORS_FILE, upload_folder
 from app.services import imports
 from app.services.audit import Actor
 
 CLI_ACTOR = Actor.system("command line")
-ORDER = ("rows", "created", "updated", "unchanged", "rejected", "possible_match", "with_warnings", "not_placed")
+ORDER = (
+    "rows",
+    "created",
+    "updated",
+    "unchanged",
+    "archived",
+    "flagged",
+    "rejected",
+    "possible_match",
+    "blank_rows",
+    "with_warnings",
+    "dissolved",
+    "formula",
+    "not_placed",
+)
 LABELS = {
     "rows": "Rows in the file",
     "created": "New organisations",
     "updated": "Updated",
     "unchanged": "Unchanged",
+    "archived": "Dissolved, kept as archived",
+    "flagged": "Flagged as dissolved",
     "rejected": "Rejected",
     "possible_match": "Possible matches to decide",
+    "blank_rows": "Blank rows (skipped)",
     "with_warnings": "Imported with a warning",
+    "dissolved": "Dissolved in the file",
+    "formula": "With a formula-like cell",
     "not_placed": "Not placed on the map",
 }
+#: Counts shown only when there are some (the rest are always shown).
+SHOWN_WHEN_ANY = frozenset({"archived", "flagged", "blank_rows", "dissolved", "formula"})
 
 
 @click.command("import-suppliers")
@@ -36,8 +59,22 @@ LABELS = {
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @click.option("--verified", is_flag=True, help="Publish new organisations as verified, not queued for checks.")
 @click.option("--source", "source_name", default=None, help="Where the list came from (shown with the batch).")
+@click.option(
+    "--dissolved",
+    type=click.Choice([d.value for d in DissolvedRows]),
+    default=DissolvedRows.REJECT.value,
+    show_default=True,
+    help="Rows the file says are dissolved, removed or struck off: reject them (listed with the reason), or keep "
+    "them as archived (never published). Either way an organisation on the register is only flagged, not changed.",
+)
 def import_suppliers_command(
-    file: Path, mapping_name: str | None, dry_run: bool, as_json: bool, verified: bool, source_name: str | None
+    file: Path,
+    mapping_name: str | None,
+    dry_run: bool,
+    as_json: bool,
+    verified: bool,
+    source_name: str | None,
+    dissolved: str,
 ) -> None:
     """Import providers from a CSV FILE: check every row, then (unless --dry-run) write them in one transaction.
 
@@ -55,11 +92,12 @@ def import_suppliers_command(
         )
         imports.mapping_of(batch).check()
         batch.publish_verified = verified
+        batch.dissolved_rows = DissolvedRows(dissolved)
         tools = imports.collaborators(db.session, folder, SECTORS_FILE)
         with _bar("Checking", as_json) as check_progress:
             counts = imports.check(db.session, batch, tools, check_progress)
         if not dry_run:
-            with _bar("Importing", as_json) as commit_progress:
+            with _bar("Importing", as_json, total=counts.rows) as commit_progress:
                 counts = imports.commit(db.session, CLI_ACTOR, batch, tools, commit_progress)
     except (imports.UploadError, ImportFormatError, MappingError, imports.ImportError_) as error:
         db.session.rollback()
@@ -80,15 +118,25 @@ def import_suppliers_command(
     if as_json:
         click.echo(json.dumps(result, indent=2))
         return
-    click.echo("Dry run: nothing was written." if dry_run else f"Imported as batch {batch.id}.")
+    click.echo("Dry run: nothing was written." if dry_run else f"Imported as batch {batch.id} ({file.name}).")
     for key in ORDER:
+        if key in SHOWN_WHEN_ANY and not result[key]:
+            continue
         click.echo(f"  {LABELS[key]:<30} {result[key]:>9,}")
-    total = counts.created + counts.updated + counts.unchanged + counts.rejected + counts.possible_match
-    sums = "add up" if counts_add_up(counts.as_dict()) else "do NOT add up"
-    terms = "created + updated + unchanged + rejected" + (" + possible matches" if counts.possible_match else "")
+    values = counts.as_dict()
+    parts = [o.value for o in FINAL_OUTCOMES if values[o.value] or o.value in ("created", "updated", "unchanged")]
+    parts += ["possible_match"] if counts.possible_match else []
+    total = sum(values[p] for p in parts)
+    sums = "add up" if counts_add_up(values) else "do NOT add up"
+    terms = " + ".join(p.replace("_", " ") for p in parts)
     click.echo(f"  {terms} = {total:,} of {counts.rows:,} rows: the counts {sums}.")
-    if not dry_run and counts.created == counts.updated == 0:
-        click.echo("Nothing on the register changed.")
+    if counts.formula:
+        click.echo(
+            f"  {counts.formula:,} rows have a cell starting with =, +, - or @ (imported as text): see the problems "
+            "in the browser, or run with --dry-run first."
+        )
+    if not dry_run:
+        click.echo(outcome_in_words(values))
     click.echo(f"Finished in {result['seconds']}s")
 
 
@@ -99,27 +147,21 @@ def _forget_unused(stored: imports.StoredUpload | None, folder: Path) -> None:
 
 
 class _bar:
-    """A progress bar over the fraction of the file read (silent with --json)."""
+    """The shared command-line progress bar (:mod:`app.cli_progress`: rows, percent, rate and time left) over the
+    share of the file read, on standard error; silent with --json."""
 
-    def __init__(self, label: str, quiet: bool) -> None:
-        self.label = label
-        self.quiet = quiet
-        self._bar = None if quiet else click.progressbar(length=1000, label=label, show_eta=True)
-        self._at = 0
+    def __init__(self, label: str, quiet: bool, total: int | None = None) -> None:
+        self._bar = None if quiet else ProgressBar(label, total=total or None, unit="rows")
 
     def __enter__(self) -> imports.Progress:
-        if self._bar is not None:
-            self._bar.__enter__()
-
         def report(rows: int, fraction: float) -> None:
             if self._bar is not None:
-                step = int(fraction * 1000) - self._at
-                if step > 0:
-                    self._bar.update(step)
-                    self._at += step
+                # Rows of a known total when importing (the check counted them); the share of the file read when
+                # checking, as the rows are not known yet.
+                self._bar.update(rows, fraction=None if self._bar.total else fraction)
 
         return report
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
         if self._bar is not None:
-            self._bar.__exit__(*exc)  # type: ignore[arg-type]
+            self._bar.finish(completed=exc_type is None)

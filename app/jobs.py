@@ -128,8 +128,24 @@ def perform(batch_id: int, step: str, actor_id: int | None, actor_label: str) ->
         log.warning("import %s is %s, not waiting to %s; the job does nothing", batch_id, batch.status.value, step)
         return
 
+    started = time.time()
+    # Rows in the file, known from the check once the import runs (the progress then says "2,000 of 8,371 rows").
+    total = int(batch.counts.get("rows", 0)) if step == COMMIT and batch.counts.get("checked") else None
+
     def progress(done: int, fraction: float) -> None:
-        progress_store.set(batch_id, {"step": step, "rows": done, "fraction": round(fraction, 3), "at": time.time()})
+        if total:  # rows of a known total say more exactly how far it is than the share of the file read
+            fraction = min(1.0, done / total)
+        progress_store.set(
+            batch_id,
+            {
+                "step": step,
+                "rows": done,
+                "fraction": round(fraction, 3),
+                "at": time.time(),
+                "started": started,
+                "total": total,
+            },
+        )
 
     progress(0, 0.0)
     try:

@@ -28,7 +28,21 @@ from tests.services.test_imports_service import (
     small_directory_fixture,  # noqa: F401 (a fixture)
 )
 
-COUNT_KEYS = {"rows", "created", "updated", "unchanged", "rejected", "possible_match", "with_warnings", "not_placed"}
+COUNT_KEYS = {
+    "rows",
+    "created",
+    "updated",
+    "unchanged",
+    "archived",
+    "flagged",
+    "rejected",
+    "possible_match",
+    "with_warnings",
+    "not_placed",
+    "dissolved",
+    "formula",
+    "blank_rows",
+}
 
 
 @pytest.fixture
@@ -55,7 +69,8 @@ def as_json(result: Any) -> dict[str, Any]:
 
 
 def adds_up(counts: dict[str, Any]) -> bool:
-    return counts["created"] + counts["updated"] + counts["unchanged"] + counts["rejected"] == counts["rows"]
+    outcomes = ("created", "updated", "unchanged", "archived", "flagged", "rejected")
+    return sum(counts[o] for o in outcomes) == counts["rows"]
 
 
 def test_a_dry_run_prints_json_counts_and_writes_nothing(
@@ -91,7 +106,8 @@ def test_an_import_prints_the_counts_and_that_they_add_up(
     assert batch.status == ImportStatus.IMPORTED and batch.source_name == "Knowsley CVS list"
     assert batch.sha256 == hashlib.sha256(suppliers.read_bytes()).hexdigest()
     assert batch.counts["created"] == 3 and batch.counts["rejected"] == 1
-    assert f"Imported as batch {batch.id}." in result.output
+    assert f"Imported as batch {batch.id} (suppliers.csv)." in result.output
+    assert "3 new organisations added and 1 row rejected." in result.output
     garden = provider_named(session, "Roby Community Garden CIC")
     assert garden.status == ProviderStatus.SUBMITTED
     assert [s.district_code for s in garden.sites] == [KNOWSLEY]
@@ -107,7 +123,7 @@ def test_a_second_run_of_the_same_file_changes_nothing(
 
     result = run(runner, suppliers)
     assert result.exit_code == 0, result.output
-    assert "Nothing on the register changed." in result.output
+    assert "Nothing on the register changed: 3 rows already on the register as the file has them" in result.output
     assert "the counts add up" in result.output
 
     again = as_json(run(runner, suppliers, "--json"))
@@ -195,3 +211,56 @@ def test_a_dry_run_leaves_no_stored_file_behind(
 
     as_json(run(runner, path, "--dry-run", "--json"))
     assert not stored.exists()
+
+
+# --- Issue 11: dissolved rows, the progress bar, and saying what happened ---------------------------------------------
+
+STATUS_FILE = (
+    b"Registered Name,Registered Number,Registrar,Registered Postcode,Registered Status,Dissolved Date\r\n"
+    b"Roby Growers Co-operative,31129,FCA,L36 9GD,Live,\r\n"
+    b"Page Moss Bakers Co-operative,2456R,FCA,L36 9GD,Dead,3/5/2012\r\n"
+    b",,,,,\r\n"
+)
+
+
+def test_dissolved_rows_are_rejected_unless_archiving_is_chosen(
+    runner: FlaskCliRunner, session: Session, register: None, tmp_path: Path
+) -> None:
+    path = tmp_path / "coops.csv"
+    path.write_bytes(STATUS_FILE)
+    counts = as_json(run(runner, path, "--json", "--verified"))
+    assert (counts["created"], counts["rejected"], counts["dissolved"], counts["blank_rows"]) == (1, 1, 1, 1)
+    assert count(session, Provider) == 1
+
+
+def test_dissolved_rows_can_be_kept_as_archived(
+    runner: FlaskCliRunner, session: Session, register: None, tmp_path: Path
+) -> None:
+    path = tmp_path / "coops.csv"
+    path.write_bytes(STATUS_FILE)
+    archived = as_json(run(runner, path, "--json", "--verified", "--dissolved", "archive"))
+    assert (archived["created"], archived["archived"], archived["rejected"]) == (1, 1, 0)
+    assert provider_named(session, "Page Moss Bakers Co-operative").status == ProviderStatus.ARCHIVED
+    assert provider_named(session, "Roby Growers Co-operative").status == ProviderStatus.VERIFIED
+    text = run(runner, path, "--dry-run", "--dissolved", "archive").output
+    assert "Dissolved in the file" in text and "Blank rows (skipped)" in text
+
+
+def test_the_progress_bar_shows_rows_rate_and_time_left(
+    runner: FlaskCliRunner, session: Session, register: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app import cli_progress
+    from app.services import imports as import_service
+
+    monkeypatch.setattr(cli_progress, "LOG_EVERY_SECONDS", 0.0)  # a line at every step, as a long import logs
+    monkeypatch.setattr(import_service, "CHUNK_ROWS", 1)
+    path = tmp_path / "suppliers.csv"
+    path.write_bytes(csv_bytes([line(name=f"Organisation {n}", postcode="L36 9GD") for n in range(1, 5)]))
+    result = run(runner, path)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    importing = [x for x in lines if x.startswith("Importing ") and "[" in x]
+    assert importing, result.output
+    assert any(" of 4 rows" in x and "rows/s" in x and "left" in x for x in importing), importing
+    assert any(x.startswith("Checking ") and "%" in x for x in lines)
+    assert "4 new organisations added." in result.output

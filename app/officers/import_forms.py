@@ -11,7 +11,7 @@ from wtforms import Field, RadioField, SelectField, StringField, SubmitField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from app.domain.imports import IMPORT_FIELDS, ColumnMapping
+from app.domain.imports import IMPORT_FIELDS, ColumnMapping, DissolvedRows
 from app.forms import Form
 from app.models import ImportIssue, ImportMapping
 
@@ -19,6 +19,7 @@ FILE_NEEDED = "Select a CSV file"
 SOURCE_TOO_LONG = "Where the list is from must be 300 characters or fewer"
 SAVE_AS_TOO_LONG = "The name must be 100 characters or fewer"
 PUBLISH_NEEDED = "Select whether to publish new organisations or add them to the queue for checks"
+DISSOLVED_NEEDED = "Select what to do with organisations the file says are dissolved"
 NOT_IN_FILE = "Not in this file"
 SAME, SEPARATE = "same", "separate"
 VERIFIED, QUEUE = "verified", "queue"
@@ -64,7 +65,19 @@ class ColumnsForm(Form):
         "the same way.",
         validators=[Optional(), Length(max=100, message=SAVE_AS_TOO_LONG)],
     )
+    dissolved = RadioField(
+        "What should happen to organisations the file says are dissolved, removed or struck off?",
+        choices=[SelectChoice(d.value, d.label) for d in DissolvedRows],
+        default=DissolvedRows.REJECT.value,
+        validators=[InputRequired(DISSOLVED_NEEDED)],
+    )
     submit = SubmitField("Check the file", widget=GovSubmitInput())
+
+    #: Hints under each choice of ``dissolved``.
+    dissolved_hints = {d.value: d.hint for d in DissolvedRows}
+
+    def dissolved_choice(self) -> DissolvedRows:
+        return DissolvedRows(self.dissolved.data or DissolvedRows.REJECT.value)
 
     def column_fields(self) -> list[Field]:
         return [self[f"column_{f.name}"] for f in IMPORT_FIELDS]
@@ -86,8 +99,9 @@ class ColumnsForm(Form):
         where.errors = [*where.errors, message]
 
 
-def columns_form(mapping: ColumnMapping) -> ColumnsForm:
-    """The column choices for a file's headers, each preselected from ``mapping`` when not posted."""
+def columns_form(mapping: ColumnMapping, dissolved: DissolvedRows = DissolvedRows.REJECT) -> ColumnsForm:
+    """The column choices for a file's headers, each preselected from ``mapping`` (and the batch's choice for
+    dissolved rows) when not posted."""
     headers = list(dict.fromkeys(h for h in mapping.headers if h))
     options = [SelectChoice("", NOT_IN_FILE)] + [SelectChoice(h, h) for h in headers]
 
@@ -101,6 +115,7 @@ def columns_form(mapping: ColumnMapping) -> ColumnsForm:
     if not form.is_submitted():
         for item in IMPORT_FIELDS:
             form[f"column_{item.name}"].data = mapping.header_for(item.name) or ""
+        form.dissolved.data = dissolved.value
     return form
 
 

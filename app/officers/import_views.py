@@ -28,7 +28,17 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response as BaseResponse
 
 from app import jobs
-from app.domain.imports import ImportFormatError, ImportStatus, MappingError, counts_add_up
+from app.domain.imports import (
+    ENDED,
+    FLAGGED,
+    FORMULA,
+    NOT_PLACED,
+    ImportFormatError,
+    ImportStatus,
+    MappingError,
+    counts_add_up,
+    describe_progress,
+)
 from app.downloads import csv_download
 from app.extensions import db
 from app.models import ImportBatch, ImportIssue, User
@@ -53,6 +63,15 @@ MAPPABLE = (ImportStatus.UPLOADED, ImportStatus.CHECKED, ImportStatus.FAILED)
 #: Statuses whose stored problems describe the batch as it stands.
 CHECKED_OR_DONE = (ImportStatus.CHECKED, ImportStatus.IMPORTED, ImportStatus.UNDONE)
 NO_DECISIONS = "Select whether each organisation is the same as the one on the register, or a different one"
+#: The problem lists an officer can pick from the counts (?show=...), with their headings.
+PROBLEM_LISTS = {
+    NOT_PLACED: "Organisations that could not be placed",
+    FORMULA: "Rows with a cell that looks like a formula",
+    ENDED: "Rows the file says are dissolved",
+    FLAGGED: "Organisations on the register flagged as dissolved",
+}
+#: The query parameter that says the officer started this step and is waiting for it (never that it has finished).
+WAITING_FOR = "job"
 
 
 def _actor() -> Actor:
@@ -194,11 +213,18 @@ def import_columns(batch_id: int) -> BaseResponse | tuple[str, int]:
     if batch.status not in MAPPABLE:
         return _refused(batch.id, f"This import is {batch.status.label.lower()}, so its columns cannot be changed now")
     mapping = imports.mapping_of(batch)
-    form = columns_form(mapping)
+    form = columns_form(mapping, batch.dissolved_rows)
     if form.validate_on_submit():
         actor = _actor()
         try:
-            imports.confirm_mapping(db.session, actor, batch, form.choices(), save_as=form.save_as.data or None)
+            imports.confirm_mapping(
+                db.session,
+                actor,
+                batch,
+                form.choices(),
+                save_as=form.save_as.data or None,
+                dissolved=form.dissolved_choice(),
+            )
         except MappingError as exc:
             db.session.rollback()
             form.attach(str(exc))
@@ -234,9 +260,31 @@ def _legal_form_words(batch: ImportBatch) -> list[imports.WordsReading]:
 # The batch page ----------------------------------------------------------------------------------------------------
 
 
+COUNT_KEYS = (
+    "rows",
+    "created",
+    "updated",
+    "unchanged",
+    "archived",
+    "flagged",
+    "possible_match",
+    "rejected",
+    "with_warnings",
+    "not_placed",
+    "dissolved",
+    "formula",
+    "blank_rows",
+)
+
+
 def _counts(batch: ImportBatch) -> dict[str, int]:
-    keys = ("rows", "created", "updated", "unchanged", "possible_match", "rejected", "with_warnings", "not_placed")
-    return {key: int(batch.counts.get(key, 0)) for key in keys}
+    return {key: int(batch.counts.get(key, 0)) for key in COUNT_KEYS}
+
+
+def _shown_list() -> str | None:
+    """Which problem list the officer chose from the counts (?show=not_placed), or None for every problem."""
+    show = request.args.get("show")
+    return show if show in PROBLEM_LISTS else None
 
 
 def _match_rows(batch: ImportBatch, page: int) -> tuple[list[Any], int]:
@@ -288,12 +336,21 @@ def _render_batch(
     if batch.status in (ImportStatus.UPLOADED, ImportStatus.CHECKING, ImportStatus.CHECKED):
         context["earlier"] = imports.earlier_imports_of(db.session, batch)
     if batch.status in CHECKED_OR_DONE:
-        total = imports.count_issues(db.session, batch, "error") + imports.count_issues(db.session, batch, "warning")
+        show = _shown_list()
+        total = imports.count_issues(db.session, batch, ["error", "warning"], code=show)
         page = min(_page_number(), _pages(total, PROBLEMS_PER_PAGE))
         problems = imports.issues(
-            db.session, batch, ["error", "warning"], offset=(page - 1) * PROBLEMS_PER_PAGE, limit=PROBLEMS_PER_PAGE
+            db.session,
+            batch,
+            ["error", "warning"],
+            offset=(page - 1) * PROBLEMS_PER_PAGE,
+            limit=PROBLEMS_PER_PAGE,
+            code=show,
         )
         context.update(
+            show=show,
+            show_heading=PROBLEM_LISTS.get(show or ""),
+            all_problems=imports.count_issues(db.session, batch, ["error", "warning"]) if show else total,
             problems=problems,
             rejected_rows=_rejected_rows(batch, {p.row_number for p in problems}),
             problems_total=total,
@@ -314,10 +371,14 @@ def _render_batch(
             candidates=imports.candidates_named(db.session, matches),
             decisions=decisions or matches_form(matches),
             undecided=undecided,
-            to_change=counts["created"] + counts["updated"] + counts["possible_match"] - undecided,
+            to_change=counts["created"]
+            + counts["updated"]
+            + counts["archived"]
+            + counts["flagged"]
+            + counts["possible_match"]
+            - undecided,
             commit_form=commit_form or CommitForm(formdata=None),
-            adds_up=sum(counts[k] for k in ("created", "updated", "unchanged", "possible_match", "rejected"))
-            == counts["rows"],
+            adds_up=counts_add_up(counts),
         )
     if batch.status in (ImportStatus.IMPORTED, ImportStatus.UNDONE):
         context["adds_up"] = counts_add_up(counts)
@@ -332,30 +393,44 @@ def import_batch(batch_id: int) -> tuple[str, int]:
     """Where an import stands: its progress, the check's preview, or what it did."""
     batch = _batch_or_404(batch_id)
     jobs.notice_lost_job(batch)
-    # The progress page reloads with ?finished=imported once a background import ends: say so, as an inline one does.
-    if request.args.get("finished") == ImportStatus.IMPORTED.value and batch.status == ImportStatus.IMPORTED:
+    # An officer who started a background import is sent here with ?job=commit (the page reloads itself with the
+    # same address when the job ends): once it has finished, say what it did, as an import done while waiting does.
+    if request.args.get(WAITING_FOR) == jobs.COMMIT and batch.status == ImportStatus.IMPORTED:
         flash(_imported_message(batch), "success")
     return _render_batch(batch)
 
 
 def _imported_message(batch: ImportBatch) -> str:
-    created, updated = int(batch.counts.get("created", 0)), int(batch.counts.get("updated", 0))
-    return (
-        f"The file is imported: {created:,} new {'organisation' if created == 1 else 'organisations'} "
-        f"and {updated:,} updated"
-    )
+    """What the import did, naming the batch: never just '0 created'."""
+    return f"Import {batch.id} ({batch.file_name}) is finished. {batch.outcome}"
 
 
 def _progress(batch: ImportBatch) -> dict[str, Any]:
-    """Rows read and the fraction of the file done, for the step the batch is running."""
+    """How far the running step is: rows, the share of the file done (0-1), a percentage and the same in words."""
     running_step = {ImportStatus.CHECKING: jobs.CHECK, ImportStatus.IMPORTING: jobs.COMMIT}.get(batch.status)
     stored = jobs.progress_store.get(batch.id) or {}
+    step = running_step or (jobs.COMMIT if batch.status == ImportStatus.IMPORTED else jobs.CHECK)
+    total: int | None = None
+    seconds: float | None = None
     if running_step is None:
         done = batch.status in CHECKED_OR_DONE
-        return {"rows": batch.rows, "fraction": 1.0 if done else 0.0}
-    if stored.get("step") != running_step:  # the last step's figures, or the job has not started yet
-        return {"rows": 0, "fraction": 0.0}
-    return {"rows": int(stored.get("rows", 0)), "fraction": float(stored.get("fraction", 0.0))}
+        rows, fraction = batch.rows, 1.0 if done else 0.0
+        total = batch.rows or None
+    elif stored.get("step") != running_step:  # the last step's figures, or the job has not started yet
+        rows, fraction = 0, 0.0
+    else:
+        rows, fraction = int(stored.get("rows", 0)), float(stored.get("fraction", 0.0))
+        total = int(stored["total"]) if stored.get("total") else None
+        if stored.get("started") and stored.get("at"):
+            seconds = float(stored["at"]) - float(stored["started"])
+    return {
+        "step": step,
+        "rows": rows,
+        "total": total,
+        "fraction": fraction,
+        "percent": round(max(0.0, min(fraction, 1.0)) * 100),
+        "words": describe_progress(step, rows, fraction, total, seconds),
+    }
 
 
 @bp.route("/imports/<int:batch_id>/progress.json")
@@ -419,9 +494,10 @@ def import_commit(batch_id: int) -> BaseResponse | tuple[str, int]:
     if batch.status == ImportStatus.IMPORTED:
         flash(_imported_message(batch), "success")
         return _to_batch(batch.id)
-    # A job: the batch page says "imported" when it is, whether the job ends before the page loads or after
-    # (then its script reloads it with the same parameter).
-    return redirect(url_for("officers.import_batch", batch_id=batch.id, finished=ImportStatus.IMPORTED.value))
+    # A job: the batch page shows the progress, and says what the import did once it has finished, whether the job
+    # ends before the page loads or after (its script then reloads the same address). The address says the officer
+    # is waiting for the import, never that it has finished.
+    return redirect(url_for("officers.import_batch", batch_id=batch.id, **{WAITING_FOR: jobs.COMMIT}))
 
 
 @bp.route("/imports/<int:batch_id>/retry", methods=["POST"])

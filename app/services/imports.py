@@ -282,12 +282,16 @@ def confirm_mapping(
     choices: Mapping[str, str | None],
     *,
     save_as: str | None = None,
+    dissolved: DissolvedRows | None = None,
 ) -> ColumnMapping:
-    """Record the officer's column choices (raises MappingError), optionally saving them by name."""
+    """Record the officer's column choices (raises MappingError), optionally saving them by name, and what to do
+    with rows the file says are dissolved (``dissolved``; unchanged when None)."""
     _require(batch, ImportStatus.UPLOADED, ImportStatus.CHECKED, ImportStatus.FAILED)
     mapping = mapping_of(batch).override(choices)
     mapping.check()
     batch.mapping = _mapping_json(mapping)
+    if dissolved is not None:
+        batch.dissolved_rows = dissolved
     if save_as:
         name = " ".join(save_as.split())[:100]
         saved = session.scalar(select(ImportMapping).where(ImportMapping.name == name))
@@ -302,7 +306,11 @@ def confirm_mapping(
         "import.mapping_confirmed",
         "import_batch",
         batch.id,
-        {"mapping": dict(batch.mapping), "saved_as": save_as or None},
+        {
+            "mapping": dict(batch.mapping),
+            "saved_as": save_as or None,
+            "dissolved_rows": DissolvedRows(batch.dissolved_rows).value,
+        },
     )
     return mapping
 

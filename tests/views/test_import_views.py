@@ -46,6 +46,7 @@ MAPPING = {
     "column_email": "email",
     "column_website": "website",
     "column_services": "services",
+    "dissolved": "reject",
 }
 
 
@@ -231,7 +232,8 @@ def test_upload_map_check_import_and_undo(client: FlaskClient, token: str) -> No
 
     result = client.get(f"/officer/imports/{batch_id}")
     words = _squash(_text(result))
-    assert "The file is imported: 3 new organisations and 0 updated" in words  # the success banner
+    # The success banner names the batch and says what happened (issue 11, finding 23).
+    assert f"Import {batch_id} (suppliers.csv) is finished. 3 new organisations added and 1 row rejected." in words
     assert "govuk-notification-banner--success" in _text(result)
     assert "Created + updated + unchanged + rejected = 4 rows in the file." in words
     assert "Download rejected rows to fix and re-import" in words
@@ -561,8 +563,12 @@ def test_progress_json_while_running_and_after(client: FlaskClient, token: str) 
         "status": "checked",
         "label": "Checked, ready to import",
         "running": False,
+        "step": "check",
         "rows": 4,
+        "total": 4,
         "fraction": 1.0,
+        "percent": 100,
+        "words": "4 of 4 rows checked (100%)",
     }
 
     batch = _batch(batch_id)
@@ -570,20 +576,34 @@ def test_progress_json_while_running_and_after(client: FlaskClient, token: str) 
     db.session.commit()
     jobs.progress_store.set(batch_id, {"step": "check", "rows": 4, "fraction": 1.0})  # the last step's figures
     assert client.get(f"/officer/imports/{batch_id}/progress.json").get_json()["rows"] == 0
-    jobs.progress_store.set(batch_id, {"step": "commit", "rows": 1000, "fraction": 0.25})
+    jobs.progress_store.set(
+        batch_id, {"step": "commit", "rows": 1000, "fraction": 0.25, "total": 4000, "started": 100.0, "at": 110.0}
+    )
     running = client.get(f"/officer/imports/{batch_id}/progress.json").get_json()
     assert running == {
         "status": "importing",
         "label": "Being imported",
         "running": True,
+        "step": "commit",
         "rows": 1000,
+        "total": 4000,
         "fraction": 0.25,
+        "percent": 25,
+        "words": "1,000 of 4,000 rows imported (25%), about 30 seconds left",
     }
 
     page = client.get(f"/officer/imports/{batch_id}")
     html = _text(page)
-    assert 'aria-live="polite"' in html
-    assert "1,000 rows read (25% of the file)" in _squash(html)
+    # A real progress bar (issue 11, finding 22): a <progress> element named by the heading, the figures in words
+    # beside it, and a polite live region the script announces them in.
+    progress = re.search(r"<progress ([^>]*)>", html)
+    assert progress is not None, html
+    attributes = progress.group(1)
+    assert 'class="app-progress"' in attributes and 'max="100"' in attributes and 'value="25"' in attributes
+    assert 'aria-labelledby="progress-heading"' in attributes and 'aria-describedby="progress-words"' in attributes
+    assert 'id="progress-heading">Importing the file</h2>' in html
+    assert re.search(r'id="progress-words"[^>]*>1,000 of 4,000 rows imported \(25%\), about 30 seconds left<', html)
+    assert re.search(r'role="status" aria-live="polite"', html)
     assert f'data-app-import-progress="/officer/imports/{batch_id}/progress.json"' in html
     assert re.search(r'<script type="module" nonce="[^"]+" src="/static/app/import-progress.js', html)
     assert '<noscript><meta http-equiv="refresh" content="5"></noscript>' in html
@@ -760,9 +780,27 @@ def test_downloads_of_an_unknown_import_are_not_found(client: FlaskClient, token
 
 def test_the_page_a_finished_background_import_reloads_to_says_so(client: FlaskClient, token: str) -> None:
     batch_id = _checked(client, token)
-    before = _squash(_text(client.get(f"/officer/imports/{batch_id}?finished=imported")))
-    assert "The file is imported" not in before  # not imported yet: the parameter alone proves nothing
+    before = _squash(_text(client.get(f"/officer/imports/{batch_id}?job=commit")))
+    assert "is finished" not in before  # not imported yet: the parameter alone proves nothing
     _commit(client, token, batch_id)
     client.get(f"/officer/imports/{batch_id}")  # the inline import's own banner, shown once
-    after = _squash(_text(client.get(f"/officer/imports/{batch_id}?finished=imported")))
-    assert "The file is imported: 3 new organisations and 0 updated" in after
+    after = _squash(_text(client.get(f"/officer/imports/{batch_id}?job=commit")))
+    assert f"Import {batch_id} (suppliers.csv) is finished. 3 new organisations added and 1 row rejected." in after
+
+
+def test_a_background_import_is_not_said_to_be_finished_while_it_runs(
+    app: Flask, client: FlaskClient, token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 11, finding 22: the address said ?finished=imported while the import was still running.
+    batch_id = _checked(client, token)
+    started: list[str] = []
+    monkeypatch.setitem(app.config, "IMPORT_INLINE_MAX_BYTES", 0)
+    monkeypatch.setitem(app.config, "JOB_RUNNER", "thread")
+    monkeypatch.setattr(jobs, "_start_thread", lambda batch_id, step, actor: started.append(step))
+    response = _commit(client, token, batch_id)
+    assert started == ["commit"]
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert "finished" not in location and location.endswith(f"/officer/imports/{batch_id}?job=commit")
+    page = _squash(_text(client.get(location)))
+    assert "Importing the file" in page and "is finished" not in page

@@ -1,25 +1,35 @@
 // Progressive enhancement: while an import is being checked or imported, ask the server how far it is every
-// second, show it in the progress panel (announced politely to screen readers), and reload the page once the
-// step has finished. Without JavaScript the page refreshes itself (a <noscript> meta refresh) and has a link.
+// second and move the progress bar (a <progress> element) and the figures in words beside it, then reload the page
+// once the step has finished. The words come from the server (one wording for the page, the bar and the log).
+// A separate polite live region announces the figures at most every few seconds, so a screen reader is kept
+// informed without being flooded. Without JavaScript the page refreshes itself (a <noscript> meta refresh).
 // Loaded as <script type="module" src=...> on the batch page only, where it starts by itself.
 const INTERVAL_MS = 1000;
 const MAX_FAILURES = 10;
-// The panel is a polite live region: change its words at most this often, so a screen reader is not flooded.
-const ANNOUNCE_EVERY_MS = 5000;
-
-function describe(progress) {
-  const rows = Number(progress.rows || 0).toLocaleString("en-GB");
-  const percent = Math.round(Number(progress.fraction || 0) * 100);
-  return `${rows} ${progress.rows === 1 ? "row" : "rows"} read (${percent}% of the file)`;
-}
+const ANNOUNCE_EVERY_MS = 10000;
 
 export function initImportProgress(root = document) {
   const panel = root.querySelector("[data-app-import-progress]");
   if (!panel) return;
   const url = panel.getAttribute("data-app-import-progress");
-  const text = panel.querySelector("[data-app-import-progress-text]");
+  const bar = panel.querySelector("[data-app-import-progress-bar]");
+  const words = panel.querySelector("[data-app-import-progress-words]");
+  const announcer = panel.querySelector("[data-app-import-progress-announce]");
   let failures = 0;
-  let announced = 0;
+  let announced = Date.now();
+
+  function show(progress) {
+    if (bar) {
+      bar.value = Number(progress.percent || 0);
+      bar.textContent = `${bar.value}%`;
+    }
+    if (words && progress.words) words.textContent = progress.words;
+    const now = Date.now();
+    if (announcer && progress.words && now - announced >= ANNOUNCE_EVERY_MS) {
+      announcer.textContent = progress.words;
+      announced = now;
+    }
+  }
 
   async function poll() {
     try {
@@ -31,21 +41,19 @@ export function initImportProgress(root = document) {
       if (!response.ok) throw new Error(`status ${response.status}`);
       const progress = await response.json();
       failures = 0;
+      show(progress);
       if (!progress.running) {
-        // Say how it ended, so the page can show the same banner an import run while waiting would.
-        const finished = encodeURIComponent(progress.status || "");
-        window.location.replace(`${window.location.pathname}?finished=${finished}`);
+        if (announcer) announcer.textContent = "Finished. The page is loading the results.";
+        // The same address: it says the officer is waiting for this step, so the page says how it ended.
+        window.location.replace(window.location.href.split("#")[0]);
         return;
-      }
-      const now = Date.now();
-      if (text && now - announced >= ANNOUNCE_EVERY_MS) {
-        text.textContent = describe(progress);
-        announced = now;
       }
     } catch (error) {
       failures += 1;
       if (failures >= MAX_FAILURES) {
-        if (text) text.textContent = "We could not get the progress. Refresh the page to see where the import is.";
+        const message = "We could not get the progress. Refresh the page to see where the import is.";
+        if (words) words.textContent = message;
+        if (announcer) announcer.textContent = message;
         return;
       }
     }
