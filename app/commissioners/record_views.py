@@ -19,7 +19,13 @@ from app.commissioners.record_forms import (
 )
 from app.commissioners.searching import SearchRun, search_from
 from app.date_input import DateInputField, date_query
-from app.domain.records import ShortlistFull, add_to_shortlist, remove_from_shortlist
+from app.domain.records import (
+    ShortlistFull,
+    add_to_shortlist,
+    filters_text,
+    remove_from_shortlist,
+    value_as_entered,
+)
 from app.extensions import db
 from app.models import CommissioningRecord, Council, User
 from app.models.base import utcnow
@@ -178,6 +184,8 @@ def _render_record(
             search_again=url_for("commissioners.search", **_search_again(record)),
             start_date=_day(record.band.get("start_date")),
             can_change=record_service.may_change(_user(), record),
+            filters=filters_text(record.inputs.get("criteria", {})),
+            value_as_entered=value_as_entered(record.inputs.get("criteria", {})),
         ),
         status,
     )

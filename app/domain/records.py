@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
 
+from app.domain.bands import VatTreatment
 from app.domain.labelled import LabelledEnum
+from app.domain.policy import format_pence
 from app.domain.roles import Role
 
 
@@ -60,3 +64,58 @@ def selected_text(count: int) -> str:
     if count == 0:
         return "No providers selected"
     return f"{count:,} provider{'' if count == 1 else 's'} selected"
+
+
+# What was bought, in words: the record page and its CSV say it the same way --------------------------------------
+
+VAT_BASIS_TEXT = {
+    VatTreatment.EXCLUDED: "Excluding VAT",
+    VatTreatment.INCLUDED: "Including VAT",
+    VatTreatment.NOT_APPLICABLE: "VAT does not apply",
+}
+
+
+def vat_basis_text(criteria: Mapping[str, Any]) -> str:
+    """How the commissioner gave the value: 'Excluding VAT', 'Including VAT' or 'VAT does not apply'."""
+    try:
+        return VAT_BASIS_TEXT[VatTreatment(criteria.get("vat"))]
+    except ValueError:
+        return ""
+
+
+def value_as_entered(criteria: Mapping[str, Any]) -> str:
+    """The estimate as the commissioner gave it: '£4,500', or '£40,000 a year for 2 years, plus £5,000 of
+    options', with the VAT basis they gave ('excluding VAT')."""
+    annual, years, total = criteria.get("annual_pence"), criteria.get("years"), criteria.get("total_pence")
+    if isinstance(annual, int) and years:
+        count = Decimal(str(years)).normalize()
+        text = f"{format_pence(annual)} a year for {count:f} year{'' if count == 1 else 's'}"
+    elif isinstance(total, int):
+        text = format_pence(total)
+    else:
+        return ""
+    options = criteria.get("options_pence")
+    if isinstance(options, int) and options > 0:
+        text += f", plus {format_pence(options)} of options and extensions"
+    basis = vat_basis_text(criteria)
+    if not basis:
+        return text
+    # "Excluding VAT" reads "excluding VAT" in brackets; "VAT does not apply" keeps its capitals.
+    return f"{text} ({basis if basis[:2].isupper() else basis[0].lower() + basis[1:]})"
+
+
+def filters_text(criteria: Mapping[str, Any]) -> list[str]:
+    """The filters that narrowed the search, in words; an empty list when there were none."""
+    filters: list[str] = []
+    if criteria.get("legal_form_labels"):
+        filters.append("Legal form: " + ", ".join(criteria["legal_form_labels"]))
+    if criteria.get("social_economy_only"):
+        filters.append("Social economy only")
+    if criteria.get("sme_only"):
+        filters.append("Small and medium-sized enterprises only")
+    if criteria.get("within_km"):
+        km = criteria["within_km"]
+        filters.append(f"Within {int(km) if float(km).is_integer() else km} km of the council's area")
+    if criteria.get("verified_only") is False:
+        filters.append("Included organisations the council had not checked")
+    return filters

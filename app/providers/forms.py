@@ -19,6 +19,7 @@ from wtforms.validators import Email, InputRequired, Length, Optional, Validatio
 from app.domain.policy import MoneyError, parse_pounds
 from app.domain.postcodes import PostcodeError, parse_postcode
 from app.domain.providers import LegalForm, SiteKind
+from app.domain.wording import in_sentence
 from app.forms import Form
 
 YES_NO_NOT_KNOWN = [SelectChoice("yes", "Yes"), SelectChoice("no", "No"), SelectChoice("not known", "Not known")]
@@ -161,7 +162,8 @@ def _percent(form: Form, field: StringField) -> None:
     if field.data and field.data.strip():
         text = field.data.strip().rstrip("%").strip()
         if not re.fullmatch(r"\d{1,3}(\.\d+)?", text) or float(text) > 100:
-            raise ValidationError(f"Enter {field.label.text.lower()} as a percentage from 0 to 100, like 35")
+            what = in_sentence(field.label.text.removesuffix(" (optional)"))  # 'dividend cap', never '(optional)'
+            raise ValidationError(f"Enter the {what} as a percentage from 0 to 100, like 35")
         field.data = text
 
 

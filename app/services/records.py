@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.domain.policy import format_pence
 from app.domain.providers import FactKind, ProviderStatus
-from app.domain.records import RecordStatus, may_change_record
+from app.domain.records import RecordStatus, filters_text, may_change_record, value_as_entered, vat_basis_text
 from app.domain.wording import fact_text  # one home for how a fact reads (the API imports it from here too)
 from app.models import CommissioningRecord, Council, Provider, RecordProvider, User
 from app.services import audit
@@ -424,7 +424,11 @@ EXPORT_COLUMNS = (
     "Status",
     "Created",
     "Created by",
+    "What was bought",
+    "Keywords",
     "Contract type",
+    "Value as entered",
+    "VAT basis",
     "Start date",
     "Value excluding VAT",
     "Value including VAT",
@@ -435,6 +439,8 @@ EXPORT_COLUMNS = (
     "Who may be asked",
     "Band summary",
     "Cautions",
+    "Filters",
+    "Eligible providers when made",
     "Position",
     "Provider",
     "Legal form",
@@ -457,15 +463,22 @@ def _pounds(pence: object) -> str:
 
 
 def export_csv(record: CommissioningRecord) -> str:
-    """The record as CSV, one row per shortlisted provider with the record's details on every row."""
+    """The record as CSV, one row per shortlisted provider with the record's details on every row: what was
+    bought and how it was searched for, the band and its rules, so the file reads alone."""
     band = record.band
+    criteria = record.inputs.get("criteria", {})
+    filters = filters_text(criteria)
     common_before = [
         record.title,
         record.id,
         record.status.label,
         record.created_at.isoformat(timespec="minutes"),
         record.created_by.email if record.created_by else "",
+        band.get("category_name") or "Any service",
+        criteria.get("keywords") or "",
         band.get("contract_type_label", ""),
+        value_as_entered(criteria),
+        vat_basis_text(criteria),
         band.get("start_date", ""),
         _pounds(band.get("value_excluding_vat_pence")),
         _pounds(band.get("value_including_vat_pence")),
@@ -476,6 +489,8 @@ def export_csv(record: CommissioningRecord) -> str:
         band.get("locality_rule_label", ""),
         band.get("summary", ""),
         " ".join(band.get("cautions", [])),
+        "; ".join(filters) if filters else "None",
+        band.get("eligible_total", ""),
     ]
     common_after = [
         record.in_house_considered or "",

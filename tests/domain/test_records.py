@@ -8,9 +8,11 @@ from app.domain.records import (
     SHORTLIST_MAX,
     ShortlistFull,
     add_to_shortlist,
+    filters_text,
     may_change_record,
     remove_from_shortlist,
     selected_text,
+    value_as_entered,
 )
 from app.domain.roles import Role
 
@@ -58,3 +60,43 @@ def test_a_shortlist_has_a_limit() -> None:
 )
 def test_the_count_in_words(count: int, text: str) -> None:
     assert selected_text(count) == text
+
+
+@pytest.mark.parametrize(
+    ("criteria", "text"),
+    [
+        ({"total_pence": 450_000, "vat": "excluded"}, "£4,500 (excluding VAT)"),
+        ({"total_pence": 540_000, "vat": "included"}, "£5,400 (including VAT)"),
+        (
+            {"annual_pence": 4_000_000, "years": "2", "options_pence": 500_000, "vat": "not_applicable"},
+            "£40,000 a year for 2 years, plus £5,000 of options and extensions (VAT does not apply)",
+        ),
+        (
+            {"annual_pence": 4_000_000, "years": "1.5", "options_pence": 0, "vat": "excluded"},
+            "£40,000 a year for 1.5 years (excluding VAT)",
+        ),
+        ({"annual_pence": 100, "years": "1", "vat": "odd"}, "£1 a year for 1 year"),
+        ({}, ""),
+    ],
+)
+def test_the_value_as_the_commissioner_gave_it(criteria: dict[str, object], text: str) -> None:
+    assert value_as_entered(criteria) == text
+
+
+def test_the_filters_in_words() -> None:
+    assert filters_text({"verified_only": True, "legal_form_labels": []}) == []
+    assert filters_text(
+        {
+            "legal_form_labels": ["Co-operative society", "Community interest company (CIC)"],
+            "social_economy_only": True,
+            "sme_only": True,
+            "within_km": 10.0,
+            "verified_only": False,
+        }
+    ) == [
+        "Legal form: Co-operative society, Community interest company (CIC)",
+        "Social economy only",
+        "Small and medium-sized enterprises only",
+        "Within 10 km of the council's area",
+        "Included organisations the council had not checked",
+    ]

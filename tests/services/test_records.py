@@ -482,3 +482,54 @@ def test_the_export_has_a_row_per_provider_with_every_cell_safe(
     assert "Annual turnover: £85,000 (Self-declared)" in first["Facts"]
     assert all(not c.lstrip().startswith(("=", "+", "-", "@")) for row in body for c in row if not c.startswith("'"))
     assert "Private Close" not in records.export_csv(record)
+
+
+def test_the_export_says_what_was_bought_and_how_it_was_searched_for(
+    session: Session, knowsley: factories.CouncilSetup, market: dict[str, Provider], commissioner: User
+) -> None:
+    """Issue 11, finding 28: a manager reading the CSV alone sees the category, keywords, value and its VAT basis,
+    the band, the start date and the filters."""
+    from decimal import Decimal
+
+    from app.models import ServiceCategory
+    from app.services import fulltext
+
+    navigation = ServiceCategory(slug="community-support", name="Community support, advice and navigation")
+    session.add(navigation)
+    market["page_moss"].services = [navigation]
+    fulltext.refresh(session, market["page_moss"])
+    session.commit()
+    estimate = Estimate(
+        ContractType.GOODS_AND_SERVICES,
+        date(2027, 4, 1),
+        VatTreatment.INCLUDED,
+        annual_pence=200_000,
+        years=Decimal("2"),
+        options_pence=50_000,
+    )
+    criteria = Criteria(
+        estimate,
+        category="community-support",
+        keywords="=page moss",
+        legal_forms=frozenset({LegalForm.CIC}),
+        social_economy_only=True,
+    )
+    record = _create(session, commissioner, knowsley.council, [market["page_moss"].id], "Navigation", criteria)
+
+    header, row = list(csv.reader(io.StringIO(records.export_csv(record))))
+    cells = dict(zip(header, row, strict=True))
+    assert cells["What was bought"] == "Community support, advice and navigation"
+    assert cells["Keywords"] == "'=page moss"  # what was typed, formula-safe
+    assert cells["Contract type"] == "Goods and services"
+    assert cells["Value as entered"] == "£2,000 a year for 2 years, plus £500 of options and extensions (including VAT)"
+    assert cells["VAT basis"] == "Including VAT"
+    assert cells["Start date"] == "2027-04-01"
+    assert cells["Band"] == "Low value"
+    assert cells["Filters"] == "Legal form: Community interest company (CIC); Social economy only"
+    assert cells["Eligible providers when made"] == "1"
+
+    plain = _create(session, commissioner, knowsley.council, [market["page_moss"].id], "Plain")
+    header, row = list(csv.reader(io.StringIO(records.export_csv(plain))))[:2]
+    cells = dict(zip(header, row, strict=True))
+    assert (cells["What was bought"], cells["Keywords"], cells["Filters"]) == ("Any service", "", "None")
+    assert cells["Value as entered"] == "£4,500 (excluding VAT)"

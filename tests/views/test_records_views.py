@@ -405,6 +405,7 @@ def test_the_list_shows_the_councils_records_and_searches_them(
 
     page = client.get("/commissioner/records").get_data(as_text=True)
     assert "2 records" in page
+    assert 'role="status"' not in page  # axe: a heading is not a live region
     assert "Community navigation 2027" in page and "Home help" in page
     assert "Elsewhere&#39;s record" not in page and "Elsewhere's record" not in page
 
@@ -493,6 +494,11 @@ def test_the_export_is_a_csv_attachment_with_formulas_neutralised(
     assert cells["Record"] == "'=cmd|' /C calc'!A0"
     assert cells["Website"] == '\'=HYPERLINK("http://evil.example")'
     assert cells["Provider"] == "Page Moss Community CIC"
+    assert (cells["What was bought"], cells["Value as entered"]) == ("Any service", "£4,500 (excluding VAT)")
+    assert (cells["VAT basis"], cells["Filters"], cells["Band"]) == ("Excluding VAT", "None", "Low value")
+
+    page = client.get(f"/commissioner/records/{record.id}").get_data(as_text=True)
+    assert "Entered as £4,500 (excluding VAT)" in page
 
 
 # Access ------------------------------------------------------------------------------------------------------------
