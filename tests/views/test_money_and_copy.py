@@ -111,3 +111,14 @@ def test_a_legal_form_inside_a_sentence_keeps_its_capitals(client: FlaskClient, 
     page = client.get("/provider/organisation/registration-numbers").get_data(as_text=True)
     assert "As a community interest company (CIC), your organisation" in page
     assert "(cic)" not in page
+
+
+def test_a_percentage_error_names_the_question_without_optional(
+    client: FlaskClient, auth: AuthActions, draft_owner: User
+) -> None:
+    token = auth.csrf_token("/provider/size-and-fair-work")
+    response = client.post("/provider/size-and-fair-work", data={"local_staff_share": "120", "csrf_token": token})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Enter the share of staff who live locally as a percentage from 0 to 100, like 35" in page
+    assert "(optional) as a percentage" not in page
