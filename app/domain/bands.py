@@ -89,15 +89,17 @@ class Band:
     def how_to_buy(self) -> str:
         """'1 quote, not advertised', '3 quotes or tender, advertised', 'Regulated procedure under ..., advertised'.
 
-        The band from the statutory threshold is the regulated procedure: a number of quotes means nothing there.
+        The band from the statutory threshold is the regulated procedure: a number of quotes means nothing there,
+        and the law has it advertised whatever the band's own answer says.
         """
         route = self.route.strip()
-        if not self.lower_is_threshold:
-            quotes = f"{self.min_quotes} quote" + ("s" if self.min_quotes != 1 else "")
-            if not route:
-                route = quotes
-            elif not re.search(rf"\b{self.min_quotes}\b", route):
-                route = f"{route} (at least {quotes})"
+        if self.lower_is_threshold:
+            return f"{route[:1].upper()}{route[1:]}, advertised"
+        quotes = f"{self.min_quotes} quote" + ("s" if self.min_quotes != 1 else "")
+        if not route:
+            route = quotes
+        elif not re.search(rf"\b{self.min_quotes}\b", route):
+            route = f"{route} (at least {quotes})"
         return f"{route[:1].upper()}{route[1:]}, {'advertised' if self.advertised else 'not advertised'}"
 
 

@@ -144,22 +144,25 @@ class BandForm(Form):
     upper_kind = RadioField(
         "Where does the band end?",
         choices=[
-            SelectChoice(AMOUNT, "Below an amount in pounds"),
-            SelectChoice(THRESHOLD, "Below the statutory threshold"),
+            SelectChoice(AMOUNT, "At an amount in pounds"),
+            SelectChoice(THRESHOLD, "Just below the statutory threshold"),
             SelectChoice(NO_LIMIT, "It has no upper limit"),
         ],
         validators=[InputRequired(UPPER_KIND_NEEDED)],
     )
+    # The officer types the highest value in the band, as contract procedure rules say it ("up to £181,000");
+    # the rules keep an exclusive upper bound, a penny above it (see values() and fill_from()).
     upper_amount = StringField(
         "Upper limit in pounds",
         widget=GovTextInput(),
-        description="The band covers values below this amount: £25,000 means up to £24,999.99. "
-        "The next band starts at this amount.",
+        description="The highest value in the band, like £4,999.99 for a band under £5,000, or £181,000 for a band "
+        "up to £181,000. The next band starts just above it.",
     )
+    # Only asked when a limit is an amount: limits at the threshold follow the threshold's own VAT basis.
     vat_basis = RadioField(
         "Do the limits include VAT?",
         choices=[SelectChoice(b.value, b.label) for b in VatBasis],
-        validators=[InputRequired(VAT_NEEDED)],
+        validate_choice=False,
     )
     min_quotes = StringField("Minimum number of quotes", widget=GovTextInput(), description="From 1 to 10")
     route = TextAreaField(
@@ -202,6 +205,20 @@ class BandForm(Form):
         if self.upper_kind.data == AMOUNT and _money(field, UPPER_NEEDED, "upper limit") <= 0:
             raise ValidationError(UPPER_NOT_POSITIVE)
 
+    def limit_is_an_amount(self) -> bool:
+        """Whether the VAT question is relevant: a limit at the threshold, or none, has no VAT basis to give."""
+        return bool(AMOUNT in (self.lower_kind.data, self.upper_kind.data))
+
+    def validate_vat_basis(self, field: RadioField) -> None:
+        if self.limit_is_an_amount() and field.data not in {basis.value for basis in VatBasis}:
+            raise ValidationError(VAT_NEEDED)
+
+    def page_order(self) -> list[Field]:
+        """The questions in the order the page shows them: the date first, then the band's own questions."""
+        first = [self["effective_from"]] if "effective_from" in self else []
+        rest = [f for f in self if f.name not in ("effective_from", "csrf_token", "submit")]
+        return [*first, *rest]
+
     def validate_min_quotes(self, field: StringField) -> None:
         text = (field.data or "").strip()
         if not text:
@@ -230,12 +247,17 @@ class BandForm(Form):
                 return None
 
         quotes = (self.min_quotes.data or "").strip()
+        upper = pence(self.upper_amount) if self.upper_kind.data == AMOUNT else None
+        if self.limit_is_an_amount():
+            vat = VatBasis(self.vat_basis.data) if self.vat_basis.data in set(VatBasis) else VatBasis.EXCLUDED
+        else:
+            vat = VatBasis.INCLUDED  # the statutory threshold's basis since 2022; no amount depends on it
         return BandValues(
             label=self.label.data or "",
             code=self.code.data or "",
             lower_pence=(pence(self.lower_amount) or 0) if self.lower_kind.data == AMOUNT else 0,
-            upper_pence=pence(self.upper_amount) if self.upper_kind.data == AMOUNT else None,
-            vat_basis=VatBasis(self.vat_basis.data) if self.vat_basis.data in set(VatBasis) else VatBasis.EXCLUDED,
+            upper_pence=None if upper is None else upper + 1,
+            vat_basis=vat,
             min_quotes=int(quotes) if quotes.isdigit() else band_config.MIN_QUOTES,
             route=self.route.data or "",
             advertised=self.advertised.data == YES,
@@ -260,7 +282,8 @@ class BandForm(Form):
         elif row.upper_pence is None:
             self.upper_kind.data, self.upper_amount.data = NO_LIMIT, ""
         else:
-            self.upper_kind.data, self.upper_amount.data = AMOUNT, _pounds(row.upper_pence)
+            # What the officer means: the highest value in the band, not the exclusive bound a penny above it.
+            self.upper_kind.data, self.upper_amount.data = AMOUNT, _pounds(row.upper_pence - 1)
         self.vat_basis.data = row.vat_basis.value
         self.min_quotes.data = str(row.min_quotes)
         self.route.data = row.route

@@ -103,7 +103,7 @@ def _split_b(day: date | None) -> dict[str, str]:
         "lower_kind": "amount",
         "lower_amount": "25,000",
         "upper_kind": "amount",
-        "upper_amount": "181,000.01",
+        "upper_amount": "181,000",
         "vat_basis": "excluded",
         "min_quotes": "3",
         "route": "3 quotes",
@@ -127,7 +127,8 @@ def _as_is(code: str, day: date | None, **changes: str) -> dict[str, str]:
         "upper_kind": "threshold"
         if row.upper_is_statutory_threshold
         else ("none" if row.upper_pence is None else "amount"),
-        "upper_amount": "" if row.upper_pence is None else str(row.upper_pence / 100),
+        # The page asks for the highest value in the band: a penny below the exclusive bound the rules keep.
+        "upper_amount": "" if row.upper_pence is None else f"{(row.upper_pence - 1) / 100:.2f}",
         "vat_basis": row.vat_basis.value,
         "min_quotes": str(row.min_quotes),
         "route": row.route,
@@ -253,7 +254,7 @@ def test_the_change_page_starts_from_the_band_as_it_is(client: FlaskClient, toke
 
     assert "From what date does the change apply?" in page
     assert 'value="Intermediate value"' in page
-    assert 'value="181,000.01"' in page
+    assert 'value="181,000"' in page  # what the council's rules say, not the penny above it
     assert re.search(r'value="local_only"\s+checked', page)
     assert 'name="effective_from-day"' in page
 
@@ -452,7 +453,7 @@ CHANGE_CASES: list[tuple[str, dict[str, str | None], str, str]] = [
         "A",
         {"upper_amount": "4,000", **_dated("1", "4", str(NEXT_YEAR))},
         "lower_kind",
-        f"The bands would not work from 1 April {NEXT_YEAR}: Nothing covers values from £4,000 to £4,999.99, "
+        f"The bands would not work from 1 April {NEXT_YEAR}: Nothing covers values from £4,000.01 to £4,999.99, "
         "between Low value and Intermediate value.",
     ),
     (
@@ -496,4 +497,109 @@ def test_retire_form_messages(
 ) -> None:
     _post_and_check(
         client, f"/officer/spend-bands/{_row('B').id}/retire", {"csrf_token": token, **changes}, field_id, message
+    )
+
+
+# Issue 11 #2 and #26 -------------------------------------------------------------------------------------------------
+
+
+def test_typing_the_highest_value_gives_the_band_the_officer_means(client: FlaskClient, token: str) -> None:
+    """The page pre-fills £181,000 (not 181,000.01); typing 100000 makes the band £5,000 to £100,000."""
+    b = _row("B")
+    tomorrow = _today() + timedelta(days=1)
+    data = {**_as_is("B", tomorrow, upper_amount="100000"), "adjust_adjoining": "y", "csrf_token": token}
+    response = client.post(f"/officer/spend-bands/{b.id}/change", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+
+    db.session.expire_all()
+    new_b = db.session.scalars(
+        select(SpendBand).where(SpendBand.code == "B", SpendBand.effective_from == tomorrow)
+    ).one()
+    assert new_b.upper_pence == 10_000_001  # the rules keep the bound a penny above the highest value
+    page = client.get("/officer/spend-bands").get_data(as_text=True)
+    coming = page.split("Coming changes")[1]
+    assert "£5,000 to £100,000" in coming
+    assert "£99,999.99" not in page
+    assert "£100,000.01 (excluding VAT) up to the statutory threshold" in coming
+    assert 'value="100,000"' in client.get(f"/officer/spend-bands/{new_b.id}/change").get_data(as_text=True)
+
+
+def test_the_band_from_the_threshold_reads_as_the_regulated_procedure(client: FlaskClient, token: str) -> None:
+    page = client.get("/officer/spend-bands").get_data(as_text=True)
+    row = page.split("Above the statutory threshold <span")[1].split("</tr>")[0]
+    assert "Regulated procedure under the Procurement Act 2023, advertised" in row
+    assert "quote" not in row
+
+
+def test_the_vat_question_is_only_needed_when_a_limit_is_an_amount(client: FlaskClient, token: str) -> None:
+    """D starts at the threshold and has no upper limit: without a VAT answer the change is made."""
+    d = _row("D")
+    tomorrow = _today() + timedelta(days=1)
+    data = {**_as_is("D", tomorrow, route="Open procedure under the Procurement Act 2023"), "csrf_token": token}
+    del data["vat_basis"]
+    response = client.post(f"/officer/spend-bands/{d.id}/change", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+
+
+def test_the_vat_question_is_needed_when_a_limit_is_an_amount(client: FlaskClient, token: str) -> None:
+    a = _row("A")
+    data = {**_as_is("A", _today() + timedelta(days=1), min_quotes="2"), "csrf_token": token}
+    del data["vat_basis"]
+    _post_and_check(
+        client, f"/officer/spend-bands/{a.id}/change", data, "vat_basis", "Select whether the limits include VAT"
+    )
+
+
+def test_the_vat_question_is_marked_for_hiding_and_reveals_carry_no_aria_expanded(
+    client: FlaskClient, token: str
+) -> None:
+    """GOV.UK Frontend's radios script adds aria-expanded to radios that reveal an answer (ARIA does not allow it);
+    the band pages reveal answers with their own script, which uses aria-controls only."""
+    page = client.get(f"/officer/spend-bands/{_row('B').id}/change").get_data(as_text=True)
+    assert "data-aria-controls" not in page
+    assert 'data-module="govuk-radios"' not in page  # so its script never adds aria-expanded to these radios
+    assert 'data-app-reveal="conditional-lower_kind"' in page
+    assert 'data-app-reveal="conditional-upper_kind"' in page
+    assert "data-app-vat-question" in page
+    assert "app/band-questions.js" in page
+
+
+def test_the_error_summary_lists_messages_in_page_order(client: FlaskClient, token: str) -> None:
+    """The date comes first on the page, so its message comes first in the summary."""
+    data: dict[str, str | None] = {**_split_b(None), "label": "", "code": "", "csrf_token": token}
+    response = client.post("/officer/spend-bands/new", data={k: v for k, v in data.items() if v is not None})
+    assert response.status_code == 400
+    summary = response.get_data(as_text=True).split('data-module="govuk-error-summary"')[1].split("</ul>")[0]
+    links = re.findall(r'href="#([^"]+)"', summary)
+    assert links == ["effective_from-day", "label", "code"]
+
+
+def test_retiring_the_band_from_the_threshold_is_refused_with_a_message(client: FlaskClient, token: str) -> None:
+    """Issue 11 #2: retiring D, even with C taking its values, would leave £5,000,000 with three quotes."""
+    tomorrow = _today() + timedelta(days=1)
+    _post_and_check(
+        client,
+        f"/officer/spend-bands/{_row('D').id}/retire",
+        {**_date("effective_to", tomorrow), "adjust_adjoining": "y", "csrf_token": token},
+        "effective_to-day",
+        f"The bands would not work from {_on(tomorrow)}: No band starts at the statutory threshold (£207,720 "
+        "including VAT), so contracts at or above it would not be given the regulated procedure.",
+    )
+
+
+def test_moving_the_band_from_the_threshold_to_an_amount_is_refused_beside_the_question(
+    client: FlaskClient, token: str
+) -> None:
+    tomorrow = _today() + timedelta(days=1)
+    data = {
+        **_as_is("D", tomorrow, lower_kind="amount", lower_amount="250,000", vat_basis="excluded"),
+        "adjust_adjoining": "y",
+        "csrf_token": token,
+    }
+    _post_and_check(
+        client,
+        f"/officer/spend-bands/{_row('D').id}/change",
+        data,
+        "lower_kind",
+        "No band starts at the statutory threshold",
     )
