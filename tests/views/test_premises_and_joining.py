@@ -200,6 +200,7 @@ def _add(client: FlaskClient, kind: str, postcode: str, line: str):  # type: ign
 def test_one_registered_office(signed_in: FlaskClient) -> None:
     post(signed_in, "/provider/organisation/name", {"name": "Two Offices CIC"})
     assert _add(signed_in, "registered_office", "L36 9GD", "1 Page Moss Parade").status_code == 302
+    assert "You have already added it" in signed_in.get("/provider/premises/add").get_data(as_text=True)
     second = post(signed_in, "/provider/premises/add", {"kind": "registered_office", "postcode": "L1 8JQ"})
     page = second.get_data(as_text=True)
     assert second.status_code == 400
