@@ -305,6 +305,7 @@ KEY_LABELS: dict[str, str] = {
     "message": "Message",
     "min_quotes": "Minimum quotes",
     "minutes": "Locked for (minutes)",
+    "moved_with": "Moved to stay next to",
     "name": "Name",
     "note": "Note",
     "notes": "Notes",
@@ -370,6 +371,7 @@ REFERENCE_FIELDS: dict[str, str] = {
     "council_id": "council",
     "import_batch": "import_batch",
     "import_batch_id": "import_batch",
+    "moved_with": "spend_band",
     "areas": "area",
     "district": "area",
     "place": "area",
@@ -478,22 +480,20 @@ def field_value(key: str, value: object, names: Names) -> str | None:
 
 
 def _band_limits(snapshot: Mapping[str, Any]) -> dict[str, Any]:
-    """A spend band's stored limits as one range in words, in place of the pence and threshold flags."""
+    """A spend band's stored limits as one range in words, first, in place of the pence and threshold flags."""
     # The dates a version runs between are the event's own 'effective_from'/'effective_to', said once.
     hidden = {"lower_pence", "upper_pence", "effective_from", "effective_to"}
-    shown = {k: v for k, v in snapshot.items() if k not in hidden and "statutory" not in k}
+    rest = {k: v for k, v in snapshot.items() if k not in hidden and "statutory" not in k}
     lower, upper = snapshot.get("lower_pence") or 0, snapshot.get("upper_pence")
     lower_text = THRESHOLD_WORDS if snapshot.get("lower_is_statutory_threshold") else None
     upper_text = THRESHOLD_WORDS if snapshot.get("upper_is_statutory_threshold") else None
-    if lower_text and upper_text is None and upper is None:
-        shown["range"] = f"{THRESHOLD_WORDS} and above"
-    elif lower_text or upper_text:
+    if lower_text or upper_text:
         low = lower_text or format_pence(lower)
-        high = upper_text or (format_pence(upper - 1) if upper is not None else "")
-        shown["range"] = f"{low} up to {high}" if high else f"{low} and above"
-    elif "lower_pence" in snapshot or "upper_pence" in snapshot:
-        shown["range"] = describe_range(lower, upper if isinstance(upper, int) else None)
-    return shown
+        high = upper_text or (format_pence(upper - 1) if isinstance(upper, int) else "")
+        return {"range": f"{low} up to {high}" if high else f"{low} and above", **rest}
+    if "lower_pence" in snapshot or "upper_pence" in snapshot:
+        return {"range": describe_range(lower, upper if isinstance(upper, int) else None), **rest}
+    return rest
 
 
 def _pairs(action: str, changes: Mapping[str, Any]) -> Iterable[tuple[str, object, object, bool]]:

@@ -1,0 +1,68 @@
+"""Events the services really write, read back in words (issue 11 #25): named records, plain values, no codes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain.roles import Role
+from app.models import AuditEvent, SpendBand
+from app.services import audit_log, band_config
+from app.services.band_config import BandValues
+from tests import factories
+from tests.factories import CouncilSetup
+
+TODAY = date(2026, 6, 1)
+ON = date(2026, 9, 1)
+
+
+def test_a_real_band_change_reads_in_words(session: Session, knowsley: CouncilSetup) -> None:
+    officer = factories.user(session, Role.OFFICER, email="officer@knowsley.example", council=knowsley.council)
+    band = session.scalars(select(SpendBand).where(SpendBand.code == "B")).one()
+    values = replace(BandValues.of(band), upper_pence=10_000_000, min_quotes=2, rationale="Community wealth building")
+    band_config.change_band(session, officer, band, values, ON, TODAY, adjust_adjoining=True)
+    session.flush()
+
+    events = list(session.scalars(select(AuditEvent).where(AuditEvent.action.startswith("spend_band."))))
+    entries = {entry.subject.name: entry for entry in audit_log.describe(session, events)}
+    changed = entries["Intermediate value"]
+    assert changed.summary == "Spend band changed"
+    assert (changed.subject.link_type, changed.subject.noun) == ("spend_band", "spend band")
+    text = changed.wording.details_text
+    assert text.startswith("Range: £5,000 to £181,000 → £5,000 to £99,999.99")
+    assert "Range: £5,000 to £181,000 → £5,000 to £99,999.99" in text
+    assert "Minimum quotes: 3 → 2" in text
+    assert "Takes effect on: 1 September 2026" in text
+    for code in ("upper_pence", "18100001", "2026-09-01", "min_quotes", "True", "False", "None"):
+        assert code not in text, code
+    # The band next door moved with it, and says so in words too.
+    moved = entries["High value"]
+    assert moved.wording.details_text.startswith(
+        "Range: £181,000.01 up to the statutory threshold → £100,000 up to the statutory threshold"
+    )
+    assert "Moved to stay next to: Intermediate value" in moved.wording.details_text
+
+
+def test_events_about_removed_records_still_read(session: Session, knowsley: CouncilSetup) -> None:
+    session.add_all(
+        [
+            AuditEvent(
+                actor_label="import",
+                action="provider.imported",
+                entity_type="provider",
+                entity_id="424242",
+                changes={"name": "Gone Away CIC", "source_reference": "R1", "import_batch_id": 77},
+            ),
+            AuditEvent(actor_label="someone", action="audit_log.exported", entity_type="audit_log", changes={}),
+        ]
+    )
+    session.flush()
+    entries = audit_log.describe(session, list(session.scalars(select(AuditEvent).order_by(AuditEvent.id))))
+    gone, exported = entries[-2:]
+    assert gone.subject.name == "Gone Away CIC (no longer on the register)"
+    assert gone.subject.link_type is None  # no page to link to
+    assert "Reference in the source: R1" in gone.wording.details_text
+    assert (exported.summary, exported.subject.name) == ("Audit log downloaded", "Audit log")
