@@ -8,7 +8,7 @@ bounds are inclusive and upper bounds exclusive, so £4,999.99 is in "under £5,
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -528,6 +528,8 @@ class BandLimits:
     excluding_vat: str | None
     including_vat: str | None
     no_vat: str | None
+    #: The same in pence, [lower, upper) as entered with each VAT answer; None where nothing lands in the band.
+    ranges: Mapping[VatTreatment, tuple[int, int | None] | None] = field(default_factory=dict)
 
     @property
     def how_to_buy(self) -> str:
@@ -619,6 +621,7 @@ def band_table(
             words(VatTreatment.EXCLUDED, band),
             words(VatTreatment.INCLUDED, band),
             words(VatTreatment.NOT_APPLICABLE, band),
+            {vat: by_vat[vat].get(band.code) for vat in VatTreatment},
         )
         for band in shown
     ]

@@ -25,6 +25,7 @@ from app.domain.bands import (
     Value,
     VatTreatment,
     band_set_problems,
+    band_table,
     choose_band,
     whole_life_value,
 )
@@ -260,3 +261,25 @@ def test_start_dates_in_range_are_accepted(start: date) -> None:
     late = Estimate(ContractType.GOODS_AND_SERVICES, LATEST_START + timedelta(days=1), VatTreatment.EXCLUDED, 100)
     with pytest.raises(BandError, match="start date before"):
         choose_band([band("B0", 0, None, VatBasis.EXCLUDED, LocalityRule.OPEN)], THRESHOLDS, late, TODAY)
+
+
+@given(st.data())
+def test_the_band_table_agrees_with_choose_band(data: st.DataObject) -> None:
+    """Issue 11 #4: the commissioner's table is the search's own answer for every value entered, with any VAT answer."""
+    below = data.draw(gap_free_bands(VatBasis.EXCLUDED, BELOW_EVERY_THRESHOLD))
+    est = data.draw(estimates(lowers(below.bands), thresholds=True))
+    assume(est.options_pence == 0)
+    *numeric, last = below.bands
+    up_to_threshold = band("BT", last.lower_pence, None, VatBasis.EXCLUDED, LocalityRule.OPEN, upper_is_threshold=True)
+    from_threshold = band("BR", 0, None, VatBasis.INCLUDED, LocalityRule.OPEN, lower_is_threshold=True)
+    bands = [*numeric, up_to_threshold, from_threshold]
+
+    choice = choose_band(bands, THRESHOLDS, est, TODAY)
+    table = band_table(bands, THRESHOLDS, est.contract_type, est.start_date)
+
+    [row] = [r for r in table.rows if r.band.code == choice.band.code]
+    found = row.ranges[est.vat]
+    assert found is not None
+    low, high = found
+    assert est.total_pence is not None
+    assert low <= est.total_pence and (high is None or est.total_pence < high)
