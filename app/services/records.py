@@ -162,7 +162,7 @@ def provider_snapshot(row: ResultRow) -> dict[str, Any]:
         "contact_email": provider.contact_email,
         "website": provider.website,
         "identifiers": [
-            {"org_id": i.org_id, "evidence": i.evidence.value, "evidence_label": i.evidence.label}
+            {"org_id": i.org_id, "evidence": i.evidence.value, "evidence_label": i.evidence_text}
             for i in provider.identifiers
         ],
         "facts": [
@@ -172,7 +172,7 @@ def provider_snapshot(row: ResultRow) -> dict[str, Any]:
                 "value": fact.value,
                 "text": fact_text(fact.kind, fact.value),
                 "evidence": fact.evidence.value,
-                "evidence_label": fact.evidence.label,
+                "evidence_label": fact.evidence_text,
                 "as_of": fact.as_of.isoformat() if fact.as_of else None,
             }
             for fact in facts

@@ -804,3 +804,125 @@ def test_a_background_import_is_not_said_to_be_finished_while_it_runs(
     assert "finished" not in location and location.endswith(f"/officer/imports/{batch_id}?job=commit")
     page = _squash(_text(client.get(location)))
     assert "Importing the file" in page and "is finished" not in page
+
+
+# Issue 11: dissolved rows, formula-like cells, counts that say what happened, evidence from the import ------------
+
+STATUS_FILE = (
+    "Registered Name,Legal Form,Registered Number,Registrar,Registered Postcode,Registered Status,Dissolved Date\n"
+    "Roby Growers Co-operative,Society,31129,FCA,L36 9GD,Live,\n"
+    ",,,,,,\n"
+    "Page Moss Bakers Co-operative,Society,2456R,FCA,L36 9GD,Dead,3/5/2012\n"
+    '"=HYPERLINK(""http://evil.example"",""Click"")",Private company,01234567,,,Active,\n'
+    ",,,,,,\n"
+    "Halewood Printers,Ltd,,,,,\n"
+).encode()
+
+
+def _checked_auto(client: FlaskClient, token: str, data: bytes, **fields: str) -> int:
+    """Upload and check a file with its columns as matched by heading."""
+    uploaded = _upload(client, token, data, name="coops.csv")
+    assert uploaded.status_code == 302, _text(uploaded)
+    batch_id = _batch_id(uploaded.headers["Location"])
+    page = _text(client.get(f"/officer/imports/{batch_id}/columns"))
+    chosen = dict(
+        re.findall(
+            r'name="(column_[a-z_]+)">\s*(?:<option value="[^"]*">[^<]*</option>\s*)*'
+            r'<option value="([^"]*)" selected>',
+            page,
+        )
+    )
+    form = {"csrf_token": token, **chosen, "dissolved": "reject", **fields}
+    confirmed = client.post(f"/officer/imports/{batch_id}/columns", data=form)
+    assert confirmed.status_code == 302, _text(confirmed)
+    assert _batch(batch_id).status == ImportStatus.CHECKED, _batch(batch_id).error
+    return batch_id
+
+
+def test_the_columns_page_asks_what_to_do_with_dissolved_rows(client: FlaskClient, token: str) -> None:
+    uploaded = _upload(client, token, STATUS_FILE, name="coops.csv")
+    batch_id = _batch_id(uploaded.headers["Location"])
+    page = _text(client.get(f"/officer/imports/{batch_id}/columns"))
+    words = _squash(page)
+    assert "What should happen to organisations the file says are dissolved, removed or struck off?" in words
+    assert re.search(
+        r'<input class="govuk-radios__input" id="dissolved" name="dissolved" type="radio" '
+        r'value="reject" checked',
+        page,
+    )
+    assert "Keep them as archived" in words and "never published or searched" in words
+    # The status and dissolved-date columns are matched by heading.
+    assert re.search(r'name="column_status">.*?<option value="Registered Status" selected>', page, re.S)
+    assert re.search(r'name="column_dissolved_on">.*?<option value="Dissolved Date" selected>', page, re.S)
+    # No choice is an error, in the summary, with a 400.
+    refused = client.post(
+        f"/officer/imports/{batch_id}/columns", data={"csrf_token": token, **MAPPING, "dissolved": ""}
+    )
+    assert refused.status_code == 400
+    assert ("#dissolved", "Select what to do with organisations the file says are dissolved") in (
+        _error_summary_links(_text(refused))
+    )
+
+
+def test_the_check_explains_every_count_and_lists_each(client: FlaskClient, token: str) -> None:
+    batch_id = _checked_auto(client, token, STATUS_FILE)
+    batch = _batch(batch_id)
+    assert batch.dissolved_rows.value == "reject"
+    counts = batch.counts
+    assert (counts["rows"], counts["blank_rows"], counts["created"], counts["rejected"]) == (4, 2, 3, 1)
+    assert (counts["dissolved"], counts["formula"]) == (1, 1)
+    page = _text(client.get(f"/officer/imports/{batch_id}"))
+    words = _squash(page)
+    assert "New + update + unchanged + possible match + rejected = 4 rows in the file." in words
+    assert "The file also has 2 blank rows with nothing in them, which were skipped and are not counted above." in words
+    # The formula warning, seen before importing, with its list.
+    assert "1 row has a cell starting with =, +, - or @, which a spreadsheet may run as a formula." in words
+    assert f'href="/officer/imports/{batch_id}?show=formula#problems">check it before importing</a>' in page
+    # The dissolved row: left out, and listed with its reason.
+    assert "1 row the file says is dissolved, removed or struck off: left out ( show it )" in words
+    dissolved = _squash(_text(client.get(f"/officer/imports/{batch_id}?show=ended")))
+    assert "Rows the file says are dissolved" in dissolved
+    assert "The file says it has ended (status 'Dead', dissolved on 3 May 2012), so it was not imported" in dissolved
+    assert "Page Moss Bakers Co-operative" in dissolved and "Halewood Printers" not in dissolved
+    # Every organisation not placed (no postcode directory is loaded here) is in the list the count links to.
+    # Only Roby has premises to place (the others have no address or postcode).
+    assert counts["not_placed"] == 1
+    assert "1 organisation cannot be placed and will be flagged ‘not placed’ ( show it )" in words
+    placed_list = _squash(_text(client.get(f"/officer/imports/{batch_id}?show=not_placed")))
+    assert "Organisations that could not be placed 1 row is in this list." in placed_list
+    assert "Roby Growers Co-operative" in placed_list and "Halewood Printers" not in placed_list
+    # The problems download has the formula warning too.
+    table = _csv(_download(client, f"/officer/imports/{batch_id}/problems.csv"))
+    assert any("may run it as a formula" in row[3] for row in table[1:])
+
+
+def test_dissolved_rows_can_be_kept_as_archived_from_the_page(client: FlaskClient, token: str) -> None:
+    batch_id = _checked_auto(client, token, STATUS_FILE, dissolved="archive")
+    assert _batch(batch_id).counts["archived"] == 1
+    words = _squash(_text(client.get(f"/officer/imports/{batch_id}")))
+    assert "Archived The file says they are dissolved: added as archived, never published 1" in words
+    assert "New + update + unchanged + archived + possible match + rejected = 4 rows in the file." in words
+    assert _commit(client, token, batch_id, publish="verified").status_code == 302
+    bakers = db.session.scalar(select(Provider).where(Provider.name == "Page Moss Bakers Co-operative"))
+    assert bakers is not None and bakers.status == ProviderStatus.ARCHIVED
+    done = _squash(_text(client.get(f"/officer/imports/{batch_id}")))
+    assert "Created + updated + unchanged + archived + rejected = 4 rows in the file." in done
+    assert "3 new organisations added and 1 dissolved organisation kept as archived." in done
+
+
+def test_numbers_from_an_import_say_so_on_the_review_page_and_the_officers_home(
+    client: FlaskClient, token: str
+) -> None:
+    batch_id = _checked_auto(client, token, STATUS_FILE)
+    assert _commit(client, token, batch_id).status_code == 302
+    batch = _batch(batch_id)
+    provider = db.session.scalar(select(Provider).where(Provider.name.startswith("=HYPERLINK")))
+    assert provider is not None
+    review = _squash(_text(client.get(f"/officer/providers/{provider.id}/review")))
+    assert batch.committed_at is not None
+    day = batch.committed_at.date()
+    assert f"From the council's import of coops.csv on {day.day} {day:%B %Y}" in review
+    assert "Self-declared" not in review
+    home = _squash(_text(client.get("/officer/")))
+    assert "3 new organisations added and 1 row rejected." in home
+    assert "0 created" not in home
