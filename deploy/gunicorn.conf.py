@@ -18,3 +18,6 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 max_requests = 2000
 max_requests_jitter = 200
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# The longest request line gunicorn takes (its maximum; the default is 4094). The app itself refuses API queries
+# over 2,000 characters with a JSON 414, so anything between reaches it and gets an answer in the API's own form.
+limit_request_line = 8190
