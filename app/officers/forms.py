@@ -125,6 +125,8 @@ class BulkActionForm(Form):
     legal_form = HiddenField()
     not_placed = HiddenField()
     sort = HiddenField()
+    # The page the ticks were made on, to show it again if something is missing.
+    page = HiddenField()
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
     def validate_scope(self, field: RadioField) -> None:
@@ -132,7 +134,8 @@ class BulkActionForm(Form):
             raise ValidationError(BULK_SELECTION_NEEDED)
 
     def filter_args(self) -> dict[str, str]:
-        return {name: str(self[name].data) for name in FILTER_ARGS if self[name].data}
+        """The filters (and page) the officer was looking at, as query-string arguments."""
+        return {name: str(self[name].data) for name in (*FILTER_ARGS, "page") if self[name].data}
 
     def chosen_ids(self) -> Sequence[int] | None:
         """The ticked organisations, or None for every one matching the filters."""

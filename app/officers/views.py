@@ -132,8 +132,10 @@ def _render_queue(
     status: int = 200,
 ) -> tuple[str, int]:
     batches, districts = _queue_choices()
-    filters = _filters_from(request.args if args is None else args, batches, districts)
-    result = verification.review_queue_page(db.session, filters, request.args.get("page", 1, type=int) or 1)
+    args = request.args if args is None else args
+    filters = _filters_from(args, batches, districts)
+    page = str(args.get("page", ""))
+    result = verification.review_queue_page(db.session, filters, int(page) if page.isdigit() else 1)
     area = home_local_area()
     return (
         render_template(
