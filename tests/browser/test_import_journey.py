@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
+from app import jobs
 from app.domain.roles import Role
 from app.extensions import db
 from app.models import Council, Provider
@@ -60,8 +62,19 @@ def providers(app: Flask) -> int:
 
 
 def test_an_officer_imports_a_file_reviews_it_downloads_the_rejects_and_undoes_it(
-    page: Page, live_server: str, officer_email: str, app: Flask, tmp_path: Path
+    page: Page, live_server: str, officer_email: str, app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The import waits at a gate, so the page can be seen while it runs (the check runs straight through).
+    gate = threading.Event()
+    perform = jobs.perform
+
+    def gated(batch_id: int, step: str, actor_id: int | None, actor_label: str) -> None:
+        if step == jobs.COMMIT:
+            gate.wait(30)
+        perform(batch_id, step, actor_id, actor_label)
+
+    monkeypatch.setattr(jobs, "perform", gated)
+
     page.goto(f"{live_server}/sign-in")
     page.get_by_label("Email address").fill(officer_email)
     page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
@@ -89,12 +102,29 @@ def test_an_officer_imports_a_file_reviews_it_downloads_the_rejects_and_undoes_i
     ).to_be_visible()
     expect(page.get_by_text("The name is missing")).to_be_visible()
     expect(page.get_by_text("'not-an-email' is not an email address, so it was left out")).to_be_visible()
+    # The formula-like cell is warned about before importing (issue 11, finding 21).
+    expect(page.get_by_text("which a spreadsheet may run as a formula", exact=False).first).to_be_visible()
     accessible(page)
     assert providers(app) == 0  # the check wrote nothing
 
     page.get_by_role("button", name="Import 3 organisations").click()
-    # The import runs as a job too: the page follows it, then says so and shows what it did.
-    expect(page.get_by_text("The file is imported: 3 new organisations and 0 updated")).to_be_visible(timeout=30_000)
+    # While the import runs: a progress bar named by its heading, the figures in words, and an address that does
+    # not claim it has finished (issue 11, finding 22).
+    bar = page.get_by_role("progressbar", name="Importing the file")
+    expect(bar).to_be_visible(timeout=30_000)
+    expect(bar).to_have_attribute("max", "100")
+    expect(page.locator("#progress-words")).to_contain_text("rows imported")
+    expect(page.locator("[data-app-import-progress-announce]")).to_have_attribute("aria-live", "polite")
+    assert "finished" not in page.url
+    assert page.evaluate("getComputedStyle(document.querySelector('progress.app-progress')).display") == "block"
+    accessible(page)
+    page.set_viewport_size({"width": 320, "height": 800})
+    accessible(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    page.set_viewport_size({"width": 1280, "height": 800})
+    gate.set()
+    # Then the page follows it to the end, says what it did, naming the batch, and shows the counts.
+    expect(page.get_by_text("is finished. 3 new organisations added and 1 row rejected.")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Created + updated + unchanged + rejected = 4 rows in the file.")).to_be_visible()
     accessible(page)
     assert providers(app) == 3
