@@ -216,7 +216,11 @@ def test_an_incomplete_draft_cannot_be_submitted(signed_in: FlaskClient) -> None
             {"services": ["cleaning"], "description": "x" * 2001},
             "The description must be 2000 characters or fewer",
         ),
-        ("/provider/ownership", {"dividend_cap": "lots"}, "Enter the dividend cap as a percentage from 0 to 100, like 35"),
+        (
+            "/provider/ownership",
+            {"dividend_cap": "lots"},
+            "Enter the dividend cap as a percentage from 0 to 100, like 35",
+        ),
         (
             "/provider/size-and-fair-work",
             {"staff_count": "two"},
