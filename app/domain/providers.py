@@ -202,7 +202,43 @@ def org_id(prefix: str, value: str) -> str:
 #: partnerships, registered societies, overseas companies...). SC is left out: the Scottish Charity Regulator's
 #: numbers have the same shape as a Scottish company's.
 COMPANIES_HOUSE_PREFIXES = frozenset(
-    "AC CE CS ES FC GE GN GS IC IP LP NA NC NF NI NL NO NP NR NV OC PC RC RS SA SE SF SG SI SL SO SP SR SZ ZC".split()
+    {
+        "AC",
+        "CE",
+        "CS",
+        "ES",
+        "FC",
+        "GE",
+        "GN",
+        "GS",
+        "IC",
+        "IP",
+        "LP",
+        "NA",
+        "NC",
+        "NF",
+        "NI",
+        "NL",
+        "NO",
+        "NP",
+        "NR",
+        "NV",
+        "OC",
+        "PC",
+        "RC",
+        "RS",
+        "SA",
+        "SE",
+        "SF",
+        "SG",
+        "SI",
+        "SL",
+        "SO",
+        "SP",
+        "SR",
+        "SZ",
+        "ZC",
+    }
 )
 
 

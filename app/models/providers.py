@@ -10,13 +10,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.providers import (
     EvidenceState,
-    evidence_wording,
     FactKind,
     LegalForm,
     Placement,
     ProviderSource,
     ProviderStatus,
     SiteKind,
+    evidence_wording,
 )
 from app.models.base import Base, Timestamped, enum_type
 from app.models.geography import Area
@@ -30,6 +30,7 @@ def _evidence_text(state: EvidenceState, batch: ImportBatch | None) -> str:
         return evidence_wording(state)
     when = batch.committed_at or batch.created_at
     return evidence_wording(state, batch.file_name, when.date() if when else None)
+
 
 provider_services = Table(
     "provider_services",

@@ -794,7 +794,17 @@ def test_a_companies_house_bulk_file_maps_its_columns():
         "status": "CompanyStatus",
         "dissolved_on": "DissolutionDate",
     }
-    cells = ("! LTD", "08209948", "9 PRINCES SQUARE", "HARROGATE", "HG1 1ND", "Private Limited Company", "Active", "", "")
+    cells = (
+        "! LTD",
+        "08209948",
+        "9 PRINCES SQUARE",
+        "HARROGATE",
+        "HG1 1ND",
+        "Private Limited Company",
+        "Active",
+        "",
+        "",
+    )
     parsed = parse_row(cells, mapping, 2)
     assert (parsed.legal_form, parsed.org_id, parsed.ended, parsed.problems) == (
         LegalForm.PRIVATE_COMPANY,

@@ -160,7 +160,7 @@ def test_imported_numbers_say_they_came_from_the_councils_import(session, tools)
 def test_a_number_added_to_a_provider_on_the_register_says_which_import(session, tools):
     provider = existing(session, "Roby Growers Co-operative")
     row = ["Roby Growers Co-operative", "", "RS007155", "", "L36 9GD", "", ""]  # no legal form: kept by its shape
-    batch, counts = run(session, tools, csv_bytes([row], header=STATUS_HEADER), name="cvs-members.csv")
+    _, counts = run(session, tools, csv_bytes([row], header=STATUS_HEADER), name="cvs-members.csv")
     assert counts.updated == 1
     identifier = session.scalar(select(ProviderIdentifier).where(ProviderIdentifier.provider_id == provider.id))
     assert identifier is not None and identifier.org_id == "GB-COH-RS007155"
@@ -212,7 +212,7 @@ def test_a_dissolved_company_that_became_a_society_does_not_flag_the_society(ses
     # As in the Co-operatives UK file: Winsham Shop the company (dead) and Winsham Shop the society (live).
     society = ["Winsham Shop Limited", "Society", "7037CBS", "FCA", "L36 9GD", "Live", ""]
     company = ["Winsham Shop Limited", "Company", "04517960", "Companies House", "L36 9GD", "Dead", "1/4/2010"]
-    first, counts = run(session, tools, csv_bytes([society, company], header=STATUS_HEADER))
+    _, counts = run(session, tools, csv_bytes([society, company], header=STATUS_HEADER))
     assert (counts.created, counts.rejected) == (1, 1)
     _, again = run(session, tools, csv_bytes([society, company], header=STATUS_HEADER), commit=False)
     assert (again.unchanged, again.rejected, again.flagged) == (1, 1, 0)

@@ -809,14 +809,14 @@ def test_a_background_import_is_not_said_to_be_finished_while_it_runs(
 # Issue 11: dissolved rows, formula-like cells, counts that say what happened, evidence from the import ------------
 
 STATUS_FILE = (
-    "Registered Name,Legal Form,Registered Number,Registrar,Registered Postcode,Registered Status,Dissolved Date\n"
-    "Roby Growers Co-operative,Society,31129,FCA,L36 9GD,Live,\n"
-    ",,,,,,\n"
-    "Page Moss Bakers Co-operative,Society,2456R,FCA,L36 9GD,Dead,3/5/2012\n"
-    '"=HYPERLINK(""http://evil.example"",""Click"")",Private company,01234567,,,Active,\n'
-    ",,,,,,\n"
-    "Halewood Printers,Ltd,,,,,\n"
-).encode()
+    b"Registered Name,Legal Form,Registered Number,Registrar,Registered Postcode,Registered Status,Dissolved Date\n"
+    b"Roby Growers Co-operative,Society,31129,FCA,L36 9GD,Live,\n"
+    b",,,,,,\n"
+    b"Page Moss Bakers Co-operative,Society,2456R,FCA,L36 9GD,Dead,3/5/2012\n"
+    b'"=HYPERLINK(""http://evil.example"",""Click"")",Private company,01234567,,,Active,\n'
+    b",,,,,,\n"
+    b"Halewood Printers,Ltd,,,,,\n"
+)
 
 
 def _checked_auto(client: FlaskClient, token: str, data: bytes, **fields: str) -> int:
@@ -887,7 +887,7 @@ def test_the_check_explains_every_count_and_lists_each(client: FlaskClient, toke
     # Every organisation not placed (no postcode directory is loaded here) is in the list the count links to.
     # Only Roby has premises to place (the others have no address or postcode).
     assert counts["not_placed"] == 1
-    assert "1 organisation cannot be placed and will be flagged ‘not placed’ ( show it )" in words
+    assert "1 organisation cannot be placed and will be flagged \u2018not placed\u2019 ( show it )" in words
     placed_list = _squash(_text(client.get(f"/officer/imports/{batch_id}?show=not_placed")))
     assert "Organisations that could not be placed 1 row is in this list." in placed_list
     assert "Roby Growers Co-operative" in placed_list and "Halewood Printers" not in placed_list
