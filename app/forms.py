@@ -16,7 +16,8 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import FileStorage
-from wtforms import Field, FileField, PasswordField, StringField, TextAreaField
+from wtforms import BooleanField, Field, FileField, PasswordField, StringField, TextAreaField
+from wtforms.fields.choices import SelectFieldBase
 from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, InputRequired, Length, StopValidation
 
@@ -79,8 +80,8 @@ class TextRequired(InputRequired):
             raise StopValidation(self.message)
 
 
-def _required_message(name: str, message: Any) -> Any:
-    return f"Enter {_lower_first(name)}" if message in _REQUIRED_DEFAULTS else message
+def _required_message(name: str, message: Any, verb: str = "Enter") -> Any:
+    return f"{verb} {_lower_first(name)}" if message in _REQUIRED_DEFAULTS else message
 
 
 def _length_message(name: str, validator: Length) -> str:
@@ -105,7 +106,9 @@ def _govuk_validators(field: Field) -> list[Any]:
         elif text and type(validator) in (InputRequired, DataRequired):
             validator = TextRequired(_required_message(name, validator.message))
         elif type(validator) in (InputRequired, DataRequired) and validator.message in _REQUIRED_DEFAULTS:
-            validator = type(validator)(_required_message(name, validator.message))
+            # A choice is selected, not entered (GOV.UK: "Select the type of organisation").
+            verb = "Select" if isinstance(field, SelectFieldBase | BooleanField) else "Enter"
+            validator = type(validator)(_required_message(name, validator.message, verb))
         validators.append(validator)
     return validators
 

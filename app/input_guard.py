@@ -4,8 +4,7 @@ One check before every view (the rule itself is app.domain.text):
 - a query string (GET searches, filters, links) with a control character gets a 400: a page that says what is
   wrong, or, under /api/, the API's JSON error naming the parameter;
 - a form value or uploaded file name with one: a form field the app's forms know is left to the form, which
-  answers with a message beside the field (app/forms.py); anything else gets the same 400, and so does any
-  body sent to the API.
+  answers with a message beside the field (app/forms.py); anything else gets the same 400 page.
 Tab and line breaks are allowed in form values (a textarea has them); the form decides per field.
 """
 
@@ -56,15 +55,10 @@ def refuse_control_characters() -> Response | None:
     bad = _first_bad(request.args.items(multi=True), multiline=False)
     if bad is not None:
         return _refusal(bad, QUERY_MESSAGE)
-    if request.method in ("GET", "HEAD", "OPTIONS"):  # no body to read
-        return None
-    api = is_api_path(request.path)
-    values = [(key, value) for key, value in request.form.items(multi=True) if api or key not in FIELD_NAMES]
-    files = [
-        (key, storage.filename or "")
-        for key, storage in request.files.items(multi=True)
-        if api or key not in FIELD_NAMES
-    ]
+    if request.method in ("GET", "HEAD", "OPTIONS") or is_api_path(request.path):
+        return None  # no body to read (the API reads none: it answers GET only, and 405 to the rest)
+    values = [(key, value) for key, value in request.form.items(multi=True) if key not in FIELD_NAMES]
+    files = [(key, stored.filename or "") for key, stored in request.files.items(multi=True) if key not in FIELD_NAMES]
     bad = _first_bad(values, multiline=True)
     if bad is None:
         bad = _first_bad(files, multiline=False)

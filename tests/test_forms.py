@@ -143,3 +143,14 @@ def test_every_form_in_the_app_is_built_on_the_base_form() -> None:
     assert [c.__name__ for c in classes if not issubclass(c, Form)] == []
     assert {"full_name", "email", "name", "postcode", "q", "source_name"} <= FIELD_NAMES
     assert forms_module.Form is Form
+
+
+def test_a_required_choice_left_unanswered_says_select(request_context: None) -> None:
+    class ChoiceForm(Form):
+        legal_form = RadioField(
+            "Type of organisation", choices=[SelectChoice("cic", "CIC")], validators=[InputRequired()]
+        )
+
+    form = ChoiceForm(MultiDict({}), meta={"csrf": False})
+    assert not form.validate()
+    assert form.errors == {"legal_form": ["Select type of organisation"]}
