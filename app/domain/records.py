@@ -78,7 +78,7 @@ VAT_BASIS_TEXT = {
 def vat_basis_text(criteria: Mapping[str, Any]) -> str:
     """How the commissioner gave the value: 'Excluding VAT', 'Including VAT' or 'VAT does not apply'."""
     try:
-        return VAT_BASIS_TEXT[VatTreatment(criteria.get("vat"))]
+        return VAT_BASIS_TEXT[VatTreatment(str(criteria.get("vat")))]
     except ValueError:
         return ""
 
