@@ -276,6 +276,7 @@ KEY_LABELS: dict[str, str] = {
     "advertised": "Advertised",
     "areas": "Areas served",
     "band": "Spend band",
+    "bulk": "Changed with others in one action",
     "by": "Placed using",
     "claim": "Claiming an unclaimed entry",
     "code": "Code",
