@@ -1320,37 +1320,43 @@ def _counted(number: int, one: str, many: str | None = None) -> str:
     return f"{number:,} {one if number == 1 else (many or one + 's')}"
 
 
-def describe_outcome(counts: Mapping[str, int]) -> str:
-    """What an import did, in one sentence that names every outcome it had: never just '0 created'.
+def describe_outcome(counts: Mapping[str, int], done: bool = True) -> str:
+    """What an import did (``done``), or what its check says it would do, in one sentence that names every outcome
+    it had: never just '0 created'.
 
     'Nothing on the register changed: all 105 organisations in the file are on it already, as the file has them.'
     """
-    n = {key: int(counts.get(key, 0)) for key in ("rows", *(o.value for o in FINAL_OUTCOMES))}
+    n = {key: int(counts.get(key, 0)) for key in ("rows", "possible_match", *(o.value for o in FINAL_OUTCOMES))}
+    verbs = ("added", "updated", "kept as archived", "flagged for checking as dissolved", "rejected")
+    if not done:
+        verbs = ("to add", "to update", "to keep as archived", "to flag for checking as dissolved", "to reject")
     changed = [
-        (n["created"], _counted(n["created"], "new organisation") + " added"),
-        (n["updated"], _counted(n["updated"], "organisation") + " updated"),
-        (n["archived"], _counted(n["archived"], "dissolved organisation") + " kept as archived"),
-        (n["flagged"], _counted(n["flagged"], "organisation") + " flagged for checking as dissolved"),
+        (n["created"], _counted(n["created"], "new organisation") + f" {verbs[0]}"),
+        (n["updated"], _counted(n["updated"], "organisation") + f" {verbs[1]}"),
+        (n["archived"], _counted(n["archived"], "dissolved organisation") + f" {verbs[2]}"),
+        (n["flagged"], _counted(n["flagged"], "organisation") + f" {verbs[3]}"),
     ]
     said = [words for number, words in changed if number]
     rest = [
         (n["unchanged"], _counted(n["unchanged"], "row") + " already on the register as the file has them"),
-        (n["rejected"], _counted(n["rejected"], "row") + " rejected"),
+        (n["possible_match"], _counted(n["possible_match"], "possible match", "possible matches") + " to decide"),
+        (n["rejected"], _counted(n["rejected"], "row") + f" {verbs[4]}"),
     ]
     others = [words for number, words in rest if number]
+    nothing = "Nothing on the register changed" if done else "Importing it would change nothing on the register"
     if not n["rows"]:
         return "The file has no rows to import, so nothing on the register changed."
-    if not said:
+    if not said and not n["possible_match"]:
         if n["unchanged"] == n["rows"]:
             return (
-                f"Nothing on the register changed: all {_counted(n['rows'], 'organisation')} in the file are on it "
-                "already, as the file has them."
+                f"{nothing}: all {_counted(n['rows'], 'organisation')} in the file are on it already, as the file "
+                "has them."
                 if n["rows"] != 1
-                else "Nothing on the register changed: the organisation in the file is on it already, as the file "
-                "has it."
+                else f"{nothing}: the organisation in the file is on it already, as the file has it."
             )
-        return "Nothing on the register changed: " + _join(others) + "."
-    return _join(said + others).capitalize() + "."
+        return f"{nothing}: " + _join(others) + "."
+    sentence = _join(said + others)
+    return sentence[0].upper() + sentence[1:] + "."
 
 
 def _join(parts: list[str]) -> str:

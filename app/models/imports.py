@@ -61,8 +61,9 @@ class ImportBatch(Base):
 
     @property
     def outcome(self) -> str:
-        """What the import did (or the check says it would do), in one sentence."""
-        return describe_outcome(self.counts or {})
+        """What the import did (or, before it is imported, what the check says it would do), in one sentence."""
+        done = self.status in (ImportStatus.IMPORTED, ImportStatus.UNDONE)
+        return describe_outcome(self.counts or {}, done=done)
 
 
 class ImportIssue(Base):

@@ -915,6 +915,18 @@ def test_an_imports_outcome_in_one_sentence(counts, sentence):
     assert describe_outcome(counts) == sentence
 
 
+def test_before_the_import_the_outcome_says_what_it_would_do():
+    counts = {"rows": 5, "created": 2, "possible_match": 1, "unchanged": 1, "rejected": 1}
+    assert describe_outcome(counts, done=False) == (
+        "2 new organisations to add, 1 row already on the register as the file has them, 1 possible match to "
+        "decide and 1 row to reject."
+    )
+    assert describe_outcome({"rows": 2, "unchanged": 2}, done=False) == (
+        "Importing it would change nothing on the register: all 2 organisations in the file are on it already, as "
+        "the file has them."
+    )
+
+
 def test_progress_in_words():
     assert describe_progress("check", 2000, 0.24) == "2,000 rows checked (24% of the file)"
     assert (

@@ -254,6 +254,8 @@ def test_upload_map_check_import_and_undo(client: FlaskClient, token: str) -> No
     # The list of imports and the officers' home page link to it.
     listed = _text(client.get("/officer/imports"))
     assert f'href="/officer/imports/{batch_id}"' in listed and "Imported" in listed
+    # The list says what each import did, never a bare "0 created" (issue 11, finding 23).
+    assert "3 new organisations added and 1 row rejected." in _squash(listed)
     home = _text(client.get("/officer/"))
     assert f'href="/officer/imports/{batch_id}"' in home
     assert "Import suppliers from a spreadsheet" in home
