@@ -171,3 +171,19 @@ def test_a_date_error_marks_only_the_wrong_box_and_the_summary_links_to_it(commi
     assert re.search(r'id="start_date-month"[^>]*', page) is not None
     # The filters panel is open, so the error is in view.
     assert '<details class="govuk-details" open' in page
+
+
+def test_a_search_lands_on_its_results(commissioner: FlaskClient, knowsley) -> None:  # type: ignore[no-untyped-def]
+    """Issue 11, finding 24: on a phone the form is 4,000 px tall, so the form, the pages and a skip link all
+    take the user to the results heading."""
+    empty = commissioner.get(SEARCH).get_data(as_text=True)
+    assert 'action="/commissioner/search#results"' in empty
+    assert "Skip to results" not in empty  # no results yet
+    for number in range(25):
+        provider = factories.provider(db.session, f"Navigator {number:02d} CIC")
+        provider.services = [db.session.query(ServiceCategory).filter_by(slug="community-support").one()]
+    db.session.commit()
+    page = commissioner.get(query(value="4000")).get_data(as_text=True)
+    assert '<h2 class="govuk-heading-l" id="results" tabindex="-1">' in page
+    assert '<a class="govuk-link" href="#results">Skip to results</a>' in page
+    assert re.search(r'href="/commissioner/search\?page=2[^"]*#results"', page)
