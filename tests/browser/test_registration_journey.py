@@ -21,6 +21,8 @@ from tests.browser.conftest import axe_violations
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = (ROOT / "tests/fixtures/postcodes_sample.csv.gz", ROOT / "tests/fixtures/postcodes_sample_wards.csv.gz")
+PHONE = {"width": 320, "height": 720}
+DESKTOP = {"width": 1280, "height": 900}
 
 
 @pytest.fixture
@@ -34,8 +36,11 @@ def officer_email(app: Flask) -> str:
 
 
 def accessible(page: Page) -> None:
+    """No axe-core violations, and nothing scrolls sideways (WCAG 2.2 reflow) at the page's width."""
     violations = axe_violations(page)
     assert violations == [], f"{page.url}: {violations}"
+    width = page.viewport_size["width"] if page.viewport_size else 1280
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, f"{page.url} scrolls sideways"
 
 
 def continue_with(page: Page, button: str = "Save and continue") -> None:
@@ -53,9 +58,11 @@ def latest_link(app: Flask, to: str, path: str) -> str:
         return match.group(1)
 
 
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["320px", "desktop"])
 def test_a_cic_registers_is_verified_and_is_listed_as_local(
-    app: Flask, page: Page, live_server: str, officer_email: str
+    app: Flask, page: Page, live_server: str, officer_email: str, viewport: dict[str, int]
 ) -> None:
+    page.set_viewport_size(viewport)
     page.goto(f"{live_server}/")
     page.get_by_role("link", name="Create an account").first.click()
     accessible(page)
