@@ -48,8 +48,11 @@ def commissioner_email(app: Flask) -> str:
 
 
 def accessible(page: Page) -> None:
+    """No axe-core violations, and no sideways scrolling (WCAG 2.2 reflow) at the page's width."""
     violations = axe_violations(page)
     assert violations == [], f"{page.url}: {violations}"
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.evaluate("window.innerWidth"), f"{page.url} is {width} px wide"
 
 
 def sign_in(page: Page, live_server: str, email: str) -> None:
@@ -118,6 +121,11 @@ def test_a_4000_navigation_service_is_shortlisted_across_pages_and_exported(
     expect(page.get_by_role("heading", level=1)).to_contain_text("Community navigation, Page Moss, 2027")
     expect(page.get_by_text("1 April 2027")).to_be_visible()
     accessible(page)
+
+    page.get_by_role("link", name="Back to commissioning records").click()
+    expect(page.get_by_role("link", name="Community navigation, Page Moss, 2027")).to_be_visible()
+    accessible(page)
+    page.get_by_role("link", name="Community navigation, Page Moss, 2027").click()
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name=re.compile("Download this record")).click()
