@@ -185,8 +185,7 @@ def selectable_ids(providers: Sequence[Provider]) -> set[int]:
         p.id
         for p in providers
         if any(
-            why_bulk_action_does_not_apply(a, p.status, p.source, p.awaiting_review, p.dissolved_on is not None)
-            is None
+            why_bulk_action_does_not_apply(a, p.status, p.source, p.awaiting_review, p.dissolved_on is not None) is None
             for a in BulkAction
         )
     }
