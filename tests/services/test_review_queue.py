@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.providers import LegalForm, Placement, ProviderSource, ProviderStatus, SiteKind
 from app.domain.registration import ReviewDecision
-from app.domain.review_queue import BulkAction, QueueSort, QueueStatus, why_bulk_action_does_not_apply
+from app.domain.review_queue import BulkAction, QueueSort, QueueStatus
 from app.domain.roles import Role
 from app.models import AuditEvent, ImportBatch, ImportChange, OutboxEmail, Provider, ProviderReview, Site, User
 from app.models.base import utcnow
@@ -189,38 +189,6 @@ def test_the_oldest_first_page_is_served_by_an_index(session: Session, knowsley:
     plan = " ".join(str(row[-1]) for row in session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
     assert "ix_providers_status_submitted_at" in plan
     assert "TEMP B-TREE" not in plan  # no sort of the whole queue
-
-
-IMP, SELF = ProviderSource.IMPORTED, ProviderSource.SELF_REGISTERED
-
-
-@pytest.mark.parametrize(
-    ("action", "status", "source", "awaiting", "dissolved", "applies"),
-    [
-        (BulkAction.PUBLISH, ProviderStatus.SUBMITTED, IMP, False, False, True),
-        (BulkAction.PUBLISH, ProviderStatus.SUBMITTED, IMP, False, True, False),  # dissolved: never published
-        (BulkAction.PUBLISH, ProviderStatus.SUBMITTED, SELF, False, False, False),
-        (BulkAction.PUBLISH, ProviderStatus.VERIFIED, IMP, False, False, False),
-        (BulkAction.PUBLISH, ProviderStatus.VERIFIED, IMP, True, False, False),
-        (BulkAction.PUBLISH, ProviderStatus.ARCHIVED, IMP, False, True, False),
-        (BulkAction.PUBLISH, ProviderStatus.REJECTED, IMP, False, False, False),
-        (BulkAction.PUBLISH, ProviderStatus.DRAFT, IMP, False, False, False),
-        (BulkAction.QUEUE, ProviderStatus.VERIFIED, IMP, False, False, True),
-        (BulkAction.QUEUE, ProviderStatus.VERIFIED, IMP, False, True, True),  # taking it off the register is safe
-        (BulkAction.QUEUE, ProviderStatus.VERIFIED, IMP, True, False, False),
-        (BulkAction.QUEUE, ProviderStatus.VERIFIED, SELF, False, False, False),
-        (BulkAction.QUEUE, ProviderStatus.SUBMITTED, IMP, False, False, False),
-    ],
-)
-def test_bulk_actions_apply_only_to_imported_organisations_in_the_right_state(
-    action: BulkAction,
-    status: ProviderStatus,
-    source: ProviderSource,
-    awaiting: bool,
-    dissolved: bool,
-    applies: bool,
-) -> None:
-    assert (why_bulk_action_does_not_apply(action, status, source, awaiting, dissolved) is None) is applies
 
 
 def test_a_dissolved_organisation_is_never_published_in_bulk(session: Session, knowsley: CouncilSetup) -> None:
