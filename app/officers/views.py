@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from app.domain.providers import IDENTIFIER_SCHEMES, LegalForm, ProviderStatus
 from app.domain.review_queue import BulkAction, QueueSort, QueueStatus
+from app.domain.wording import split_org_id
 from app.extensions import db
 from app.mailer import deliver_outbox
 from app.models import Area, ImportBatch, JoinRequest, Provider, ProviderFact, ProviderIdentifier, User
@@ -235,10 +236,10 @@ def mark_identifier_checked(provider_id: int, identifier_id: int) -> Response:
         abort(404)
     if not MarkCheckedForm().validate_on_submit():
         abort(400)
-    org_id = identifier.org_id
+    register, number = split_org_id(identifier.org_id)  # 'Companies House number 01234567', not the org-id
     verification.verify_identifier(db.session, _officer(), identifier, utcnow())
     db.session.commit()
-    flash(f"{org_id} is marked as checked by the council", "success")
+    flash(f"{register} {number} is marked as checked by the council", "success")
     return _back_to_review(provider_id)
 
 

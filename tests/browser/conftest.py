@@ -69,8 +69,28 @@ def live_server(app: Flask) -> Iterator[str]:
         app.config["SERVER_NAME"] = "localhost"
 
 
+def reflow_problems(page: Any) -> list[dict[str, Any]]:
+    """Whether the page scrolls sideways at its current width (WCAG 1.4.10), naming the elements that stick out."""
+    found = page.evaluate(
+        """() => {
+            const width = window.innerWidth;
+            const page = document.documentElement.scrollWidth;
+            if (page <= width) return null;
+            const wide = [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > width + 1 && !e.closest('.app-table-scroll'))
+                .slice(-3)
+                .map(e => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).replace(/ +/g, '.') : ''));
+            return {page, wide};
+        }"""
+    )
+    if not found:
+        return []
+    return [{"id": "reflow", "impact": "serious", "nodes": [f"page is {found['page']} px wide", *found["wide"]]}]
+
+
 def axe_violations(page: Any) -> list[dict[str, Any]]:
-    """Run axe-core (WCAG 2.0-2.2 A and AA rules) on the page and return its violations."""
+    """Run axe-core (WCAG 2.0-2.2 A and AA rules) on the page and return its violations, with "reflow" added
+    when the page scrolls sideways at its current width (journeys run at 320 CSS px and on a desktop)."""
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
         """async () => await axe.run(document, {
@@ -80,7 +100,7 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
     return [
         {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
         for v in result["violations"]
-    ]
+    ] + reflow_problems(page)
 
 
 @pytest.fixture(scope="session")

@@ -505,7 +505,7 @@ def test_marking_a_number_and_a_fact_as_checked_shows_on_the_public_page(
         assert response.headers["Location"] == f"/officer/providers/{provider_id}/review"
 
     review_page = client.get(f"/officer/providers/{provider_id}/review").get_data(as_text=True)
-    assert f"GB-MPR-{provider_id}R is marked as checked by the council" in review_page
+    assert f"FCA Mutuals Public Register number {provider_id}R is marked as checked by the council" in review_page
     assert "Real Living Wage accredited is marked as checked by the council" in review_page
     assert "/mark-checked" not in review_page  # nothing left to check
 
