@@ -171,7 +171,7 @@ def plain_value(value: object) -> str | None:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, str):
-        return _date_text(value) or value
+        return _date_text(value) or ", ".join(line.strip() for line in value.splitlines() if line.strip())
     if isinstance(value, Mapping):
         parts = [f"{inner_label(str(k))} {v}" for k, v in ((k, plain_value(v)) for k, v in value.items()) if v]
         return ", ".join(parts) or None
@@ -473,6 +473,8 @@ def field_value(key: str, value: object, names: Names) -> str | None:
         items = value if isinstance(value, list) else [value]
         named = [names.get((kind, str(item)), str(item)) for item in items if item is not None]
         return ", ".join(named) or None
+    if key == "mapping" and isinstance(value, Mapping):  # an import's columns: 'name from column "Society Name"'
+        return "; ".join(f'{inner_label(str(k))} from column "{v}"' for k, v in value.items() if v) or None
     if isinstance(value, Mapping):
         pairs = ((k, field_value(str(k), v, names)) for k, v in value.items())
         parts = [f"{inner_label(str(k))} {v}" for k, v in pairs if v]

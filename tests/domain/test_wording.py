@@ -198,3 +198,15 @@ def test_every_action_the_register_records_is_worded() -> None:
     assert recorded, "no audit actions found"
     unworded = sorted(a for a in recorded if a not in ACTIONS)
     assert unworded == [], f"say what these mean in ACTIONS in app/domain/wording.py: {unworded}"
+
+
+def test_an_address_and_an_imports_columns_read_as_words() -> None:
+    wording = describe_event(
+        "site.address_changed",
+        {"from": {"address": None, "town": None}, "to": {"address": "1 Test Street\nHuyton", "town": "Liverpool"}},
+    )
+    assert wording.details_text == "Address: 1 Test Street, Huyton (added); Town: Liverpool (added)"
+    wording = describe_event(
+        "import.mapping_confirmed", {"mapping": {"name": "Society Name", "postcode": "Postcode"}, "saved_as": None}
+    )
+    assert wording.details_text == 'Columns: name from column "Society Name"; postcode from column "Postcode"'
