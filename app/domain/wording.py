@@ -278,6 +278,7 @@ KEY_LABELS: dict[str, str] = {
     "band": "Spend band",
     "bulk": "Changed with others in one action",
     "by": "Placed using",
+    "changed": "What changed",
     "claim": "Claiming an unclaimed entry",
     "code": "Code",
     "contact_email": "Contact email address",
@@ -305,7 +306,7 @@ KEY_LABELS: dict[str, str] = {
     "mapping": "Columns",
     "message": "Message",
     "min_quotes": "Minimum quotes",
-    "minutes": "Locked for (minutes)",
+    "minutes": "Locked for",
     "moved_with": "Moved to stay next to",
     "name": "Name",
     "note": "Note",
@@ -461,6 +462,8 @@ def field_value(key: str, value: object, names: Names) -> str | None:
         return format_pence(value)
     if key in FACT_KEYS and isinstance(value, str):
         return fact_text(FactKind(key), value)
+    if key == "minutes" and isinstance(value, int) and not isinstance(value, bool):
+        return f"{value} minute{'' if value == 1 else 's'}"
     if key == "by" and isinstance(value, str):
         return sentence_case(geocoder_name(value))
     if key in ENUM_FIELDS and isinstance(value, str):

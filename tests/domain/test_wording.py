@@ -210,3 +210,7 @@ def test_an_address_and_an_imports_columns_read_as_words() -> None:
         "import.mapping_confirmed", {"mapping": {"name": "Society Name", "postcode": "Postcode"}, "saved_as": None}
     )
     assert wording.details_text == 'Columns: name from column "Society Name"; postcode from column "Postcode"'
+
+
+def test_a_lockout_says_how_long() -> None:
+    assert describe_event("user.sign_in_locked", {"minutes": 15}).details_text == "Locked for: 15 minutes"
