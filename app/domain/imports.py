@@ -1365,6 +1365,20 @@ def _join(parts: list[str]) -> str:
     return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+def problem_outcome(rejects: bool, code: str | None, row_rejected: bool) -> str:
+    """What a problem means for its row, in words for the problems list and download (one wording for both)."""
+    if rejects:
+        return "Not imported"
+    if row_rejected:
+        return "Not imported (the row has another problem)"
+    return {
+        FLAGGED: "Not imported: the organisation on the register is flagged for checking",
+        ENDED: "Imported as archived, never published",
+        FORMULA: "Imported, as text",
+        NOT_PLACED: "Imported, flagged 'not placed'",
+    }.get(code or "", "Imported without this value")
+
+
 def _duration_words(seconds: float) -> str:
     seconds = max(1, round(seconds))
     if seconds < 60:

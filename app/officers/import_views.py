@@ -38,6 +38,7 @@ from app.domain.imports import (
     MappingError,
     counts_add_up,
     describe_progress,
+    problem_outcome,
 )
 from app.downloads import csv_download
 from app.extensions import db
@@ -348,6 +349,7 @@ def _render_batch(
             code=show,
         )
         context.update(
+            problem_outcome=problem_outcome,
             show=show,
             show_heading=PROBLEM_LISTS.get(show or ""),
             all_problems=imports.count_issues(db.session, batch, ["error", "warning"]) if show else total,

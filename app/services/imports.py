@@ -68,6 +68,7 @@ from app.domain.imports import (
     name_similarity,
     normalise_words,
     parse_row,
+    problem_outcome,
     read_sheet,
 )
 from app.domain.providers import (
@@ -1696,12 +1697,7 @@ def problems_table(session: Session, batch: ImportBatch) -> Iterator[list[str]]:
         )
     )
     for issue in session.scalars(query):
-        if issue.kind == "error":
-            outcome = "not imported"
-        elif issue.row_number in rejected:
-            outcome = "not imported (the row has another problem)"
-        else:
-            outcome = "imported without this value"
+        outcome = problem_outcome(issue.kind == "error", issue.code, issue.row_number in rejected)
         yield [str(issue.row_number), issue.name or "", issue.column or "", issue.message, outcome]
 
 

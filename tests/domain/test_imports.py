@@ -28,6 +28,7 @@ from app.domain.imports import (
     legal_form_from_words,
     parse_row,
     parse_sheet,
+    problem_outcome,
     read_sheet,
     read_status,
 )
@@ -934,3 +935,19 @@ def test_progress_in_words():
         == "2,000 of 8,000 rows imported (25%), about 30 seconds left"
     )
     assert describe_progress("commit", 1, 0.001, total_rows=1, seconds=1) == "1 of 1 row imported (0%)"
+
+
+@pytest.mark.parametrize(
+    ("rejects", "code", "row_rejected", "words"),
+    [
+        (True, None, True, "Not imported"),
+        (False, None, True, "Not imported (the row has another problem)"),
+        (False, None, False, "Imported without this value"),
+        (False, "flagged", False, "Not imported: the organisation on the register is flagged for checking"),
+        (False, "ended", False, "Imported as archived, never published"),
+        (False, "formula", False, "Imported, as text"),
+        (False, "not_placed", False, "Imported, flagged 'not placed'"),
+    ],
+)
+def test_what_a_problem_means_for_its_row(rejects, code, row_rejected, words):
+    assert problem_outcome(rejects, code, row_rejected) == words

@@ -1063,20 +1063,20 @@ def test_problems_table_numbers_rows_as_the_spreadsheet_shows_them(
     batch, _ = imported(session, tools, data)
     table = list(imports.problems_table(session, batch))
     assert table[1:] == [
-        ["3", "", "Name", "The name is missing", "not imported"],
+        ["3", "", "Name", "The name is missing", "Not imported"],
         [
             "3",
             "",
             "Email",
             "'also not an email' is not an email address, so it was left out",
-            "not imported (the row has another problem)",
+            "Not imported (the row has another problem)",
         ],
         [
             "4",
             "Bad Email",
             "Email",
             "'not an email' is not an email address, so it was left out",
-            "imported without this value",
+            "Imported without this value",
         ],
     ]
 

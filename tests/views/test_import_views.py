@@ -194,14 +194,14 @@ def test_upload_map_check_import_and_undo(client: FlaskClient, token: str) -> No
     assert "Possible match May be on the register already: decide below 0" in words
     assert "Rejected Will not be imported: see the problems below 1" in words
     assert "New + update + unchanged + possible match + rejected = 4 rows in the file." in words
-    assert "4 No name name The name is missing No, the row is rejected" in words
+    assert "4 No name name The name is missing Not imported" in words
     assert (
         "4 No name website '=HYPERLINK(\"x\")' is not a website address, so it was left out "
-        "No, the row is rejected for another problem"
+        "Not imported (the row has another problem)"
     ) in words
     assert (
         "3 Knowsley Green Spaces Co-operative email 'not-an-email' is not an email address, so it was left out "
-        "Yes, without this value"
+        "Imported without this value"
     ) in words
     assert f'href="/officer/imports/{batch_id}/problems.csv"' in page
     assert "Check the columns again" in words
@@ -213,7 +213,7 @@ def test_upload_map_check_import_and_undo(client: FlaskClient, token: str) -> No
     assert problems.headers["Content-Disposition"] == f'attachment; filename="import-{batch_id}-problems.csv"'
     table = _csv(problems)
     assert table[0] == ["row", "organisation", "column", "problem", "outcome"]
-    assert ["4", "", "name", "The name is missing", "not imported"] in table
+    assert ["4", "", "name", "The name is missing", "Not imported"] in table
 
     # Import: three new organisations queued for checks.
     imported = _commit(client, token, batch_id)
