@@ -109,7 +109,7 @@ class QueuePage:
 
 
 def _queue_conditions(filters: QueueFilters) -> list[ColumnElement[bool]]:
-    """SQL conditions for the filters; each is served by an index (see migration 0012_reviews)."""
+    """SQL conditions for the filters; each is served by an index (see migration 0010_reviews)."""
     wanted = []
     for status, awaiting, source in status_filter(filters.status):
         parts = [Provider.status == status]

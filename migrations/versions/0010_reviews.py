@@ -1,7 +1,7 @@
 """The officers' review queue at a council's size: indexes for its status order and legal-form filter.
 
-Revision ID: 0012_reviews
-Revises: 0011_bands
+Revision ID: 0010_reviews
+Revises: 0009_providers
 Create Date: 2026-12-03
 
 """
@@ -10,8 +10,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = "0012_reviews"
-down_revision = "0011_bands"
+revision = "0010_reviews"
+down_revision = "0009_providers"
 branch_labels = None
 depends_on = None
 

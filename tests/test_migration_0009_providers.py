@@ -1,4 +1,4 @@
-"""Migration 0010_providers removes premises left without an address by the old "Find the area" step (#18),
+"""Migration 0009_providers removes premises left without an address by the old "Find the area" step (#18),
 records each removal, leaves imported premises alone, and its downgrade puts the rows back."""
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from app.services import audit
 from app.services.audit import Actor
 from tests import factories
 
-PATH = Path(__file__).resolve().parents[1] / "migrations/versions/0010_providers.py"
+PATH = Path(__file__).resolve().parents[1] / "migrations/versions/0009_providers.py"
 
 
 def _migration() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("migration_0010_providers", PATH)
+    spec = importlib.util.spec_from_file_location("migration_0009_providers", PATH)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -52,7 +52,7 @@ def test_unfinished_premises_are_removed_recorded_and_restored(session: Session)
     assert left == {ids["finished"], ids["imported"]}
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "site.removed"))
     assert event is not None and event.entity_id == str(ids["abandoned"])
-    assert event.actor_label == "migration 0010_providers"
+    assert event.actor_label == "migration 0009_providers"
     assert event.changes["reason"] == "Found by postcode but the address was never given"
     assert event.changes["site"]["postcode"] == "L36 9GD"
     session.close()

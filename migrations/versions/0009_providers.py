@@ -7,8 +7,8 @@ with no address that the question pages added (its "site.added" audit event says
 premises, which may lack an address, are left alone). Each removal is recorded in the audit log
 with the whole row, and the downgrade puts the rows back from there.
 
-Revision ID: 0010_providers
-Revises: 0009_records
+Revision ID: 0009_providers
+Revises: 0008_import_facts
 Create Date: 2026-12-03
 
 """
@@ -19,12 +19,12 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0010_providers"
-down_revision = "0009_records"
+revision = "0009_providers"
+down_revision = "0008_import_facts"
 branch_labels = None
 depends_on = None
 
-ACTOR = "migration 0010_providers"
+ACTOR = "migration 0009_providers"
 REASON = "Found by postcode but the address was never given"
 
 # The shapes this migration reads and writes, as they are at this revision (never the app's models).
