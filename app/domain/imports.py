@@ -33,6 +33,7 @@ from rapidfuzz import fuzz
 from app.domain.labelled import LabelledEnum
 from app.domain.postcodes import PostcodeError, parse_postcode
 from app.domain.providers import IDENTIFIER_SCHEMES, IdentifierError, LegalForm, org_id, scheme_from_shape
+from app.domain.wording import govuk_date
 
 # --- Reading ------------------------------------------------------------------------------------
 
@@ -750,11 +751,6 @@ def date_from_words(text: str) -> date | None:
     return None
 
 
-def long_date(day: date) -> str:
-    """'3 May 2012', as GOV.UK writes dates."""
-    return f"{day.day} {day:%B %Y}"
-
-
 @dataclass(frozen=True)
 class StatusReading:
     """What a row's status and dissolution cells say: whether the organisation has ended, when, and any note."""
@@ -783,7 +779,7 @@ def read_status(status: str, dissolved: str) -> StatusReading:
     ended = words in ENDED_STATUS_WORDS or said_dissolved or unreadable_date
     parts = [f"status '{status_text}'"] if status_text else []
     if on is not None:
-        parts.append(f"dissolved on {long_date(on)}")
+        parts.append(f"dissolved on {govuk_date(on)}")
     elif dissolved_text and ended:
         parts.append(f"dissolved '{dissolved_text}'")
     because = ", ".join(parts) or None

@@ -86,7 +86,10 @@ def evidence_wording(state: EvidenceState, file_name: str | None = None, importe
     label ('Self-declared', 'Checked by the council') otherwise.
     """
     if state == EvidenceState.COUNCIL_IMPORT and file_name:
-        when = f" on {imported_on.day} {imported_on:%B %Y}" if imported_on else ""
+        # Dates are worded in one place, which itself words this module's facts (hence imported here).
+        from app.domain.wording import govuk_date
+
+        when = f" on {govuk_date(imported_on)}" if imported_on else ""
         return f"From the council's import of {file_name}{when}"
     return state.label
 
