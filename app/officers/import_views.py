@@ -8,7 +8,6 @@ import run as jobs (:mod:`app.jobs`), so a long file shows its progress instead 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from math import ceil
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +39,7 @@ from app.domain.imports import (
     describe_progress,
     problem_outcome,
 )
+from app.domain.paging import page_count
 from app.downloads import csv_download
 from app.extensions import db
 from app.models import ImportBatch, ImportIssue, User
@@ -136,10 +136,6 @@ def _page_number(name: str = "page") -> int:
     return max(1, request.args.get(name, 1, type=int) or 1)
 
 
-def _pages(total: int, per_page: int) -> int:
-    return max(1, ceil(total / per_page))
-
-
 # The list and the upload -------------------------------------------------------------------------------------------
 
 
@@ -148,7 +144,7 @@ def imports_list() -> str:
     """Every import, newest first."""
     per_page = current_app.config["PER_PAGE"]
     total = db.session.scalar(select(func.count()).select_from(ImportBatch)) or 0
-    page = min(_page_number(), _pages(total, per_page))
+    page = min(_page_number(), page_count(total, per_page))
     batches = list(
         db.session.scalars(
             select(ImportBatch).order_by(ImportBatch.id.desc()).limit(per_page).offset((page - 1) * per_page)
@@ -159,7 +155,7 @@ def imports_list() -> str:
         batches=batches,
         emails=_emails(b.created_by_id for b in batches),
         page=page,
-        pages=_pages(total, per_page),
+        pages=page_count(total, per_page),
         total=total,
     )
 
@@ -339,7 +335,7 @@ def _render_batch(
     if batch.status in CHECKED_OR_DONE:
         show = _shown_list()
         total = imports.count_issues(db.session, batch, ["error", "warning"], code=show)
-        page = min(_page_number(), _pages(total, PROBLEMS_PER_PAGE))
+        page = min(_page_number(), page_count(total, PROBLEMS_PER_PAGE))
         problems = imports.issues(
             db.session,
             batch,
@@ -357,7 +353,7 @@ def _render_batch(
             rejected_rows=_rejected_rows(batch, {p.row_number for p in problems}),
             problems_total=total,
             problems_page=page,
-            problems_pages=_pages(total, PROBLEMS_PER_PAGE),
+            problems_pages=page_count(total, PROBLEMS_PER_PAGE),
         )
     if batch.status == ImportStatus.CHECKED:
         matches_page = _page_number("matches_page")
@@ -369,7 +365,7 @@ def _render_batch(
             matches=matches,
             matches_total=matches_total,
             matches_page=matches_page,
-            matches_pages=_pages(matches_total, MATCHES_PER_PAGE),
+            matches_pages=page_count(matches_total, MATCHES_PER_PAGE),
             candidates=imports.candidates_named(db.session, matches),
             decisions=decisions or matches_form(matches),
             undecided=undecided,

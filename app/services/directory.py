@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from math import ceil
 from typing import Any
 
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.domain.paging import Paged, clamp_page
 from app.domain.policy import AreaKind
 from app.domain.providers import LegalForm, ProviderStatus
 from app.models import Area, Provider, ServiceCategory, Site, provider_services
@@ -25,7 +25,7 @@ class DirectoryEntry:
 
 
 @dataclass(frozen=True)
-class DirectoryPage:
+class DirectoryPage(Paged):
     entries: list[DirectoryEntry]
     total: int
     page: int
@@ -33,18 +33,6 @@ class DirectoryPage:
     filters: dict[str, str] = field(default_factory=dict)
     # The words searched for, as typed (trimmed); empty when the page is not a search.
     query: str = ""
-
-    @property
-    def pages(self) -> int:
-        return max(1, ceil(self.total / self.per_page))
-
-    @property
-    def first(self) -> int:
-        return (self.page - 1) * self.per_page + 1 if self.total else 0
-
-    @property
-    def last(self) -> int:
-        return min(self.page * self.per_page, self.total)
 
 
 def _verified_query(district_code: str | None, legal_form: LegalForm | None, service: str | None) -> Select[Provider]:
@@ -86,7 +74,7 @@ def list_verified_providers(
         base = base.join(found, found.c.provider_id == Provider.id)
         order = [found.c.relevance.desc(), *order]
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    page = max(1, min(page, max(1, ceil(total / per_page))))
+    page = clamp_page(page, total, per_page)
     providers = session.scalars(
         base.options(selectinload(Provider.sites)).order_by(*order).limit(per_page).offset((page - 1) * per_page)
     ).all()

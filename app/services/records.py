@@ -13,12 +13,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from math import ceil
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.domain.paging import Paged, clamp_page
 from app.domain.policy import format_pence
 from app.domain.providers import FactKind, ProviderStatus
 from app.domain.records import RecordStatus, filters_text, may_change_record, value_as_entered, vat_basis_text
@@ -341,16 +341,12 @@ def close_record(session: Session, user: User, record: CommissioningRecord, now:
 
 
 @dataclass(frozen=True)
-class RecordPage:
+class RecordPage(Paged):
     records: list[CommissioningRecord]
     total: int
     page: int
     per_page: int
     query: str
-
-    @property
-    def pages(self) -> int:
-        return max(1, ceil(self.total / self.per_page))
 
 
 def get_record(session: Session, council: Council, record_id: int) -> CommissioningRecord | None:
@@ -380,7 +376,7 @@ def list_records(session: Session, council: Council, query: str | None, page: in
     if words:
         base = base.where(and_(*[_matches(w) for w in words]))
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    page = max(1, min(page, max(1, ceil(total / per_page))))
+    page = clamp_page(page, total, per_page)
     records = session.scalars(
         base.options(selectinload(CommissioningRecord.providers), selectinload(CommissioningRecord.created_by))
         .order_by(CommissioningRecord.created_at.desc(), CommissioningRecord.id.desc())

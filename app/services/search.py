@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from math import ceil
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
@@ -26,6 +25,7 @@ from app.domain.eligibility import (
     is_sme,
 )
 from app.domain.locality import LocalArea, LocalityAssessment
+from app.domain.paging import Paged, clamp_page
 from app.domain.policy import LocalityRule, Reservation
 from app.domain.providers import SOCIAL_ECONOMY_FORMS, EvidenceState, FactKind, LegalForm, ProviderStatus
 from app.geo.boundaries import BoundaryIndex
@@ -63,7 +63,7 @@ class ResultRow:
 
 
 @dataclass(frozen=True)
-class SearchResult:
+class SearchResult(Paged):
     choice: BandChoice
     area: LocalArea
     rows: list[ResultRow]
@@ -74,10 +74,6 @@ class SearchResult:
     excluded: list[ResultRow] = field(default_factory=list)
     excluded_total: int = 0
     category: ServiceCategory | None = None
-
-    @property
-    def pages(self) -> int:
-        return max(1, ceil(self.total / self.per_page))
 
     @property
     def thin_market(self) -> bool:
@@ -256,8 +252,7 @@ def search(
     total, local_eligible = session.execute(
         select(func.count(), func.coalesce(func.sum(counted.c.is_local), 0)).select_from(counted)
     ).one()
-    pages = max(1, ceil(total / per_page))
-    page = max(1, min(page, pages))
+    page = clamp_page(page, total, per_page)
     page_query, order = _page_order(plan, eligible_query)
     ids = list(session.scalars(page_query.order_by(*order).limit(per_page).offset((page - 1) * per_page)))
     rows = _explain(session, ids, choice, area, boundaries)

@@ -6,12 +6,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from math import ceil
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, func, insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from app.domain.paging import Paged, clamp_page
 from app.domain.providers import EvidenceState, LegalForm, Placement, ProviderSource, ProviderStatus
 from app.domain.registration import JoinRequestStatus, ReviewDecision
 from app.domain.review_queue import (
@@ -87,25 +87,13 @@ class QueueFilters:
 
 
 @dataclass(frozen=True)
-class QueuePage:
+class QueuePage(Paged):
     providers: list[Provider]
     total: int
     page: int
     per_page: int
     # GSS code to name, for the districts and wards of this page's premises.
     area_names: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def pages(self) -> int:
-        return max(1, ceil(self.total / self.per_page))
-
-    @property
-    def first(self) -> int:
-        return (self.page - 1) * self.per_page + 1 if self.total else 0
-
-    @property
-    def last(self) -> int:
-        return min(self.page * self.per_page, self.total)
 
 
 def _queue_conditions(filters: QueueFilters) -> list[ColumnElement[bool]]:
@@ -163,7 +151,7 @@ def review_queue_page(
     filters = filters or QueueFilters()
     conditions = _queue_conditions(filters)
     total = session.scalar(select(func.count(Provider.id)).where(*conditions)) or 0
-    page = max(1, min(page, max(1, ceil(total / per_page))))
+    page = clamp_page(page, total, per_page)
     providers = list(
         session.scalars(
             select(Provider)
