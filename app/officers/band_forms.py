@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
 from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import BooleanField, Field, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.utils import unset_value
 from wtforms.validators import InputRequired, ValidationError
 
+from app.date_input import DateInputField
 from app.domain.policy import LocalityRule, MoneyError, Reservation, VatBasis, format_pence, parse_pounds
 from app.forms import Form
 from app.models import SpendBand
@@ -62,62 +61,15 @@ def _money(field: StringField, needed: str, what: str) -> int:
         raise ValidationError(needed) from exc
 
 
-class DateInputField(Field):
-    """The GOV.UK date input: day, month and year boxes named '<name>-day', '<name>-month' and '<name>-year'.
-
-    Messages follow the design system's date input pattern, naming the date in words (``what``).
-    """
-
-    PARTS = ("day", "month", "year")
-
-    def __init__(self, label: str, *, what: str, **kwargs: Any) -> None:
-        super().__init__(label, **kwargs)
-        self.what = what
-        self.parts: dict[str, str] = dict.fromkeys(self.PARTS, "")
-        self.bad_parts: tuple[str, ...] = ()
-
-    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
-        self.process_errors = []
-        if data is unset_value:
-            data = self.default() if callable(self.default) else self.default
-        self.object_data = self.data = data
-        if isinstance(data, date):
-            self.parts = {"day": str(data.day), "month": str(data.month), "year": str(data.year)}
-        if formdata is not None:
-            self.parts = {part: (formdata.get(f"{self.name}-{part}") or "").strip() for part in self.PARTS}
-            self.raw_data = list(self.parts.values())
-            self.data = None
-
-    def pre_validate(self, form: Any) -> None:
-        if self.raw_data is None:
-            return
-        missing = [part for part in self.PARTS if not self.parts[part]]
-        if len(missing) == len(self.PARTS):
-            self.bad_parts = self.PARTS
-            raise ValidationError(f"Enter {self.what[0].lower()}{self.what[1:]}")
-        if missing:
-            self.bad_parts = tuple(missing)
-            raise ValidationError(f"{self.what} must include a {' and '.join(missing)}")
-        day, month, year = (self.parts[part] for part in self.PARTS)
-        if not (day.isdigit() and month.isdigit() and year.isdigit()):
-            self.bad_parts = tuple(p for p in self.PARTS if not self.parts[p].isdigit())
-            raise ValidationError(f"{self.what} must be a real date")
-        if len(year) != 4:
-            self.bad_parts = ("year",)
-            raise ValidationError("Year must include 4 numbers")
-        try:
-            self.data = date(int(year), int(month), int(day))
-        except ValueError as exc:
-            self.bad_parts = self.PARTS
-            raise ValidationError(f"{self.what} must be a real date") from exc
-        if problem := band_config.date_problem(self.data, self.what, utcnow().date()):
-            self.bad_parts = self.PARTS
-            raise ValidationError(problem)
-
-    @property
-    def error_href(self) -> str:
-        """Where the error summary links: the first box with the problem, as the design system asks."""
-        return f"#{self.id}-{(self.bad_parts or self.PARTS)[0]}"
+def _band_date(label: str, what: str, description: str) -> DateInputField:
+    """A required date in the GOV.UK date input, refused when band_config says it is too early or too late."""
+    return DateInputField(
+        label,
+        what=what,
+        description=description,
+        required=True,
+        check=lambda day: band_config.date_problem(day, what, utcnow().date()),
+    )
 
 
 class BandForm(Form):
@@ -299,28 +251,28 @@ class BandForm(Form):
 
 
 class AddBandForm(BandForm):
-    effective_from = DateInputField(
+    effective_from = _band_date(
         "From what date does the band apply?",
-        what="The date the band applies from",
-        description="For example, 1 4 2027",
+        "The date the band applies from",
+        "For example, 1 4 2027",
     )
     submit = SubmitField("Add the band", widget=GovSubmitInput())
 
 
 class ChangeBandForm(BandForm):
-    effective_from = DateInputField(
+    effective_from = _band_date(
         "From what date does the change apply?",
-        what="The date the change applies from",
-        description="The band as it is stays on record up to the day before. For example, 1 4 2027",
+        "The date the change applies from",
+        "The band as it is stays on record up to the day before. For example, 1 4 2027",
     )
     submit = SubmitField("Change the band", widget=GovSubmitInput())
 
 
 class RetireBandForm(Form):
-    effective_to = DateInputField(
+    effective_to = _band_date(
         "From what date does the band stop applying?",
-        what="The date the band stops applying",
-        description="The band applies up to the day before and stays on record. For example, 1 4 2027",
+        "The date the band stops applying",
+        "The band applies up to the day before and stays on record. For example, 1 4 2027",
     )
     adjust_adjoining = BooleanField(
         "Extend the band below this one to cover its values",

@@ -389,7 +389,7 @@ ADD_CASES: list[tuple[dict[str, str | None], str, str]] = [
     (_dated("1", "4", ""), "effective_from-year", "The date the band applies from must include a year"),
     (_dated("31", "2", str(NEXT_YEAR)), "effective_from-day", "The date the band applies from must be a real date"),
     (_dated("1st", "4", str(NEXT_YEAR)), "effective_from-day", "The date the band applies from must be a real date"),
-    (_dated("1", "13", str(NEXT_YEAR)), "effective_from-day", "The date the band applies from must be a real date"),
+    (_dated("1", "13", str(NEXT_YEAR)), "effective_from-month", "The date the band applies from must be a real date"),
     (_dated("1", "4", "27"), "effective_from-year", "Year must include 4 numbers"),
     (
         _dated("31", "12", "2017"),
