@@ -709,7 +709,11 @@ AT_RISK_STATUS_WORDS = frozenset(
     }
 )
 _YES_WORDS = frozenset({"yes", "y", "true", "dissolved", "removed"})
-_NO_WORDS = frozenset({"no", "n", "false", "0"})
+#: Dissolution cells (as :func:`normalise_words` leaves them) that say it has not been dissolved: "no" and the
+#: placeholders spreadsheets and registers fill an empty date with ("N/A", "-", "None", "0000-00-00" and the like).
+_NOT_DISSOLVED_WORDS = frozenset(
+    {"no", "n", "false", "0", "n a", "na", "none", "null", "nil", "not dissolved", "not applicable"}
+)
 _MONTHS = {
     name: number
     for number, names in enumerate(
@@ -762,12 +766,23 @@ class StatusReading:
     note_column: str | None = None  # "status" or "dissolved_on": which cell the note is about
 
 
+#: A dissolution cell of only dashes, dots, slashes and zeros is a placeholder: "-", "—", "0000-00-00", "00/00/0000".
+_NO_DATE = re.compile(r"[\s0\-\u2010-\u2015\u2212./:]*")
+
+
+def _not_dissolved(dissolved_text: str) -> bool:
+    """Whether a dissolution cell is blank, "no" or a placeholder like "N/A", "None", "-" or "0000-00-00"."""
+    return normalise_words(dissolved_text) in _NOT_DISSOLVED_WORDS or bool(_NO_DATE.fullmatch(dissolved_text))
+
+
 def read_status(status: str, dissolved: str) -> StatusReading:
     """Read a status cell and a dissolution-date cell.
 
     Ended: the status says dissolved, removed, struck off (and the like), or a dissolution date (or "yes") is given,
-    whatever the status says. Liquidation, administration and a proposal to strike off are not ended, but noted.
-    Status words not recognised are noted and read as live.
+    whatever the status says. A placeholder ("N/A", "-", "None", "0000-00-00") is no date. Other text we cannot read
+    as a date is taken as dissolved, and noted, unless the status says live: then the status is believed, and noted.
+    Liquidation, administration and a proposal to strike off are not ended, but noted. Status words not recognised
+    are noted and read as live.
     """
     status_text = " ".join(status.split())
     dissolved_text = " ".join(dissolved.split())
@@ -775,12 +790,18 @@ def read_status(status: str, dissolved: str) -> StatusReading:
     dissolved_words = normalise_words(dissolved_text)
     on = date_from_words(dissolved_text)
     said_dissolved = on is not None or dissolved_words in _YES_WORDS
-    unreadable_date = bool(dissolved_text) and not said_dissolved and dissolved_words not in _NO_WORDS
+    unreadable_date = not said_dissolved and not _not_dissolved(dissolved_text)
+    if unreadable_date and words in LIVE_STATUS_WORDS:
+        return StatusReading(
+            note=f"'{dissolved_text}' is not a date we can read, like 3/5/2012, and the status is '{status_text}': "
+            "the organisation is imported as live, but check it is still trading",
+            note_column="dissolved_on",
+        )
     ended = words in ENDED_STATUS_WORDS or said_dissolved or unreadable_date
     parts = [f"status '{status_text}'"] if status_text else []
     if on is not None:
         parts.append(f"dissolved on {govuk_date(on)}")
-    elif dissolved_text and ended:
+    elif said_dissolved or unreadable_date:
         parts.append(f"dissolved '{dissolved_text}'")
     because = ", ".join(parts) or None
     if unreadable_date:

@@ -37,7 +37,7 @@ NUMBERS = st.sampled_from([("", ""), ("31129", "FCA"), ("2456R", "FCA"), ("04517
 POSTCODES = st.sampled_from(["L36 9GD", "L28 1AA", ""])
 STATUSES = st.sampled_from(
     [("", ""), ("Live", ""), ("Dead", "3/5/2012"), ("Dead", ""), ("Struck off", ""), ("", "2019-01-31"),
-     ("Liquidation", ""), ("Sleeping", ""), ("", "soon")]
+     ("Liquidation", ""), ("Sleeping", ""), ("", "soon"), ("Live", "N/A"), ("Active", "-"), ("Live", "soon")]
 )  # fmt: skip
 
 

@@ -217,3 +217,14 @@ def test_a_dissolved_company_that_became_a_society_does_not_flag_the_society(ses
     _, again = run(session, tools, csv_bytes([society, company], header=STATUS_HEADER), commit=False)
     assert (again.unchanged, again.rejected, again.flagged) == (1, 1, 0)
     assert provider_named(session, "Winsham Shop Limited").awaiting_review is False
+
+
+def test_a_placeholder_or_an_unreadable_date_beside_a_live_status_imports_the_organisation(session, tools):
+    placeholder = ["Roby Growers Co-operative", "Society", "31129", "FCA", "L36 9GD", "Live", "N/A"]
+    garbled = ["Page Moss Bakers Co-operative", "Society", "2456R", "FCA", "L36 9GD", "Active", "last spring"]
+    batch, counts = run(session, tools, csv_bytes([placeholder, garbled], header=STATUS_HEADER), verified=True)
+    assert (counts.created, counts.rejected, counts.dissolved, counts.archived) == (2, 0, 0, 0)
+    assert provider_named(session, "Roby Growers Co-operative").status == ProviderStatus.VERIFIED
+    assert provider_named(session, "Page Moss Bakers Co-operative").status == ProviderStatus.VERIFIED
+    warnings = {(w.row_number, w.column) for w in problems_of(session, batch, "warning")}
+    assert (3, "Dissolved Date") in warnings and not any(row == 2 for row, _ in warnings)
