@@ -303,7 +303,8 @@ def apply_bulk_action(
     chosen = _chosen(filters, provider_ids)
     states = _states(session, chosen)
     total = sum(count for *_, count in states)
-    ids = list(session.scalars(select(Provider.id).where(*chosen, _applicable(action, states)).order_by(Provider.id)))
+    applicable = _applicable(action, states)
+    ids = list(session.scalars(select(Provider.id).where(*chosen, applicable).order_by(Provider.id)))
     if not ids:
         raise ReviewError(nothing_to_change_message(action), "action")
     if len(ids) > BULK_ACTION_LIMIT:
@@ -318,15 +319,23 @@ def apply_bulk_action(
         changes["import_batch"] = filters.batch_id
     values: dict[str, Any] = {"status": rule.to_status, "status_changed_at": now, "updated_at": now}
     values["verified_at"] = now if action == BulkAction.PUBLISH else None
+    changed = 0
     for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        # The status is checked again in the statement: an organisation decided since the count is left alone.
-        session.execute(
-            update(Provider)
-            .where(Provider.id.in_(chunk), Provider.status == rule.from_status)
-            .values(**values)
-            .execution_options(synchronize_session="fetch")
+        # The rule is checked again in the statement, and only the organisations it changed are recorded: one
+        # decided on its own page, or sent changes, since the ids were read is left alone, with no review, audit
+        # event or email (on PostgreSQL the UPDATE re-reads a row another transaction changed before matching it).
+        chunk = sorted(
+            session.scalars(
+                update(Provider)
+                .where(Provider.id.in_(ids[start : start + _CHUNK]), applicable)
+                .values(**values)
+                .returning(Provider.id)
+                .execution_options(synchronize_session="fetch")
+            )
         )
+        if not chunk:
+            continue
+        changed += len(chunk)
         if action == BulkAction.PUBLISH:
             session.execute(
                 insert(ProviderReview),
@@ -356,7 +365,7 @@ def apply_bulk_action(
             ],
         )
         _tell_members_in_bulk(session, action, chunk, service_url)
-    return BulkResult(action, len(ids), total - len(ids))
+    return BulkResult(action, changed, total - changed)
 
 
 def _organisations(count: int) -> str:

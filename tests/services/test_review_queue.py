@@ -3,7 +3,7 @@ on imported organisations with an audit event per organisation."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 
@@ -325,3 +325,104 @@ def test_a_bulk_action_that_applies_to_nothing_is_refused_and_changes_nothing(
     with pytest.raises(verification.ReviewError):
         verification.apply_bulk_action(session, officer, BulkAction.PUBLISH, utcnow(), SERVICE_URL, provider_ids=[])
     assert session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.entity_type == "provider")) == 0
+
+
+@contextmanager
+def committed_just_before_the_bulk_update(session: Session, change: Callable[[Session], None]) -> Iterator[None]:
+    """Commit ``change`` in its own transaction after the bulk action has read which organisations it applies to
+    and just before it updates them: what another officer's request, or a member's, can do meanwhile."""
+    engine = session.get_bind()
+    done: list[bool] = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if not done and statement.lstrip().upper().startswith("UPDATE PROVIDERS"):
+            done.append(True)
+            with Session(engine) as other:
+                change(other)
+                other.commit()
+
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    assert done, "the bulk action sent no UPDATE"
+
+
+def test_an_organisation_decided_while_publishing_in_bulk_gets_no_review_audit_event_or_email(
+    session: Session, knowsley: CouncilSetup
+) -> None:
+    providers = _imported(session, _batch(session), 3)
+    rejected = providers[1]
+    for provider in providers:
+        factories.user(session, Role.PROVIDER, email=f"member{provider.id}@coop.example", provider=provider)
+    officer, other_officer = _officer(session, knowsley), _officer(session, knowsley)
+    session.commit()
+    stale_ids = [p.id for p in providers]  # the ids on officer A's confirmation page
+
+    def other_officer_rejects(other: Session) -> None:
+        provider, colleague = other.get(Provider, rejected.id), other.get(User, other_officer.id)
+        assert provider is not None and colleague is not None
+        verification.reject(other, colleague, provider, "Not based in Knowsley", utcnow())
+
+    with committed_just_before_the_bulk_update(session, other_officer_rejects):
+        result = verification.apply_bulk_action(
+            session, officer, BulkAction.PUBLISH, utcnow(), SERVICE_URL, provider_ids=stale_ids
+        )
+    session.commit()
+
+    assert (result.changed, result.left) == (2, 1)
+    assert verification.bulk_result_message(result) == (
+        "2 organisations are verified and published. 1 organisation was left as it was"
+    )
+    session.expire_all()
+    assert session.get(Provider, rejected.id).status == ProviderStatus.REJECTED  # type: ignore[union-attr]
+    reviews = session.execute(select(ProviderReview.provider_id, ProviderReview.officer_id)).all()
+    assert sorted(reviews) == sorted(
+        [(providers[0].id, officer.id), (rejected.id, other_officer.id), (providers[2].id, officer.id)]
+    )
+    events = session.execute(
+        select(AuditEvent.entity_id, AuditEvent.action).where(AuditEvent.entity_type == "provider")
+    ).all()
+    assert sorted(events) == sorted(
+        [
+            (str(providers[0].id), "provider.verified"),
+            (str(rejected.id), "provider.rejected"),
+            (str(providers[2].id), "provider.verified"),
+        ]
+    )
+    mail = session.execute(select(OutboxEmail.to_address, OutboxEmail.subject)).all()
+    assert sorted(mail) == sorted(
+        [
+            (f"member{providers[0].id}@coop.example", "Imported 00000 is verified on the Local Supplier Register"),
+            (f"member{rejected.id}@coop.example", "Imported 00001 cannot be added to the Local Supplier Register"),
+            (f"member{providers[2].id}@coop.example", "Imported 00002 is verified on the Local Supplier Register"),
+        ]
+    )
+
+
+def test_an_organisation_with_changes_sent_while_taking_imports_back_in_bulk_is_left_published(
+    session: Session, knowsley: CouncilSetup
+) -> None:
+    providers = _imported(session, _batch(session), 3, status=ProviderStatus.VERIFIED)
+    changed = providers[1]
+    officer = _officer(session, knowsley)
+    session.commit()
+
+    def member_sends_changes(other: Session) -> None:
+        provider = other.get(Provider, changed.id)
+        assert provider is not None
+        provider.awaiting_review = True
+
+    with committed_just_before_the_bulk_update(session, member_sends_changes):
+        result = verification.apply_bulk_action(
+            session, officer, BulkAction.QUEUE, utcnow(), SERVICE_URL, provider_ids=[p.id for p in providers]
+        )
+    session.commit()
+
+    assert (result.changed, result.left) == (2, 1)
+    session.expire_all()
+    # Its changes are checked on its own page; it stays published meanwhile, as it would had they come first.
+    assert session.get(Provider, changed.id).status == ProviderStatus.VERIFIED  # type: ignore[union-attr]
+    events = session.scalars(select(AuditEvent.entity_id).where(AuditEvent.entity_type == "provider")).all()
+    assert sorted(events) == sorted([str(providers[0].id), str(providers[2].id)])
