@@ -33,6 +33,7 @@ from rapidfuzz import fuzz
 from app.domain.labelled import LabelledEnum
 from app.domain.postcodes import PostcodeError, parse_postcode
 from app.domain.providers import IDENTIFIER_SCHEMES, IdentifierError, LegalForm, org_id, scheme_from_shape
+from app.domain.text import looks_like_formula
 from app.domain.wording import govuk_date
 
 # --- Reading ------------------------------------------------------------------------------------
@@ -932,8 +933,6 @@ FORMULA = "formula"
 ENDED = "ended"
 FLAGGED = "flagged"
 NOT_PLACED = "not_placed"
-#: A cell starting with one of these may be run as a formula by a spreadsheet (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@")
 #: Fields whose text is shown to people (on pages and in downloads), so a formula-like start is worth a warning.
 SHOWN_FIELDS = (
     "name",
@@ -952,11 +951,12 @@ _PHONE = re.compile(r"^\+[\d\s()\-]+$")
 
 
 def formula_like(field_name: str, text: str) -> bool:
-    """Whether a cell's text starts as a spreadsheet formula would (a phone number like +44 151 ... is not)."""
+    """Whether a cell's text, as it is stored, starts as a spreadsheet formula would (:func:`looks_like_formula`).
+
+    A phone number like +44 151 ... is not warned about: it is what the field is for.
+    """
     value = text.strip()
-    if not value.startswith(FORMULA_STARTS):
-        return False
-    return not (field_name == "phone" and _PHONE.match(value))
+    return looks_like_formula(value) and not (field_name == "phone" and _PHONE.match(value))
 
 
 @dataclass(frozen=True)
@@ -1045,11 +1045,11 @@ def parse_row(raw: SheetRow | tuple[str, ...], mapping: ColumnMapping, row_numbe
     def value(name: str) -> str:
         """The cell for a field; a value past the field's limit reads as blank (its problem is reported below).
 
-        A leading apostrophe before = + - @ is dropped: it is what our own downloads (and spreadsheets) put there
-        to stop a formula, so a fixed-up rejected row imports as it was first written.
+        A leading apostrophe before a formula (:func:`looks_like_formula`) is dropped: it is what our own downloads
+        (and spreadsheets) put there to stop one, so a fixed-up rejected row imports as it was first written.
         """
         text = mapping.value(name, cells)
-        if len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r":
+        if text.startswith("'") and looks_like_formula(text[1:]):
             text = text[1:]
         return "" if len(text) > FIELD_LIMITS.get(name, len(text)) else text
 

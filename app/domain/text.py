@@ -60,3 +60,20 @@ def hidden_characters_message(name: str, text: str, *, multiline: bool = False) 
         words = ["those copied from another program"]
     described = " or ".join(dict.fromkeys(words))
     return f"{name} must not contain hidden characters such as {described}"
+
+
+# --- Text a spreadsheet may run as a formula (CSV injection) ------------------------------------------------------
+
+#: A spreadsheet runs a cell as a formula when it starts with one of these (OWASP), or with the full-width forms
+#: that some spreadsheet locales read as them.
+FORMULA_STARTS = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+#: A leading tab or carriage return can also start a formula, whatever follows it.
+FORMULA_CONTROL_STARTS = ("\t", "\r")
+
+
+def looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet may run text as a formula: the one rule for import warnings and download escaping.
+
+    It looks past leading whitespace, because some spreadsheets trim it before deciding (" =1+1").
+    """
+    return text.startswith(FORMULA_CONTROL_STARTS) or text.lstrip().startswith(FORMULA_STARTS)

@@ -22,6 +22,7 @@ from app.domain.paging import Paged, clamp_page
 from app.domain.policy import format_pence
 from app.domain.providers import FactKind, ProviderStatus
 from app.domain.records import RecordStatus, filters_text, may_change_record, value_as_entered, vat_basis_text
+from app.domain.text import looks_like_formula
 from app.domain.wording import fact_text  # one home for how a fact reads (the API imports it from here too)
 from app.models import CommissioningRecord, Council, Provider, RecordProvider, User
 from app.services import audit
@@ -388,19 +389,14 @@ def list_records(session: Session, council: Council, query: str | None, page: in
 
 # Export ------------------------------------------------------------------------------------------------------------
 
-# A spreadsheet runs a cell as a formula when it starts with one of these (OWASP, CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@")
-# Full-width forms that some spreadsheet locales read as the characters above.
-WIDE_FORMULA_STARTS = ("\uff1d", "\uff0b", "\uff0d", "\uff20")
-
 
 def safe_cell(value: object) -> str:
     """A cell no spreadsheet will run as a formula.
 
-    Text that starts with = + - @ (or their full-width forms), tab or carriage return gets a leading single
-    quote, as OWASP advises. The check also looks past leading whitespace, because some spreadsheets trim it
-    before deciding whether a cell is a formula (" =1+1"). Numbers we hold as numbers are left alone: a
-    number cannot carry a formula, and '-5 would stop it being a number.
+    Text a spreadsheet may run as a formula (:func:`app.domain.text.looks_like_formula`: = + - @ or their
+    full-width forms, after any leading whitespace, or a leading tab or carriage return) gets a leading single
+    quote, as OWASP advises. Numbers we hold as numbers are left alone: a number cannot carry a formula, and '-5
+    would stop it being a number.
     """
     if value is None:
         return ""
@@ -409,7 +405,7 @@ def safe_cell(value: object) -> str:
     if isinstance(value, int | float | Decimal):
         return str(value)
     text = str(value)
-    if text.startswith(("\t", "\r")) or text.lstrip().startswith(FORMULA_STARTS + WIDE_FORMULA_STARTS):
+    if looks_like_formula(text):
         return "'" + text
     return text
 

@@ -874,6 +874,11 @@ def test_what_happens_to_a_dissolved_row_is_said_in_words():
         (("Name", "Phone"), ("Good Org", "+44 151 443 2000"), []),  # a phone number, not a formula
         (("Name", "Phone"), ("Good Org", "+cmd|' /C calc'!A0"), ["Phone"]),
         (("Name",), ("'=1+2",), ["Name"]),  # our own download's guard is dropped, so the formula is seen again
+        (("Name",), ('\uff1dHYPERLINK("http://evil.example","Click")',), ["Name"]),  # full-width =, as exports see it
+        (("Name", "Town"), ("Good Org", "\uff20Huyton"), ["Town"]),
+        (("Name", "Phone"), ("Good Org", "\uff0b44 151 443 2000"), ["Phone"]),  # only a plain + starts a phone number
+        (("Name",), ("'\uff0b1",), ["Name"]),  # the guard our downloads put before a full-width + is dropped too
+        (("Name",), ("' =1+2",), ["Name"]),  # and the one before a space and =
         (("Name",), ("Good Org",), []),
     ],
 )

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain.bands import Estimate, VatTreatment
+from app.domain.imports import ColumnMapping, parse_row
 from app.domain.policy import AreaKind, ContractType
 from app.domain.providers import EvidenceState, FactKind, LegalForm, ProviderStatus
 from app.domain.records import RecordStatus
@@ -451,6 +452,15 @@ def test_a_councils_records_are_listed_newest_first_and_searchable(
 )
 def test_safe_cell_neutralises_formulas(value: object, expected: str) -> None:
     assert safe_cell(value) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["=1+2", "+Huyton", "\uff1dHYPERLINK(1)", "\uff0b1", " =1+2", "\t=1", "-2", "@SUM(A1)", "Good Org"]
+)
+def test_a_cell_from_a_download_imports_as_it_was_first_written(text: str) -> None:
+    # The import drops exactly the guard safe_cell adds, because both ask the same rule (app.domain.text).
+    parsed = parse_row((safe_cell(text),), ColumnMapping.auto(("Name",)), 2)
+    assert parsed.name == " ".join(text.split())
 
 
 def test_the_export_has_a_row_per_provider_with_every_cell_safe(
