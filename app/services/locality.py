@@ -56,7 +56,9 @@ def local_area_for(session: Session, council: Council, boundaries: BoundaryIndex
 def placed_sites(
     session: Session, provider: Provider, *, public: bool, names: dict[str, str] | None = None
 ) -> list[PlacedSite]:
-    """The provider's sites as locality sees them; ``public`` hides the postcodes of hidden addresses.
+    """The provider's sites as locality sees them; ``public`` shows a hidden address only by its council area.
+
+    A hidden address is usually a home: its postcode, and its ward too (a few streets), stay from the public.
 
     ``names`` (area code to name) may be passed in when many providers are described at once.
     """
@@ -68,7 +70,7 @@ def placed_sites(
             postcode=s.postcode if (s.address_public or not public) else None,
             district_code=s.district_code,
             district_name=names.get(s.district_code or ""),
-            ward_name=names.get(s.ward_code or ""),
+            ward_name=names.get(s.ward_code or "") if (s.address_public or not public) else None,
             approximate=s.placement == Placement.POSTCODE_DISTRICT,
             # The reason may name the postcode or a point, so a hidden address keeps it from the public too.
             not_placed_reason=(

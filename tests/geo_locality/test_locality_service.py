@@ -222,7 +222,8 @@ def test_an_unknown_postcode_in_a_split_postcode_district_says_why_it_has_no_dis
     assert "L14 spans more than one council district" in result.evidence[0]
 
 
-def test_public_evidence_hides_the_postcode_of_a_hidden_address(session: Session, council: Council) -> None:
+def test_public_evidence_hides_the_postcode_and_ward_of_a_hidden_address(session: Session, council: Council) -> None:
+    """A hidden (home) address shows only its council area: a ward narrows a home down to a few streets."""
     area = local_area_for(session, council, None)
     provider = _provider(
         session,
@@ -233,10 +234,10 @@ def test_public_evidence_hides_the_postcode_of_a_hidden_address(session: Session
     public = provider_locality(session, provider, area, public=True)
     assert public.locality == Locality.LOCAL
     assert public.evidence == (
-        "Trading site (address not shown): Knowsley, Roby ward",
+        "Trading site (address not shown): Knowsley",
         "Registered office at L1 8JQ: Liverpool, City Centre North ward",
     )
-    assert all("L36" not in line for line in public.evidence)
+    assert all("L36" not in line and "Roby" not in line for line in public.evidence)
     private = provider_locality(session, provider, area, public=False)
     assert private.evidence == (
         "Trading site at L36 9GD: Knowsley, Roby ward",

@@ -61,6 +61,7 @@ def register(knowsley: factories.CouncilSetup) -> factories.CouncilSetup:
         postcode=HIDDEN_POSTCODE,
         address_public=False,
         address="7 Secret Close",
+        ward_code=knowsley.ward.code,
     )
     huyton.contact_email = "huyton@example.org"
     huyton.sites.append(
