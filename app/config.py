@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from app.domain.text import plain_int
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", PROJECT_ROOT / "instance"))
 
@@ -71,6 +73,23 @@ def trusted_hosts(env: str, base_url: str, listed: str | None) -> list[str]:
     own = urlsplit(base_url).hostname or ""
     hosts = [own] if env == "production" else [own, *LOOPBACK_HOSTS]
     return list(dict.fromkeys(host for host in hosts if host))
+
+
+#: Session lengths: the setting and the unit it is given in. Zero or less would end every session at once, and
+#: more than SESSION_LENGTH_MAX overflows the dates sessions are checked with; either way every signed-in page fails.
+SESSION_LENGTHS = {"SESSION_IDLE_MINUTES": "minutes", "SESSION_MAX_HOURS": "hours"}
+SESSION_LENGTH_MAX = 999_999
+
+
+def _session_length(name: str, value: object) -> int:
+    """A session length as a whole number from 1 to SESSION_LENGTH_MAX, or ConfigError saying what to set."""
+    text = str(value).strip()
+    number = plain_int(text, max_digits=len(str(SESSION_LENGTH_MAX)))
+    if number is None or not 1 <= number <= SESSION_LENGTH_MAX:
+        raise ConfigError(
+            f"{name} must be a whole number of {SESSION_LENGTHS[name]} from 1 to {SESSION_LENGTH_MAX}, not {text!r}"
+        )
+    return number
 
 
 def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -148,8 +167,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "GEOCODER_TIMEOUT": float(os.environ.get("GEOCODER_TIMEOUT", "5")),
         "GEOCODER_MIN_DELAY_SECONDS": float(os.environ.get("GEOCODER_MIN_DELAY_SECONDS", "1")),
         # Signed-in sessions end after this long without a request, and this long after signing in however busy.
-        "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "30")),
-        "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", "12")),
+        "SESSION_IDLE_MINUTES": os.environ.get("SESSION_IDLE_MINUTES", "30"),
+        "SESSION_MAX_HOURS": os.environ.get("SESSION_MAX_HOURS", "12"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Cookies only over https in production. SECURE_COOKIES=0 is for a loopback test of the production shape
@@ -195,6 +214,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             "(or set MAIL_OUTBOX_ONLY=1 to keep mail in the outbox table only, unsent)."
         )
     config["SERVER_BASE_URL"] = checked_base_url(str(config["SERVER_BASE_URL"]))
+    for name in SESSION_LENGTHS:
+        config[name] = _session_length(name, config[name])
     if "TRUSTED_HOSTS" not in overrides:
         listed = None if env == "test" else os.environ.get("TRUSTED_HOSTS")
         config["TRUSTED_HOSTS"] = trusted_hosts(env, config["SERVER_BASE_URL"], listed)

@@ -15,7 +15,11 @@ from wtforms import Field
 from wtforms.utils import unset_value
 from wtforms.validators import ValidationError
 
+from app.domain.text import is_plain_number
+
 PARTS = ("day", "month", "year")
+#: The most digits a day or a month box may hold (the year must have exactly 4).
+PART_DIGITS = 2
 
 
 class DateInputField(Field):
@@ -66,8 +70,9 @@ class DateInputField(Field):
         if missing:
             self.bad_parts = tuple(missing)
             raise ValidationError(f"{self.what} must include a {' and '.join(missing)}")
-        if not all(self.parts[part].isdigit() for part in PARTS):
-            self.bad_parts = tuple(p for p in PARTS if not self.parts[p].isdigit())
+        not_numbers = tuple(p for p in PARTS if not _is_part_number(p, self.parts[p]))
+        if not_numbers:
+            self.bad_parts = not_numbers
             raise ValidationError(f"{self.what} must be a real date")
         day, month, year = (self.parts[part] for part in PARTS)
         if len(year) != 4:
@@ -75,7 +80,7 @@ class DateInputField(Field):
             raise ValidationError("Year must include 4 numbers")
         try:
             self.data = date(int(year), int(month), int(day))
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:
             self.bad_parts = tuple(p for p in ("day", "month") if _out_of_range(p, int(day), int(month))) or PARTS
             raise ValidationError(f"{self.what} must be a real date") from exc
         if self.check is not None and (problem := self.check(self.data)):
@@ -88,9 +93,11 @@ class DateInputField(Field):
         """Where the error summary links: the first box with the problem."""
         return f"#{self.id}-{(self.bad_parts or PARTS)[0]}"
 
-    def query_values(self) -> dict[str, str]:
-        """The boxes as query parameters, for a link that repeats the form."""
-        return {f"{self.name}-{part}": value for part, value in self.parts.items() if value}
+
+def _is_part_number(part: str, text: str) -> bool:
+    """Digits 0 to 9 only (int() cannot read '²', which str.isdigit() passes), and no more than a day or month
+    can have; a year of the wrong length has its own message."""
+    return is_plain_number(text) and (part == "year" or len(text) <= PART_DIGITS)
 
 
 def _out_of_range(part: str, day: int, month: int) -> bool:

@@ -30,6 +30,7 @@ from sqlalchemy import update
 
 from app.config import PROJECT_ROOT
 from app.domain.imports import ImportFormatError, ImportStatus, MappingError
+from app.domain.text import plain_int
 from app.extensions import db
 from app.models import ImportBatch
 from app.services import imports
@@ -347,7 +348,8 @@ def job_is_lost(batch: ImportBatch) -> bool:
             return not _thread_alive(batch.id) and (beat is None or now - beat > stale_after)
         # Lost when the process that ran it has ended (a restart took its thread). Another live process, or
         # another machine, runs it and reports when done.
-        return host == socket.gethostname() and pid.isdigit() and not _process_alive(int(pid))
+        process = plain_int(pid)
+        return host == socket.gethostname() and process is not None and not _process_alive(process)
     if batch.job_id and current_app.config.get("JOB_RUNNER") == "rq":
         state, started = rq_job_state(batch)
         if state in ("failed", "stopped", "canceled", "missing"):

@@ -66,7 +66,9 @@ def retry_after_seconds() -> int:
     current = limiter.current_limit
     if current is None or not current.breached:
         return DEFAULT_RETRY_SECONDS
-    return max(1, math.ceil(current.reset_at - time.time()))
+    # Flask-Limiter gives the reset as the whole second after the window ends, which could say 61 seconds for a
+    # limit per minute; nobody need wait longer than the window itself.
+    return max(1, min(math.ceil(current.reset_at - time.time()), current.limit.get_expiry()))
 
 
 def _add_retry_after(response: Response) -> Response:

@@ -130,3 +130,46 @@ def test_development_and_tests_run_without_a_mail_server(monkeypatch: pytest.Mon
     monkeypatch.delenv("MAIL_SERVER", raising=False)
     config = load_config({"APP_ENV": env})
     assert config["MAIL_SERVER"] is None and config["MAIL_OUTBOX_ONLY"] is False
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        (
+            "SESSION_IDLE_MINUTES",
+            "0",
+            "SESSION_IDLE_MINUTES must be a whole number of minutes from 1 to 999999, not '0'",
+        ),
+        (
+            "SESSION_IDLE_MINUTES",
+            "-5",
+            "SESSION_IDLE_MINUTES must be a whole number of minutes from 1 to 999999, not '-5'",
+        ),
+        ("SESSION_IDLE_MINUTES", "half an hour", "SESSION_IDLE_MINUTES must be a whole number of minutes"),
+        ("SESSION_MAX_HOURS", "0", "SESSION_MAX_HOURS must be a whole number of hours from 1 to 999999, not '0'"),
+        ("SESSION_MAX_HOURS", "-1", "SESSION_MAX_HOURS must be a whole number of hours from 1 to 999999, not '-1'"),
+        ("SESSION_MAX_HOURS", "1.5", "SESSION_MAX_HOURS must be a whole number of hours from 1 to 999999, not '1.5'"),
+        ("SESSION_MAX_HOURS", "9" * 20, "SESSION_MAX_HOURS must be a whole number of hours from 1 to 999999"),
+    ],
+)
+def test_sessions_that_would_end_at_once_are_refused_at_start_up(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    """Otherwise every signed-in page fails: a session cannot last 0 minutes."""
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as refused:
+        load_config({"APP_ENV": "development", "SECRET_KEY": "x" * 64})
+    assert str(refused.value).startswith(message)
+
+
+@pytest.mark.parametrize(("name", "value"), [("SESSION_IDLE_MINUTES", 0), ("SESSION_MAX_HOURS", -3)])
+def test_session_lengths_given_as_overrides_are_checked_too(name: str, value: int) -> None:
+    with pytest.raises(ConfigError, match=name):
+        load_config({"APP_ENV": "test", name: value})
+
+
+def test_session_lengths_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SESSION_IDLE_MINUTES", " 45 ")
+    monkeypatch.setenv("SESSION_MAX_HOURS", "8")
+    config = load_config({"APP_ENV": "test"})
+    assert (config["SESSION_IDLE_MINUTES"], config["SESSION_MAX_HOURS"]) == (45, 8)

@@ -14,7 +14,6 @@ does not answer, TRACE included) are answered in JSON before the app's HTML page
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, TypeVar
@@ -35,12 +34,13 @@ from app.domain.locality import LocalArea, PlacedSite, assess_locality
 from app.domain.policy import ContractType, LocalAreaDefinition, MoneyError, format_pence, parse_pounds
 from app.domain.providers import MONEY_FACTS, ProviderStatus
 from app.domain.roles import may_enter
-from app.domain.text import has_hidden_characters, hidden_characters_message
+from app.domain.text import has_hidden_characters, hidden_characters_message, is_plain_number, plain_int
 from app.domain.wording import fact_text
 from app.extensions import db, limiter
 from app.geo.factory import boundary_index
 from app.models import Area, Council, Provider, ProviderFact, ServiceCategory
 from app.models.base import utcnow
+from app.rate_limits import retry_after_seconds
 from app.services.locality import local_area_for, placed_sites
 from app.services.search import Criteria, ResultRow, SearchResult, search
 from app.urls import absolute_url, is_api_path
@@ -207,15 +207,8 @@ def _http_error(error: HTTPException) -> Response:
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
         response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
     if error.code == 429:
-        response.headers["Retry-After"] = _retry_after()
+        response.headers["Retry-After"] = str(retry_after_seconds())
     return response
-
-
-def _retry_after() -> str:
-    """Whole seconds until the caller's rate limit lets it in again."""
-    limit = limiter.current_limit
-    seconds = int(limit.reset_at - time.time()) if limit is not None else 60
-    return str(max(1, seconds))
 
 
 for _status in _HTTP_ERRORS:
@@ -374,7 +367,7 @@ def _category(slug: str | None) -> ServiceCategory | None:
 def _page(text: str | None) -> int:
     if text is None:
         return 1
-    if not text.isascii() or not text.isdigit():
+    if not is_plain_number(text):
         raise ParameterError("page", "Enter the page as a whole number, like 2")
     if len(text) > 9:
         raise ParameterError("page", "Enter a page number less than 1,000,000,000")
@@ -518,7 +511,7 @@ def _fact(fact: ProviderFact) -> dict[str, Any]:
     """A fact with its value three ways: as held (never money), in pence (money only) and in words."""
     value = fact.value.strip() if fact.value and fact.value.strip() else None
     money = fact.kind in MONEY_FACTS
-    pence = int(value) if money and value is not None and value.isascii() and value.isdigit() else None
+    pence = plain_int(value) if money else None
     return {
         "kind": _labelled(fact.kind),
         "value": None if money else value,

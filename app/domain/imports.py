@@ -32,7 +32,14 @@ from rapidfuzz import fuzz
 
 from app.domain.labelled import LabelledEnum
 from app.domain.postcodes import PostcodeError, parse_postcode
-from app.domain.providers import IDENTIFIER_SCHEMES, IdentifierError, LegalForm, org_id, scheme_from_shape
+from app.domain.providers import (
+    IDENTIFIER_SCHEMES,
+    NAME_MAX_LENGTH,
+    IdentifierError,
+    LegalForm,
+    org_id,
+    scheme_from_shape,
+)
 from app.domain.text import looks_like_formula
 from app.domain.wording import govuk_date
 
@@ -895,8 +902,8 @@ def inferred_scheme(form: LegalForm | None, number: str) -> str | None:
 
 #: The longest value each field takes (characters), as the register stores them.
 FIELD_LIMITS: dict[str, int] = {
-    "name": 300,
-    "trading_name": 300,
+    "name": NAME_MAX_LENGTH,
+    "trading_name": NAME_MAX_LENGTH,
     "legal_form": 200,
     "registration_number": 20,
     "registrar": 200,

@@ -8,6 +8,9 @@ from datetime import date
 
 from app.domain.labelled import LabelledEnum
 
+#: The longest organisation or trading name the register keeps: the form, the import and the column all use it.
+NAME_MAX_LENGTH = 300
+
 
 class LegalForm(LabelledEnum):
     CIC = (

@@ -1,4 +1,5 @@
-"""What text people may give the register: the one home of the rule on hidden (control) characters.
+"""What text people may give the register: the one home of the rules on hidden (control) characters and on
+what counts as a whole number typed or stored as text.
 
 A control character (NUL and the other C0 codes, DEL, the C1 codes) is never part of a name, an address or a
 search. Most arrive by pasting from another program or from someone probing the service; PostgreSQL refuses a
@@ -9,7 +10,6 @@ and the API all ask this module, so the rule is the same everywhere.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
 
 #: Allowed in a multi-line answer (a textarea): tab, line feed and carriage return.
 LINE_BREAKS = frozenset("\t\n\r")
@@ -39,11 +39,6 @@ def hidden_characters(text: str, *, multiline: bool = False) -> list[str]:
 def has_hidden_characters(text: str, *, multiline: bool = False) -> bool:
     """Whether text holds a control character that is not allowed in it."""
     return bool(hidden_characters(text, multiline=multiline))
-
-
-def any_hidden_characters(texts: Iterable[str], *, multiline: bool = False) -> bool:
-    """Whether any of the texts holds a control character that is not allowed in it."""
-    return any(has_hidden_characters(text, multiline=multiline) for text in texts)
 
 
 def without_hidden_characters(text: str, *, multiline: bool = False) -> str:
@@ -77,3 +72,24 @@ def looks_like_formula(text: str) -> bool:
     It looks past leading whitespace, because some spreadsheets trim it before deciding (" =1+1").
     """
     return text.startswith(FORMULA_CONTROL_STARTS) or text.lstrip().startswith(FORMULA_STARTS)
+
+
+#: Digits in a number stored in a 64-bit database integer (BIGINT goes up to 9,223,372,036,854,775,807).
+BIGINT_DIGITS = 18
+
+
+def is_plain_number(text: str) -> bool:
+    """Whether text is a whole number written with the digits 0 to 9 and nothing else.
+
+    str.isdigit() also says yes to superscripts like '²', which int() refuses, so a check made with it let typed
+    and stored values through to a server error. Ask this before every int() of text from outside.
+    """
+    return text.isascii() and text.isdigit()
+
+
+def plain_int(text: str | None, *, max_digits: int = BIGINT_DIGITS) -> int | None:
+    """Text as a whole number if it is a plain number of at most ``max_digits`` digits (leading zeros aside),
+    otherwise None: a page number or an id from a link, a figure stored as text."""
+    if text is None or not is_plain_number(text) or len(text.lstrip("0")) > max_digits:
+        return None
+    return int(text)

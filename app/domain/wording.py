@@ -37,6 +37,7 @@ from app.domain.providers import (
 from app.domain.records import RecordStatus
 from app.domain.registration import JoinRequestStatus
 from app.domain.roles import Role
+from app.domain.text import plain_int
 
 # --- Values --------------------------------------------------------------------------------------------------------
 
@@ -99,12 +100,13 @@ def fact_text(kind: FactKind, value: str | None) -> str:
     if value is None or not value.strip():
         return NOT_KNOWN
     text = value.strip()
-    if kind in MONEY_FACTS and text.isascii() and text.isdigit():  # held in pence
-        return format_pence(int(text))
+    number = plain_int(text)
+    if kind in MONEY_FACTS and number is not None:  # held in pence
+        return format_pence(number)
     if kind in PERCENT_FACTS and _NUMBER.match(text.rstrip("%").strip()):
         return f"{text.rstrip('%').strip()}%"
-    if kind == FactKind.STAFF_COUNT and text.isdigit():
-        return f"{int(text):,}"
+    if kind == FactKind.STAFF_COUNT and number is not None:
+        return f"{number:,}"
     if text.casefold() in ("yes", "true"):
         return "Yes"
     if text.casefold() in ("no", "false"):

@@ -215,12 +215,6 @@ def read_directory_rows(handle: Iterable[str], source: str) -> Iterator[Director
         )
 
 
-def read_directory(handle: Iterable[str], source: str) -> Iterator[dict[str, Any]]:
-    """Yield one normalised row per postcode: postcode, outcode, point, district, ward, terminated."""
-    for values in read_directory_rows(handle, source):
-        yield dict(zip(ROW_FIELDS, values, strict=True))
-
-
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:

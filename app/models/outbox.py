@@ -9,6 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, utcnow
 
+#: A subject may name an organisation beside words of its own; mail.queue_email cuts a longer one to fit.
+SUBJECT_MAX_LENGTH = 300
+
 
 class OutboxEmail(Base):
     __tablename__ = "outbox_emails"
@@ -16,7 +19,7 @@ class OutboxEmail(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     to_address: Mapped[str] = mapped_column(String(320), index=True)
-    subject: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(SUBJECT_MAX_LENGTH))
     body: Mapped[str] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
     # Why sending failed, so an operator can resend; None when sent or not yet tried.

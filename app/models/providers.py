@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, Column, Date, Float, ForeignKey, Index, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.providers import (
+    NAME_MAX_LENGTH,
     EvidenceState,
     FactKind,
     LegalForm,
@@ -81,8 +82,8 @@ class Provider(Timestamped, Base):
     __tablename__ = "providers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(300))
-    trading_name: Mapped[str | None] = mapped_column(String(300))
+    name: Mapped[str] = mapped_column(String(NAME_MAX_LENGTH))
+    trading_name: Mapped[str | None] = mapped_column(String(NAME_MAX_LENGTH))
     legal_form: Mapped[LegalForm] = mapped_column(enum_type(LegalForm, "legal_form"), default=LegalForm.UNKNOWN)
     description: Mapped[str | None] = mapped_column(Text)
     website: Mapped[str | None] = mapped_column(String(500))

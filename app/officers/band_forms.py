@@ -12,6 +12,7 @@ from wtforms.validators import InputRequired, ValidationError
 
 from app.date_input import DateInputField
 from app.domain.policy import LocalityRule, MoneyError, Reservation, VatBasis, format_pence, parse_pounds
+from app.domain.text import is_plain_number, plain_int
 from app.forms import Form
 from app.models import SpendBand
 from app.models.base import utcnow
@@ -175,8 +176,10 @@ class BandForm(Form):
         text = (field.data or "").strip()
         if not text:
             raise ValidationError(QUOTES_NEEDED)
-        if not text.isdigit():
+        if not is_plain_number(text):
             raise ValidationError(QUOTES_NOT_WHOLE)
+        if plain_int(text) is None:  # too many digits for any number of quotes
+            raise ValidationError(band_config.QUOTES_OUT_OF_RANGE)
 
     def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
         """Each answer on its own, then the service's rules for the band as a whole, all shown at once."""
@@ -198,7 +201,7 @@ class BandForm(Form):
             except MoneyError:
                 return None
 
-        quotes = (self.min_quotes.data or "").strip()
+        quotes = plain_int((self.min_quotes.data or "").strip())
         upper = pence(self.upper_amount) if self.upper_kind.data == AMOUNT else None
         if self.limit_is_an_amount():
             vat = VatBasis(self.vat_basis.data) if self.vat_basis.data in set(VatBasis) else VatBasis.EXCLUDED
@@ -210,7 +213,7 @@ class BandForm(Form):
             lower_pence=(pence(self.lower_amount) or 0) if self.lower_kind.data == AMOUNT else 0,
             upper_pence=None if upper is None else upper + 1,
             vat_basis=vat,
-            min_quotes=int(quotes) if quotes.isdigit() else band_config.MIN_QUOTES,
+            min_quotes=band_config.MIN_QUOTES if quotes is None else quotes,
             route=self.route.data or "",
             advertised=self.advertised.data == YES,
             locality_rule=LocalityRule(self.locality_rule.data)

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, StopValidati
 
 from app.domain.providers import LegalForm
 from app.domain.review_queue import BulkAction, QueueSort, QueueStatus, parse_enum
+from app.domain.text import plain_int
 from app.forms import Form
 from app.services.verification import QueueFilters
 
@@ -79,11 +80,11 @@ FILTER_ARGS = ("status", "batch", "district", "legal_form", "not_placed", "sort"
 
 def queue_filters(args: Mapping[str, str], batch_ids: set[int], district_codes: set[str]) -> QueueFilters:
     """The queue's filters from a query string (or the hidden fields of a bulk action); unknown values are ignored."""
-    batch = args.get("batch", "")
+    batch = plain_int(args.get("batch", ""))
     district = args.get("district") or None
     return QueueFilters(
         status=parse_enum(QueueStatus, args.get("status"), QueueStatus.WAITING),
-        batch_id=int(batch) if batch.isdigit() and int(batch) in batch_ids else None,
+        batch_id=batch if batch in batch_ids else None,
         district_code=district if district in district_codes else None,
         legal_form=next((f for f in LegalForm if f.value == args.get("legal_form")), None),
         not_placed=args.get("not_placed") == "yes",

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from app.domain.providers import IDENTIFIER_SCHEMES, LegalForm, ProviderStatus
 from app.domain.review_queue import BulkAction, QueueSort, QueueStatus
+from app.domain.text import plain_int
 from app.domain.wording import split_org_id
 from app.extensions import db
 from app.mailer import deliver_outbox
@@ -135,8 +136,8 @@ def _render_queue(
     batches, districts = _queue_choices()
     args = request.args if args is None else args
     filters = _filters_from(args, batches, districts)
-    page = str(args.get("page", ""))
-    result = verification.review_queue_page(db.session, filters, int(page) if page.isdigit() else 1)
+    page = plain_int(str(args.get("page", ""))) or 1
+    result = verification.review_queue_page(db.session, filters, page)
     area = home_local_area()
     return (
         render_template(

@@ -18,7 +18,7 @@ from wtforms.validators import Email, InputRequired, Length, Optional, Validatio
 
 from app.domain.policy import MoneyError, parse_pounds
 from app.domain.postcodes import PostcodeError, parse_postcode
-from app.domain.providers import LegalForm, SiteKind
+from app.domain.providers import NAME_MAX_LENGTH, LegalForm, SiteKind
 from app.domain.wording import in_sentence
 from app.forms import Form
 
@@ -44,13 +44,13 @@ class OrganisationNameForm(Form):
         "What is your organisation's name?",
         widget=GovTextInput(),
         description="The name it is registered under, if it is registered",
-        validators=[InputRequired("Enter your organisation's name"), _length(300, "Organisation name")],
+        validators=[InputRequired("Enter your organisation's name"), _length(NAME_MAX_LENGTH, "Organisation name")],
     )
     trading_name = StringField(
         "Trading name (optional)",
         widget=GovTextInput(),
         description="If you work under a different name",
-        validators=[Optional(), _length(300, "Trading name")],
+        validators=[Optional(), _length(NAME_MAX_LENGTH, "Trading name")],
     )
     submit = SubmitField("Save and continue", widget=GovSubmitInput())
 

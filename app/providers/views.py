@@ -22,6 +22,7 @@ from app.domain.registration import (
     ready_to_submit,
     task_list,
 )
+from app.domain.text import plain_int
 from app.extensions import db
 from app.geo.factory import build_placer
 from app.mailer import deliver_outbox
@@ -521,8 +522,8 @@ def _fact_data(provider: Provider, fields: dict[str, FactKind]) -> dict[str, str
         fact = facts.get(kind)
         if fact is not None:
             value = NOT_KNOWN if fact.value is None else fact.value
-            if kind == FactKind.TURNOVER and fact.value and fact.value.isdigit():
-                value = format_pence(int(fact.value))
+            if kind == FactKind.TURNOVER and (pence := plain_int(fact.value)) is not None:
+                value = format_pence(pence)
             data[name] = value
     return data
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from app.domain.text import plain_int
 from app.domain.wording import EventWording, describe_event, entity_noun, name_from_changes, references
 from app.domain.wording import subject_text as _subject_text
 from app.models import (
@@ -130,7 +131,7 @@ def export_rows(session: Session, where: AuditFilter, *, chunk: int = 500) -> It
 
 
 def _ids(pairs: Iterable[tuple[str, str]], kind: str) -> set[int]:
-    return {int(value) for k, value in pairs if k == kind and value.isdigit()}
+    return {number for k, value in pairs if k == kind and (number := plain_int(value)) is not None}
 
 
 def _names(session: Session, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
@@ -198,7 +199,7 @@ def describe(session: Session, found: Sequence[AuditEvent]) -> list[AuditEntry]:
         key = (event.entity_type, event.entity_id or "")
         name = names.get(key)
         link_type: str | None = event.entity_type if name and event.entity_type in LINKED_TYPES else None
-        link_id = int(event.entity_id) if link_type and event.entity_id and event.entity_id.isdigit() else None
+        link_id = plain_int(event.entity_id) if link_type else None
         if event.entity_type == "site" and name:  # premises are shown on their organisation's page
             link_type, link_id = "provider", sites[int(str(event.entity_id))][0]
         if name is None and event.entity_id is not None:

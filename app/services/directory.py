@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, exists, false, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain.paging import Paged, clamp_page
@@ -63,7 +63,7 @@ def list_verified_providers(
     """One page of verified providers, each with the districts its premises are in.
 
     In name order; a search (``query``: words of a name, a service, a description or a town, as the
-    commissioners' search reads them) lists the best matches first.
+    commissioners' search reads them) lists the best matches first; a search with no words in it finds nothing.
     """
     query = query.strip()[:QUERY_MAX]
     base = _verified_query(district_code, legal_form, service)
@@ -73,6 +73,9 @@ def list_verified_providers(
         found = matches.subquery("matches")
         base = base.join(found, found.c.provider_id == Provider.id)
         order = [found.c.relevance.desc(), *order]
+    elif query:
+        # Only punctuation: nothing to search for, so nothing matches (never every provider "found for '!!!'").
+        base = base.where(false())
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     page = clamp_page(page, total, per_page)
     providers = session.scalars(

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import OutboxEmail
+from app.models.outbox import SUBJECT_MAX_LENGTH
 from app.models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,12 @@ class SmtpTransport:
 
 
 def queue_email(session: Session, to_address: str, subject: str, body: str) -> OutboxEmail:
-    """Store a message in the outbox; it is sent after the transaction commits."""
+    """Store a message in the outbox; it is sent after the transaction commits.
+
+    A subject naming a long organisation is cut to fit, with an ellipsis: the name is in the body in full.
+    """
+    if len(subject) > SUBJECT_MAX_LENGTH:
+        subject = subject[: SUBJECT_MAX_LENGTH - 1].rstrip() + "…"
     message = OutboxEmail(to_address=to_address, subject=subject, body=body)
     session.add(message)
     session.flush()

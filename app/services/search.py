@@ -28,6 +28,7 @@ from app.domain.locality import LocalArea, LocalityAssessment
 from app.domain.paging import Paged, clamp_page
 from app.domain.policy import LocalityRule, Reservation
 from app.domain.providers import SOCIAL_ECONOMY_FORMS, EvidenceState, FactKind, LegalForm, ProviderStatus
+from app.domain.text import plain_int
 from app.geo.boundaries import BoundaryIndex
 from app.models import Council, Provider, ProviderFact, ServiceCategory, Site, provider_services
 from app.services import fulltext, policy
@@ -365,10 +366,7 @@ def _explain(
         facts = {f.kind: (f.value, f.evidence) for f in provider.facts}
         staff = facts.get(FactKind.STAFF_COUNT, (None, None))[0]
         turnover = facts.get(FactKind.TURNOVER, (None, None))[0]
-        sme = is_sme(
-            int(staff) if staff and staff.isdigit() else None,
-            int(turnover) if turnover and turnover.isdigit() else None,
-        )
+        sme = is_sme(plain_int(staff), plain_int(turnover))
         decision = eligibility(
             assessment.locality,
             choice.locality_rule,

@@ -32,6 +32,8 @@ from app.domain.wording import (
         (FactKind.LOCAL_STAFF_SHARE, "80.5", "80.5%"),
         (FactKind.LOCAL_STAFF_SHARE, "80%", "80%"),
         (FactKind.STAFF_COUNT, "1250", "1,250"),
+        (FactKind.STAFF_COUNT, "\u00b2", "\u00b2"),  # str.isdigit() says yes; int() refuses it
+        (FactKind.TURNOVER, "\u00b2", "\u00b2"),
         (FactKind.ASSET_LOCK, "yes", "Yes"),
         (FactKind.MEMBER_OWNED, "no", "No"),
         (FactKind.REAL_LIVING_WAGE, None, "Not known"),

@@ -247,7 +247,11 @@ def searchable(session: Session, knowsley: CouncilSetup) -> dict[str, Provider]:
         ("bakery", ["Halewood Community Bakery", "Page Moss Cafe CIC"]),  # a name or a description
         ("plumbing", []),
         ("  ", ["Green Spaces Trust", "Halewood Community Bakery", "Page Moss Cafe CIC"]),  # no words: everyone
-        ('"*()', ["Green Spaces Trust", "Halewood Community Bakery", "Page Moss Cafe CIC"]),  # operators ignored
+        # Operators are never passed on; a search of nothing but punctuation matches nobody, rather than
+        # listing everyone as found for it.
+        ('"*()', []),
+        ("!!!", []),
+        ('"catering"!', ["Halewood Community Bakery", "Page Moss Cafe CIC"]),
     ],
 )
 def test_search_by_name_or_service_finds_only_verified_providers(

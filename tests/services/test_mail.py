@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.providers import NAME_MAX_LENGTH
 from app.models import OutboxEmail
+from app.models.outbox import SUBJECT_MAX_LENGTH
 from app.services.mail import LogTransport, deliver_pending, queue_email
 
 
@@ -137,3 +139,15 @@ def test_log_transport_logs_that_a_message_waits_but_never_its_content(
     assert "ana@example.com" in text and "Reset your password" in text and str(message.id) in text
     for logged in caplog.records:
         assert "SECRET" not in logged.getMessage() and "reset-password" not in logged.getMessage()
+
+
+def test_a_subject_naming_a_long_organisation_is_shortened_to_fit(session: Session) -> None:
+    """A subject can name an organisation (up to NAME_MAX_LENGTH characters) beside words of its own: it is cut to
+    fit the column with an ellipsis, instead of failing on PostgreSQL."""
+    name = "N" * NAME_MAX_LENGTH
+    message = queue_email(session, "ana@example.com", f"Your request to join {name}", "Body")
+    session.commit()
+    assert len(message.subject) == SUBJECT_MAX_LENGTH
+    assert message.subject.startswith("Your request to join NNN") and message.subject.endswith("N…")
+    short = queue_email(session, "ana@example.com", "Hello", "Body")
+    assert short.subject == "Hello"

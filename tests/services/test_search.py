@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from app.domain.bands import Estimate, VatTreatment
 from app.domain.policy import ContractType
-from app.domain.providers import SiteKind
+from app.domain.providers import FactKind, SiteKind
 from app.geo.boundaries import BoundaryIndex
-from app.models import Site
+from app.models import ProviderFact, Site
 from app.services.locality import local_area_for
 from app.services.search import Criteria, search
 from tests import factories
@@ -56,3 +56,20 @@ def test_within_counts_only_public_premises_never_a_hidden_home_address(
     # Its distance is its public premises' distance, never the hidden home's.
     home_distance = by_name["Home Based Helpers CIC"].distance_km
     assert home_distance is not None and home_distance > 20
+
+
+def test_a_stored_size_that_is_not_a_plain_number_is_read_as_not_known(
+    session: Session, knowsley: factories.CouncilSetup
+) -> None:
+    """str.isdigit() says yes to a superscript two, which int() cannot read: the search must not fail on it."""
+    provider = factories.provider(session, "Odd Figures CIC")
+    provider.facts += [
+        ProviderFact(kind=FactKind.STAFF_COUNT, value="\u00b2"),
+        ProviderFact(kind=FactKind.TURNOVER, value="\u00b3"),
+    ]
+    session.commit()
+
+    area = local_area_for(session, knowsley.council, None)
+    criteria = Criteria(Estimate(ContractType.GOODS_AND_SERVICES, TODAY, VatTreatment.EXCLUDED, total_pence=400_000))
+    result = search(session, knowsley.council, area, criteria, TODAY, boundaries=BOUNDARIES)
+    assert [row.provider.name for row in result.rows] == ["Odd Figures CIC"]

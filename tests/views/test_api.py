@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import json
 import re
+import time
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote
 
@@ -22,7 +24,7 @@ from app.domain.locality import Locality
 from app.domain.policy import ContractType
 from app.domain.providers import EvidenceState, FactKind, LegalForm, Placement, ProviderStatus, SiteKind
 from app.domain.roles import Role
-from app.extensions import db
+from app.extensions import db, limiter
 from app.models import Provider, ProviderFact, ProviderIdentifier, ServiceCategory, Site, SpendBand
 from app.services import fulltext
 from tests import factories
@@ -443,6 +445,37 @@ def test_too_many_requests_get_json(
     refused = get(client, value="4000")
     assert refused.get_json()["error"]["code"] == "too_many_requests"
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
+
+
+@pytest.mark.parametrize(
+    ("breached", "seconds_left", "expected"),
+    [
+        (True, 29.5, "30"),  # whole seconds rounded up, as the pages give them: never a second too soon
+        (True, 0.2, "1"),
+        (True, 60.5, "60"),  # Flask-Limiter's reset is the second after the window ends: never more than the window
+        (False, 5.5, "60"),  # a limit that was not breached says nothing about when to come back: a minute
+    ],
+)
+def test_the_api_gives_the_same_retry_after_as_the_pages(
+    app: Flask,
+    client: FlaskClient,
+    register: factories.CouncilSetup,
+    monkeypatch: pytest.MonkeyPatch,
+    breached: bool,
+    seconds_left: float,
+    expected: str,
+) -> None:
+    """One rule for Retry-After (app/rate_limits.py), whichever limit refused the request."""
+    monkeypatch.setitem(app.config, "API_RATE_LIMIT", "1 per minute")
+    assert get(client, value="4000").status_code == 200
+    frozen = time.time()
+    window = SimpleNamespace(get_expiry=lambda: 60)
+    reported = SimpleNamespace(reset_at=frozen + seconds_left, breached=breached, limit=window)
+    monkeypatch.setattr(time, "time", lambda: frozen)
+    monkeypatch.setattr(type(limiter), "current_limit", property(lambda _: reported))
+    refused = get(client, value="4000")
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"] == expected
 
 
 def test_unknown_paths_and_other_methods_get_json(client: FlaskClient, register: factories.CouncilSetup) -> None:

@@ -365,6 +365,8 @@ ADD_CASES: list[tuple[dict[str, str | None], str, str]] = [
     ({"vat_basis": None}, "vat_basis", "Select whether the limits include VAT"),
     ({"min_quotes": ""}, "min_quotes", "Enter the minimum number of quotes, like 3"),
     ({"min_quotes": "three"}, "min_quotes", "The minimum number of quotes must be a whole number, like 3"),
+    ({"min_quotes": "\u00b2"}, "min_quotes", "The minimum number of quotes must be a whole number, like 3"),
+    ({"min_quotes": "9" * 25}, "min_quotes", "The minimum number of quotes must be between 1 and 10"),
     ({"min_quotes": "0"}, "min_quotes", "The minimum number of quotes must be between 1 and 10"),
     ({"min_quotes": "11"}, "min_quotes", "The minimum number of quotes must be between 1 and 10"),
     ({"route": ""}, "route", "Enter how contracts in this band are awarded"),
@@ -389,6 +391,12 @@ ADD_CASES: list[tuple[dict[str, str | None], str, str]] = [
     (_dated("1", "4", ""), "effective_from-year", "The date the band applies from must include a year"),
     (_dated("31", "2", str(NEXT_YEAR)), "effective_from-day", "The date the band applies from must be a real date"),
     (_dated("1st", "4", str(NEXT_YEAR)), "effective_from-day", "The date the band applies from must be a real date"),
+    (_dated("\u00b2", "4", str(NEXT_YEAR)), "effective_from-day", "The date the band applies from must be a real date"),
+    (
+        _dated("1", "4" * 25, str(NEXT_YEAR)),
+        "effective_from-month",
+        "The date the band applies from must be a real date",
+    ),
     (_dated("1", "13", str(NEXT_YEAR)), "effective_from-month", "The date the band applies from must be a real date"),
     (_dated("1", "4", "27"), "effective_from-year", "Year must include 4 numbers"),
     (

@@ -124,6 +124,13 @@ def test_unverified_providers_only_on_request(commissioner: FlaskClient) -> None
         ({"value": "4000", **start_on("", "", "2027")}, "Start date must include a day and month"),
         ({"value": "4000", **start_on("1", "April", "2027")}, "Start date must be a real date"),
         ({"value": "4000", **start_on("1", "4", "27")}, "Year must include 4 numbers"),
+        # str.isdigit() says yes to a superscript two, which int() cannot read; 25 digits overflow a date.
+        ({"value": "4000", **start_on("%C2%B2", "1", "2027")}, "Start date must be a real date"),
+        ({"value": "4000", **start_on("1", "%C2%B3", "2027")}, "Start date must be a real date"),
+        ({"value": "4000", **start_on("1", "1", "%C2%B2%C2%B2%C2%B2%C2%B2")}, "Start date must be a real date"),
+        ({"value": "4000", **start_on("1" * 25, "1", "2027")}, "Start date must be a real date"),
+        ({"value": "4000", **start_on("1", "1" * 25, "2027")}, "Start date must be a real date"),
+        ({"value": "4000", **start_on("001", "1", "2027")}, "Start date must be a real date"),
         ({"value": "4000", "within_km": "far"}, "Enter a distance in kilometres, like 10"),
     ],
 )

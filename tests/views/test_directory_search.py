@@ -82,6 +82,13 @@ def test_no_results_says_how_to_improve_the_search(client: FlaskClient, catering
     assert 'href="/directory">Clear search and filters</a>' in filtered
 
 
+def test_a_search_of_only_punctuation_finds_no_providers(client: FlaskClient, catering: ServiceCategory) -> None:
+    page = client.get("/directory?q=%21%21%21").get_data(as_text=True)
+    assert f"0 providers found for {quoted('!!!')}" in page
+    assert "There are no matching providers." in page
+    assert "Kitchen 00 CIC" not in page and "Green Spaces Trust" not in page
+
+
 def test_what_is_searched_for_is_escaped(client: FlaskClient, catering: ServiceCategory) -> None:
     page = client.get("/directory?q=%3Cscript%3Ealert(1)%3C/script%3E").get_data(as_text=True)
     assert "<script>alert(1)" not in page

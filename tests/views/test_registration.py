@@ -435,3 +435,18 @@ def test_another_providers_draft_cannot_be_found_or_joined_by_url(
     post(signed_in, "/provider/organisation/name", {"name": "Honest CIC"})
     page = signed_in.get("/provider/check-your-answers").get_data(as_text=True)
     assert "Honest CIC" in page and "Secret Draft CIC" not in page
+
+
+def test_the_name_limit_is_the_columns_and_a_longer_name_gets_the_field_message(signed_in: FlaskClient) -> None:
+    """One limit (NAME_MAX_LENGTH) for the form and the column: the longest name saves, one more is refused."""
+    from app.domain.providers import NAME_MAX_LENGTH
+
+    longest = "N" * NAME_MAX_LENGTH
+    saved = post(signed_in, "/provider/organisation/name", {"name": longest, "trading_name": "T" * NAME_MAX_LENGTH})
+    assert saved.status_code == 302
+    assert _provider().name == longest
+    refused = post(signed_in, "/provider/organisation/name", {"name": longest + "N"})
+    assert refused.status_code == 400
+    assert f"Organisation name must be {NAME_MAX_LENGTH} characters or fewer" in refused.get_data(as_text=True)
+    assert Provider.__table__.c.name.type.length == NAME_MAX_LENGTH
+    assert Provider.__table__.c.trading_name.type.length == NAME_MAX_LENGTH

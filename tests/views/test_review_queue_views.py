@@ -118,7 +118,21 @@ def test_the_queue_filters_and_sorts_from_the_query_string(client: FlaskClient, 
 
 @pytest.mark.parametrize(
     "query",
-    ["batch=abc", "batch=999999", "status=zzz", "district=XX", "legal_form=nope", "sort=up", "page=-3", "page=x"],
+    [
+        "batch=abc",
+        "batch=999999",
+        "status=zzz",
+        "district=XX",
+        "legal_form=nope",
+        "sort=up",
+        "page=-3",
+        "page=x",
+        # str.isdigit() says yes to a superscript two, which int() cannot read
+        "page=%C2%B2",
+        "batch=%C2%B2",
+        "page=" + "9" * 5000,
+        "batch=" + "9" * 5000,
+    ],
 )
 def test_unknown_filter_values_are_ignored(client: FlaskClient, token: str, query: str) -> None:
     _import(3)
