@@ -19,6 +19,7 @@ from wtforms.validators import Email, InputRequired, Length, Optional, Validatio
 from app.domain.policy import MoneyError, parse_pounds
 from app.domain.postcodes import PostcodeError, parse_postcode
 from app.domain.providers import NAME_MAX_LENGTH, LegalForm, SiteKind
+from app.domain.text import is_plain_number
 from app.domain.wording import in_sentence
 from app.forms import Form
 
@@ -200,7 +201,7 @@ class OwnershipForm(Form):
 def _whole_number(form: Form, field: StringField) -> None:
     if field.data and field.data.strip():
         text = field.data.strip().replace(",", "")
-        if not text.isdigit() or len(text) > 7:
+        if not is_plain_number(text) or len(text) > 7:
             raise ValidationError("Enter the number of staff as a whole number, like 12")
         field.data = text
 

@@ -17,6 +17,7 @@ from app.models import (
     Postcode,
     PostcodeRelease,
     Provider,
+    ProviderFact,
     ProviderIdentifier,
     ServiceCategory,
     User,
@@ -226,6 +227,11 @@ def test_an_incomplete_draft_cannot_be_submitted(signed_in: FlaskClient) -> None
             {"staff_count": "two"},
             "Enter the number of staff as a whole number, like 12",
         ),
+        (  # str.isdigit() says yes to a superscript two; int() does not
+            "/provider/size-and-fair-work",
+            {"staff_count": "\u00b2"},
+            "Enter the number of staff as a whole number, like 12",
+        ),
         ("/provider/size-and-fair-work", {"turnover": "abc"}, "Enter the turnover in pounds, like £5,000"),
         ("/provider/size-and-fair-work", {"local_staff_share": "120"}, "as a percentage from 0 to 100"),
         ("/provider/contact-details", {"contact_email": ""}, "Enter an email address for enquiries"),
@@ -258,6 +264,20 @@ def test_validation_messages(signed_in: FlaskClient, path: str, data: dict[str, 
     for value in typed.values():
         if len(value) < 100 and "<" not in value:
             assert value in page, f"what the user typed ({value!r}) is kept"
+
+
+def test_stored_figures_that_are_not_plain_numbers_are_shown_as_stored(signed_in: FlaskClient) -> None:
+    """str.isdigit() says yes to a superscript two, which int() cannot read (an import may have stored one)."""
+    post(signed_in, "/provider/organisation/name", {"name": "Odd Figures CIC"})
+    provider = _provider()
+    provider.facts += [
+        ProviderFact(kind=FactKind.STAFF_COUNT, value="\u00b2"),
+        ProviderFact(kind=FactKind.TURNOVER, value="\u00b3"),
+    ]
+    db.session.commit()
+    for path in ("/provider/size-and-fair-work", "/provider/check-your-answers", "/provider/"):
+        response = signed_in.get(path)
+        assert response.status_code == 200, path
 
 
 def test_a_registration_number_already_on_the_register_offers_to_join(
