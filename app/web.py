@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 from app.domain import wording
 from app.domain.locality import LocalArea
 from app.domain.policy import LocalAreaDefinition, format_pence
+from app.domain.providers import address_text
 from app.domain.roles import Role, may_enter
 from app.domain.sessions import SessionEnd, SessionPolicy
 from app.extensions import db, login_manager
@@ -210,6 +211,7 @@ def init_web(app: Flask) -> None:
     app.add_template_filter(wording.identifier_label, "identifier_label")
     app.add_template_filter(wording.split_org_id, "split_org_id")
     app.add_template_filter(wording.yes_no, "yes_no")
+    app.add_template_filter(lambda site: address_text(site.address, site.town, site.postcode), "address_text")
     app.add_template_filter(wording.sentence_case, "sentence_case")
     app.add_template_filter(wording.in_sentence, "in_sentence")
 

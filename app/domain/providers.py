@@ -266,3 +266,17 @@ def scheme_from_shape(value: str) -> str | None:
     if re.fullmatch(r"\d{1,6}[A-Z]{1,3}", cleaned, re.ASCII):
         return "GB-MPR"
     return None
+
+
+def address_text(address: str | None, town: str | None, postcode: str | None) -> str:
+    """An address in one line: its lines, its town unless the last line already names it, its postcode.
+
+    Imported addresses end with their town and keep it as the town too: '11 Market Square, Kirkby, L32 8RG'.
+    """
+    lines = [line.strip() for line in (address or "").splitlines() if line.strip()]
+    town = (town or "").strip()
+    if town and not (lines and lines[-1].casefold() == town.casefold()):
+        lines.append(town)
+    if postcode:
+        lines.append(postcode)
+    return ", ".join(lines)

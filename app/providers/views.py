@@ -25,6 +25,7 @@ from app.domain.registration import (
 from app.domain.text import plain_int
 from app.extensions import db
 from app.geo.factory import build_placer
+from app.geo.placement import SitePlacer
 from app.mailer import deliver_outbox
 from app.models import Area, Provider, ServiceCategory, User
 from app.models.base import utcnow
@@ -382,15 +383,24 @@ def new_premises_address() -> Response | tuple[str, int]:
             )
         except RegistrationError as exc:  # a registered office was added meanwhile, in another tab
             db.session.rollback()
-            lookup = PremisesPostcodeForm(formdata=None, data={"kind": kind.value, "postcode": postcode})
-            lookup.kind.errors = [str(exc)]
-            return _page(
-                "providers/add_premises.html", lookup, provider=provider, back_url=_premises_back_url(provider)
-            )
+            # The address page again, keeping what was typed, with a way to save it as a trading site instead.
+            form.form_errors.append(str(exc))
+            return _new_premises_address_page(form, provider, kind, postcode, placer)
         _saved("The premises have been saved")
         return redirect(url_for("providers.check_your_answers") if _changing() else url_for("providers.premises"))
+    return _new_premises_address_page(form, provider, kind, postcode, placer)
+
+
+def _new_premises_address_page(
+    form: PremisesAddressForm, provider: Provider, kind: SiteKind, postcode: str, placer: SitePlacer
+) -> tuple[str, int]:
     placed = placer.place(postcode)
     names = directory.district_names(db.session, {c for c in (placed.district_code, placed.ward_code) if c})
+    trading_site_url = (
+        url_for("providers.new_premises_address", kind=SiteKind.TRADING_SITE.value, postcode=postcode, **_from())
+        if kind == SiteKind.REGISTERED_OFFICE
+        else None
+    )
     return _page(
         "providers/premises_address.html",
         form,
@@ -398,6 +408,7 @@ def new_premises_address() -> Response | tuple[str, int]:
         kind=kind,
         placed=placed,
         area_names=names,
+        trading_site_url=trading_site_url,
         back_url=url_for("providers.add_premises", kind=kind.value, postcode=postcode, **_from()),
         different_postcode_url=url_for("providers.add_premises", kind=kind.value, **_from()),
     )

@@ -10,6 +10,7 @@ from app.domain.providers import (
     SOCIAL_ECONOMY_FORMS,
     IdentifierError,
     LegalForm,
+    address_text,
     normalise_identifier,
     org_id,
 )
@@ -194,3 +195,21 @@ def test_social_economy_forms_cover_every_form_in_the_table() -> None:
     # The table above must be updated when a legal form is added.
     assert len(SOCIAL_ECONOMY_FORMS) == 6
     assert len(LegalForm) == 10
+
+
+@pytest.mark.parametrize(
+    ("address", "town", "postcode", "text"),
+    [
+        ("11 Market Square\nKirkby", "Kirkby", "L32 8RG", "11 Market Square, Kirkby, L32 8RG"),  # imported
+        ("11 Market Square\nKIRKBY ", "Kirkby", "L32 8RG", "11 Market Square, KIRKBY, L32 8RG"),
+        ("1 Page Moss Parade", "Liverpool", "L36 9GD", "1 Page Moss Parade, Liverpool, L36 9GD"),  # self-registered
+        ("1 Page Moss Parade\n\nFloor 2", None, "L36 9GD", "1 Page Moss Parade, Floor 2, L36 9GD"),
+        (None, "Kirkby", "L32 8RG", "Kirkby, L32 8RG"),
+        (None, None, "L32 8RG", "L32 8RG"),
+        ("Kirkby Road", "Kirkby", None, "Kirkby Road, Kirkby"),
+    ],
+)
+def test_an_address_in_one_line_names_its_town_once(
+    address: str | None, town: str | None, postcode: str | None, text: str
+) -> None:
+    assert address_text(address, town, postcode) == text

@@ -213,9 +213,16 @@ def test_one_registered_office(signed_in: FlaskClient) -> None:
     race = post(
         signed_in,
         "/provider/premises/new/address?kind=registered_office&postcode=L1+8JQ",
-        {"address_line_1": "2 Castle Street", "town": "Liverpool"},
+        {"address_line_1": "2 Castle Street", "address_line_2": "Floor 3", "town": "Liverpool", "hidden": "y"},
     )
-    assert race.status_code == 400 and "already has a registered office" in race.get_data(as_text=True)
+    again = race.get_data(as_text=True)
+    assert race.status_code == 400 and "already has a registered office" in again
+    # The address page again, with the error and what was typed, so nothing has to be typed twice.
+    assert 'class="govuk-error-summary' in again and "<title>Error:" in again and 'href="#form-error"' in again
+    assert 'value="2 Castle Street"' in again and 'value="Floor 3"' in again and 'value="Liverpool"' in again
+    assert re.search(r'name="hidden"[^>]*checked', again)
+    # It can be saved as a trading site from there, with the same typed address.
+    assert 'formaction="/provider/premises/new/address?kind=trading_site&amp;postcode=L1+8JQ"' in again
     assert _add(signed_in, "trading_site", "L1 8JQ", "2 Castle Street").status_code == 302
     assert sorted(s.kind.value for s in _provider().sites) == ["registered_office", "trading_site"]
 
@@ -227,7 +234,7 @@ def test_removing_premises_asks_first(signed_in: FlaskClient) -> None:
     listing = signed_in.get("/provider/premises").get_data(as_text=True)
     assert f'href="/provider/premises/{site_id}/remove"' in listing
     question = signed_in.get(f"/provider/premises/{site_id}/remove").get_data(as_text=True)
-    assert "Are you sure you want to remove the trading site at 1 Page Moss Parade, L36 9GD?" in question
+    assert "Are you sure you want to remove the trading site at 1 Page Moss Parade, Liverpool, L36 9GD?" in question
 
     unanswered = post(signed_in, f"/provider/premises/{site_id}/remove", {})
     assert unanswered.status_code == 400
@@ -308,3 +315,17 @@ def test_a_token_from_another_page_still_removes_only_your_own_premises(signed_i
     token = _csrf(signed_in, f"/provider/premises/{site_id}/remove")
     response = signed_in.post(f"/provider/premises/{site_id}/remove", data={"confirm": "yes", "csrf_token": token})
     assert response.status_code == 302 and _provider().sites == []
+
+
+def test_a_town_already_in_the_address_is_shown_once(signed_in: FlaskClient, knowsley: factories.CouncilSetup) -> None:
+    """Imported addresses end with their town and also keep it as the town: every page shows it once."""
+    post(signed_in, "/provider/organisation/name", {"name": "Market CIC"})
+    provider = _provider()
+    provider.sites.append(
+        Site(kind=SiteKind.TRADING_SITE, address="11 Market Square\nKirkby", town="Kirkby", postcode="L32 8RG")
+    )
+    db.session.commit()
+    for path in ("/provider/premises", "/provider/check-your-answers"):
+        page = signed_in.get(path).get_data(as_text=True)
+        assert "11 Market Square, Kirkby, L32 8RG" in page, path
+        assert "Kirkby, Kirkby" not in page, path
