@@ -12,7 +12,7 @@ class Locality(LabelledEnum):
     LOCAL = "local", "Local", "Based, or with premises, in the council's local area"
     WIDER = "wider", "In the wider area", "Premises in the council's wider area, not its local area"
     OUTSIDE = "outside", "Outside the area", "No premises in the council's local or wider area"
-    UNKNOWN = "unknown", "Not known", "None of its premises could be placed"
+    UNKNOWN = "unknown", "Not known", "No premises given, or none that could be placed"
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,10 @@ class PlacedSite:
     not_placed_reason: str | None = None
 
 
+#: Why locality is not known when the provider has given no premises at all (not premises we could not place).
+NO_PREMISES = "We cannot say where it is based: it has given no premises"
+
+
 @dataclass(frozen=True)
 class LocalityAssessment:
     locality: Locality
@@ -45,7 +49,13 @@ class LocalityAssessment:
 
     @property
     def summary(self) -> str:
-        return self.evidence[0] if self.evidence else self.locality.hint
+        # Every site gives a line of evidence, so none at all means no premises were given.
+        return self.evidence[0] if self.evidence else NO_PREMISES
+
+    @property
+    def unknown_reason(self) -> str:
+        """Why locality is not known: no premises given, or none that could be placed."""
+        return "None of its premises could be placed, so we cannot say" if self.evidence else NO_PREMISES
 
 
 def describe_site(site: PlacedSite) -> str:

@@ -150,6 +150,18 @@ def site_kind_refusal(kind: SiteKind, other_kinds: Iterable[SiteKind]) -> str | 
     return None
 
 
+def premises_removal_refusal(status: ProviderStatus, *, premises_left: int) -> str | None:
+    """Why premises cannot be removed, or None if they can.
+
+    An entry sent to the council (waiting for checks or published) keeps at least one premises: without any, a
+    published entry would stay up saying nothing of where the organisation is, and could not be found as local.
+    So a move is "add the new premises, then remove the old". A draft is not public, and cannot be sent without them.
+    """
+    if status != ProviderStatus.DRAFT and premises_left == 0:
+        return "You cannot remove your only premises. Add where your organisation is based now, then remove these"
+    return None
+
+
 @dataclass(frozen=True)
 class RegistrationSnapshot:
     """What the task list needs to know about a draft, without the database."""

@@ -465,6 +465,16 @@ def remove_premises(site_id: int) -> Response | tuple[str, int]:
     if site is None:
         abort(404)
     form = RemovePremisesForm()
+    refusal = registration.site_removal_refusal(provider, site)
+    if refusal:  # the page says why and how to move instead of asking
+        return _page(
+            "providers/remove_premises.html",
+            form,
+            provider=provider,
+            site=site,
+            refusal=refusal,
+            back_url=url_for("providers.premises"),
+        )
     if form.validate_on_submit():
         if form.confirm.data == "yes":
             what = f"{site.kind.label.lower()} at {site.postcode}"

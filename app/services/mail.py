@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import OutboxEmail
-from app.models.outbox import SUBJECT_MAX_LENGTH
 from app.models.base import utcnow
+from app.models.outbox import SUBJECT_MAX_LENGTH
 
 log = logging.getLogger(__name__)
 

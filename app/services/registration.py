@@ -24,7 +24,12 @@ from app.domain.providers import (
     SiteKind,
     org_id,
 )
-from app.domain.registration import RegistrationSnapshot, ready_to_submit, site_kind_refusal
+from app.domain.registration import (
+    RegistrationSnapshot,
+    premises_removal_refusal,
+    ready_to_submit,
+    site_kind_refusal,
+)
 from app.domain.roles import Role
 from app.geo.placement import PlacementResult, SitePlacer, apply_placement
 from app.models import Area, Provider, ProviderFact, ProviderIdentifier, ServiceCategory, Site, User
@@ -286,10 +291,19 @@ def update_site_address(
     return result
 
 
+def site_removal_refusal(provider: Provider, site: Site) -> str | None:
+    """Why the provider cannot remove these premises, or None if it can."""
+    left = sum(1 for s in provider.sites if s is not site)
+    return premises_removal_refusal(provider.status, premises_left=left)
+
+
 def remove_site(session: Session, user: User, provider: Provider, site: Site) -> None:
     ensure_member(user, provider)
     if site.provider_id != provider.id:
         raise NotAMember("not this provider's site")
+    refusal = site_removal_refusal(provider, site)
+    if refusal:
+        raise RegistrationError(refusal)
     provider.sites.remove(site)
     actor = Actor.of(user)
     audit.record(

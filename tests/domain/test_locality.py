@@ -203,12 +203,15 @@ def test_without_a_wider_area_the_city_region_is_outside() -> None:
 
 
 def test_no_sites_is_unknown_with_no_evidence() -> None:
+    """No premises at all is not the same as premises we could not place: the words say which."""
     result = assess_locality([], KNOWSLEY_AREA)
     assert result == LocalityAssessment(Locality.UNKNOWN, ())
-    assert result.summary == "None of its premises could be placed"
+    assert result.summary == "We cannot say where it is based: it has given no premises"
+    assert result.unknown_reason == "We cannot say where it is based: it has given no premises"
 
 
 def test_only_unplaced_sites_is_unknown_and_says_why() -> None:
     result = assess_locality([NOT_PLACED], KNOWSLEY_AREA)
     assert result.locality == Locality.UNKNOWN
     assert result.summary == "Trading site at L99 9ZZ: not placed, postcode L99 9ZZ is not in the postcode directory"
+    assert result.unknown_reason == "None of its premises could be placed, so we cannot say"

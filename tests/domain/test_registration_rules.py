@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain.providers import LegalForm, SiteKind
+from app.domain.providers import LegalForm, ProviderStatus, SiteKind
 from app.domain.registration import (
     QUESTION_ORDER,
     Question,
@@ -12,6 +12,7 @@ from app.domain.registration import (
     TaskStatus,
     candidate_org_ids,
     next_question,
+    premises_removal_refusal,
     previous_question,
     site_kind_refusal,
     task_list,
@@ -105,3 +106,23 @@ def _snapshot(premises: int, unfinished: int) -> RegistrationSnapshot:
 def test_only_finished_premises_complete_where_you_work(premises: int, unfinished: int, status: TaskStatus) -> None:
     where = next(t for t in task_list(_snapshot(premises, unfinished)) if t.key == "premises")
     assert where.status == status
+
+
+ONLY_PREMISES = "You cannot remove your only premises. Add where your organisation is based now, then remove these"
+
+
+@pytest.mark.parametrize(
+    ("status", "left", "refusal"),
+    [
+        (ProviderStatus.DRAFT, 0, None),  # nothing public yet: the draft cannot be sent without premises anyway
+        (ProviderStatus.SUBMITTED, 0, ONLY_PREMISES),
+        (ProviderStatus.VERIFIED, 0, ONLY_PREMISES),  # a published entry would say nothing of where it is
+        (ProviderStatus.CHANGES_REQUESTED, 0, ONLY_PREMISES),
+        (ProviderStatus.VERIFIED, 1, None),
+        (ProviderStatus.SUBMITTED, 2, None),
+    ],
+)
+def test_an_entry_sent_to_the_council_keeps_at_least_one_premises(
+    status: ProviderStatus, left: int, refusal: str | None
+) -> None:
+    assert premises_removal_refusal(status, premises_left=left) == refusal

@@ -329,3 +329,34 @@ def test_a_town_already_in_the_address_is_shown_once(signed_in: FlaskClient, kno
         page = signed_in.get(path).get_data(as_text=True)
         assert "11 Market Square, Kirkby, L32 8RG" in page, path
         assert "Kirkby, Kirkby" not in page, path
+
+
+def test_a_published_organisation_cannot_remove_its_only_premises(
+    signed_in: FlaskClient, knowsley: factories.CouncilSetup
+) -> None:
+    """Its entry would stay published saying nothing of where it is: it adds the new premises first."""
+    provider = register_cic(signed_in)
+    provider.status = ProviderStatus.VERIFIED
+    db.session.commit()
+    (site,) = _provider().sites
+    page = signed_in.get(f"/provider/premises/{site.id}/remove").get_data(as_text=True)
+    assert "You cannot remove your only premises" in page
+    assert 'name="confirm"' not in page
+    assert 'href="/provider/premises/add"' in page
+    refused = post(signed_in, f"/provider/premises/{site.id}/remove", {"confirm": "yes"})
+    assert refused.status_code == 400 and "You cannot remove your only premises" in refused.get_data(as_text=True)
+    assert len(_provider().sites) == 1
+    # With other premises added, it can.
+    _add(signed_in, "trading_site", "L1 8JQ", "2 Castle Street")
+    assert post(signed_in, f"/provider/premises/{site.id}/remove", {"confirm": "yes"}).status_code == 302
+    assert [s.postcode for s in _provider().sites] == ["L1 8JQ"]
+
+
+def test_a_public_page_with_no_premises_says_so(client: FlaskClient, knowsley: factories.CouncilSetup) -> None:
+    provider = factories.provider(db.session, "Nowhere CIC")
+    provider.sites.clear()
+    db.session.commit()
+    page = client.get(f"/directory/{provider.id}").get_data(as_text=True)
+    assert "No premises given" in page
+    assert "We cannot say where it is based: it has given no premises" in page
+    assert "could be placed" not in page
