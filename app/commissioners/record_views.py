@@ -22,6 +22,7 @@ from app.date_input import DateInputField, date_query
 from app.domain.records import (
     ShortlistFull,
     add_to_shortlist,
+    estimated_value,
     filters_text,
     remove_from_shortlist,
     value_as_entered,
@@ -114,6 +115,7 @@ def change_shortlist() -> BaseResponse | tuple[str, int]:
     elif form.clear.data:
         chosen = ()
     shortlist.keep(council, chosen)
+    db.session.commit()
     return redirect(url_for("commissioners.search", **params.to_dict(flat=False), _anchor=anchor))
 
 
@@ -150,8 +152,8 @@ def create_record() -> BaseResponse | tuple[str, int]:
             form.title.errors = [*form.title.errors, str(exc)]
             return _render_search(run, form)
         return _render_search(run, form, str(exc))
+    shortlist.forget(council)
     db.session.commit()
-    shortlist.forget()
     flash(f"Your shortlist is saved as “{record.title}”", "success")
     return redirect(url_for("commissioners.record", record_id=record.id))
 
@@ -186,6 +188,7 @@ def _render_record(
             can_change=record_service.may_change(_user(), record),
             filters=filters_text(record.inputs.get("criteria", {})),
             value_as_entered=value_as_entered(record.inputs.get("criteria", {})),
+            estimated_value=estimated_value(record.band, record.inputs.get("criteria", {})),
         ),
         status,
     )

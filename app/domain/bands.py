@@ -55,6 +55,13 @@ class VatTreatment(LabelledEnum):
     NOT_APPLICABLE = "not_applicable", "VAT does not apply", "For example an exempt service"
 
 
+def entered_words(vat: VatTreatment) -> str:
+    """How an amount was entered, for brackets: 'excluding VAT', 'including VAT' or 'VAT does not apply'."""
+    if vat == VatTreatment.NOT_APPLICABLE:
+        return "VAT does not apply"
+    return "including VAT" if vat == VatTreatment.INCLUDED else "excluding VAT"
+
+
 class BandError(ValueError):
     """An estimate or a band set the rules cannot accept; ``field`` names where to show it."""
 
@@ -125,6 +132,14 @@ class Value:
 
     def in_basis(self, basis: VatBasis) -> int:
         return self.including_vat if basis == VatBasis.INCLUDED else self.excluding_vat
+
+
+def describe_value(excluding_vat: int, including_vat: int, vat: VatTreatment) -> str:
+    """'£100,000 excluding VAT (£120,000 including VAT)', or '£181,000 (VAT does not apply)': where VAT does not
+    apply there is one amount, not the same one twice under two VAT words."""
+    if vat == VatTreatment.NOT_APPLICABLE:
+        return f"{format_pence(excluding_vat)} (VAT does not apply)"
+    return f"{format_pence(excluding_vat)} excluding VAT ({format_pence(including_vat)} including VAT)"
 
 
 def whole_life_value(estimate: Estimate) -> Value:
@@ -200,7 +215,8 @@ class ResolvedBand:
 
     @property
     def range_text(self) -> str:
-        """'under £5,000', '£5,000 to £181,000', '£181,000.01 up to the statutory threshold (£207,720 ...)'."""
+        """The band's limits as the officer set them, in the band's own VAT basis: 'under £5,000', '£5,000 to
+        £181,000', '£181,000.01 (excluding VAT) up to the statutory threshold of £207,720 (including VAT)'."""
         if self.threshold_missing:
             return "bounded by the statutory threshold, which is not recorded for this date"
         lower, upper = self.lower, self.upper
@@ -208,7 +224,7 @@ class ResolvedBand:
         basis = vat_words(self.threshold.vat_basis) if self.threshold else ""
         if upper is None:
             if self.band.lower_is_threshold:
-                return f"{format_pence(lower)} (the statutory threshold, {basis}) and above"
+                return f"from the statutory threshold of {format_pence(lower)} ({basis})"
             return f"{format_pence(lower)} and above"
         if self.band.upper_is_threshold:
             top = f"the statutory threshold of {format_pence(upper)} ({basis})"
@@ -243,17 +259,33 @@ class BandChoice:
     notifiable: bool
     locality_rule: LocalityRule
     cautions: tuple[str, ...] = field(default_factory=tuple)
+    #: How the commissioner entered the value, and the amounts entered that way that land in this band
+    #: ([lower, upper), from band_table's rule), so the band reads as the bands table reads it.
+    vat: VatTreatment = VatTreatment.EXCLUDED
+    entered_range: tuple[int, int | None] | None = None
 
     @property
     def band(self) -> Band:
         return self.resolved.band
+
+    @property
+    def range_text(self) -> str:
+        """The band's limits on the basis the value was entered: '£5,000 to £173,099.99 (excluding VAT)'."""
+        if self.entered_range is None:
+            return self.resolved.range_text
+        return f"{describe_range(*self.entered_range)} ({entered_words(self.vat)})"
+
+    @property
+    def value_text(self) -> str:
+        """The estimate: '£100,000 excluding VAT (£120,000 including VAT)' or '£181,000 (VAT does not apply)'."""
+        return describe_value(self.value.excluding_vat, self.value.including_vat, self.vat)
 
     def summary(self, local_area_name: str) -> str:
         """'Low value, under £5,000: 1 quote. Your council reserves this band to providers based in Knowsley.'"""
         quotes = f"{self.band.min_quotes} quote" + ("s" if self.band.min_quotes != 1 else "")
         route = self.band.route if self.band.route and not re.fullmatch(r"\d+ quotes?", self.band.route) else quotes
         route = route[0].lower() + route[1:] if route[1:2].islower() else route
-        text = f"{self.band.label}, {self.resolved.range_text}: {route}"
+        text = f"{self.band.label}, {self.range_text}: {route}"
         text += ", advertised." if self.band.advertised else "."
         if self.locality_rule == LocalityRule.LOCAL_ONLY:
             text += f" Your council reserves this band to providers based in {local_area_name}."
@@ -370,7 +402,8 @@ def choose_band(bands: Iterable[Band], thresholds: Sequence[Threshold], estimate
             "Light-touch services have their own statutory threshold: "
             f"{format_pence(threshold.amount_pence)} {vat_words(threshold.vat_basis)}."
         )
-    return BandChoice(chosen, value, threshold, above, notifiable, rule, tuple(cautions))
+    entered = _entered_ranges(resolved, threshold, estimate.vat, on).get(chosen.band.code)
+    return BandChoice(chosen, value, threshold, above, notifiable, rule, tuple(cautions), estimate.vat, entered)
 
 
 @dataclass(frozen=True)
@@ -535,6 +568,26 @@ class BandLimits:
     def how_to_buy(self) -> str:
         return self.band.how_to_buy
 
+    @property
+    def entered_text(self) -> str:
+        """The three ways of entering a value, for the officer beside the band as set: 'Excluding VAT: £5,000 to
+        £173,099.99; including VAT: £6,000 to £207,719.99; VAT does not apply: £5,000 to £181,000'."""
+        parts = [
+            f"{entered_words(vat)}: {in_sentence_start(text) if text else 'none'}"
+            for vat, text in (
+                (VatTreatment.EXCLUDED, self.excluding_vat),
+                (VatTreatment.INCLUDED, self.including_vat),
+                (VatTreatment.NOT_APPLICABLE, self.no_vat),
+            )
+        ]
+        text = "; ".join(parts)
+        return text[:1].upper() + text[1:]
+
+
+def in_sentence_start(text: str) -> str:
+    """'Under £5,000' -> 'under £5,000': a range from the table inside a sentence (it starts with a word or '£')."""
+    return text[:1].lower() + text[1:]
+
 
 @dataclass(frozen=True)
 class BandTable:
@@ -543,6 +596,10 @@ class BandTable:
     rows: list[BandLimits]
     threshold: Threshold | None
     vat_note: str | None
+
+    def row_for(self, code: str) -> BandLimits | None:
+        """The row of the band with ``code`` (the regulated row keeps the code of the council's band it replaces)."""
+        return next((row for row in self.rows if row.band.code == code), None)
 
 
 def _first_entered(bound: int, basis: VatBasis, vat: VatTreatment) -> int:

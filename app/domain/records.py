@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from app.domain.bands import VatTreatment
+from app.domain.bands import VatTreatment, describe_value
 from app.domain.labelled import LabelledEnum
 from app.domain.policy import format_pence
 from app.domain.roles import Role
@@ -102,6 +102,19 @@ def value_as_entered(criteria: Mapping[str, Any]) -> str:
         return text
     # "Excluding VAT" reads "excluding VAT" in brackets; "VAT does not apply" keeps its capitals.
     return f"{text} ({basis if basis[:2].isupper() else basis[0].lower() + basis[1:]})"
+
+
+def estimated_value(band: Mapping[str, Any], criteria: Mapping[str, Any]) -> str:
+    """The whole-life estimate as the search said it: '£100,000 excluding VAT (£120,000 including VAT)', or
+    '£1,000,000 (VAT does not apply)'."""
+    excluding, including = band.get("value_excluding_vat_pence"), band.get("value_including_vat_pence")
+    if not isinstance(excluding, int) or not isinstance(including, int):
+        return ""
+    try:
+        vat = VatTreatment(str(criteria.get("vat")))
+    except ValueError:
+        vat = VatTreatment.EXCLUDED
+    return describe_value(excluding, including, vat)
 
 
 def filters_text(criteria: Mapping[str, Any]) -> list[str]:

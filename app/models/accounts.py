@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import JSON, Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.roles import Role
@@ -58,6 +59,9 @@ class UserSession(Base):
     ended_at: Mapped[datetime | None]
     # Why it ended (app.domain.sessions.SessionEnd); a session past its idle time or lifetime may not say yet.
     ended_reason: Mapped[str | None] = mapped_column(String(30))
+    # The commissioner's shortlist in the making ({"council_id": ..., "provider_ids": [...]}), kept here and not in
+    # the signed cookie, so an old copy of the cookie cannot bring back an old shortlist (app/services/shortlists.py).
+    shortlist: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class SignInThrottle(Base):

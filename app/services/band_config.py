@@ -24,10 +24,12 @@ from sqlalchemy.orm import Session
 from app.domain.bands import (
     EARLIEST_START,
     Band,
+    BandTable,
     ResolvedBand,
     band_set_issues,
     band_set_problems,
     band_set_warnings,
+    band_table,
     resolve,
 )
 from app.domain.policy import (
@@ -194,6 +196,8 @@ class BandRegister:
     upcoming: list[BandVersion]
     past: list[BandVersion]
     upcoming_problems: list[tuple[date, list[str]]] = field(default_factory=list)
+    #: Today's bands as the search reads a value entered each way (app/domain/bands.py band_table).
+    as_entered: BandTable | None = None
 
 
 def council_rows(session: Session, council: Council) -> list[SpendBand]:
@@ -237,6 +241,7 @@ def band_register(session: Session, council: Council, today: date) -> BandRegist
         upcoming=upcoming,
         past=past,
         upcoming_problems=upcoming_problems,
+        as_entered=band_table(bands, held, ContractType.GOODS_AND_SERVICES, today),
     )
 
 
@@ -327,8 +332,12 @@ def _refusal(new_problems: dict[str, date]) -> str:
     by_date: dict[date, list[str]] = {}
     for problem, on in new_problems.items():
         by_date.setdefault(on, []).append(problem)
-    parts = [f"from {on:%-d %B %Y}: {' '.join(found)}" for on, found in sorted(by_date.items())]
-    return "The bands would not work " + " And ".join(parts)
+    # A full stop, not a colon, before the problems: each is a sentence that starts with a capital.
+    parts = [
+        f"The bands would {'also ' if i else ''}not work from {on:%-d %B %Y}. {' '.join(found)}"
+        for i, (on, found) in enumerate(sorted(by_date.items()))
+    ]
+    return " ".join(parts)
 
 
 def _check(

@@ -23,7 +23,12 @@ from app.domain.policy import format_pence
 from app.domain.providers import FactKind, ProviderStatus
 from app.domain.records import RecordStatus, filters_text, may_change_record, value_as_entered, vat_basis_text
 from app.domain.text import looks_like_formula
-from app.domain.wording import fact_text  # one home for how a fact reads (the API imports it from here too)
+from app.domain.wording import (
+    fact_text,
+    govuk_date,
+    govuk_datetime,
+    split_org_id,
+)  # one home for how a fact reads (the API imports it from here too)
 from app.models import CommissioningRecord, Council, Provider, RecordProvider, User
 from app.services import audit
 from app.services.audit import Actor
@@ -102,7 +107,8 @@ def band_snapshot(criteria: Criteria, result: SearchResult) -> dict[str, Any]:
     return {
         "code": band.code,
         "label": band.label,
-        "range_text": choice.resolved.range_text,
+        # On the basis the value was entered, as the search's sentence and the bands table say it.
+        "range_text": choice.range_text,
         "summary": choice.summary(result.area.name),
         "locality_rule": choice.locality_rule.value,
         "locality_rule_label": choice.locality_rule.label,
@@ -450,6 +456,11 @@ EXPORT_COLUMNS = (
 )
 
 
+def _identifier_text(org_id: str) -> str:
+    register, number = split_org_id(org_id)
+    return f"{register} {number}"
+
+
 def _pounds(pence: object) -> str:
     return format_pence(pence) if isinstance(pence, int) else ""
 
@@ -464,20 +475,21 @@ def export_csv(record: CommissioningRecord) -> str:
         record.title,
         record.id,
         record.status.label,
-        record.created_at.isoformat(timespec="minutes"),
+        govuk_datetime(record.created_at),
         record.created_by.email if record.created_by else "",
         band.get("category_name") or "Any service",
         criteria.get("keywords") or "",
         band.get("contract_type_label", ""),
         value_as_entered(criteria),
         vat_basis_text(criteria),
-        band.get("start_date", ""),
+        govuk_date(band.get("start_date") or None),
         _pounds(band.get("value_excluding_vat_pence")),
         _pounds(band.get("value_including_vat_pence")),
         band.get("label", ""),
         band.get("range_text", ""),
         band.get("route", ""),
-        band.get("min_quotes", ""),
+        # At or above the threshold the regulated procedure applies: a number of quotes means nothing there.
+        "Does not apply: regulated procedure" if band.get("above_threshold") else band.get("min_quotes", ""),
         band.get("locality_rule_label", ""),
         band.get("summary", ""),
         " ".join(band.get("cautions", [])),
@@ -488,7 +500,7 @@ def export_csv(record: CommissioningRecord) -> str:
         record.in_house_considered or "",
         record.why_these or "",
         record.outcome or "",
-        record.closed_at.isoformat(timespec="minutes") if record.closed_at else "",
+        govuk_datetime(record.closed_at) if record.closed_at else "",
     ]
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_ALL)
@@ -504,7 +516,8 @@ def export_csv(record: CommissioningRecord) -> str:
             "; ".join(snap.get("reasons", [])),
             snap.get("contact_email") or "",
             snap.get("website") or "",
-            "; ".join(f"{i['org_id']} ({i['evidence_label']})" for i in snap.get("identifiers", [])),
+            # As the record page says them: 'FCA Mutuals Public Register number 255C', not the org-id.
+            "; ".join(f"{_identifier_text(i['org_id'])} ({i['evidence_label']})" for i in snap.get("identifiers", [])),
             "; ".join(f"{f['label']}: {f['text']} ({f['evidence_label']})" for f in snap.get("facts", [])),
         ]
         writer.writerow([safe_cell(cell) for cell in [*common_before, *provider, *common_after]])

@@ -33,6 +33,8 @@ from app.domain.bands import (
     band_table,
     check_start_date,
     choose_band,
+    describe_value,
+    entered_words,
     local_only_problem,
     resolve,
     whole_life_value,
@@ -519,23 +521,26 @@ def test_notifiable_from_30000_including_vat(est: Estimate, notifiable: bool) ->
     [
         (
             estimate("£4,999.99", EXC),
-            "Low value, under £5,000: 1 quote. Your council reserves this band to providers based in Knowsley.",
+            "Low value, under £5,000 (excluding VAT): 1 quote. "
+            "Your council reserves this band to providers based in Knowsley.",
         ),
         (
             estimate("£5,000", EXC),
-            "Intermediate value, £5,000 to £181,000: 3 quotes. "
+            "Intermediate value, £5,000 to £173,099.99 (excluding VAT): 3 quotes. "
             "Your council reserves this band to providers based in Knowsley.",
         ),
         (
             estimate("£190,000", NA),
             # The band's route is "3 quotes or tender"; the summary must not shorten it to "3 quotes".
-            "High value, £181,000.01 (excluding VAT) up to the statutory threshold of £207,720 (including VAT): "
+            # Where VAT does not apply the band reads from the amount entered, as the bands table reads it.
+            "High value, £181,000.01 to £207,719.99 (VAT does not apply): "
             "3 quotes or tender, advertised. "
             "Location plays no part in who is eligible.",
         ),
         (
             estimate("£250,000", EXC),
-            "Above the statutory threshold, £207,720 (the statutory threshold, including VAT) and above: "
+            # The band sentence uses the basis the value was entered in: VAT takes £173,100 to the threshold.
+            "Above the statutory threshold, £173,100 and above (excluding VAT): "
             "regulated procedure under the Procurement Act 2023, advertised. "
             "Location plays no part in who is eligible.",
         ),
@@ -550,28 +555,29 @@ def test_summary(est: Estimate, summary: str) -> None:
     [
         (
             replace(BAND_B, locality_rule=LocalityRule.LOCAL_FIRST),
-            "Intermediate value, £5,000 to £181,000: 3 quotes. "
+            "Intermediate value, £5,000 to £173,099.99 (excluding VAT): 3 quotes. "
             "Every provider is eligible; providers based in Knowsley are listed first.",
         ),
         (
             replace(BAND_B, locality_rule=LocalityRule.OPEN, reservation=Reservation.SME),
-            "Intermediate value, £5,000 to £181,000: 3 quotes. Location plays no part in who is eligible. "
+            "Intermediate value, £5,000 to £173,099.99 (excluding VAT): 3 quotes. "
+            "Location plays no part in who is eligible. "
             "It is reserved to small and medium-sized enterprises.",
         ),
         (
             replace(BAND_B, reservation=Reservation.VCSE),
-            "Intermediate value, £5,000 to £181,000: 3 quotes. "
+            "Intermediate value, £5,000 to £173,099.99 (excluding VAT): 3 quotes. "
             "Your council reserves this band to providers based in Knowsley. "
             "It is reserved to voluntary, community and social enterprises.",
         ),
         (
             replace(BAND_B, min_quotes=1, route="1 quote"),
-            "Intermediate value, £5,000 to £181,000: 1 quote. "
+            "Intermediate value, £5,000 to £173,099.99 (excluding VAT): 1 quote. "
             "Your council reserves this band to providers based in Knowsley.",
         ),
         (
             replace(BAND_B, route="Request for quotation"),
-            "Intermediate value, £5,000 to £181,000: request for quotation. "
+            "Intermediate value, £5,000 to £173,099.99 (excluding VAT): request for quotation. "
             "Your council reserves this band to providers based in Knowsley.",
         ),
     ],
@@ -587,23 +593,23 @@ def test_summary_variants(band: Band, summary: str) -> None:
         ("A", TODAY, G, "under £5,000"),
         ("B", TODAY, G, "£5,000 to £181,000"),
         ("C", TODAY, G, "£181,000.01 (excluding VAT) up to the statutory threshold of £207,720 (including VAT)"),
-        ("D", TODAY, G, "£207,720 (the statutory threshold, including VAT) and above"),
+        ("D", TODAY, G, "from the statutory threshold of £207,720 (including VAT)"),
         (
             "C",
             date(2025, 12, 31),
             G,
             "£181,000.01 (excluding VAT) up to the statutory threshold of £214,904 (including VAT)",
         ),
-        ("D", date(2025, 12, 31), G, "£214,904 (the statutory threshold, including VAT) and above"),
+        ("D", date(2025, 12, 31), G, "from the statutory threshold of £214,904 (including VAT)"),
         (
             "C",
             date(2026, 1, 1),
             W,
             "£181,000.01 (excluding VAT) up to the statutory threshold of £5,193,000 (including VAT)",
         ),
-        ("D", date(2026, 1, 1), W, "£5,193,000 (the statutory threshold, including VAT) and above"),
+        ("D", date(2026, 1, 1), W, "from the statutory threshold of £5,193,000 (including VAT)"),
         ("C", TODAY, LT, "£181,000.01 (excluding VAT) up to the statutory threshold of £663,540 (including VAT)"),
-        ("D", TODAY, LT, "£663,540 (the statutory threshold, including VAT) and above"),
+        ("D", TODAY, LT, "from the statutory threshold of £663,540 (including VAT)"),
     ],
 )
 def test_range_text(code: str, on: date, contract_type: ContractType, text: str) -> None:
@@ -616,7 +622,7 @@ def test_range_text(code: str, on: date, contract_type: ContractType, text: str)
     ("code", "text"),
     [
         ("C", "£181,000.01 (excluding VAT) up to the statutory threshold of £181,302 (excluding VAT)"),
-        ("D", "£181,302 (the statutory threshold, excluding VAT) and above"),
+        ("D", "from the statutory threshold of £181,302 (excluding VAT)"),
     ],
 )
 def test_range_text_says_a_threshold_before_2022_excludes_vat(code: str, text: str) -> None:
@@ -1097,3 +1103,38 @@ def test_before_2022_the_threshold_excluded_vat_and_there_is_no_vat_note() -> No
         "£217,562.40 and above",
         "£181,302 and above",
     )
+
+
+@pytest.mark.parametrize("vat", list(VatTreatment))
+@pytest.mark.parametrize(
+    "amount", ["£4,999.99", "£5,000", "£100,000", "£173,099.99", "£173,100", "£181,000", "£190,000"]
+)
+def test_the_band_sentence_reads_as_the_bands_table(vat: VatTreatment, amount: str) -> None:
+    """The search's sentence gives the band's limits on the basis the value was entered, from band_table's rule."""
+    choice = choose(estimate(amount, vat))
+    row = next(r for r in band_table(KNOWSLEY, THRESHOLDS, G, TODAY).rows if r.band.code == choice.band.code)
+    words = {VatTreatment.EXCLUDED: row.excluding_vat, VatTreatment.INCLUDED: row.including_vat}.get(vat, row.no_vat)
+    assert words is not None
+    assert choice.range_text == f"{words[:1].lower()}{words[1:]} ({entered_words(vat)})"
+    assert choice.summary("Knowsley").startswith(f"{choice.band.label}, {choice.range_text}: ")
+
+
+def test_the_search_does_not_say_the_band_reaches_181000_excluding_vat() -> None:
+    """Trial finding 2: at £100,000 excluding VAT the band ends where VAT takes a value to the threshold."""
+    summary = choose(estimate("£100,000", EXC)).summary("Knowsley")
+    assert summary.startswith("Intermediate value, £5,000 to £173,099.99 (excluding VAT): 3 quotes.")
+    assert "£181,000" not in summary
+
+
+@pytest.mark.parametrize(
+    ("vat", "text"),
+    [
+        (NA, "£181,000 (VAT does not apply)"),
+        (EXC, "£181,000 excluding VAT (£217,200 including VAT)"),
+        (INC, "£150,833.33 excluding VAT (£181,000 including VAT)"),
+    ],
+)
+def test_value_text_says_when_vat_does_not_apply(vat: VatTreatment, text: str) -> None:
+    choice = choose(estimate("£181,000", vat))
+    assert choice.value_text == text
+    assert describe_value(choice.value.excluding_vat, choice.value.including_vat, vat) == text

@@ -237,7 +237,7 @@ def test_an_overlap_is_refused(session: Session, knowsley: CouncilSetup, officer
         session,
         knowsley,
         lambda: band_config.add_band(session, officer, knowsley.council, values, TODAY, effective_from=ON),
-        "The bands would not work from 1 September 2026: Low value and Tiny value overlap.",
+        "The bands would not work from 1 September 2026. Low value and Tiny value overlap.",
         "lower_kind",
     )
 
@@ -248,7 +248,7 @@ def test_a_gap_is_refused(session: Session, knowsley: CouncilSetup, officer: Use
         session,
         knowsley,
         lambda: band_config.change_band(session, officer, a, replace(BandValues.of(a), upper_pence=400_000), ON, TODAY),
-        "The bands would not work from 1 September 2026: Nothing covers values from £4,000 to £4,999.99, "
+        "The bands would not work from 1 September 2026. Nothing covers values from £4,000 to £4,999.99, "
         "between Low value and Intermediate value.",
         "lower_kind",
     )
@@ -260,7 +260,7 @@ def test_retiring_a_band_that_leaves_a_gap_is_refused(session: Session, knowsley
         session,
         knowsley,
         lambda: band_config.retire_band(session, officer, b, ON, today=TODAY),
-        "The bands would not work from 1 September 2026: Nothing covers values from £5,000 to £181,000, "
+        "The bands would not work from 1 September 2026. Nothing covers values from £5,000 to £181,000, "
         "between Low value and High value.",
         None,
     )
@@ -279,7 +279,7 @@ def test_local_only_at_or_above_the_threshold_is_refused(
         session,
         knowsley,
         lambda: band_config.change_band(session, officer, row, values, ON, TODAY),
-        f"The bands would not work from 1 September 2026: {label} cannot be local only: it covers values at or "
+        f"The bands would not work from 1 September 2026. {label} cannot be local only: it covers values at or "
         f"above the statutory threshold {THRESHOLD_SENTENCE}",
         "locality_rule",
     )
@@ -302,7 +302,7 @@ def test_retiring_the_band_from_the_threshold_is_refused(
         session,
         knowsley,
         lambda: band_config.retire_band(session, officer, d, ON, today=TODAY, adjust_adjoining=adjust),
-        f"The bands would not work from 1 September 2026: {problem}",
+        f"The bands would not work from 1 September 2026. {problem}",
         None,
     )
 
@@ -318,7 +318,7 @@ def test_moving_the_band_from_the_threshold_to_an_amount_is_refused(
         session,
         knowsley,
         lambda: band_config.change_band(session, officer, d, values, ON, TODAY, adjust_adjoining=True),
-        f"The bands would not work from 1 September 2026: {NO_REGULATED}",
+        f"The bands would not work from 1 September 2026. {NO_REGULATED}",
         "lower_kind",
     )
 
@@ -383,7 +383,7 @@ def test_problems_on_later_dates_are_refused(session: Session, knowsley: Council
         session,
         knowsley,
         lambda: band_config.change_band(session, officer, b, values, ON, TODAY, adjust_adjoining=True),
-        "The bands would not work from 1 April 2027: Low value and Intermediate value overlap.",
+        "The bands would not work from 1 April 2027. Low value and Intermediate value overlap.",
         "lower_kind",
     )
 

@@ -50,7 +50,7 @@ def test_knowsleys_bands_in_force(session: Session, knowsley: CouncilSetup) -> N
         "under £5,000",
         "£5,000 to £181,000",
         "£181,000.01 (excluding VAT) up to the statutory threshold of £207,720 (including VAT)",
-        "£207,720 (the statutory threshold, including VAT) and above",
+        "from the statutory threshold of £207,720 (including VAT)",
     ]
     threshold = bands[0].threshold
     assert threshold is not None
@@ -66,7 +66,7 @@ def test_a_light_touch_procurement_uses_the_light_touch_threshold(session: Sessi
 
     assert bands["C"].upper == LIGHT_TOUCH_THRESHOLD
     assert bands["D"].lower == LIGHT_TOUCH_THRESHOLD
-    assert bands["D"].range_text == "£663,540 (the statutory threshold, including VAT) and above"
+    assert bands["D"].range_text == "from the statutory threshold of £663,540 (including VAT)"
     assert bands["A"].upper == 500_000  # fixed bounds are untouched
     assert bands["C"].threshold is not None
     assert bands["C"].threshold.contract_type == ContractType.LIGHT_TOUCH
@@ -75,7 +75,7 @@ def test_a_light_touch_procurement_uses_the_light_touch_threshold(session: Sessi
 def test_a_works_procurement_uses_the_works_threshold(session: Session, knowsley: CouncilSetup) -> None:
     bands = {b.band.code: b for b in policy.bands_in_force(session, knowsley.council, ON, ContractType.WORKS)}
     assert bands["C"].upper == 519_300_000
-    assert bands["D"].range_text == "£5,193,000 (the statutory threshold, including VAT) and above"
+    assert bands["D"].range_text == "from the statutory threshold of £5,193,000 (including VAT)"
 
 
 @pytest.mark.parametrize(

@@ -123,9 +123,9 @@ def test_a_record_keeps_the_inputs_band_and_providers_in_ranked_order(
     result = _search(session, knowsley.council)
     assert (band["code"], band["label"], band["min_quotes"]) == ("A", "Low value", 1)
     assert band["route"] == result.choice.band.route
-    assert band["range_text"] == "under £5,000"
+    assert band["range_text"] == "under £5,000 (excluding VAT)"  # on the basis the value was entered
     assert band["locality_rule"] == "local_only"
-    assert band["summary"].startswith("Low value, under £5,000: 1 quote.")
+    assert band["summary"].startswith("Low value, under £5,000 (excluding VAT): 1 quote.")
     assert "Your council reserves this band to providers based in Knowsley." in band["summary"]
     assert (band["value_excluding_vat_pence"], band["value_including_vat_pence"]) == (450_000, 540_000)
     assert band["threshold"]["amount_pence"] == 20_772_000
@@ -488,7 +488,7 @@ def test_the_export_has_a_row_per_provider_with_every_cell_safe(
     assert first["Value excluding VAT"] == "£4,500"
     assert first["Band"] == "Low value"
     assert sorted(c["Position"] for c in cells.values()) == ["1", "2"]
-    assert "GB-COH-12345678 (Checked by the council)" in first["Registration numbers"]
+    assert "Companies House number 12345678 (Checked by the council)" in first["Registration numbers"]
     assert "Annual turnover: £85,000 (Self-declared)" in first["Facts"]
     assert all(not c.lstrip().startswith(("=", "+", "-", "@")) for row in body for c in row if not c.startswith("'"))
     assert "Private Close" not in records.export_csv(record)
@@ -533,7 +533,7 @@ def test_the_export_says_what_was_bought_and_how_it_was_searched_for(
     assert cells["Contract type"] == "Goods and services"
     assert cells["Value as entered"] == "£2,000 a year for 2 years, plus £500 of options and extensions (including VAT)"
     assert cells["VAT basis"] == "Including VAT"
-    assert cells["Start date"] == "2027-04-01"
+    assert cells["Start date"] == "1 April 2027"
     assert cells["Band"] == "Low value"
     assert cells["Filters"] == "Legal form: Community interest company (CIC); Social economy only"
     assert cells["Eligible providers when made"] == "1"

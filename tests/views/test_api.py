@@ -127,7 +127,8 @@ def test_a_4000_request_in_knowsley_lists_only_local_providers_with_reasons(
     assert band["min_quotes"] == 1
     assert band["route"] == db.session.scalar(select(SpendBand.route).where(SpendBand.code == "A"))
     assert band["summary"] == (
-        "Low value, under £5,000: 1 quote. Your council reserves this band to providers based in Knowsley."
+        "Low value, under £5,000 (excluding VAT): 1 quote. "
+        "Your council reserves this band to providers based in Knowsley."
     )
     assert any("open legal question" in caution for caution in band["cautions"])
     assert band["notifiable"] is False and band["above_threshold"] is False

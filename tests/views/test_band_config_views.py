@@ -235,6 +235,25 @@ def test_the_page_shows_todays_bands_with_their_rules_and_the_warning(client: Fl
     assert 'href="/officer/spend-bands/new"' in page
 
 
+def test_the_threshold_band_offers_no_retire_link(client: FlaskClient, token: str) -> None:
+    """Trial finding 17: the band from the statutory threshold cannot be retired, so no link says it can."""
+    page = client.get("/officer/spend-bands").get_data(as_text=True)
+    assert f'href="/officer/spend-bands/{_row("D").id}/retire"' not in page
+    assert f'href="/officer/spend-bands/{_row("D").id}/change"' in page
+    assert f'href="/officer/spend-bands/{_row("C").id}/retire"' in page
+
+
+def test_each_band_says_how_the_search_reads_a_value_entered_each_way(client: FlaskClient, token: str) -> None:
+    """Trial finding 2: beside the band as set, the limits the search uses, from the commissioners' bands table."""
+    page = " ".join(client.get("/officer/spend-bands").get_data(as_text=True).split())
+    assert (
+        "Excluding VAT: £5,000 to £173,099.99; including VAT: £6,000 to £207,719.99; "
+        "VAT does not apply: £5,000 to £181,000." in page
+    )
+    assert "Excluding VAT: none;" in page  # high value: VAT takes every such value to the threshold
+    assert "From the statutory threshold of £207,720 (including VAT)" in page
+
+
 def test_the_page_shows_what_is_wrong_with_the_bands(client: FlaskClient, token: str) -> None:
     db.session.delete(_row("D"))
     db.session.commit()
@@ -413,7 +432,7 @@ ADD_CASES: list[tuple[dict[str, str | None], str, str]] = [
     (
         {"adjust_adjoining": None, **_dated("1", "4", str(NEXT_YEAR))},
         "lower_kind",
-        f"The bands would not work from 1 April {NEXT_YEAR}: Intermediate value and Medium value overlap.",
+        f"The bands would not work from 1 April {NEXT_YEAR}. Intermediate value and Medium value overlap.",
     ),
     (
         {"code": "a", **_dated("1", "4", str(NEXT_YEAR))},
@@ -461,14 +480,14 @@ CHANGE_CASES: list[tuple[str, dict[str, str | None], str, str]] = [
         "A",
         {"upper_amount": "4,000", **_dated("1", "4", str(NEXT_YEAR))},
         "lower_kind",
-        f"The bands would not work from 1 April {NEXT_YEAR}: Nothing covers values from £4,000.01 to £4,999.99, "
+        f"The bands would not work from 1 April {NEXT_YEAR}. Nothing covers values from £4,000.01 to £4,999.99, "
         "between Low value and Intermediate value.",
     ),
     (
         "C",
         {"locality_rule": "local_only", "rationale": "Keep it local", **_dated("1", "4", str(NEXT_YEAR))},
         "locality_rule",
-        f"The bands would not work from 1 April {NEXT_YEAR}: High value cannot be local only: it covers values at "
+        f"The bands would not work from 1 April {NEXT_YEAR}. High value cannot be local only: it covers values at "
         "or above the statutory threshold (£207,720 including VAT from 1 January 2026), where location may not be "
         "used to exclude suppliers.",
     ),
@@ -493,7 +512,7 @@ RETIRE_CASES: list[tuple[dict[str, str | None], str, str]] = [
     (
         _dated("1", "4", str(NEXT_YEAR), "effective_to"),
         "effective_to-day",
-        f"The bands would not work from 1 April {NEXT_YEAR}: Nothing covers values from £5,000 to £181,000, "
+        f"The bands would not work from 1 April {NEXT_YEAR}. Nothing covers values from £5,000 to £181,000, "
         "between Low value and High value.",
     ),
 ]
@@ -590,7 +609,7 @@ def test_retiring_the_band_from_the_threshold_is_refused_with_a_message(client: 
         f"/officer/spend-bands/{_row('D').id}/retire",
         {**_date("effective_to", tomorrow), "adjust_adjoining": "y", "csrf_token": token},
         "effective_to-day",
-        f"The bands would not work from {_on(tomorrow)}: No band starts at the statutory threshold (£207,720 "
+        f"The bands would not work from {_on(tomorrow)}. No band starts at the statutory threshold (£207,720 "
         "including VAT), so contracts at or above it would not be given the regulated procedure.",
     )
 

@@ -74,7 +74,39 @@ def test_the_table_agrees_with_the_search(commissioner: FlaskClient) -> None:
     )
     text = _text(found.get_data(as_text=True))
     assert (
-        "Above the statutory threshold, £207,720 (the statutory threshold, including VAT) and above: regulated "
+        "Above the statutory threshold, £173,100 and above (excluding VAT): regulated "
         "procedure under the Procurement Act 2023, advertised." in text
     )
     assert "£207,720 including VAT is at or above the statutory threshold" in text
+
+
+@pytest.mark.parametrize(
+    ("query", "sentence", "estimate"),
+    [
+        (
+            "vat=excluded&value=100000",
+            "Intermediate value, £5,000 to £173,099.99 (excluding VAT): 3 quotes.",
+            "Your estimate: £100,000 excluding VAT (£120,000 including VAT)",
+        ),
+        (
+            "vat=not_applicable&value=181000",
+            "Intermediate value, £5,000 to £181,000 (VAT does not apply): 3 quotes.",
+            "Your estimate: £181,000 (VAT does not apply)",
+        ),
+    ],
+)
+def test_the_search_says_the_band_as_the_table_does(
+    commissioner: FlaskClient, query: str, sentence: str, estimate: str
+) -> None:
+    """Trial findings 2 and 3: the band's limits on the basis the value was entered, and one amount without VAT."""
+    from app.models import ServiceCategory
+
+    db.session.add(ServiceCategory(slug="cleaning", name="Cleaning"))
+    db.session.commit()
+    text = _text(
+        commissioner.get(f"/commissioner/search?contract_type=goods_and_services&category=cleaning&{query}").get_data(
+            as_text=True
+        )
+    )
+    assert sentence in text
+    assert estimate in text

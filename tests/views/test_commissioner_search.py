@@ -64,7 +64,10 @@ def test_a_4000_navigation_service_lists_only_local_providers_with_reasons(commi
     response = commissioner.get(query(value="%C2%A34%2C000"))
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Low value, under £5,000: 1 quote. Your council reserves this band to providers based in Knowsley." in page
+    assert (
+        "Low value, under £5,000 (excluding VAT): 1 quote. "
+        "Your council reserves this band to providers based in Knowsley." in page
+    )
     assert "2 eligible providers for community support, advice and navigation" in page
     assert "Page Moss Navigators CIC" in page and "Huyton Helpers Co-operative" in page
     assert "City Navigators Ltd" not in page and "Knowsley Cleaners CIC" not in page and "Draft Navigators" not in page

@@ -208,6 +208,21 @@ def test_a_commissioner_saves_a_shortlist_from_a_real_search(
     assert "No providers selected" in _results(client)[0]
 
 
+def test_an_old_copy_of_the_session_cookie_does_not_bring_back_an_old_shortlist(
+    client: FlaskClient, commissioner: User, market: Market
+) -> None:
+    """Trial finding 18: the shortlist is kept on the server, not in the signed cookie the browser holds."""
+    _add(client, "Page Moss Community CIC")
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    old_copy = cookie.value
+    _, forms = _results(client)
+    _press(client, forms[PANEL], "Remove all from the shortlist")
+    assert "No providers selected" in _results(client)[0]
+    client.set_cookie("session", old_copy)
+    assert "No providers selected" in _results(client)[0]
+
+
 @pytest.fixture
 def many(market: Market) -> list[int]:
     """Enough local providers for three pages of results."""
@@ -499,6 +514,45 @@ def test_the_export_is_a_csv_attachment_with_formulas_neutralised(
 
     page = client.get(f"/commissioner/records/{record.id}").get_data(as_text=True)
     assert "Entered as £4,500 (excluding VAT)" in page
+
+
+def test_the_export_reads_as_the_record_page(
+    client: FlaskClient, commissioner: User, market: Market, knowsley: factories.CouncilSetup
+) -> None:
+    """Trial findings 3, 15 and 16: dates and registration numbers as the pages say them, one amount where VAT does
+    not apply, and no number of quotes for the regulated procedure."""
+    from app.models import ProviderIdentifier
+
+    db.session.add(
+        ProviderIdentifier(provider_id=market.page_moss, scheme="GB-MPR", value="255C", org_id="GB-MPR-255C")
+    )
+    today = datetime.now(UTC).date()
+    estimate = Estimate(ContractType.GOODS_AND_SERVICES, today, VatTreatment.NOT_APPLICABLE, total_pence=100_000_000)
+    criteria = Criteria(estimate)
+    result = search(db.session, knowsley.council, local_area_for(db.session, knowsley.council, None), criteria, today)
+    now = datetime(2026, 12, 3, 10, 55, tzinfo=UTC)
+    record = records.create_record(
+        db.session, commissioner, knowsley.council, criteria, result, [market.page_moss], "Big contract", now
+    )
+    db.session.commit()
+
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get(f"/commissioner/records/{record.id}/export.csv").get_data(as_text=True).lstrip("\ufeff")
+            )
+        )
+    )
+    cells = dict(zip(rows[0], rows[1], strict=True))
+    assert cells["Created"] == "3 December 2026 at 10:55am"
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]+ \d{4}", cells["Start date"])
+    assert cells["Registration numbers"].startswith("FCA Mutuals Public Register number 255C (")
+    assert cells["Minimum quotes"] == "Does not apply: regulated procedure"
+    assert "GB-MPR" not in ",".join(rows[1])
+
+    page = " ".join(client.get(f"/commissioner/records/{record.id}").get_data(as_text=True).split())
+    assert "£1,000,000 (VAT does not apply)" in page
+    assert "£1,000,000 excluding VAT" not in page
 
 
 # Access ------------------------------------------------------------------------------------------------------------
