@@ -88,11 +88,11 @@ def _length_message(name: str, validator: Length) -> str:
     low, high = validator.min, validator.max
     if low > 0 and high > 0:
         if low == high:
-            return f"{name} must be {high} characters"
-        return f"{name} must be between {low} and {high} characters"
+            return f"{name} must be {high:,} characters"
+        return f"{name} must be between {low:,} and {high:,} characters"
     if high > 0:
-        return f"{name} must be {high} characters or fewer"
-    return f"{name} must be {low} characters or more"
+        return f"{name} must be {high:,} characters or fewer"
+    return f"{name} must be {low:,} characters or more"
 
 
 def _govuk_validators(field: Field) -> list[Any]:

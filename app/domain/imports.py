@@ -1212,11 +1212,10 @@ def _org_id(number: str, registrar: str | None, form: LegalForm | None, problem:
             return None
         try:
             return org_id(scheme, number)
-        except IdentifierError:
+        except IdentifierError:  # a badly typed number is left out, as a bad email is: the organisation is kept
             problem(
                 "registration_number",
-                f"'{number}' is not a {registrar} number in the right format, so the row was not imported",
-                rejects=True,
+                f"'{number}' is not a {registrar} number in the right format, so the number was not kept",
             )
             return None
     scheme = inferred_scheme(form, number)
@@ -1454,3 +1453,78 @@ def match_name(text: str) -> str:
 def name_similarity(a: str, b: str) -> float:
     """0-100: how alike two organisation names are once normalised by :func:`match_name`."""
     return float(fuzz.token_set_ratio(match_name(a), match_name(b)))
+
+
+# --- Undo -----------------------------------------------------------------------------------------------------------
+
+#: Why undo left an organisation as it is, said of many at once (the report keeps each one's reason for one).
+_LEFT_FOR_MANY = {
+    "it has been published since the import": "they have been published since the import",
+    "it has been taken off the register for checks since the import": (
+        "they have been taken off the register for checks since the import"
+    ),
+    "it has been changed since the import": "they have been changed since the import",
+    "people have signed in as it": "people have signed in as them",
+    "it is on a commissioning record": "they are on commissioning records",
+    "someone asked to join it": "someone asked to join them",
+    "someone was invited to it": "someone was invited to them",
+    "an officer reviewed it": "an officer reviewed them",
+}
+
+
+def status_changed_reason(status: LabelledEnum) -> str:
+    """Why undo leaves an organisation whose only change since the import is its status."""
+    if status.value == "verified":
+        return "it has been published since the import"
+    if status.value == "submitted":
+        return "it has been taken off the register for checks since the import"
+    return f"it has been {status.label.lower()} since the import"
+
+
+def describe_undo(report: Mapping[str, object]) -> str:
+    """What undoing an import did, naming how many it left and why: 'Then undone: 6,604 removed and 15 restored;
+    89 left because they have been published since the import.'"""
+    removed, restored, gone = (int(str(report.get(key) or 0)) for key in ("removed", "restored", "gone"))
+    left = report.get("left") or []
+    done = [f"{removed:,} removed", f"{restored:,} restored"] + ([f"{gone:,} already gone"] if gone else [])
+    reasons: dict[str, int] = {}
+    for item in left if isinstance(left, list) else []:
+        reason = str(item.get("reason") or "it has been changed since the import")
+        reasons[reason] = reasons.get(reason, 0) + 1
+    why = [
+        f"{n:,} left because {reason if n == 1 else _LEFT_FOR_MANY.get(reason, reason.replace(' it ', ' them '))}"
+        for reason, n in sorted(reasons.items(), key=lambda pair: -pair[1])
+    ]
+    return "Then undone: " + _join(done) + ("; " + "; ".join(why) if why else "") + "."
+
+
+# --- Why rows were rejected -----------------------------------------------------------------------------------------
+
+
+def rejected_reasons(errors: Iterable[tuple[int, str | None, str | None, str]]) -> list[tuple[str, int]]:
+    """Every rejected row, counted once by its first reason, in words, most common first, so the parts add up to
+    the rows rejected. ``errors`` are (row, code, column, message) of the rejecting problems, in the order found."""
+    first: dict[int, tuple[str | None, str | None, str]] = {}
+    for row, code, column, message in errors:
+        first.setdefault(row, (code, column, message))
+    counts: dict[str, list[int]] = {}
+    for code, column, message in first.values():
+        if code == ENDED:
+            key = "dissolved"
+        elif message.startswith("Same organisation as row"):
+            key = "repeat"
+        else:
+            key = f"column:{column}" if column else "other"
+        counts.setdefault(key, [0])[0] += 1
+    words = []
+    for key, (n,) in sorted(counts.items(), key=lambda item: -item[1][0]):
+        if key == "dissolved":
+            text = "the file says " + ("it is" if n == 1 else "they are") + " dissolved, removed or struck off"
+        elif key == "repeat":
+            text = "repeats an earlier row" if n == 1 else "repeat an earlier row"
+        elif key.startswith("column:"):
+            text = ("has a problem" if n == 1 else "have a problem") + f' in the "{key.removeprefix("column:")}" column'
+        else:
+            text = "has another problem" if n == 1 else "have other problems"
+        words.append((text, n))
+    return words

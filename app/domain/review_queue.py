@@ -92,6 +92,30 @@ def status_filter(status: QueueStatus) -> tuple[tuple[ProviderStatus, bool | Non
     return (new, changes)
 
 
+@dataclass(frozen=True)
+class WaitingCounts:
+    """How many organisations wait to be checked: the queue's 'everything waiting' filter, in its two parts."""
+
+    new: int
+    changes: int
+
+    @property
+    def total(self) -> int:
+        return self.new + self.changes
+
+    @property
+    def sentence(self) -> str:
+        """'3 organisations are waiting to be checked: 1 new and 2 published with changes to check.'"""
+        if not self.total:
+            return "No organisations are waiting to be checked."
+        head = f"{self.total:,} {'organisation is' if self.total == 1 else 'organisations are'} waiting to be checked"
+        if not self.changes:
+            return f"{head}: {'it is' if self.total == 1 else 'all are'} new."
+        if not self.new:
+            return f"{head}: {'it is' if self.total == 1 else 'all are'} published, with changes to check."
+        return f"{head}: {self.new:,} new and {self.changes:,} published with changes to check."
+
+
 E = TypeVar("E", bound=LabelledEnum)
 
 

@@ -287,7 +287,7 @@ KEY_LABELS: dict[str, str] = {
     "contact_name": "Contact name",
     "contact_phone": "Telephone",
     "council_id": "Council",
-    "counts": "Counts",
+    "counts": "How many",
     "decisions": "Decisions",
     "description": "Description",
     "district": "District",
@@ -333,6 +333,7 @@ KEY_LABELS: dict[str, str] = {
     "route": "Route",
     "rows": "Rows",
     "saved_as": "Saved as",
+    "site_kind": "Type of premises",
     "services": "Services",
     "sha256": "File fingerprint (SHA-256)",
     "size": "Size (bytes)",
@@ -380,6 +381,7 @@ REFERENCE_FIELDS: dict[str, str] = {
     "district": "area",
     "place": "area",
     "services": "service",
+    "band": "band_code",  # a commissioning record's band, by its code ('A'), named by the band's label
 }
 
 #: Fields never shown: internal keys that say nothing to an officer.
@@ -478,6 +480,8 @@ def field_value(key: str, value: object, names: Names) -> str | None:
         items = value if isinstance(value, list) else [value]
         named = [names.get((kind, str(item)), str(item)) for item in items if item is not None]
         return ", ".join(named) or None
+    if key == "counts" and isinstance(value, Mapping):
+        return _counts_text(value)
     if key == "mapping" and isinstance(value, Mapping):  # an import's columns: 'name from column "Society Name"'
         return "; ".join(f'{inner_label(str(k))} from column "{v}"' for k, v in value.items() if v) or None
     if isinstance(value, Mapping):
@@ -485,6 +489,18 @@ def field_value(key: str, value: object, names: Names) -> str | None:
         parts = [f"{inner_label(str(k))} {v}" for k, v in pairs if v]
         return ", ".join(parts) or None
     return plain_value(value)
+
+
+def _counts_text(counts: Mapping[str, Any]) -> str | None:
+    """What a load or an import counted: 'areas 650 created; CPV codes 9,454 created, 0 updated'."""
+    parts = []
+    for name, value in counts.items():
+        if isinstance(value, Mapping):
+            inner = ", ".join(f"{plain_value(n) or 0} {inner_label(str(k))}" for k, n in value.items())
+            parts.append(f"{name} {inner}" if inner else str(name))
+        elif (text := plain_value(value)) is not None:
+            parts.append(f"{inner_label(str(name))} {text}")
+    return "; ".join(parts) or None
 
 
 def _band_limits(snapshot: Mapping[str, Any]) -> dict[str, Any]:
@@ -543,6 +559,8 @@ def describe_event(action: str, changes: Mapping[str, Any] | None, names: Names 
     for key, before, after, is_change in _pairs(action, changes or {}):
         if key in HIDDEN_FIELDS:
             continue
+        if key == "kind" and action.startswith("site."):  # a premises' kind, not a fact's
+            key = "site_kind"
         label = "Value" if key == "value" else key_label(key)
         after_text = field_value(key, after, names)
         if is_change:

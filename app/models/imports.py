@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.domain.imports import DissolvedRows, ImportStatus, describe_outcome
+from app.domain.imports import DissolvedRows, ImportStatus, describe_outcome, describe_undo
 from app.models.base import Base, enum_type, utcnow
 
 
@@ -64,6 +64,11 @@ class ImportBatch(Base):
         """What the import did (or, before it is imported, what the check says it would do), in one sentence."""
         done = self.status in (ImportStatus.IMPORTED, ImportStatus.UNDONE)
         return describe_outcome(self.counts or {}, done=done)
+
+    @property
+    def undo_summary(self) -> str:
+        """What undoing it did, with how many it left and why ('' when it has not been undone)."""
+        return describe_undo(self.undo_report or {}) if self.status == ImportStatus.UNDONE else ""
 
 
 class ImportIssue(Base):

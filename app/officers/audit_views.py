@@ -47,7 +47,7 @@ class AuditFilterForm(Form):
 
     action = SelectField("What happened", widget=GovSelect(), validators=[Optional()])
     actor = StringField("Who (part of an email address)", widget=GovTextInput(), validators=[Optional()])
-    since = StringField("From", widget=GovTextInput(), description="For example 1/11/2026", validators=[Optional()])
+    since = StringField("From", widget=GovTextInput(), description="For example, 1 11 2026", validators=[Optional()])
     until = StringField("Up to and including", widget=GovTextInput(), validators=[Optional()])
     submit = SubmitField("Show events", widget=GovSubmitInput())
 

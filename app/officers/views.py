@@ -18,6 +18,7 @@ from app.mailer import deliver_outbox
 from app.models import Area, ImportBatch, JoinRequest, Provider, ProviderFact, ProviderIdentifier, User
 from app.models.base import utcnow
 from app.officers import bp
+from app.officers.audit_views import record_url
 from app.officers.forms import (
     ApproveJoinRequestForm,
     BulkActionForm,
@@ -29,7 +30,7 @@ from app.officers.forms import (
     VerifyForm,
     queue_filters,
 )
-from app.services import directory, membership, overview, verification
+from app.services import audit_log, directory, membership, overview, verification
 from app.services.locality import provider_locality
 from app.services.policy import bands_in_force
 from app.services.verification import QueueFilters
@@ -45,8 +46,10 @@ def index() -> str:
         "officers/index.html",
         council=council,
         status_counts=overview.provider_status_counts(db.session),
+        waiting=verification.waiting_counts(db.session),
         not_placed=overview.sites_not_placed(db.session),
-        recent_events=overview.recent_audit_events(db.session, limit=10),
+        recent_events=audit_log.describe(db.session, overview.recent_audit_events(db.session, limit=10)),
+        record_url=record_url,
         batches=overview.recent_import_batches(db.session, limit=5),
         postcode_release=overview.current_postcode_release(db.session),
         bands=bands_in_force(db.session, council, utcnow().date()) if council else [],

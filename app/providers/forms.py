@@ -27,7 +27,7 @@ YES_NO_NOT_KNOWN = [SelectChoice("yes", "Yes"), SelectChoice("no", "No"), Select
 
 
 def _length(maximum: int, what: str) -> Length:
-    return Length(max=maximum, message=f"{what} must be {maximum} characters or fewer")
+    return Length(max=maximum, message=f"{what} must be {maximum:,} characters or fewer")
 
 
 class PostcodeField(StringField):
@@ -206,12 +206,19 @@ def _whole_number(form: Form, field: StringField) -> None:
         field.data = text
 
 
+#: The example turnover the hint and the error messages both give.
+TURNOVER_EXAMPLE = "£85,000"
+
+
 def _money(form: Form, field: StringField) -> None:
     if field.data and field.data.strip():
         try:
             field.data = str(parse_pounds(field.data))
         except MoneyError as exc:
-            raise ValidationError(str(exc).replace("an amount", "the turnover", 1)) from exc
+            message = (
+                str(exc).replace("an amount", "the turnover", 1).replace("like £5,000", f"like {TURNOVER_EXAMPLE}")
+            )
+            raise ValidationError(message) from exc
 
 
 class SizeForm(Form):
@@ -224,7 +231,7 @@ class SizeForm(Form):
     turnover = StringField(
         "Annual turnover (optional)",
         widget=GovTextInput(),
-        description="In pounds, from your latest accounts, like £85,000",
+        description=f"In pounds, from your latest accounts, like {TURNOVER_EXAMPLE}",
         validators=[Optional(), _money],
     )
     local_staff_share = StringField(

@@ -155,6 +155,12 @@ def _names(session: Session, wanted: set[tuple[str, str]]) -> dict[tuple[str, st
             select(ImportBatch.id, ImportBatch.source_name, ImportBatch.file_name).where(ImportBatch.id.in_(batch_ids))
         )
         names.update({("import_batch", str(i)): f"{source} ({file})" if file else source for i, source, file in rows})
+    band_codes = {value for k, value in wanted if k == "band_code"}
+    if band_codes:  # a band's code names its latest version's label
+        bands = session.execute(
+            select(SpendBand.code, SpendBand.label).where(SpendBand.code.in_(band_codes)).order_by(SpendBand.id)
+        )
+        names.update({("band_code", code): label for code, label in bands})
     codes = {value for k, value in wanted if k == "area"}
     if codes:
         names.update(

@@ -70,6 +70,8 @@ from app.domain.imports import (
     parse_row,
     problem_outcome,
     read_sheet,
+    rejected_reasons,
+    status_changed_reason,
 )
 from app.domain.providers import (
     IDENTIFIER_SCHEMES,
@@ -1505,7 +1507,7 @@ def undo(session: Session, actor: Actor, batch: ImportBatch) -> UndoReport:
             if change.provider_id in later:
                 reason = f"import {later[change.provider_id]} changed it afterwards"
             elif digest(snapshot(provider)) != change.after_digest:
-                reason = "it has been changed since the import"
+                reason = _changed_since_reason(provider, change.after_digest)
             elif change.action == "created" and change.provider_id in in_use:
                 reason = in_use[change.provider_id]
             if reason:
@@ -1529,6 +1531,15 @@ def undo(session: Session, actor: Actor, batch: ImportBatch) -> UndoReport:
     batch.undo_report = report.as_dict()
     record(session, actor, "import.undone", "import_batch", batch.id, report.as_dict())
     return report
+
+
+def _changed_since_reason(provider: Provider, after_digest: str) -> str:
+    """Why undo leaves a provider changed since the import: its status alone (a bulk publish), or anything."""
+    state = snapshot(provider)
+    for status in ProviderStatus:
+        if status != provider.status and digest({**state, "status": status.value}) == after_digest:
+            return status_changed_reason(provider.status)
+    return "it has been changed since the import"
 
 
 def _remove_providers(session: Session, ids: list[int]) -> None:
@@ -1724,6 +1735,10 @@ def rejected_rows(session: Session, batch: ImportBatch, folder: Path) -> Iterato
                 yield [*cells, _problem_text(found), *row.cells[width:]]
 
 
+#: How a blank legal-form cell is shown in the table of wordings.
+BLANK_LEGAL_FORM = "Nothing (left blank)"
+
+
 @dataclass(frozen=True)
 class WordsReading:
     words: str
@@ -1742,16 +1757,32 @@ def legal_form_words(batch: ImportBatch, folder: Path, limit: int = 200) -> list
     if mapping.header_for("legal_form") is None:
         return []
     counts: dict[str, int] = {}
+    blank = 0
     with open_stored(batch, folder) as stream:
         for row in _sheet(stream, batch):
             words = " ".join(mapping.value("legal_form", row.cells).split())
             if words:
                 counts[words] = counts.get(words, 0) + 1
+            elif any(cell.strip() for cell in row.cells):  # a blank row is skipped, so not counted here either
+                blank += 1
     readings = []
     for words, rows in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]:
         reading = legal_form_from_words(words)
         readings.append(WordsReading(words, reading.form, rows, reading.note))
+    if blank:  # listed too, so the rows here add up to the rows in the file
+        readings.append(WordsReading(BLANK_LEGAL_FORM, None, blank, None))
     return readings
+
+
+def rejected_breakdown(session: Session, batch: ImportBatch) -> list[tuple[str, int]]:
+    """Why the batch's rejected rows are rejected, each row once, in words with how many: they add up to the
+    rows rejected."""
+    errors = session.execute(
+        select(ImportIssue.row_number, ImportIssue.code, ImportIssue.column, ImportIssue.message)
+        .where(ImportIssue.batch_id == batch.id, ImportIssue.kind == "error")
+        .order_by(ImportIssue.id)
+    )
+    return rejected_reasons((row, code, column, message) for row, code, column, message in errors)
 
 
 def stored_file_in_use(session: Session, name: str) -> bool:

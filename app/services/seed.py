@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session, undefer
 
+from app.domain.imports import ImportStatus
 from app.domain.policy import (
     AreaKind,
     ContractType,
@@ -52,6 +53,7 @@ from app.models import (
     Council,
     CpvCode,
     ImportBatch,
+    ImportChange,
     Provider,
     ProviderFact,
     ProviderIdentifier,
@@ -64,6 +66,8 @@ from app.models.base import utcnow
 from app.services import fulltext
 from app.services.accounts import create_user, find_user_by_email
 from app.services.audit import Actor, record
+from app.services.imports import digest as state_digest
+from app.services.imports import snapshot
 
 Progress = Callable[[str], None]
 
@@ -624,6 +628,9 @@ def load_demo_data(
     categories_by_sector = _categories_by_sector(session, seed_dir)
     already = set(session.scalars(select(Provider.source_reference).where(Provider.import_batch_id == batch.id)))
     held_ids = set(session.scalars(select(ProviderIdentifier.org_id)))
+    # Row numbers as a spreadsheet shows them (the header is row 1), for the import's record of what it changed.
+    row_numbers = {row["CUK Organisation ID"].strip(): number for number, row in enumerate(rows, start=2)}
+    changes: list[dict[str, object]] = []
     for row, postcode in selected:
         reference = row["CUK Organisation ID"].strip()
         if reference in already:
@@ -649,12 +656,34 @@ def load_demo_data(
             {"name": provider.name, "source_reference": reference, "import_batch_id": batch.id},
         )
         report.add("providers", "created")
+        changes.append(
+            {
+                "batch_id": batch.id,
+                "provider_id": provider.id,
+                "row_number": row_numbers.get(reference, 0),
+                "action": "created",
+                "before": None,
+                "after_digest": state_digest(snapshot(provider)),
+            }
+        )
+    if changes:
+        session.execute(insert(ImportChange), changes)
     if report.count("providers", "created"):
+        # Counted as any import is, so every page says what it did. Its rows are the file's live organisations
+        # in the wider area (the rest of the file is not the demo's): each was created, or is there already.
         batch.counts = {
+            **dict.fromkeys(("updated", "archived", "flagged", "rejected", "possible_match"), 0),
+            "rows": len(selected),
+            "created": report.count("providers", "created"),
+            "unchanged": len(already),
             "rows_in_file": len(rows),
-            "selected": len(selected),
-            "providers": len(already) + report.count("providers", "created"),
+            "checked": True,
         }
+        batch.status = ImportStatus.IMPORTED
+        batch.checked_at = batch.checked_at or now
+        batch.committed_at = batch.committed_at or now
+        batch.committed_by_id = batch.committed_by_id or actor.user_id
+        batch.publish_verified = True  # the demo organisations are published as verified
 
     _say(progress, "Creating demo accounts…")
     _load_demo_accounts(session, seed_dir, actor, password, council, batch, report)

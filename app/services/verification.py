@@ -21,6 +21,7 @@ from app.domain.review_queue import (
     BulkAction,
     QueueSort,
     QueueStatus,
+    WaitingCounts,
     status_filter,
     why_bulk_action_does_not_apply,
 )
@@ -165,6 +166,15 @@ def review_queue_page(
     codes = {c for p in providers for s in p.sites for c in (s.district_code, s.ward_code) if c}
     names = dict(session.execute(select(Area.code, Area.name).where(Area.code.in_(codes))).all()) if codes else {}
     return QueuePage(providers, total, page, per_page, names)
+
+
+def waiting_counts(session: Session) -> WaitingCounts:
+    """How many organisations the queue's 'everything waiting' shows, new and with changes: the home page's figure."""
+
+    def count(status: QueueStatus) -> int:
+        return session.scalar(select(func.count(Provider.id)).where(*_queue_conditions(QueueFilters(status)))) or 0
+
+    return WaitingCounts(new=count(QueueStatus.NEW), changes=count(QueueStatus.CHANGES))
 
 
 def selectable_ids(providers: Sequence[Provider]) -> set[int]:

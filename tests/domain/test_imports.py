@@ -170,10 +170,11 @@ def test_coops_uk_rejections_and_warnings(coops_uk):
     )
     bad_numbers = [r for r in parsed if any("right format" in p.message for p in r.problems)]
     assert len(bad_numbers) == misshapen == 1
-    assert all(r.rejected for r in bad_numbers)
+    # A badly typed number is left out with a warning, as a bad email is; the organisation is kept (trial 10).
+    assert not any(r.rejected for r in bad_numbers) and all(r.org_id is None for r in bad_numbers)
     duplicates = [p for r in parsed for p in r.problems if p.message.startswith("Same organisation as row")]
     assert len(duplicates) == 1
-    assert sum(1 for r in parsed if r.rejected) == 2
+    assert sum(1 for r in parsed if r.rejected) == 1
     detini = sum(1 for r in plain if r["Registrar"] == "DETINI")
     assert sum(1 for r in parsed if any("DETINI" in p.message and not p.rejects for p in r.problems)) == detini == 241
 
@@ -512,8 +513,7 @@ def row(**values: str) -> tuple[str, ...]:
                 RowProblem(
                     7,
                     "Registration number",
-                    "'ABC' is not a Companies House number in the right format, so the row was not imported",
-                    rejects=True,
+                    "'ABC' is not a Companies House number in the right format, so the number was not kept",
                 )
             ],
         ),
@@ -956,3 +956,36 @@ def test_progress_in_words():
 )
 def test_what_a_problem_means_for_its_row(rejects, code, row_rejected, words):
     assert problem_outcome(rejects, code, row_rejected) == words
+
+
+def test_the_undo_summary_says_how_many_were_left_and_why() -> None:
+    from app.domain.imports import describe_undo, status_changed_reason
+    from app.domain.providers import ProviderStatus
+
+    published = status_changed_reason(ProviderStatus.VERIFIED)
+    assert published == "it has been published since the import"
+    left = [{"provider_id": n, "name": f"Org {n}", "reason": published} for n in range(89)]
+    left.append({"provider_id": 100, "name": "Claimed", "reason": "people have signed in as it"})
+    assert describe_undo({"removed": 6604, "restored": 15, "gone": 0, "left": left}) == (
+        "Then undone: 6,604 removed and 15 restored; 89 left because they have been published since the import; "
+        "1 left because people have signed in as it."
+    )
+    assert describe_undo({"removed": 2, "restored": 0, "left": []}) == "Then undone: 2 removed and 0 restored."
+
+
+def test_every_rejected_row_is_explained_once_so_the_parts_add_up() -> None:
+    from app.domain.imports import ENDED, rejected_reasons
+
+    errors = [(n, ENDED, "Status", "dissolved") for n in range(2, 1559)]
+    errors += [
+        (8137, None, "Registered Number", "Same organisation as row 4536"),
+        (9000, None, "Name", "There is no name"),
+        (9000, None, "Postcode", "second problem on the same row"),
+    ]
+    reasons = rejected_reasons(errors)
+    assert reasons == [
+        ("the file says they are dissolved, removed or struck off", 1557),
+        ("repeats an earlier row", 1),
+        ('has a problem in the "Name" column', 1),
+    ]
+    assert sum(n for _, n in reasons) == len({row for row, *_ in errors})

@@ -75,3 +75,14 @@ def test_what_each_queue_filter_shows(status: QueueStatus, expected: tuple[objec
 )
 def test_query_string_values_are_read_and_unknown_ones_ignored(value: str | None, expected: QueueSort) -> None:
     assert parse_enum(QueueSort, value, QueueSort.OLDEST) is expected
+
+
+def test_waiting_counts_say_what_waits_in_the_queues_two_parts() -> None:
+    from app.domain.review_queue import WaitingCounts
+
+    assert WaitingCounts(0, 0).sentence == "No organisations are waiting to be checked."
+    assert WaitingCounts(1, 0).sentence == "1 organisation is waiting to be checked: it is new."
+    assert WaitingCounts(0, 2).sentence == (
+        "2 organisations are waiting to be checked: all are published, with changes to check."
+    )
+    assert WaitingCounts(1, 1).total == 2

@@ -216,3 +216,18 @@ def test_an_address_and_an_imports_columns_read_as_words() -> None:
 
 def test_a_lockout_says_how_long() -> None:
     assert describe_event("user.sign_in_locked", {"minutes": 15}).details_text == "Locked for: 15 minutes"
+
+
+def test_premises_kind_counts_and_a_band_code_read_as_words() -> None:
+    site = describe_event("site.removed", {"provider_id": 93, "kind": "registered_office", "postcode": "L32 8RG"})
+    assert "Type of premises: Registered office" in site.details_text
+    assert "registered_office" not in site.details_text and "Fact" not in site.details_text
+    loaded = describe_event(
+        "reference_data.loaded",
+        {"counts": {"areas": {"created": 650}, "CPV codes": {"created": 9454, "updated": 0}}},
+    )
+    assert loaded.details_text == "How many: areas 650 created; CPV codes 9,454 created, 0 updated"
+    committed = describe_event("import.committed", {"counts": {"rows": 8371, "created": 6693}})
+    assert committed.details_text == "How many: rows 8,371; created 6,693"
+    record = describe_event("record.created", {"title": "Advice", "band": "A"}, {("band_code", "A"): "Low value"})
+    assert "Spend band: Low value" in record.details_text

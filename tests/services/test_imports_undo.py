@@ -257,3 +257,21 @@ def test_after_an_undo_the_same_file_can_be_imported_again(
 def _file_of(session: Session, tools: imports.Collaborators, batch: ImportBatch) -> bytes:
     with imports.open_stored(session.get(ImportBatch, batch.id), tools.folder) as stream:  # type: ignore[arg-type]
         return stream.read()
+
+
+def test_undo_says_an_organisation_published_since_was_left_because_it_was_published(
+    session: Session, done: Imported
+) -> None:
+    from app.domain.providers import ProviderStatus
+
+    created = _load(session, done.created.id)
+    created.status = ProviderStatus.VERIFIED  # as a bulk publish does: only the status changes
+    session.commit()
+    report = imports.undo(session, ACTOR, done.batch)
+    session.commit()
+    assert [item["reason"] for item in report.left] == ["it has been published since the import"]
+    batch = session.get(ImportBatch, done.batch.id)
+    assert batch is not None
+    assert batch.undo_summary == (
+        "Then undone: 0 removed and 2 restored; 1 left because it has been published since the import."
+    )

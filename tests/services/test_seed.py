@@ -225,6 +225,27 @@ def test_demo_data_imports_only_live_providers_in_the_city_region(session: Sessi
     assert credit_union.sites[0].district_code == KNOWSLEY
 
 
+def test_the_demo_import_records_what_it_did_like_any_import(session: Session, demo: SeedReport) -> None:
+    from app.domain.review_queue import QueueStatus
+    from app.models import ImportBatch, ImportChange
+    from app.services.verification import QueueFilters, imported_batches, review_queue_page
+
+    created = demo.count("providers", "created")
+    [batch] = session.scalars(select(ImportBatch)).all()
+    assert batch.counts["rows"] == batch.counts["created"] == created
+    assert batch.counts["updated"] == batch.counts["unchanged"] == batch.counts["rejected"] == 0
+    assert batch.outcome == f"{created:,} new organisations added."
+    assert batch.committed_at is not None and batch.publish_verified
+    assert session.scalar(select(func.count()).select_from(ImportChange).where(ImportChange.batch_id == batch.id)) == (
+        created
+    )
+    assert batch in imported_batches(session)
+    published = review_queue_page(session, QueueFilters(QueueStatus.PUBLISHED_IMPORT, batch_id=batch.id))
+    assert published.total == created
+    load_demo_data(session, SEED_DIR, ACTOR, PASSWORD)  # a second load changes nothing, so says what the first did
+    assert batch.counts["created"] == created
+
+
 def test_a_second_demo_load_creates_nothing(session: Session, demo: SeedReport) -> None:
     providers = _count(session, Provider)
     again = load_demo_data(session, SEED_DIR, ACTOR, PASSWORD)

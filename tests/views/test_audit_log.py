@@ -209,3 +209,37 @@ def test_the_export_says_it_in_words_too(client: FlaskClient, officer: User) -> 
     assert row[header.index("what happened")] == "Verified and published"
     assert row[header.index("to which record")] == "Huyton Community Co-op"
     assert row[header.index("details")] == "Status: Waiting for checks → Verified"
+
+
+def test_the_officer_home_lists_recent_changes_in_words_as_the_log_does(
+    client: FlaskClient, officer: User, knowsley: factories.CouncilSetup
+) -> None:
+    db.session.add_all(
+        [
+            AuditEvent(actor_label="seed", action="user.signed_in", entity_type="user", entity_id=str(officer.id)),
+            AuditEvent(
+                actor_label="seed",
+                action="site.added",
+                entity_type="site",
+                entity_id="999",
+                changes={"kind": "registered_office", "postcode": "L36 9GD"},
+            ),
+        ]
+    )
+    db.session.commit()
+    page = client.get("/officer/").get_data(as_text=True)
+    assert "user.signed_in" not in page and "import.committed" not in page and "(import_batch" not in page
+    assert "Signed in" in page and officer.email in page
+    assert "Import completed" in page
+    log = client.get("/officer/audit").get_data(as_text=True)
+    assert "Type of premises: Registered office" in log and "registered_office" not in log
+
+
+def test_the_date_filter_hint_follows_the_govuk_style_and_the_hinted_form_works(
+    client: FlaskClient, officer: User
+) -> None:
+    page = client.get("/officer/audit").get_data(as_text=True)
+    assert "For example, 1 11 2026" in page and "1/11/2026" not in page
+    page = client.get("/officer/audit?since=1+11+2026").get_data(as_text=True)
+    events = page[page.index("Audit events, newest first") :]
+    assert "Import completed" in events and "Verified and published" not in events

@@ -606,6 +606,11 @@ def test_progress_json_while_running_and_after(client: FlaskClient, token: str) 
     assert 'id="progress-heading">Importing the file</h2>' in html
     assert re.search(r'id="progress-words"[^>]*>1,000 of 4,000 rows imported \(25%\), about 30 seconds left<', html)
     assert re.search(r'role="status" aria-live="polite"', html)
+    # The live region carries the progress in words from the start, not an empty paragraph (trial finding 11).
+    assert re.search(
+        r'role="status"[^>]*data-app-import-progress-announce>1,000 of 4,000 rows imported \(25%\), about 30 seconds',
+        html,
+    )
     assert f'data-app-import-progress="/officer/imports/{batch_id}/progress.json"' in html
     assert re.search(r'<script type="module" nonce="[^"]+" src="/static/app/import-progress.js', html)
     assert '<noscript><meta http-equiv="refresh" content="5"></noscript>' in html
@@ -928,3 +933,15 @@ def test_numbers_from_an_import_say_so_on_the_review_page_and_the_officers_home(
     home = _squash(_text(client.get("/officer/")))
     assert "3 new organisations added and 1 row rejected." in home
     assert "0 created" not in home
+
+
+def test_the_check_explains_every_rejected_row_and_every_legal_form_wording(client: FlaskClient, token: str) -> None:
+    data = ("\n".join([HEADER, *ROWS, ROWS[0]]) + "\n").encode()  # row 6 repeats row 2
+    uploaded = _upload(client, token, data)
+    batch_id = _batch_id(uploaded.headers["Location"])
+    columns = _squash(_text(client.get(f"/officer/imports/{batch_id}/columns")))
+    # The blank legal form (row 5) is listed too, so the rows add up to the file's 5.
+    assert re.search(r"Nothing \(left blank\) Not known 1\b", columns), columns
+    client.post(f"/officer/imports/{batch_id}/columns", data={"csrf_token": token, **MAPPING})
+    words = _squash(_text(client.get(f"/officer/imports/{batch_id}")))
+    assert '2 rows to reject: 1 has a problem in the "name" column and 1 repeats an earlier row' in words, words

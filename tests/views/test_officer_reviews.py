@@ -658,3 +658,19 @@ def test_forms_on_the_review_pages_do_not_repeat_ids(client: FlaskClient, office
     for url in ("/officer/reviews", f"/officer/providers/{case.provider_id}/review"):
         ids = re.findall(r'\bid="([^"]+)"', client.get(url).get_data(as_text=True))
         assert len(ids) == len(set(ids)), url
+
+
+def test_the_home_page_and_the_queue_count_what_waits_to_be_checked_the_same_way(
+    client: FlaskClient, officer_token: str, knowsley: factories.CouncilSetup
+) -> None:
+    _submitted("New Co-operative", days_ago=3)
+    changed = factories.provider(db.session, "Changed Address CIC")
+    changed.awaiting_review = True
+    factories.provider(db.session, "Settled CIC")
+    db.session.commit()
+
+    home = client.get("/officer/").get_data(as_text=True)
+    queue = client.get("/officer/reviews").get_data(as_text=True)
+
+    assert "Showing 1 to 2 of 2 organisations" in queue
+    assert "2 organisations are waiting to be checked: 1 new and 1 published with changes to check." in home

@@ -215,7 +215,7 @@ def test_an_incomplete_draft_cannot_be_submitted(signed_in: FlaskClient) -> None
         (
             "/provider/services",
             {"services": ["cleaning"], "description": "x" * 2001},
-            "The description must be 2000 characters or fewer",
+            "The description must be 2,000 characters or fewer",
         ),
         (
             "/provider/ownership",
@@ -232,7 +232,7 @@ def test_an_incomplete_draft_cannot_be_submitted(signed_in: FlaskClient) -> None
             {"staff_count": "\u00b2"},
             "Enter the number of staff as a whole number, like 12",
         ),
-        ("/provider/size-and-fair-work", {"turnover": "abc"}, "Enter the turnover in pounds, like £5,000"),
+        ("/provider/size-and-fair-work", {"turnover": "abc"}, "Enter the turnover in pounds, like £85,000"),
         ("/provider/size-and-fair-work", {"local_staff_share": "120"}, "as a percentage from 0 to 100"),
         ("/provider/contact-details", {"contact_email": ""}, "Enter an email address for enquiries"),
         (
@@ -264,6 +264,15 @@ def test_validation_messages(signed_in: FlaskClient, path: str, data: dict[str, 
     for value in typed.values():
         if len(value) < 100 and "<" not in value:
             assert value in page, f"what the user typed ({value!r}) is kept"
+
+
+def test_hints_write_large_numbers_with_a_comma_and_agree_with_the_errors(signed_in: FlaskClient) -> None:
+    post(signed_in, "/provider/organisation/name", {"name": "Hints CIC"})
+    post(signed_in, "/provider/organisation/legal-form", {"legal_form": "cic"})
+    services = signed_in.get("/provider/services").get_data(as_text=True)
+    assert "You can enter up to 2,000 characters" in services and "2000 characters" not in services
+    size = signed_in.get("/provider/size-and-fair-work").get_data(as_text=True)
+    assert "like £85,000" in size and "like £5,000" not in size
 
 
 def test_stored_figures_that_are_not_plain_numbers_are_shown_as_stored(signed_in: FlaskClient) -> None:

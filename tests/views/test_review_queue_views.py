@@ -264,3 +264,14 @@ def test_the_officers_home_links_each_import_to_its_organisations_in_the_queue(c
     )
     listed = client.get(f"/officer/reviews?batch={published}&status=published-import").get_data(as_text=True)
     assert "Showing 1 to 2 of 2 organisations" in listed
+
+
+def test_the_choice_of_every_matching_organisation_reads_well_for_one(client: FlaskClient, token: str) -> None:
+    _import(1)
+    page = client.get("/officer/reviews").get_data(as_text=True)
+    assert "All 1 organisations" not in page
+    assert "The 1 organisation matching the filters." in page
+    _import(2, file_name="more.csv", prefix="More")
+    assert "All 3 organisations matching the filters, on every page." in client.get("/officer/reviews").get_data(
+        as_text=True
+    )

@@ -1,8 +1,8 @@
 // Progressive enhancement: while an import is being checked or imported, ask the server how far it is every
 // second and move the progress bar (a <progress> element) and the figures in words beside it, then reload the page
 // once the step has finished. The words come from the server (one wording for the page, the bar and the log).
-// A separate polite live region announces the figures at most every few seconds, so a screen reader is kept
-// informed without being flooded. Without JavaScript the page refreshes itself (a <noscript> meta refresh).
+// A separate polite live region carries the figures too, updated at once and then at most every few seconds, so a
+// screen reader is kept informed without being flooded. Without JavaScript the page refreshes itself (a <noscript> meta refresh).
 // Loaded as <script type="module" src=...> on the batch page only, where it starts by itself.
 const INTERVAL_MS = 1000;
 const MAX_FAILURES = 10;
@@ -16,7 +16,8 @@ export function initImportProgress(root = document) {
   const words = panel.querySelector("[data-app-import-progress-words]");
   const announcer = panel.querySelector("[data-app-import-progress-announce]");
   let failures = 0;
-  let announced = Date.now();
+  // The region starts with the figures the page was drawn with; the first new figures are announced at once.
+  let announced = 0;
 
   function show(progress) {
     if (bar) {
