@@ -319,6 +319,7 @@ def _render_batch(
     context: dict[str, Any] = {
         "batch": batch,
         "counts": counts,
+        "rejected_why": imports.rejected_breakdown(db.session, batch) if counts["rejected"] else [],
         "statuses": ImportStatus,
         "emails": _emails([batch.created_by_id, batch.committed_by_id, batch.undone_by_id]),
         "mappable": batch.status in MAPPABLE,
