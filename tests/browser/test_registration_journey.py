@@ -119,7 +119,7 @@ def test_a_cic_registers_is_verified_and_is_listed_as_local(
     continue_with(page)
     page.get_by_role("link", name="Remove the registered office at L36 9GD").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Are you sure you want to remove the registered office at Unit 2, Page Moss Parade, L36 9GD?"
+        "Are you sure you want to remove the registered office at Unit 2, Page Moss Parade, Liverpool, L36 9GD?"
     )
     accessible(page)
     page.get_by_role("button", name="Continue").click()
