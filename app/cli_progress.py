@@ -46,10 +46,12 @@ class ProgressBar:
         self._last_draw = 0.0
         self._last_log = self._started
         self._drawn = False
+        self._updated = False  # a step that found nothing to do (an unchanged directory) closes without a line
 
     def update(self, done: int, total: int | None = None, fraction: float | None = None) -> None:
         """Set how much is done (and, when it is known or has changed, the total or the share done)."""
         self.done = done
+        self._updated = True
         if total is not None:
             self.total = total
         if fraction is not None:
@@ -97,6 +99,8 @@ class ProgressBar:
 
     def finish(self, completed: bool = True) -> None:
         """Draw the bar a last time and print a closing line: how many, in how long (or how far it got)."""
+        if not self._updated:
+            return
         elapsed = time.monotonic() - self._started
         if completed and self.fraction is not None:
             self.fraction = 1.0
