@@ -17,6 +17,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from app.config import PROJECT_ROOT
+from tests import factories
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -115,3 +116,12 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
 def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
     # Only so axe-core can be injected; the CSP itself is checked in tests/views/test_public.py.
     return {**browser_context_args, "bypass_csp": True}
+
+
+def sign_in(page: Any, live_server: str, email: str, password: str = factories.PASSWORD) -> None:
+    """Sign in through the real page, as a person would, and wait for the page it lands on."""
+    page.goto(f"{live_server}/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()

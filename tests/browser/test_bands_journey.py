@@ -17,7 +17,7 @@ from app.models import Council, SpendBand
 from app.services.audit import Actor
 from app.services.seed import load_reference_data
 from tests import factories
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = (ROOT / "tests/fixtures/postcodes_sample.csv.gz", ROOT / "tests/fixtures/postcodes_sample_wards.csv.gz")
@@ -51,13 +51,6 @@ def checked(page: Page) -> None:
     assert page.locator('input[type="radio"][aria-expanded]').count() == 0
     width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1], f"{page.url} scrolls sideways: {width}"
-
-
-def sign_in(page: Page, live_server: str, email: str) -> None:
-    page.goto(f"{live_server}/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["320px", "desktop"])

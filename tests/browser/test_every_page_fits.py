@@ -14,7 +14,7 @@ from app.domain.providers import ProviderStatus
 from app.domain.roles import Role
 from app.extensions import db
 from tests import factories
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, sign_in
 
 WIDTHS = (320, 1280)
 LONG_NAME = "The Knowsley and Liverpool City Region Community Wellbeing and Neighbourhood Navigation CIC"
@@ -96,18 +96,10 @@ def _pages(world: World) -> dict[Role | None, list[str]]:
     }
 
 
-def _sign_in(page: Page, live_server: str, email: str) -> None:
-    page.goto(f"{live_server}/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
-
-
 @pytest.mark.parametrize("role", [None, Role.OFFICER, Role.COMMISSIONER, Role.PROVIDER], ids=lambda r: r or "public")
 def test_every_page_fits_a_phone_and_passes_axe(role: Role | None, page: Page, live_server: str, world: World) -> None:
     if role is not None:
-        _sign_in(page, live_server, world.emails[role])
+        sign_in(page, live_server, world.emails[role])
     problems = {}
     for path in _pages(world)[role]:
         for width in WIDTHS:

@@ -18,7 +18,7 @@ from app.models import ImportBatch, ImportChange, Provider, ServiceCategory, Sit
 from app.models.base import utcnow
 from app.services import fulltext
 from tests import factories
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, sign_in
 
 PHONE = {"width": 320, "height": 720}
 DESKTOP = {"width": 1280, "height": 900}
@@ -72,13 +72,6 @@ def checked(page: Page) -> None:
     assert violations == [], f"{page.url}: {violations}"
     width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1], f"{page.url} scrolls sideways: {width}"
-
-
-def sign_in(page: Page, live_server: str, email: str) -> None:
-    page.goto(f"{live_server}/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["320px", "desktop"])

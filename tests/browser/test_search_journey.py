@@ -21,7 +21,7 @@ from app.services import fulltext
 from app.services.audit import Actor
 from app.services.seed import load_reference_data
 from tests import factories
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = (ROOT / "tests/fixtures/postcodes_sample.csv.gz", ROOT / "tests/fixtures/postcodes_sample_wards.csv.gz")
@@ -53,13 +53,6 @@ def accessible(page: Page) -> None:
     assert violations == [], f"{page.url}: {violations}"
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.evaluate("window.innerWidth"), f"{page.url} is {width} px wide"
-
-
-def sign_in(page: Page, live_server: str, email: str) -> None:
-    page.goto(f"{live_server}/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def results_in_view(page: Page) -> None:
