@@ -1,7 +1,13 @@
-"""Shared fixtures for the geography tests: the real postcode sample, ONS-shaped files and fake geocoders.
+"""Shared fixtures for the geography tests: the real postcode sample, reference data, boundaries,
+ONS-shaped files and fake geocoders.
 
 The sample (tests/fixtures/postcodes_sample*.csv.gz) holds rows copied unchanged from the real ONS
 directory files, so every expected value here is a real fact about a real postcode.
+
+``reference`` loads the areas (with their real boundaries), the councils and the postcode sample and
+commits, for each test that asks. ``geography`` loads the same data once for the whole package and
+keeps only what lives in memory (the boundary index, the area names, the sample rows), so tests of
+boundaries need no database of their own.
 """
 
 from __future__ import annotations
@@ -9,15 +15,22 @@ from __future__ import annotations
 import csv
 import gzip
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from geopy.location import Location
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from app.extensions import db
+from app.geo.boundaries import BoundaryIndex
 from app.geo.directory import LoadResult, load_release
+from app.models import Area
+from app.services.audit import Actor
+from app.services.seed import SeedReport, load_reference_data
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed_data"
@@ -25,13 +38,21 @@ SAMPLE = FIXTURES / "postcodes_sample.csv.gz"
 WARDS = FIXTURES / "postcodes_sample_wards.csv.gz"
 
 KNOWSLEY = "E08000011"
+LIVERPOOL = "E08000012"
 ST_HELENS = "E08000013"
+SEFTON = "E08000014"
+WIRRAL = "E08000015"
 HALTON = "E06000006"
+WEST_LANCASHIRE = "E07000127"
+LCR_COMBINED_AUTHORITY = "E47000004"
+# The six districts of the Liverpool City Region (DOMAIN.md section 5).
+LCR = frozenset({HALTON, KNOWSLEY, LIVERPOOL, ST_HELENS, SEFTON, WIRRAL})
 ROBY = "E05010942"  # the ward L36 9GD lies in
 
 
-def read_rows(path: Path) -> list[dict[str, str]]:
-    with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
+def read_rows(path: Path = WARDS) -> list[dict[str, str]]:
+    """Rows of a sample file as the publisher wrote them."""
+    with gzip.open(path, "rt", encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -51,6 +72,57 @@ def ward_rows() -> dict[str, dict[str, str]]:
 def sample_release(session: Session) -> LoadResult:
     """The real sample loaded as the active release, with wards from the North West file."""
     return load_release(session, SAMPLE, wards_from=WARDS)
+
+
+def load_reference(app: Flask) -> SeedReport:
+    """Load reference data with the postcode sample and commit, in an app context of its own."""
+    with app.app_context():
+        session: Session = db.session  # type: ignore[assignment]
+        report = load_reference_data(session, SEED_DIR, Actor.system("test"), postcode_files=(SAMPLE, WARDS))
+        session.commit()
+        db.session.remove()
+    return report
+
+
+@pytest.fixture
+def reference(app: Flask) -> SeedReport:
+    """Reference data and the postcode sample, committed; emptied after the test like everything else."""
+    return load_reference(app)
+
+
+@dataclass(frozen=True)
+class Geography:
+    index: BoundaryIndex
+    area_names: dict[str, str]
+    #: The North West sample (postcode, lad_code, lat, lon, ward_code_derived, ward_name_derived, ...).
+    postcodes: dict[str, dict[str, str]]
+    #: The whole-UK sample (postcode, lad_code, lat, lon).
+    uk_postcodes: dict[str, dict[str, str]]
+
+    def point(self, postcode: str) -> tuple[float, float]:
+        row = self.postcodes.get(postcode) or self.uk_postcodes[postcode]
+        return float(row["lat"]), float(row["lon"])
+
+
+@pytest.fixture(scope="package")
+def geography(app: Flask, ward_rows: dict[str, dict[str, str]], sample_rows: dict[str, dict[str, str]]) -> Geography:
+    """The boundary index read from the database once for the package, with names and sample rows.
+
+    The test that first asks for it has the reference data loaded too, and it is emptied after that
+    test like any other.
+    """
+    load_reference(app)
+    with app.app_context():
+        session: Session = db.session  # type: ignore[assignment]
+        index = BoundaryIndex.from_session(session)
+        names = dict(session.execute(select(Area.code, Area.name)).all())
+        db.session.remove()
+    return Geography(index, names, ward_rows, sample_rows)
+
+
+@pytest.fixture
+def boundaries(geography: Geography) -> BoundaryIndex:
+    return geography.index
 
 
 def write_csv(path: Path, header: list[str], rows: Iterable[Iterable[Any]], *, bom: bool = False) -> Path:

@@ -24,7 +24,7 @@ from app.extensions import db
 from app.models import AuditEvent, Postcode, PostcodeRelease, Provider, Site
 from app.services.seed import POSTCODE_RELEASE_NAME, SeedReport
 from tests import factories
-from tests.geo_locality.conftest import KNOWSLEY, LIVERPOOL, read_sample
+from tests.geo.conftest import KNOWSLEY, LIVERPOOL, read_rows
 
 ROBY = "E05010942"
 
@@ -97,7 +97,7 @@ def test_lookup_of_a_malformed_postcode_says_what_to_type(runner: FlaskCliRunner
 def test_lookup_of_an_unknown_postcode_in_a_known_outcode_is_approximate(
     runner: FlaskCliRunner, reference: SeedReport
 ) -> None:
-    l36 = [row for row in read_sample() if row["outcode"] == "L36"]
+    l36 = [row for row in read_rows() if row["outcode"] == "L36"]
     assert "L36 9ZZ" not in {row["postcode"] for row in l36}
     # the centre of L36 is the mean of its postcodes' points
     latitude = sum(float(row["lat"]) for row in l36) / len(l36)

@@ -11,7 +11,7 @@ import pytest
 from geopy.distance import geodesic
 
 from app.geo.boundaries import BoundaryIndex, Located
-from tests.geo_locality.conftest import (
+from tests.geo.conftest import (
     HALTON,
     KNOWSLEY,
     LCR,

@@ -23,17 +23,17 @@ from app.models import Area, AuditEvent, Council, Provider, Site
 from app.services.audit import Actor
 from app.services.locality import local_area_for, provider_locality, relocate_all
 from app.services.seed import SeedReport
-from tests.geo_locality.conftest import (
+from tests.geo.conftest import (
     HALTON,
     KNOWSLEY,
     LCR,
     LIVERPOOL,
     SAMPLE,
-    SAMPLE_WARDS,
     SEFTON,
     ST_HELENS,
+    WARDS,
     WEST_LANCASHIRE,
-    read_sample,
+    read_rows,
 )
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -265,12 +265,12 @@ def _second_release(tmp_path: Path, moved: dict[str, tuple[str, str]]) -> Path:
 
     ``moved`` maps a postcode to its new (district code, ward code); '' for no ward.
     """
-    wards = {row["postcode"]: row["ward_code_derived"] for row in read_sample(SAMPLE_WARDS)}
+    wards = {row["postcode"]: row["ward_code_derived"] for row in read_rows(WARDS)}
     path = tmp_path / "postcodes_next_release.csv.gz"
     with gzip.open(path, "wt", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(["pcds", "lad25cd", "wd25cd", "lat", "long"])
-        for row in read_sample(SAMPLE):
+        for row in read_rows(SAMPLE):
             district, ward = moved.get(row["postcode"], (row["lad_code"], wards.get(row["postcode"], "")))
             writer.writerow([row["postcode"], district, ward, row["lat"], row["lon"]])
     return path
