@@ -33,9 +33,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    from app.observability import init_observability
+    from app.web import request_log
 
-    init_observability(app)
+    request_log.init_app(app)  # first, so every request has its id before any other hook can answer it
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
@@ -44,14 +44,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     WTFormsHelpers(app)
 
     from app import api, auth, commissioners, officers, providers, public
-    from app.web import init_web
+    from app.web import health, init_web
 
     login_manager.init_app(app)
     init_web(app)
-    from app import urls
 
-    urls.init_app(app)  # hosts outside TRUSTED_HOSTS get a 400 before anything else runs
-
+    app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(providers.bp)

@@ -14,8 +14,8 @@ from wtforms import PasswordField, RadioField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-import app.forms as forms_module
-from app.forms import FIELD_NAMES, Form
+import app.web.forms as forms_module
+from app.web.forms import FIELD_NAMES, Form
 
 
 class ExampleForm(Form):

@@ -14,7 +14,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.models import PostcodeRelease
-from app.observability import JsonFormatter, RequestIdFilter, migration_heads
+from app.web.health import migration_heads
+from app.web.request_log import JsonFormatter, RequestIdFilter
 
 
 def stamp_head(session: Session) -> None:
@@ -71,7 +72,7 @@ def test_healthz_says_which_check_fails(client: FlaskClient, session: Session, u
 def test_healthz_when_the_database_is_gone(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     from sqlalchemy.exc import OperationalError
 
-    from app import observability
+    from app.web import health
 
     class Gone:
         """A database that refuses every connection."""
@@ -85,7 +86,7 @@ def test_healthz_when_the_database_is_gone(app: Flask, monkeypatch: pytest.Monke
             def rollback() -> None:
                 return None
 
-    monkeypatch.setattr(observability, "db", Gone)
+    monkeypatch.setattr(health, "db", Gone)
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     checks = response.get_json()["checks"]

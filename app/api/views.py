@@ -38,12 +38,13 @@ from app.domain.text import has_hidden_characters, hidden_characters_message, is
 from app.domain.wording import fact_text
 from app.extensions import db, limiter
 from app.geo.factory import boundary_index
-from app.models import Area, Council, Provider, ProviderFact, ServiceCategory
+from app.models import Council, Provider, ProviderFact, ServiceCategory
 from app.models.base import utcnow
-from app.rate_limits import retry_after_seconds
+from app.services.councils import council_by_code
 from app.services.locality import local_area_for, placed_sites
 from app.services.search import Criteria, ResultRow, SearchResult, search
-from app.urls import absolute_url, is_api_path
+from app.web.rate_limits import retry_after_seconds
+from app.web.urls import absolute_url, is_api_path
 
 #: Every query parameter the view reads, in the order they are checked. Anything else is refused.
 QUERY_PARAMETERS = (
@@ -160,7 +161,7 @@ def _routing_error_as_json() -> Response | None:
     /api/): the app's handlers would answer with an HTML page, so the API answers here instead."""
     error = request.routing_exception
     if error is None or not is_api_path(request.path) or isinstance(error, SecurityError):
-        return None  # an untrusted host is app.urls' to refuse
+        return None  # an untrusted host is app.web.urls' to refuse
     if isinstance(error, HTTPException) and error.code is not None and error.code < 400:
         return None  # a redirect is not an error
     if isinstance(error, HTTPException):
@@ -310,7 +311,7 @@ def _council(text: str | None) -> Council:
                 "council", "Enter a council on the register, by its GSS code like E08000011 or its name like knowsley"
             )
         return found[0]
-    council = db.session.scalar(select(Council).join(Area, Council.district_id == Area.id).where(Area.code == code))
+    council = council_by_code(db.session, code)
     if council is None:
         raise ParameterError(
             "council", "Enter a council on the register, by its GSS code like E08000011 or its name like knowsley"

@@ -6,7 +6,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput,
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
-from app.forms import Form
+from app.web.forms import Form
 
 EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
 

@@ -14,12 +14,12 @@ from app.auth import bp
 from app.auth.forms import AcceptInvitationForm, CreateAccountForm, ForgotPasswordForm, ResetPasswordForm, SignInForm
 from app.domain.roles import Role
 from app.extensions import db, limiter
-from app.mailer import deliver_outbox
+from app.jobs.mail import deliver_outbox
 from app.models.base import utcnow
-from app.rate_limits import per_address, per_client
 from app.services import accounts, membership
-from app.urls import absolute_url
-from app.web import SESSION_TOKEN_KEY
+from app.web.rate_limits import per_address, per_client
+from app.web.sessions import SESSION_TOKEN_KEY
+from app.web.urls import absolute_url
 
 WRONG_DETAILS = "Enter a correct email address and password"
 

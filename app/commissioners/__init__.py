@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from app.web import guard_blueprint
+from app.web.guard import guard_blueprint
 
 bp = Blueprint("commissioners", __name__, url_prefix="/commissioner")
 guard_blueprint(bp, "commissioners")

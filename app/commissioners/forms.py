@@ -16,11 +16,11 @@ from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, 
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from app.date_input import DateInputField
 from app.domain.bands import Estimate, VatTreatment
 from app.domain.policy import ContractType, MoneyError, parse_pounds
 from app.domain.providers import LegalForm
-from app.forms import Form
+from app.web.date_input import DateInputField
+from app.web.forms import Form
 
 
 def _money(form: Form, field: StringField) -> None:

@@ -6,8 +6,8 @@ from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovT
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp
 
-from app.forms import Form
 from app.services.records import NO_TITLE, NOTE_MAX, TITLE_MAX, TITLE_TOO_LONG
+from app.web.forms import Form
 
 CHOOSE_FROM_RESULTS = "Choose providers from the search results"
 

@@ -18,7 +18,6 @@ from app.commissioners.record_forms import (
     ShortlistForm,
 )
 from app.commissioners.searching import SearchRun, search_from
-from app.date_input import DateInputField, date_query
 from app.domain.records import (
     ShortlistFull,
     add_to_shortlist,
@@ -31,6 +30,7 @@ from app.extensions import db
 from app.models import CommissioningRecord, Council, User
 from app.models.base import utcnow
 from app.services import records as record_service
+from app.web.date_input import DateInputField, date_query
 
 # Fields of the shortlist forms and the request itself, not of the search.
 NOT_SEARCH_PARAMETERS = frozenset({"csrf_token", "title", "provider_id", "add", "remove", "clear", "anchor"})

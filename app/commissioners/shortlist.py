@@ -14,7 +14,7 @@ from flask import session
 from app.extensions import db
 from app.models import Council
 from app.services import shortlists
-from app.web import SESSION_TOKEN_KEY
+from app.web.sessions import SESSION_TOKEN_KEY
 
 
 def chosen(council: Council) -> tuple[int, ...]:

@@ -13,13 +13,13 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
 from app.commissioners.forms import parse_day_month_year
-from app.downloads import csv_download
 from app.extensions import db
-from app.forms import Form
 from app.models.base import utcnow
 from app.officers import bp
 from app.services import audit_log
 from app.services.audit import Actor, record
+from app.web.downloads import csv_download
+from app.web.forms import Form
 
 PER_PAGE = 50
 FILTERS = ("action", "actor", "since", "until")

@@ -10,14 +10,14 @@ from wtforms import BooleanField, Field, RadioField, StringField, SubmitField, T
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
 
-from app.date_input import DateInputField
 from app.domain.policy import LocalityRule, MoneyError, Reservation, VatBasis, format_pence, parse_pounds
 from app.domain.text import is_plain_number, plain_int
-from app.forms import Form
 from app.models import SpendBand
 from app.models.base import utcnow
 from app.services import band_config
 from app.services.band_config import BandValues
+from app.web.date_input import DateInputField
+from app.web.forms import Form
 
 AMOUNT, THRESHOLD, NO_LIMIT = "amount", "threshold", "none"
 YES, NO = "yes", "no"

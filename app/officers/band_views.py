@@ -15,7 +15,7 @@ from app.officers import bp
 from app.officers.band_forms import AddBandForm, BandForm, ChangeBandForm, RetireBandForm
 from app.services import band_config
 from app.services.band_config import BandConfigError
-from app.web import home_council
+from app.web.council import home_council
 
 
 def _today() -> date:

@@ -12,8 +12,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, StopValidati
 from app.domain.providers import LegalForm
 from app.domain.review_queue import BulkAction, QueueSort, QueueStatus, parse_enum
 from app.domain.text import plain_int
-from app.forms import Form
 from app.services.verification import QueueFilters
+from app.web.forms import Form
 
 # DataRequired, not InputRequired: a message of only spaces tells the organisation nothing.
 CHANGES_NEEDED = "Enter what the organisation needs to change"

@@ -12,8 +12,8 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.domain.imports import IMPORT_FIELDS, ColumnMapping, DissolvedRows
-from app.forms import Form
 from app.models import ImportIssue, ImportMapping
+from app.web.forms import Form
 
 FILE_NEEDED = "Select a CSV file"
 SOURCE_TOO_LONG = "Where the list is from must be 300 characters or fewer"

@@ -2,7 +2,7 @@
 
 Upload, confirm the columns, see the check's preview (counts, problems, possible matches to decide), import,
 download the rejected rows to fix, and undo. The work is in :mod:`app.services.imports`; the check and the
-import run as jobs (:mod:`app.jobs`), so a long file shows its progress instead of holding the request.
+import run as jobs (:mod:`app.jobs.imports`), so a long file shows its progress instead of holding the request.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response as BaseResponse
 
-from app import jobs
 from app.domain.imports import (
     ENDED,
     FLAGGED,
@@ -40,8 +39,8 @@ from app.domain.imports import (
     problem_outcome,
 )
 from app.domain.paging import page_count
-from app.downloads import csv_download
 from app.extensions import db
+from app.jobs import imports as jobs
 from app.models import ImportBatch, ImportIssue, User
 from app.officers import bp
 from app.officers.import_forms import (
@@ -56,6 +55,7 @@ from app.officers.import_forms import (
 )
 from app.services import imports
 from app.services.audit import Actor
+from app.web.downloads import csv_download
 
 PROBLEMS_PER_PAGE = 50
 MATCHES_PER_PAGE = 30

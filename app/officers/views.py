@@ -14,7 +14,7 @@ from app.domain.review_queue import BulkAction, QueueSort, QueueStatus
 from app.domain.text import plain_int
 from app.domain.wording import split_org_id
 from app.extensions import db
-from app.mailer import deliver_outbox
+from app.jobs.mail import deliver_outbox
 from app.models import Area, ImportBatch, JoinRequest, Provider, ProviderFact, ProviderIdentifier, User
 from app.models.base import utcnow
 from app.officers import bp
@@ -34,8 +34,8 @@ from app.services import audit_log, directory, membership, overview, verificatio
 from app.services.locality import provider_locality
 from app.services.policy import bands_in_force
 from app.services.verification import QueueFilters
-from app.urls import absolute_url
-from app.web import home_local_area
+from app.web.council import home_local_area
+from app.web.urls import absolute_url
 
 
 @bp.route("/")

@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from app.web import guard_blueprint
+from app.web.guard import guard_blueprint
 
 bp = Blueprint("providers", __name__, url_prefix="/provider")
 guard_blueprint(bp, "providers")

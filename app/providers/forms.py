@@ -21,7 +21,7 @@ from app.domain.postcodes import PostcodeError, parse_postcode
 from app.domain.providers import NAME_MAX_LENGTH, LegalForm, SiteKind
 from app.domain.text import is_plain_number
 from app.domain.wording import in_sentence
-from app.forms import Form
+from app.web.forms import Form
 
 YES_NO_NOT_KNOWN = [SelectChoice("yes", "Yes"), SelectChoice("no", "No"), SelectChoice("not known", "Not known")]
 

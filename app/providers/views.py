@@ -26,7 +26,7 @@ from app.domain.text import plain_int
 from app.extensions import db
 from app.geo.factory import build_placer
 from app.geo.placement import SitePlacer
-from app.mailer import deliver_outbox
+from app.jobs.mail import deliver_outbox
 from app.models import Area, Provider, ServiceCategory, User
 from app.models.base import utcnow
 from app.providers import bp
@@ -50,8 +50,8 @@ from app.services import directory, membership, registration
 from app.services.locality import provider_locality
 from app.services.registration import NOT_KNOWN, DuplicateIdentifier, RegistrationError
 from app.services.verification import members_of, reviews_of
-from app.urls import absolute_url
-from app.web import home_council, home_local_area
+from app.web.council import home_council, home_local_area
+from app.web.urls import absolute_url
 
 OWNERSHIP_FACTS = {
     "asset_lock": FactKind.ASSET_LOCK,

@@ -9,7 +9,7 @@ from app.extensions import db
 from app.public import bp
 from app.services import directory
 from app.services.locality import provider_locality
-from app.web import home_council, home_local_area
+from app.web.council import home_council, home_local_area
 
 
 @bp.route("/")

@@ -66,6 +66,7 @@ from app.models.base import utcnow
 from app.services import fulltext
 from app.services.accounts import create_user, find_user_by_email
 from app.services.audit import Actor, record
+from app.services.councils import council_by_code
 from app.services.imports import digest as state_digest
 from app.services.imports import snapshot
 
@@ -487,7 +488,7 @@ def _load_spend_bands(session: Session, seed_dir: Path, report: SeedReport) -> N
     for row in _read_csv(seed_dir / SPEND_BANDS_FILE):
         district_code = row["council_district_code"].strip()
         if district_code not in councils:
-            council = session.scalar(select(Council).join(Council.district).where(Area.code == district_code))
+            council = council_by_code(session, district_code)
             if council is None:
                 raise SeedError(f"Spend band {row['code']} is for council {district_code}, which is not loaded")
             councils[district_code] = council
@@ -696,7 +697,7 @@ def _demo_council(session: Session, seed_dir: Path) -> Council:
     if not rows:
         raise SeedError(f"{COUNCILS_FILE} names no council")
     code = rows[0]["district_code"].strip()
-    council = session.scalar(select(Council).join(Council.district).where(Area.code == code))
+    council = council_by_code(session, code)
     if council is None:
         raise SeedError(f"Council {code} is not loaded: load the reference data first")
     return council

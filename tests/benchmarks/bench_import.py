@@ -97,7 +97,7 @@ def prepare(url: str, csv_path: Path, rows: int) -> float:
 def run_import(url: str, csv_path: Path, uploads: Path) -> dict[str, Any]:
     """Check and commit the file, as the CLI and the jobs do; runs in its own process (see main)."""
     from app.extensions import db
-    from app.jobs import SECTORS_FILE
+    from app.jobs.imports import SECTORS_FILE
     from app.services import imports
     from app.services.audit import Actor
 

@@ -15,9 +15,9 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
-from app import jobs
 from app.domain.roles import Role
 from app.extensions import db
+from app.jobs import imports as jobs
 from app.models import Council, Provider
 from app.services.audit import Actor
 from app.services.seed import load_reference_data

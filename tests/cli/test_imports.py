@@ -249,7 +249,7 @@ def test_dissolved_rows_can_be_kept_as_archived(
 def test_the_progress_bar_shows_rows_rate_and_time_left(
     runner: FlaskCliRunner, session: Session, register: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app import cli_progress
+    from app.cli import progress as cli_progress
     from app.services import imports as import_service
 
     monkeypatch.setattr(cli_progress, "LOG_EVERY_SECONDS", 0.0)  # a line at every step, as a long import logs

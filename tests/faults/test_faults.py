@@ -25,10 +25,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app import jobs
 from app.domain.imports import ImportStatus
 from app.domain.roles import Role
 from app.extensions import db
+from app.jobs import imports as jobs
 from app.models import ImportBatch, ImportChange, Provider, Site
 from app.services import imports
 from tests import factories

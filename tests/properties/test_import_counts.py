@@ -23,7 +23,6 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import jobs
 from app.domain.imports import (
     FINAL_OUTCOMES,
     ColumnMapping,
@@ -34,6 +33,7 @@ from app.domain.imports import (
     read_sheet,
 )
 from app.geo.directory import load_release
+from app.jobs import imports as jobs
 from app.models import ImportIssue, Provider
 from app.services import imports
 from tests import factories

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import jobs
 from app.domain.imports import DissolvedRows, counts_add_up, read_status
 from app.domain.providers import ProviderStatus
 from app.geo.directory import load_release
+from app.jobs import imports as jobs
 from app.models import Provider
 from app.services import imports
 from tests import factories

@@ -25,10 +25,10 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import jobs
 from app.domain.imports import ImportFormatError, ImportStatus, MappingError
 from app.domain.providers import LegalForm, Placement, ProviderSource, ProviderStatus, SiteKind
 from app.geo.directory import load_release
+from app.jobs import imports as jobs
 from app.models import (
     AuditEvent,
     ImportBatch,

@@ -14,12 +14,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app.domain.roles import Role
 from app.extensions import db
 from app.models import User
 from app.models.outbox import OutboxEmail
-from app.urls import absolute_url
+from app.web.urls import absolute_url
 from tests import factories
+from tests.views.conftest import csrf_in
 
 API = "/api/v1/eligible-providers?council=E08000011&value=4000"
 BASE = "https://suppliers.example.gov.uk"
@@ -34,19 +34,10 @@ def production_links(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[No
     yield
 
 
-@pytest.fixture
-def officer(knowsley: factories.CouncilSetup) -> User:
-    user = factories.user(db.session, Role.OFFICER, email="officer@knowsley.example", council=knowsley.council)
-    db.session.commit()
-    return user
-
-
 def reset_link(client: FlaskClient, email: str, base_url: str) -> str:
     """Ask for a password reset through the page at ``base_url`` and read the link from the email it sends."""
     page = client.get("/forgot-password", base_url=base_url).get_data(as_text=True)
-    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
-    assert token, page
-    response = client.post("/forgot-password", data={"email": email, "csrf_token": token.group(1)}, base_url=base_url)
+    response = client.post("/forgot-password", data={"email": email, "csrf_token": csrf_in(page)}, base_url=base_url)
     assert response.status_code == 302
     body = db.session.scalars(select(OutboxEmail.body).order_by(OutboxEmail.id.desc())).first()
     assert body

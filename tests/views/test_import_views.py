@@ -15,11 +15,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from app import jobs
 from app.domain.imports import ImportStatus
 from app.domain.providers import ProviderSource, ProviderStatus
 from app.domain.roles import Role
 from app.extensions import db
+from app.jobs import imports as jobs
 from app.models import ImportBatch, ImportIssue, Provider
 from tests import factories
 from tests.conftest import AuthActions

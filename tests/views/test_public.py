@@ -124,7 +124,7 @@ def test_server_error_page_has_no_stack_trace(app, client: FlaskClient) -> None:
     app.config["PROPAGATE_EXCEPTIONS"] = False
     try:
         with app.test_request_context():
-            from app.web import _render_error  # the handler's renderer
+            from app.web.errors import render_error as _render_error  # the handler's renderer
 
             body, status = _render_error("errors/500.html", 500)
         assert status == 500

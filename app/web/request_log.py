@@ -1,12 +1,10 @@
-"""Running it for real: request ids, structured (JSON) logs, a health endpoint and proxy headers.
+"""Running it for real: request ids, structured (JSON) logs and proxy headers (the health check is app/web/health.py).
 
 * Every request gets an id: the proxy's ``X-Request-ID`` when it is a safe token, otherwise a new one. It is
   returned in the ``X-Request-ID`` response header and carried by every log line written while serving it, so a
   council's IT team can follow one request from the proxy's log through the app's.
 * ``LOG_FORMAT=json`` (the production default) writes one JSON object a line: time, level, logger, message,
   request id, and for the access line the method, path, status, duration and user id. ``text`` is for people.
-* ``GET /healthz`` says whether the database answers, the schema is at the migrations' head and a postcode
-  directory is loaded: 200 when all three hold, 503 otherwise, as JSON, for load balancers and monitoring.
 * ``TRUSTED_PROXIES=N``: trust N proxies' ``X-Forwarded-For`` and ``X-Forwarded-Proto`` (rate limits then count
   the real client, and secure cookies and redirects use https).
 """
@@ -22,18 +20,12 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Flask, Response, g, has_request_context, jsonify, request
+from flask import Flask, Response, g, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import select, text
 from werkzeug.middleware.proxy_fix import ProxyFix
-
-from app.config import PROJECT_ROOT
-from app.extensions import csrf, db, limiter
-from app.models import PostcodeRelease
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
 access_log = logging.getLogger("app.access")
-bp = Blueprint("health", __name__)
 
 
 def request_id() -> str | None:
@@ -87,7 +79,8 @@ def configure_logging(app: Flask) -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the access log below replaces its lines
 
 
-def init_observability(app: Flask) -> None:
+def init_app(app: Flask) -> None:
+    """Log format, proxy headers, and a request id plus an access-log line for every request."""
     configure_logging(app)
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies:
@@ -123,64 +116,3 @@ def init_observability(app: Flask) -> None:
                 },
             )
         return response
-
-    app.register_blueprint(bp)
-
-
-def migration_heads() -> set[str]:
-    from alembic.script import ScriptDirectory
-
-    return set(ScriptDirectory(str(PROJECT_ROOT / "migrations")).get_heads())
-
-
-def health() -> tuple[bool, dict[str, Any]]:
-    """Each check's result; True overall only when all pass. Never raises."""
-    checks: dict[str, Any] = {}
-    try:
-        db.session.execute(text("SELECT 1"))
-        checks["database"] = {"ok": True}
-    except Exception as error:  # the point is to report it, not to fail
-        db.session.rollback()
-        checks["database"] = {"ok": False, "error": type(error).__name__}
-        checks["migrations"] = {"ok": False, "error": "database unreachable"}
-        checks["postcodes"] = {"ok": False, "error": "database unreachable"}
-        return False, checks
-    try:
-        current = set(db.session.scalars(text("SELECT version_num FROM alembic_version")))
-    except Exception:
-        db.session.rollback()
-        current = set()
-    heads = migration_heads()
-    checks["migrations"] = {"ok": current == heads, "current": sorted(current), "head": sorted(heads)}
-    try:
-        release = db.session.scalar(select(PostcodeRelease).where(PostcodeRelease.active.is_(True)))
-        count = release.row_count if release is not None else 0
-        checks["postcodes"] = {
-            "ok": bool(release is not None and count),
-            "release": release.name if release is not None else None,
-            "postcodes": int(count or 0),
-        }
-    except Exception as error:
-        db.session.rollback()
-        checks["postcodes"] = {"ok": False, "error": type(error).__name__}
-    return all(check["ok"] for check in checks.values()), checks
-
-
-@bp.route("/healthz")
-@limiter.exempt
-@csrf.exempt
-def healthz() -> tuple[Response, int]:
-    """Open to all (load balancers, monitoring): says nothing beyond what is needed to act."""
-    ok, checks = health()
-    response = jsonify({"status": "ok" if ok else "unavailable", "checks": checks, "version": _version()})
-    response.headers["Cache-Control"] = "no-store"
-    return response, 200 if ok else 503
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("local-supplier-register")
-    except PackageNotFoundError:
-        return "unknown"

@@ -1,4 +1,4 @@
-"""Long-running work (an import's check and commit) as jobs.
+"""Long-running import steps (a check, a commit) as jobs.
 
 Three runners, chosen by ``JOB_RUNNER``:
 

@@ -16,8 +16,8 @@ from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.wrappers import Response
 
 from app.domain.text import has_hidden_characters
-from app.forms import FIELD_NAMES
-from app.urls import is_api_path
+from app.web.forms import FIELD_NAMES
+from app.web.urls import is_api_path
 
 QUERY_MESSAGE = "The web address contains hidden characters, such as null characters, that the service cannot use"
 FORM_MESSAGE = "What you sent contains hidden characters, such as null characters, that the service cannot use"

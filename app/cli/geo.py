@@ -10,19 +10,18 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.cli_progress import progress_bar
+from app.cli.common import CLI_ACTOR
+from app.cli.progress import progress_bar
 from app.domain.postcodes import PostcodeError, parse_postcode
 from app.extensions import db
 from app.geo.directory import DirectoryFileError, PostcodeStore, active_release, load_release, purge_inactive_releases
 from app.geo.factory import boundary_index, build_placer
 from app.models.base import utcnow
 from app.services import audit, directory
-from app.services.audit import Actor
+from app.services.councils import council_by_code
 from app.services.locality import local_area_for, relocate_all
-from app.web import home_council
 
 geo = AppGroup("geo", help="The postcode directory, geocoding and locality.")
-CLI_ACTOR = Actor.system("command line")
 
 
 @geo.command("lookup")
@@ -115,7 +114,7 @@ def load_postcodes_command(path: Path, wards_from: Path | None, name: str | None
 @geo.command("relocate")
 def relocate_command() -> None:
     """Re-place every site with the active release and report providers whose locality changed."""
-    council = home_council()
+    council = council_by_code(db.session, current_app.config["COUNCIL_CODE"])
     if council is None:
         raise click.ClickException("No council is set up: run 'flask seed' first.")
     if PostcodeStore(db.session).release_id is None:

@@ -6,8 +6,8 @@ import io
 
 import pytest
 
-from app import cli_progress
-from app.cli_progress import progress_bar
+from app.cli import progress as cli_progress
+from app.cli.progress import progress_bar
 
 
 def test_a_pipe_gets_lines_with_the_share_done_the_rate_and_the_time_left(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,15 +9,14 @@ from pathlib import Path
 import click
 from flask import current_app
 
-from app.cli_progress import ProgressBar
+from app.cli.common import CLI_ACTOR
+from app.cli.progress import ProgressBar
 from app.domain.imports import FINAL_OUTCOMES, DissolvedRows, ImportFormatError, MappingError, counts_add_up
 from app.domain.imports import describe_outcome as outcome_in_words
 from app.extensions import db
-from app.jobs import SECTORS_FILE, upload_folder
+from app.jobs.imports import SECTORS_FILE, upload_folder
 from app.services import imports
-from app.services.audit import Actor
 
-CLI_ACTOR = Actor.system("command line")
 ORDER = (
     "rows",
     "created",
@@ -147,7 +146,7 @@ def _forget_unused(stored: imports.StoredUpload | None, folder: Path) -> None:
 
 
 class _bar:
-    """The shared command-line progress bar (:mod:`app.cli_progress`: rows, percent, rate and time left) over the
+    """The shared command-line progress bar (:mod:`app.cli.progress`: rows, percent, rate and time left) over the
     share of the file read, on standard error; silent with --json."""
 
     def __init__(self, label: str, quiet: bool, total: int | None = None) -> None:

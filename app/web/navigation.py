@@ -1,0 +1,42 @@
+"""Service navigation: each user group sees its own home first, and one item is marked as the page's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+
+from app.domain.roles import Role
+
+#: Navigation items that stand for part of an area rather than all of it.
+NAVIGATION_SECTIONS = {"officers.imports_list": "officers.import"}
+
+
+def navigation_for(role: Role | None, endpoint: str | None) -> list[dict[str, Any]]:
+    """Service navigation items for a role: each user group sees its own home first."""
+    items: list[tuple[str, str]] = []
+    if role == Role.PROVIDER:
+        items.append(("providers.index", "Your organisation"))
+    if role in (Role.COMMISSIONER, Role.OFFICER, Role.ADMIN):
+        items.append(("commissioners.index", "Buying"))
+    if role in (Role.OFFICER, Role.ADMIN):
+        items.append(("officers.index", "Manage the register"))
+        items.append(("officers.imports_list", "Imports"))
+    items.append(("public.directory_index", "Find providers"))
+    if role is None:
+        items.append(("auth.sign_in", "Sign in"))
+    current_area = (endpoint or "").split(".")[0]
+
+    def pages_of(target: str) -> str:
+        """The endpoints an item stands for: its area's, or (for imports) the import pages within it."""
+        return NAVIGATION_SECTIONS.get(target, target.split(".")[0] + ".")
+
+    # One item is active: the page's own, else the most specific one whose pages it is.
+    matching = [
+        target
+        for target, _ in items
+        if endpoint == target
+        or (current_area not in ("public", "auth") and (endpoint or "").startswith(pages_of(target)))
+    ]
+    active = max(matching, key=lambda target: (endpoint == target, len(pages_of(target))), default=None)
+    return [{"href": url_for(target), "text": text, "active": target == active} for target, text in items]
