@@ -14,10 +14,16 @@ from app.cli.common import CLI_ACTOR
 from app.cli.progress import progress_bar
 from app.domain.postcodes import PostcodeError, parse_postcode
 from app.extensions import db
-from app.geo.directory import DirectoryFileError, PostcodeStore, active_release, load_release, purge_inactive_releases
 from app.geo.factory import boundary_index, build_placer
+from app.geo.postcode_directory import (
+    DirectoryFileError,
+    PostcodeStore,
+    active_release,
+    load_release,
+    purge_inactive_releases,
+)
 from app.models.base import utcnow
-from app.services import audit, directory
+from app.services import audit, public_directory
 from app.services.councils import council_by_code
 from app.services.locality import local_area_for, relocate_all
 
@@ -36,7 +42,7 @@ def lookup_command(postcode: str, as_json: bool) -> None:
     placer = build_placer(db.session, current_app.config)
     result = placer.place(str(parsed))
     release = active_release(db.session)
-    names = directory.district_names(db.session, {c for c in (result.district_code, result.ward_code) if c})
+    names = public_directory.district_names(db.session, {c for c in (result.district_code, result.ward_code) if c})
     answer = {
         "postcode": str(parsed),
         "placed": result.placed,

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from app.domain.policy import AreaKind
 from app.geo.boundaries import BoundaryIndex
-from app.geo.directory import PostcodeStore
 from app.geo.geocoders import POSTCODE_DIRECTORY, build_online_geocoders
 from app.geo.placement import SitePlacer
+from app.geo.postcode_directory import PostcodeStore
 from app.models import Area
 
 _cache: dict[tuple[str, int], BoundaryIndex] = {}

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.postcodes import PostcodeError, parse_postcode
-from app.geo.directory import PostcodeStore
+from app.geo.postcode_directory import PostcodeStore
 from app.models import GeocodeResult
 
 log = logging.getLogger(__name__)

@@ -17,8 +17,8 @@ from geopy.location import Location
 from app.domain.postcodes import PostcodeError, parse_postcode, try_normalise_postcode
 from app.domain.providers import Placement
 from app.geo.boundaries import BoundaryIndex
-from app.geo.directory import PostcodeRecord, PostcodeStore
 from app.geo.geocoders import POSTCODE_DIRECTORY, OnlineGeocoder, PostcodeDirectory
+from app.geo.postcode_directory import PostcodeRecord, PostcodeStore
 from app.models import Site
 
 

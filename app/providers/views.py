@@ -46,7 +46,7 @@ from app.providers.forms import (
     SizeForm,
     SubmitRegistrationForm,
 )
-from app.services import directory, membership, registration
+from app.services import membership, public_directory, registration
 from app.services.locality import provider_locality
 from app.services.registration import NOT_KNOWN, DuplicateIdentifier, RegistrationError
 from app.services.verification import members_of, reviews_of
@@ -163,7 +163,7 @@ def index() -> str:
         return render_template("providers/confirm_your_email.html")
     if provider is None:
         return render_template("providers/start.html")
-    names = directory.district_names(
+    names = public_directory.district_names(
         db.session, {c for s in provider.sites for c in (s.district_code, s.ward_code) if c}
     )
     area = home_local_area()
@@ -307,7 +307,7 @@ def _field_for(form: RegistrationNumbersForm, scheme: str | None) -> Any:
 def premises() -> str:
     """The organisation's premises, each with the council area it is in."""
     provider = _provider()
-    names = directory.district_names(
+    names = public_directory.district_names(
         db.session, {c for s in provider.sites for c in (s.district_code, s.ward_code) if c}
     )
     return render_template(
@@ -395,7 +395,7 @@ def _new_premises_address_page(
     form: PremisesAddressForm, provider: Provider, kind: SiteKind, postcode: str, placer: SitePlacer
 ) -> tuple[str, int]:
     placed = placer.place(postcode)
-    names = directory.district_names(db.session, {c for c in (placed.district_code, placed.ward_code) if c})
+    names = public_directory.district_names(db.session, {c for c in (placed.district_code, placed.ward_code) if c})
     trading_site_url = (
         url_for("providers.new_premises_address", kind=SiteKind.TRADING_SITE.value, postcode=postcode, **_from())
         if kind == SiteKind.REGISTERED_OFFICE
@@ -444,7 +444,7 @@ def premises_address(site_id: int) -> Response | tuple[str, int]:
         )
         _saved("The premises have been saved")
         return redirect(url_for("providers.check_your_answers") if _changing() else url_for("providers.premises"))
-    names = directory.district_names(db.session, {c for c in (site.district_code, site.ward_code) if c})
+    names = public_directory.district_names(db.session, {c for c in (site.district_code, site.ward_code) if c})
     return _page(
         "providers/premises_address.html",
         form,
@@ -609,7 +609,7 @@ def contact_details() -> Response | tuple[str, int]:
 def check_your_answers() -> str:
     """Every answer with a change link, then send for checking."""
     provider = _provider()
-    names = directory.district_names(
+    names = public_directory.district_names(
         db.session, {c for s in provider.sites for c in (s.district_code, s.ward_code) if c}
     )
     snapshot = registration.snapshot(provider)

@@ -7,7 +7,7 @@ from flask import abort, current_app, render_template, request
 from app.domain.providers import LegalForm
 from app.extensions import db
 from app.public import bp
-from app.services import directory
+from app.services import public_directory
 from app.services.locality import provider_locality
 from app.web.council import home_council, home_local_area
 
@@ -21,8 +21,8 @@ def index() -> str:
 @bp.route("/directory")
 def directory_index() -> str:
     """Verified providers: searched by name or service, filtered by district, legal form and service, paginated."""
-    districts = directory.districts_with_verified_providers(db.session)
-    services = directory.services_of_verified_providers(db.session)
+    districts = public_directory.districts_with_verified_providers(db.session)
+    services = public_directory.services_of_verified_providers(db.session)
     district = request.args.get("district") or None
     if district and district not in {d.code for d in districts}:
         district = None  # an unknown code filters nothing rather than failing
@@ -34,7 +34,7 @@ def directory_index() -> str:
     except ValueError:
         legal_form = None
     page = request.args.get("page", 1, type=int) or 1
-    result = directory.list_verified_providers(
+    result = public_directory.list_verified_providers(
         db.session,
         district_code=district,
         legal_form=legal_form,
@@ -58,10 +58,10 @@ def directory_index() -> str:
 @bp.route("/directory/<int:provider_id>")
 def provider(provider_id: int) -> str:
     """One verified provider's public page."""
-    found = directory.get_public_provider(db.session, provider_id)
+    found = public_directory.get_public_provider(db.session, provider_id)
     if found is None:
         abort(404)
-    names = directory.district_names(
+    names = public_directory.district_names(
         db.session,
         {c for s in found.sites for c in (s.district_code, s.ward_code) if c},
     )

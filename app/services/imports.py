@@ -82,8 +82,8 @@ from app.domain.providers import (
     ProviderStatus,
     SiteKind,
 )
-from app.geo.directory import PostcodeStore
 from app.geo.placement import PlacementResult, SitePlacer, apply_placement
+from app.geo.postcode_directory import PostcodeStore
 from app.models import (
     ImportBatch,
     ImportChange,

@@ -17,7 +17,7 @@ from app.geo.placement import SitePlacer, place_sites
 from app.models import Area, Council, Provider, Site
 from app.services import audit
 from app.services.audit import Actor
-from app.services.directory import district_names
+from app.services.public_directory import district_names
 
 
 def local_area_for(session: Session, council: Council, boundaries: BoundaryIndex | None) -> LocalArea:

@@ -45,9 +45,9 @@ from app.domain.providers import (
     org_id,
 )
 from app.domain.roles import COUNCIL_ROLES, Role
-from app.geo.directory import PostcodeRecord, PostcodeStore, load_release
-from app.geo.directory import Progress as PostcodeProgress
 from app.geo.placement import SitePlacer, apply_placement
+from app.geo.postcode_directory import PostcodeRecord, PostcodeStore, load_release
+from app.geo.postcode_directory import Progress as PostcodeProgress
 from app.models import (
     Area,
     Council,

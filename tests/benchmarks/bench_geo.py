@@ -35,7 +35,7 @@ def _app(url: str):  # type: ignore[no-untyped-def]
 def _load(url: str, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     """In a child process, so its peak memory is the load's alone."""
     from app.extensions import db
-    from app.geo.directory import load_release
+    from app.geo.postcode_directory import load_release
 
     app = _app(url)
     with app.app_context():
@@ -67,8 +67,8 @@ def bench_lookups_and_placing(url: str, samples: int) -> dict[str, float]:
     from sqlalchemy import select
 
     from app.extensions import db
-    from app.geo.directory import PostcodeStore
     from app.geo.placement import SitePlacer, place_sites
+    from app.geo.postcode_directory import PostcodeStore
     from app.models import Postcode, Site
     from app.models.base import utcnow
 

@@ -64,8 +64,8 @@ def _app(url: str):  # type: ignore[no-untyped-def]
 
 def generate(session: Any, providers: int, rng: random.Random) -> float:
     """Bulk-write ``providers`` providers around Merseyside on real postcodes; returns seconds taken."""
-    from app.geo.directory import PostcodeStore
     from app.geo.placement import SitePlacer
+    from app.geo.postcode_directory import PostcodeStore
     from app.models import (
         Postcode,
         Provider,

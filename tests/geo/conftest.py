@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.geo.boundaries import BoundaryIndex
-from app.geo.directory import LoadResult, load_release
+from app.geo.postcode_directory import LoadResult, load_release
 from app.models import Area
 from app.services.audit import Actor
 from app.services.seed import SeedReport, load_reference_data

@@ -15,7 +15,6 @@ from geopy.location import Location
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.geo.directory import LoadResult, PostcodeStore
 from app.geo.geocoders import (
     POSTCODE_DIRECTORY,
     Answer,
@@ -23,6 +22,7 @@ from app.geo.geocoders import (
     PostcodeDirectory,
     build_online_geocoders,
 )
+from app.geo.postcode_directory import LoadResult, PostcodeStore
 from app.models import GeocodeResult
 from tests.geo.conftest import KNOWSLEY, ROBY, FakeGeocoder
 

@@ -17,8 +17,8 @@ from app.domain.locality import LocalArea, Locality
 from app.domain.policy import AreaKind, LocalAreaDefinition
 from app.domain.providers import LegalForm, Placement, ProviderSource, ProviderStatus, SiteKind
 from app.geo.boundaries import BoundaryIndex
-from app.geo.directory import PostcodeStore, active_release, load_release, purge_inactive_releases
 from app.geo.placement import SitePlacer, apply_placement
+from app.geo.postcode_directory import PostcodeStore, active_release, load_release, purge_inactive_releases
 from app.models import Area, AuditEvent, Council, Provider, Site
 from app.services.audit import Actor
 from app.services.locality import local_area_for, provider_locality, relocate_all

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from app.domain.policy import AreaKind
 from app.domain.providers import Placement, SiteKind
 from app.geo.boundaries import BoundaryIndex
-from app.geo.directory import LoadResult, PostcodeStore, load_release
 from app.geo.factory import build_placer
 from app.geo.geocoders import POSTCODE_DIRECTORY, OnlineGeocoder
 from app.geo.placement import PlacementResult, SitePlacer, apply_placement, place_sites
+from app.geo.postcode_directory import LoadResult, PostcodeStore, load_release
 from app.models import Area, Site
 from app.services.audit import Actor
 from app.services.seed import load_reference_data

@@ -32,7 +32,7 @@ from app.domain.imports import (
     parse_sheet,
     read_sheet,
 )
-from app.geo.directory import load_release
+from app.geo.postcode_directory import load_release
 from app.jobs import imports as jobs
 from app.models import ImportIssue, Provider
 from app.services import imports

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.imports import DissolvedRows, counts_add_up, read_status
 from app.domain.providers import ProviderStatus
-from app.geo.directory import load_release
+from app.geo.postcode_directory import load_release
 from app.jobs import imports as jobs
 from app.models import Provider
 from app.services import imports

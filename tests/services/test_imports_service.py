@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.imports import ImportFormatError, ImportStatus, MappingError
 from app.domain.providers import LegalForm, Placement, ProviderSource, ProviderStatus, SiteKind
-from app.geo.directory import load_release
+from app.geo.postcode_directory import load_release
 from app.jobs import imports as jobs
 from app.models import (
     AuditEvent,

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from app.domain.providers import ProviderStatus, SiteKind
 from app.domain.roles import Role
-from app.geo.directory import PostcodeStore
 from app.geo.placement import SitePlacer
+from app.geo.postcode_directory import PostcodeStore
 from app.models import AuditEvent, ProviderIdentifier
 from app.services import membership, registration
 from tests import factories

@@ -17,7 +17,7 @@ from app.domain.review_queue import BulkAction, QueueSort, QueueStatus
 from app.domain.roles import Role
 from app.models import AuditEvent, ImportBatch, ImportChange, OutboxEmail, Provider, ProviderReview, Site, User
 from app.models.base import utcnow
-from app.services import directory, verification
+from app.services import public_directory, verification
 from app.services.verification import QueueFilters
 from tests import factories
 from tests.factories import CouncilSetup
@@ -254,7 +254,7 @@ def test_publishing_a_whole_import_writes_an_audit_event_and_a_review_per_organi
     reviews = session.scalars(select(ProviderReview)).all()
     assert len(reviews) == 2_000 and {r.decision for r in reviews} == {ReviewDecision.VERIFIED}
     # Published means in the public directory.
-    assert directory.list_verified_providers(session).total == 2_000
+    assert public_directory.list_verified_providers(session).total == 2_000
 
 
 def test_publishing_a_selection_changes_only_the_ticked_organisations_and_emails_their_members(
@@ -305,7 +305,7 @@ def test_taking_published_imports_back_into_the_queue_hides_them(session: Sessio
     session.expire_all()
     assert {session.get(Provider, p.id).status for p in published} == {ProviderStatus.SUBMITTED}  # type: ignore[union-attr]
     assert session.get(Provider, changed.id).status == ProviderStatus.VERIFIED  # type: ignore[union-attr]
-    assert directory.list_verified_providers(session).total == 1
+    assert public_directory.list_verified_providers(session).total == 1
     actions = session.scalars(select(AuditEvent.action).where(AuditEvent.entity_type == "provider")).all()
     assert actions == ["provider.queued_for_checks"] * 3
     assert verification.review_queue_page(session, QueueFilters(status=QueueStatus.NEW)).total == 3

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from app.domain.policy import AreaKind, ContractType, LocalityRule, VatBasis
 from app.domain.providers import Placement, ProviderSource, ProviderStatus
 from app.domain.roles import Role
-from app.geo.directory import PostcodeStore
 from app.geo.placement import SitePlacer, apply_placement
+from app.geo.postcode_directory import PostcodeStore
 from app.models import (
     Area,
     AuditEvent,

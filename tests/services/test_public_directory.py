@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.providers import LegalForm, Placement, ProviderStatus, SiteKind
 from app.models import Provider, ServiceCategory, Site
-from app.services import directory, fulltext
+from app.services import fulltext, public_directory
 from tests import factories
 from tests.factories import CouncilSetup
 
@@ -16,7 +16,7 @@ LIVERPOOL = "E08000012"
 BLACKBURN = "E06000008"
 
 
-def _names(page: directory.DirectoryPage) -> list[str]:
+def _names(page: public_directory.DirectoryPage) -> list[str]:
     return [entry.provider.name for entry in page.entries]
 
 
@@ -38,7 +38,7 @@ def test_only_verified_providers_are_listed(session: Session, knowsley: CouncilS
     factories.provider(session, "Hidden", status=status)
     session.commit()
 
-    page = directory.list_verified_providers(session)
+    page = public_directory.list_verified_providers(session)
 
     assert _names(page) == ["Shown"]
     assert page.total == 1
@@ -52,14 +52,14 @@ def test_filter_by_district(session: Session, knowsley: CouncilSetup) -> None:
     _add_site(session, both, LIVERPOOL)
     session.commit()
 
-    liverpool = directory.list_verified_providers(session, district_code=LIVERPOOL)
-    knowsley_page = directory.list_verified_providers(session, district_code=KNOWSLEY)
+    liverpool = public_directory.list_verified_providers(session, district_code=LIVERPOOL)
+    knowsley_page = public_directory.list_verified_providers(session, district_code=KNOWSLEY)
 
     assert _names(liverpool) == ["In both", "In Liverpool"]
     assert liverpool.total == 2
     assert liverpool.filters == {"district": LIVERPOOL}
     assert _names(knowsley_page) == ["In both", "In Knowsley"]
-    assert directory.list_verified_providers(session, district_code=BLACKBURN).total == 0
+    assert public_directory.list_verified_providers(session, district_code=BLACKBURN).total == 0
 
 
 def test_filter_by_legal_form(session: Session, knowsley: CouncilSetup) -> None:
@@ -68,7 +68,7 @@ def test_filter_by_legal_form(session: Session, knowsley: CouncilSetup) -> None:
     factories.provider(session, "Charity", legal_form=LegalForm.CHARITY)
     session.commit()
 
-    page = directory.list_verified_providers(session, legal_form=LegalForm.COOPERATIVE)
+    page = public_directory.list_verified_providers(session, legal_form=LegalForm.COOPERATIVE)
 
     assert _names(page) == ["Co-op"]
     assert page.filters == {"legal_form": "cooperative_society"}
@@ -80,14 +80,14 @@ def test_filters_combine(session: Session, knowsley: CouncilSetup) -> None:
     factories.provider(session, "Liverpool CIC", legal_form=LegalForm.CIC, district_code=LIVERPOOL)
     session.commit()
 
-    page = directory.list_verified_providers(session, district_code=LIVERPOOL, legal_form=LegalForm.COOPERATIVE)
+    page = public_directory.list_verified_providers(session, district_code=LIVERPOOL, legal_form=LegalForm.COOPERATIVE)
 
     assert _names(page) == ["Liverpool co-op"]
     assert page.filters == {"district": LIVERPOOL, "legal_form": "cooperative_society"}
 
 
 def test_no_filters_means_an_empty_filter_dict(session: Session, knowsley: CouncilSetup) -> None:
-    assert directory.list_verified_providers(session).filters == {}
+    assert public_directory.list_verified_providers(session).filters == {}
 
 
 def test_names_are_in_order_whatever_their_case(session: Session, knowsley: CouncilSetup) -> None:
@@ -95,7 +95,7 @@ def test_names_are_in_order_whatever_their_case(session: Session, knowsley: Coun
         factories.provider(session, name)
     session.commit()
 
-    assert _names(directory.list_verified_providers(session)) == [
+    assert _names(public_directory.list_verified_providers(session)) == [
         "apple Community Trust",
         "Banana Co-op",
         "cherry Trees CIC",
@@ -125,19 +125,19 @@ def five_providers(session: Session, knowsley: CouncilSetup) -> list[str]:
     ],
 )
 def test_pagination(session: Session, five_providers: list[str], asked: int, page: int, expected: list[str]) -> None:
-    result = directory.list_verified_providers(session, page=asked, per_page=2)
+    result = public_directory.list_verified_providers(session, page=asked, per_page=2)
     assert (result.total, result.pages, result.page, result.per_page) == (5, 3, page, 2)
     assert _names(result) == expected
 
 
 def test_pages_divide_exactly(session: Session, five_providers: list[str]) -> None:
-    result = directory.list_verified_providers(session, per_page=5)
+    result = public_directory.list_verified_providers(session, per_page=5)
     assert (result.total, result.pages, len(result.entries)) == (5, 1, 5)
 
 
 @pytest.mark.parametrize("asked", [1, 3, 0])
 def test_an_empty_directory_has_one_empty_page(session: Session, knowsley: CouncilSetup, asked: int) -> None:
-    result = directory.list_verified_providers(session, page=asked)
+    result = public_directory.list_verified_providers(session, page=asked)
     assert (result.total, result.pages, result.page, result.entries) == (0, 1, 1, [])
 
 
@@ -150,7 +150,7 @@ def test_district_names_are_resolved(session: Session, knowsley: CouncilSetup) -
     unplaced = factories.provider(session, "D not placed", district_code=None)
     session.commit()
 
-    entries = {e.provider.id: e.district_names for e in directory.list_verified_providers(session).entries}
+    entries = {e.provider.id: e.district_names for e in public_directory.list_verified_providers(session).entries}
 
     assert entries == {
         one_site.id: ["Knowsley"],
@@ -161,12 +161,12 @@ def test_district_names_are_resolved(session: Session, knowsley: CouncilSetup) -
 
 
 def test_district_names_lookup(session: Session, knowsley: CouncilSetup) -> None:
-    assert directory.district_names(session, {KNOWSLEY, LIVERPOOL, "E05015271", "E08999999"}) == {
+    assert public_directory.district_names(session, {KNOWSLEY, LIVERPOOL, "E05015271", "E08999999"}) == {
         KNOWSLEY: "Knowsley",
         LIVERPOOL: "Liverpool",
         "E05015271": "Page Moss",
     }
-    assert directory.district_names(session, set()) == {}
+    assert public_directory.district_names(session, set()) == {}
 
 
 def test_districts_with_verified_providers(session: Session, knowsley: CouncilSetup) -> None:
@@ -177,37 +177,37 @@ def test_districts_with_verified_providers(session: Session, knowsley: CouncilSe
     factories.provider(session, district_code=None)
     session.commit()
 
-    assert [a.name for a in directory.districts_with_verified_providers(session)] == ["Knowsley", "Liverpool"]
+    assert [a.name for a in public_directory.districts_with_verified_providers(session)] == ["Knowsley", "Liverpool"]
 
 
 def test_districts_with_verified_providers_leaves_out_wards(session: Session, knowsley: CouncilSetup) -> None:
     # A site wrongly holding a ward code in district_code must not put the ward in the district filter.
     factories.provider(session, district_code="E05015271")
     session.commit()
-    assert directory.districts_with_verified_providers(session) == []
+    assert public_directory.districts_with_verified_providers(session) == []
 
 
 def test_no_districts_when_nothing_is_verified(session: Session, knowsley: CouncilSetup) -> None:
     factories.provider(session, status=ProviderStatus.DRAFT)
     session.commit()
-    assert directory.districts_with_verified_providers(session) == []
+    assert public_directory.districts_with_verified_providers(session) == []
 
 
 def test_get_public_provider_returns_a_verified_provider(session: Session, knowsley: CouncilSetup) -> None:
     provider = factories.provider(session, "Verified")
     session.commit()
-    assert directory.get_public_provider(session, provider.id) is provider
+    assert public_directory.get_public_provider(session, provider.id) is provider
 
 
 @pytest.mark.parametrize("status", [s for s in ProviderStatus if s != ProviderStatus.VERIFIED])
 def test_get_public_provider_hides_unverified(session: Session, knowsley: CouncilSetup, status: ProviderStatus) -> None:
     provider = factories.provider(session, status=status)
     session.commit()
-    assert directory.get_public_provider(session, provider.id) is None
+    assert public_directory.get_public_provider(session, provider.id) is None
 
 
 def test_get_public_provider_for_a_missing_id(session: Session, knowsley: CouncilSetup) -> None:
-    assert directory.get_public_provider(session, 999_999) is None
+    assert public_directory.get_public_provider(session, 999_999) is None
 
 
 # Searching by name or service ------------------------------------------------------------------------------------
@@ -257,7 +257,7 @@ def searchable(session: Session, knowsley: CouncilSetup) -> dict[str, Provider]:
 def test_search_by_name_or_service_finds_only_verified_providers(
     session: Session, searchable: dict[str, Provider], query: str, expected: list[str]
 ) -> None:
-    page = directory.list_verified_providers(session, query=query)
+    page = public_directory.list_verified_providers(session, query=query)
     assert sorted(_names(page)) == expected
     assert page.total == len(expected)
 
@@ -265,30 +265,30 @@ def test_search_by_name_or_service_finds_only_verified_providers(
 def test_a_search_keeps_its_words_in_the_filters_for_the_next_page(
     session: Session, searchable: dict[str, Provider]
 ) -> None:
-    page = directory.list_verified_providers(session, query="  catering  ", district_code=LIVERPOOL)
+    page = public_directory.list_verified_providers(session, query="  catering  ", district_code=LIVERPOOL)
     assert _names(page) == ["Page Moss Cafe CIC"]
     assert page.query == "catering"
     assert page.filters == {"q": "catering", "district": LIVERPOOL}
 
 
 def test_filter_by_service(session: Session, searchable: dict[str, Provider]) -> None:
-    page = directory.list_verified_providers(session, service="catering")
+    page = public_directory.list_verified_providers(session, service="catering")
     assert _names(page) == ["Halewood Community Bakery", "Page Moss Cafe CIC"]
     assert page.filters == {"service": "catering"}
-    assert _names(directory.list_verified_providers(session, service="catering", legal_form=LegalForm.CIC)) == [
+    assert _names(public_directory.list_verified_providers(session, service="catering", legal_form=LegalForm.CIC)) == [
         "Page Moss Cafe CIC"
     ]
-    assert directory.list_verified_providers(session, service="no-such-service").total == 0
+    assert public_directory.list_verified_providers(session, service="no-such-service").total == 0
 
 
 def test_services_offered_by_verified_providers_only(session: Session, searchable: dict[str, Provider]) -> None:
     unused = ServiceCategory(slug="plumbing", name="Plumbing")
     session.add(unused)
     session.commit()
-    assert [c.slug for c in directory.services_of_verified_providers(session)] == ["catering", "grounds"]
+    assert [c.slug for c in public_directory.services_of_verified_providers(session)] == ["catering", "grounds"]
 
 
 def test_a_long_search_is_cut_not_refused(session: Session, searchable: dict[str, Provider]) -> None:
-    page = directory.list_verified_providers(session, query="catering " + "x" * 5_000)
-    assert len(page.query) == directory.QUERY_MAX
+    page = public_directory.list_verified_providers(session, query="catering " + "x" * 5_000)
+    assert len(page.query) == public_directory.QUERY_MAX
     assert page.total == 0

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.geo import directory
-from app.geo.directory import (
+from app.geo import postcode_directory
+from app.geo.postcode_directory import (
     DirectoryFileError,
     LoadResult,
     PostcodeRecord,
@@ -83,7 +83,7 @@ def test_load_sample_counts_every_row_point_and_ward(
 def test_load_release_takes_the_given_name_and_reports_progress(
     session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(directory, "CHUNK_SIZE", 5_000)
+    monkeypatch.setattr(postcode_directory, "CHUNK_SIZE", 5_000)
     seen: list[int] = []
     shares: list[float] = []
 
