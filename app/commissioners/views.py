@@ -64,5 +64,3 @@ def search() -> tuple[str, int] | str:
     )
     return page, status
 
-
-from app.commissioners import record_views  # noqa: E402,F401

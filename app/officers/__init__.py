@@ -7,4 +7,5 @@ from app.web.guard import guard_blueprint
 bp = Blueprint("officers", __name__, url_prefix="/officer")
 guard_blueprint(bp, "officers")
 
-from app.officers import audit_views, import_views, views  # noqa: E402,F401  (views register routes on bp)
+# Every module that registers routes on bp, here where a reader looks for them.
+from app.officers import audit_views, band_views, import_views, views  # noqa: E402,F401

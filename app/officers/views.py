@@ -393,5 +393,3 @@ def decline_join_request(request_id: int) -> Response | tuple[str, int]:
             return redirect(url_for("officers.reviews"))
     return _render_queue(decline_form=form, failed_request_id=request_id, status=400)
 
-
-from app.officers import band_views  # noqa: E402,F401
