@@ -12,7 +12,7 @@ export FLASK_APP := app:create_app
 help:
 	@echo "make run    set up everything, load the demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test   set up everything and run lint, type checks and the whole test suite"
-	@echo "make lint   ruff and mypy only"
+	@echo "make lint   ruff, mypy and the layers (import-linter) only"
 	@echo "make serve  the production shape: gunicorn + an RQ worker on PostgreSQL and Redis (DATABASE_URL, REDIS_URL)"
 	@echo "make load   a bounded load test on loopback (20 users, 60 s; SQLite, then PostgreSQL if running)"
 	@echo "make bench  benchmarks (printing their figures)"
@@ -57,6 +57,7 @@ lint: install
 	$(BIN)/ruff check app tests migrations
 	$(BIN)/ruff format --check app tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: install assets seed lint
 	$(BIN)/pytest
