@@ -8,9 +8,7 @@ from flask.testing import FlaskClient
 
 from app.domain.roles import Role
 from tests import factories
-
-ANON, PROVIDER, COMMISSIONER, OFFICER, ADMIN = "anonymous", "provider", "commissioner", "officer", "admin"
-ROLES = (ANON, PROVIDER, COMMISSIONER, OFFICER, ADMIN)
+from tests.views.conftest import ADMIN, ANON, COMMISSIONER, OFFICER, PROVIDER, ROLES
 
 PROVIDER_ONLY = {ANON: 302, PROVIDER: 200, "default": 403}
 OFFICERS_ONLY = {ANON: 302, PROVIDER: 403, COMMISSIONER: 403, "default": 200}

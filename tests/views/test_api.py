@@ -6,6 +6,7 @@ import csv
 import json
 import re
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
@@ -28,7 +29,7 @@ from app.extensions import db, limiter
 from app.models import Provider, ProviderFact, ProviderIdentifier, ServiceCategory, Site, SpendBand
 from app.services import fulltext
 from tests import factories
-from tests.conftest import AuthActions
+from tests.views.conftest import COMMISSIONER, PROVIDER
 
 API = "/api/v1/eligible-providers"
 HIDDEN_POSTCODE = "L36 5YY"
@@ -90,15 +91,6 @@ def register(knowsley: factories.CouncilSetup) -> factories.CouncilSetup:
         fulltext.refresh(db.session, provider)
     db.session.commit()
     return knowsley
-
-
-def signed_in(auth: AuthActions, knowsley: factories.CouncilSetup, role: Role) -> None:
-    provider = (
-        factories.provider(db.session, "Someone's Own CIC", district_code="E06000008") if role == "provider" else None
-    )
-    user = factories.user(db.session, role, council=None if provider else knowsley.council, provider=provider)
-    db.session.commit()
-    assert auth.sign_in(user.email).status_code == 302
 
 
 def get(client: FlaskClient, **params: str) -> Any:
@@ -210,9 +202,9 @@ def test_anonymous_callers_never_see_contact_details_or_hidden_addresses(
 
 @pytest.mark.parametrize("role", [Role.COMMISSIONER, Role.OFFICER, Role.ADMIN])
 def test_council_staff_see_contact_emails_and_may_include_unchecked_providers(
-    client: FlaskClient, auth: AuthActions, register: factories.CouncilSetup, role: Role
+    client: FlaskClient, sign_in_as: Callable[[str], str], register: factories.CouncilSetup, role: Role
 ) -> None:
-    signed_in(auth, register, role)
+    sign_in_as(role)
     response = get(client, value="4000")
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "private, no-store"
@@ -230,14 +222,14 @@ def test_council_staff_see_contact_emails_and_may_include_unchecked_providers(
 
 
 def test_anonymous_callers_and_providers_may_not_include_unchecked_providers(
-    client: FlaskClient, auth: AuthActions, register: factories.CouncilSetup
+    client: FlaskClient, sign_in_as: Callable[[str], str], register: factories.CouncilSetup
 ) -> None:
     refused = get(client, value="4000", include_unverified="true")
     assert refused.status_code == 403
     assert refused.get_json()["error"]["parameter"] == "include_unverified"
     assert get(client, value="4000", include_unverified="false").status_code == 200
 
-    signed_in(auth, register, Role.PROVIDER)
+    sign_in_as(PROVIDER)
     response = get(client, value="4000")
     assert all("contact_email" not in item for item in response.get_json()["results"])
     assert get(client, value="4000", include_unverified="yes").status_code == 403
@@ -403,14 +395,14 @@ def test_openapi_is_served_and_documents_every_parameter_the_view_reads(client: 
 
 
 def test_responses_match_the_documented_schemas(
-    client: FlaskClient, auth: AuthActions, register: factories.CouncilSetup
+    client: FlaskClient, sign_in_as: Callable[[str], str], register: factories.CouncilSetup
 ) -> None:
     spec = document()
     conform(get(client, value="4000").get_json(), ref("EligibleProviders"), spec)
     conform(get(client, value="200000").get_json(), ref("EligibleProviders"), spec)
     conform(get(client, value="nothing").get_json(), ref("Error"), spec)
     conform(client.get("/api/v1/nowhere").get_json(), ref("Error"), spec)
-    signed_in(auth, register, Role.COMMISSIONER)
+    sign_in_as(COMMISSIONER)
     staff = get(client, value="4000", include_unverified="true").get_json()
     conform(staff, ref("EligibleProviders"), spec)
     assert "contact_email" in staff["results"][0]

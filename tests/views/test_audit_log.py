@@ -10,16 +10,14 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app.domain.roles import Role
 from app.extensions import db
 from app.models import AuditEvent, SpendBand, User
 from tests import factories
-from tests.conftest import AuthActions
 
 
-@pytest.fixture
-def officer(knowsley: factories.CouncilSetup, auth: AuthActions) -> User:
-    user = factories.user(db.session, Role.OFFICER, email="officer@knowsley.example", council=knowsley.council)
+@pytest.fixture(autouse=True)
+def two_events(knowsley: factories.CouncilSetup) -> None:
+    """Alice verified a provider on 1 October 2026 (with a formula in the note); Bob imported on 2 November."""
     db.session.add_all(
         [
             AuditEvent(
@@ -41,12 +39,10 @@ def officer(knowsley: factories.CouncilSetup, auth: AuthActions) -> User:
         ]
     )
     db.session.commit()
-    auth.sign_in(user.email)
-    return user
 
 
-def test_the_log_lists_events_newest_first(client: FlaskClient, officer: User) -> None:
-    page = client.get("/officer/audit").get_data(as_text=True)
+def test_the_log_lists_events_newest_first(officer_client: FlaskClient) -> None:
+    page = officer_client.get("/officer/audit").get_data(as_text=True)
     assert page.index("Import completed") < page.index("Verified and published")
     assert "bob@knowsley.example" in page and "alice@knowsley.example" in page
 
@@ -60,27 +56,27 @@ def test_the_log_lists_events_newest_first(client: FlaskClient, officer: User) -
         ("until=1/11/2026", "Verified and published", "Import completed"),
     ],
 )
-def test_filters(client: FlaskClient, officer: User, query: str, shown: str, hidden: str) -> None:
-    page = client.get(f"/officer/audit?{query}").get_data(as_text=True)
+def test_filters(officer_client: FlaskClient, query: str, shown: str, hidden: str) -> None:
+    page = officer_client.get(f"/officer/audit?{query}").get_data(as_text=True)
     events = page.split('aria-label="Audit events')[-1]
     assert shown in events and hidden not in events
 
 
-def test_the_filter_offers_actions_in_words(client: FlaskClient, officer: User) -> None:
-    page = client.get("/officer/audit").get_data(as_text=True)
+def test_the_filter_offers_actions_in_words(officer_client: FlaskClient) -> None:
+    page = officer_client.get("/officer/audit").get_data(as_text=True)
     assert '<option value="provider.verified">Verified and published</option>' in page
     assert ">provider.verified<" not in page
 
 
-def test_a_bad_date_is_explained_at_the_field(client: FlaskClient, officer: User) -> None:
-    response = client.get("/officer/audit?since=31/2/2026")
+def test_a_bad_date_is_explained_at_the_field(officer_client: FlaskClient) -> None:
+    response = officer_client.get("/officer/audit?since=31/2/2026")
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "There is a problem" in page and "Enter a real date, like 1/4/2027" in page
 
 
-def test_the_export_is_formula_safe_and_recorded(client: FlaskClient, officer: User) -> None:
-    response = client.get("/officer/audit.csv?actor=alice", buffered=True)
+def test_the_export_is_formula_safe_and_recorded(officer_client: FlaskClient) -> None:
+    response = officer_client.get("/officer/audit.csv?actor=alice", buffered=True)
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith('attachment; filename="audit-log-')
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
@@ -97,20 +93,20 @@ def test_the_export_is_formula_safe_and_recorded(client: FlaskClient, officer: U
     assert exported[0].changes == {"actor": "alice"}
 
 
-def test_a_formula_in_a_who_cell_is_neutralised(client: FlaskClient, officer: User) -> None:
+def test_a_formula_in_a_who_cell_is_neutralised(officer_client: FlaskClient) -> None:
     db.session.add(AuditEvent(actor_label="=cmd|'/c calc'!A1", action="x.y", entity_type="z", changes={}))
     db.session.commit()
-    body = client.get("/officer/audit.csv?action=x.y", buffered=True).get_data(as_text=True)
+    body = officer_client.get("/officer/audit.csv?action=x.y", buffered=True).get_data(as_text=True)
     assert "\"'=cmd|'/c calc'!A1\"" in body
 
 
-def test_odd_query_arguments_are_ignored_not_a_500(client: FlaskClient, officer: User) -> None:
-    response = client.get("/officer/audit?endpoint=x&_method=POST&page=99999999999999999999")
+def test_odd_query_arguments_are_ignored_not_a_500(officer_client: FlaskClient) -> None:
+    response = officer_client.get("/officer/audit?endpoint=x&_method=POST&page=99999999999999999999")
     assert response.status_code == 200
 
 
 def test_the_log_says_what_happened_in_words_to_named_linked_records(
-    client: FlaskClient, officer: User, knowsley: factories.CouncilSetup
+    officer_client: FlaskClient, knowsley: factories.CouncilSetup
 ) -> None:
     provider = factories.provider(db.session, "Knowsley Mutual Credit Union")
     band = db.session.scalars(select(SpendBand).where(SpendBand.code == "B")).one()
@@ -149,7 +145,7 @@ def test_the_log_says_what_happened_in_words_to_named_linked_records(
         ]
     )
     db.session.commit()
-    page = client.get("/officer/audit").get_data(as_text=True)
+    page = officer_client.get("/officer/audit").get_data(as_text=True)
     events = page.split('aria-label="Audit events')[-1]
     # What happened, in words, to a named record linked to its page.
     assert "Spend band changed" in events and "Verified and published" in events
@@ -166,7 +162,7 @@ def test_the_log_says_what_happened_in_words_to_named_linked_records(
         assert code not in events
 
 
-def test_premises_events_name_their_organisation(client: FlaskClient, officer: User) -> None:
+def test_premises_events_name_their_organisation(officer_client: FlaskClient) -> None:
     provider = factories.provider(db.session, "Page Moss Bakery CIC", postcode="L36 9GD")
     site = provider.sites[0]
     db.session.add(
@@ -184,14 +180,14 @@ def test_premises_events_name_their_organisation(client: FlaskClient, officer: U
         )
     )
     db.session.commit()
-    events = client.get("/officer/audit").get_data(as_text=True).split('aria-label="Audit events')[-1]
+    events = officer_client.get("/officer/audit").get_data(as_text=True).split('aria-label="Audit events')[-1]
     assert "Premises added" in events
     assert f'href="/officer/providers/{provider.id}/review">Page Moss Bakery CIC, premises at L36 9GD</a>' in events
     assert "Organisation: Page Moss Bakery CIC" in events and "District: Knowsley" in events
     assert "Placed by: Postcode" in events and "E08000011" not in events
 
 
-def test_the_export_says_it_in_words_too(client: FlaskClient, officer: User) -> None:
+def test_the_export_says_it_in_words_too(officer_client: FlaskClient) -> None:
     provider = factories.provider(db.session, "Huyton Community Co-op")
     db.session.add(
         AuditEvent(
@@ -203,7 +199,7 @@ def test_the_export_says_it_in_words_too(client: FlaskClient, officer: User) -> 
         )
     )
     db.session.commit()
-    body = client.get("/officer/audit.csv?action=provider.verified", buffered=True).get_data(as_text=True)
+    body = officer_client.get("/officer/audit.csv?action=provider.verified", buffered=True).get_data(as_text=True)
     header, *rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
     (row,) = [r for r in rows if r[header.index("record id")] == str(provider.id)]
     assert row[header.index("what happened")] == "Verified and published"
@@ -212,7 +208,7 @@ def test_the_export_says_it_in_words_too(client: FlaskClient, officer: User) -> 
 
 
 def test_the_officer_home_lists_recent_changes_in_words_as_the_log_does(
-    client: FlaskClient, officer: User, knowsley: factories.CouncilSetup
+    officer_client: FlaskClient, officer: User, knowsley: factories.CouncilSetup
 ) -> None:
     db.session.add_all(
         [
@@ -227,19 +223,17 @@ def test_the_officer_home_lists_recent_changes_in_words_as_the_log_does(
         ]
     )
     db.session.commit()
-    page = client.get("/officer/").get_data(as_text=True)
+    page = officer_client.get("/officer/").get_data(as_text=True)
     assert "user.signed_in" not in page and "import.committed" not in page and "(import_batch" not in page
     assert "Signed in" in page and officer.email in page
     assert "Import completed" in page
-    log = client.get("/officer/audit").get_data(as_text=True)
+    log = officer_client.get("/officer/audit").get_data(as_text=True)
     assert "Type of premises: Registered office" in log and "registered_office" not in log
 
 
-def test_the_date_filter_hint_follows_the_govuk_style_and_the_hinted_form_works(
-    client: FlaskClient, officer: User
-) -> None:
-    page = client.get("/officer/audit").get_data(as_text=True)
+def test_the_date_filter_hint_follows_the_govuk_style_and_the_hinted_form_works(officer_client: FlaskClient) -> None:
+    page = officer_client.get("/officer/audit").get_data(as_text=True)
     assert "For example, 1 11 2026" in page and "1/11/2026" not in page
-    page = client.get("/officer/audit?since=1+11+2026").get_data(as_text=True)
+    page = officer_client.get("/officer/audit?since=1+11+2026").get_data(as_text=True)
     events = page[page.index("Audit events, newest first") :]
     assert "Import completed" in events and "Verified and published" not in events

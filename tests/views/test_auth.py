@@ -9,18 +9,10 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from app.domain.roles import Role
 from app.extensions import db
 from app.models import AuditEvent, OutboxEmail, User
 from tests import factories
 from tests.conftest import AuthActions
-
-
-@pytest.fixture
-def officer(knowsley: factories.CouncilSetup) -> User:
-    user = factories.user(db.session, Role.OFFICER, email="officer@knowsley.example", council=knowsley.council)
-    db.session.commit()
-    return user
 
 
 def test_sign_in_lands_on_the_role_home_and_renews_the_session(

@@ -10,14 +10,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from app.domain.policy import LocalityRule
-from app.domain.roles import Role
 from app.extensions import db
-from app.models import AuditEvent, Council, SpendBand, User
+from app.models import AuditEvent, Council, SpendBand
 from app.models.base import utcnow
 from tests import factories
-from tests.conftest import AuthActions
-
-ANON, PROVIDER, COMMISSIONER, OFFICER, ADMIN = "anonymous", "provider", "commissioner", "officer", "admin"
+from tests.views.conftest import ADMIN, ANON, COMMISSIONER, OFFICER, PROVIDER
 
 ENDPOINTS = {
     "officers.spend_bands": "/officer/spend-bands",
@@ -64,35 +61,13 @@ def _band_events() -> int:
     return db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.entity_type == "spend_band")) or 0
 
 
-def _user(role: str, knowsley: factories.CouncilSetup) -> User:
-    if role == PROVIDER:
-        own = factories.provider(db.session, "Someone Else's CIC")
-        return factories.user(db.session, Role.PROVIDER, provider=own)
-    return factories.user(db.session, Role(role), council=knowsley.council)
-
-
 @pytest.fixture
-def sign_in_as(auth: AuthActions, knowsley: factories.CouncilSetup):  # type: ignore[no-untyped-def]
-    """Sign in with ``role`` (or stay signed out) and return a CSRF token for that session."""
-    # As in the seed data: a local-only band has its recorded reason.
+def knowsley(knowsley: factories.CouncilSetup) -> factories.CouncilSetup:
+    """Knowsley as seeded: its local-only band has its recorded reason."""
     for row in db.session.scalars(select(SpendBand).where(SpendBand.locality_rule == LocalityRule.LOCAL_ONLY)):
         row.rationale = "The council keeps this spend in Knowsley"
-
-    def sign_in(role: str) -> str:
-        if role == ANON:
-            db.session.commit()
-            return auth.csrf_token("/sign-in")
-        user = _user(role, knowsley)
-        db.session.commit()
-        assert auth.sign_in(user.email).status_code == 302
-        return auth.csrf_token("/")
-
-    return sign_in
-
-
-@pytest.fixture
-def token(sign_in_as) -> str:  # type: ignore[no-untyped-def]
-    return sign_in_as(OFFICER)  # type: ignore[no-any-return]
+    db.session.commit()
+    return knowsley
 
 
 def _split_b(day: date | None) -> dict[str, str]:
@@ -177,7 +152,7 @@ def test_others_cannot_change_the_bands(endpoint: str, role: str, client: FlaskC
 
 
 @pytest.mark.parametrize("endpoint", POSTS)
-def test_posts_without_a_csrf_token_are_refused(endpoint: str, client: FlaskClient, token: str) -> None:
+def test_posts_without_a_csrf_token_are_refused(endpoint: str, client: FlaskClient, officer_token: str) -> None:
     tomorrow = _today() + timedelta(days=1)
     data = {**_split_b(tomorrow), **_date("effective_to", tomorrow)}
     response = client.post(ENDPOINTS[endpoint].format(band_id=_row("B").id), data=data)
@@ -188,7 +163,7 @@ def test_posts_without_a_csrf_token_are_refused(endpoint: str, client: FlaskClie
 
 @pytest.mark.parametrize("action", ["change", "retire"])
 def test_bands_that_do_not_exist_or_belong_to_another_council_are_not_found(
-    action: str, client: FlaskClient, token: str
+    action: str, client: FlaskClient, officer_token: str
 ) -> None:
     other = factories.area(db.session, "E08000013", "St Helens", factories.AreaKind.DISTRICT)
     council = Council(name="St Helens Council", district=other)
@@ -207,13 +182,16 @@ def test_bands_that_do_not_exist_or_belong_to_another_council_are_not_found(
     db.session.commit()
     for band_id in (theirs.id, 999_999):
         assert client.get(f"/officer/spend-bands/{band_id}/{action}").status_code == 404
-        assert client.post(f"/officer/spend-bands/{band_id}/{action}", data={"csrf_token": token}).status_code == 404
+        assert (
+            client.post(f"/officer/spend-bands/{band_id}/{action}", data={"csrf_token": officer_token}).status_code
+            == 404
+        )
 
 
 # The bands page ------------------------------------------------------------------------------------------------------
 
 
-def test_the_page_shows_todays_bands_with_their_rules_and_the_warning(client: FlaskClient, token: str) -> None:
+def test_the_page_shows_todays_bands_with_their_rules_and_the_warning(client: FlaskClient, officer_token: str) -> None:
     page = client.get("/officer/spend-bands").get_data(as_text=True)
 
     assert '<h1 class="govuk-heading-l">Spend bands</h1>' in page
@@ -235,7 +213,7 @@ def test_the_page_shows_todays_bands_with_their_rules_and_the_warning(client: Fl
     assert 'href="/officer/spend-bands/new"' in page
 
 
-def test_the_threshold_band_offers_no_retire_link(client: FlaskClient, token: str) -> None:
+def test_the_threshold_band_offers_no_retire_link(client: FlaskClient, officer_token: str) -> None:
     """Trial finding 17: the band from the statutory threshold cannot be retired, so no link says it can."""
     page = client.get("/officer/spend-bands").get_data(as_text=True)
     assert f'href="/officer/spend-bands/{_row("D").id}/retire"' not in page
@@ -243,7 +221,7 @@ def test_the_threshold_band_offers_no_retire_link(client: FlaskClient, token: st
     assert f'href="/officer/spend-bands/{_row("C").id}/retire"' in page
 
 
-def test_each_band_says_how_the_search_reads_a_value_entered_each_way(client: FlaskClient, token: str) -> None:
+def test_each_band_says_how_the_search_reads_a_value_entered_each_way(client: FlaskClient, officer_token: str) -> None:
     """Trial finding 2: beside the band as set, the limits the search uses, from the commissioners' bands table."""
     page = " ".join(client.get("/officer/spend-bands").get_data(as_text=True).split())
     assert (
@@ -254,7 +232,7 @@ def test_each_band_says_how_the_search_reads_a_value_entered_each_way(client: Fl
     assert "From the statutory threshold of £207,720 (including VAT)" in page
 
 
-def test_the_page_shows_what_is_wrong_with_the_bands(client: FlaskClient, token: str) -> None:
+def test_the_page_shows_what_is_wrong_with_the_bands(client: FlaskClient, officer_token: str) -> None:
     db.session.delete(_row("D"))
     db.session.commit()
 
@@ -264,11 +242,11 @@ def test_the_page_shows_what_is_wrong_with_the_bands(client: FlaskClient, token:
     assert "Today: Nothing covers values of £207,720 and above." in page
 
 
-def test_the_officers_home_links_to_the_bands(client: FlaskClient, token: str) -> None:
+def test_the_officers_home_links_to_the_bands(client: FlaskClient, officer_token: str) -> None:
     assert 'href="/officer/spend-bands"' in client.get("/officer/").get_data(as_text=True)
 
 
-def test_the_change_page_starts_from_the_band_as_it_is(client: FlaskClient, token: str) -> None:
+def test_the_change_page_starts_from_the_band_as_it_is(client: FlaskClient, officer_token: str) -> None:
     page = client.get(f"/officer/spend-bands/{_row('B').id}/change").get_data(as_text=True)
 
     assert "From what date does the change apply?" in page
@@ -282,12 +260,12 @@ def test_the_change_page_starts_from_the_band_as_it_is(client: FlaskClient, toke
 
 
 def test_a_change_from_today_redirects_with_a_message_and_the_old_version_is_on_record(
-    client: FlaskClient, token: str
+    client: FlaskClient, officer_token: str
 ) -> None:
     today = _today()
     a = _row("A")
     response = client.post(
-        f"/officer/spend-bands/{a.id}/change", data={**_as_is("A", today, min_quotes="2"), "csrf_token": token}
+        f"/officer/spend-bands/{a.id}/change", data={**_as_is("A", today, min_quotes="2"), "csrf_token": officer_token}
     )
 
     assert response.status_code == 302
@@ -304,10 +282,12 @@ def test_a_change_from_today_redirects_with_a_message_and_the_old_version_is_on_
     ]
 
 
-def test_a_future_change_is_listed_as_coming(client: FlaskClient, token: str) -> None:
+def test_a_future_change_is_listed_as_coming(client: FlaskClient, officer_token: str) -> None:
     later = _today() + timedelta(days=30)
     a = _row("A")
-    client.post(f"/officer/spend-bands/{a.id}/change", data={**_as_is("A", later, min_quotes="2"), "csrf_token": token})
+    client.post(
+        f"/officer/spend-bands/{a.id}/change", data={**_as_is("A", later, min_quotes="2"), "csrf_token": officer_token}
+    )
 
     page = client.get("/officer/spend-bands").get_data(as_text=True)
 
@@ -316,21 +296,21 @@ def test_a_future_change_is_listed_as_coming(client: FlaskClient, token: str) ->
     assert _row("A").min_quotes == 1
 
 
-def test_adding_a_band_that_takes_its_range_from_another(client: FlaskClient, token: str) -> None:
+def test_adding_a_band_that_takes_its_range_from_another(client: FlaskClient, officer_token: str) -> None:
     tomorrow = _today() + timedelta(days=1)
-    response = client.post("/officer/spend-bands/new", data={**_split_b(tomorrow), "csrf_token": token})
+    response = client.post("/officer/spend-bands/new", data={**_split_b(tomorrow), "csrf_token": officer_token})
 
     assert response.status_code == 302
     assert f"Medium value is added from {_on(tomorrow)}" in client.get("/officer/spend-bands").get_data(as_text=True)
     assert _count(SpendBand) == 6  # the new band, and Intermediate value's next version ending at £25,000
 
 
-def test_retiring_a_band(client: FlaskClient, token: str) -> None:
+def test_retiring_a_band(client: FlaskClient, officer_token: str) -> None:
     tomorrow = _today() + timedelta(days=1)
     b = _row("B")
     response = client.post(
         f"/officer/spend-bands/{b.id}/retire",
-        data={**_date("effective_to", tomorrow), "adjust_adjoining": "y", "csrf_token": token},
+        data={**_date("effective_to", tomorrow), "adjust_adjoining": "y", "csrf_token": officer_token},
     )
 
     assert response.status_code == 302
@@ -339,10 +319,11 @@ def test_retiring_a_band(client: FlaskClient, token: str) -> None:
     assert _row("B").effective_to == tomorrow
 
 
-def test_a_replaced_version_cannot_be_changed_again(client: FlaskClient, token: str) -> None:
+def test_a_replaced_version_cannot_be_changed_again(client: FlaskClient, officer_token: str) -> None:
     a = _row("A")
     client.post(
-        f"/officer/spend-bands/{a.id}/change", data={**_as_is("A", _today(), min_quotes="2"), "csrf_token": token}
+        f"/officer/spend-bands/{a.id}/change",
+        data={**_as_is("A", _today(), min_quotes="2"), "csrf_token": officer_token},
     )
 
     response = client.get(f"/officer/spend-bands/{a.id}/change")
@@ -456,9 +437,9 @@ def _post_and_check(client: FlaskClient, url: str, data: dict[str, str | None], 
 
 @pytest.mark.parametrize(("changes", "field_id", "message"), ADD_CASES, ids=[m for _, _, m in ADD_CASES])
 def test_add_form_messages(
-    changes: dict[str, str | None], field_id: str, message: str, client: FlaskClient, token: str
+    changes: dict[str, str | None], field_id: str, message: str, client: FlaskClient, officer_token: str
 ) -> None:
-    data: dict[str, str | None] = {**_split_b(_today() + timedelta(days=1)), "csrf_token": token, **changes}
+    data: dict[str, str | None] = {**_split_b(_today() + timedelta(days=1)), "csrf_token": officer_token, **changes}
     _post_and_check(client, "/officer/spend-bands/new", data, field_id, message)
 
 
@@ -496,9 +477,9 @@ CHANGE_CASES: list[tuple[str, dict[str, str | None], str, str]] = [
 
 @pytest.mark.parametrize(("code", "changes", "field_id", "message"), CHANGE_CASES, ids=[m for *_, m in CHANGE_CASES])
 def test_change_form_messages(
-    code: str, changes: dict[str, str | None], field_id: str, message: str, client: FlaskClient, token: str
+    code: str, changes: dict[str, str | None], field_id: str, message: str, client: FlaskClient, officer_token: str
 ) -> None:
-    data: dict[str, str | None] = {**_as_is(code, None), "csrf_token": token, **changes}
+    data: dict[str, str | None] = {**_as_is(code, None), "csrf_token": officer_token, **changes}
     _post_and_check(client, f"/officer/spend-bands/{_row(code).id}/change", data, field_id, message)
 
 
@@ -520,21 +501,25 @@ RETIRE_CASES: list[tuple[dict[str, str | None], str, str]] = [
 
 @pytest.mark.parametrize(("changes", "field_id", "message"), RETIRE_CASES, ids=[m for *_, m in RETIRE_CASES])
 def test_retire_form_messages(
-    changes: dict[str, str | None], field_id: str, message: str, client: FlaskClient, token: str
+    changes: dict[str, str | None], field_id: str, message: str, client: FlaskClient, officer_token: str
 ) -> None:
     _post_and_check(
-        client, f"/officer/spend-bands/{_row('B').id}/retire", {"csrf_token": token, **changes}, field_id, message
+        client,
+        f"/officer/spend-bands/{_row('B').id}/retire",
+        {"csrf_token": officer_token, **changes},
+        field_id,
+        message,
     )
 
 
 # Issue 11 #2 and #26 -------------------------------------------------------------------------------------------------
 
 
-def test_typing_the_highest_value_gives_the_band_the_officer_means(client: FlaskClient, token: str) -> None:
+def test_typing_the_highest_value_gives_the_band_the_officer_means(client: FlaskClient, officer_token: str) -> None:
     """The page pre-fills £181,000 (not 181,000.01); typing 100000 makes the band £5,000 to £100,000."""
     b = _row("B")
     tomorrow = _today() + timedelta(days=1)
-    data = {**_as_is("B", tomorrow, upper_amount="100000"), "adjust_adjoining": "y", "csrf_token": token}
+    data = {**_as_is("B", tomorrow, upper_amount="100000"), "adjust_adjoining": "y", "csrf_token": officer_token}
     response = client.post(f"/officer/spend-bands/{b.id}/change", data=data)
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
 
@@ -551,26 +536,26 @@ def test_typing_the_highest_value_gives_the_band_the_officer_means(client: Flask
     assert 'value="100,000"' in client.get(f"/officer/spend-bands/{new_b.id}/change").get_data(as_text=True)
 
 
-def test_the_band_from_the_threshold_reads_as_the_regulated_procedure(client: FlaskClient, token: str) -> None:
+def test_the_band_from_the_threshold_reads_as_the_regulated_procedure(client: FlaskClient, officer_token: str) -> None:
     page = client.get("/officer/spend-bands").get_data(as_text=True)
     row = page.split("Above the statutory threshold <span")[1].split("</tr>")[0]
     assert "Regulated procedure under the Procurement Act 2023, advertised" in row
     assert "quote" not in row
 
 
-def test_the_vat_question_is_only_needed_when_a_limit_is_an_amount(client: FlaskClient, token: str) -> None:
+def test_the_vat_question_is_only_needed_when_a_limit_is_an_amount(client: FlaskClient, officer_token: str) -> None:
     """D starts at the threshold and has no upper limit: without a VAT answer the change is made."""
     d = _row("D")
     tomorrow = _today() + timedelta(days=1)
-    data = {**_as_is("D", tomorrow, route="Open procedure under the Procurement Act 2023"), "csrf_token": token}
+    data = {**_as_is("D", tomorrow, route="Open procedure under the Procurement Act 2023"), "csrf_token": officer_token}
     del data["vat_basis"]
     response = client.post(f"/officer/spend-bands/{d.id}/change", data=data)
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
 
 
-def test_the_vat_question_is_needed_when_a_limit_is_an_amount(client: FlaskClient, token: str) -> None:
+def test_the_vat_question_is_needed_when_a_limit_is_an_amount(client: FlaskClient, officer_token: str) -> None:
     a = _row("A")
-    data = {**_as_is("A", _today() + timedelta(days=1), min_quotes="2"), "csrf_token": token}
+    data = {**_as_is("A", _today() + timedelta(days=1), min_quotes="2"), "csrf_token": officer_token}
     del data["vat_basis"]
     _post_and_check(
         client, f"/officer/spend-bands/{a.id}/change", data, "vat_basis", "Select whether the limits include VAT"
@@ -578,7 +563,7 @@ def test_the_vat_question_is_needed_when_a_limit_is_an_amount(client: FlaskClien
 
 
 def test_the_vat_question_is_marked_for_hiding_and_reveals_carry_no_aria_expanded(
-    client: FlaskClient, token: str
+    client: FlaskClient, officer_token: str
 ) -> None:
     """GOV.UK Frontend's radios script adds aria-expanded to radios that reveal an answer (ARIA does not allow it);
     the band pages reveal answers with their own script, which uses aria-controls only."""
@@ -591,9 +576,9 @@ def test_the_vat_question_is_marked_for_hiding_and_reveals_carry_no_aria_expande
     assert "app/band-questions.js" in page
 
 
-def test_the_error_summary_lists_messages_in_page_order(client: FlaskClient, token: str) -> None:
+def test_the_error_summary_lists_messages_in_page_order(client: FlaskClient, officer_token: str) -> None:
     """The date comes first on the page, so its message comes first in the summary."""
-    data: dict[str, str | None] = {**_split_b(None), "label": "", "code": "", "csrf_token": token}
+    data: dict[str, str | None] = {**_split_b(None), "label": "", "code": "", "csrf_token": officer_token}
     response = client.post("/officer/spend-bands/new", data={k: v for k, v in data.items() if v is not None})
     assert response.status_code == 400
     summary = response.get_data(as_text=True).split('data-module="govuk-error-summary"')[1].split("</ul>")[0]
@@ -601,13 +586,15 @@ def test_the_error_summary_lists_messages_in_page_order(client: FlaskClient, tok
     assert links == ["effective_from-day", "label", "code"]
 
 
-def test_retiring_the_band_from_the_threshold_is_refused_with_a_message(client: FlaskClient, token: str) -> None:
+def test_retiring_the_band_from_the_threshold_is_refused_with_a_message(
+    client: FlaskClient, officer_token: str
+) -> None:
     """Issue 11 #2: retiring D, even with C taking its values, would leave £5,000,000 with three quotes."""
     tomorrow = _today() + timedelta(days=1)
     _post_and_check(
         client,
         f"/officer/spend-bands/{_row('D').id}/retire",
-        {**_date("effective_to", tomorrow), "adjust_adjoining": "y", "csrf_token": token},
+        {**_date("effective_to", tomorrow), "adjust_adjoining": "y", "csrf_token": officer_token},
         "effective_to-day",
         f"The bands would not work from {_on(tomorrow)}. No band starts at the statutory threshold (£207,720 "
         "including VAT), so contracts at or above it would not be given the regulated procedure.",
@@ -615,13 +602,13 @@ def test_retiring_the_band_from_the_threshold_is_refused_with_a_message(client: 
 
 
 def test_moving_the_band_from_the_threshold_to_an_amount_is_refused_beside_the_question(
-    client: FlaskClient, token: str
+    client: FlaskClient, officer_token: str
 ) -> None:
     tomorrow = _today() + timedelta(days=1)
     data = {
         **_as_is("D", tomorrow, lower_kind="amount", lower_amount="250,000", vat_basis="excluded"),
         "adjust_adjoining": "y",
-        "csrf_token": token,
+        "csrf_token": officer_token,
     }
     _post_and_check(
         client,

@@ -9,18 +9,7 @@ from html import unescape
 import pytest
 from flask.testing import FlaskClient
 
-from app.domain.roles import Role
 from app.extensions import db
-from tests import factories
-from tests.conftest import AuthActions
-
-
-@pytest.fixture
-def commissioner(client: FlaskClient, auth: AuthActions, knowsley: factories.CouncilSetup) -> FlaskClient:
-    user = factories.user(db.session, Role.COMMISSIONER, email="buyer@knowsley.example", council=knowsley.council)
-    db.session.commit()
-    auth.sign_in(user.email)
-    return client
 
 
 def _text(html: str) -> str:
@@ -33,10 +22,10 @@ def _rows(page: str) -> dict[str, str]:
     return {_text(label): _text(cells) for label, cells in rows}
 
 
-def test_the_bands_table_shows_where_vat_takes_a_contract_over_the_threshold(commissioner: FlaskClient) -> None:
+def test_the_bands_table_shows_where_vat_takes_a_contract_over_the_threshold(commissioner_client: FlaskClient) -> None:
     """Intermediate value is £5,000 to £181,000 by the council's measure, but from £173,100 excluding VAT a search
     answers 'above the statutory threshold': the table must not say £181,000 excluding VAT."""
-    response = commissioner.get("/commissioner/")
+    response = commissioner_client.get("/commissioner/")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     rows = _rows(page)
@@ -63,13 +52,13 @@ def test_the_bands_table_shows_where_vat_takes_a_contract_over_the_threshold(com
     ) in _text(page)
 
 
-def test_the_table_agrees_with_the_search(commissioner: FlaskClient) -> None:
+def test_the_table_agrees_with_the_search(commissioner_client: FlaskClient) -> None:
     """£173,100 excluding VAT, the first figure the table puts above the threshold, is what the search says too."""
     from app.models import ServiceCategory
 
     db.session.add(ServiceCategory(slug="cleaning", name="Cleaning"))
     db.session.commit()
-    found = commissioner.get(
+    found = commissioner_client.get(
         "/commissioner/search?contract_type=goods_and_services&vat=excluded&category=cleaning&value=173100"
     )
     text = _text(found.get_data(as_text=True))
@@ -96,7 +85,7 @@ def test_the_table_agrees_with_the_search(commissioner: FlaskClient) -> None:
     ],
 )
 def test_the_search_says_the_band_as_the_table_does(
-    commissioner: FlaskClient, query: str, sentence: str, estimate: str
+    commissioner_client: FlaskClient, query: str, sentence: str, estimate: str
 ) -> None:
     """Trial findings 2 and 3: the band's limits on the basis the value was entered, and one amount without VAT."""
     from app.models import ServiceCategory
@@ -104,9 +93,9 @@ def test_the_search_says_the_band_as_the_table_does(
     db.session.add(ServiceCategory(slug="cleaning", name="Cleaning"))
     db.session.commit()
     text = _text(
-        commissioner.get(f"/commissioner/search?contract_type=goods_and_services&category=cleaning&{query}").get_data(
-            as_text=True
-        )
+        commissioner_client.get(
+            f"/commissioner/search?contract_type=goods_and_services&category=cleaning&{query}"
+        ).get_data(as_text=True)
     )
     assert sentence in text
     assert estimate in text

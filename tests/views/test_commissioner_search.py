@@ -8,18 +8,17 @@ import pytest
 from flask.testing import FlaskClient
 
 from app.domain.providers import FactKind, LegalForm, ProviderStatus
-from app.domain.roles import Role
 from app.extensions import db
 from app.models import ProviderFact, ServiceCategory
 from app.services import fulltext
 from tests import factories
-from tests.conftest import AuthActions
 
 SEARCH = "/commissioner/search"
 
 
-@pytest.fixture
-def commissioner(client: FlaskClient, auth: AuthActions, knowsley: factories.CouncilSetup) -> FlaskClient:
+@pytest.fixture(autouse=True)
+def market(knowsley: factories.CouncilSetup) -> None:
+    """Navigation providers in and around Knowsley, a cleaner, and an unchecked draft, searchable."""
     navigation = ServiceCategory(slug="community-support", name="Community support, advice and navigation")
     cleaning = ServiceCategory(slug="cleaning", name="Cleaning")
     db.session.add_all([navigation, cleaning])
@@ -39,10 +38,7 @@ def commissioner(client: FlaskClient, auth: AuthActions, knowsley: factories.Cou
     draft.services = [navigation]
     for provider in (page_moss, huyton, city, cleaner, draft):
         fulltext.refresh(db.session, provider)
-    user = factories.user(db.session, Role.COMMISSIONER, email="buyer@knowsley.example", council=knowsley.council)
     db.session.commit()
-    auth.sign_in(user.email)
-    return client
 
 
 def start_on(day: str, month: str, year: str) -> dict[str, str]:
@@ -55,13 +51,13 @@ def query(**params: str) -> str:
     return SEARCH + "?" + "&".join(f"{k}={v}" for k, v in base.items())
 
 
-def test_the_empty_form(commissioner: FlaskClient) -> None:
-    page = commissioner.get(SEARCH).get_data(as_text=True)
+def test_the_empty_form(commissioner_client: FlaskClient) -> None:
+    page = commissioner_client.get(SEARCH).get_data(as_text=True)
     assert "Find providers for a contract" in page and "Estimated value" in page
 
 
-def test_a_4000_navigation_service_lists_only_local_providers_with_reasons(commissioner: FlaskClient) -> None:
-    response = commissioner.get(query(value="%C2%A34%2C000"))
+def test_a_4000_navigation_service_lists_only_local_providers_with_reasons(commissioner_client: FlaskClient) -> None:
+    response = commissioner_client.get(query(value="%C2%A34%2C000"))
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert (
@@ -79,34 +75,34 @@ def test_a_4000_navigation_service_lists_only_local_providers_with_reasons(commi
     assert page.index("Page Moss Navigators CIC") < page.index("Huyton Helpers Co-operative")
 
 
-def test_excluded_providers_are_shown_with_why(commissioner: FlaskClient) -> None:
-    page = commissioner.get(query(value="4000", show_excluded="y")).get_data(as_text=True)
+def test_excluded_providers_are_shown_with_why(commissioner_client: FlaskClient) -> None:
+    page = commissioner_client.get(query(value="4000", show_excluded="y")).get_data(as_text=True)
     assert "Not eligible for this band (1)" in page
     assert "City Navigators Ltd" in page
     assert "Not eligible: in the Liverpool City Region area but not in Knowsley" in page
 
 
-def test_a_thin_market_is_flagged(commissioner: FlaskClient) -> None:
-    page = commissioner.get(query(value="20000")).get_data(as_text=True)
+def test_a_thin_market_is_flagged(commissioner_client: FlaskClient) -> None:
+    page = commissioner_client.get(query(value="20000")).get_data(as_text=True)
     assert "Intermediate value" in page
     assert "Only 2 eligible local providers for the 3 quotes this band needs" in page
     assert "consider delivering the service in-house" in page
 
 
-def test_above_the_threshold_everyone_is_eligible(commissioner: FlaskClient) -> None:
-    page = commissioner.get(query(value="300000")).get_data(as_text=True)
+def test_above_the_threshold_everyone_is_eligible(commissioner_client: FlaskClient) -> None:
+    page = commissioner_client.get(query(value="300000")).get_data(as_text=True)
     assert "Above the statutory threshold" in page
     assert "City Navigators Ltd" in page and "3 eligible providers" in page
     assert "notifiable" in page
 
 
-def test_keywords_use_full_text_search(commissioner: FlaskClient) -> None:
-    page = commissioner.get(query(value="4000", category="", q="page+moss")).get_data(as_text=True)
+def test_keywords_use_full_text_search(commissioner_client: FlaskClient) -> None:
+    page = commissioner_client.get(query(value="4000", category="", q="page+moss")).get_data(as_text=True)
     assert "1 eligible provider" in page and "Page Moss Navigators CIC" in page
 
 
-def test_unverified_providers_only_on_request(commissioner: FlaskClient) -> None:
-    page = commissioner.get(query(value="4000", include_unverified="y")).get_data(as_text=True)
+def test_unverified_providers_only_on_request(commissioner_client: FlaskClient) -> None:
+    page = commissioner_client.get(query(value="4000", include_unverified="y")).get_data(as_text=True)
     assert "Draft Navigators CIC" in page and "Not checked by the council yet" in page
 
 
@@ -137,43 +133,45 @@ def test_unverified_providers_only_on_request(commissioner: FlaskClient) -> None
         ({"value": "4000", "within_km": "far"}, "Enter a distance in kilometres, like 10"),
     ],
 )
-def test_bad_input_is_explained_at_the_field(commissioner: FlaskClient, params: dict[str, str], message: str) -> None:
-    response = commissioner.get(query(**params))
+def test_bad_input_is_explained_at_the_field(
+    commissioner_client: FlaskClient, params: dict[str, str], message: str
+) -> None:
+    response = commissioner_client.get(query(**params))
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert message in page and 'class="govuk-error-summary' in page
     assert "Traceback" not in page
 
 
-def test_pound_signs_and_commas_are_understood(commissioner: FlaskClient) -> None:
-    page = commissioner.get(query(value="%C2%A34%2C500")).get_data(as_text=True)
+def test_pound_signs_and_commas_are_understood(commissioner_client: FlaskClient) -> None:
+    page = commissioner_client.get(query(value="%C2%A34%2C500")).get_data(as_text=True)
     assert "Your estimate: £4,500 excluding VAT (£5,400 including VAT)" in page
 
 
-def test_a_council_with_no_band_covering_the_value_says_so(commissioner: FlaskClient, knowsley) -> None:  # type: ignore[no-untyped-def]
+def test_a_council_with_no_band_covering_the_value_says_so(commissioner_client: FlaskClient, knowsley) -> None:  # type: ignore[no-untyped-def]
     from app.models import SpendBand
 
     for band in db.session.query(SpendBand).all():
         db.session.delete(band)
     db.session.commit()
-    response = commissioner.get(query(value="4000"))
+    response = commissioner_client.get(query(value="4000"))
     assert response.status_code == 400
     assert "Your council has no spend bands in force on that start date" in response.get_data(as_text=True)
 
 
-def test_the_start_date_is_the_govuk_date_input(commissioner: FlaskClient) -> None:
+def test_the_start_date_is_the_govuk_date_input(commissioner_client: FlaskClient) -> None:
     """Issue 11, finding 27: "1 January 2020" typed as text was refused; the date is now three boxes."""
-    page = commissioner.get(query(value="4000")).get_data(as_text=True)
+    page = commissioner_client.get(query(value="4000")).get_data(as_text=True)
     for part in ("day", "month", "year"):
         assert f'name="start_date-{part}"' in page and f'id="start_date-{part}"' in page
     assert 'name="start_date"' not in page
     # The bands of the date given apply; the boxes keep what was typed.
-    page = commissioner.get(query(value="4000", **start_on("1", "4", "2027"))).get_data(as_text=True)
+    page = commissioner_client.get(query(value="4000", **start_on("1", "4", "2027"))).get_data(as_text=True)
     assert "Low value" in page and 'value="2027"' in page
 
 
-def test_a_date_error_marks_only_the_wrong_box_and_the_summary_links_to_it(commissioner: FlaskClient) -> None:
-    response = commissioner.get(query(value="4000", **start_on("1", "", "2027")))
+def test_a_date_error_marks_only_the_wrong_box_and_the_summary_links_to_it(commissioner_client: FlaskClient) -> None:
+    response = commissioner_client.get(query(value="4000", **start_on("1", "", "2027")))
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'href="#start_date-month"' in page
@@ -183,17 +181,17 @@ def test_a_date_error_marks_only_the_wrong_box_and_the_summary_links_to_it(commi
     assert '<details class="govuk-details" open' in page
 
 
-def test_a_search_lands_on_its_results(commissioner: FlaskClient, knowsley) -> None:  # type: ignore[no-untyped-def]
+def test_a_search_lands_on_its_results(commissioner_client: FlaskClient, knowsley) -> None:  # type: ignore[no-untyped-def]
     """Issue 11, finding 24: on a phone the form is 4,000 px tall, so the form, the pages and a skip link all
     take the user to the results heading."""
-    empty = commissioner.get(SEARCH).get_data(as_text=True)
+    empty = commissioner_client.get(SEARCH).get_data(as_text=True)
     assert 'action="/commissioner/search#results"' in empty
     assert "Skip to results" not in empty  # no results yet
     for number in range(25):
         provider = factories.provider(db.session, f"Navigator {number:02d} CIC")
         provider.services = [db.session.query(ServiceCategory).filter_by(slug="community-support").one()]
     db.session.commit()
-    page = commissioner.get(query(value="4000")).get_data(as_text=True)
+    page = commissioner_client.get(query(value="4000")).get_data(as_text=True)
     assert '<h2 class="govuk-heading-l" id="results" tabindex="-1">' in page
     assert '<a class="govuk-link" href="#results">Skip to results</a>' in page
     assert re.search(r'href="/commissioner/search\?page=2[^"]*#results"', page)

@@ -7,6 +7,7 @@ import csv
 import hashlib
 import io
 import re
+from collections.abc import Callable
 from html import unescape
 from pathlib import Path
 
@@ -48,15 +49,6 @@ MAPPING = {
     "column_services": "services",
     "dissolved": "reject",
 }
-
-
-@pytest.fixture
-def token(auth: AuthActions, knowsley: factories.CouncilSetup) -> str:
-    """Signed in as an officer; a CSRF token for the session."""
-    officer = factories.user(db.session, Role.OFFICER, council=knowsley.council)
-    db.session.commit()
-    assert auth.sign_in(officer.email).status_code == 302
-    return auth.csrf_token("/officer/imports/new")
 
 
 def _upload(client: FlaskClient, token: str, data: bytes | None, name: str = "suppliers.csv", **fields: str):
@@ -131,14 +123,14 @@ def _error_summary_links(html: str) -> list[tuple[str, str]]:
 # The whole journey ------------------------------------------------------------------------------------------------
 
 
-def test_upload_map_check_import_and_undo(client: FlaskClient, token: str) -> None:
+def test_upload_map_check_import_and_undo(client: FlaskClient, officer_token: str) -> None:
     new = client.get("/officer/imports/new")
     assert new.status_code == 200
     page = _text(new)
     assert 'enctype="multipart/form-data"' in page and 'accept=".csv,text/csv"' in page
     assert "Where is this list from? (optional)" in page
 
-    uploaded = _upload(client, token, SUPPLIERS, source_name="Knowsley CVS list")
+    uploaded = _upload(client, officer_token, SUPPLIERS, source_name="Knowsley CVS list")
     assert uploaded.status_code == 302
     batch_id = _batch_id(uploaded.headers["Location"])
     assert _batch(batch_id).status == ImportStatus.UPLOADED
@@ -162,7 +154,7 @@ def test_upload_map_check_import_and_undo(client: FlaskClient, token: str) -> No
     assert re.search(r"Community interest company Community interest company( \(CIC\))? 1", words), words
 
     confirmed = client.post(
-        f"/officer/imports/{batch_id}/columns", data={"csrf_token": token, **MAPPING, "save_as": "Knowsley CVS"}
+        f"/officer/imports/{batch_id}/columns", data={"csrf_token": officer_token, **MAPPING, "save_as": "Knowsley CVS"}
     )
     assert confirmed.status_code == 302
     batch = _batch(batch_id)
@@ -216,7 +208,7 @@ def test_upload_map_check_import_and_undo(client: FlaskClient, token: str) -> No
     assert ["4", "", "name", "The name is missing", "Not imported"] in table
 
     # Import: three new organisations queued for checks.
-    imported = _commit(client, token, batch_id)
+    imported = _commit(client, officer_token, batch_id)
     assert imported.status_code == 302
     assert imported.headers["Location"].endswith(f"/officer/imports/{batch_id}")
     batch = _batch(batch_id)
@@ -264,7 +256,7 @@ def test_upload_map_check_import_and_undo(client: FlaskClient, token: str) -> No
     confirm = client.get(f"/officer/imports/{batch_id}/undo")
     assert confirm.status_code == 200
     assert "Are you sure you want to undo this import?" in _text(confirm)
-    undone = client.post(f"/officer/imports/{batch_id}/undo", data={"csrf_token": token})
+    undone = client.post(f"/officer/imports/{batch_id}/undo", data={"csrf_token": officer_token})
     assert undone.status_code == 302
     assert _batch(batch_id).status == ImportStatus.UNDONE
     assert _count(Provider) == 0
@@ -277,21 +269,21 @@ def test_upload_map_check_import_and_undo(client: FlaskClient, token: str) -> No
     again = client.get(f"/officer/imports/{batch_id}/undo", follow_redirects=True)
     assert again.status_code == 200
     assert "This import is undone, so it cannot be undone" in _text(again)
-    refused = _commit(client, token, batch_id)
+    refused = _commit(client, officer_token, batch_id)
     assert refused.status_code == 302
     assert "so that cannot be done now" in _text(client.get(f"/officer/imports/{batch_id}"))
 
 
-def test_publishing_new_organisations_as_verified(client: FlaskClient, token: str) -> None:
-    batch_id = _checked(client, token)
-    assert _commit(client, token, batch_id, publish="verified").status_code == 302
+def test_publishing_new_organisations_as_verified(client: FlaskClient, officer_token: str) -> None:
+    batch_id = _checked(client, officer_token)
+    assert _commit(client, officer_token, batch_id, publish="verified").status_code == 302
     assert {p.status for p in db.session.scalars(select(Provider))} == {ProviderStatus.VERIFIED}
     assert "New organisations were published as verified." in _squash(_text(client.get(f"/officer/imports/{batch_id}")))
 
 
-def test_commit_needs_a_choice_of_status(client: FlaskClient, token: str) -> None:
-    batch_id = _checked(client, token)
-    refused = client.post(f"/officer/imports/{batch_id}/commit", data={"csrf_token": token, "publish": "maybe"})
+def test_commit_needs_a_choice_of_status(client: FlaskClient, officer_token: str) -> None:
+    batch_id = _checked(client, officer_token)
+    refused = client.post(f"/officer/imports/{batch_id}/commit", data={"csrf_token": officer_token, "publish": "maybe"})
     assert refused.status_code == 400
     page = _text(refused)
     assert "<title>Error: " in page
@@ -299,10 +291,10 @@ def test_commit_needs_a_choice_of_status(client: FlaskClient, token: str) -> Non
     assert _batch(batch_id).status == ImportStatus.CHECKED
 
 
-def test_importing_twice_is_refused_with_a_message(client: FlaskClient, token: str) -> None:
-    batch_id = _checked(client, token)
-    assert _commit(client, token, batch_id).status_code == 302
-    again = _commit(client, token, batch_id)
+def test_importing_twice_is_refused_with_a_message(client: FlaskClient, officer_token: str) -> None:
+    batch_id = _checked(client, officer_token)
+    assert _commit(client, officer_token, batch_id).status_code == 302
+    again = _commit(client, officer_token, batch_id)
     assert again.status_code == 302
     assert "This import is imported, so that cannot be done now" in _text(client.get(f"/officer/imports/{batch_id}"))
     assert _batch(batch_id).status == ImportStatus.IMPORTED
@@ -312,10 +304,10 @@ def test_importing_twice_is_refused_with_a_message(client: FlaskClient, token: s
     assert "so its columns cannot be changed now" in _text(columns)
 
 
-def test_the_same_file_again_is_recognised_and_unchanged(client: FlaskClient, token: str) -> None:
-    first = _checked(client, token)
-    assert _commit(client, token, first).status_code == 302
-    second = _checked(client, token)
+def test_the_same_file_again_is_recognised_and_unchanged(client: FlaskClient, officer_token: str) -> None:
+    first = _checked(client, officer_token)
+    assert _commit(client, officer_token, first).status_code == 302
+    second = _checked(client, officer_token)
     counts = _batch(second).counts
     assert (counts["created"], counts["updated"], counts["unchanged"], counts["rejected"]) == (0, 0, 3, 1)
     page = _text(client.get(f"/officer/imports/{second}"))
@@ -328,28 +320,30 @@ def test_the_same_file_again_is_recognised_and_unchanged(client: FlaskClient, to
     assert f"batch {first}" in _squash(_text(client.get(f"/officer/imports/{second}/columns")))
 
 
-def test_saved_column_choices_are_offered_for_the_next_file(client: FlaskClient, token: str) -> None:
+def test_saved_column_choices_are_offered_for_the_next_file(client: FlaskClient, officer_token: str) -> None:
     renamed = SUPPLIERS.replace(b"name,", b"Organisation called,", 1)
-    uploaded = _upload(client, token, renamed)
+    uploaded = _upload(client, officer_token, renamed)
     batch_id = _batch_id(uploaded.headers["Location"])
     mapping = {**MAPPING, "column_name": "Organisation called"}
-    client.post(f"/officer/imports/{batch_id}/columns", data={"csrf_token": token, **mapping, "save_as": "Odd names"})
+    client.post(
+        f"/officer/imports/{batch_id}/columns", data={"csrf_token": officer_token, **mapping, "save_as": "Odd names"}
+    )
     assert _batch(batch_id).status == ImportStatus.CHECKED
 
     page = _text(client.get("/officer/imports/new"))
     assert '<option value="Odd names">Odd names</option>' in page
-    again = _upload(client, token, renamed, mapping_name="Odd names")
+    again = _upload(client, officer_token, renamed, mapping_name="Odd names")
     columns = _text(client.get(again.headers["Location"]))
     assert re.search(
         r'id="column_name" name="column_name">.*?<option value="Organisation called" selected>', columns, re.S
     )
 
 
-def test_columns_without_a_name_are_refused_at_the_name(client: FlaskClient, token: str) -> None:
-    uploaded = _upload(client, token, SUPPLIERS)
+def test_columns_without_a_name_are_refused_at_the_name(client: FlaskClient, officer_token: str) -> None:
+    uploaded = _upload(client, officer_token, SUPPLIERS)
     batch_id = _batch_id(uploaded.headers["Location"])
     refused = client.post(
-        f"/officer/imports/{batch_id}/columns", data={"csrf_token": token, **MAPPING, "column_name": ""}
+        f"/officer/imports/{batch_id}/columns", data={"csrf_token": officer_token, **MAPPING, "column_name": ""}
     )
     assert refused.status_code == 400
     page = _text(refused)
@@ -358,11 +352,12 @@ def test_columns_without_a_name_are_refused_at_the_name(client: FlaskClient, tok
     assert _batch(batch_id).status == ImportStatus.UPLOADED
 
 
-def test_a_column_chosen_twice_is_refused_at_the_second(client: FlaskClient, token: str) -> None:
-    uploaded = _upload(client, token, SUPPLIERS)
+def test_a_column_chosen_twice_is_refused_at_the_second(client: FlaskClient, officer_token: str) -> None:
+    uploaded = _upload(client, officer_token, SUPPLIERS)
     batch_id = _batch_id(uploaded.headers["Location"])
     refused = client.post(
-        f"/officer/imports/{batch_id}/columns", data={"csrf_token": token, **MAPPING, "column_description": "email"}
+        f"/officer/imports/{batch_id}/columns",
+        data={"csrf_token": officer_token, **MAPPING, "column_description": "email"},
     )
     assert refused.status_code == 400
     href, message = _error_summary_links(_text(refused))[0]
@@ -384,9 +379,9 @@ def test_a_column_chosen_twice_is_refused_at_the_second(client: FlaskClient, tok
     ids=["no file", "empty", "binary", "no header"],
 )
 def test_an_upload_that_cannot_be_used_is_explained(
-    client: FlaskClient, token: str, data: bytes | None, message: str | None
+    client: FlaskClient, officer_token: str, data: bytes | None, message: str | None
 ) -> None:
-    refused = _upload(client, token, data)
+    refused = _upload(client, officer_token, data)
     assert refused.status_code == 400
     page = _text(refused)
     assert "Traceback" not in page
@@ -399,26 +394,28 @@ def test_an_upload_that_cannot_be_used_is_explained(
     assert _count(ImportBatch) == 0
 
 
-def test_a_refused_file_is_not_kept(app: Flask, client: FlaskClient, token: str) -> None:
+def test_a_refused_file_is_not_kept(app: Flask, client: FlaskClient, officer_token: str) -> None:
     binary = b"PK\x03\x04" + bytes(range(256)) * 4
-    _upload(client, token, binary, "x.xlsx")
+    _upload(client, officer_token, binary, "x.xlsx")
     kept = Path(app.config["UPLOAD_FOLDER"]) / f"{hashlib.sha256(binary).hexdigest()}.csv"
     assert not kept.exists()
     assert not list(Path(app.config["UPLOAD_FOLDER"]).glob("*.part"))
 
 
-def test_the_messages_for_binary_files_and_missing_headers(client: FlaskClient, token: str) -> None:
-    binary = _error_summary_links(_text(_upload(client, token, b"PK\x03\x04" + bytes(range(256)) * 4, "x.xlsx")))
-    headless = _error_summary_links(_text(_upload(client, token, b"alpha,beta,gamma\n1,2,3\n")))
+def test_the_messages_for_binary_files_and_missing_headers(client: FlaskClient, officer_token: str) -> None:
+    binary = _error_summary_links(
+        _text(_upload(client, officer_token, b"PK\x03\x04" + bytes(range(256)) * 4, "x.xlsx"))
+    )
+    headless = _error_summary_links(_text(_upload(client, officer_token, b"alpha,beta,gamma\n1,2,3\n")))
     # The domain's own words, whatever they are, and not the same message for both.
     assert binary[0][1] and headless[0][1] and binary[0][1] != headless[0][1]
 
 
-def test_a_file_over_the_import_limit_gets_a_message(app: Flask, client: FlaskClient, token: str) -> None:
+def test_a_file_over_the_import_limit_gets_a_message(app: Flask, client: FlaskClient, officer_token: str) -> None:
     limit = app.config["IMPORT_MAX_BYTES"]
     app.config["IMPORT_MAX_BYTES"] = 100
     try:
-        refused = _upload(client, token, SUPPLIERS)
+        refused = _upload(client, officer_token, SUPPLIERS)
     finally:
         app.config["IMPORT_MAX_BYTES"] = limit
     assert refused.status_code == 400
@@ -427,12 +424,14 @@ def test_a_file_over_the_import_limit_gets_a_message(app: Flask, client: FlaskCl
     assert _count(ImportBatch) == 0
 
 
-def test_a_request_over_the_server_limit_gets_a_page_not_a_500(app: Flask, client: FlaskClient, token: str) -> None:
+def test_a_request_over_the_server_limit_gets_a_page_not_a_500(
+    app: Flask, client: FlaskClient, officer_token: str
+) -> None:
     limits = app.config["MAX_CONTENT_LENGTH"], app.config["IMPORT_MAX_BYTES"]
     app.config["MAX_CONTENT_LENGTH"] = 200
     app.config["IMPORT_MAX_BYTES"] = 3 * 1024 * 1024
     try:
-        refused = _upload(client, token, SUPPLIERS * 10)
+        refused = _upload(client, officer_token, SUPPLIERS * 10)
     finally:
         app.config["MAX_CONTENT_LENGTH"], app.config["IMPORT_MAX_BYTES"] = limits
     assert refused.status_code == 413
@@ -444,8 +443,8 @@ def test_a_request_over_the_server_limit_gets_a_page_not_a_500(app: Flask, clien
     assert _count(ImportBatch) == 0
 
 
-def test_a_saved_mapping_that_is_gone_is_refused_at_its_question(client: FlaskClient, token: str) -> None:
-    refused = _upload(client, token, SUPPLIERS, mapping_name="Nobody saved this")
+def test_a_saved_mapping_that_is_gone_is_refused_at_its_question(client: FlaskClient, officer_token: str) -> None:
+    refused = _upload(client, officer_token, SUPPLIERS, mapping_name="Nobody saved this")
     assert refused.status_code == 400
     # Not one of the choices offered: the form itself refuses it.
     assert _error_summary_links(_text(refused))[0][0] == "#mapping_name"
@@ -469,8 +468,10 @@ def _match_issue(batch_id: int) -> ImportIssue:
     ).one()
 
 
-def test_a_possible_match_decided_as_the_same_organisation(client: FlaskClient, token: str, bakers: int) -> None:
-    batch_id = _checked(client, token)
+def test_a_possible_match_decided_as_the_same_organisation(
+    client: FlaskClient, officer_token: str, bakers: int
+) -> None:
+    batch_id = _checked(client, officer_token)
     counts = _batch(batch_id).counts
     assert (counts["created"], counts["possible_match"], counts["rejected"]) == (2, 1, 1)
     issue = _match_issue(batch_id)
@@ -489,13 +490,15 @@ def test_a_possible_match_decided_as_the_same_organisation(client: FlaskClient, 
     assert "Import 2 organisations" in words
 
     # Saving with nothing chosen asks for a choice.
-    nothing = client.post(f"/officer/imports/{batch_id}/matches", data={"csrf_token": token, "matches_page": "1"})
+    nothing = client.post(
+        f"/officer/imports/{batch_id}/matches", data={"csrf_token": officer_token, "matches_page": "1"}
+    )
     assert nothing.status_code == 400
     assert _error_summary_links(_text(nothing))[0][0] == f"#match_{issue.id}"
 
     decided = client.post(
         f"/officer/imports/{batch_id}/matches",
-        data={"csrf_token": token, "matches_page": "1", f"match_{issue.id}": "same"},
+        data={"csrf_token": officer_token, "matches_page": "1", f"match_{issue.id}": "same"},
     )
     assert decided.status_code == 302
     assert decided.headers["Location"].endswith(f"/officer/imports/{batch_id}#possible-matches")
@@ -507,7 +510,7 @@ def test_a_possible_match_decided_as_the_same_organisation(client: FlaskClient, 
     assert "has not been decided" not in words
     assert "Import 3 organisations" in words
 
-    assert _commit(client, token, batch_id).status_code == 302
+    assert _commit(client, officer_token, batch_id).status_code == 302
     batch = _batch(batch_id)
     assert (batch.counts["created"], batch.counts["updated"], batch.counts["rejected"]) == (2, 1, 1)
     db.session.expire_all()
@@ -516,21 +519,21 @@ def test_a_possible_match_decided_as_the_same_organisation(client: FlaskClient, 
     assert _count(Provider) == 3
 
 
-def test_a_possible_match_kept_separate_is_added_as_new(client: FlaskClient, token: str, bakers: int) -> None:
-    batch_id = _checked(client, token)
+def test_a_possible_match_kept_separate_is_added_as_new(client: FlaskClient, officer_token: str, bakers: int) -> None:
+    batch_id = _checked(client, officer_token)
     issue = _match_issue(batch_id)
     client.post(
         f"/officer/imports/{batch_id}/matches",
-        data={"csrf_token": token, "matches_page": "1", f"match_{issue.id}": "separate"},
+        data={"csrf_token": officer_token, "matches_page": "1", f"match_{issue.id}": "separate"},
     )
-    assert _commit(client, token, batch_id).status_code == 302
+    assert _commit(client, officer_token, batch_id).status_code == 302
     assert _batch(batch_id).counts["created"] == 3
     assert _count(Provider) == 4
 
 
-def test_an_undecided_possible_match_is_not_imported(client: FlaskClient, token: str, bakers: int) -> None:
-    batch_id = _checked(client, token)
-    assert _commit(client, token, batch_id).status_code == 302
+def test_an_undecided_possible_match_is_not_imported(client: FlaskClient, officer_token: str, bakers: int) -> None:
+    batch_id = _checked(client, officer_token)
+    assert _commit(client, officer_token, batch_id).status_code == 302
     batch = _batch(batch_id)
     assert (batch.counts["created"], batch.counts["rejected"]) == (2, 2)
     table = _csv(_download(client, f"/officer/imports/{batch_id}/rejected.csv"))
@@ -538,12 +541,12 @@ def test_an_undecided_possible_match_is_not_imported(client: FlaskClient, token:
     assert "nobody decided" in table[1][-1]
 
 
-def test_a_decision_for_another_import_is_refused(client: FlaskClient, token: str, bakers: int) -> None:
-    batch_id = _checked(client, token)
+def test_a_decision_for_another_import_is_refused(client: FlaskClient, officer_token: str, bakers: int) -> None:
+    batch_id = _checked(client, officer_token)
     refused = client.post(
         f"/officer/imports/{batch_id}/matches",
         data={
-            "csrf_token": token,
+            "csrf_token": officer_token,
             "matches_page": "1",
             "match_999999": "same",
             f"match_{_match_issue(batch_id).id}": "bad",
@@ -557,8 +560,8 @@ def test_a_decision_for_another_import_is_refused(client: FlaskClient, token: st
 # Progress, failure and retry ----------------------------------------------------------------------------------------
 
 
-def test_progress_json_while_running_and_after(client: FlaskClient, token: str) -> None:
-    batch_id = _checked(client, token)
+def test_progress_json_while_running_and_after(client: FlaskClient, officer_token: str) -> None:
+    batch_id = _checked(client, officer_token)
     done = client.get(f"/officer/imports/{batch_id}/progress.json")
     assert done.status_code == 200
     assert done.get_json() == {
@@ -619,16 +622,16 @@ def test_progress_json_while_running_and_after(client: FlaskClient, token: str) 
     assert not re.search(r"\son(click|load|change|submit)=", html)
 
 
-def test_steps_are_refused_while_one_is_running(client: FlaskClient, token: str) -> None:
-    batch_id = _checked(client, token)
+def test_steps_are_refused_while_one_is_running(client: FlaskClient, officer_token: str) -> None:
+    batch_id = _checked(client, officer_token)
     batch = _batch(batch_id)
     batch.status = ImportStatus.CHECKING
     db.session.commit()
-    columns = client.post(f"/officer/imports/{batch_id}/columns", data={"csrf_token": token, **MAPPING})
+    columns = client.post(f"/officer/imports/{batch_id}/columns", data={"csrf_token": officer_token, **MAPPING})
     assert columns.status_code == 302
-    commit = _commit(client, token, batch_id)
+    commit = _commit(client, officer_token, batch_id)
     assert commit.status_code == 302
-    retry = client.post(f"/officer/imports/{batch_id}/retry", data={"csrf_token": token})
+    retry = client.post(f"/officer/imports/{batch_id}/retry", data={"csrf_token": officer_token})
     assert retry.status_code == 302
     words = _squash(_text(client.get(f"/officer/imports/{batch_id}")))
     assert "This import is being checked, so its columns cannot be changed now" in words
@@ -637,8 +640,8 @@ def test_steps_are_refused_while_one_is_running(client: FlaskClient, token: str)
     assert _count(Provider) == 0
 
 
-def test_a_failed_check_can_be_tried_again(client: FlaskClient, token: str) -> None:
-    batch_id = _checked(client, token)
+def test_a_failed_check_can_be_tried_again(client: FlaskClient, officer_token: str) -> None:
+    batch_id = _checked(client, officer_token)
     batch = _batch(batch_id)
     batch.status = ImportStatus.FAILED
     batch.error = "The database went away"
@@ -649,33 +652,35 @@ def test_a_failed_check_can_be_tried_again(client: FlaskClient, token: str) -> N
     assert "The check did not finish" in page and "The database went away" in page
     assert "Try again" in page and "Check the columns again" in page
 
-    retried = client.post(f"/officer/imports/{batch_id}/retry", data={"csrf_token": token})
+    retried = client.post(f"/officer/imports/{batch_id}/retry", data={"csrf_token": officer_token})
     assert retried.status_code == 302
     assert _batch(batch_id).status == ImportStatus.CHECKED
     # Retrying what did not fail is refused with a message.
-    client.post(f"/officer/imports/{batch_id}/retry", data={"csrf_token": token})
+    client.post(f"/officer/imports/{batch_id}/retry", data={"csrf_token": officer_token})
     assert "so that cannot be done now" in _text(client.get(f"/officer/imports/{batch_id}"))
 
 
-def test_a_failed_import_is_tried_again_as_an_import(client: FlaskClient, token: str) -> None:
-    batch_id = _checked(client, token)
+def test_a_failed_import_is_tried_again_as_an_import(client: FlaskClient, officer_token: str) -> None:
+    batch_id = _checked(client, officer_token)
     batch = _batch(batch_id)
     batch.status = ImportStatus.FAILED
     batch.counts = {**batch.counts, "failed_during": "commit"}
     db.session.commit()
     assert "The import did not finish" in _squash(_text(client.get(f"/officer/imports/{batch_id}")))
-    client.post(f"/officer/imports/{batch_id}/retry", data={"csrf_token": token})
+    client.post(f"/officer/imports/{batch_id}/retry", data={"csrf_token": officer_token})
     assert _batch(batch_id).status == ImportStatus.IMPORTED
     assert _count(Provider) == 3
 
 
-def test_a_stored_file_that_is_gone_fails_the_check_with_a_message(app: Flask, client: FlaskClient, token: str) -> None:
-    uploaded = _upload(client, token, SUPPLIERS)
+def test_a_stored_file_that_is_gone_fails_the_check_with_a_message(
+    app: Flask, client: FlaskClient, officer_token: str
+) -> None:
+    uploaded = _upload(client, officer_token, SUPPLIERS)
     batch_id = _batch_id(uploaded.headers["Location"])
     batch = _batch(batch_id)
     batch.stored_file = "no-such-file.csv"
     db.session.commit()
-    client.post(f"/officer/imports/{batch_id}/columns", data={"csrf_token": token, **MAPPING})
+    client.post(f"/officer/imports/{batch_id}/columns", data={"csrf_token": officer_token, **MAPPING})
     batch = _batch(batch_id)
     assert batch.status == ImportStatus.FAILED
     page = _squash(_text(client.get(f"/officer/imports/{batch_id}")))
@@ -685,9 +690,9 @@ def test_a_stored_file_that_is_gone_fails_the_check_with_a_message(app: Flask, c
 # The list, navigation, and other officers' steps --------------------------------------------------------------------
 
 
-def test_the_list_is_newest_first_and_paginated(app: Flask, client: FlaskClient, token: str) -> None:
+def test_the_list_is_newest_first_and_paginated(app: Flask, client: FlaskClient, officer_token: str) -> None:
     for _ in range(app.config["PER_PAGE"] + 1):
-        assert _upload(client, token, SUPPLIERS).status_code == 302
+        assert _upload(client, officer_token, SUPPLIERS).status_code == 302
     first = _text(client.get("/officer/imports"))
     ids = [int(i) for i in re.findall(r'href="/officer/imports/(\d+)"', first)]
     assert len(ids) == app.config["PER_PAGE"] and ids == sorted(ids, reverse=True)
@@ -698,7 +703,7 @@ def test_the_list_is_newest_first_and_paginated(app: Flask, client: FlaskClient,
     assert "<title>Imports (page 2 of 2)" in second
 
 
-def test_imports_has_its_own_navigation_item(client: FlaskClient, token: str) -> None:
+def test_imports_has_its_own_navigation_item(client: FlaskClient, officer_token: str) -> None:
     def active(path: str) -> list[str]:
         html = _text(client.get(path))
         return re.findall(
@@ -712,8 +717,8 @@ def test_imports_has_its_own_navigation_item(client: FlaskClient, token: str) ->
     assert [a.strip() for a in active("/officer/reviews")] == ["Manage the register"]
 
 
-def test_csrf_is_needed_for_every_step(client: FlaskClient, token: str) -> None:
-    batch_id = _checked(client, token)
+def test_csrf_is_needed_for_every_step(client: FlaskClient, officer_token: str) -> None:
+    batch_id = _checked(client, officer_token)
     for step in ("matches", "commit", "retry", "undo", "columns"):
         refused = client.post(f"/officer/imports/{batch_id}/{step}", data={"publish": "queue"})
         assert refused.status_code == 400, step
@@ -745,7 +750,12 @@ def test_the_table_covers_every_import_endpoint(app: Flask) -> None:
 @pytest.mark.parametrize("role", ["anonymous", "provider", "commissioner"])
 @pytest.mark.parametrize("endpoint", sorted(ENDPOINTS))
 def test_only_officers_reach_an_import(
-    endpoint: str, role: str, app: Flask, auth: AuthActions, knowsley: factories.CouncilSetup
+    endpoint: str,
+    role: str,
+    app: Flask,
+    auth: AuthActions,
+    knowsley: factories.CouncilSetup,
+    sign_in_as: Callable[[str], str],
 ) -> None:
     # An officer checks a file first, in a client of their own.
     officer_client = app.test_client()
@@ -755,16 +765,7 @@ def test_only_officers_reach_an_import(
     officer_auth.sign_in(officer.email)
     batch_id = _checked(officer_client, officer_auth.csrf_token("/officer/imports/new"))
 
-    if role == "anonymous":
-        token = auth.csrf_token("/sign-in")
-    else:
-        own = factories.provider(db.session, "Someone Else's CIC") if role == "provider" else None
-        someone = factories.user(
-            db.session, Role(role), council=knowsley.council if own is None else None, provider=own
-        )
-        db.session.commit()
-        auth.sign_in(someone.email)
-        token = auth.csrf_token("/")
+    token = sign_in_as(role)
     method, path = ENDPOINTS[endpoint]
     url = path.format(batch_id=batch_id)
     data = {"csrf_token": token, **MAPPING, "publish": "verified"}
@@ -780,31 +781,31 @@ def test_only_officers_reach_an_import(
     assert _count(Provider) == (1 if role == "provider" else 0)
 
 
-def test_downloads_of_an_unknown_import_are_not_found(client: FlaskClient, token: str) -> None:
+def test_downloads_of_an_unknown_import_are_not_found(client: FlaskClient, officer_token: str) -> None:
     for path in ("problems.csv", "rejected.csv", "progress.json", "undo", "columns", ""):
         assert client.get(f"/officer/imports/424242/{path}".rstrip("/")).status_code == 404
 
 
-def test_the_page_a_finished_background_import_reloads_to_says_so(client: FlaskClient, token: str) -> None:
-    batch_id = _checked(client, token)
+def test_the_page_a_finished_background_import_reloads_to_says_so(client: FlaskClient, officer_token: str) -> None:
+    batch_id = _checked(client, officer_token)
     before = _squash(_text(client.get(f"/officer/imports/{batch_id}?job=commit")))
     assert "is finished" not in before  # not imported yet: the parameter alone proves nothing
-    _commit(client, token, batch_id)
+    _commit(client, officer_token, batch_id)
     client.get(f"/officer/imports/{batch_id}")  # the inline import's own banner, shown once
     after = _squash(_text(client.get(f"/officer/imports/{batch_id}?job=commit")))
     assert f"Import {batch_id} (suppliers.csv) is finished. 3 new organisations added and 1 row rejected." in after
 
 
 def test_a_background_import_is_not_said_to_be_finished_while_it_runs(
-    app: Flask, client: FlaskClient, token: str, monkeypatch: pytest.MonkeyPatch
+    app: Flask, client: FlaskClient, officer_token: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Issue 11, finding 22: the address said ?finished=imported while the import was still running.
-    batch_id = _checked(client, token)
+    batch_id = _checked(client, officer_token)
     started: list[str] = []
     monkeypatch.setitem(app.config, "IMPORT_INLINE_MAX_BYTES", 0)
     monkeypatch.setitem(app.config, "JOB_RUNNER", "thread")
     monkeypatch.setattr(jobs, "_start_thread", lambda batch_id, step, actor: started.append(step))
-    response = _commit(client, token, batch_id)
+    response = _commit(client, officer_token, batch_id)
     assert started == ["commit"]
     assert response.status_code == 302
     location = response.headers["Location"]
@@ -846,8 +847,8 @@ def _checked_auto(client: FlaskClient, token: str, data: bytes, **fields: str) -
     return batch_id
 
 
-def test_the_columns_page_asks_what_to_do_with_dissolved_rows(client: FlaskClient, token: str) -> None:
-    uploaded = _upload(client, token, STATUS_FILE, name="coops.csv")
+def test_the_columns_page_asks_what_to_do_with_dissolved_rows(client: FlaskClient, officer_token: str) -> None:
+    uploaded = _upload(client, officer_token, STATUS_FILE, name="coops.csv")
     batch_id = _batch_id(uploaded.headers["Location"])
     page = _text(client.get(f"/officer/imports/{batch_id}/columns"))
     words = _squash(page)
@@ -863,7 +864,7 @@ def test_the_columns_page_asks_what_to_do_with_dissolved_rows(client: FlaskClien
     assert re.search(r'name="column_dissolved_on">.*?<option value="Dissolved Date" selected>', page, re.S)
     # No choice is an error, in the summary, with a 400.
     refused = client.post(
-        f"/officer/imports/{batch_id}/columns", data={"csrf_token": token, **MAPPING, "dissolved": ""}
+        f"/officer/imports/{batch_id}/columns", data={"csrf_token": officer_token, **MAPPING, "dissolved": ""}
     )
     assert refused.status_code == 400
     assert ("#dissolved", "Select what to do with organisations the file says are dissolved") in (
@@ -871,8 +872,8 @@ def test_the_columns_page_asks_what_to_do_with_dissolved_rows(client: FlaskClien
     )
 
 
-def test_the_check_explains_every_count_and_lists_each(client: FlaskClient, token: str) -> None:
-    batch_id = _checked_auto(client, token, STATUS_FILE)
+def test_the_check_explains_every_count_and_lists_each(client: FlaskClient, officer_token: str) -> None:
+    batch_id = _checked_auto(client, officer_token, STATUS_FILE)
     batch = _batch(batch_id)
     assert batch.dissolved_rows.value == "reject"
     counts = batch.counts
@@ -903,13 +904,13 @@ def test_the_check_explains_every_count_and_lists_each(client: FlaskClient, toke
     assert any("may run it as a formula" in row[3] for row in table[1:])
 
 
-def test_dissolved_rows_can_be_kept_as_archived_from_the_page(client: FlaskClient, token: str) -> None:
-    batch_id = _checked_auto(client, token, STATUS_FILE, dissolved="archive")
+def test_dissolved_rows_can_be_kept_as_archived_from_the_page(client: FlaskClient, officer_token: str) -> None:
+    batch_id = _checked_auto(client, officer_token, STATUS_FILE, dissolved="archive")
     assert _batch(batch_id).counts["archived"] == 1
     words = _squash(_text(client.get(f"/officer/imports/{batch_id}")))
     assert "Archived The file says they are dissolved: added as archived, never published 1" in words
     assert "New + update + unchanged + archived + possible match + rejected = 4 rows in the file." in words
-    assert _commit(client, token, batch_id, publish="verified").status_code == 302
+    assert _commit(client, officer_token, batch_id, publish="verified").status_code == 302
     bakers = db.session.scalar(select(Provider).where(Provider.name == "Page Moss Bakers Co-operative"))
     assert bakers is not None and bakers.status == ProviderStatus.ARCHIVED
     done = _squash(_text(client.get(f"/officer/imports/{batch_id}")))
@@ -918,10 +919,10 @@ def test_dissolved_rows_can_be_kept_as_archived_from_the_page(client: FlaskClien
 
 
 def test_numbers_from_an_import_say_so_on_the_review_page_and_the_officers_home(
-    client: FlaskClient, token: str
+    client: FlaskClient, officer_token: str
 ) -> None:
-    batch_id = _checked_auto(client, token, STATUS_FILE)
-    assert _commit(client, token, batch_id).status_code == 302
+    batch_id = _checked_auto(client, officer_token, STATUS_FILE)
+    assert _commit(client, officer_token, batch_id).status_code == 302
     batch = _batch(batch_id)
     provider = db.session.scalar(select(Provider).where(Provider.name.startswith("=HYPERLINK")))
     assert provider is not None
@@ -935,13 +936,15 @@ def test_numbers_from_an_import_say_so_on_the_review_page_and_the_officers_home(
     assert "0 created" not in home
 
 
-def test_the_check_explains_every_rejected_row_and_every_legal_form_wording(client: FlaskClient, token: str) -> None:
+def test_the_check_explains_every_rejected_row_and_every_legal_form_wording(
+    client: FlaskClient, officer_token: str
+) -> None:
     data = ("\n".join([HEADER, *ROWS, ROWS[0]]) + "\n").encode()  # row 6 repeats row 2
-    uploaded = _upload(client, token, data)
+    uploaded = _upload(client, officer_token, data)
     batch_id = _batch_id(uploaded.headers["Location"])
     columns = _squash(_text(client.get(f"/officer/imports/{batch_id}/columns")))
     # The blank legal form (row 5) is listed too, so the rows add up to the file's 5.
     assert re.search(r"Nothing \(left blank\) Not known 1\b", columns), columns
-    client.post(f"/officer/imports/{batch_id}/columns", data={"csrf_token": token, **MAPPING})
+    client.post(f"/officer/imports/{batch_id}/columns", data={"csrf_token": officer_token, **MAPPING})
     words = _squash(_text(client.get(f"/officer/imports/{batch_id}")))
     assert '2 rows to reject: 1 has a problem in the "name" column and 1 repeats an earlier row' in words, words

@@ -14,24 +14,12 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from app.domain.roles import Role
 from app.extensions import db
 from app.models import ImportBatch, Provider, User
 from tests import factories
-from tests.conftest import AuthActions
+from tests.views.conftest import csrf_token, post_form
 
 HIDDEN = "must not contain hidden characters such as null characters"
-
-
-def _csrf(client: FlaskClient, path: str) -> str:
-    page = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
-    assert match, f"no form on {path}: {page[:300]}"
-    return match.group(1)
-
-
-def _post(client: FlaskClient, path: str, data: dict[str, object]):  # type: ignore[no-untyped-def]
-    return client.post(path, data={**data, "csrf_token": _csrf(client, path)})
 
 
 def _error_summary(page: str) -> list[str]:
@@ -48,35 +36,11 @@ def _count(model: type) -> int:
     return db.session.scalar(select(func.count()).select_from(model)) or 0
 
 
-@pytest.fixture
-def provider_client(client: FlaskClient, auth: AuthActions, knowsley: factories.CouncilSetup) -> FlaskClient:
-    user = factories.user(db.session, Role.PROVIDER, email="founder@pagemoss.example")
-    db.session.commit()
-    assert auth.sign_in(user.email).status_code == 302
-    return client
-
-
-@pytest.fixture
-def officer_client(client: FlaskClient, auth: AuthActions, knowsley: factories.CouncilSetup) -> FlaskClient:
-    user = factories.user(db.session, Role.OFFICER, council=knowsley.council)
-    db.session.commit()
-    assert auth.sign_in(user.email).status_code == 302
-    return client
-
-
-@pytest.fixture
-def commissioner_client(client: FlaskClient, auth: AuthActions, knowsley: factories.CouncilSetup) -> FlaskClient:
-    user = factories.user(db.session, Role.COMMISSIONER, council=knowsley.council)
-    db.session.commit()
-    assert auth.sign_in(user.email).status_code == 302
-    return client
-
-
 # Finding 8: control characters.
 
 
 def test_create_account_refuses_a_nul_in_the_name_beside_the_field(client: FlaskClient, app_context: None) -> None:
-    response = _post(
+    response = post_form(
         client,
         "/create-account",
         {
@@ -108,7 +72,7 @@ def test_create_account_refuses_a_nul_in_the_name_beside_the_field(client: Flask
 def test_the_organisation_name_page_refuses_control_characters(
     provider_client: FlaskClient, data: dict[str, str], message: str
 ) -> None:
-    response = _post(provider_client, "/provider/organisation/name", data)
+    response = post_form(provider_client, "/provider/organisation/name", data)
     assert response.status_code == 400
     assert _error_summary(response.get_data(as_text=True)) == [message]
     assert _count(Provider) == 0
@@ -151,7 +115,7 @@ def test_the_commissioners_search_refuses_a_nul(commissioner_client: FlaskClient
 
 
 def test_an_upload_with_a_nul_in_its_file_name_is_refused_beside_the_field(officer_client: FlaskClient) -> None:
-    token = _csrf(officer_client, "/officer/imports/new")
+    token = csrf_token(officer_client, "/officer/imports/new")
     response = officer_client.post(
         "/officer/imports/new",
         data={"csrf_token": token, "file": (io.BytesIO(b"name,postcode\nA,L36 9GD\n"), "supp\x00liers.csv")},
@@ -163,7 +127,7 @@ def test_an_upload_with_a_nul_in_its_file_name_is_refused_beside_the_field(offic
 
 
 def test_an_upload_with_a_nul_in_its_source_name_is_refused_beside_the_field(officer_client: FlaskClient) -> None:
-    token = _csrf(officer_client, "/officer/imports/new")
+    token = csrf_token(officer_client, "/officer/imports/new")
     response = officer_client.post(
         "/officer/imports/new",
         data={
@@ -180,7 +144,7 @@ def test_an_upload_with_a_nul_in_its_source_name_is_refused_beside_the_field(off
 
 
 def test_a_form_value_no_form_reads_is_refused_with_a_400_page(officer_client: FlaskClient) -> None:
-    token = _csrf(officer_client, "/officer/imports/new")
+    token = csrf_token(officer_client, "/officer/imports/new")
     response = officer_client.post(
         "/officer/imports/new",
         data={"csrf_token": token, "not_a_field": "a\x00b"},
@@ -191,8 +155,8 @@ def test_a_form_value_no_form_reads_is_refused_with_a_400_page(officer_client: F
 
 
 def test_a_textarea_keeps_its_line_breaks(provider_client: FlaskClient) -> None:
-    assert _post(provider_client, "/provider/organisation/name", {"name": "Page Moss CIC"}).status_code == 302
-    page = _csrf(provider_client, "/provider/services")
+    assert post_form(provider_client, "/provider/organisation/name", {"name": "Page Moss CIC"}).status_code == 302
+    page = csrf_token(provider_client, "/provider/services")
     assert page
     response = provider_client.post(
         "/provider/services",
@@ -216,14 +180,14 @@ def test_a_textarea_keeps_its_line_breaks(provider_client: FlaskClient) -> None:
 def test_a_blank_or_over_long_organisation_name_is_refused(
     provider_client: FlaskClient, data: dict[str, str], message: str
 ) -> None:
-    response = _post(provider_client, "/provider/organisation/name", data)
+    response = post_form(provider_client, "/provider/organisation/name", data)
     assert response.status_code == 400
     assert _error_summary(response.get_data(as_text=True)) == [message]
     assert _count(Provider) == 0
 
 
 def test_names_are_trimmed_before_they_are_saved(provider_client: FlaskClient) -> None:
-    response = _post(
+    response = post_form(
         provider_client, "/provider/organisation/name", {"name": "  Page Moss CIC  ", "trading_name": "  "}
     )
     assert response.status_code == 302
@@ -244,7 +208,7 @@ def test_names_are_trimmed_before_they_are_saved(provider_client: FlaskClient) -
 def test_create_account_refuses_a_blank_or_over_long_name(
     client: FlaskClient, app_context: None, full_name: str, message: str
 ) -> None:
-    response = _post(
+    response = post_form(
         client,
         "/create-account",
         {

@@ -12,22 +12,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.domain.passwords import email_key
-from app.domain.roles import Role
 from app.extensions import db, limiter
 from app.models import AuditEvent, OutboxEmail, SignInThrottle, User
 from app.models.base import utcnow
-from tests import factories
 from tests.conftest import AuthActions
 
 EMAIL = "officer@knowsley.example"
 LOCKED = "There have been too many attempts to sign in with this email address"
-
-
-@pytest.fixture
-def officer(knowsley: factories.CouncilSetup) -> User:
-    user = factories.user(db.session, Role.OFFICER, email=EMAIL, council=knowsley.council)
-    db.session.commit()
-    return user
 
 
 @pytest.fixture(autouse=True)

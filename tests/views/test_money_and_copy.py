@@ -69,14 +69,12 @@ def test_the_public_page_shows_turnover_as_money(client: FlaskClient, provider_w
 
 
 def test_the_officers_review_page_shows_turnover_as_money(
-    client: FlaskClient, auth: AuthActions, provider_with_facts: Provider, knowsley: factories.CouncilSetup
+    officer_client: FlaskClient, provider_with_facts: Provider
 ) -> None:
-    officer = factories.user(db.session, Role.OFFICER, council=knowsley.council)
     site = provider_with_facts.sites[0]
     site.placed_by = "postcode_directory"
     db.session.commit()
-    auth.sign_in(officer.email)
-    page = client.get(f"/officer/providers/{provider_with_facts.id}/review").get_data(as_text=True)
+    page = officer_client.get(f"/officer/providers/{provider_with_facts.id}/review").get_data(as_text=True)
     _assert_values_read_as_words(page)
     assert "Companies House number" in page and "GB-COH-01234567" not in page
     assert "Using the ONS postcode directory" in page and "postcode_directory" not in page

@@ -26,9 +26,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from tests import factories
-from tests.conftest import AuthActions
-
-ANON, PROVIDER, COMMISSIONER, OFFICER, ADMIN = "anonymous", "provider", "commissioner", "officer", "admin"
+from tests.views.conftest import ADMIN, ANON, COMMISSIONER, OFFICER, PROVIDER
 
 
 @dataclass
@@ -90,34 +88,6 @@ def _case() -> Case:
         joiner.id,
         imported.id,
     )
-
-
-def _user(role: str, knowsley: factories.CouncilSetup) -> User:
-    if role == PROVIDER:
-        own = factories.provider(db.session, "Someone Else's CIC")
-        return factories.user(db.session, Role.PROVIDER, provider=own)
-    return factories.user(db.session, Role(role), council=knowsley.council)
-
-
-@pytest.fixture
-def sign_in_as(auth: AuthActions, knowsley: factories.CouncilSetup):  # type: ignore[no-untyped-def]
-    """Sign in as a new user with ``role`` (or stay signed out) and return a CSRF token for that session."""
-
-    def sign_in(role: str) -> str:
-        if role == ANON:
-            db.session.commit()
-            return auth.csrf_token("/sign-in")
-        user = _user(role, knowsley)
-        db.session.commit()
-        assert auth.sign_in(user.email).status_code == 302
-        return auth.csrf_token("/")
-
-    return sign_in
-
-
-@pytest.fixture
-def officer_token(sign_in_as) -> str:  # type: ignore[no-untyped-def]
-    return sign_in_as(OFFICER)  # type: ignore[no-any-return]
 
 
 def _fresh() -> None:

@@ -6,7 +6,9 @@ from flask.testing import FlaskClient
 
 from app.domain.providers import LegalForm, ProviderStatus
 from app.extensions import db
+from app.models import User
 from tests import factories
+from tests.conftest import AuthActions
 
 
 def test_home_explains_the_register(client: FlaskClient, knowsley: factories.CouncilSetup) -> None:
@@ -154,18 +156,15 @@ def test_provider_page_says_whether_it_is_local_and_why(client: FlaskClient, kno
 
 
 def test_contact_details_go_to_council_staff_not_everyone(
-    client: FlaskClient, auth, knowsley: factories.CouncilSetup
-) -> None:  # type: ignore[no-untyped-def]
-    from app.domain.roles import Role
-
+    client: FlaskClient, auth: AuthActions, commissioner: User
+) -> None:
     provider = factories.provider(db.session, "Contactable CIC")
     provider.contact_email = "quotes@contactable.example"
     provider.website = "https://contactable.example"
-    officer = factories.user(db.session, Role.COMMISSIONER, council=knowsley.council)
     db.session.commit()
     page = client.get(f"/directory/{provider.id}").get_data(as_text=True)
     assert "https://contactable.example" in page and "quotes@contactable.example" not in page
-    auth.sign_in(officer.email)
+    auth.sign_in(commissioner.email)
     assert "quotes@contactable.example" in client.get(f"/directory/{provider.id}").get_data(as_text=True)
 
 

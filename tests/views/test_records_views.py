@@ -28,6 +28,7 @@ from app.services.locality import local_area_for
 from app.services.search import Criteria, search
 from tests import factories
 from tests.conftest import AuthActions
+from tests.views.conftest import csrf_in
 
 SEARCH = {"value": "4500", "contract_type": "goods_and_services", "vat": "excluded", "show_excluded": "y"}
 SEARCH_URL = "/commissioner/search?" + urlencode(SEARCH)
@@ -85,12 +86,6 @@ def page_forms(html: str) -> dict[str, PageForm]:
     return parser.forms
 
 
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
-    assert match
-    return match.group(1)
-
-
 @dataclass
 class Market:
     page_moss: int
@@ -109,14 +104,6 @@ def market(knowsley: factories.CouncilSetup) -> Market:
     db.session.add(ServiceCategory(slug="community-support", name="Community support, advice and navigation"))
     db.session.commit()
     return Market(page_moss.id, home.id, liverpool.id)
-
-
-@pytest.fixture
-def commissioner(client: FlaskClient, auth: AuthActions, knowsley: factories.CouncilSetup) -> User:
-    user = factories.user(db.session, Role.COMMISSIONER, email="buyer@knowsley.example", council=knowsley.council)
-    db.session.commit()
-    assert auth.sign_in(user.email).status_code == 302
-    return user
 
 
 def _results(client: FlaskClient, url: str = SEARCH_URL) -> tuple[str, dict[str, PageForm]]:
@@ -160,9 +147,9 @@ def _record_via_service(council: Council, user: User, title: str, provider_ids: 
 
 
 def test_the_results_offer_a_button_for_each_eligible_provider_and_carry_the_search(
-    client: FlaskClient, commissioner: User, market: Market
+    commissioner_client: FlaskClient, market: Market
 ) -> None:
-    html, forms = _results(client, SEARCH_URL + "&page=1")
+    html, forms = _results(commissioner_client, SEARCH_URL + "&page=1")
     assert forms[CHANGES].buttons == {
         "Add Page Moss Community CIC to the shortlist": ("add", str(market.page_moss)),
         "Add Huyton Home Help Co-operative to the shortlist": ("add", str(market.home)),
@@ -176,16 +163,16 @@ def test_the_results_offer_a_button_for_each_eligible_provider_and_carry_the_sea
 
 
 def test_a_commissioner_saves_a_shortlist_from_a_real_search(
-    client: FlaskClient, commissioner: User, market: Market
+    commissioner_client: FlaskClient, commissioner: User, market: Market
 ) -> None:
-    _add(client, "Page Moss Community CIC")
-    html, forms = _results(client)
+    _add(commissioner_client, "Page Moss Community CIC")
+    html, forms = _results(commissioner_client)
     assert "1 provider selected" in html
     assert forms[CHANGES].buttons["Remove Page Moss Community CIC from the shortlist"] == (
         "remove",
         str(market.page_moss),
     )
-    response = _save(client, forms[SAVE].hidden, "Community navigation service 2027")
+    response = _save(commissioner_client, forms[SAVE].hidden, "Community navigation service 2027")
     assert response.status_code == 302
     record = db.session.scalar(select(CommissioningRecord))
     assert record is not None
@@ -196,7 +183,7 @@ def test_a_commissioner_saves_a_shortlist_from_a_real_search(
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "record.created"))
     assert event is not None and event.entity_id == str(record.id)
 
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    page = commissioner_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Your shortlist is saved as “Community navigation service 2027”" in page
     assert '<h1 class="govuk-heading-l">Community navigation service 2027</h1>' in page
     assert "Page Moss Community CIC" in page
@@ -205,22 +192,22 @@ def test_a_commissioner_saves_a_shortlist_from_a_real_search(
     assert "Run this search again" in page
     assert "/commissioner/search?value=4500" in page
     # The next shortlist starts empty.
-    assert "No providers selected" in _results(client)[0]
+    assert "No providers selected" in _results(commissioner_client)[0]
 
 
 def test_an_old_copy_of_the_session_cookie_does_not_bring_back_an_old_shortlist(
-    client: FlaskClient, commissioner: User, market: Market
+    commissioner_client: FlaskClient, market: Market
 ) -> None:
     """Trial finding 18: the shortlist is kept on the server, not in the signed cookie the browser holds."""
-    _add(client, "Page Moss Community CIC")
-    cookie = client.get_cookie("session")
+    _add(commissioner_client, "Page Moss Community CIC")
+    cookie = commissioner_client.get_cookie("session")
     assert cookie is not None
     old_copy = cookie.value
-    _, forms = _results(client)
-    _press(client, forms[PANEL], "Remove all from the shortlist")
-    assert "No providers selected" in _results(client)[0]
-    client.set_cookie("session", old_copy)
-    assert "No providers selected" in _results(client)[0]
+    _, forms = _results(commissioner_client)
+    _press(commissioner_client, forms[PANEL], "Remove all from the shortlist")
+    assert "No providers selected" in _results(commissioner_client)[0]
+    commissioner_client.set_cookie("session", old_copy)
+    assert "No providers selected" in _results(commissioner_client)[0]
 
 
 @pytest.fixture
@@ -235,15 +222,15 @@ PER_PAGE = 20
 
 
 def test_the_shortlist_survives_paging_and_filtering(
-    client: FlaskClient, app: Flask, commissioner: User, market: Market, many: list[int]
+    commissioner_client: FlaskClient, app: Flask, market: Market, many: list[int]
 ) -> None:
     """Issue 11, finding 17: one ticked on page 1 and one on page 2 must both be saved."""
     db.session.commit()
     assert app.config["PER_PAGE"] == PER_PAGE
     first_page = SEARCH_URL + "&page=1"
-    _, forms = _results(client, first_page)
+    _, forms = _results(commissioner_client, first_page)
     on_first = next(name for name in forms[CHANGES].buttons if name.startswith("Add "))
-    response = _press(client, forms[CHANGES], on_first)
+    response = _press(commissioner_client, forms[CHANGES], on_first)
     assert response.status_code == 302
     # Back to the same page, at the provider just added.
     assert response.headers["Location"].startswith("/commissioner/search?")
@@ -251,23 +238,23 @@ def test_the_shortlist_survives_paging_and_filtering(
     assert response.headers["Location"].endswith("#provider-" + forms[CHANGES].buttons[on_first][1])
 
     second_page = SEARCH_URL + "&page=2"
-    html, forms = _results(client, second_page)
+    html, forms = _results(commissioner_client, second_page)
     assert "1 provider selected" in html
     on_second = next(name for name in forms[CHANGES].buttons if name.startswith("Add "))
     assert on_second != on_first
-    assert _press(client, forms[CHANGES], on_second).status_code == 302
+    assert _press(commissioner_client, forms[CHANGES], on_second).status_code == 302
 
     # A filter that hides both keeps them on the shortlist; so does a new keyword search.
-    html, forms = _results(client, SEARCH_URL + "&legal_form=cooperative_society")
+    html, forms = _results(commissioner_client, SEARCH_URL + "&legal_form=cooperative_society")
     assert "2 providers selected" in html
-    html, forms = _results(client, SEARCH_URL + "&page=3")
+    html, forms = _results(commissioner_client, SEARCH_URL + "&page=3")
     assert "2 providers selected" in html
     assert set(forms[PANEL].buttons) == {
         on_first.replace("Add ", "Remove ").replace(" to the shortlist", ""),
         on_second.replace("Add ", "Remove ").replace(" to the shortlist", ""),
         "Remove all from the shortlist",
     }
-    response = _save(client, forms[SAVE].hidden, "Across pages")
+    response = _save(commissioner_client, forms[SAVE].hidden, "Across pages")
     assert response.status_code == 302
     record = db.session.scalar(select(CommissioningRecord))
     assert record is not None
@@ -280,40 +267,38 @@ def test_the_shortlist_survives_paging_and_filtering(
 
 
 def test_a_provider_comes_off_the_shortlist_and_the_shortlist_can_be_emptied(
-    client: FlaskClient, commissioner: User, market: Market
+    commissioner_client: FlaskClient, market: Market
 ) -> None:
-    _add(client, "Page Moss Community CIC")
-    _add(client, "Huyton Home Help Co-operative")
-    html, forms = _results(client)
+    _add(commissioner_client, "Page Moss Community CIC")
+    _add(commissioner_client, "Huyton Home Help Co-operative")
+    html, forms = _results(commissioner_client)
     assert "2 providers selected" in html
-    response = _press(client, forms[PANEL], "Remove Page Moss Community CIC")
+    response = _press(commissioner_client, forms[PANEL], "Remove Page Moss Community CIC")
     assert response.status_code == 302 and response.headers["Location"].endswith("#shortlist")
-    html, forms = _results(client)
+    html, forms = _results(commissioner_client)
     assert "1 provider selected" in html
     assert "Add Page Moss Community CIC to the shortlist" in forms[CHANGES].buttons
-    assert _press(client, forms[PANEL], "Remove all from the shortlist").status_code == 302
-    assert "No providers selected" in _results(client)[0]
+    assert _press(commissioner_client, forms[PANEL], "Remove all from the shortlist").status_code == 302
+    assert "No providers selected" in _results(commissioner_client)[0]
 
 
-def test_a_shortlist_cannot_be_saved_empty_or_without_a_title(
-    client: FlaskClient, commissioner: User, market: Market
-) -> None:
-    _, forms = _results(client)
+def test_a_shortlist_cannot_be_saved_empty_or_without_a_title(commissioner_client: FlaskClient, market: Market) -> None:
+    _, forms = _results(commissioner_client)
     search = forms[CHANGES].hidden
-    response = _save(client, search, "Community navigation 2027")
+    response = _save(commissioner_client, search, "Community navigation 2027")
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "<title>Error: " in html and "govuk-error-summary" in html
     assert "Add at least one provider to the shortlist" in html and 'href="#shortlist"' in html
 
-    _add(client, "Huyton Home Help Co-operative")
-    _, forms = _results(client)
+    _add(commissioner_client, "Huyton Home Help Co-operative")
+    _, forms = _results(commissioner_client)
     for title, message in [
         ("", "Enter a title for this record, like Community navigation service 2027"),
         (None, "Enter a title for this record, like Community navigation service 2027"),
         ("x" * 201, "The title must be 200 characters or fewer"),
     ]:
-        response = _save(client, forms[SAVE].hidden, title)
+        response = _save(commissioner_client, forms[SAVE].hidden, title)
         assert response.status_code == 400
         html = response.get_data(as_text=True)
         assert message in html and 'href="#title"' in html
@@ -323,54 +308,52 @@ def test_a_shortlist_cannot_be_saved_empty_or_without_a_title(
 
 
 def test_a_provider_the_band_excludes_cannot_be_added_even_when_posted(
-    client: FlaskClient, commissioner: User, market: Market
+    commissioner_client: FlaskClient, market: Market
 ) -> None:
-    _, forms = _results(client)
+    _, forms = _results(commissioner_client)
     data = MultiDict([*forms[CHANGES].hidden, ("add", str(market.liverpool))])
-    response = client.post(PANEL, data=data)
+    response = commissioner_client.post(PANEL, data=data)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "Liverpool Green Co-operative is not eligible for this contract, so it cannot be shortlisted" in html
     assert "No providers selected" in html
     for made_up in ("999999", "x"):
         data = MultiDict([*forms[CHANGES].hidden, ("add", made_up)])
-        response = client.post(PANEL, data=data)
+        response = commissioner_client.post(PANEL, data=data)
         assert response.status_code == 400
         assert "Choose providers from the search results" in response.get_data(as_text=True)
 
 
 def test_a_search_that_makes_a_chosen_provider_ineligible_says_so_and_refuses_to_save(
-    client: FlaskClient, commissioner: User, market: Market
+    commissioner_client: FlaskClient, market: Market
 ) -> None:
     """Liverpool may be asked for £190,000 (above the threshold, location decides nothing) but not for £4,500."""
     big = SEARCH_URL.replace("value=4500", "value=190000")
-    _add(client, "Liverpool Green Co-operative", big)
-    _add(client, "Page Moss Community CIC", big)
-    html, forms = _results(client)
+    _add(commissioner_client, "Liverpool Green Co-operative", big)
+    _add(commissioner_client, "Page Moss Community CIC", big)
+    html, forms = _results(commissioner_client)
     assert "2 providers selected" in html
     assert "Not eligible for this contract" in html
-    response = _save(client, forms[SAVE].hidden, "Small contract")
+    response = _save(commissioner_client, forms[SAVE].hidden, "Small contract")
     assert response.status_code == 400
     assert (
         "Liverpool Green Co-operative is not eligible for this contract, so it cannot be shortlisted"
         in response.get_data(as_text=True)
     )
     assert db.session.scalar(select(CommissioningRecord)) is None
-    _press(client, forms[PANEL], "Remove Liverpool Green Co-operative")
-    _, forms = _results(client)
-    assert _save(client, forms[SAVE].hidden, "Small contract").status_code == 302
+    _press(commissioner_client, forms[PANEL], "Remove Liverpool Green Co-operative")
+    _, forms = _results(commissioner_client)
+    assert _save(commissioner_client, forms[SAVE].hidden, "Small contract").status_code == 302
 
 
-def test_the_search_is_run_again_from_the_posted_parameters(
-    client: FlaskClient, commissioner: User, market: Market
-) -> None:
+def test_the_search_is_run_again_from_the_posted_parameters(commissioner_client: FlaskClient, market: Market) -> None:
     """Changing the hidden value to £190,000 moves the contract above the threshold, where location may not
     exclude anyone, so Liverpool becomes eligible: the server's own search decides, and records the band it ran."""
     big = SEARCH_URL.replace("value=4500", "value=190000")
-    _add(client, "Liverpool Green Co-operative", big)
-    _, forms = _results(client)
+    _add(commissioner_client, "Liverpool Green Co-operative", big)
+    _, forms = _results(commissioner_client)
     hidden = [(k, "190000" if k == "value" else v) for k, v in forms[SAVE].hidden]
-    response = _save(client, hidden, "Bigger contract")
+    response = _save(commissioner_client, hidden, "Bigger contract")
     assert response.status_code == 302
     record = db.session.scalar(select(CommissioningRecord))
     assert record is not None
@@ -379,29 +362,25 @@ def test_the_search_is_run_again_from_the_posted_parameters(
     assert record.inputs["query"]["value"] == ["190000"]
 
 
-def test_broken_search_parameters_show_the_search_errors(
-    client: FlaskClient, commissioner: User, market: Market
-) -> None:
-    _add(client, "Page Moss Community CIC")
-    _, forms = _results(client)
+def test_broken_search_parameters_show_the_search_errors(commissioner_client: FlaskClient, market: Market) -> None:
+    _add(commissioner_client, "Page Moss Community CIC")
+    _, forms = _results(commissioner_client)
     hidden = [(k, v) for k, v in forms[SAVE].hidden if k != "value"]
-    response = _save(client, hidden, "No value")
+    response = _save(commissioner_client, hidden, "No value")
     assert response.status_code == 400
     assert "Enter the estimated value, like £4,500" in response.get_data(as_text=True)
 
 
-def test_changing_or_saving_a_shortlist_needs_the_csrf_token(
-    client: FlaskClient, commissioner: User, market: Market
-) -> None:
-    _, forms = _results(client)
+def test_changing_or_saving_a_shortlist_needs_the_csrf_token(commissioner_client: FlaskClient, market: Market) -> None:
+    _, forms = _results(commissioner_client)
     changes = forms[CHANGES]
     changes.hidden = [(k, v) for k, v in changes.hidden if k != "csrf_token"]
-    assert _press(client, changes, "Add Page Moss Community CIC to the shortlist").status_code == 400
-    assert "No providers selected" in _results(client)[0]
-    _add(client, "Page Moss Community CIC")
-    _, forms = _results(client)
+    assert _press(commissioner_client, changes, "Add Page Moss Community CIC to the shortlist").status_code == 400
+    assert "No providers selected" in _results(commissioner_client)[0]
+    _add(commissioner_client, "Page Moss Community CIC")
+    _, forms = _results(commissioner_client)
     hidden = [(k, v) for k, v in forms[SAVE].hidden if k != "csrf_token"]
-    assert _save(client, hidden, "No token").status_code == 400
+    assert _save(commissioner_client, hidden, "No token").status_code == 400
     assert db.session.scalar(select(CommissioningRecord)) is None
 
 
@@ -409,7 +388,7 @@ def test_changing_or_saving_a_shortlist_needs_the_csrf_token(
 
 
 def test_the_list_shows_the_councils_records_and_searches_them(
-    client: FlaskClient, commissioner: User, market: Market, knowsley: factories.CouncilSetup
+    commissioner_client: FlaskClient, commissioner: User, market: Market, knowsley: factories.CouncilSetup
 ) -> None:
     _record_via_service(knowsley.council, commissioner, "Community navigation 2027", [market.page_moss])
     _record_via_service(knowsley.council, commissioner, "Home help", [market.home])
@@ -418,30 +397,30 @@ def test_the_list_shows_the_councils_records_and_searches_them(
     db.session.flush()
     _record_via_service(other, commissioner, "Elsewhere's record", [market.page_moss])
 
-    page = client.get("/commissioner/records").get_data(as_text=True)
+    page = commissioner_client.get("/commissioner/records").get_data(as_text=True)
     assert "2 records" in page
     assert 'role="status"' not in page  # axe: a heading is not a live region
     assert "Community navigation 2027" in page and "Home help" in page
     assert "Elsewhere&#39;s record" not in page and "Elsewhere's record" not in page
 
-    found = client.get("/commissioner/records?q=huyton").get_data(as_text=True)
+    found = commissioner_client.get("/commissioner/records?q=huyton").get_data(as_text=True)
     assert "1 record matching \u2018huyton\u2019" in found
     assert "Home help" in found and "Community navigation 2027" not in found
 
-    none = client.get("/commissioner/records?q=zzz").get_data(as_text=True)
+    none = commissioner_client.get("/commissioner/records?q=zzz").get_data(as_text=True)
     assert "No records match \u2018zzz\u2019" in none
 
 
 def test_the_list_is_paginated(
-    client: FlaskClient, app: Flask, commissioner: User, market: Market, knowsley: factories.CouncilSetup
+    commissioner_client: FlaskClient, app: Flask, commissioner: User, market: Market, knowsley: factories.CouncilSetup
 ) -> None:
     per_page = app.config["PER_PAGE"]
     for number in range(per_page + 1):
         _record_via_service(knowsley.council, commissioner, f"Record {number:02d}", [market.page_moss])
-    first = client.get("/commissioner/records").get_data(as_text=True)
+    first = commissioner_client.get("/commissioner/records").get_data(as_text=True)
     assert f"{per_page + 1} records" in first
     assert 'href="/commissioner/records?page=2"' in first
-    second = client.get("/commissioner/records?page=2").get_data(as_text=True)
+    second = commissioner_client.get("/commissioner/records?page=2").get_data(as_text=True)
     assert "Record 00" in second and "Record 01" not in second
 
 
@@ -449,39 +428,41 @@ def test_the_list_is_paginated(
 
 
 def test_notes_are_saved_then_closing_needs_the_outcome_then_the_record_is_final(
-    client: FlaskClient, commissioner: User, market: Market, knowsley: factories.CouncilSetup
+    commissioner_client: FlaskClient, commissioner: User, market: Market, knowsley: factories.CouncilSetup
 ) -> None:
     record = _record_via_service(knowsley.council, commissioner, "Community navigation 2027", [market.page_moss])
     path = f"/commissioner/records/{record.id}"
-    token = _csrf(client.get(path).get_data(as_text=True))
+    token = csrf_in(commissioner_client.get(path).get_data(as_text=True))
 
-    response = client.post(f"{path}/close", data={"csrf_token": token})
+    response = commissioner_client.post(f"{path}/close", data={"csrf_token": token})
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "Enter the outcome before you close this record" in html
     assert 'href="#outcome"' in html
 
     notes = {"in_house_considered": "No in-house team.", "why_these": "Local.", "outcome": "", "csrf_token": token}
-    response = client.post(f"{path}/notes", data=notes)
+    response = commissioner_client.post(f"{path}/notes", data=notes)
     assert response.status_code == 302
-    assert "Your notes are saved" in client.get(path).get_data(as_text=True)
+    assert "Your notes are saved" in commissioner_client.get(path).get_data(as_text=True)
 
-    response = client.post(f"{path}/notes", data={**notes, "outcome": "x" * 5001})
+    response = commissioner_client.post(f"{path}/notes", data={**notes, "outcome": "x" * 5001})
     assert response.status_code == 400
     assert "The note must be 5,000 characters or fewer" in response.get_data(as_text=True)
 
-    assert client.post(f"{path}/notes", data={**notes, "outcome": "Awarded to Page Moss"}).status_code == 302
-    response = client.post(f"{path}/close", data={"csrf_token": token})
+    assert (
+        commissioner_client.post(f"{path}/notes", data={**notes, "outcome": "Awarded to Page Moss"}).status_code == 302
+    )
+    response = commissioner_client.post(f"{path}/close", data={"csrf_token": token})
     assert response.status_code == 302
-    page = client.get(path).get_data(as_text=True)
+    page = commissioner_client.get(path).get_data(as_text=True)
     assert "“Community navigation 2027” is closed" in page
     assert "It cannot be changed" in page
     assert f'action="{path}/notes"' not in page
     assert "Awarded to Page Moss" in page
 
-    response = client.post(f"{path}/notes", data={**notes, "outcome": "Changed my mind"})
+    response = commissioner_client.post(f"{path}/notes", data={**notes, "outcome": "Changed my mind"})
     assert response.status_code == 302
-    assert "This record is closed, so it cannot be changed" in client.get(path).get_data(as_text=True)
+    assert "This record is closed, so it cannot be changed" in commissioner_client.get(path).get_data(as_text=True)
     db.session.expire_all()
     closed = db.session.get(CommissioningRecord, record.id)
     assert closed is not None
@@ -495,10 +476,10 @@ def test_notes_are_saved_then_closing_needs_the_outcome_then_the_record_is_final
 
 
 def test_the_export_is_a_csv_attachment_with_formulas_neutralised(
-    client: FlaskClient, commissioner: User, market: Market, knowsley: factories.CouncilSetup
+    commissioner_client: FlaskClient, commissioner: User, market: Market, knowsley: factories.CouncilSetup
 ) -> None:
     record = _record_via_service(knowsley.council, commissioner, "=cmd|' /C calc'!A0", [market.page_moss])
-    response = client.get(f"/commissioner/records/{record.id}/export.csv")
+    response = commissioner_client.get(f"/commissioner/records/{record.id}/export.csv")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.headers["Content-Disposition"] == f'attachment; filename="commissioning-record-{record.id}.csv"'
@@ -512,12 +493,12 @@ def test_the_export_is_a_csv_attachment_with_formulas_neutralised(
     assert (cells["What was bought"], cells["Value as entered"]) == ("Any service", "£4,500 (excluding VAT)")
     assert (cells["VAT basis"], cells["Filters"], cells["Band"]) == ("Excluding VAT", "None", "Low value")
 
-    page = client.get(f"/commissioner/records/{record.id}").get_data(as_text=True)
+    page = commissioner_client.get(f"/commissioner/records/{record.id}").get_data(as_text=True)
     assert "Entered as £4,500 (excluding VAT)" in page
 
 
 def test_the_export_reads_as_the_record_page(
-    client: FlaskClient, commissioner: User, market: Market, knowsley: factories.CouncilSetup
+    commissioner_client: FlaskClient, commissioner: User, market: Market, knowsley: factories.CouncilSetup
 ) -> None:
     """Trial findings 3, 15 and 16: dates and registration numbers as the pages say them, one amount where VAT does
     not apply, and no number of quotes for the regulated procedure."""
@@ -539,7 +520,9 @@ def test_the_export_reads_as_the_record_page(
     rows = list(
         csv.reader(
             io.StringIO(
-                client.get(f"/commissioner/records/{record.id}/export.csv").get_data(as_text=True).lstrip("\ufeff")
+                commissioner_client.get(f"/commissioner/records/{record.id}/export.csv")
+                .get_data(as_text=True)
+                .lstrip("\ufeff")
             )
         )
     )
@@ -550,7 +533,7 @@ def test_the_export_reads_as_the_record_page(
     assert cells["Minimum quotes"] == "Does not apply: regulated procedure"
     assert "GB-MPR" not in ",".join(rows[1])
 
-    page = " ".join(client.get(f"/commissioner/records/{record.id}").get_data(as_text=True).split())
+    page = " ".join(commissioner_client.get(f"/commissioner/records/{record.id}").get_data(as_text=True).split())
     assert "£1,000,000 (VAT does not apply)" in page
     assert "£1,000,000 excluding VAT" not in page
 
@@ -559,7 +542,7 @@ def test_the_export_reads_as_the_record_page(
 
 
 def test_another_councils_record_is_not_found(
-    client: FlaskClient, commissioner: User, market: Market, knowsley: factories.CouncilSetup
+    commissioner_client: FlaskClient, commissioner: User, market: Market, knowsley: factories.CouncilSetup
 ) -> None:
     other = Council(name="Elsewhere Council", district=factories.area(db.session, "E08000099", "X", AreaKind.DISTRICT))
     db.session.add(other)
@@ -567,13 +550,13 @@ def test_another_councils_record_is_not_found(
     stranger = factories.user(db.session, Role.COMMISSIONER, council=other)
     record = _record_via_service(other, stranger, "Elsewhere's record", [market.page_moss])
     path = f"/commissioner/records/{record.id}"
-    assert client.get(path).status_code == 404
-    assert client.get(f"{path}/export.csv").status_code == 404
+    assert commissioner_client.get(path).status_code == 404
+    assert commissioner_client.get(f"{path}/export.csv").status_code == 404
     own = _record_via_service(knowsley.council, commissioner, "Ours", [market.page_moss])
-    token = _csrf(client.get(f"/commissioner/records/{own.id}").get_data(as_text=True))
+    token = csrf_in(commissioner_client.get(f"/commissioner/records/{own.id}").get_data(as_text=True))
     data = {"csrf_token": token, "outcome": "Hijacked"}
-    assert client.post(f"{path}/notes", data=data).status_code == 404
-    assert client.post(f"{path}/close", data=data).status_code == 404
+    assert commissioner_client.post(f"{path}/notes", data=data).status_code == 404
+    assert commissioner_client.post(f"{path}/close", data=data).status_code == 404
     db.session.expire_all()
     assert db.session.get(CommissioningRecord, record.id).outcome is None  # type: ignore[union-attr]
 
@@ -595,7 +578,7 @@ def test_a_colleague_reads_anothers_record_but_cannot_change_or_close_it(
     assert f'action="{path}/notes"' not in html and f'action="{path}/close"' not in html
     assert client.get(f"{path}/export.csv").status_code == 200
 
-    token = _csrf(html)
+    token = csrf_in(html)
     for action in ("notes", "close"):
         response = client.post(f"{path}/{action}", data={"csrf_token": token, "outcome": "Hijacked"})
         assert response.status_code == 403, action
@@ -657,7 +640,7 @@ def test_officers_and_admins_may_use_records(
 
 
 def test_run_this_search_again_gives_the_start_date_as_the_three_boxes(
-    client: FlaskClient, commissioner: User, market: Market, knowsley: factories.CouncilSetup
+    commissioner_client: FlaskClient, commissioner: User, market: Market, knowsley: factories.CouncilSetup
 ) -> None:
     """A record made when the start date was typed as text still links to a search that reads it."""
     record = _record_via_service(knowsley.council, commissioner, "Old style", [market.page_moss])
@@ -666,9 +649,9 @@ def test_run_this_search_again_gives_the_start_date_as_the_three_boxes(
         "criteria": {**record.inputs["criteria"], "start_date": "2027-04-01"},
     }
     db.session.commit()
-    page = client.get(f"/commissioner/records/{record.id}").get_data(as_text=True)
+    page = commissioner_client.get(f"/commissioner/records/{record.id}").get_data(as_text=True)
     link = re.search(r'href="(/commissioner/search\?[^"]+)">Run this search again', page)
     assert link is not None
     url = link.group(1).replace("&amp;", "&")
     assert "start_date-day=1&start_date-month=4&start_date-year=2027" in url and "start_date=" not in url
-    assert "Your estimate: £4,500" in client.get(url).get_data(as_text=True)
+    assert "Your estimate: £4,500" in commissioner_client.get(url).get_data(as_text=True)

@@ -14,67 +14,17 @@ from app.extensions import db
 from app.models import (
     AuditEvent,
     OutboxEmail,
-    Postcode,
-    PostcodeRelease,
     Provider,
     ProviderFact,
     ProviderIdentifier,
-    ServiceCategory,
     User,
 )
 from tests import factories
 from tests.conftest import AuthActions
+from tests.views.conftest import csrf_token, post_form
 
-
-def _csrf(client: FlaskClient, path: str) -> str:
-    page = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
-    assert match, f"no form on {path}: {page[:300]}"
-    return match.group(1)
-
-
-def post(client: FlaskClient, path: str, data: dict[str, object]):  # type: ignore[no-untyped-def]
-    return client.post(path, data={**data, "csrf_token": _csrf(client, path)})
-
-
-@pytest.fixture
-def directory(knowsley: factories.CouncilSetup) -> None:
-    """A tiny postcode release with real points: Knowsley (Page Moss), Liverpool, and a Crown dependency."""
-    release = PostcodeRelease(name="test", source_file="test", sha256="x", source_format="test", active=True)
-    db.session.add(release)
-    db.session.flush()
-    for postcode, lat, lon, district, ward in [
-        ("L36 9GD", 53.410696, -2.84173, "E08000011", knowsley.ward.code),
-        ("L1 8JQ", 53.4044, -2.9806, "E08000012", None),
-        ("GY1 1AA", None, None, None, None),
-    ]:
-        db.session.add(
-            Postcode(
-                release_id=release.id,
-                postcode=postcode,
-                outcode=postcode.split()[0],
-                latitude=lat,
-                longitude=lon,
-                district_code=district,
-                ward_code=ward,
-            )
-        )
-    db.session.add(ServiceCategory(slug="community-support", name="Community support, advice and navigation"))
-    db.session.add(ServiceCategory(slug="cleaning", name="Cleaning"))
-    db.session.commit()
-
-
-@pytest.fixture
-def provider_user(directory: None) -> User:
-    user = factories.user(db.session, Role.PROVIDER, email="founder@pagemoss.example")
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
-def signed_in(client: FlaskClient, auth: AuthActions, provider_user: User) -> FlaskClient:
-    assert auth.sign_in(provider_user.email).status_code == 302
-    return client
+# Every test here runs with the small postcode directory and the service categories.
+pytestmark = pytest.mark.usefixtures("postcode_directory")
 
 
 def _provider() -> Provider:
@@ -87,40 +37,44 @@ def _provider() -> Provider:
 def register_cic(client: FlaskClient) -> Provider:
     """Fill in every section for a Knowsley CIC."""
     assert (
-        post(client, "/provider/organisation/name", {"name": "Page Moss Community CIC", "trading_name": ""}).status_code
+        post_form(
+            client, "/provider/organisation/name", {"name": "Page Moss Community CIC", "trading_name": ""}
+        ).status_code
         == 302
     )
     assert (
-        post(client, "/provider/organisation/legal-form", {"legal_form": "cic"})
+        post_form(client, "/provider/organisation/legal-form", {"legal_form": "cic"})
         .headers["Location"]
         .startswith("/provider/organisation/registration-numbers")
     )
     assert (
-        post(client, "/provider/organisation/registration-numbers", {"companies_house_number": "12345678"}).status_code
+        post_form(
+            client, "/provider/organisation/registration-numbers", {"companies_house_number": "12345678"}
+        ).status_code
         == 302
     )
-    response = post(client, "/provider/premises/add", {"kind": "trading_site", "postcode": "l36 9gd"})
+    response = post_form(client, "/provider/premises/add", {"kind": "trading_site", "postcode": "l36 9gd"})
     assert response.status_code == 302
     address_page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "This address is in Knowsley, Page Moss ward" in address_page
     assert (
-        post(
+        post_form(
             client, response.headers["Location"], {"address_line_1": "1 Page Moss Parade", "town": "Liverpool"}
         ).status_code
         == 302
     )
-    assert post(client, "/provider/areas-served", {"areas": ["E08000011"]}).status_code == 302
+    assert post_form(client, "/provider/areas-served", {"areas": ["E08000011"]}).status_code == 302
     assert (
-        post(
+        post_form(
             client,
             "/provider/services",
             {"services": ["community-support"], "description": "Community navigation in Page Moss."},
         ).status_code
         == 302
     )
-    assert post(client, "/provider/ownership", {"asset_lock": "yes", "dividend_cap": "35%"}).status_code == 302
+    assert post_form(client, "/provider/ownership", {"asset_lock": "yes", "dividend_cap": "35%"}).status_code == 302
     assert (
-        post(
+        post_form(
             client,
             "/provider/size-and-fair-work",
             {"staff_count": "2", "turnover": "£85,000", "real_living_wage": "not known"},
@@ -128,7 +82,7 @@ def register_cic(client: FlaskClient) -> Provider:
         == 302
     )
     assert (
-        post(
+        post_form(
             client,
             "/provider/contact-details",
             {"contact_email": "Hello@PageMoss.example", "website": "pagemoss.example"},
@@ -138,8 +92,8 @@ def register_cic(client: FlaskClient) -> Provider:
     return _provider()
 
 
-def test_a_cic_registers_and_submits(signed_in: FlaskClient, knowsley: factories.CouncilSetup) -> None:
-    provider = register_cic(signed_in)
+def test_a_cic_registers_and_submits(provider_client: FlaskClient, knowsley: factories.CouncilSetup) -> None:
+    provider = register_cic(provider_client)
     assert provider.status == ProviderStatus.DRAFT and provider.claimed
     assert [i.org_id for i in provider.identifiers] == ["GB-COH-12345678"]
     assert provider.sites[0].district_code == "E08000011" and provider.sites[0].ward_code == knowsley.ward.code
@@ -149,7 +103,7 @@ def test_a_cic_registers_and_submits(signed_in: FlaskClient, knowsley: factories
     assert facts[FactKind.TURNOVER] == ("8500000", EvidenceState.SELF_DECLARED)
     assert facts[FactKind.REAL_LIVING_WAGE] == (None, EvidenceState.UNKNOWN)
     assert provider.contact_email == "hello@pagemoss.example" and provider.website == "https://pagemoss.example"
-    answers = signed_in.get("/provider/check-your-answers").get_data(as_text=True)
+    answers = provider_client.get("/provider/check-your-answers").get_data(as_text=True)
     for text in (
         "Page Moss Community CIC",
         "Community interest company",
@@ -160,28 +114,32 @@ def test_a_cic_registers_and_submits(signed_in: FlaskClient, knowsley: factories
         "£85,000",
     ):
         assert text in answers
-    response = signed_in.post("/provider/submit", data={"csrf_token": _csrf(signed_in, "/provider/check-your-answers")})
+    response = provider_client.post(
+        "/provider/submit", data={"csrf_token": csrf_token(provider_client, "/provider/check-your-answers")}
+    )
     assert response.headers["Location"] == "/provider/submitted"
-    assert "Your answers have been sent" in signed_in.get("/provider/submitted").get_data(as_text=True)
+    assert "Your answers have been sent" in provider_client.get("/provider/submitted").get_data(as_text=True)
     provider = _provider()
     assert provider.status == ProviderStatus.SUBMITTED and provider.submitted_at is not None
     actions = set(db.session.scalars(select(AuditEvent.action).where(AuditEvent.entity_type == "provider")))
     assert {"provider.registration_started", "provider.submitted", "provider.facts_changed"} <= actions
 
 
-def test_answers_are_kept_when_leaving_half_way(signed_in: FlaskClient) -> None:
-    post(signed_in, "/provider/organisation/name", {"name": "Half Way CIC"})
-    post(signed_in, "/provider/organisation/legal-form", {"legal_form": "cic"})
-    home = signed_in.get("/provider/").get_data(as_text=True)
+def test_answers_are_kept_when_leaving_half_way(provider_client: FlaskClient) -> None:
+    post_form(provider_client, "/provider/organisation/name", {"name": "Half Way CIC"})
+    post_form(provider_client, "/provider/organisation/legal-form", {"legal_form": "cic"})
+    home = provider_client.get("/provider/").get_data(as_text=True)
     assert "Half Way CIC" in home and "In progress" in home and "Not yet started" in home
-    assert 'value="cic" checked' in signed_in.get("/provider/organisation/legal-form").get_data(as_text=True)
+    assert 'value="cic" checked' in provider_client.get("/provider/organisation/legal-form").get_data(as_text=True)
 
 
-def test_an_incomplete_draft_cannot_be_submitted(signed_in: FlaskClient) -> None:
-    post(signed_in, "/provider/organisation/name", {"name": "Incomplete CIC"})
-    page = signed_in.get("/provider/check-your-answers").get_data(as_text=True)
+def test_an_incomplete_draft_cannot_be_submitted(provider_client: FlaskClient) -> None:
+    post_form(provider_client, "/provider/organisation/name", {"name": "Incomplete CIC"})
+    page = provider_client.get("/provider/check-your-answers").get_data(as_text=True)
     assert "Some sections are not complete yet" in page
-    response = signed_in.post("/provider/submit", data={"csrf_token": _csrf(signed_in, "/provider/check-your-answers")})
+    response = provider_client.post(
+        "/provider/submit", data={"csrf_token": csrf_token(provider_client, "/provider/check-your-answers")}
+    )
     assert response.status_code == 302
     assert _provider().status == ProviderStatus.DRAFT
 
@@ -252,11 +210,11 @@ def test_an_incomplete_draft_cannot_be_submitted(signed_in: FlaskClient) -> None
         ),
     ],
 )
-def test_validation_messages(signed_in: FlaskClient, path: str, data: dict[str, object], message: str) -> None:
-    post(signed_in, "/provider/organisation/name", {"name": "Validation CIC"})
-    post(signed_in, "/provider/organisation/legal-form", {"legal_form": "cic"})
+def test_validation_messages(provider_client: FlaskClient, path: str, data: dict[str, object], message: str) -> None:
+    post_form(provider_client, "/provider/organisation/name", {"name": "Validation CIC"})
+    post_form(provider_client, "/provider/organisation/legal-form", {"legal_form": "cic"})
     typed = {k: v for k, v in data.items() if isinstance(v, str) and v}
-    response = post(signed_in, path, data)
+    response = post_form(provider_client, path, data)
     page = response.get_data(as_text=True)
     assert response.status_code == 400, page[:500]
     assert message in page
@@ -266,18 +224,18 @@ def test_validation_messages(signed_in: FlaskClient, path: str, data: dict[str, 
             assert value in page, f"what the user typed ({value!r}) is kept"
 
 
-def test_hints_write_large_numbers_with_a_comma_and_agree_with_the_errors(signed_in: FlaskClient) -> None:
-    post(signed_in, "/provider/organisation/name", {"name": "Hints CIC"})
-    post(signed_in, "/provider/organisation/legal-form", {"legal_form": "cic"})
-    services = signed_in.get("/provider/services").get_data(as_text=True)
+def test_hints_write_large_numbers_with_a_comma_and_agree_with_the_errors(provider_client: FlaskClient) -> None:
+    post_form(provider_client, "/provider/organisation/name", {"name": "Hints CIC"})
+    post_form(provider_client, "/provider/organisation/legal-form", {"legal_form": "cic"})
+    services = provider_client.get("/provider/services").get_data(as_text=True)
     assert "You can enter up to 2,000 characters" in services and "2000 characters" not in services
-    size = signed_in.get("/provider/size-and-fair-work").get_data(as_text=True)
+    size = provider_client.get("/provider/size-and-fair-work").get_data(as_text=True)
     assert "like £85,000" in size and "like £5,000" not in size
 
 
-def test_stored_figures_that_are_not_plain_numbers_are_shown_as_stored(signed_in: FlaskClient) -> None:
+def test_stored_figures_that_are_not_plain_numbers_are_shown_as_stored(provider_client: FlaskClient) -> None:
     """str.isdigit() says yes to a superscript two, which int() cannot read (an import may have stored one)."""
-    post(signed_in, "/provider/organisation/name", {"name": "Odd Figures CIC"})
+    post_form(provider_client, "/provider/organisation/name", {"name": "Odd Figures CIC"})
     provider = _provider()
     provider.facts += [
         ProviderFact(kind=FactKind.STAFF_COUNT, value="\u00b2"),
@@ -285,74 +243,80 @@ def test_stored_figures_that_are_not_plain_numbers_are_shown_as_stored(signed_in
     ]
     db.session.commit()
     for path in ("/provider/size-and-fair-work", "/provider/check-your-answers", "/provider/"):
-        response = signed_in.get(path)
+        response = provider_client.get(path)
         assert response.status_code == 200, path
 
 
 def test_a_registration_number_already_on_the_register_offers_to_join(
-    signed_in: FlaskClient, knowsley: factories.CouncilSetup
+    provider_client: FlaskClient, knowsley: factories.CouncilSetup
 ) -> None:
     other = factories.provider(db.session, "Existing Co-op")
     other.identifiers.append(ProviderIdentifier(scheme="GB-COH", value="12345678", org_id="GB-COH-12345678"))
     db.session.commit()
-    post(signed_in, "/provider/organisation/name", {"name": "Copycat CIC"})
-    post(signed_in, "/provider/organisation/legal-form", {"legal_form": "cic"})
-    response = post(signed_in, "/provider/organisation/registration-numbers", {"companies_house_number": "12345678"})
+    post_form(provider_client, "/provider/organisation/name", {"name": "Copycat CIC"})
+    post_form(provider_client, "/provider/organisation/legal-form", {"legal_form": "cic"})
+    response = post_form(
+        provider_client, "/provider/organisation/registration-numbers", {"companies_house_number": "12345678"}
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "An organisation with this Companies House number is already registered. Ask to join it" in page
     assert f'href="/provider/join/{other.id}"' in page
 
 
-def test_a_postcode_that_cannot_be_placed_still_lets_the_provider_finish(signed_in: FlaskClient) -> None:
-    post(signed_in, "/provider/organisation/name", {"name": "Island CIC"})
-    response = post(signed_in, "/provider/premises/add", {"kind": "registered_office", "postcode": "GY1 1AA"})
-    page = signed_in.get(response.headers["Location"]).get_data(as_text=True)
+def test_a_postcode_that_cannot_be_placed_still_lets_the_provider_finish(provider_client: FlaskClient) -> None:
+    post_form(provider_client, "/provider/organisation/name", {"name": "Island CIC"})
+    response = post_form(
+        provider_client, "/provider/premises/add", {"kind": "registered_office", "postcode": "GY1 1AA"}
+    )
+    page = provider_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "We could not find which council area postcode GY1 1AA is in" in page
     assert "Channel Islands" in page
-    done = post(signed_in, response.headers["Location"], {"address_line_1": "1 Harbour Road", "town": "St Peter Port"})
+    done = post_form(
+        provider_client, response.headers["Location"], {"address_line_1": "1 Harbour Road", "town": "St Peter Port"}
+    )
     assert done.status_code == 302
     site = _provider().sites[0]
     assert site.address == "1 Harbour Road" and site.district_code is None and site.placement_note
 
 
 def test_a_provider_cannot_reach_another_providers_premises(
-    app, signed_in: FlaskClient, knowsley: factories.CouncilSetup
+    app, provider_client: FlaskClient, knowsley: factories.CouncilSetup
 ) -> None:  # type: ignore[no-untyped-def]
     other = factories.provider(db.session, "Someone Else CIC", status=ProviderStatus.DRAFT)
     db.session.commit()
-    post(signed_in, "/provider/organisation/name", {"name": "Mine CIC"})
+    post_form(provider_client, "/provider/organisation/name", {"name": "Mine CIC"})
     other_site = other.sites[0].id
-    assert signed_in.get(f"/provider/premises/{other_site}/address").status_code == 404
-    assert signed_in.get(f"/provider/premises/{other_site}/remove").status_code == 404
-    token = _csrf(signed_in, "/provider/organisation/name")
+    assert provider_client.get(f"/provider/premises/{other_site}/address").status_code == 404
+    assert provider_client.get(f"/provider/premises/{other_site}/remove").status_code == 404
+    token = csrf_token(provider_client, "/provider/organisation/name")
     removing = {"csrf_token": token, "confirm": "yes"}
-    assert signed_in.post(f"/provider/premises/{other_site}/remove", data=removing).status_code == 404
+    assert provider_client.post(f"/provider/premises/{other_site}/remove", data=removing).status_code == 404
     db.session.expire_all()
     assert db.session.get(Provider, other.id).sites  # untouched
 
 
-def test_text_is_stored_as_text_and_shown_escaped(signed_in: FlaskClient) -> None:
-    post(signed_in, "/provider/organisation/name", {"name": "<script>alert('x')</script> CIC"})
-    page = signed_in.get("/provider/").get_data(as_text=True)
+def test_text_is_stored_as_text_and_shown_escaped(provider_client: FlaskClient) -> None:
+    post_form(provider_client, "/provider/organisation/name", {"name": "<script>alert('x')</script> CIC"})
+    page = provider_client.get("/provider/").get_data(as_text=True)
     assert "<script>alert('x')</script>" not in page
     assert "&lt;script&gt;" in page
     assert _provider().name == "<script>alert('x')</script> CIC"
 
 
-def test_a_verified_providers_change_of_premises_goes_back_to_an_officer(signed_in: FlaskClient) -> None:
-    provider = register_cic(signed_in)
+def test_a_verified_providers_change_of_premises_goes_back_to_an_officer(provider_client: FlaskClient) -> None:
+    provider = register_cic(provider_client)
     provider.status = ProviderStatus.VERIFIED
     db.session.commit()
-    added = post(signed_in, "/provider/premises/add", {"kind": "registered_office", "postcode": "L1 8JQ"})
-    post(signed_in, added.headers["Location"], {"address_line_1": "2 Castle Street", "town": "Liverpool"})
+    added = post_form(provider_client, "/provider/premises/add", {"kind": "registered_office", "postcode": "L1 8JQ"})
+    post_form(provider_client, added.headers["Location"], {"address_line_1": "2 Castle Street", "town": "Liverpool"})
     provider = _provider()
     assert provider.status == ProviderStatus.VERIFIED and provider.awaiting_review
-    assert "The council is checking your latest changes" in signed_in.get("/provider/").get_data(as_text=True)
+    assert "The council is checking your latest changes" in provider_client.get("/provider/").get_data(as_text=True)
 
 
-def test_unconfirmed_accounts_confirm_their_email_first(client: FlaskClient, directory: None) -> None:
-    response = post(
+def test_unconfirmed_accounts_confirm_their_email_first(client: FlaskClient, postcode_directory: None) -> None:
+    response = post_form(
         client,
         "/create-account",
         {
@@ -396,14 +360,14 @@ def test_unconfirmed_accounts_confirm_their_email_first(client: FlaskClient, dir
     ],
 )
 def test_create_account_messages(client: FlaskClient, provider_user: User, data: dict[str, str], message: str) -> None:
-    response = post(client, "/create-account", data)
+    response = post_form(client, "/create-account", data)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
 
 
-def test_a_colleague_is_invited_and_joins(app, signed_in: FlaskClient, auth: AuthActions) -> None:  # type: ignore[no-untyped-def]
-    register_cic(signed_in)
-    response = post(signed_in, "/provider/colleagues", {"email": "colleague@pagemoss.example"})
+def test_a_colleague_is_invited_and_joins(app, provider_client: FlaskClient, auth: AuthActions) -> None:  # type: ignore[no-untyped-def]
+    register_cic(provider_client)
+    response = post_form(provider_client, "/provider/colleagues", {"email": "colleague@pagemoss.example"})
     assert response.status_code == 302
     email = db.session.scalar(select(OutboxEmail).where(OutboxEmail.to_address == "colleague@pagemoss.example"))
     link = re.search(r"http://localhost(/accept-invitation/\S+)", email.body).group(1)  # type: ignore[union-attr]
@@ -411,40 +375,45 @@ def test_a_colleague_is_invited_and_joins(app, signed_in: FlaskClient, auth: Aut
     db.session.commit()
     other = app.test_client()
     AuthActions(other).sign_in(colleague.email)
-    assert other.post(link, data={"csrf_token": _csrf(other, link)}).headers["Location"] == "/provider/"
+    assert other.post(link, data={"csrf_token": csrf_token(other, link)}).headers["Location"] == "/provider/"
     db.session.expire_all()
     assert db.session.get(User, colleague.id).provider_id == _provider().id
     assert other.get(link).status_code == 400  # used once
 
 
-def test_asking_to_join_an_unclaimed_organisation(signed_in: FlaskClient, knowsley: factories.CouncilSetup) -> None:
+def test_asking_to_join_an_unclaimed_organisation(
+    provider_client: FlaskClient, knowsley: factories.CouncilSetup
+) -> None:
     imported = factories.provider(db.session, "Imported Housing Co-operative")
     db.session.commit()
-    results = signed_in.get("/provider/join?q=housing").get_data(as_text=True)
+    results = provider_client.get("/provider/join?q=housing").get_data(as_text=True)
     assert "Imported Housing Co-operative" in results and "not yet claimed" in results
-    assert post(signed_in, f"/provider/join/{imported.id}", {"message": ""}).status_code == 400
-    assert post(signed_in, f"/provider/join/{imported.id}", {"message": "I am the secretary"}).status_code == 302
-    again = post(signed_in, f"/provider/join/{imported.id}", {"message": "Again"})
+    assert post_form(provider_client, f"/provider/join/{imported.id}", {"message": ""}).status_code == 400
+    assert (
+        post_form(provider_client, f"/provider/join/{imported.id}", {"message": "I am the secretary"}).status_code
+        == 302
+    )
+    again = post_form(provider_client, f"/provider/join/{imported.id}", {"message": "Again"})
     assert "You have already asked to join this organisation" in again.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Provider, imported.id).claimed is False  # only an officer's approval gives control
 
 
-def test_legal_form_drives_which_numbers_are_asked(signed_in: FlaskClient) -> None:
-    post(signed_in, "/provider/organisation/name", {"name": "Form CIC"})
-    post(signed_in, "/provider/organisation/legal-form", {"legal_form": LegalForm.COOPERATIVE.value})
-    page = signed_in.get("/provider/organisation/registration-numbers").get_data(as_text=True)
+def test_legal_form_drives_which_numbers_are_asked(provider_client: FlaskClient) -> None:
+    post_form(provider_client, "/provider/organisation/name", {"name": "Form CIC"})
+    post_form(provider_client, "/provider/organisation/legal-form", {"legal_form": LegalForm.COOPERATIVE.value})
+    page = provider_client.get("/provider/organisation/registration-numbers").get_data(as_text=True)
     assert "FCA Mutuals Public Register number" in page and "Companies House number" not in page
-    post(signed_in, "/provider/organisation/legal-form", {"legal_form": LegalForm.SOLE_TRADER.value})
-    assert signed_in.get("/provider/organisation/registration-numbers").status_code == 302
-    response = post(signed_in, "/provider/organisation/legal-form", {"legal_form": LegalForm.CHARITY.value})
+    post_form(provider_client, "/provider/organisation/legal-form", {"legal_form": LegalForm.SOLE_TRADER.value})
+    assert provider_client.get("/provider/organisation/registration-numbers").status_code == 302
+    response = post_form(provider_client, "/provider/organisation/legal-form", {"legal_form": LegalForm.CHARITY.value})
     assert response.status_code == 302
-    page = post(signed_in, "/provider/organisation/registration-numbers", {"charity_number": "1234567"}).get_data(
-        as_text=True
-    )
+    page = post_form(
+        provider_client, "/provider/organisation/registration-numbers", {"charity_number": "1234567"}
+    ).get_data(as_text=True)
     assert "Select which charity regulator it is registered with" in page
-    done = post(
-        signed_in,
+    done = post_form(
+        provider_client,
         "/provider/organisation/registration-numbers",
         {"charity_regulator": "GB-NIC", "charity_number": "100001"},
     )
@@ -453,28 +422,30 @@ def test_legal_form_drives_which_numbers_are_asked(signed_in: FlaskClient) -> No
 
 
 def test_another_providers_draft_cannot_be_found_or_joined_by_url(
-    signed_in: FlaskClient, knowsley: factories.CouncilSetup
+    provider_client: FlaskClient, knowsley: factories.CouncilSetup
 ) -> None:
     draft = factories.provider(db.session, "Secret Draft CIC", status=ProviderStatus.DRAFT)
     db.session.commit()
-    assert signed_in.get(f"/provider/join/{draft.id}").status_code == 404
-    assert "Secret Draft CIC" not in signed_in.get("/provider/join?q=secret").get_data(as_text=True)
-    assert signed_in.get(f"/directory/{draft.id}").status_code == 404
+    assert provider_client.get(f"/provider/join/{draft.id}").status_code == 404
+    assert "Secret Draft CIC" not in provider_client.get("/provider/join?q=secret").get_data(as_text=True)
+    assert provider_client.get(f"/directory/{draft.id}").status_code == 404
     # The provider's own pages never take another organisation's id: they work on the user's own.
-    post(signed_in, "/provider/organisation/name", {"name": "Honest CIC"})
-    page = signed_in.get("/provider/check-your-answers").get_data(as_text=True)
+    post_form(provider_client, "/provider/organisation/name", {"name": "Honest CIC"})
+    page = provider_client.get("/provider/check-your-answers").get_data(as_text=True)
     assert "Honest CIC" in page and "Secret Draft CIC" not in page
 
 
-def test_the_name_limit_is_the_columns_and_a_longer_name_gets_the_field_message(signed_in: FlaskClient) -> None:
+def test_the_name_limit_is_the_columns_and_a_longer_name_gets_the_field_message(provider_client: FlaskClient) -> None:
     """One limit (NAME_MAX_LENGTH) for the form and the column: the longest name saves, one more is refused."""
     from app.domain.providers import NAME_MAX_LENGTH
 
     longest = "N" * NAME_MAX_LENGTH
-    saved = post(signed_in, "/provider/organisation/name", {"name": longest, "trading_name": "T" * NAME_MAX_LENGTH})
+    saved = post_form(
+        provider_client, "/provider/organisation/name", {"name": longest, "trading_name": "T" * NAME_MAX_LENGTH}
+    )
     assert saved.status_code == 302
     assert _provider().name == longest
-    refused = post(signed_in, "/provider/organisation/name", {"name": longest + "N"})
+    refused = post_form(provider_client, "/provider/organisation/name", {"name": longest + "N"})
     assert refused.status_code == 400
     assert f"Organisation name must be {NAME_MAX_LENGTH} characters or fewer" in refused.get_data(as_text=True)
     assert Provider.__table__.c.name.type.length == NAME_MAX_LENGTH

@@ -11,21 +11,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from app.domain.providers import LegalForm, Placement, ProviderSource, ProviderStatus, SiteKind
-from app.domain.roles import Role
 from app.extensions import db
 from app.models import AuditEvent, ImportBatch, ImportChange, Provider, Site
 from app.models.base import utcnow
 from app.officers.forms import BULK_ACTION_NEEDED, BULK_SCOPE_NEEDED, BULK_SELECTION_NEEDED
 from tests import factories
-from tests.conftest import AuthActions
-
-
-@pytest.fixture
-def token(auth: AuthActions, knowsley: factories.CouncilSetup) -> str:
-    officer = factories.user(db.session, Role.OFFICER, council=knowsley.council)
-    db.session.commit()
-    assert auth.sign_in(officer.email).status_code == 302
-    return auth.csrf_token("/")
 
 
 def _import(
@@ -82,7 +72,7 @@ def _audited(action: str) -> int:
 
 
 def test_a_large_queue_is_shown_50_at_a_time_with_a_count_and_pages_that_keep_the_filters(
-    client: FlaskClient, token: str
+    client: FlaskClient, officer_token: str
 ) -> None:
     batch_id, _ = _import(120)
 
@@ -99,7 +89,7 @@ def test_a_large_queue_is_shown_50_at_a_time_with_a_count_and_pages_that_keep_th
     assert f'<option value="{batch_id}" selected>cuk.csv, imported' in last
 
 
-def test_the_queue_filters_and_sorts_from_the_query_string(client: FlaskClient, token: str) -> None:
+def test_the_queue_filters_and_sorts_from_the_query_string(client: FlaskClient, officer_token: str) -> None:
     _import(2, prefix="Placed")
     _import(1, prefix="Unplaced", district_code=None, file_name="other.csv")
     factories.provider(db.session, "Liverpool CIC", status=ProviderStatus.SUBMITTED, district_code="E08000012")
@@ -134,7 +124,7 @@ def test_the_queue_filters_and_sorts_from_the_query_string(client: FlaskClient, 
         "batch=" + "9" * 5000,
     ],
 )
-def test_unknown_filter_values_are_ignored(client: FlaskClient, token: str, query: str) -> None:
+def test_unknown_filter_values_are_ignored(client: FlaskClient, officer_token: str, query: str) -> None:
     _import(3)
     response = client.get(f"/officer/reviews?{query}")
     assert response.status_code == 200
@@ -142,13 +132,13 @@ def test_unknown_filter_values_are_ignored(client: FlaskClient, token: str, quer
 
 
 def test_publishing_a_whole_import_asks_how_many_then_publishes_each_with_its_audit_event(
-    client: FlaskClient, token: str
+    client: FlaskClient, officer_token: str
 ) -> None:
     batch_id, ids = _import(120)
     _import(3, file_name="other.csv", prefix="Other")
     self_registered = factories.provider(db.session, "Self Registered CIC", status=ProviderStatus.SUBMITTED)
     db.session.commit()
-    form = {"action": "publish", "scope": "all", "batch": str(batch_id), "csrf_token": token}
+    form = {"action": "publish", "scope": "all", "batch": str(batch_id), "csrf_token": officer_token}
 
     confirm = client.post("/officer/reviews/bulk-action", data=form)
     page = confirm.get_data(as_text=True)
@@ -174,9 +164,14 @@ def test_publishing_a_whole_import_asks_how_many_then_publishes_each_with_its_au
     assert "120 providers" in public
 
 
-def test_publishing_a_selection_changes_only_the_ticked_organisations(client: FlaskClient, token: str) -> None:
+def test_publishing_a_selection_changes_only_the_ticked_organisations(client: FlaskClient, officer_token: str) -> None:
     _, ids = _import(5)
-    form = {"action": "publish", "scope": "selected", "provider_id": [str(ids[1]), str(ids[3])], "csrf_token": token}
+    form = {
+        "action": "publish",
+        "scope": "selected",
+        "provider_id": [str(ids[1]), str(ids[3])],
+        "csrf_token": officer_token,
+    }
 
     page = client.post("/officer/reviews/bulk-action", data=form).get_data(as_text=True)
     assert "Publish 2 organisations as verified?" in page
@@ -196,7 +191,7 @@ def test_publishing_a_selection_changes_only_the_ticked_organisations(client: Fl
     assert _audited("provider.verified") == 2
 
 
-def test_taking_a_published_import_back_into_the_queue(client: FlaskClient, token: str) -> None:
+def test_taking_a_published_import_back_into_the_queue(client: FlaskClient, officer_token: str) -> None:
     batch_id, _ = _import(4, status=ProviderStatus.VERIFIED)
     listed = client.get(f"/officer/reviews?status=published-import&batch={batch_id}").get_data(as_text=True)
     assert "Showing 1 to 4 of 4 organisations" in listed and listed.count('name="provider_id"') == 4
@@ -205,7 +200,7 @@ def test_taking_a_published_import_back_into_the_queue(client: FlaskClient, toke
         "scope": "all",
         "status": "published-import",
         "batch": str(batch_id),
-        "csrf_token": token,
+        "csrf_token": officer_token,
     }
 
     page = client.post("/officer/reviews/bulk-action", data=form).get_data(as_text=True)
@@ -230,11 +225,11 @@ def test_taking_a_published_import_back_into_the_queue(client: FlaskClient, toke
 )
 @pytest.mark.parametrize("endpoint", ["/officer/reviews/bulk-action", "/officer/reviews/bulk-action/confirm"])
 def test_an_incomplete_bulk_action_shows_the_queue_with_the_error_and_changes_nothing(
-    client: FlaskClient, token: str, form: dict[str, str], message: str, endpoint: str
+    client: FlaskClient, officer_token: str, form: dict[str, str], message: str, endpoint: str
 ) -> None:
     batch_id, _ = _import(3)
 
-    response = client.post(endpoint, data={**form, "batch": str(batch_id), "csrf_token": token})
+    response = client.post(endpoint, data={**form, "batch": str(batch_id), "csrf_token": officer_token})
     page = response.get_data(as_text=True)
 
     assert response.status_code == 400
@@ -246,7 +241,9 @@ def test_an_incomplete_bulk_action_shows_the_queue_with_the_error_and_changes_no
     assert _audited("provider.verified") == 0
 
 
-def test_the_officers_home_links_each_import_to_its_organisations_in_the_queue(client: FlaskClient, token: str) -> None:
+def test_the_officers_home_links_each_import_to_its_organisations_in_the_queue(
+    client: FlaskClient, officer_token: str
+) -> None:
     queued, _ = _import(2)
     published, _ = _import(2, status=ProviderStatus.VERIFIED, file_name="published.csv")
     for batch_id, verified in ((queued, False), (published, True)):
@@ -266,7 +263,7 @@ def test_the_officers_home_links_each_import_to_its_organisations_in_the_queue(c
     assert "Showing 1 to 2 of 2 organisations" in listed
 
 
-def test_the_choice_of_every_matching_organisation_reads_well_for_one(client: FlaskClient, token: str) -> None:
+def test_the_choice_of_every_matching_organisation_reads_well_for_one(client: FlaskClient, officer_token: str) -> None:
     _import(1)
     page = client.get("/officer/reviews").get_data(as_text=True)
     assert "All 1 organisations" not in page

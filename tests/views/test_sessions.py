@@ -19,13 +19,6 @@ from tests import factories
 from tests.conftest import AuthActions
 
 
-@pytest.fixture
-def officer(knowsley: factories.CouncilSetup) -> User:
-    user = factories.user(db.session, Role.OFFICER, email="officer@knowsley.example", council=knowsley.council)
-    db.session.commit()
-    return user
-
-
 def _copy_of(app: Flask, client: FlaskClient) -> FlaskClient:
     """Another browser holding a copy of ``client``'s session cookie, as a thief would."""
     cookie = client.get_cookie("session")
