@@ -51,7 +51,13 @@ REQUIRED_REGISTER: dict[LegalForm, str | None] = {
     LegalForm.OTHER: None,
     LegalForm.UNKNOWN: None,
 }
-CHARITY_SCHEMES = ("GB-CHC", "GB-SC", "GB-NIC")
+#: The charity regulators a charity may be registered with, by org-id prefix, named as the question names them.
+CHARITY_REGULATORS: dict[str, str] = {
+    "GB-CHC": "Charity Commission for England and Wales",
+    "GB-SC": "Scottish Charity Regulator (OSCR)",
+    "GB-NIC": "Charity Commission for Northern Ireland",
+}
+CHARITY_SCHEMES: tuple[str, ...] = tuple(CHARITY_REGULATORS)
 
 
 def numbers_asked_for(legal_form: LegalForm) -> tuple[str, ...]:
@@ -66,6 +72,61 @@ def numbers_asked_for(legal_form: LegalForm) -> tuple[str, ...]:
     if legal_form == LegalForm.UNINCORPORATED:
         return ("charity",)
     return ()
+
+
+#: What to say when the number a legal form needs is left empty, by the register it needs.
+MISSING_NUMBER: dict[str, str] = {
+    "GB-COH": "Enter your Companies House number",
+    "GB-MPR": "Enter your FCA Mutuals Public Register number",
+    "charity": "Enter your charity number",
+}
+
+
+@dataclass(frozen=True)
+class NumberAnswers:
+    """What was typed on the registration numbers page."""
+
+    companies_house: str = ""
+    mutuals: str = ""
+    charity_regulator: str | None = None
+    charity_number: str = ""
+
+
+@dataclass(frozen=True)
+class CheckedNumbers:
+    """The numbers to store by scheme (blank removes one), and what to put right first, by question.
+
+    A problem's key is a register ("GB-COH", "GB-MPR", "charity") or "charity_regulator".
+    """
+
+    numbers: dict[str, str]
+    problems: dict[str, str]
+
+
+def check_numbers(legal_form: LegalForm, answers: NumberAnswers) -> CheckedNumbers:
+    """The numbers a legal form is asked for, from what was typed; the required one must be given.
+
+    A charity number is stored under the regulator chosen, and every other regulator's number is removed, so a
+    charity that moves regulator keeps one number.
+    """
+    asked = numbers_asked_for(legal_form)
+    numbers: dict[str, str] = {}
+    problems: dict[str, str] = {}
+    if "GB-COH" in asked:
+        numbers["GB-COH"] = answers.companies_house
+    if "GB-MPR" in asked:
+        numbers["GB-MPR"] = answers.mutuals
+    if "charity" in asked:
+        regulator = answers.charity_regulator
+        for scheme in CHARITY_SCHEMES:
+            numbers[scheme] = answers.charity_number if scheme == regulator else ""
+        if answers.charity_number.strip() and not regulator:
+            problems["charity_regulator"] = "Select which charity regulator it is registered with"
+    typed = {"GB-COH": answers.companies_house, "GB-MPR": answers.mutuals, "charity": answers.charity_number}
+    required = REQUIRED_REGISTER.get(legal_form)
+    if required in MISSING_NUMBER and not typed[required].strip():
+        problems[required] = MISSING_NUMBER[required]
+    return CheckedNumbers(numbers, problems)
 
 
 class Question(StrEnum):

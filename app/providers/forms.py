@@ -19,6 +19,7 @@ from wtforms.validators import Email, InputRequired, Length, Optional, Validatio
 from app.domain.policy import MoneyError, parse_pounds
 from app.domain.postcodes import PostcodeError, parse_postcode
 from app.domain.providers import NAME_MAX_LENGTH, LegalForm, SiteKind
+from app.domain.registration import CHARITY_REGULATORS
 from app.domain.text import is_plain_number
 from app.domain.wording import in_sentence
 from app.web.forms import Form
@@ -80,11 +81,7 @@ class RegistrationNumbersForm(Form):
     )
     charity_regulator = RadioField(
         "Which charity regulator is it registered with?",
-        choices=[
-            SelectChoice("GB-CHC", "Charity Commission for England and Wales"),
-            SelectChoice("GB-SC", "Scottish Charity Regulator (OSCR)"),
-            SelectChoice("GB-NIC", "Charity Commission for Northern Ireland"),
-        ],
+        choices=[SelectChoice(scheme, name) for scheme, name in CHARITY_REGULATORS.items()],
         validators=[Optional()],
     )
     charity_number = StringField(

@@ -14,8 +14,10 @@ from app.domain.policy import AreaKind, format_pence
 from app.domain.postcodes import try_normalise_postcode
 from app.domain.providers import FactKind, LegalForm, ProviderStatus, SiteKind
 from app.domain.registration import (
-    REQUIRED_REGISTER,
+    CHARITY_SCHEMES,
+    NumberAnswers,
     Question,
+    check_numbers,
     next_question,
     numbers_asked_for,
     previous_question,
@@ -241,7 +243,7 @@ def registration_numbers() -> Response | tuple[str, int]:
     if not asked:
         return redirect(url_for("providers.index"))
     held = {i.scheme: i.value for i in provider.identifiers}
-    charity_scheme = next((s for s in ("GB-CHC", "GB-SC", "GB-NIC") if s in held), None)
+    charity_scheme = next((s for s in CHARITY_SCHEMES if s in held), None)
     form = RegistrationNumbersForm(
         data={
             "companies_house_number": held.get("GB-COH", ""),
@@ -250,32 +252,22 @@ def registration_numbers() -> Response | tuple[str, int]:
             "charity_number": held.get(charity_scheme, "") if charity_scheme else "",
         }
     )
-    required = REQUIRED_REGISTER.get(provider.legal_form)
     existing: membership.NumberMatch | None = None
     if form.validate_on_submit():
-        numbers: dict[str, str] = {}
-        if "GB-COH" in asked:
-            numbers["GB-COH"] = form.companies_house_number.data or ""
-        if "GB-MPR" in asked:
-            numbers["GB-MPR"] = form.mutuals_number.data or ""
-        if "charity" in asked:
-            regulator = form.charity_regulator.data
-            for scheme in ("GB-CHC", "GB-SC", "GB-NIC"):
-                numbers[scheme] = (form.charity_number.data or "") if scheme == regulator else ""
-            if (form.charity_number.data or "").strip() and not regulator:
-                form.charity_regulator.errors = ["Select which charity regulator it is registered with"]
-        missing = {
-            "GB-COH": (form.companies_house_number, "Enter your Companies House number"),
-            "GB-MPR": (form.mutuals_number, "Enter your FCA Mutuals Public Register number"),
-            "charity": (form.charity_number, "Enter your charity number"),
-        }
-        if required in missing:
-            field, message = missing[required]
-            if not (field.data or "").strip():
-                field.errors = [message]
-        if not form.errors:
+        checked = check_numbers(
+            provider.legal_form,
+            NumberAnswers(
+                companies_house=form.companies_house_number.data or "",
+                mutuals=form.mutuals_number.data or "",
+                charity_regulator=form.charity_regulator.data,
+                charity_number=form.charity_number.data or "",
+            ),
+        )
+        for question, message in checked.problems.items():
+            _field_for(form, question).errors = [message]
+        if not checked.problems:
             try:
-                registration.set_identifiers(db.session, _user(), provider, numbers)
+                registration.set_identifiers(db.session, _user(), provider, checked.numbers)
             except DuplicateIdentifier as exc:
                 db.session.rollback()
                 existing = membership.held_number(db.session, exc.org_id)
@@ -296,11 +288,13 @@ def registration_numbers() -> Response | tuple[str, int]:
     )
 
 
-def _field_for(form: RegistrationNumbersForm, scheme: str | None) -> Any:
+def _field_for(form: RegistrationNumbersForm, question: str | None) -> Any:
+    """The field that asks for a register's number (a charity regulator's, unless named), or the regulator."""
     return {
         "GB-COH": form.companies_house_number,
         "GB-MPR": form.mutuals_number,
-    }.get(scheme or "", form.charity_number)
+        "charity_regulator": form.charity_regulator,
+    }.get(question or "", form.charity_number)
 
 
 @bp.route("/premises")

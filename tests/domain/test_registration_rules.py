@@ -7,10 +7,12 @@ import pytest
 from app.domain.providers import LegalForm, ProviderStatus, SiteKind
 from app.domain.registration import (
     QUESTION_ORDER,
+    NumberAnswers,
     Question,
     RegistrationSnapshot,
     TaskStatus,
     candidate_org_ids,
+    check_numbers,
     next_question,
     premises_removal_refusal,
     previous_question,
@@ -126,3 +128,58 @@ def test_an_entry_sent_to_the_council_keeps_at_least_one_premises(
     status: ProviderStatus, left: int, refusal: str | None
 ) -> None:
     assert premises_removal_refusal(status, premises_left=left) == refusal
+
+
+NO_CHARITY = {"GB-CHC": "", "GB-SC": "", "GB-NIC": ""}
+
+
+@pytest.mark.parametrize(
+    ("legal_form", "answers", "numbers", "problems"),
+    [
+        (LegalForm.CIC, NumberAnswers(companies_house="01234567"), {"GB-COH": "01234567"}, {}),
+        (LegalForm.CIC, NumberAnswers(), {"GB-COH": ""}, {"GB-COH": "Enter your Companies House number"}),
+        (
+            LegalForm.CIC,
+            NumberAnswers(companies_house="  "),
+            {"GB-COH": "  "},
+            {"GB-COH": "Enter your Companies House number"},
+        ),
+        # A CIC is not asked for a society number, so one typed anyway is not stored.
+        (LegalForm.CIC, NumberAnswers(companies_house="01234567", mutuals="525R"), {"GB-COH": "01234567"}, {}),
+        (
+            LegalForm.COOPERATIVE,
+            NumberAnswers(),
+            {"GB-MPR": ""},
+            {"GB-MPR": "Enter your FCA Mutuals Public Register number"},
+        ),
+        # A company limited by guarantee may also be a charity, but need not be.
+        (LegalForm.CLG, NumberAnswers(companies_house="01234567"), {"GB-COH": "01234567", **NO_CHARITY}, {}),
+        (
+            LegalForm.CHARITY,
+            NumberAnswers(charity_regulator="GB-SC", charity_number="SC012345"),
+            {**NO_CHARITY, "GB-SC": "SC012345", "GB-COH": ""},
+            {},
+        ),
+        (
+            LegalForm.CHARITY,
+            NumberAnswers(charity_number="1234567"),
+            {**NO_CHARITY, "GB-COH": ""},
+            {"charity_regulator": "Select which charity regulator it is registered with"},
+        ),
+        (
+            LegalForm.CHARITY,
+            NumberAnswers(companies_house="01234567"),
+            {**NO_CHARITY, "GB-COH": "01234567"},
+            {"charity": "Enter your charity number"},
+        ),
+        # An unincorporated association is asked whether it is a charity, and need not be.
+        (LegalForm.UNINCORPORATED, NumberAnswers(), NO_CHARITY, {}),
+        (LegalForm.SOLE_TRADER, NumberAnswers(companies_house="01234567"), {}, {}),
+    ],
+)
+def test_the_numbers_a_legal_form_needs_come_from_what_was_typed(
+    legal_form: LegalForm, answers: NumberAnswers, numbers: dict[str, str], problems: dict[str, str]
+) -> None:
+    checked = check_numbers(legal_form, answers)
+    assert checked.numbers == numbers
+    assert checked.problems == problems
