@@ -30,6 +30,31 @@ from typing import IO, Protocol
 
 from rapidfuzz import fuzz
 
+from app.domain.imports.lifecycle import (
+    CHECKED_OR_DONE,
+    COUNT_KEYS,
+    COUNT_LABELS,
+    DECIDABLE,
+    FINAL_OUTCOMES,
+    MAPPABLE,
+    POSSIBLE_MATCH,
+    SHOWN_WHEN_ANY,
+    STARTS_FROM,
+    UNDOABLE,
+    ImportStatus,
+    ImportStep,
+    RowOutcome,
+    StepRefused,
+    counts_add_up,
+    counts_of,
+    may_run,
+    may_start,
+    outcome_total,
+    refusal,
+    require_status,
+    rows_to_change,
+    running_step,
+)
 from app.domain.labelled import LabelledEnum
 from app.domain.postcodes import PostcodeError, parse_postcode
 from app.domain.providers import (
@@ -1290,53 +1315,7 @@ def parse_sheet(sheet: Sheet, mapping: ColumnMapping) -> Iterator[ParsedRow]:
     return flag_duplicates((parse_row(row, mapping) for row in sheet), mapping)
 
 
-# --- Lifecycle and outcomes ---------------------------------------------------------------------
-
-
-class ImportStatus(LabelledEnum):
-    UPLOADED = "uploaded", "Columns to confirm"
-    CHECKING = "checking", "Being checked"
-    CHECKED = "checked", "Checked, ready to import"
-    IMPORTING = "importing", "Being imported"
-    IMPORTED = "imported", "Imported"
-    UNDONE = "undone", "Undone"
-    FAILED = "failed", "Failed"
-
-    @property
-    def running(self) -> bool:
-        return self in (ImportStatus.CHECKING, ImportStatus.IMPORTING)
-
-
-class RowOutcome(LabelledEnum):
-    """What happens, or happened, to one data row. Every row ends as exactly one of these."""
-
-    CREATED = "created", "New"
-    UPDATED = "updated", "Update"
-    UNCHANGED = "unchanged", "Unchanged"
-    # The file says it has ended (dissolved, removed, struck off) and the officer chose to keep such rows: added as
-    # archived, never published.
-    ARCHIVED = "archived", "Archived"
-    # The file says it has ended, and it matches an organisation on the register: that one is not changed, but
-    # flagged for an officer to check.
-    FLAGGED = "flagged", "Flagged for checking"
-    REJECTED = "rejected", "Rejected"
-
-
-#: The outcomes that must add up to the number of data rows.
-FINAL_OUTCOMES = (
-    RowOutcome.CREATED,
-    RowOutcome.UPDATED,
-    RowOutcome.UNCHANGED,
-    RowOutcome.ARCHIVED,
-    RowOutcome.FLAGGED,
-    RowOutcome.REJECTED,
-)
-
-
-def counts_add_up(counts: Mapping[str, int]) -> bool:
-    """True when the rows' outcomes (and possible matches, before the commit) add up to the rows in the file."""
-    outcomes = sum(int(counts.get(o.value, 0)) for o in FINAL_OUTCOMES) + int(counts.get("possible_match", 0))
-    return outcomes == int(counts.get("rows", 0))
+# --- Outcomes in words ---------------------------------------------------------------------------
 
 
 def _counted(number: int, one: str, many: str | None = None) -> str:
@@ -1528,3 +1507,31 @@ def rejected_reasons(errors: Iterable[tuple[int, str | None, str | None, str]]) 
             text = "has another problem" if n == 1 else "have other problems"
         words.append((text, n))
     return words
+
+
+#: The lifecycle's names, re-exported while callers move to :mod:`app.domain.imports.lifecycle`.
+__all__ = [
+    "CHECKED_OR_DONE",
+    "COUNT_KEYS",
+    "COUNT_LABELS",
+    "DECIDABLE",
+    "FINAL_OUTCOMES",
+    "MAPPABLE",
+    "POSSIBLE_MATCH",
+    "SHOWN_WHEN_ANY",
+    "STARTS_FROM",
+    "UNDOABLE",
+    "ImportStatus",
+    "ImportStep",
+    "RowOutcome",
+    "StepRefused",
+    "counts_add_up",
+    "counts_of",
+    "may_run",
+    "may_start",
+    "outcome_total",
+    "refusal",
+    "require_status",
+    "rows_to_change",
+    "running_step",
+]
