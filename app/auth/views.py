@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from app.auth import bp
 from app.auth.forms import AcceptInvitationForm, CreateAccountForm, ForgotPasswordForm, ResetPasswordForm, SignInForm
-from app.domain.roles import Role
+from app.domain.roles import Role, home_endpoint
 from app.extensions import db, limiter
 from app.jobs.mail import deliver_outbox
 from app.models.base import utcnow
@@ -25,13 +25,8 @@ WRONG_DETAILS = "Enter a correct email address and password"
 
 
 def home_for(role: Role) -> str:
-    """Where each kind of user lands after signing in."""
-    return {
-        Role.PROVIDER: url_for("providers.index"),
-        Role.COMMISSIONER: url_for("commissioners.index"),
-        Role.OFFICER: url_for("officers.index"),
-        Role.ADMIN: url_for("officers.index"),
-    }[Role(role)]
+    """Where each kind of user lands after signing in (which page: app/domain/roles.py)."""
+    return url_for(home_endpoint(role))
 
 
 def _safe_next(target: str | None) -> str | None:

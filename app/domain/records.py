@@ -9,7 +9,7 @@ from typing import Any
 from app.domain.bands import VatTreatment, describe_value
 from app.domain.labelled import LabelledEnum
 from app.domain.policy import format_pence
-from app.domain.roles import Role
+from app.domain.roles import OFFICER_ROLES, Role
 
 
 class RecordStatus(LabelledEnum):
@@ -18,7 +18,7 @@ class RecordStatus(LabelledEnum):
 
 
 #: Roles that may change or close any of their council's records, not only their own.
-RECORD_STEWARDS = frozenset({Role.OFFICER, Role.ADMIN})
+RECORD_STEWARDS = OFFICER_ROLES
 
 
 def may_change_record(role: Role | str, user_id: int, owner_id: int | None) -> bool:

@@ -1,4 +1,4 @@
-"""Service navigation: each user group sees its own home first, and one item is marked as the page's."""
+"""Service navigation: the items a role sees (app/domain/roles.py), and one marked as the page's."""
 
 from __future__ import annotations
 
@@ -6,25 +6,15 @@ from typing import Any
 
 from flask import url_for
 
-from app.domain.roles import Role
+from app.domain.roles import Role, navigation_items
 
 #: Navigation items that stand for part of an area rather than all of it.
 NAVIGATION_SECTIONS = {"officers.imports_list": "officers.import"}
 
 
 def navigation_for(role: Role | None, endpoint: str | None) -> list[dict[str, Any]]:
-    """Service navigation items for a role: each user group sees its own home first."""
-    items: list[tuple[str, str]] = []
-    if role == Role.PROVIDER:
-        items.append(("providers.index", "Your organisation"))
-    if role in (Role.COMMISSIONER, Role.OFFICER, Role.ADMIN):
-        items.append(("commissioners.index", "Buying"))
-    if role in (Role.OFFICER, Role.ADMIN):
-        items.append(("officers.index", "Manage the register"))
-        items.append(("officers.imports_list", "Imports"))
-    items.append(("public.directory_index", "Find providers"))
-    if role is None:
-        items.append(("auth.sign_in", "Sign in"))
+    """Service navigation items for a role (which ones: app/domain/roles.py), the page's own one marked."""
+    items = [(item.endpoint, item.text) for item in navigation_items(role)]
     current_area = (endpoint or "").split(".")[0]
 
     def pages_of(target: str) -> str:

@@ -1,10 +1,19 @@
-"""Which kind of user may enter which user group's area."""
+"""Which kind of user may enter which user group's area, where each lands, and what its navigation shows."""
 
 from __future__ import annotations
 
 import pytest
 
-from app.domain.roles import AREA_ROLES, COUNCIL_ROLES, Role, may_enter
+from app.domain.roles import (
+    AREA_NAVIGATION,
+    AREA_ROLES,
+    COUNCIL_ROLES,
+    HOME_AREA,
+    Role,
+    home_endpoint,
+    may_enter,
+    navigation_items,
+)
 
 AREAS = ("providers", "commissioners", "officers")
 
@@ -40,3 +49,47 @@ def test_matrix_covers_every_role_and_area() -> None:
 def test_council_roles() -> None:
     assert {Role.COMMISSIONER, Role.OFFICER, Role.ADMIN} == COUNCIL_ROLES
     assert Role.PROVIDER not in COUNCIL_ROLES
+
+
+@pytest.mark.parametrize(
+    ("role", "home"),
+    [
+        (Role.PROVIDER, "providers.index"),
+        (Role.COMMISSIONER, "commissioners.index"),
+        (Role.OFFICER, "officers.index"),
+        (Role.ADMIN, "officers.index"),
+        ("admin", "officers.index"),  # the stored string
+    ],
+)
+def test_each_role_lands_on_its_own_area(role: Role | str, home: str) -> None:
+    assert home_endpoint(role) == home
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_every_role_may_enter_its_home_area(role: Role) -> None:
+    assert may_enter(role, HOME_AREA[role])
+    assert home_endpoint(role).startswith(HOME_AREA[role] + ".")
+
+
+@pytest.mark.parametrize(
+    ("role", "endpoints"),
+    [
+        (None, ["public.directory_index", "auth.sign_in"]),
+        (Role.PROVIDER, ["providers.index", "public.directory_index"]),
+        (Role.COMMISSIONER, ["commissioners.index", "public.directory_index"]),
+        (
+            Role.OFFICER,
+            ["commissioners.index", "officers.index", "officers.imports_list", "public.directory_index"],
+        ),
+        (Role.ADMIN, ["commissioners.index", "officers.index", "officers.imports_list", "public.directory_index"]),
+    ],
+)
+def test_navigation_shows_the_areas_a_role_may_enter(role: Role | None, endpoints: list[str]) -> None:
+    assert [item.endpoint for item in navigation_items(role)] == endpoints
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_no_navigation_item_leads_into_an_area_the_role_may_not_enter(role: Role) -> None:
+    for item in navigation_items(role):
+        area = item.endpoint.split(".")[0]
+        assert area not in AREA_NAVIGATION or may_enter(role, area)
