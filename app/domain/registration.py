@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from app.domain.labelled import LabelledEnum
+from app.domain.legal_forms import REQUIRED_REGISTER
 from app.domain.providers import (
     IDENTIFIER_SCHEMES,
     IdentifierError,
@@ -31,6 +32,22 @@ class ReviewDecision(LabelledEnum):
     REJECTED = "rejected", "Rejected"
 
 
+#: The statuses an officer decides on: an entry waiting for checks, or a published one (its changes, or taking it back).
+DECIDABLE_STATUSES = frozenset({ProviderStatus.SUBMITTED, ProviderStatus.VERIFIED})
+
+
+def decision_refusal(decision: ReviewDecision, status: ProviderStatus, awaiting_review: bool) -> str | None:
+    """Why an officer may not make this decision on an entry now, or None if they may.
+
+    A published entry may be sent back or rejected at any time, but verified again only when it has changes to check.
+    """
+    if status not in DECIDABLE_STATUSES:
+        return f"This organisation is {status.label.lower()}: there is nothing to decide"
+    if decision == ReviewDecision.VERIFIED and status == ProviderStatus.VERIFIED and not awaiting_review:
+        return "This organisation is already verified and has no changes to check"
+    return None
+
+
 class TaskStatus(LabelledEnum):
     NOT_STARTED = "not_started", "Not yet started"
     IN_PROGRESS = "in_progress", "In progress"
@@ -38,19 +55,6 @@ class TaskStatus(LabelledEnum):
     OPTIONAL = "optional", "Optional"
 
 
-#: The register each legal form must give a number for (None: no register holds it).
-REQUIRED_REGISTER: dict[LegalForm, str | None] = {
-    LegalForm.CIC: "GB-COH",
-    LegalForm.CLG: "GB-COH",
-    LegalForm.PRIVATE_COMPANY: "GB-COH",
-    LegalForm.COOPERATIVE: "GB-MPR",
-    LegalForm.COMMUNITY_BENEFIT: "GB-MPR",
-    LegalForm.CHARITY: "charity",  # one of the three charity regulators
-    LegalForm.SOLE_TRADER: None,
-    LegalForm.UNINCORPORATED: None,
-    LegalForm.OTHER: None,
-    LegalForm.UNKNOWN: None,
-}
 #: The charity regulators a charity may be registered with, by org-id prefix, named as the question names them.
 CHARITY_REGULATORS: dict[str, str] = {
     "GB-CHC": "Charity Commission for England and Wales",

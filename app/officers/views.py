@@ -9,7 +9,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.domain.providers import IDENTIFIER_SCHEMES, LegalForm, ProviderStatus
+from app.domain.providers import IDENTIFIER_SCHEMES, LegalForm
+from app.domain.registration import ReviewDecision
 from app.domain.review_queue import BulkAction, QueueSort, QueueStatus
 from app.domain.text import plain_int
 from app.domain.wording import split_org_id
@@ -108,9 +109,8 @@ def _render_review(
             schemes=IDENTIFIER_SCHEMES,
             members=verification.members_of(db.session, provider),
             reviews=verification.reviews_of(db.session, provider),
-            can_verify=provider.status == ProviderStatus.SUBMITTED
-            or (provider.status == ProviderStatus.VERIFIED and provider.awaiting_review),
-            can_send_back=provider.status in (ProviderStatus.SUBMITTED, ProviderStatus.VERIFIED),
+            can_verify=verification.may_decide(provider, ReviewDecision.VERIFIED),
+            can_send_back=verification.may_decide(provider, ReviewDecision.CHANGES_REQUESTED),
             mark_checked_form=MarkCheckedForm(formdata=None),
             verify_form=VerifyForm(formdata=None),
             changes_form=changes_form or RequestChangesForm(formdata=None),
@@ -392,4 +392,3 @@ def decline_join_request(request_id: int) -> Response | tuple[str, int]:
             flash(f"You declined {email}'s request to join {name}", "success")
             return redirect(url_for("officers.reviews"))
     return _render_queue(decline_form=form, failed_request_id=request_id, status=400)
-

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.domain.paging import Paged, clamp_page
 from app.domain.providers import EvidenceState, LegalForm, Placement, ProviderSource, ProviderStatus
-from app.domain.registration import JoinRequestStatus, ReviewDecision
+from app.domain.registration import JoinRequestStatus, ReviewDecision, decision_refusal
 from app.domain.review_queue import (
     BULK_ACTION_LIMIT,
     BULK_RULES,
@@ -454,6 +454,11 @@ def members_of(session: Session, provider: Provider) -> list[User]:
     )
 
 
+def may_decide(provider: Provider, decision: ReviewDecision) -> bool:
+    """Whether an officer may make this decision on the entry now (the rule: domain/registration.decision_refusal)."""
+    return decision_refusal(decision, provider.status, provider.awaiting_review) is None
+
+
 def _tell_members(session: Session, provider: Provider, subject: str, body: str) -> None:
     for member in members_of(session, provider):
         queue_email(session, member.email, subject, body)
@@ -468,14 +473,9 @@ def _decide(
     message: str | None,
     now: datetime,
 ) -> ProviderReview:
-    if provider.status not in (ProviderStatus.SUBMITTED, ProviderStatus.VERIFIED):
-        raise ReviewError(f"This organisation is {provider.status.label.lower()}: there is nothing to decide")
-    if (
-        provider.status == ProviderStatus.VERIFIED
-        and not provider.awaiting_review
-        and decision == ReviewDecision.VERIFIED
-    ):
-        raise ReviewError("This organisation is already verified and has no changes to check")
+    refusal = decision_refusal(decision, provider.status, provider.awaiting_review)
+    if refusal:
+        raise ReviewError(refusal)
     before = provider.status
     provider.status = status
     provider.status_changed_at = now

@@ -10,9 +10,11 @@ from app.domain.registration import (
     NumberAnswers,
     Question,
     RegistrationSnapshot,
+    ReviewDecision,
     TaskStatus,
     candidate_org_ids,
     check_numbers,
+    decision_refusal,
     next_question,
     premises_removal_refusal,
     previous_question,
@@ -183,3 +185,36 @@ def test_the_numbers_a_legal_form_needs_come_from_what_was_typed(
     checked = check_numbers(legal_form, answers)
     assert checked.numbers == numbers
     assert checked.problems == problems
+
+
+NOTHING_TO_DECIDE = "This organisation is {}: there is nothing to decide"
+NO_CHANGES = "This organisation is already verified and has no changes to check"
+S, V = ProviderStatus.SUBMITTED, ProviderStatus.VERIFIED
+
+
+@pytest.mark.parametrize(
+    ("status", "awaiting_review", "decision", "refusal"),
+    [
+        (S, False, ReviewDecision.VERIFIED, None),
+        (S, False, ReviewDecision.CHANGES_REQUESTED, None),
+        (S, False, ReviewDecision.REJECTED, None),
+        (V, True, ReviewDecision.VERIFIED, None),  # accepting a published entry's changes
+        (V, False, ReviewDecision.VERIFIED, NO_CHANGES),
+        (V, False, ReviewDecision.CHANGES_REQUESTED, None),  # something wrong in a published entry
+        (V, False, ReviewDecision.REJECTED, None),
+        *[
+            (status, False, decision, NOTHING_TO_DECIDE.format(status.label.lower()))
+            for status in (
+                ProviderStatus.DRAFT,
+                ProviderStatus.CHANGES_REQUESTED,
+                ProviderStatus.REJECTED,
+                ProviderStatus.ARCHIVED,
+            )
+            for decision in ReviewDecision
+        ],
+    ],
+)
+def test_who_an_officer_may_decide_on(
+    status: ProviderStatus, awaiting_review: bool, decision: ReviewDecision, refusal: str | None
+) -> None:
+    assert decision_refusal(decision, status, awaiting_review) == refusal
