@@ -130,20 +130,5 @@ class SearchForm(Form):
         )
 
 
-def parse_day_month_year(text: str) -> date:
-    """'1/4/2027', '01-04-2027' or '2027-04-01'; raise ValidationError with the GOV.UK date message."""
-    cleaned = text.strip().replace("-", "/").replace(".", "/").replace(" ", "/")
-    parts = [p for p in cleaned.split("/") if p]
-    try:
-        if len(parts) == 3 and len(parts[0]) == 4:
-            return date(int(parts[0]), int(parts[1]), int(parts[2]))
-        if len(parts) == 3:
-            day, month, year = (int(p) for p in parts)
-            return date(year + 2000 if year < 100 else year, month, day)
-    except ValueError as exc:
-        raise ValidationError("Enter a real start date, like 1/4/2027") from exc
-    raise ValidationError("Enter the start date as day/month/year, like 1/4/2027")
-
-
 def legal_form_choices() -> list[SelectChoice]:
     return [SelectChoice(f.value, f.label) for f in LegalForm if f != LegalForm.UNKNOWN]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import render_template, request, url_for
 from flask_login import current_user
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
@@ -12,17 +10,17 @@ from wtforms import SelectField, StringField, SubmitField
 from wtforms.fields import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
-from app.commissioners.forms import parse_day_month_year
 from app.extensions import db
 from app.models.base import utcnow
 from app.officers import bp
 from app.services import audit_log
 from app.services.audit import Actor, record
+from app.web.date_input import DateInputField, date_query
 from app.web.downloads import csv_download
 from app.web.forms import Form
 
 PER_PAGE = 50
-FILTERS = ("action", "actor", "since", "until")
+UNTIL_BEFORE_SINCE = "The date to show events up to must be the same as or after the date to show events from"
 
 #: The page that shows each kind of record, and the name of its id in the URL.
 RECORD_PAGES = {
@@ -42,36 +40,42 @@ def record_url(subject: audit_log.Subject) -> str | None:
 
 
 class AuditFilterForm(Form):
+    """What to show: read from the query string, so a filtered log has a URL that can be shared."""
+
     class Meta:
         csrf = False  # a GET form: it changes nothing
 
     action = SelectField("What happened", widget=GovSelect(), validators=[Optional()])
     actor = StringField("Who (part of an email address)", widget=GovTextInput(), validators=[Optional()])
-    since = StringField("From", widget=GovTextInput(), description="For example, 1 11 2026", validators=[Optional()])
-    until = StringField("Up to and including", widget=GovTextInput(), validators=[Optional()])
+    since = DateInputField("From", what="The date to show events from", description="For example, 1 11 2026")
+    until = DateInputField(
+        "Up to and including", what="The date to show events up to", description="For example, 30 11 2026"
+    )
     submit = SubmitField("Show events", widget=GovSubmitInput())
 
-    def _day(self, text: str | None) -> date | None:
-        if not text or not text.strip():
-            return None
-        try:
-            return parse_day_month_year(text)
-        except ValidationError as error:
-            raise ValidationError(str(error).replace("start date", "date")) from error
-
-    def validate_since(self, field: StringField) -> None:
-        self._day(field.data)
-
-    def validate_until(self, field: StringField) -> None:
-        self._day(field.data)
+    def validate_until(self, field: DateInputField) -> None:
+        # On the later date, as the design system's "must be after the date it starts" example is: `until` is
+        # checked after `since`, so both dates are known here (each is None when its boxes were empty or wrong).
+        if self.since.data is not None and field.data is not None and field.data < self.since.data:
+            raise ValidationError(UNTIL_BEFORE_SINCE)
 
     def filter(self) -> audit_log.AuditFilter:
+        """The filter a valid form asks for."""
         return audit_log.AuditFilter(
             action=self.action.data or None,
             actor=(self.actor.data or "").strip() or None,
-            since=self._day(self.since.data),
-            until=self._day(self.until.data),
+            since=self.since.data,
+            until=self.until.data,
         )
+
+
+def filter_query(where: audit_log.AuditFilter) -> dict[str, str]:
+    """The query parameters that ask for ``where`` again: kept in the pager's and the download's links."""
+    query = {name: value for name, value in (("action", where.action), ("actor", where.actor)) if value}
+    for name, day in (("since", where.since), ("until", where.until)):
+        if day is not None:
+            query.update(date_query(name, day))
+    return query
 
 
 def _form() -> AuditFilterForm:
@@ -93,7 +97,7 @@ def audit_events() -> tuple[str, int] | str:
     where = form.filter() if submitted else audit_log.AuditFilter()
     events, total = audit_log.events(db.session, where, page=page, per_page=PER_PAGE)
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
-    query = {k: v for k, v in request.args.items() if k in FILTERS and v}  # only the filters go into links
+    query = filter_query(where)  # only the filters go into links, as the form read them
     return render_template(
         "officers/audit.html",
         form=form,

@@ -1,7 +1,10 @@
 """An officer reads the audit log in words, on a phone and a desktop: what happened, to which record (a link to
-it), before and after in plain values. No sideways scrolling at 320 CSS pixels; axe-core finds nothing."""
+it), before and after in plain values; filters it by date in the GOV.UK date input, and puts a wrong date right
+from the error summary. No sideways scrolling at 320 CSS pixels; axe-core finds nothing."""
 
 from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -12,7 +15,7 @@ from app.domain.roles import Role
 from app.extensions import db
 from app.models import AuditEvent, SpendBand
 from tests import factories
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, sign_in
 
 
 @pytest.fixture
@@ -55,10 +58,7 @@ def test_the_audit_log_reads_in_words_on_a_phone_and_a_desktop(
     page: Page, live_server: str, officer_email: str, width: int
 ) -> None:
     page.set_viewport_size({"width": width, "height": 900})
-    page.goto(f"{live_server}/sign-in")
-    page.get_by_label("Email address").fill(officer_email)
-    page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, officer_email)
     page.goto(f"{live_server}/officer/audit")
 
     expect(page.get_by_role("heading", name="Spend band changed")).to_be_visible()
@@ -69,5 +69,36 @@ def test_the_audit_log_reads_in_words_on_a_phone_and_a_desktop(
     violations = axe_violations(page)
     assert violations == [], violations
 
+    # Filter by date: an end before the start is put right from the error summary, then today's events show.
+    today = datetime.now(UTC).date()  # the events were recorded just now, and the log's days are UTC days
+    fill_date(page, "From", today)
+    fill_date(page, "Up to and including", today - timedelta(days=1))
+    page.get_by_role("button", name="Show events").click()
+    message = "The date to show events up to must be the same as or after the date to show events from"
+    page.get_by_role("link", name=message).click()
+    until_day = page.get_by_role("group", name="Up to and including", exact=True).get_by_label("Day")
+    expect(until_day).to_be_focused()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, "the page scrolls sideways"
+    violations = axe_violations(page)
+    assert violations == [], violations
+    fill_date(page, "Up to and including", today)
+    page.get_by_role("button", name="Show events").click()
+    expect(page.get_by_role("heading", name="Spend band changed")).to_be_visible()
+    expect(page.get_by_role("heading", name="Verified and published")).to_be_visible()
+    download = page.get_by_role("link", name="Download these events (CSV)")
+    expect(download).to_have_attribute(
+        "href",
+        f"/officer/audit.csv?since-day={today.day}&since-month={today.month}"
+        f"&since-year={today.year}&until-day={today.day}&until-month={today.month}"
+        f"&until-year={today.year}",
+    )
+
     page.get_by_role("link", name="Knowsley Mutual Credit Union").click()
     expect(page.get_by_role("heading", name="Knowsley Mutual Credit Union", level=1)).to_be_visible()
+
+
+def fill_date(page: Page, legend: str, day: date) -> None:
+    """Type a date into the three boxes of the date input with this legend."""
+    group = page.get_by_role("group", name=legend, exact=True)
+    for box, value in (("Day", day.day), ("Month", day.month), ("Year", day.year)):
+        group.get_by_label(box).fill(str(value))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -66,3 +67,30 @@ def test_events_about_removed_records_still_read(session: Session, knowsley: Cou
     assert gone.subject.link_type is None  # no page to link to
     assert "Reference in the source: R1" in gone.wording.details_text
     assert (exported.summary, exported.subject.name) == ("Audit log downloaded", "Audit log")
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "shown"),
+    [
+        (date(2026, 11, 1), date(2026, 11, 1), ["first second", "last second"]),
+        (date(2026, 11, 1), None, ["first second", "last second", "next day"]),
+        (None, date(2026, 11, 1), ["day before", "first second", "last second"]),
+        (date(2026, 11, 2), date(2026, 11, 2), ["next day"]),
+    ],
+)
+def test_a_date_filter_takes_whole_days_in_utc(
+    session: Session, since: date | None, until: date | None, shown: list[str]
+) -> None:
+    moments = {
+        "day before": datetime(2026, 10, 31, 23, 59, 59, tzinfo=UTC),
+        "first second": datetime(2026, 11, 1, 0, 0, 0, tzinfo=UTC),
+        "last second": datetime(2026, 11, 1, 23, 59, 59, tzinfo=UTC),
+        "next day": datetime(2026, 11, 2, 0, 0, 0, tzinfo=UTC),
+    }
+    session.add_all(
+        AuditEvent(actor_label=label, action="x.y", entity_type="z", occurred_at=moment)
+        for label, moment in moments.items()
+    )
+    session.flush()
+    events, total = audit_log.events(session, audit_log.AuditFilter(since=since, until=until))
+    assert sorted(event.actor_label for event in events) == sorted(shown) and total == len(shown)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -52,8 +53,11 @@ def test_the_log_lists_events_newest_first(officer_client: FlaskClient) -> None:
     [
         ("action=import.committed", "Import completed", "Verified and published"),
         ("actor=ALICE", "Verified and published", "Import completed"),
-        ("since=1/11/2026", "Import completed", "Verified and published"),
-        ("until=1/11/2026", "Verified and published", "Import completed"),
+        ("since-day=1&since-month=11&since-year=2026", "Import completed", "Verified and published"),
+        ("until-day=1&until-month=11&until-year=2026", "Verified and published", "Import completed"),
+        # Both ends of a day are in it: the same day twice is that day's events.
+        ("since-day=2&since-month=11&since-year=2026&until-day=2&until-month=11&until-year=2026", "Import", "Verif"),
+        ("since-day=1&since-month=10&since-year=2026&until-day=1&until-month=10&until-year=2026", "Verif", "Import"),
     ],
 )
 def test_filters(officer_client: FlaskClient, query: str, shown: str, hidden: str) -> None:
@@ -68,11 +72,88 @@ def test_the_filter_offers_actions_in_words(officer_client: FlaskClient) -> None
     assert ">provider.verified<" not in page
 
 
-def test_a_bad_date_is_explained_at_the_field(officer_client: FlaskClient) -> None:
-    response = officer_client.get("/officer/audit?since=31/2/2026")
+FROM = "The date to show events from"
+UP_TO = "The date to show events up to"
+
+
+@pytest.mark.parametrize(
+    ("query", "message", "first_box", "marked"),
+    [
+        # No 31 February: no one box is wrong, so all three are marked.
+        (
+            "since-day=31&since-month=2&since-year=2026",
+            f"{FROM} must be a real date",
+            "since-day",
+            ["since-day", "since-month", "since-year"],
+        ),
+        ("since-day=1&since-month=13&since-year=2026", f"{FROM} must be a real date", "since-month", ["since-month"]),
+        ("since-day=&since-month=11&since-year=2026", f"{FROM} must include a day", "since-day", ["since-day"]),
+        ("since-day=1&since-month=11&since-year=", f"{FROM} must include a year", "since-year", ["since-year"]),
+        ("since-day=1", f"{FROM} must include a month and year", "since-month", ["since-month", "since-year"]),
+        ("since-day=1&since-month=11&since-year=26", "Year must include 4 numbers", "since-year", ["since-year"]),
+        ("until-day=first&until-month=11&until-year=2026", f"{UP_TO} must be a real date", "until-day", ["until-day"]),
+        (
+            "since-day=2&since-month=11&since-year=2026&until-day=1&until-month=11&until-year=2026",
+            f"{UP_TO} must be the same as or after the date to show events from",
+            "until-day",
+            ["until-day", "until-month", "until-year"],
+        ),
+    ],
+)
+def test_a_bad_date_is_explained_at_the_field(
+    officer_client: FlaskClient, query: str, message: str, first_box: str, marked: list[str]
+) -> None:
+    response = officer_client.get(f"/officer/audit?{query}")
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "There is a problem" in page and "Enter a real date, like 1/4/2027" in page
+    assert "<title>Error: Audit log" in page
+    # The summary links the message to the first box with the problem; the message is shown at the date too.
+    summary = page[page.index("There is a problem") : page.index("<h1")]
+    assert f'<a href="#{first_box}">{message}</a>' in summary
+    assert page.count(message) == 2
+    errors = re.findall(r'<input class="govuk-input[^"]*govuk-input--error[^"]*" id="([^"]+)"', page)
+    assert errors == marked
+    assert "Audit events, newest first" not in page
+
+
+def test_a_bad_date_refuses_the_download_too(officer_client: FlaskClient) -> None:
+    response = officer_client.get("/officer/audit.csv?until-day=31&until-month=2&until-year=2026")
+    assert response.status_code == 400
+    assert f"{UP_TO} must be a real date" in response.get_data(as_text=True)
+    assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "audit_log.exported")).all() == []
+
+
+def test_the_pages_and_the_download_keep_the_filter(officer_client: FlaskClient) -> None:
+    db.session.add_all(
+        AuditEvent(
+            actor_label="carol@knowsley.example",
+            action="provider.verified",
+            entity_type="provider",
+            entity_id=str(number),
+            occurred_at=datetime(2026, 11, 3, 9, number % 60, tzinfo=UTC),
+        )
+        for number in range(60)
+    )
+    db.session.commit()
+    # Typed with leading zeros and spaces; the links ask for the same dates, as the form read them.
+    page = officer_client.get(
+        "/officer/audit?actor=carol&since-day=+03&since-month=11&since-year=2026&until-day=30&until-month=11"
+        "&until-year=2026&page=1&submit=Show+events"
+    ).get_data(as_text=True)
+    assert "60 events, page 1 of 2" in page
+    wanted = "actor=carol&amp;since-day=3&amp;since-month=11&amp;since-year=2026&amp;until-day=30&amp;until-month=11"
+    older = re.search(r'href="/officer/audit\?page=2&amp;([^"]+)" rel="next"', page)
+    assert older is not None and older.group(1).startswith(wanted), older
+    assert "submit" not in older.group(1)
+    download = re.search(r'href="/officer/audit\.csv\?([^"]+)">Download these events', page)
+    assert download is not None and download.group(1).startswith(wanted), download
+    # The boxes show what was typed, as it was read.
+    assert 'id="since-day" name="since-day" type="text" value="03"' in page
+    body = officer_client.get(f"/officer/audit.csv?{download.group(1).replace('&amp;', '&')}", buffered=True)
+    rows = list(csv.reader(io.StringIO(body.get_data(as_text=True).lstrip("\ufeff"))))
+    assert len(rows) == 61 and {row[2] for row in rows[1:]} == {"carol@knowsley.example"}
+    (exported,) = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "audit_log.exported"))
+    assert exported.changes == {"actor": "carol", "since": "2026-11-03", "until": "2026-11-30"}
 
 
 def test_the_export_is_formula_safe_and_recorded(officer_client: FlaskClient) -> None:
@@ -234,6 +315,7 @@ def test_the_officer_home_lists_recent_changes_in_words_as_the_log_does(
 def test_the_date_filter_hint_follows_the_govuk_style_and_the_hinted_form_works(officer_client: FlaskClient) -> None:
     page = officer_client.get("/officer/audit").get_data(as_text=True)
     assert "For example, 1 11 2026" in page and "1/11/2026" not in page
-    page = officer_client.get("/officer/audit?since=1+11+2026").get_data(as_text=True)
+    assert "For example, 30 11 2026" in page
+    page = officer_client.get("/officer/audit?since-day=1&since-month=11&since-year=2026").get_data(as_text=True)
     events = page[page.index("Audit events, newest first") :]
     assert "Import completed" in events and "Verified and published" not in events
