@@ -174,6 +174,18 @@ def previous_question(question: Question, legal_form: LegalForm | None) -> Quest
 #: Organisations anyone looking for theirs may find by name: those the public directory shows.
 FINDABLE_BY_NAME: frozenset[ProviderStatus] = frozenset({ProviderStatus.VERIFIED})
 
+
+def join_refusal(status: ProviderStatus, *, by_number: bool) -> str | None:
+    """Why someone may not ask to join an organisation reached this way, or None if they may.
+
+    A published organisation may be asked by name; any other only by someone who typed its whole registration
+    number: an id in a URL reveals nothing the council has not published, yet someone who knows the number can ask.
+    """
+    if status in FINDABLE_BY_NAME or by_number:
+        return None
+    return "This organisation is not published yet. Search for its whole registration number to ask to join it"
+
+
 _ORG_ID = re.compile(r"^(GB-[A-Z]{2,3})-?(.+)$")
 
 

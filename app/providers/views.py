@@ -687,7 +687,9 @@ def _join_page(target: Provider, match: membership.NumberMatch | None) -> Respon
     shown = target.name if match is None else f"the organisation with {match.register} number {match.number}"
     if form.validate_on_submit():
         try:
-            membership.request_to_join(db.session, _user(), target, form.message.data or "")
+            membership.request_to_join(
+                db.session, _user(), target, form.message.data or "", by_number=match.org_id if match else None
+            )
         except membership.MembershipError as exc:
             db.session.rollback()
             form.message.errors = [str(exc)]

@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.domain.providers import IDENTIFIER_SCHEMES
-from app.domain.registration import FINDABLE_BY_NAME, JoinRequestStatus, candidate_org_ids
+from app.domain.registration import FINDABLE_BY_NAME, JoinRequestStatus, candidate_org_ids, join_refusal
 from app.domain.roles import Role
 from app.models import Invitation, JoinRequest, Provider, ProviderIdentifier, User
 from app.services import audit
@@ -180,7 +180,7 @@ def find_organisations_to_join(session: Session, query: str) -> JoinSearch:
 def published_to_join(session: Session, provider_id: int) -> Provider | None:
     """A published organisation, found by its id; None for any other, so ids reveal nothing unpublished."""
     provider = session.get(Provider, provider_id)
-    return provider if provider is not None and provider.status in FINDABLE_BY_NAME else None
+    return provider if provider is not None and join_refusal(provider.status, by_number=False) is None else None
 
 
 def held_number(session: Session, org_id: str) -> NumberMatch | None:
@@ -195,12 +195,21 @@ def held_number(session: Session, org_id: str) -> NumberMatch | None:
     return number_match(identifier) if identifier is not None else None
 
 
-def request_to_join(session: Session, user: User, provider: Provider, message: str) -> JoinRequest:
-    """Ask an officer to let this user act for an organisation on the register (claim or join it)."""
+def request_to_join(
+    session: Session, user: User, provider: Provider, message: str, *, by_number: str | None = None
+) -> JoinRequest:
+    """Ask an officer to let this user act for an organisation on the register (claim or join it).
+
+    ``by_number`` is the org-id the person typed in full to find it: the only way to an unpublished organisation.
+    """
     if user.role != Role.PROVIDER:
         raise MembershipError("Only provider accounts can ask to join an organisation.")
     if user.provider_id is not None:
         raise MembershipError("Your account already acts for an organisation.")
+    holds_number = by_number is not None and any(i.org_id == by_number for i in provider.identifiers)
+    refusal = join_refusal(provider.status, by_number=holds_number)
+    if refusal:
+        raise MembershipError(refusal)
     if not message.strip():
         raise MembershipError("Enter how you are connected to the organisation", "message")
     pending = session.scalar(

@@ -15,6 +15,7 @@ from app.domain.registration import (
     candidate_org_ids,
     check_numbers,
     decision_refusal,
+    join_refusal,
     next_question,
     premises_removal_refusal,
     previous_question,
@@ -218,3 +219,13 @@ def test_who_an_officer_may_decide_on(
     status: ProviderStatus, awaiting_review: bool, decision: ReviewDecision, refusal: str | None
 ) -> None:
     assert decision_refusal(decision, status, awaiting_review) == refusal
+
+
+NOT_PUBLISHED = "This organisation is not published yet. Search for its whole registration number to ask to join it"
+
+
+@pytest.mark.parametrize("status", list(ProviderStatus))
+def test_an_unpublished_organisation_may_be_asked_to_join_only_by_its_number(status: ProviderStatus) -> None:
+    assert join_refusal(status, by_number=True) is None
+    by_name = None if status == ProviderStatus.VERIFIED else NOT_PUBLISHED
+    assert join_refusal(status, by_number=False) == by_name

@@ -195,6 +195,23 @@ def test_a_request_to_join_is_refused(
     assert len(session.scalars(select(JoinRequest)).all()) == made
 
 
+@pytest.mark.parametrize("status", [ProviderStatus.DRAFT, ProviderStatus.SUBMITTED, ProviderStatus.REJECTED])
+def test_an_unpublished_organisation_is_asked_to_join_only_by_the_number_it_holds(
+    session: Session, status: ProviderStatus
+) -> None:
+    provider = factories.provider(session, "Quiet Harbour Co-operative", status=status)
+    provider.identifiers.append(ProviderIdentifier(scheme="GB-COH", value="01234567", org_id="GB-COH-01234567"))
+    person = factories.user(session, Role.PROVIDER)
+
+    for number in (None, "GB-COH-07654321"):  # reached by its id, or by a number it does not hold
+        with pytest.raises(membership.MembershipError, match="This organisation is not published yet"):
+            membership.request_to_join(session, person, provider, "I am the secretary", by_number=number)
+    assert session.scalars(select(JoinRequest)).all() == []
+
+    request = membership.request_to_join(session, person, provider, "I am the secretary", by_number="GB-COH-01234567")
+    assert request.provider_id == provider.id
+
+
 def _pending(session: Session, knowsley: factories.CouncilSetup) -> tuple[Provider, User, JoinRequest, User]:
     """A request to join an unclaimed organisation, and the officer who decides it."""
     provider = factories.provider(session, "Page Moss CIC")
