@@ -1,4 +1,4 @@
-"""Which spend band a contract falls in, what its rules are in words, and which band sets are lawful.
+"""Which spend band a contract falls in, what its rules are in words, and which bands and band sets are lawful.
 
 Money is whole pence. A band's numeric bounds are in the band's VAT basis; a bound that is "the
 statutory threshold" is compared in the threshold's own basis (VAT included since 2022). Lower
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
+from typing import Protocol
 
 from app.domain.labelled import LabelledEnum
 from app.domain.policy import (
@@ -544,6 +545,197 @@ def _as_threshold_basis(pence: int, basis: VatBasis, threshold: Threshold) -> in
     factor = 1 + VAT_STANDARD_RATE
     converted = Decimal(pence) * factor if threshold.vat_basis == VatBasis.INCLUDED else Decimal(pence) / factor
     return int(converted.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+# What a band may be: one home for the rules the seed loader and the officers' band pages both apply ---------------
+
+#: Effective dates before this are outside the statutory thresholds we hold.
+EARLIEST_EFFECTIVE = EARLIEST_START
+MIN_QUOTES, MAX_QUOTES = 1, 10
+LABEL_MAX, CODE_MAX, ROUTE_MAX, RATIONALE_MAX = 200, 20, 500, 5000
+
+LABEL_NEEDED = "Enter the name of the band"
+LABEL_TOO_LONG = f"The name must be {LABEL_MAX} characters or fewer"
+CODE_NEEDED = "Enter a short code for the band, like A"
+CODE_TOO_LONG = f"The code must be {CODE_MAX} characters or fewer"
+LOWER_NEGATIVE = "The lower limit must be £0 or more"
+BOTH_THRESHOLD = "A band cannot both start and end at the statutory threshold"
+UPPER_NOT_ABOVE_LOWER = "The upper limit must be more than the lower limit"
+QUOTES_OUT_OF_RANGE = f"The minimum number of quotes must be between {MIN_QUOTES} and {MAX_QUOTES}"
+ROUTE_NEEDED = "Enter how contracts in this band are awarded"
+ROUTE_TOO_LONG = f"How contracts are awarded must be {ROUTE_MAX} characters or fewer"
+RATIONALE_TOO_LONG = f"The reason must be {RATIONALE_MAX:,} characters or fewer"
+LOCAL_RATIONALE_NEEDED = "Enter why the band is reserved to local providers"
+
+
+def reservation_rationale_needed(reservation: Reservation) -> str:
+    """'Enter why the band is reserved to small and medium-sized enterprises'."""
+    return f"Enter why the band is reserved to {reservation.label[0].lower()}{reservation.label[1:]}"
+
+
+class StoredBand(Protocol):
+    """A band as it is stored (app.models.SpendBand), read by BandValues.of without the domain importing models."""
+
+    @property
+    def label(self) -> str: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def lower_pence(self) -> int: ...
+    @property
+    def upper_pence(self) -> int | None: ...
+    @property
+    def vat_basis(self) -> VatBasis: ...
+    @property
+    def min_quotes(self) -> int: ...
+    @property
+    def route(self) -> str: ...
+    @property
+    def advertised(self) -> bool: ...
+    @property
+    def locality_rule(self) -> LocalityRule: ...
+    @property
+    def reservation(self) -> Reservation: ...
+    @property
+    def rationale(self) -> str | None: ...
+    @property
+    def lower_is_statutory_threshold(self) -> bool: ...
+    @property
+    def upper_is_statutory_threshold(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class BandValues:
+    """What an officer (or a seed file) says a band is. A bound at the statutory threshold ignores its pence; no
+    upper is None."""
+
+    label: str
+    code: str
+    lower_pence: int
+    upper_pence: int | None
+    vat_basis: VatBasis
+    min_quotes: int
+    route: str
+    advertised: bool
+    locality_rule: LocalityRule
+    reservation: Reservation = Reservation.NONE
+    rationale: str | None = None
+    lower_is_threshold: bool = False
+    upper_is_threshold: bool = False
+
+    @classmethod
+    def of(cls, row: StoredBand) -> BandValues:
+        """The values of a stored band."""
+        return cls(
+            label=row.label,
+            code=row.code,
+            lower_pence=row.lower_pence,
+            upper_pence=row.upper_pence,
+            vat_basis=row.vat_basis,
+            min_quotes=row.min_quotes,
+            route=row.route,
+            advertised=row.advertised,
+            locality_rule=row.locality_rule,
+            reservation=row.reservation,
+            rationale=row.rationale,
+            lower_is_threshold=row.lower_is_statutory_threshold,
+            upper_is_threshold=row.upper_is_statutory_threshold,
+        )
+
+    def band(self, effective_from: date, effective_to: date | None = None) -> Band:
+        """The band these values make from ``effective_from``, as the rules read it."""
+        return Band(
+            code=self.code.strip(),
+            label=self.label.strip(),
+            lower_pence=0 if self.lower_is_threshold else self.lower_pence,
+            upper_pence=None if self.upper_is_threshold else self.upper_pence,
+            vat_basis=self.vat_basis,
+            min_quotes=self.min_quotes,
+            route=self.route.strip(),
+            locality_rule=self.locality_rule,
+            effective_from=effective_from,
+            effective_to=effective_to,
+            lower_is_threshold=self.lower_is_threshold,
+            upper_is_threshold=self.upper_is_threshold,
+            advertised=self.advertised,
+            reservation=self.reservation,
+        )
+
+
+def band_value_problems(values: BandValues) -> list[tuple[str, str]]:
+    """Everything wrong with one band's values on their own, as (question, message) pairs.
+
+    Whether the band fits with the council's other bands, and "local only" at the statutory threshold, are
+    questions of the whole set: band_set_issues answers them.
+    """
+    problems: list[tuple[str, str]] = []
+    label, code, route = values.label.strip(), values.code.strip(), values.route.strip()
+    if not label:
+        problems.append(("label", LABEL_NEEDED))
+    elif len(label) > LABEL_MAX:
+        problems.append(("label", LABEL_TOO_LONG))
+    if not code:
+        problems.append(("code", CODE_NEEDED))
+    elif len(code) > CODE_MAX:
+        problems.append(("code", CODE_TOO_LONG))
+    if not values.lower_is_threshold and values.lower_pence < 0:
+        problems.append(("lower_amount", LOWER_NEGATIVE))
+    if values.lower_is_threshold and values.upper_is_threshold:
+        problems.append(("upper_kind", BOTH_THRESHOLD))
+    elif (
+        not values.lower_is_threshold
+        and not values.upper_is_threshold
+        and values.upper_pence is not None
+        and values.upper_pence <= values.lower_pence
+    ):
+        problems.append(("upper_amount", UPPER_NOT_ABOVE_LOWER))
+    if not MIN_QUOTES <= values.min_quotes <= MAX_QUOTES:
+        problems.append(("min_quotes", QUOTES_OUT_OF_RANGE))
+    if not route:
+        problems.append(("route", ROUTE_NEEDED))
+    elif len(route) > ROUTE_MAX:
+        problems.append(("route", ROUTE_TOO_LONG))
+    rationale = (values.rationale or "").strip()
+    if len(rationale) > RATIONALE_MAX:
+        problems.append(("rationale", RATIONALE_TOO_LONG))
+    elif not rationale:
+        # SI 2026/94: a reservation must be stated in the notice with a recorded rationale.
+        if values.locality_rule == LocalityRule.LOCAL_ONLY:
+            problems.append(("rationale", LOCAL_RATIONALE_NEEDED))
+        elif values.reservation != Reservation.NONE:
+            problems.append(("rationale", reservation_rationale_needed(values.reservation)))
+    return problems
+
+
+def band_date_problem(on: date, what: str, today: date | None = None) -> str | None:
+    """'The date the change applies from must be the same as or after 1 January 2018', or None."""
+    if on < EARLIEST_EFFECTIVE:
+        return f"{what} must be the same as or after {EARLIEST_EFFECTIVE:%-d %B %Y}"
+    if today is not None and on.year > today.year + 10:
+        return f"{what} must be before 1 January {today.year + 11}"
+    return None
+
+
+def change_dates(bands: Iterable[Band], thresholds: Iterable[Threshold]) -> set[date]:
+    """Every date on which a band starts or ends or a statutory threshold changes.
+
+    Between two of these dates the bands in force and the threshold stay the same, so a band set checked on each of
+    them (and on the first day of interest) is checked on every day.
+    """
+    dates: set[date] = set()
+    for band in bands:
+        dates.add(band.effective_from)
+        if band.effective_to is not None:
+            dates.add(band.effective_to)
+    return dates | {threshold.effective_from for threshold in thresholds}
+
+
+def band_set_issues_by_date(
+    bands: Sequence[Band], thresholds: Sequence[Threshold], dates: Iterable[date]
+) -> list[tuple[date, list[BandSetProblem]]]:
+    """band_set_issues on each of ``dates`` that has any, earliest first."""
+    found = ((on, band_set_issues(bands, thresholds, on)) for on in sorted(set(dates)))
+    return [(on, issues) for on, issues in found if issues]
 
 
 # The bands as a commissioner reads them -----------------------------------------------------------------------

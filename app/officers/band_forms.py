@@ -10,12 +10,11 @@ from wtforms import BooleanField, Field, RadioField, StringField, SubmitField, T
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
 
+from app.domain.bands import MIN_QUOTES, QUOTES_OUT_OF_RANGE, BandValues, band_date_problem, band_value_problems
 from app.domain.policy import LocalityRule, MoneyError, Reservation, VatBasis, format_pence, parse_pounds
 from app.domain.text import is_plain_number, plain_int
 from app.models import SpendBand
 from app.models.base import utcnow
-from app.services import band_config
-from app.services.band_config import BandValues
 from app.web.date_input import DateInputField
 from app.web.forms import Form
 
@@ -63,13 +62,13 @@ def _money(field: StringField, needed: str, what: str) -> int:
 
 
 def _band_date(label: str, what: str, description: str) -> DateInputField:
-    """A required date in the GOV.UK date input, refused when band_config says it is too early or too late."""
+    """A required date in the GOV.UK date input, refused when the band rules say it is too early or too late."""
     return DateInputField(
         label,
         what=what,
         description=description,
         required=True,
-        check=lambda day: band_config.date_problem(day, what, utcnow().date()),
+        check=lambda day: band_date_problem(day, what, utcnow().date()),
     )
 
 
@@ -179,12 +178,12 @@ class BandForm(Form):
         if not is_plain_number(text):
             raise ValidationError(QUOTES_NOT_WHOLE)
         if plain_int(text) is None:  # too many digits for any number of quotes
-            raise ValidationError(band_config.QUOTES_OUT_OF_RANGE)
+            raise ValidationError(QUOTES_OUT_OF_RANGE)
 
     def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
-        """Each answer on its own, then the service's rules for the band as a whole, all shown at once."""
+        """Each answer on its own, then the rules for the band as a whole, all shown at once."""
         valid = super().validate(extra_validators)
-        for where, message in band_config.value_problems(self.values()):
+        for where, message in band_value_problems(self.values()):
             field = self[where]
             if field.errors or any(self[other].errors for other in DEPENDS_ON.get(where, ())):
                 continue
@@ -193,7 +192,8 @@ class BandForm(Form):
         return valid
 
     def values(self) -> BandValues:
-        """The answers as the service takes them; answers that are missing or wrong become harmless defaults."""
+        """The answers as the rules and the service take them; answers that are missing or wrong become harmless
+        defaults."""
 
         def pence(field: StringField) -> int | None:
             try:
@@ -213,7 +213,7 @@ class BandForm(Form):
             lower_pence=(pence(self.lower_amount) or 0) if self.lower_kind.data == AMOUNT else 0,
             upper_pence=None if upper is None else upper + 1,
             vat_basis=vat,
-            min_quotes=band_config.MIN_QUOTES if quotes is None else quotes,
+            min_quotes=MIN_QUOTES if quotes is None else quotes,
             route=self.route.data or "",
             advertised=self.advertised.data == YES,
             locality_rule=LocalityRule(self.locality_rule.data)

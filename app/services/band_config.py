@@ -22,51 +22,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.bands import (
-    EARLIEST_START,
     Band,
     BandTable,
+    BandValues,
     ResolvedBand,
-    band_set_issues,
+    band_date_problem,
+    band_set_issues_by_date,
     band_set_problems,
     band_set_warnings,
     band_table,
+    band_value_problems,
+    change_dates,
     resolve,
 )
-from app.domain.policy import (
-    ContractType,
-    LocalityRule,
-    Reservation,
-    Threshold,
-    VatBasis,
-    threshold_in_force,
-)
+from app.domain.policy import ContractType, Threshold, threshold_in_force
 from app.models import Council, SpendBand, User
 from app.services import audit
 from app.services.audit import Actor
 from app.services.policy import band_rule, thresholds
 
-#: Effective dates before this are outside the statutory thresholds we hold.
-EARLIEST_EFFECTIVE = EARLIEST_START
-MIN_QUOTES, MAX_QUOTES = 1, 10
-LABEL_MAX, CODE_MAX, ROUTE_MAX, RATIONALE_MAX = 200, 20, 500, 5000
-
-LABEL_NEEDED = "Enter the name of the band"
-LABEL_TOO_LONG = f"The name must be {LABEL_MAX} characters or fewer"
-CODE_NEEDED = "Enter a short code for the band, like A"
-CODE_TOO_LONG = f"The code must be {CODE_MAX} characters or fewer"
-LOWER_NEGATIVE = "The lower limit must be £0 or more"
-BOTH_THRESHOLD = "A band cannot both start and end at the statutory threshold"
-UPPER_NOT_ABOVE_LOWER = "The upper limit must be more than the lower limit"
-QUOTES_OUT_OF_RANGE = f"The minimum number of quotes must be between {MIN_QUOTES} and {MAX_QUOTES}"
-ROUTE_NEEDED = "Enter how contracts in this band are awarded"
-ROUTE_TOO_LONG = f"How contracts are awarded must be {ROUTE_MAX} characters or fewer"
-RATIONALE_TOO_LONG = f"The reason must be {RATIONALE_MAX:,} characters or fewer"
-LOCAL_RATIONALE_NEEDED = "Enter why the band is reserved to local providers"
 NOT_CURRENT = "This version of the band has already been replaced or retired. Change the latest version."
-
-
-def reservation_rationale_needed(reservation: Reservation) -> str:
-    return f"Enter why the band is reserved to {reservation.label[0].lower()}{reservation.label[1:]}"
 
 
 class BandConfigError(ValueError):
@@ -76,93 +51,6 @@ class BandConfigError(ValueError):
         super().__init__(message)
         self.field = field
         self.problems = tuple(problems)
-
-
-@dataclass(frozen=True)
-class BandValues:
-    """What an officer says a band is. A bound at the statutory threshold ignores its pence; no upper is None."""
-
-    label: str
-    code: str
-    lower_pence: int
-    upper_pence: int | None
-    vat_basis: VatBasis
-    min_quotes: int
-    route: str
-    advertised: bool
-    locality_rule: LocalityRule
-    reservation: Reservation = Reservation.NONE
-    rationale: str | None = None
-    lower_is_threshold: bool = False
-    upper_is_threshold: bool = False
-
-    @classmethod
-    def of(cls, row: SpendBand) -> BandValues:
-        return cls(
-            label=row.label,
-            code=row.code,
-            lower_pence=row.lower_pence,
-            upper_pence=row.upper_pence,
-            vat_basis=row.vat_basis,
-            min_quotes=row.min_quotes,
-            route=row.route,
-            advertised=row.advertised,
-            locality_rule=row.locality_rule,
-            reservation=row.reservation,
-            rationale=row.rationale,
-            lower_is_threshold=row.lower_is_statutory_threshold,
-            upper_is_threshold=row.upper_is_statutory_threshold,
-        )
-
-
-def value_problems(values: BandValues) -> list[tuple[str, str]]:
-    """Everything wrong with one band's values on their own, as (question, message) pairs."""
-    problems: list[tuple[str, str]] = []
-    label, code, route = values.label.strip(), values.code.strip(), values.route.strip()
-    if not label:
-        problems.append(("label", LABEL_NEEDED))
-    elif len(label) > LABEL_MAX:
-        problems.append(("label", LABEL_TOO_LONG))
-    if not code:
-        problems.append(("code", CODE_NEEDED))
-    elif len(code) > CODE_MAX:
-        problems.append(("code", CODE_TOO_LONG))
-    if not values.lower_is_threshold and values.lower_pence < 0:
-        problems.append(("lower_amount", LOWER_NEGATIVE))
-    if values.lower_is_threshold and values.upper_is_threshold:
-        problems.append(("upper_kind", BOTH_THRESHOLD))
-    elif (
-        not values.lower_is_threshold
-        and not values.upper_is_threshold
-        and values.upper_pence is not None
-        and values.upper_pence <= values.lower_pence
-    ):
-        problems.append(("upper_amount", UPPER_NOT_ABOVE_LOWER))
-    if not MIN_QUOTES <= values.min_quotes <= MAX_QUOTES:
-        problems.append(("min_quotes", QUOTES_OUT_OF_RANGE))
-    if not route:
-        problems.append(("route", ROUTE_NEEDED))
-    elif len(route) > ROUTE_MAX:
-        problems.append(("route", ROUTE_TOO_LONG))
-    rationale = (values.rationale or "").strip()
-    if len(rationale) > RATIONALE_MAX:
-        problems.append(("rationale", RATIONALE_TOO_LONG))
-    elif not rationale:
-        # SI 2026/94: a reservation must be stated in the notice with a recorded rationale.
-        if values.locality_rule == LocalityRule.LOCAL_ONLY:
-            problems.append(("rationale", LOCAL_RATIONALE_NEEDED))
-        elif values.reservation != Reservation.NONE:
-            problems.append(("rationale", reservation_rationale_needed(values.reservation)))
-    return problems
-
-
-def date_problem(on: date, what: str, today: date | None = None) -> str | None:
-    """'The date the change applies from must be the same as or after 1 January 2018', or None."""
-    if on < EARLIEST_EFFECTIVE:
-        return f"{what} must be the same as or after {EARLIEST_EFFECTIVE:%-d %B %Y}"
-    if today is not None and on.year > today.year + 10:
-        return f"{what} must be before 1 January {today.year + 11}"
-    return None
 
 
 # Reading ----------------------------------------------------------------------------------------------------------
@@ -228,11 +116,11 @@ def band_register(session: Session, council: Council, today: date) -> BandRegist
     upcoming = [version(row) for row in rows if row.effective_from > today]
     past = [version(row) for row in rows if row.effective_to is not None and row.effective_to <= today]
     past.sort(key=lambda v: (v.row.effective_to or today, v.row.effective_from, v.row.code), reverse=True)
-    change_dates = sorted(
-        {row.effective_from for row in rows if row.effective_from > today}
-        | {row.effective_to for row in rows if row.effective_to is not None and row.effective_to > today}
-    )
-    upcoming_problems = [(on, found) for on in change_dates if (found := band_set_problems(bands, held, on))]
+    # Where a band starts or ends after today; a threshold's own change is not looked ahead to here.
+    coming = {on for on in change_dates(bands, ()) if on > today}
+    upcoming_problems = [
+        (on, [issue.text for issue in issues]) for on, issues in band_set_issues_by_date(bands, held, coming)
+    ]
     return BandRegister(
         today=today,
         in_force=in_force,
@@ -272,25 +160,29 @@ def _values_edges(values: BandValues) -> tuple[Edge, Edge]:
     return lower, upper
 
 
+def band_columns(values: BandValues) -> dict[str, Any]:
+    """A band's values as the columns of its row: text trimmed, and no pence kept for a bound at the threshold."""
+    return {
+        "code": values.code.strip(),
+        "label": values.label.strip(),
+        "lower_pence": 0 if values.lower_is_threshold else values.lower_pence,
+        "upper_pence": None if values.upper_is_threshold else values.upper_pence,
+        "lower_is_statutory_threshold": values.lower_is_threshold,
+        "upper_is_statutory_threshold": values.upper_is_threshold,
+        "vat_basis": values.vat_basis,
+        "min_quotes": values.min_quotes,
+        "route": values.route.strip(),
+        "advertised": values.advertised,
+        "locality_rule": values.locality_rule,
+        "reservation": values.reservation,
+        "rationale": (values.rationale or "").strip() or None,
+    }
+
+
 def _row(council_id: int, values: BandValues, effective_from: date, effective_to: date | None = None) -> SpendBand:
     """A new, unsaved row; every column is set here because column defaults only apply on flush."""
     return SpendBand(
-        council_id=council_id,
-        code=values.code.strip(),
-        label=values.label.strip(),
-        lower_pence=0 if values.lower_is_threshold else values.lower_pence,
-        upper_pence=None if values.upper_is_threshold else values.upper_pence,
-        lower_is_statutory_threshold=values.lower_is_threshold,
-        upper_is_statutory_threshold=values.upper_is_threshold,
-        vat_basis=values.vat_basis,
-        min_quotes=values.min_quotes,
-        route=values.route.strip(),
-        advertised=values.advertised,
-        locality_rule=values.locality_rule,
-        reservation=values.reservation,
-        rationale=(values.rationale or "").strip() or None,
-        effective_from=effective_from,
-        effective_to=effective_to,
+        council_id=council_id, effective_from=effective_from, effective_to=effective_to, **band_columns(values)
     )
 
 
@@ -351,18 +243,16 @@ def _check(
         replace(band_rule(row), effective_to=ending[id(row)]) if id(row) in ending else band_rule(row) for row in rows
     ]
     after += [band_rule(row) for row in plan.adds]
-    # The set only changes where a band starts or ends or a threshold changes, so those dates cover every day.
-    dates = {plan.on}
-    dates |= {b.effective_from for b in after} | {b.effective_to for b in after if b.effective_to is not None}
-    dates |= {t.effective_from for t in held}
+    dates = {plan.on, *change_dates(after, held)}
     if today is not None:
         dates.add(today)
+    dates = {on for on in dates if on >= plan.on}
+    had = {on: {issue.text for issue in issues} for on, issues in band_set_issues_by_date(before, held, dates)}
     new_problems: dict[str, date] = {}
     questions: dict[str, str] = {}
-    for on in sorted(d for d in dates if d >= plan.on):
-        had = set(band_set_problems(before, held, on))
-        for issue in band_set_issues(after, held, on):
-            if issue.text not in had:
+    for on, issues in band_set_issues_by_date(after, held, dates):
+        for issue in issues:
+            if issue.text not in had.get(on, set()):
                 new_problems.setdefault(issue.text, on)
                 questions.setdefault(issue.text, issue.question)
     if new_problems:
@@ -385,7 +275,7 @@ def _check_code(rows: Sequence[SpendBand], plan: _Plan, new: SpendBand) -> None:
 
 
 def _check_values(values: BandValues) -> None:
-    problems = value_problems(values)
+    problems = band_value_problems(values)
     if problems:
         where, message = problems[0]
         raise BandConfigError(message, where)
@@ -454,7 +344,7 @@ def add_band(
     """Add a band to the council's set from ``effective_from`` (today when not given)."""
     on = effective_from or today
     _check_values(values)
-    if problem := date_problem(on, "The date the band applies from", today):
+    if problem := band_date_problem(on, "The date the band applies from", today):
         raise BandConfigError(problem, "effective_from")
     rows = council_rows(session, council)
     plan = _Plan(council.id, on)
@@ -500,7 +390,7 @@ def change_band(
         raise BandConfigError(NOT_CURRENT)
     _check_values(values)
     on = effective_from
-    if problem := date_problem(on, "The date the change applies from", today):
+    if problem := band_date_problem(on, "The date the change applies from", today):
         raise BandConfigError(problem, "effective_from")
     # A row already in force keeps at least one day, so what applied on its first day stays on record.
     not_started = band_row.effective_from > today
@@ -551,7 +441,7 @@ def retire_band(
     if band_row.effective_to is not None:
         raise BandConfigError(NOT_CURRENT)
     on = effective_to
-    if problem := date_problem(on, "The date the band stops applying", today):
+    if problem := band_date_problem(on, "The date the band stops applying", today):
         raise BandConfigError(problem, "effective_to")
     not_started = today is not None and band_row.effective_from > today
     if on < band_row.effective_from or (on == band_row.effective_from and not not_started):

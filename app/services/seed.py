@@ -23,6 +23,14 @@ from typing import Any
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session, undefer
 
+from app.domain.bands import (
+    Band,
+    BandValues,
+    band_date_problem,
+    band_set_issues_by_date,
+    band_value_problems,
+    change_dates,
+)
 from app.domain.imports import ImportStatus
 from app.domain.policy import (
     AreaKind,
@@ -30,6 +38,7 @@ from app.domain.policy import (
     LocalAreaDefinition,
     LocalityRule,
     Reservation,
+    Threshold,
     VatBasis,
     parse_pounds,
 )
@@ -66,9 +75,11 @@ from app.models.base import utcnow
 from app.services import fulltext
 from app.services.accounts import create_user, find_user_by_email
 from app.services.audit import Actor, record
+from app.services.band_config import band_columns
 from app.services.councils import council_by_code
 from app.services.imports import digest as state_digest
 from app.services.imports import snapshot
+from app.services.policy import thresholds
 
 Progress = Callable[[str], None]
 
@@ -485,6 +496,7 @@ def _load_councils(session: Session, seed_dir: Path, report: SeedReport) -> None
 
 def _load_spend_bands(session: Session, seed_dir: Path, report: SeedReport) -> None:
     councils: dict[str, Council] = {}
+    proposed: list[tuple[Council, BandValues, date, date | None]] = []
     for row in _read_csv(seed_dir / SPEND_BANDS_FILE):
         district_code = row["council_district_code"].strip()
         if district_code not in councils:
@@ -493,48 +505,73 @@ def _load_spend_bands(session: Session, seed_dir: Path, report: SeedReport) -> N
                 raise SeedError(f"Spend band {row['code']} is for council {district_code}, which is not loaded")
             councils[district_code] = council
         council = councils[district_code]
-        what = f"Spend band {row['code']} of {council.name}"
-        effective_from = date.fromisoformat(row["effective_from"])
-        values: dict[str, Any] = {
-            "label": row["label"].strip(),
-            "lower_pence": parse_pounds(row["lower_pounds"]) if row["lower_pounds"].strip() else 0,
-            "upper_pence": parse_pounds(row["upper_pounds"]) if row["upper_pounds"].strip() else None,
-            "upper_is_statutory_threshold": _flag(row["upper_is_statutory_threshold"], what),
-            "lower_is_statutory_threshold": _flag(row["lower_is_statutory_threshold"], what),
-            "vat_basis": VatBasis(row["vat_basis"]),
-            "min_quotes": int(row["min_quotes"]),
-            "route": row["route"].strip(),
-            "advertised": _flag(row["advertised"], what),
-            "locality_rule": LocalityRule(row["locality_rule"]),
-            "reservation": Reservation(row["reservation"] or Reservation.NONE),
-            "effective_to": date.fromisoformat(row["effective_to"]) if row["effective_to"].strip() else None,
-            "rationale": row["rationale"].strip() or None,
-        }
-        _check_band(what, values)
+        proposed.append((council, *_band_from_row(row, f"Spend band {row['code']} of {council.name}")))
+    # Each council's bands are checked as a set, by the rules the officers' band pages apply, before any is written.
+    held = thresholds(session)
+    for council in councils.values():
+        _check_band_set(council, [values.band(start, end) for c, values, start, end in proposed if c is council], held)
+    for council, values, effective_from, effective_to in proposed:
+        columns = {**band_columns(values), "effective_to": effective_to}
         band = session.scalar(
             select(SpendBand).where(
                 SpendBand.council_id == council.id,
-                SpendBand.code == row["code"].strip(),
+                SpendBand.code == columns["code"],
                 SpendBand.effective_from == effective_from,
             )
         )
         if band is None:
-            session.add(SpendBand(council=council, code=row["code"].strip(), effective_from=effective_from, **values))
+            session.add(SpendBand(council=council, effective_from=effective_from, **columns))
             report.add("spend bands", "created")
-        elif _apply(band, values):
+        elif _apply(band, columns):
             report.add("spend bands", "updated")
         else:
             report.add("spend bands", "unchanged")
     session.flush()
 
 
-def _check_band(what: str, values: dict[str, Any]) -> None:
-    if values["lower_is_statutory_threshold"] and values["locality_rule"] == LocalityRule.LOCAL_ONLY:
-        raise SeedError(f"{what}: 'local only' is not allowed at or above the statutory threshold")
-    if values["upper_pence"] is not None and values["upper_is_statutory_threshold"]:
+def _band_from_row(row: dict[str, str], what: str) -> tuple[BandValues, date, date | None]:
+    """A row of the spend bands file as the band rules read it, with its dates; refused when the rules refuse it."""
+    lower, upper = row["lower_pounds"].strip(), row["upper_pounds"].strip()
+    upper_is_threshold = _flag(row["upper_is_statutory_threshold"], what)
+    if upper and upper_is_threshold:
+        # The file, unlike the officers' form, could say both; which one was meant cannot be known.
         raise SeedError(f"{what}: give an upper amount or the statutory threshold, not both")
-    if values["upper_pence"] is not None and values["upper_pence"] <= values["lower_pence"]:
-        raise SeedError(f"{what}: the upper bound must be more than the lower bound")
+    values = BandValues(
+        label=row["label"],
+        code=row["code"],
+        lower_pence=parse_pounds(lower) if lower else 0,
+        upper_pence=parse_pounds(upper) if upper else None,
+        vat_basis=VatBasis(row["vat_basis"]),
+        min_quotes=int(row["min_quotes"]),
+        route=row["route"],
+        advertised=_flag(row["advertised"], what),
+        locality_rule=LocalityRule(row["locality_rule"]),
+        reservation=Reservation(row["reservation"] or Reservation.NONE),
+        rationale=row["rationale"],
+        lower_is_threshold=_flag(row["lower_is_statutory_threshold"], what),
+        upper_is_threshold=upper_is_threshold,
+    )
+    effective_from = date.fromisoformat(row["effective_from"])
+    effective_to = date.fromisoformat(row["effective_to"]) if row["effective_to"].strip() else None
+    problems = [message for _, message in band_value_problems(values)]
+    if problem := band_date_problem(effective_from, "The date it applies from"):
+        problems.append(problem)
+    if problems:
+        raise SeedError(f"{what}: {'. '.join(problems)}")
+    return values, effective_from, effective_to
+
+
+def _check_band_set(council: Council, bands: list[Band], held: list[Threshold]) -> None:
+    """Refuse a council's bands that would overlap, leave a gap or break the rules at the threshold on any date."""
+    first = min(band.effective_from for band in bands)
+    dates = {on for on in change_dates(bands, held) if on >= first}
+    found = band_set_issues_by_date(bands, held, dates)
+    if found:
+        on, issues = found[0]
+        raise SeedError(
+            f"The spend bands of {council.name} in {SPEND_BANDS_FILE} would not work from {on:%-d %B %Y}. "
+            + " ".join(issue.text for issue in issues)
+        )
 
 
 # --- Postcodes ----------------------------------------------------------------------------------

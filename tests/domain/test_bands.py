@@ -1,4 +1,4 @@
-"""Spend bands: the band an estimate falls in, its guardrails and wording, and which band sets are lawful.
+"""Spend bands: the band an estimate falls in, its guardrails and wording, and which bands and band sets are lawful.
 
 Pure domain: no Flask, no database. Knowsley's bands are built here as seeded in seed_data/policy/spend_bands.csv,
 and the statutory thresholds are DOMAIN.md section 2, as Threshold objects.
@@ -10,6 +10,7 @@ import re
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 
@@ -23,14 +24,19 @@ from app.domain.bands import (
     BandChoice,
     BandError,
     BandTable,
+    BandValues,
     Estimate,
     ResolvedBand,
     Value,
     VatTreatment,
+    band_date_problem,
     band_set_issues,
+    band_set_issues_by_date,
     band_set_problems,
     band_set_warnings,
     band_table,
+    band_value_problems,
+    change_dates,
     check_start_date,
     choose_band,
     describe_value,
@@ -1138,3 +1144,113 @@ def test_value_text_says_when_vat_does_not_apply(vat: VatTreatment, text: str) -
     choice = choose(estimate("£181,000", vat))
     assert choice.value_text == text
     assert describe_value(choice.value.excluding_vat, choice.value.including_vat, vat) == text
+
+
+# What a band may be: one band's values, its dates, and the whole set on every date it changes ------------------------
+
+GOOD = BandValues(
+    label="Low value",
+    code="A",
+    lower_pence=0,
+    upper_pence=500_000,
+    vat_basis=VatBasis.EXCLUDED,
+    min_quotes=1,
+    route="1 quote",
+    advertised=False,
+    locality_rule=LocalityRule.OPEN,
+)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"label": "  "}, "label", "Enter the name of the band"),
+        ({"label": "x" * 201}, "label", "The name must be 200 characters or fewer"),
+        ({"code": ""}, "code", "Enter a short code for the band, like A"),
+        ({"code": "x" * 21}, "code", "The code must be 20 characters or fewer"),
+        ({"lower_pence": -1}, "lower_amount", "The lower limit must be £0 or more"),
+        ({"upper_pence": 0}, "upper_amount", "The upper limit must be more than the lower limit"),
+        (
+            {"lower_pence": 500_000, "upper_pence": 500_000},
+            "upper_amount",
+            "The upper limit must be more than the lower limit",
+        ),
+        (
+            {"lower_is_threshold": True, "upper_is_threshold": True},
+            "upper_kind",
+            "A band cannot both start and end at the statutory threshold",
+        ),
+        ({"min_quotes": 0}, "min_quotes", "The minimum number of quotes must be between 1 and 10"),
+        ({"min_quotes": 11}, "min_quotes", "The minimum number of quotes must be between 1 and 10"),
+        ({"route": ""}, "route", "Enter how contracts in this band are awarded"),
+        ({"route": "x" * 501}, "route", "How contracts are awarded must be 500 characters or fewer"),
+        ({"locality_rule": LocalityRule.LOCAL_ONLY}, "rationale", "Enter why the band is reserved to local providers"),
+        (
+            {"reservation": Reservation.SME},
+            "rationale",
+            "Enter why the band is reserved to small and medium-sized enterprises",
+        ),
+        (
+            {"reservation": Reservation.VCSE},
+            "rationale",
+            "Enter why the band is reserved to voluntary, community and social enterprises",
+        ),
+        ({"rationale": "x" * 5001}, "rationale", "The reason must be 5,000 characters or fewer"),
+    ],
+)
+def test_band_value_problems(changes: dict[str, object], field: str, message: str) -> None:
+    assert band_value_problems(replace(GOOD, **changes)) == [(field, message)]  # type: ignore[arg-type]
+
+
+def test_good_values_have_no_problems() -> None:
+    assert band_value_problems(GOOD) == []
+    assert band_value_problems(replace(GOOD, locality_rule=LocalityRule.LOCAL_ONLY, rationale="Local")) == []
+    # A bound at the threshold ignores its pence, so they cannot make it a problem.
+    assert band_value_problems(replace(GOOD, upper_pence=0, upper_is_threshold=True)) == []
+
+
+def test_band_values_of_a_stored_band_read_its_threshold_columns() -> None:
+    stored = SimpleNamespace(
+        **{name: getattr(GOOD, name) for name in GOOD.__dataclass_fields__ if not name.endswith("_threshold")},
+        lower_is_statutory_threshold=False,
+        upper_is_statutory_threshold=True,
+    )
+    assert BandValues.of(stored) == replace(GOOD, upper_is_threshold=True)
+
+
+@pytest.mark.parametrize(
+    ("on", "today", "problem"),
+    [
+        (date(2017, 12, 31), None, "The date must be the same as or after 1 January 2018"),
+        (date(2018, 1, 1), None, None),
+        (date(2036, 12, 31), TODAY, None),
+        (date(2037, 1, 1), TODAY, "The date must be before 1 January 2037"),
+        (date(2037, 1, 1), None, None),
+    ],
+)
+def test_band_date_problem(on: date, today: date | None, problem: str | None) -> None:
+    assert band_date_problem(on, "The date", today) == problem
+
+
+def test_change_dates_are_where_a_band_or_a_threshold_starts_or_a_band_ends() -> None:
+    ended = replace(BAND_B, effective_to=date(2027, 4, 1))
+    assert change_dates([BAND_A, ended], THRESHOLDS[:2]) == {BANDS_FROM, date(2027, 4, 1), date(2018, 1, 1)}
+    assert change_dates([], []) == set()
+
+
+def test_knowsleys_bands_have_no_problems_on_any_date_they_change() -> None:
+    dates = {on for on in change_dates(KNOWSLEY, THRESHOLDS) if on >= BANDS_FROM}
+    assert dates == {BANDS_FROM, date(2026, 1, 1)}
+    assert band_set_issues_by_date(KNOWSLEY, THRESHOLDS, dates) == []
+
+
+def test_band_set_issues_by_date_lists_each_date_with_problems_in_order() -> None:
+    retired_b = [BAND_A, replace(BAND_B, effective_to=date(2027, 4, 1)), BAND_C, BAND_D]
+    found = band_set_issues_by_date(retired_b, THRESHOLDS, [date(2027, 4, 1), TODAY, date(2017, 1, 1)])
+    assert [(on, [issue.text for issue in issues]) for on, issues in found] == [
+        (date(2017, 1, 1), ["No spend bands are in force on 1 January 2017."]),
+        (
+            date(2027, 4, 1),
+            ["Nothing covers values from £5,000 to £181,000, between Low value and High value."],
+        ),
+    ]

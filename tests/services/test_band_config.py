@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.domain.bands import BandValues
 from app.domain.policy import LocalityRule, Reservation, VatBasis
 from app.domain.roles import Role
 from app.models import AuditEvent, SpendBand, User
 from app.services import band_config, policy
-from app.services.band_config import BandConfigError, BandValues
+from app.services.band_config import BandConfigError
 from tests import factories
 from tests.factories import CouncilSetup
 
@@ -462,65 +463,7 @@ def test_retire_dates_are_checked(session: Session, knowsley: CouncilSetup, offi
     )
 
 
-# The values of one band ----------------------------------------------------------------------------------------------
-
-GOOD = BandValues(
-    label="Low value",
-    code="A",
-    lower_pence=0,
-    upper_pence=500_000,
-    vat_basis=VatBasis.EXCLUDED,
-    min_quotes=1,
-    route="1 quote",
-    advertised=False,
-    locality_rule=LocalityRule.OPEN,
-)
-
-
-@pytest.mark.parametrize(
-    ("changes", "field", "message"),
-    [
-        ({"label": "  "}, "label", "Enter the name of the band"),
-        ({"label": "x" * 201}, "label", "The name must be 200 characters or fewer"),
-        ({"code": ""}, "code", "Enter a short code for the band, like A"),
-        ({"code": "x" * 21}, "code", "The code must be 20 characters or fewer"),
-        ({"lower_pence": -1}, "lower_amount", "The lower limit must be £0 or more"),
-        ({"upper_pence": 0}, "upper_amount", "The upper limit must be more than the lower limit"),
-        (
-            {"lower_pence": 500_000, "upper_pence": 500_000},
-            "upper_amount",
-            "The upper limit must be more than the lower limit",
-        ),
-        (
-            {"lower_is_threshold": True, "upper_is_threshold": True},
-            "upper_kind",
-            "A band cannot both start and end at the statutory threshold",
-        ),
-        ({"min_quotes": 0}, "min_quotes", "The minimum number of quotes must be between 1 and 10"),
-        ({"min_quotes": 11}, "min_quotes", "The minimum number of quotes must be between 1 and 10"),
-        ({"route": ""}, "route", "Enter how contracts in this band are awarded"),
-        ({"route": "x" * 501}, "route", "How contracts are awarded must be 500 characters or fewer"),
-        ({"locality_rule": LocalityRule.LOCAL_ONLY}, "rationale", "Enter why the band is reserved to local providers"),
-        (
-            {"reservation": Reservation.SME},
-            "rationale",
-            "Enter why the band is reserved to small and medium-sized enterprises",
-        ),
-        (
-            {"reservation": Reservation.VCSE},
-            "rationale",
-            "Enter why the band is reserved to voluntary, community and social enterprises",
-        ),
-        ({"rationale": "x" * 5001}, "rationale", "The reason must be 5,000 characters or fewer"),
-    ],
-)
-def test_value_problems(changes: dict[str, object], field: str, message: str) -> None:
-    assert band_config.value_problems(replace(GOOD, **changes)) == [(field, message)]  # type: ignore[arg-type]
-
-
-def test_good_values_have_no_problems() -> None:
-    assert band_config.value_problems(GOOD) == []
-    assert band_config.value_problems(replace(GOOD, locality_rule=LocalityRule.LOCAL_ONLY, rationale="Local")) == []
+# The values of one band: the rules themselves are tested in tests/domain/test_bands.py -------------------------
 
 
 def test_the_service_refuses_bad_values_too(session: Session, knowsley: CouncilSetup, officer: User) -> None:

@@ -37,7 +37,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.services.accounts import authenticate
 from app.services.audit import Actor
-from app.services.seed import SeedReport, load_demo_data, load_reference_data
+from app.services.seed import SeedError, SeedReport, load_demo_data, load_reference_data
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed_data"
 ACTOR = Actor.system("test seed")
@@ -156,6 +156,51 @@ def test_knowsley_has_its_wards_council_bands_and_thresholds(session: Session) -
     )
     assert goods_2026 is not None
     assert (goods_2026.amount_pence, goods_2026.vat_basis) == (20_772_000, VatBasis.INCLUDED)
+
+
+def _with_spend_bands(tmp_path: Path, change: dict[str, dict[str, str]]) -> Path:
+    """A copy of seed_data (links, but for the spend bands file) with ``change`` made to the rows of some bands."""
+    for entry in SEED_DIR.iterdir():
+        if entry.name != "policy":
+            (tmp_path / entry.name).symlink_to(entry)
+    (tmp_path / "policy").mkdir()
+    for entry in (SEED_DIR / "policy").iterdir():
+        if entry.name != "spend_bands.csv":
+            (tmp_path / "policy" / entry.name).symlink_to(entry)
+    rows = _csv("policy/spend_bands.csv")
+    with (tmp_path / "policy" / "spend_bands.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows({**row, **change.get(row["code"], {})} for row in rows)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        # One band's values, by the rules of the officers' band form (app/domain/bands.py band_value_problems).
+        (
+            {"A": {"upper_pounds": "0", "rationale": ""}},
+            "Spend band A of Knowsley Council: The upper limit must be more than the lower limit. "
+            "Enter why the band is reserved to local providers",
+        ),
+        # The file, unlike the form, can give both ends of a band at once.
+        ({"C": {"upper_pounds": "200000"}}, "Spend band C of Knowsley Council: give an upper amount or the "),
+        # The whole set, by the rules every change on the band pages must keep (band_set_issues).
+        (
+            {"D": {"locality_rule": "local_only"}},
+            "The spend bands of Knowsley Council in policy/spend_bands.csv would not work from 24 February 2025. "
+            "Above the statutory threshold cannot be local only",
+        ),
+    ],
+)
+def test_spend_bands_the_band_rules_refuse_are_not_loaded(
+    session: Session, tmp_path: Path, change: dict[str, dict[str, str]], message: str
+) -> None:
+    with pytest.raises(SeedError) as refused:
+        load_reference_data(session, _with_spend_bands(tmp_path, change), ACTOR, postcode_files=SAMPLE)
+    assert str(refused.value).startswith(message)
+    assert _count(session, SpendBand) == 0
 
 
 def test_a_knowsley_postcode_places_a_site_in_knowsley_and_its_ward(session: Session) -> None:
