@@ -303,7 +303,10 @@ SCHEMAS: dict[str, Schema] = {
             "identifiers": {"type": "array", "items": _ref("Identifier")},
             "facts": {"type": "array", "items": _ref("Fact")},
             "contact_email": _nullable(
-                _string("Only for a signed-in commissioner, officer or administrator", format="email")
+                _string(
+                    "Only for a signed-in commissioner, officer or administrator, or for the provider's own members",
+                    format="email",
+                )
             ),
         },
         optional=("contact_email",),
@@ -380,7 +383,8 @@ def document() -> dict[str, Any]:
             "description": (
                 "Read-only. Anyone may call it and gets verified providers' public details. A caller signed in to "
                 "the service as a commissioner, officer or administrator (the session cookie) also gets each "
-                "provider's contact email, and may include providers not yet checked. Every response, errors "
+                "provider's contact email (a provider's own members get its own), and may include providers not "
+                "yet checked. Every response, errors "
                 "included, is JSON: every method but GET, HEAD and OPTIONS is answered 405 with an Allow header, "
                 "an unknown path under /api/v1 404, a query string longer than "
                 f"{MAX_QUERY_LENGTH:,} characters 414, and too many requests 429 with Retry-After. Money is "

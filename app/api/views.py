@@ -2,7 +2,8 @@
 
 The same rules as the search page: the council's band for the estimate, then eligible providers best-first,
 each with its locality and reasons. Anonymous callers get verified providers and public facts only; a
-signed-in commissioner, officer or admin also gets contact emails and may include unchecked providers.
+signed-in commissioner, officer or admin also gets contact emails and may include unchecked providers, and a
+provider's member its own organisation's contact email (who sees it: app/domain/providers.py, as on its page).
 Never: hidden addresses or their postcodes, coordinates, phone numbers or anything about users.
 
 Every answer under /api/v1/ is JSON. A blueprint's error handlers only see errors once a route has matched,
@@ -32,7 +33,7 @@ from app.domain.bands import BandChoice, BandError, Estimate, VatTreatment, chec
 from app.domain.labelled import LabelledEnum
 from app.domain.locality import LocalArea, PlacedSite, assess_locality
 from app.domain.policy import ContractType, LocalAreaDefinition, MoneyError, format_pence, parse_pounds
-from app.domain.providers import MONEY_FACTS, ProviderStatus
+from app.domain.providers import MONEY_FACTS, ProviderStatus, may_see_contact_details
 from app.domain.roles import may_enter
 from app.domain.text import has_hidden_characters, hidden_characters_message, is_plain_number, plain_int
 from app.domain.wording import fact_text
@@ -121,7 +122,7 @@ def eligible_providers() -> Response:
         )
     except BandError as exc:  # e.g. no bands in force on the start date, or none covers the value
         raise ParameterError(exc.field if exc.field in QUERY_PARAMETERS else "value", str(exc)) from exc
-    response = jsonify(_body(result, council, area, params, staff))
+    response = jsonify(_body(result, council, area, params))
     response.headers["Cache-Control"] = PRIVATE_CACHE if current_user.is_authenticated else PUBLIC_CACHE
     response.vary.add("Cookie")
     return response
@@ -249,6 +250,13 @@ def _session() -> Session:
 
 def _is_staff() -> bool:
     return bool(current_user.is_authenticated and may_enter(current_user.role, "commissioners"))
+
+
+def _viewer() -> tuple[str | None, int | None]:
+    """The caller's role and organisation, for the rules on what each caller sees; None and None signed out."""
+    if not current_user.is_authenticated:
+        return None, None
+    return current_user.role, current_user.provider_id
 
 
 def _read_parameters(staff: bool) -> Parameters:
@@ -403,7 +411,7 @@ def _labelled(member: LabelledEnum, *, with_hint: bool = False) -> dict[str, str
     return words
 
 
-def _body(result: SearchResult, council: Council, area: LocalArea, params: Parameters, staff: bool) -> dict[str, Any]:
+def _body(result: SearchResult, council: Council, area: LocalArea, params: Parameters) -> dict[str, Any]:
     choice = result.choice
     estimate = params.estimate
     return {
@@ -423,7 +431,7 @@ def _body(result: SearchResult, council: Council, area: LocalArea, params: Param
             "value_including_vat_text": format_pence(choice.value.including_vat),
         },
         "band": _band(choice, area),
-        "results": [_provider(row, area, staff) for row in result.rows],
+        "results": [_provider(row, area) for row in result.rows],
         "local_eligible": result.local_eligible,
         "thin_market": {"thin": result.thin_market, "message": result.thin_market_message()},
         "pagination": {
@@ -482,7 +490,7 @@ def _band(choice: BandChoice, area: LocalArea) -> dict[str, Any]:
     }
 
 
-def _provider(row: ResultRow, area: LocalArea, staff: bool) -> dict[str, Any]:
+def _provider(row: ResultRow, area: LocalArea) -> dict[str, Any]:
     provider = row.provider
     verified = provider.status == ProviderStatus.VERIFIED
     item: dict[str, Any] = {
@@ -503,7 +511,7 @@ def _provider(row: ResultRow, area: LocalArea, staff: bool) -> dict[str, Any]:
         ],
         "facts": [_fact(f) for f in provider.facts],
     }
-    if staff:
+    if may_see_contact_details(*_viewer(), provider.id):
         item["contact_email"] = provider.contact_email
     return item
 

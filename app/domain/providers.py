@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.domain.labelled import LabelledEnum
+from app.domain.roles import COUNCIL_ROLES, Role
 
 #: The longest organisation or trading name the register keeps: the form, the import and the column all use it.
 NAME_MAX_LENGTH = 300
@@ -280,3 +281,13 @@ def address_text(address: str | None, town: str | None, postcode: str | None) ->
     if postcode:
         lines.append(postcode)
     return ", ".join(lines)
+
+
+def may_see_contact_details(viewer_role: Role | str | None, viewer_provider_id: int | None, provider_id: int) -> bool:
+    """Whether someone may see an organisation's contact email and phone: council staff, and its own members.
+
+    Everyone sees its website; the email and phone are for council staff asking for quotes, not for everyone.
+    """
+    if viewer_role is None:
+        return False
+    return Role(viewer_role) in COUNCIL_ROLES or viewer_provider_id == provider_id

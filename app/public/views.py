@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask import abort, current_app, render_template, request
+from flask_login import current_user
 
-from app.domain.providers import LegalForm
+from app.domain.providers import LegalForm, may_see_contact_details
 from app.extensions import db
 from app.public import bp
 from app.services import public_directory
@@ -67,7 +68,18 @@ def provider(provider_id: int) -> str:
     )
     area = home_local_area()
     locality = provider_locality(db.session, found, area, public=True) if area else None
-    return render_template("public/provider.html", provider=found, area_names=names, locality=locality, area=area)
+    signed_in = current_user.is_authenticated
+    show_contact = may_see_contact_details(
+        current_user.role if signed_in else None, current_user.provider_id if signed_in else None, found.id
+    )
+    return render_template(
+        "public/provider.html",
+        provider=found,
+        area_names=names,
+        locality=locality,
+        area=area,
+        show_contact=show_contact,
+    )
 
 
 @bp.route("/accessibility")

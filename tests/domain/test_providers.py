@@ -11,6 +11,7 @@ from app.domain.providers import (
     IdentifierError,
     LegalForm,
     address_text,
+    may_see_contact_details,
     normalise_identifier,
     org_id,
 )
@@ -213,3 +214,21 @@ def test_an_address_in_one_line_names_its_town_once(
     address: str | None, town: str | None, postcode: str | None, text: str
 ) -> None:
     assert address_text(address, town, postcode) == text
+
+
+@pytest.mark.parametrize(
+    ("role", "own_provider_id", "sees"),
+    [
+        (None, None, False),  # the public sees the website only
+        ("provider", 8, False),  # another organisation's member
+        ("provider", None, False),  # a provider account with no organisation yet
+        ("provider", 7, True),  # its own member
+        ("commissioner", None, True),
+        ("officer", None, True),
+        ("admin", None, True),
+    ],
+)
+def test_contact_details_go_to_council_staff_and_the_organisations_own_members(
+    role: str | None, own_provider_id: int | None, sees: bool
+) -> None:
+    assert may_see_contact_details(role, own_provider_id, 7) is sees

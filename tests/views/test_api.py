@@ -29,6 +29,7 @@ from app.extensions import db, limiter
 from app.models import Provider, ProviderFact, ProviderIdentifier, ServiceCategory, Site, SpendBand
 from app.services import fulltext
 from tests import factories
+from tests.conftest import AuthActions
 from tests.views.conftest import COMMISSIONER, PROVIDER
 
 API = "/api/v1/eligible-providers"
@@ -219,6 +220,21 @@ def test_council_staff_see_contact_emails_and_may_include_unchecked_providers(
     draft = next(item for item in wider["results"] if item["name"] == "Draft Navigators CIC")
     assert draft["verified"] is False and draft["url"] is None
     assert draft["contact_email"] == "draft@example.org"
+
+
+def test_a_providers_member_sees_its_own_contact_email_and_no_one_elses(
+    client: FlaskClient, auth: AuthActions, register: factories.CouncilSetup
+) -> None:
+    page_moss = db.session.scalar(select(Provider).where(Provider.name == "Page Moss Navigators CIC"))
+    member = factories.user(db.session, Role.PROVIDER, provider=page_moss)
+    db.session.commit()
+    auth.sign_in(member.email)
+    results = get(client, value="4000").get_json()["results"]
+    assert {item["name"]: item.get("contact_email") for item in results} == {
+        "Page Moss Navigators CIC": CONTACT_EMAIL,  # as on its own page (app/domain/providers.py)
+        "Huyton Helpers Co-operative": None,
+    }
+    assert "contact_email" not in results[1]
 
 
 def test_anonymous_callers_and_providers_may_not_include_unchecked_providers(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 
 from app.domain.providers import LegalForm, ProviderStatus
+from app.domain.roles import Role
 from app.extensions import db
 from app.models import User
 from tests import factories
@@ -161,10 +162,14 @@ def test_contact_details_go_to_council_staff_not_everyone(
     provider = factories.provider(db.session, "Contactable CIC")
     provider.contact_email = "quotes@contactable.example"
     provider.website = "https://contactable.example"
+    member = factories.user(db.session, Role.PROVIDER, provider=provider)
     db.session.commit()
     page = client.get(f"/directory/{provider.id}").get_data(as_text=True)
     assert "https://contactable.example" in page and "quotes@contactable.example" not in page
     auth.sign_in(commissioner.email)
+    assert "quotes@contactable.example" in client.get(f"/directory/{provider.id}").get_data(as_text=True)
+    auth.sign_out()
+    auth.sign_in(member.email)  # its own members see it too
     assert "quotes@contactable.example" in client.get(f"/directory/{provider.id}").get_data(as_text=True)
 
 
