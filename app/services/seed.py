@@ -32,6 +32,8 @@ from app.domain.bands import (
     change_dates,
 )
 from app.domain.imports import ImportStatus
+from app.domain.legal_forms import form_from_words, registrar_scheme
+from app.domain.names import normalise_words
 from app.domain.policy import (
     AreaKind,
     ContractType,
@@ -108,27 +110,6 @@ COOPS_UK_SOURCE_NAME = "Co-operatives UK open data, June 2017 (demo)"
 COOPS_UK_AS_OF = date(2017, 6, 1)
 COOPS_UK_EVIDENCE_NOTE = "Co-operatives UK open data, June 2017: {detail}"
 
-#: Register named in the Co-ops UK "Registrar" column -> org-id scheme. DETINI (Northern Ireland
-#: societies) has no org-id scheme here, so its numbers are not kept.
-COOPS_UK_REGISTRAR_SCHEMES = {
-    "FCA": "GB-MPR",
-    "Companies House": "GB-COH",
-    "OSCR": "GB-SC",
-    "Charity Commission": "GB-CHC",
-}
-
-_COOPS_UK_LEGAL_FORMS = {
-    "community interest company": LegalForm.CIC,
-    # Companies House "Company" does not say whether it is limited by shares or by guarantee.
-    "company": LegalForm.UNKNOWN,
-    "llp": LegalForm.PRIVATE_COMPANY,
-    "charitable incorporated organisation": LegalForm.CHARITY,
-    "cio": LegalForm.CHARITY,
-    "scottish charitable incorporated organisation": LegalForm.CHARITY,
-    "scio": LegalForm.CHARITY,
-    "unincorporated": LegalForm.UNINCORPORATED,
-}
-
 #: Report outcomes that mean the database changed.
 CHANGE_OUTCOMES = frozenset({"created", "updated", "replaced", "removed"})
 
@@ -174,15 +155,16 @@ class SeedReport:
 def coops_uk_legal_form(legal_form: str, ownership_classification: str = "") -> LegalForm:
     """Map Co-operatives UK's "Legal Form" (and "Ownership Classification") to our legal form.
 
-    A Society is a co-operative society, unless its ownership is "Community of Interest", which is
-    how Co-operatives UK classifies community benefit societies. Anything unrecognised is UNKNOWN.
+    The words are read as every import reads them (app/domain/legal_forms.py): a Society is a co-operative
+    society and anything unrecognised is UNKNOWN. What only Co-operatives UK says is here: a Society whose ownership
+    is "Community of Interest" is a community benefit society.
     """
-    form = " ".join(legal_form.split()).casefold()
-    if form == "society":
-        if " ".join(ownership_classification.split()).casefold() == "community of interest":
-            return LegalForm.COMMUNITY_BENEFIT
-        return LegalForm.COOPERATIVE
-    return _COOPS_UK_LEGAL_FORMS.get(form, LegalForm.UNKNOWN)
+    if (
+        normalise_words(legal_form) == "society"
+        and normalise_words(ownership_classification) == "community of interest"
+    ):
+        return LegalForm.COMMUNITY_BENEFIT
+    return form_from_words(legal_form)
 
 
 def parse_day_month_year(text: str) -> date | None:
@@ -818,7 +800,8 @@ def _provider_from_row(
         incorporated_on=parse_day_month_year(row["Incorporation Date"]),
     )
 
-    scheme = COOPS_UK_REGISTRAR_SCHEMES.get(row["Registrar"].strip())
+    # DETINI (Northern Ireland societies) has no org-id scheme here, so its numbers are not kept.
+    scheme = registrar_scheme(row["Registrar"])
     number = row["Registered Number"].strip()
     if scheme and number:
         try:
