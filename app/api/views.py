@@ -542,14 +542,8 @@ def _public_sites(provider: Provider) -> list[PlacedSite]:
 
 
 def _locality(provider: Provider, area: LocalArea) -> dict[str, Any]:
-    sites = _public_sites(provider)
-    assessment = assess_locality(sites, area)
-    placed = [s for s in sites if s.district_code]
-    deciding = (
-        next((s for s in placed if s.district_code in area.district_codes), None)
-        or next((s for s in placed if s.district_code in area.wider_district_codes), None)
-        or (placed[0] if placed else None)
-    )
+    assessment = assess_locality(_public_sites(provider), area)
+    deciding = assessment.deciding
     return {
         "level": assessment.locality.value,
         "label": assessment.locality.label,

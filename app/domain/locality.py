@@ -46,6 +46,8 @@ NO_PREMISES = "We cannot say where it is based: it has given no premises"
 class LocalityAssessment:
     locality: Locality
     evidence: tuple[str, ...]
+    #: The site the answer rests on: the first local one, else the first in the wider area, else the first placed.
+    deciding: PlacedSite | None = None
 
     @property
     def summary(self) -> str:
@@ -87,10 +89,11 @@ def assess_locality(sites: Iterable[PlacedSite], area: LocalArea) -> LocalityAss
     others = [s for s in sites if s not in local and s not in wider]
     ordered = local + wider + [s for s in others if s.district_code] + [s for s in others if not s.district_code]
     evidence = tuple(describe_site(s) for s in ordered)
+    deciding = ordered[0] if placed else None  # placed sites come first, the deciding one before the rest
     if local:
-        return LocalityAssessment(Locality.LOCAL, evidence)
+        return LocalityAssessment(Locality.LOCAL, evidence, deciding)
     if wider:
-        return LocalityAssessment(Locality.WIDER, evidence)
+        return LocalityAssessment(Locality.WIDER, evidence, deciding)
     if placed:
-        return LocalityAssessment(Locality.OUTSIDE, evidence)
+        return LocalityAssessment(Locality.OUTSIDE, evidence, deciding)
     return LocalityAssessment(Locality.UNKNOWN, evidence)

@@ -142,8 +142,9 @@ def test_assess_locality_takes_the_best_site(sites: list[PlacedSite], locality: 
 
 
 def test_a_registered_office_alone_counts_as_local() -> None:
-    result = assess_locality([office("L36 9GD", KNOWSLEY, "Knowsley", "Roby")], KNOWSLEY_AREA)
-    assert result == LocalityAssessment(Locality.LOCAL, ("Registered office at L36 9GD: Knowsley, Roby ward",))
+    site = office("L36 9GD", KNOWSLEY, "Knowsley", "Roby")
+    result = assess_locality([site], KNOWSLEY_AREA)
+    assert result == LocalityAssessment(Locality.LOCAL, ("Registered office at L36 9GD: Knowsley, Roby ward",), site)
     assert result.summary == "Registered office at L36 9GD: Knowsley, Roby ward"
 
 
@@ -215,3 +216,20 @@ def test_only_unplaced_sites_is_unknown_and_says_why() -> None:
     assert result.locality == Locality.UNKNOWN
     assert result.summary == "Trading site at L99 9ZZ: not placed, postcode L99 9ZZ is not in the postcode directory"
     assert result.unknown_reason == "None of its premises could be placed, so we cannot say"
+
+
+IN_SEFTON = trading("PR8 1DA", SEFTON, "Sefton")
+
+
+@pytest.mark.parametrize(
+    ("sites", "deciding"),
+    [
+        ([NOT_PLACED, IN_CARDIFF, IN_LIVERPOOL, IN_KNOWSLEY], IN_KNOWSLEY),  # local beats every other
+        ([IN_CARDIFF, IN_SEFTON, IN_LIVERPOOL], IN_SEFTON),  # then the first in the wider area
+        ([NOT_PLACED, IN_CARDIFF], IN_CARDIFF),  # then the first placed anywhere
+        ([NOT_PLACED], None),  # nothing placed: nothing decides
+        ([], None),
+    ],
+)
+def test_the_deciding_site_is_the_one_the_answer_rests_on(sites: list[PlacedSite], deciding: PlacedSite | None) -> None:
+    assert assess_locality(sites, KNOWSLEY_AREA).deciding == deciding
