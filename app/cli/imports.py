@@ -11,44 +11,24 @@ from flask import current_app
 
 from app.cli.common import CLI_ACTOR
 from app.cli.progress import ProgressBar
-from app.domain.imports import FINAL_OUTCOMES, DissolvedRows, ImportFormatError, MappingError, counts_add_up
+from app.domain.imports import (
+    COUNT_KEYS,
+    COUNT_LABELS,
+    FINAL_OUTCOMES,
+    POSSIBLE_MATCH,
+    SHOWN_WHEN_ANY,
+    DissolvedRows,
+    ImportFormatError,
+    MappingError,
+    StepRefused,
+    counts_add_up,
+    outcome_total,
+)
 from app.domain.imports import describe_outcome as outcome_in_words
 from app.extensions import db
 from app.jobs.imports import SECTORS_FILE, upload_folder
-from app.services import imports
-
-ORDER = (
-    "rows",
-    "created",
-    "updated",
-    "unchanged",
-    "archived",
-    "flagged",
-    "rejected",
-    "possible_match",
-    "blank_rows",
-    "with_warnings",
-    "dissolved",
-    "formula",
-    "not_placed",
-)
-LABELS = {
-    "rows": "Rows in the file",
-    "created": "New organisations",
-    "updated": "Updated",
-    "unchanged": "Unchanged",
-    "archived": "Dissolved, kept as archived",
-    "flagged": "Flagged as dissolved",
-    "rejected": "Rejected",
-    "possible_match": "Possible matches to decide",
-    "blank_rows": "Blank rows (skipped)",
-    "with_warnings": "Imported with a warning",
-    "dissolved": "Dissolved in the file",
-    "formula": "With a formula-like cell",
-    "not_placed": "Not placed on the map",
-}
-#: Counts shown only when there are some (the rest are always shown).
-SHOWN_WHEN_ANY = frozenset({"archived", "flagged", "blank_rows", "dissolved", "formula"})
+from app.models.base import utcnow
+from app.services.imports import mapping, planning, steps, storage
 
 
 @click.command("import-suppliers")
@@ -82,23 +62,23 @@ def import_suppliers_command(
     """
     folder = upload_folder()
     started = time.perf_counter()
-    stored: imports.StoredUpload | None = None
+    stored: storage.StoredUpload | None = None
     try:
         with file.open("rb") as stream:
-            stored = imports.store_upload(stream, folder, int(current_app.config["IMPORT_MAX_BYTES"]))
-        batch = imports.begin(
+            stored = storage.store_upload(stream, folder, int(current_app.config["IMPORT_MAX_BYTES"]))
+        batch = mapping.begin(
             db.session, CLI_ACTOR, stored, file.name, folder, source_name=source_name, mapping_name=mapping_name
         )
-        imports.mapping_of(batch).check()
+        mapping.mapping_of(batch).check()
         batch.publish_verified = verified
         batch.dissolved_rows = DissolvedRows(dissolved)
-        tools = imports.collaborators(db.session, folder, SECTORS_FILE)
+        tools = planning.collaborators(db.session, folder, SECTORS_FILE)
         with _bar("Checking", as_json) as check_progress:
-            counts = imports.check(db.session, batch, tools, check_progress)
+            counts = steps.check(db.session, batch, tools, check_progress, now=utcnow())
         if not dry_run:
             with _bar("Importing", as_json, total=counts.rows) as commit_progress:
-                counts = imports.commit(db.session, CLI_ACTOR, batch, tools, commit_progress)
-    except (imports.UploadError, ImportFormatError, MappingError, imports.ImportError_) as error:
+                counts = steps.commit(db.session, CLI_ACTOR, batch, tools, commit_progress, now=utcnow())
+    except (storage.UploadError, ImportFormatError, MappingError, StepRefused) as error:
         db.session.rollback()
         _forget_unused(stored, folder)
         raise click.ClickException(str(error)) from error
@@ -118,14 +98,14 @@ def import_suppliers_command(
         click.echo(json.dumps(result, indent=2))
         return
     click.echo("Dry run: nothing was written." if dry_run else f"Imported as batch {batch.id} ({file.name}).")
-    for key in ORDER:
+    for key in COUNT_KEYS:
         if key in SHOWN_WHEN_ANY and not result[key]:
             continue
-        click.echo(f"  {LABELS[key]:<30} {result[key]:>9,}")
+        click.echo(f"  {COUNT_LABELS[key]:<30} {result[key]:>9,}")
     values = counts.as_dict()
     parts = [o.value for o in FINAL_OUTCOMES if values[o.value] or o.value in ("created", "updated", "unchanged")]
-    parts += ["possible_match"] if counts.possible_match else []
-    total = sum(values[p] for p in parts)
+    parts += [POSSIBLE_MATCH] if counts.possible_match else []
+    total = outcome_total(values)
     sums = "add up" if counts_add_up(values) else "do NOT add up"
     terms = " + ".join(p.replace("_", " ") for p in parts)
     click.echo(f"  {terms} = {total:,} of {counts.rows:,} rows: the counts {sums}.")
@@ -139,9 +119,9 @@ def import_suppliers_command(
     click.echo(f"Finished in {result['seconds']}s")
 
 
-def _forget_unused(stored: imports.StoredUpload | None, folder: Path) -> None:
+def _forget_unused(stored: storage.StoredUpload | None, folder: Path) -> None:
     """Delete a stored copy no batch refers to (a dry run's, or a refused file's)."""
-    if stored is not None and not imports.stored_file_in_use(db.session, stored.name):
+    if stored is not None and not storage.stored_file_in_use(db.session, stored.name):
         (folder / stored.name).unlink(missing_ok=True)
 
 
@@ -152,7 +132,7 @@ class _bar:
     def __init__(self, label: str, quiet: bool, total: int | None = None) -> None:
         self._bar = None if quiet else ProgressBar(label, total=total or None, unit="rows")
 
-    def __enter__(self) -> imports.Progress:
+    def __enter__(self) -> planning.Progress:
         def report(rows: int, fraction: float) -> None:
             if self._bar is not None:
                 # Rows of a known total when importing (the check counted them); the share of the file read when

@@ -1,2 +1,3 @@
-"""Long work run outside the request: an import's check and commit (RQ, a thread, or inline) and sending the
-outbox's mail. Jobs call the same services the pages and the commands do, and own their transactions."""
+"""Long work run outside the request: the shared runner (:mod:`.runner`: RQ, a thread, or inline, with progress and
+lost-job detection), the supplier import's check and commit on it (:mod:`.imports`), and sending the outbox's mail
+(:mod:`.mail`). Jobs call the same services the pages and the commands do, and own their transactions."""

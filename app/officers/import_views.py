@@ -27,21 +27,32 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.domain.imports import (
+    CHECKED_OR_DONE,
+    DECIDABLE,
     ENDED,
     FLAGGED,
     FORMULA,
+    MAPPABLE,
     NOT_PLACED,
+    UNDOABLE,
     ImportFormatError,
     ImportStatus,
+    ImportStep,
     MappingError,
+    StepRefused,
     counts_add_up,
+    counts_of,
     describe_progress,
     problem_outcome,
+    require_status,
+    rows_to_change,
+    running_step,
 )
 from app.domain.paging import page_count
 from app.extensions import db
 from app.jobs import imports as jobs
 from app.models import ImportBatch, ImportIssue, User
+from app.models.base import utcnow
 from app.officers import bp
 from app.officers.import_forms import (
     VERIFIED,
@@ -53,16 +64,12 @@ from app.officers.import_forms import (
     columns_form,
     matches_form,
 )
-from app.services import imports
 from app.services.audit import Actor
+from app.services.imports import mapping, results, steps, storage, undoing
 from app.web.downloads import csv_download
 
 PROBLEMS_PER_PAGE = 50
 MATCHES_PER_PAGE = 30
-#: Statuses whose columns can still be chosen (and the file checked again).
-MAPPABLE = (ImportStatus.UPLOADED, ImportStatus.CHECKED, ImportStatus.FAILED)
-#: Statuses whose stored problems describe the batch as it stands.
-CHECKED_OR_DONE = (ImportStatus.CHECKED, ImportStatus.IMPORTED, ImportStatus.UNDONE)
 NO_DECISIONS = "Select whether each organisation is the same as the one on the register, or a different one"
 #: The problem lists an officer can pick from the counts (?show=...), with their headings.
 PROBLEM_LISTS = {
@@ -101,13 +108,7 @@ def _refused(batch_id: int, message: str) -> BaseResponse:
     return _to_batch(batch_id)
 
 
-def _require(batch: ImportBatch, *statuses: ImportStatus) -> None:
-    """Refuse a step the batch is not ready for (before a job marks it running, which it could not undo)."""
-    if batch.status not in statuses:
-        raise imports.ImportError_(f"This import is {batch.status.label.lower()}, so that cannot be done now")
-
-
-def _start(batch: ImportBatch, step: str, actor: Actor) -> str | None:
+def _start(batch: ImportBatch, step: ImportStep, actor: Actor) -> str | None:
     """Start the check or the import (a job, or within the request where JOB_RUNNER says so).
 
     Returns why it could not start (it has started already: a double click, or another officer), or None.
@@ -115,7 +116,7 @@ def _start(batch: ImportBatch, step: str, actor: Actor) -> str | None:
     small = (batch.file_size or 0) <= int(current_app.config.get("IMPORT_INLINE_MAX_BYTES") or 0)
     try:
         jobs.submit(batch, step, actor, inline=small)  # a small file is done while the officer waits
-    except imports.ImportError_ as exc:
+    except StepRefused as exc:
         return str(exc)
     return None
 
@@ -164,14 +165,14 @@ def imports_list() -> str:
 def import_new() -> BaseResponse | tuple[str, int]:
     """Upload a CSV file: it is stored, its format read and its columns matched to the register's fields."""
     form = UploadForm()
-    form.offer(imports.saved_mappings(db.session))
+    form.offer(mapping.saved_mappings(db.session))
     if form.validate_on_submit():
         upload = form.file.data
         folder = _folder()
-        stored: imports.StoredUpload | None = None
+        stored: storage.StoredUpload | None = None
         try:
-            stored = imports.store_upload(upload.stream, folder, current_app.config["IMPORT_MAX_BYTES"])
-            batch = imports.begin(
+            stored = storage.store_upload(upload.stream, folder, current_app.config["IMPORT_MAX_BYTES"])
+            batch = mapping.begin(
                 db.session,
                 _actor(),
                 stored,
@@ -183,7 +184,7 @@ def import_new() -> BaseResponse | tuple[str, int]:
         except MappingError as exc:  # the saved choices are gone
             _forget_upload(stored, folder)
             form.mapping_name.errors = [*form.mapping_name.errors, str(exc)]
-        except (imports.UploadError, ImportFormatError) as exc:
+        except (storage.UploadError, ImportFormatError) as exc:
             _forget_upload(stored, folder)
             form.file.errors = [*form.file.errors, str(exc)]
         else:
@@ -193,10 +194,10 @@ def import_new() -> BaseResponse | tuple[str, int]:
     return render_template("officers/imports/new.html", form=form), status
 
 
-def _forget_upload(stored: imports.StoredUpload | None, folder: Path) -> None:
+def _forget_upload(stored: storage.StoredUpload | None, folder: Path) -> None:
     """Roll back, and delete the copy of a file no batch was made for (unless another batch has the same file)."""
     db.session.rollback()
-    if stored is not None and not imports.stored_file_in_use(db.session, stored.name):
+    if stored is not None and not storage.stored_file_in_use(db.session, stored.name):
         (folder / stored.name).unlink(missing_ok=True)
 
 
@@ -209,12 +210,12 @@ def import_columns(batch_id: int) -> BaseResponse | tuple[str, int]:
     batch = _batch_or_404(batch_id)
     if batch.status not in MAPPABLE:
         return _refused(batch.id, f"This import is {batch.status.label.lower()}, so its columns cannot be changed now")
-    mapping = imports.mapping_of(batch)
-    form = columns_form(mapping, batch.dissolved_rows)
+    columns = mapping.mapping_of(batch)
+    form = columns_form(columns, batch.dissolved_rows)
     if form.validate_on_submit():
         actor = _actor()
         try:
-            imports.confirm_mapping(
+            mapping.confirm_mapping(
                 db.session,
                 actor,
                 batch,
@@ -225,10 +226,10 @@ def import_columns(batch_id: int) -> BaseResponse | tuple[str, int]:
         except MappingError as exc:
             db.session.rollback()
             form.attach(str(exc))
-        except imports.ImportError_ as exc:
+        except StepRefused as exc:
             return _refused(batch.id, str(exc))
         else:
-            if problem := _start(batch, jobs.CHECK, actor):
+            if problem := _start(batch, ImportStep.CHECK, actor):
                 return _refused(batch.id, problem)
             return _to_batch(batch.id)
     status = 400 if form.is_submitted() else 200
@@ -237,45 +238,24 @@ def import_columns(batch_id: int) -> BaseResponse | tuple[str, int]:
             "officers/imports/columns.html",
             batch=batch,
             form=form,
-            sheet_format=imports.format_of(batch),
-            unused=mapping.unmapped_headers,
+            sheet_format=storage.format_of(batch),
+            unused=columns.unmapped_headers,
             legal_forms=_legal_form_words(batch),
-            earlier=imports.earlier_imports_of(db.session, batch),
+            earlier=results.earlier_imports_of(db.session, batch),
         ),
         status,
     )
 
 
-def _legal_form_words(batch: ImportBatch) -> list[imports.WordsReading]:
+def _legal_form_words(batch: ImportBatch) -> list[results.WordsReading]:
     """How the legal-form column's wordings will be read; none when the file cannot be read now."""
     try:
-        return imports.legal_form_words(batch, _folder())
-    except (imports.ImportError_, ImportFormatError):
+        return results.legal_form_words(batch, _folder())
+    except (StepRefused, ImportFormatError):
         return []
 
 
 # The batch page ----------------------------------------------------------------------------------------------------
-
-
-COUNT_KEYS = (
-    "rows",
-    "created",
-    "updated",
-    "unchanged",
-    "archived",
-    "flagged",
-    "possible_match",
-    "rejected",
-    "with_warnings",
-    "not_placed",
-    "dissolved",
-    "formula",
-    "blank_rows",
-)
-
-
-def _counts(batch: ImportBatch) -> dict[str, int]:
-    return {key: int(batch.counts.get(key, 0)) for key in COUNT_KEYS}
 
 
 def _shown_list() -> str | None:
@@ -286,8 +266,8 @@ def _shown_list() -> str | None:
 
 def _match_rows(batch: ImportBatch, page: int) -> tuple[list[Any], int]:
     """The page's possible matches and how many there are."""
-    total = imports.count_issues(db.session, batch, "possible_match")
-    found = imports.issues(
+    total = results.count_issues(db.session, batch, "possible_match")
+    found = results.issues(
         db.session, batch, ["possible_match"], offset=(page - 1) * MATCHES_PER_PAGE, limit=MATCHES_PER_PAGE
     )
     return found, total
@@ -315,15 +295,18 @@ def _render_batch(
     commit_form: CommitForm | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
-    counts = _counts(batch)
+    counts = counts_of(batch.counts)
+    # A job that can no longer finish is reported, with the action to run it again; a GET page never marks it.
+    stopped = jobs.job_is_lost(batch)
     context: dict[str, Any] = {
         "batch": batch,
         "counts": counts,
-        "rejected_why": imports.rejected_breakdown(db.session, batch) if counts["rejected"] else [],
+        "rejected_why": results.rejected_breakdown(db.session, batch) if counts["rejected"] else [],
         "statuses": ImportStatus,
         "emails": _emails([batch.created_by_id, batch.committed_by_id, batch.undone_by_id]),
         "mappable": batch.status in MAPPABLE,
         "progress": None,
+        "stopped": stopped,
         "earlier": [],
         "problems": [],
         "matches": [],
@@ -331,13 +314,15 @@ def _render_batch(
     }
     if batch.status.running:
         context["progress"] = _progress(batch)
+        if stopped:
+            context["retry_form"] = RetryForm(formdata=None)
     if batch.status in (ImportStatus.UPLOADED, ImportStatus.CHECKING, ImportStatus.CHECKED):
-        context["earlier"] = imports.earlier_imports_of(db.session, batch)
+        context["earlier"] = results.earlier_imports_of(db.session, batch)
     if batch.status in CHECKED_OR_DONE:
         show = _shown_list()
-        total = imports.count_issues(db.session, batch, ["error", "warning"], code=show)
+        total = results.count_issues(db.session, batch, ["error", "warning"], code=show)
         page = min(_page_number(), page_count(total, PROBLEMS_PER_PAGE))
-        problems = imports.issues(
+        problems = results.issues(
             db.session,
             batch,
             ["error", "warning"],
@@ -349,33 +334,28 @@ def _render_batch(
             problem_outcome=problem_outcome,
             show=show,
             show_heading=PROBLEM_LISTS.get(show or ""),
-            all_problems=imports.count_issues(db.session, batch, ["error", "warning"]) if show else total,
+            all_problems=results.count_issues(db.session, batch, ["error", "warning"]) if show else total,
             problems=problems,
             rejected_rows=_rejected_rows(batch, {p.row_number for p in problems}),
             problems_total=total,
             problems_page=page,
             problems_pages=page_count(total, PROBLEMS_PER_PAGE),
         )
-    if batch.status == ImportStatus.CHECKED:
+    if batch.status in DECIDABLE:
         matches_page = _page_number("matches_page")
         if decisions is not None:
             matches_page = max(1, request.form.get("matches_page", 1, type=int) or 1)
         matches, matches_total = _match_rows(batch, matches_page)
-        undecided = imports.undecided_rows(db.session, batch)
+        undecided = results.undecided_rows(db.session, batch)
         context.update(
             matches=matches,
             matches_total=matches_total,
             matches_page=matches_page,
             matches_pages=page_count(matches_total, MATCHES_PER_PAGE),
-            candidates=imports.candidates_named(db.session, matches),
+            candidates=results.candidates_named(db.session, matches),
             decisions=decisions or matches_form(matches),
             undecided=undecided,
-            to_change=counts["created"]
-            + counts["updated"]
-            + counts["archived"]
-            + counts["flagged"]
-            + counts["possible_match"]
-            - undecided,
+            to_change=rows_to_change(counts, undecided),
             commit_form=commit_form or CommitForm(formdata=None),
             adds_up=counts_add_up(counts),
         )
@@ -383,7 +363,7 @@ def _render_batch(
         context["adds_up"] = counts_add_up(counts)
     if batch.status == ImportStatus.FAILED:
         context["retry_form"] = RetryForm(formdata=None)
-        context["failed_during"] = batch.counts.get("failed_during", jobs.CHECK)
+        context["failed_during"] = ImportStep.parse(batch.counts.get("failed_during")) or ImportStep.CHECK
     return render_template("officers/imports/batch.html", **context), status
 
 
@@ -391,10 +371,9 @@ def _render_batch(
 def import_batch(batch_id: int) -> tuple[str, int]:
     """Where an import stands: its progress, the check's preview, or what it did."""
     batch = _batch_or_404(batch_id)
-    jobs.notice_lost_job(batch)
     # An officer who started a background import is sent here with ?job=commit (the page reloads itself with the
     # same address when the job ends): once it has finished, say what it did, as an import done while waiting does.
-    if request.args.get(WAITING_FOR) == jobs.COMMIT and batch.status == ImportStatus.IMPORTED:
+    if request.args.get(WAITING_FOR) == ImportStep.COMMIT and batch.status == ImportStatus.IMPORTED:
         flash(_imported_message(batch), "success")
     return _render_batch(batch)
 
@@ -406,16 +385,16 @@ def _imported_message(batch: ImportBatch) -> str:
 
 def _progress(batch: ImportBatch) -> dict[str, Any]:
     """How far the running step is: rows, the share of the file done (0-1), a percentage and the same in words."""
-    running_step = {ImportStatus.CHECKING: jobs.CHECK, ImportStatus.IMPORTING: jobs.COMMIT}.get(batch.status)
+    running = running_step(batch.status)
     stored = jobs.progress_store.get(batch.id) or {}
-    step = running_step or (jobs.COMMIT if batch.status == ImportStatus.IMPORTED else jobs.CHECK)
+    step = running or (ImportStep.COMMIT if batch.status == ImportStatus.IMPORTED else ImportStep.CHECK)
     total: int | None = None
     seconds: float | None = None
-    if running_step is None:
+    if running is None:
         done = batch.status in CHECKED_OR_DONE
         rows, fraction = batch.rows, 1.0 if done else 0.0
         total = batch.rows or None
-    elif stored.get("step") != running_step:  # the last step's figures, or the job has not started yet
+    elif stored.get("step") != running:  # the last step's figures, or the job has not started yet
         rows, fraction = 0, 0.0
     else:
         rows, fraction = int(stored.get("rows", 0)), float(stored.get("fraction", 0.0))
@@ -436,12 +415,14 @@ def _progress(batch: ImportBatch) -> dict[str, Any]:
 def import_progress(batch_id: int) -> Response:
     """How far the running step is, for the batch page to poll."""
     batch = _batch_or_404(batch_id)
-    jobs.notice_lost_job(batch)
+    stopped = jobs.job_is_lost(batch)
     return jsonify(
         {
             "status": batch.status.value,
             "label": batch.status.label,
-            "running": batch.status.running,
+            # A job that stopped is not running: the page reloads to say so, with the action to run it again.
+            "running": batch.status.running and not stopped,
+            "stopped": stopped,
             **_progress(batch),
         }
     )
@@ -451,7 +432,7 @@ def import_progress(batch_id: int) -> Response:
 def import_matches(batch_id: int) -> BaseResponse | tuple[str, int]:
     """Record 'same organisation' or 'different organisation' for possible matches; no need to check again."""
     batch = _batch_or_404(batch_id)
-    if batch.status != ImportStatus.CHECKED:
+    if batch.status not in DECIDABLE:
         return _refused(batch.id, f"This import is {batch.status.label.lower()}, so matches cannot be decided now")
     page = max(1, request.form.get("matches_page", 1, type=int) or 1)
     matches, _total = _match_rows(batch, page)
@@ -466,8 +447,8 @@ def import_matches(batch_id: int) -> BaseResponse | tuple[str, int]:
     if not valid:
         return _render_batch(batch, decisions=form, status=400)
     try:
-        changed = imports.decide(db.session, _actor(), batch, form.decisions())
-    except imports.ImportError_ as exc:
+        changed = steps.decide(db.session, _actor(), batch, form.decisions())
+    except StepRefused as exc:
         return _refused(batch.id, str(exc))
     db.session.commit()
     decided = "Your decisions are saved" if changed else "Nothing changed"
@@ -481,13 +462,14 @@ def import_commit(batch_id: int) -> BaseResponse | tuple[str, int]:
     batch = _batch_or_404(batch_id)
     form = CommitForm()
     try:
-        _require(batch, ImportStatus.CHECKED)
-    except imports.ImportError_ as exc:
+        # The button is on the check's preview; a failed import runs again with "Try again" (import_retry).
+        require_status(batch.status, ImportStatus.CHECKED)
+    except StepRefused as exc:
         return _refused(batch.id, str(exc))
     if not form.validate_on_submit():
         return _render_batch(batch, commit_form=form, status=400)
     batch.publish_verified = form.publish.data == VERIFIED
-    if problem := _start(batch, jobs.COMMIT, _actor()):
+    if problem := _start(batch, ImportStep.COMMIT, _actor()):
         return _refused(batch.id, problem)
     batch = _batch_or_404(batch_id)
     if batch.status == ImportStatus.IMPORTED:
@@ -496,21 +478,24 @@ def import_commit(batch_id: int) -> BaseResponse | tuple[str, int]:
     # A job: the batch page shows the progress, and says what the import did once it has finished, whether the job
     # ends before the page loads or after (its script then reloads the same address). The address says the officer
     # is waiting for the import, never that it has finished.
-    return redirect(url_for("officers.import_batch", batch_id=batch.id, **{WAITING_FOR: jobs.COMMIT}))
+    return redirect(url_for("officers.import_batch", batch_id=batch.id, **{WAITING_FOR: ImportStep.COMMIT.value}))
 
 
 @bp.route("/imports/<int:batch_id>/retry", methods=["POST"])
 def import_retry(batch_id: int) -> BaseResponse:
-    """Run the step that failed again."""
+    """Run the step that failed, or whose job stopped before it finished, again."""
     batch = _batch_or_404(batch_id)
     if not RetryForm().validate_on_submit():
         abort(400)
+    # A job that stopped is marked failed here, on the officer's POST (never by a page that only shows it).
+    if jobs.notice_lost_job(batch):
+        batch = _batch_or_404(batch_id)
     try:
-        _require(batch, ImportStatus.FAILED)
-    except imports.ImportError_ as exc:
+        require_status(batch.status, ImportStatus.FAILED)
+    except StepRefused as exc:
         return _refused(batch.id, str(exc))
-    step = batch.counts.get("failed_during", jobs.CHECK)
-    if problem := _start(batch, step if step in jobs.STEPS else jobs.CHECK, _actor()):
+    step = ImportStep.parse(batch.counts.get("failed_during")) or ImportStep.CHECK
+    if problem := _start(batch, step, _actor()):
         return _refused(batch.id, problem)
     return _to_batch(batch.id)
 
@@ -519,13 +504,13 @@ def import_retry(batch_id: int) -> BaseResponse:
 def import_undo(batch_id: int) -> BaseResponse | tuple[str, int]:
     """Confirm, then remove what the import created and restore what it updated."""
     batch = _batch_or_404(batch_id)
-    if batch.status != ImportStatus.IMPORTED:
+    if batch.status not in UNDOABLE:
         return _refused(batch.id, f"This import is {batch.status.label.lower()}, so it cannot be undone")
     form = UndoForm()
     if form.validate_on_submit():
         try:
-            report = imports.undo(db.session, _actor(), batch)
-        except imports.ImportError_ as exc:
+            report = undoing.undo(db.session, _actor(), batch, now=utcnow())
+        except StepRefused as exc:
             return _refused(batch.id, str(exc))
         db.session.commit()
         message = f"The import is undone: {report.removed:,} removed and {report.restored:,} restored"
@@ -533,7 +518,7 @@ def import_undo(batch_id: int) -> BaseResponse | tuple[str, int]:
             message += f". {len(report.left):,} changed since the import and were left as they are"
         flash(message, "success")
         return _to_batch(batch_id)
-    return render_template("officers/imports/undo.html", batch=batch, form=form, counts=_counts(batch)), 200
+    return render_template("officers/imports/undo.html", batch=batch, form=form, counts=counts_of(batch.counts)), 200
 
 
 # Downloads ---------------------------------------------------------------------------------------------------------
@@ -543,16 +528,16 @@ def import_undo(batch_id: int) -> BaseResponse | tuple[str, int]:
 def import_problems(batch_id: int) -> BaseResponse:
     """Every problem the check (or the import) found, one a line."""
     batch = _batch_or_404(batch_id)
-    return csv_download(imports.problems_table(db.session, batch), f"import-{batch.id}-problems.csv")
+    return csv_download(results.problems_table(db.session, batch), f"import-{batch.id}-problems.csv")
 
 
 @bp.route("/imports/<int:batch_id>/rejected.csv")
 def import_rejected(batch_id: int) -> BaseResponse:
     """The rejected rows as the file had them, with what is wrong, to fix and import again."""
     batch = _batch_or_404(batch_id)
-    if imports.count_issues(db.session, batch, "error"):
+    if results.count_issues(db.session, batch, "error"):
         try:
-            imports.open_stored(batch, _folder()).close()
-        except imports.ImportError_ as exc:
+            storage.open_stored(batch, _folder()).close()
+        except StepRefused as exc:
             return _refused(batch.id, str(exc))
-    return csv_download(imports.rejected_rows(db.session, batch, _folder()), f"import-{batch.id}-rejected-rows.csv")
+    return csv_download(results.rejected_rows(db.session, batch, _folder()), f"import-{batch.id}-rejected-rows.csv")

@@ -98,22 +98,23 @@ def run_import(url: str, csv_path: Path, uploads: Path) -> dict[str, Any]:
     """Check and commit the file, as the CLI and the jobs do; runs in its own process (see main)."""
     from app.extensions import db
     from app.jobs.imports import SECTORS_FILE
-    from app.services import imports
+    from app.models.base import utcnow
     from app.services.audit import Actor
+    from app.services.imports import mapping, planning, steps, storage
 
     app = _app(url)
     actor = Actor.system("bench")
     with app.app_context():
         started = time.perf_counter()
         with csv_path.open("rb") as stream:
-            stored = imports.store_upload(stream, uploads, 200 * 1024 * 1024)
-        batch = imports.begin(db.session, actor, stored, csv_path.name, uploads)
-        tools = imports.collaborators(db.session, uploads, SECTORS_FILE)
-        checked = imports.check(db.session, batch, tools)
+            stored = storage.store_upload(stream, uploads, 200 * 1024 * 1024)
+        batch = mapping.begin(db.session, actor, stored, csv_path.name, uploads)
+        tools = planning.collaborators(db.session, uploads, SECTORS_FILE)
+        checked = steps.check(db.session, batch, tools, now=utcnow())
         db.session.commit()
         check_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        counts = imports.commit(db.session, actor, batch, tools)
+        counts = steps.commit(db.session, actor, batch, tools, now=utcnow())
         db.session.commit()
         commit_seconds = time.perf_counter() - started
     return {

@@ -250,10 +250,10 @@ def test_the_progress_bar_shows_rows_rate_and_time_left(
     runner: FlaskCliRunner, session: Session, register: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from app.cli import progress as cli_progress
-    from app.services import imports as import_service
+    from app.services.imports import planning
 
     monkeypatch.setattr(cli_progress, "LOG_EVERY_SECONDS", 0.0)  # a line at every step, as a long import logs
-    monkeypatch.setattr(import_service, "CHUNK_ROWS", 1)
+    monkeypatch.setattr(planning, "CHUNK_ROWS", 1)
     path = tmp_path / "suppliers.csv"
     path.write_bytes(csv_bytes([line(name=f"Organisation {n}", postcode="L36 9GD") for n in range(1, 5)]))
     result = run(runner, path)

@@ -29,7 +29,9 @@ from app.domain.imports import ImportStatus
 from app.domain.roles import Role
 from app.extensions import db
 from app.jobs import imports as jobs
+from app.jobs import runner
 from app.models import ImportBatch, ImportChange, Provider, Site
+from app.models.base import utcnow
 from app.services import imports
 from tests import factories
 from tests.services.test_imports_service import (  # noqa: F401  (shared fixtures)
@@ -59,7 +61,7 @@ def count(session: Session, model: type) -> int:
 
 def checked_batch(session: Session, tools: imports.Collaborators, data: bytes) -> int:
     batch = upload(session, tools.folder, data)
-    imports.check(session, batch, tools)
+    imports.check(session, batch, tools, now=utcnow())
     session.commit()
     return batch.id
 
@@ -254,7 +256,7 @@ def test_a_worker_killed_mid_job_leaves_the_batch_failed_and_it_can_be_retried(
     batch = fresh(session, batch_id)
     assert batch.status == ImportStatus.IMPORTING  # nobody has looked yet
     time.sleep(2.5)  # past JOB_STALE_SECONDS without a heartbeat
-    assert jobs.rq_job_state(batch)[0] == "started"  # as far as RQ knows, still running
+    assert runner.rq_job_state(batch.job_id)[0] == "started"  # as far as RQ knows, still running
     assert jobs.notice_lost_job(batch) is True
     batch = fresh(session, batch_id)
     assert batch.status == ImportStatus.FAILED and "stopped before it finished" in (batch.error or "")
@@ -286,7 +288,7 @@ def test_a_full_disk_while_an_upload_is_written_gives_a_message_and_leaves_nothi
     def full(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(imports.os, "fsync", full)
+    monkeypatch.setattr(os, "fsync", full)
     import io
 
     token = auth.csrf_token("/officer/imports/new")
@@ -346,7 +348,7 @@ def test_two_imports_committing_at_once_create_an_organisation_once(
             own_tools = imports.collaborators(db.session, tools.folder, jobs.SECTORS_FILE)
             batch = db.session.get(ImportBatch, batch_id)
             assert batch is not None
-            results[str(batch_id)] = imports.commit(db.session, ACTOR, batch, own_tools)
+            results[str(batch_id)] = imports.commit(db.session, ACTOR, batch, own_tools, now=utcnow())
             if hold:
                 written.set()
                 release.wait(timeout=30)

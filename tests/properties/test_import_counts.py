@@ -35,6 +35,7 @@ from app.domain.imports import (
 from app.geo.postcode_directory import load_release
 from app.jobs import imports as jobs
 from app.models import ImportIssue, Provider
+from app.models.base import utcnow
 from app.services import imports
 from tests import factories
 from tests.services.test_imports_service import (
@@ -275,7 +276,7 @@ def test_check_and_commit_counts_add_up(
         stored = imports.store_upload(io.BytesIO(data), tools.folder, MAX_BYTES)
         batch = imports.begin(session, ACTOR, stored, "suppliers.csv", tools.folder)
 
-        checked = imports.check(session, batch, tools)
+        checked = imports.check(session, batch, tools, now=utcnow())
         for outcome in ("created", "updated", "unchanged", "rejected", "possible_match"):
             if getattr(checked, outcome):
                 event(f"some {outcome}")  # --hypothesis-show-statistics: how often each outcome was met
@@ -289,7 +290,7 @@ def test_check_and_commit_counts_add_up(
         assert set(session.scalars(select(Provider.id))) == providers_before  # a dry run
         assert len(error_rows(session, batch.id)) == checked.rejected
 
-        committed = imports.commit(session, ACTOR, batch, tools)
+        committed = imports.commit(session, ACTOR, batch, tools, now=utcnow())
         assert counts_add_up(committed.as_dict()), committed
         assert committed.rows == rows
         assert committed.possible_match == 0  # undecided: rejected, and said so
@@ -313,8 +314,8 @@ def test_check_and_commit_counts_add_up(
 def check_and_commit(session: Session, tools: imports.Collaborators, data: bytes) -> imports.ImportCounts:
     stored = imports.store_upload(io.BytesIO(data), tools.folder, MAX_BYTES)
     batch = imports.begin(session, ACTOR, stored, "suppliers.csv", tools.folder)
-    imports.check(session, batch, tools)
-    counts = imports.commit(session, ACTOR, batch, tools)
+    imports.check(session, batch, tools, now=utcnow())
+    counts = imports.commit(session, ACTOR, batch, tools, now=utcnow())
     session.flush()
     return counts
 

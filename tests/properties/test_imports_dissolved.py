@@ -20,6 +20,7 @@ from app.domain.providers import ProviderStatus
 from app.geo.postcode_directory import load_release
 from app.jobs import imports as jobs
 from app.models import Provider
+from app.models.base import utcnow
 from app.services import imports
 from tests import factories
 from tests.services.test_imports_service import (
@@ -81,9 +82,9 @@ def test_dissolved_rows_never_publish_and_the_counts_add_up(
         batch = imports.begin(session, ACTOR, stored, "coops.csv", tools.folder)
         batch.dissolved_rows = policy
         batch.publish_verified = verified
-        checked = imports.check(session, batch, tools)
+        checked = imports.check(session, batch, tools, now=utcnow())
         assert checked.add_up and checked.rows == len(rows) and checked.dissolved == ended_rows, checked
-        committed = imports.commit(session, ACTOR, batch, tools)
+        committed = imports.commit(session, ACTOR, batch, tools, now=utcnow())
         session.flush()
         assert counts_add_up(committed.as_dict()) and committed.rows == len(rows), committed
         assert committed.flagged <= len(on_register)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.domain.imports import DissolvedRows, RowOutcome, counts_add_up
 from app.domain.providers import EvidenceState, ProviderStatus
 from app.models import AuditEvent, ImportBatch, Provider, ProviderIdentifier
+from app.models.base import utcnow
 from app.services import imports
 from tests.services.test_imports_service import (
     ACTOR,
@@ -50,10 +51,10 @@ def run(
     batch = imports.begin(session, ACTOR, stored, name, tools.folder)
     batch.dissolved_rows = dissolved
     batch.publish_verified = verified
-    counts = imports.check(session, batch, tools)
+    counts = imports.check(session, batch, tools, now=utcnow())
     session.commit()
     if commit:
-        counts = imports.commit(session, ACTOR, batch, tools)
+        counts = imports.commit(session, ACTOR, batch, tools, now=utcnow())
         session.commit()
     assert counts.add_up and counts_add_up(batch.counts), counts
     return batch, counts
@@ -96,7 +97,7 @@ def test_the_officer_may_keep_dissolved_rows_as_archived_never_published(session
     assert "kept on the register as archived and never published" in warnings[0].message
 
     # Undo removes them like any other organisation the import added.
-    imports.undo(session, ACTOR, batch)
+    imports.undo(session, ACTOR, batch, now=utcnow())
     session.commit()
     assert count(session, Provider) == 0
 
@@ -129,7 +130,7 @@ def test_a_dissolved_row_matching_a_provider_on_the_register_flags_it_and_change
     assert (again.flagged, again.unchanged) == (0, 1)
 
     # Undo takes the flag off.
-    imports.undo(session, ACTOR, batch)
+    imports.undo(session, ACTOR, batch, now=utcnow())
     session.commit()
     session.refresh(on_register)
     assert on_register.awaiting_review is False

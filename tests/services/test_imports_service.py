@@ -25,10 +25,11 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.domain.imports import ImportFormatError, ImportStatus, MappingError
+from app.domain.imports import NEAR_MATCH_SCORE, ImportFormatError, ImportStatus, MappingError, StepRefused
 from app.domain.providers import LegalForm, Placement, ProviderSource, ProviderStatus, SiteKind
 from app.geo.postcode_directory import load_release
 from app.jobs import imports as jobs
+from app.jobs import runner
 from app.models import (
     AuditEvent,
     ImportBatch,
@@ -40,8 +41,10 @@ from app.models import (
     ServiceCategory,
     Site,
 )
+from app.models.base import utcnow
 from app.services import fulltext, imports
 from app.services.audit import Actor
+from app.services.imports import steps as import_steps
 from tests import factories
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,7 +125,7 @@ def checked(
     """Upload and check a file, committing as a view would."""
     batch = upload(session, tools.folder, data, name)
     batch.publish_verified = verified
-    counts = imports.check(session, batch, tools)
+    counts = imports.check(session, batch, tools, now=utcnow())
     session.commit()
     return batch, counts
 
@@ -132,7 +135,7 @@ def imported(
 ) -> tuple[ImportBatch, imports.ImportCounts]:
     """Upload, check and commit a file."""
     batch, _ = checked(session, tools, data, name=name, verified=verified)
-    counts = imports.commit(session, ACTOR, batch, tools)
+    counts = imports.commit(session, ACTOR, batch, tools, now=utcnow())
     session.commit()
     return batch, counts
 
@@ -228,7 +231,7 @@ def add_categories(session: Session) -> None:
 @pytest.fixture(autouse=True)
 def _own_progress_store(monkeypatch: pytest.MonkeyPatch) -> None:
     """Jobs here report progress to a store of their own, so batch ids reused by the next test see none of it."""
-    monkeypatch.setattr(jobs, "progress_store", jobs.ProgressStore())
+    monkeypatch.setattr(jobs, "progress_store", runner.ProgressStore("import"))
 
 
 @pytest.fixture(name="folder")
@@ -381,7 +384,7 @@ def test_a_check_leaves_the_stored_file_and_mapping_reusable_by_name(
 def test_progress_is_reported_to_the_end_of_the_file(session: Session, tools: imports.Collaborators) -> None:
     seen: list[tuple[int, float]] = []
     batch = upload(session, tools.folder, csv_bytes(THREE_ORGANISATIONS))
-    imports.check(session, batch, tools, lambda rows, fraction: seen.append((rows, fraction)))
+    imports.check(session, batch, tools, lambda rows, fraction: seen.append((rows, fraction)), now=utcnow())
     assert seen and seen[-1] == (3, 1.0)
 
 
@@ -437,7 +440,7 @@ def test_a_similar_name_at_the_same_postcode_is_a_possible_match(
     assert_counts_add_up(counts, 1)
     [issue] = imports.issues(session, batch, ["possible_match"])
     assert issue.candidate_id == provider.id and issue.row_number == 2 and issue.decision is None
-    assert issue.score is not None and imports.NEAR_MATCH_SCORE <= issue.score < 100
+    assert issue.score is not None and NEAR_MATCH_SCORE <= issue.score < 100
     assert "L36 9GD" in issue.message
     assert imports.undecided_rows(session, batch) == 1
     assert batch.counts["possible_match"] == 1
@@ -450,7 +453,7 @@ def test_deciding_same_updates_that_provider(session: Session, tools: imports.Co
     session.commit()
     assert imports.undecided_rows(session, batch) == 0
 
-    counts = imports.commit(session, ACTOR, batch, tools)
+    counts = imports.commit(session, ACTOR, batch, tools, now=utcnow())
     session.commit()
     assert (counts.created, counts.updated, counts.possible_match) == (0, 1, 0)
     assert_counts_add_up(counts, 1)
@@ -468,7 +471,7 @@ def test_deciding_separate_creates_a_new_provider(session: Session, tools: impor
     imports.decide(session, ACTOR, batch, {issue.id: "separate"})
     session.commit()
 
-    counts = imports.commit(session, ACTOR, batch, tools)
+    counts = imports.commit(session, ACTOR, batch, tools, now=utcnow())
     session.commit()
     assert (counts.created, counts.updated) == (1, 0)
     assert_counts_add_up(counts, 1)
@@ -481,7 +484,7 @@ def test_an_undecided_possible_match_is_rejected_at_commit_naming_the_candidate(
     session: Session, tools: imports.Collaborators
 ) -> None:
     provider, batch, _ = _near_match(session, tools)
-    counts = imports.commit(session, ACTOR, batch, tools)
+    counts = imports.commit(session, ACTOR, batch, tools, now=utcnow())
     session.commit()
 
     assert (counts.rejected, counts.created, counts.updated, counts.possible_match) == (1, 0, 0, 0)
@@ -502,7 +505,7 @@ def test_checking_again_keeps_the_decisions_made(session: Session, tools: import
     imports.decide(session, ACTOR, batch, {issue.id: "same"})
     session.commit()
 
-    counts = imports.check(session, batch, tools)
+    counts = imports.check(session, batch, tools, now=utcnow())
     session.commit()
     [again] = imports.issues(session, batch, ["possible_match"])
     assert (again.candidate_id, again.decision) == (provider.id, "same")
@@ -512,8 +515,8 @@ def test_checking_again_keeps_the_decisions_made(session: Session, tools: import
 
 def test_a_batch_must_be_checked_before_it_is_committed(session: Session, tools: imports.Collaborators) -> None:
     batch = upload(session, tools.folder, csv_bytes(THREE_ORGANISATIONS))
-    with pytest.raises(imports.ImportError_, match="cannot be done now"):
-        imports.commit(session, ACTOR, batch, tools)
+    with pytest.raises(StepRefused, match="cannot be done now"):
+        imports.commit(session, ACTOR, batch, tools, now=utcnow())
     assert count(session, Provider) == 0
 
 
@@ -522,9 +525,9 @@ def test_deciding_rejects_issues_of_another_batch_and_unknown_words(
 ) -> None:
     _, batch, _ = _near_match(session, tools)
     [issue] = imports.issues(session, batch, ["possible_match"])
-    with pytest.raises(imports.ImportError_):
+    with pytest.raises(StepRefused):
         imports.decide(session, ACTOR, batch, {issue.id: "maybe"})
-    with pytest.raises(imports.ImportError_):
+    with pytest.raises(StepRefused):
         imports.decide(session, ACTOR, batch, {issue.id + 1000: "same"})
 
 
@@ -631,8 +634,8 @@ def test_importing_the_same_file_twice_changes_nothing_the_second_time(
 
     second = upload(session, tools.folder, data)
     assert [b.id for b in imports.earlier_imports_of(session, second)] == [first.id]
-    imports.check(session, second, tools)
-    counts = imports.commit(session, ACTOR, second, tools)
+    imports.check(session, second, tools, now=utcnow())
+    counts = imports.commit(session, ACTOR, second, tools, now=utcnow())
     session.commit()
 
     assert counts.created == counts.updated == 0
@@ -644,8 +647,8 @@ def test_importing_the_same_file_twice_changes_nothing_the_second_time(
 
 def test_a_batch_cannot_be_committed_twice(session: Session, tools: imports.Collaborators) -> None:
     batch, _ = imported(session, tools, csv_bytes(THREE_ORGANISATIONS))
-    with pytest.raises(imports.ImportError_):
-        imports.commit(session, ACTOR, batch, tools)
+    with pytest.raises(StepRefused):
+        imports.commit(session, ACTOR, batch, tools, now=utcnow())
     session.rollback()
     assert count(session, Provider) == 3
 
@@ -677,7 +680,7 @@ def test_a_file_without_a_name_column_cannot_be_checked(session: Session, tools:
     with pytest.raises(MappingError, match="name"):
         imports.confirm_mapping(session, ACTOR, batch, {})
     with pytest.raises(MappingError, match="name"):
-        imports.check(session, batch, tools)
+        imports.check(session, batch, tools, now=utcnow())
     with pytest.raises(MappingError, match="no column called 'Organisation'"):
         imports.confirm_mapping(session, ACTOR, batch, {"name": "Organisation"})
 
@@ -1112,7 +1115,7 @@ def test_a_failing_commit_job_marks_the_batch_failed_writes_nothing_and_can_run_
         raise RuntimeError("database connection lost: password=hunter2")
 
     with monkeypatch.context() as patch:
-        patch.setattr(imports, "commit", broken)
+        patch.setattr(import_steps, "commit", broken)
         run_job(session, batch_id, jobs.COMMIT)
 
     session.expire_all()
@@ -1166,14 +1169,14 @@ def test_a_repeated_commit_job_leaves_an_imported_batch_imported_and_undoable(
     session: Session, tools: imports.Collaborators
 ) -> None:
     batch, _ = imported(session, tools, csv_bytes(THREE_ORGANISATIONS))
-    with pytest.raises(imports.ImportError_, match="imported already"):
+    with pytest.raises(StepRefused, match="imported already"):
         jobs.start(batch, jobs.COMMIT)
     jobs.perform(batch.id, jobs.COMMIT, None, "a stale job")  # a job left queued does nothing
     session.expire_all()
     batch = session.get(ImportBatch, batch.id)
     assert batch is not None
     assert batch.status == ImportStatus.IMPORTED
-    report = imports.undo(session, ACTOR, batch)
+    report = imports.undo(session, ACTOR, batch, now=utcnow())
     session.commit()
     assert report.removed == 3
 
@@ -1245,12 +1248,12 @@ def test_the_co_operatives_uk_file_imports_and_its_knowsley_organisations_are_pl
         stored = imports.store_upload(stream, folder, 50 * 1024 * 1024)
     batch = imports.begin(session, ACTOR, stored, path.name, folder)
     assert batch.mapping["name"] == "Registered Name" and batch.mapping["services"] == "Sector - Simplified, High Level"
-    checked_counts = imports.check(session, batch, tools)
+    checked_counts = imports.check(session, batch, tools, now=utcnow())
     session.commit()
     assert_counts_add_up(checked_counts, 8371)
     assert checked_counts.possible_match == 0  # the register held nobody to match
 
-    counts = imports.commit(session, ACTOR, batch, tools)
+    counts = imports.commit(session, ACTOR, batch, tools, now=utcnow())
     session.commit()
     assert_counts_add_up(counts, 8371)
     # The 1,557 organisations the file marks dead (1,550 with a dissolved date) are never created: rejected, with
@@ -1299,7 +1302,7 @@ def test_the_co_operatives_uk_file_imports_and_its_knowsley_organisations_are_pl
     # Checking the same file again finds nothing to create or change.
     again = upload(session, folder, path.read_bytes(), path.name)
     assert [b.id for b in imports.earlier_imports_of(session, again)] == [batch.id]
-    second = imports.check(session, again, tools)
+    second = imports.check(session, again, tools, now=utcnow())
     assert_counts_add_up(second, 8371)
     assert (second.created, second.updated, second.possible_match) == (0, 0, 0)
     assert second.unchanged == counts.created

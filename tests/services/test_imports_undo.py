@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.imports import ImportStatus
+from app.domain.imports import ImportStatus, StepRefused
 from app.domain.providers import SiteKind
 from app.domain.roles import Role
 from app.models import ImportBatch, Provider, ProviderIdentifier, ProviderSearchDocument, Site
+from app.models.base import utcnow
 from app.services import fulltext, imports
 from tests import factories
 from tests.services.test_imports_service import (
@@ -107,7 +108,7 @@ def done(session: Session, tools: imports.Collaborators) -> Imported:
 
 def test_undo_removes_what_it_created_and_restores_what_it_updated_exactly(session: Session, done: Imported) -> None:
     created_id = done.created.id
-    report = imports.undo(session, ACTOR, done.batch)
+    report = imports.undo(session, ACTOR, done.batch, now=utcnow())
     session.commit()
 
     assert (report.removed, report.restored, report.gone, report.left) == (1, 2, 0, [])
@@ -128,7 +129,7 @@ def test_undo_removes_what_it_created_and_restores_what_it_updated_exactly(sessi
 
 
 def test_the_search_document_of_a_restored_provider_is_refreshed(session: Session, done: Imported) -> None:
-    imports.undo(session, ACTOR, done.batch)
+    imports.undo(session, ACTOR, done.batch, now=utcnow())
     session.commit()
     session.expire_all()
     document = session.scalar(
@@ -145,7 +146,7 @@ def test_a_provider_changed_after_the_import_is_left_and_listed(session: Session
     created.description = "Edited since"
     session.commit()
 
-    report = imports.undo(session, ACTOR, done.batch)
+    report = imports.undo(session, ACTOR, done.batch, now=utcnow())
     session.commit()
 
     assert (report.removed, report.restored) == (0, 1)
@@ -165,7 +166,7 @@ def test_a_created_provider_someone_claimed_is_left(session: Session, done: Impo
     created.claimed = True
     session.commit()
 
-    report = imports.undo(session, ACTOR, done.batch)
+    report = imports.undo(session, ACTOR, done.batch, now=utcnow())
     session.commit()
     assert report.removed == 0
     assert [(e["provider_id"], e["name"]) for e in report.left] == [(done.created.id, "Brand New CIC")]
@@ -177,7 +178,7 @@ def test_a_created_provider_someone_signed_in_as_is_left(session: Session, done:
     factories.user(session, Role.PROVIDER, provider=_load(session, done.created.id))
     session.commit()
 
-    report = imports.undo(session, ACTOR, done.batch)
+    report = imports.undo(session, ACTOR, done.batch, now=utcnow())
     session.commit()
     assert report.removed == 0 and report.restored == 2
     assert report.left == [
@@ -189,7 +190,7 @@ def test_a_created_provider_someone_signed_in_as_is_left(session: Session, done:
 def test_a_provider_deleted_since_is_counted_as_gone(session: Session, done: Imported) -> None:
     session.delete(_load(session, done.created.id))
     session.commit()
-    report = imports.undo(session, ACTOR, done.batch)
+    report = imports.undo(session, ACTOR, done.batch, now=utcnow())
     session.commit()
     assert (report.gone, report.removed, report.restored) == (1, 0, 2)
 
@@ -197,13 +198,13 @@ def test_a_provider_deleted_since_is_counted_as_gone(session: Session, done: Imp
 def test_a_batch_is_undone_once_and_only_when_imported(
     session: Session, tools: imports.Collaborators, done: Imported
 ) -> None:
-    imports.undo(session, ACTOR, done.batch)
+    imports.undo(session, ACTOR, done.batch, now=utcnow())
     session.commit()
-    with pytest.raises(imports.ImportError_):
-        imports.undo(session, ACTOR, done.batch)
+    with pytest.raises(StepRefused):
+        imports.undo(session, ACTOR, done.batch, now=utcnow())
     unchecked = upload(session, tools.folder, csv_bytes([line(name="Not Yet", postcode="L36 9GD")]))
-    with pytest.raises(imports.ImportError_):
-        imports.undo(session, ACTOR, unchecked)
+    with pytest.raises(StepRefused):
+        imports.undo(session, ACTOR, unchecked, now=utcnow())
 
 
 def test_a_provider_a_later_import_changed_is_left_until_that_one_is_undone(
@@ -226,15 +227,15 @@ def test_a_provider_a_later_import_changed_is_left_until_that_one_is_undone(
     )
     assert counts.updated == 1
 
-    report = imports.undo(session, ACTOR, done.batch)
+    report = imports.undo(session, ACTOR, done.batch, now=utcnow())
     session.rollback()  # only looking
     assert [(e["provider_id"], e["reason"]) for e in report.left] == [
         (done.renamed.id, f"import {later.id} changed it afterwards")
     ]
 
-    imports.undo(session, ACTOR, session.get(ImportBatch, later.id))  # type: ignore[arg-type]
+    imports.undo(session, ACTOR, session.get(ImportBatch, later.id), now=utcnow())  # type: ignore[arg-type]
     session.commit()
-    report = imports.undo(session, ACTOR, session.get(ImportBatch, done.batch.id))  # type: ignore[arg-type]
+    report = imports.undo(session, ACTOR, session.get(ImportBatch, done.batch.id), now=utcnow())  # type: ignore[arg-type]
     session.commit()
     assert (report.removed, report.restored, report.left) == (1, 2, [])
     assert imports.snapshot(_load(session, done.renamed.id)) == done.before["renamed"]
@@ -243,12 +244,12 @@ def test_a_provider_a_later_import_changed_is_left_until_that_one_is_undone(
 def test_after_an_undo_the_same_file_can_be_imported_again(
     session: Session, tools: imports.Collaborators, done: Imported
 ) -> None:
-    imports.undo(session, ACTOR, done.batch)
+    imports.undo(session, ACTOR, done.batch, now=utcnow())
     session.commit()
     stored_again = upload(session, tools.folder, _file_of(session, tools, done.batch))
     assert imports.earlier_imports_of(session, stored_again) == []
-    imports.check(session, stored_again, tools)
-    counts = imports.commit(session, ACTOR, stored_again, tools)
+    imports.check(session, stored_again, tools, now=utcnow())
+    counts = imports.commit(session, ACTOR, stored_again, tools, now=utcnow())
     session.commit()
     assert (counts.created, counts.updated) == (1, 2)
     provider_named(session, "Brand New CIC")
@@ -267,7 +268,7 @@ def test_undo_says_an_organisation_published_since_was_left_because_it_was_publi
     created = _load(session, done.created.id)
     created.status = ProviderStatus.VERIFIED  # as a bulk publish does: only the status changes
     session.commit()
-    report = imports.undo(session, ACTOR, done.batch)
+    report = imports.undo(session, ACTOR, done.batch, now=utcnow())
     session.commit()
     assert [item["reason"] for item in report.left] == ["it has been published since the import"]
     batch = session.get(ImportBatch, done.batch.id)

@@ -7,9 +7,11 @@ import csv
 import hashlib
 import io
 import re
+import time
 from collections.abc import Callable
 from html import unescape
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -21,7 +23,8 @@ from app.domain.providers import ProviderSource, ProviderStatus
 from app.domain.roles import Role
 from app.extensions import db
 from app.jobs import imports as jobs
-from app.models import ImportBatch, ImportIssue, Provider
+from app.jobs import runner
+from app.models import AuditEvent, ImportBatch, ImportIssue, Provider
 from tests import factories
 from tests.conftest import AuthActions
 
@@ -568,6 +571,7 @@ def test_progress_json_while_running_and_after(client: FlaskClient, officer_toke
         "status": "checked",
         "label": "Checked, ready to import",
         "running": False,
+        "stopped": False,
         "step": "check",
         "rows": 4,
         "total": 4,
@@ -589,6 +593,7 @@ def test_progress_json_while_running_and_after(client: FlaskClient, officer_toke
         "status": "importing",
         "label": "Being imported",
         "running": True,
+        "stopped": False,
         "step": "commit",
         "rows": 1000,
         "total": 4000,
@@ -670,6 +675,67 @@ def test_a_failed_import_is_tried_again_as_an_import(client: FlaskClient, office
     client.post(f"/officer/imports/{batch_id}/retry", data={"csrf_token": officer_token})
     assert _batch(batch_id).status == ImportStatus.IMPORTED
     assert _count(Provider) == 3
+
+
+def _stopped(batch_id: int, status: ImportStatus) -> None:
+    """The batch running a step in a thread of this process that has ended without a word: its job is lost."""
+    batch = _batch(batch_id)
+    batch.status = status
+    batch.job_id = runner.thread_job_id()
+    db.session.commit()
+    jobs.progress_store.clear(batch_id)
+
+
+def _failed_events(batch_id: int) -> list[AuditEvent]:
+    return list(
+        db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "import.failed", AuditEvent.entity_id == str(batch_id))
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "step", "after"),
+    [
+        (ImportStatus.CHECKING, "check", ImportStatus.CHECKED),
+        (ImportStatus.IMPORTING, "commit", ImportStatus.IMPORTED),
+    ],
+)
+def test_a_job_that_stopped_is_reported_by_the_pages_which_write_nothing_and_run_again_on_a_post(
+    client: FlaskClient, officer_token: str, status: ImportStatus, step: str, after: ImportStatus
+) -> None:
+    batch_id = _checked(client, officer_token)
+    _stopped(batch_id, status)
+
+    page = _squash(_text(client.get(f"/officer/imports/{batch_id}")))
+    assert "seems to have stopped" in page and "nothing was written to the register" in page
+    assert "Run it again" in page and "data-app-import-progress" not in page  # not followed as if it ran
+    progress = client.get(f"/officer/imports/{batch_id}/progress.json").get_json()
+    assert progress["status"] == status.value and progress["running"] is False and progress["stopped"] is True
+    # Looking wrote nothing: the batch is as it was, and no failure is recorded.
+    db.session.expire_all()
+    assert _batch(batch_id).status == status and _failed_events(batch_id) == []
+
+    again = client.post(f"/officer/imports/{batch_id}/retry", data={"csrf_token": officer_token})
+    assert again.status_code == 302
+    assert _batch(batch_id).status == after
+    [failed] = _failed_events(batch_id)
+    assert failed.changes == {"step": step, "error": jobs.STOPPED_MESSAGE}
+
+
+def test_a_job_still_running_is_not_run_again(client: FlaskClient, officer_token: str) -> None:
+    batch_id = _checked(client, officer_token)
+    _stopped(batch_id, ImportStatus.IMPORTING)
+    jobs.progress_store.set(batch_id, {"step": "commit", "rows": 0, "fraction": 0.0, "at": time.time()})  # alive
+
+    page = _squash(_text(client.get(f"/officer/imports/{batch_id}")))
+    assert "seems to have stopped" not in page and "Importing the file" in page
+    client.post(f"/officer/imports/{batch_id}/retry", data={"csrf_token": officer_token})
+    assert "This import is being imported, so that cannot be done now" in _text(
+        client.get(f"/officer/imports/{batch_id}")
+    )
+    assert _batch(batch_id).status == ImportStatus.IMPORTING and _failed_events(batch_id) == []
+    assert _count(Provider) == 0
 
 
 def test_a_stored_file_that_is_gone_fails_the_check_with_a_message(
@@ -804,7 +870,13 @@ def test_a_background_import_is_not_said_to_be_finished_while_it_runs(
     started: list[str] = []
     monkeypatch.setitem(app.config, "IMPORT_INLINE_MAX_BYTES", 0)
     monkeypatch.setitem(app.config, "JOB_RUNNER", "thread")
-    monkeypatch.setattr(jobs, "_start_thread", lambda batch_id, step, actor: started.append(step))
+
+    def start_thread(name: str, job: object, args: tuple[Any, ...]) -> None:
+        """Not run: the job is taken to have begun (its first progress is its heartbeat), so it is not lost."""
+        started.append(args[1])
+        jobs.progress_store.set(args[0], {"step": args[1], "rows": 0, "fraction": 0.0, "at": time.time()})
+
+    monkeypatch.setattr(runner, "start_thread", start_thread)
     response = _commit(client, officer_token, batch_id)
     assert started == ["commit"]
     assert response.status_code == 302

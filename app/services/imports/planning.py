@@ -1,0 +1,460 @@
+"""Planning a file's rows a chunk at a time: each row matched to the register and given its outcome."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.domain.imports import (
+    ENDED,
+    FLAGGED,
+    NEAR_MATCH_SCORE,
+    NOT_PLACED,
+    ColumnMapping,
+    DissolvedRows,
+    DuplicateFinder,
+    ParsedRow,
+    RowOutcome,
+    RowProblem,
+    SheetRow,
+    dissolved_message,
+    flagged_message,
+    match_name,
+    name_similarity,
+    parse_row,
+)
+from app.domain.providers import IDENTIFIER_SCHEMES, Placement, ProviderStatus
+from app.geo.placement import PlacementResult, SitePlacer
+from app.geo.postcode_directory import PostcodeStore
+from app.models import ImportBatch, ImportIssue, Provider, ProviderIdentifier, Site
+from app.services.imports.changes import differences, scheme_of, site_values
+from app.services.imports.mapping import mapping_of
+from app.services.imports.plans import Candidate, ImportCounts, RowPlan
+from app.services.imports.service_words import ServiceWords
+from app.services.imports.storage import open_stored, read_stored, verify_stored
+
+#: Rows planned and written together: one query per chunk for matches, postcodes and services.
+CHUNK_ROWS = 1000
+#: Possible matches kept per row (the best first).
+MAX_CANDIDATES = 3
+
+#: (rows read so far, fraction of the file read 0-1)
+Progress = Callable[[int, float], None]
+
+
+@dataclass(frozen=True)
+class Collaborators:
+    """What a check or commit needs besides the session: where files are, how to place and name services."""
+
+    folder: Path
+    placer: SitePlacer
+    services: ServiceWords
+
+
+def collaborators(session: Session, folder: Path, sectors_file: Path | None) -> Collaborators:
+    """The offline collaborators: the postcode directory (no online geocoders for bulk work) and services."""
+    return Collaborators(folder, SitePlacer(PostcodeStore(session)), ServiceWords.load(session, sectors_file))
+
+
+@dataclass(frozen=True)
+class _Existing:
+    """A provider on the register, as far as matching needs it."""
+
+    id: int
+    name: str
+    trading_name: str | None
+    postcodes: tuple[str, ...]
+
+
+class _Planner:
+    """Matches rows to the register a chunk at a time and says what each would change."""
+
+    def __init__(
+        self,
+        session: Session,
+        mapping: ColumnMapping,
+        services: ServiceWords,
+        placer: SitePlacer,
+        decisions: Mapping[tuple[int, int], str],
+        batch_id: int,
+        dissolved: DissolvedRows = DissolvedRows.REJECT,
+    ) -> None:
+        self.session = session
+        self.dissolved = dissolved
+        # Providers this batch creates are flushed chunk by chunk while committing; matching leaves them out so
+        # the commit plans exactly as the check did (rows that repeat one are caught by created_keys instead).
+        self.not_this_batch = or_(Provider.import_batch_id.is_(None), Provider.import_batch_id != batch_id)
+        self.mapping = mapping
+        self.services = services
+        self.placer = placer
+        self.decisions = decisions
+        self.duplicates = DuplicateFinder(mapping)
+        self.references: dict[str, int] = {}
+        # Organisations created earlier in this same run, by org-id and by name + postcode.
+        self.created_keys: dict[str, int] = {}
+        # Providers on the register that an earlier row of this run matched: provider id -> row number.
+        self.matched_rows: dict[int, int] = {}
+
+    def parse(self, sheet_row: SheetRow) -> RowPlan:
+        parsed = self.duplicates.check(parse_row(sheet_row, self.mapping))
+        plan = RowPlan(parsed)
+        reference = parsed.source_reference
+        if reference and not parsed.rejected:
+            first = self.references.setdefault(reference, parsed.row_number)
+            if first != parsed.row_number:
+                plan.extra_problems.append(
+                    RowProblem(
+                        parsed.row_number,
+                        self.mapping.header_for("source_reference"),
+                        f"Same reference as row {first}",
+                        rejects=True,
+                    )
+                )
+        if not self.rejected(plan):
+            ids, unknown = self.services.read(parsed.services)
+            plan.service_ids = ids
+            for words in unknown:
+                plan.extra_problems.append(
+                    RowProblem(
+                        parsed.row_number,
+                        self.mapping.header_for("services"),
+                        f"'{words}' is not one of the register's services, so it was left out",
+                    )
+                )
+        return plan
+
+    @staticmethod
+    def rejected(plan: RowPlan) -> bool:
+        return any(p.rejects for p in plan.problems)
+
+    def plan_chunk(self, plans: list[RowPlan]) -> dict[int, Provider]:
+        """Give every plan its outcome; returns the matched providers (loaded with what updating needs)."""
+        live = [p for p in plans if not self.rejected(p)]
+        for plan in plans:
+            if self.rejected(plan):
+                plan.outcome = RowOutcome.REJECTED
+        self._place(live)
+        by_org_id = self._providers_by_org_id({p.row.org_id for p in live if p.row.org_id})
+        near = self._providers_near({p.row.postcode for p in live if p.row.postcode})
+        by_name = self._providers_named({p.row.name.casefold() for p in live if p.row.name and not p.row.postcode})
+
+        for plan in live:
+            row = plan.row
+            keys = _row_keys(row)
+            earlier = next((self.created_keys[k] for k in keys if k in self.created_keys), None)
+            if earlier is not None:  # the same organisation as a row this run creates
+                plan.extra_problems.append(
+                    RowProblem(row.row_number, None, f"Same organisation as row {earlier}", rejects=True)
+                )
+                plan.outcome = RowOutcome.REJECTED
+                continue
+            matched = by_org_id.get(row.org_id) if row.org_id else None
+            if matched is None:
+                exact, candidates = self._by_name(row, near, by_name)
+                if row.ended and row.org_id:
+                    # A dissolved registration whose number the register does not hold is not the organisation of
+                    # the same name there (a company that became a society, a body wound up and started again).
+                    exact, candidates = None, []
+                if exact is not None:
+                    matched = exact
+                elif candidates and not (row.ended and self.dissolved == DissolvedRows.REJECT):
+                    plan.candidates = candidates[:MAX_CANDIDATES]
+                    decided = [(c, self.decisions.get((row.row_number, c.provider_id))) for c in plan.candidates]
+                    same = [c for c, d in decided if d == "same"]
+                    if same:
+                        matched = same[0].provider_id
+                    elif all(d == "separate" for _, d in decided):
+                        pass  # kept separate: a new organisation
+                    else:
+                        plan.outcome = None
+                        continue
+            if matched is not None:
+                first = self.matched_rows.setdefault(matched, row.row_number)
+                if first != row.row_number:
+                    plan.extra_problems.append(
+                        RowProblem(
+                            row.row_number,
+                            None,
+                            f"Same organisation on the register as row {first} (provider {matched})",
+                            rejects=True,
+                        )
+                    )
+                    plan.outcome = RowOutcome.REJECTED
+                    continue
+                plan.provider_id = matched
+            elif row.ended and self.dissolved == DissolvedRows.REJECT:
+                plan.extra_problems.append(self._ended(row, rejects=True))
+                plan.outcome = RowOutcome.REJECTED
+            else:
+                for key in keys:
+                    self.created_keys.setdefault(key, row.row_number)
+                if row.ended:
+                    plan.extra_problems.append(self._ended(row, rejects=False))
+                    plan.outcome = RowOutcome.ARCHIVED
+                else:
+                    plan.outcome = RowOutcome.CREATED
+
+        providers = self._load({p.provider_id for p in live if p.provider_id is not None})
+        for plan in live:
+            if plan.provider_id is None:
+                continue
+            provider = providers[plan.provider_id]
+            if plan.row.ended:
+                self._flag(plan, provider)
+                continue
+            plan.changes = differences(provider, plan)
+            plan.outcome = RowOutcome.UPDATED if plan.changes else RowOutcome.UNCHANGED
+            if plan.row.org_id and "identifier" not in plan.changes:
+                self._note_other_number(plan, provider)
+        for plan in live:
+            self._note_not_placed(plan)
+        return providers
+
+    def _ended(self, row: ParsedRow, *, rejects: bool) -> RowProblem:
+        policy = DissolvedRows.REJECT if rejects else DissolvedRows.ARCHIVE
+        column = self.mapping.header_for("dissolved_on") if row.status.on else None
+        column = column or self.mapping.header_for("status") or self.mapping.header_for("dissolved_on")
+        return RowProblem(row.row_number, column, dissolved_message(row.status, policy), rejects, ENDED)
+
+    def _flag(self, plan: RowPlan, provider: Provider) -> None:
+        """A row the file says has ended matches a provider on the register: never changed from the file; flagged
+        for an officer to check, unless it is archived already or already waiting for an officer."""
+        if provider.status == ProviderStatus.ARCHIVED or provider.awaiting_review:
+            plan.outcome = RowOutcome.UNCHANGED
+            return
+        plan.outcome = RowOutcome.FLAGGED
+        plan.changes = {"awaiting_review": True}
+        column = self.mapping.header_for("status") or self.mapping.header_for("dissolved_on")
+        plan.extra_problems.append(
+            RowProblem(plan.row.row_number, column, flagged_message(plan.row.status, provider.name), code=FLAGGED)
+        )
+
+    def _note_not_placed(self, plan: RowPlan) -> None:
+        """Every organisation that will be on the register with a registered office not placed gets one problem
+        saying so (coded NOT_PLACED), so the count of those not placed is the list of them."""
+        result = plan.placement
+        if result is None or result.placed:
+            return
+        writes_office = plan.outcome in (RowOutcome.CREATED, RowOutcome.ARCHIVED) or (
+            plan.outcome == RowOutcome.UPDATED and "registered_office" in plan.changes
+        )
+        if not writes_office:
+            return
+        postcode_column = self.mapping.header_for("postcode")
+        row = plan.row
+        for index, problem in enumerate(row.problems):
+            if postcode_column and problem.column == postcode_column and not problem.rejects:
+                # The file's postcode is not a postcode: that problem is the one that says it is not placed.
+                coded = replace(problem, code=NOT_PLACED)
+                plan.row = replace(row, problems=(*row.problems[:index], coded, *row.problems[index + 1 :]))
+                return
+        if row.postcode:
+            message = (
+                f"{row.postcode} could not be placed ({result.note or 'not in the postcode directory'}), "
+                "so the organisation is imported and flagged 'not placed'"
+            )
+        else:
+            message = "There is no postcode, so the organisation is imported and flagged 'not placed'"
+        plan.extra_problems.append(RowProblem(row.row_number, postcode_column, message, code=NOT_PLACED))
+
+    def _note_other_number(self, plan: RowPlan, provider: Provider) -> None:
+        org_ids = {i.org_id for i in provider.identifiers}
+        scheme = scheme_of(plan.row.org_id or "")
+        if plan.row.org_id not in org_ids and scheme in {i.scheme for i in provider.identifiers}:
+            plan.extra_problems.append(
+                RowProblem(
+                    plan.row.row_number,
+                    self.mapping.header_for("registration_number"),
+                    f"The register holds a different {IDENTIFIER_SCHEMES[scheme].register} number for "
+                    f"{provider.name}, so the file's number was left out",
+                )
+            )
+
+    def _place(self, plans: list[RowPlan]) -> None:
+        postcodes = {p.row.postcode for p in plans if p.row.postcode}
+        known = self.placer.store.lookup_many(sorted(postcodes)) if postcodes else {}
+        postcode_column = self.mapping.header_for("postcode")
+        for plan in plans:
+            row = plan.row
+            if not row.postcode:
+                if any(site_values(row).values()):
+                    unusable = any(p.column == postcode_column and postcode_column for p in row.problems)
+                    plan.placement = PlacementResult(
+                        Placement.NOT_PLACED,
+                        None,
+                        note="The postcode in the imported file is not a full UK postcode"
+                        if unusable
+                        else "No postcode in the imported file",
+                    )
+                continue
+            result = self.placer.place(row.postcode, row.address, known=known.get(row.postcode))
+            plan.placement = result
+            if result.placement == Placement.POSTCODE_DISTRICT:
+                plan.extra_problems.append(
+                    RowProblem(
+                        row.row_number,
+                        postcode_column,
+                        f"{row.postcode} is not in the postcode directory, so the organisation is placed at the "
+                        "centre of its postcode district for an officer to check",
+                    )
+                )
+            # Not placed at all: said once the outcome is known (_note_not_placed), for the rows it applies to.
+
+    def _providers_by_org_id(self, org_ids: set[str]) -> dict[str, int]:
+        if not org_ids:
+            return {}
+        rows = self.session.execute(
+            select(ProviderIdentifier.org_id, ProviderIdentifier.provider_id)
+            .join(Provider, Provider.id == ProviderIdentifier.provider_id)
+            .where(ProviderIdentifier.org_id.in_(sorted(org_ids)), self.not_this_batch)
+        )
+        return {row.org_id: row.provider_id for row in rows}
+
+    def _providers_near(self, postcodes: set[str]) -> dict[str, list[_Existing]]:
+        """Providers with a site at each postcode."""
+        if not postcodes:
+            return {}
+        found: dict[str, list[_Existing]] = {}
+        rows = self.session.execute(
+            select(Provider.id, Provider.name, Provider.trading_name, Site.postcode)
+            .join(Site, Site.provider_id == Provider.id)
+            .where(Site.postcode.in_(sorted(postcodes)), self.not_this_batch)
+        )
+        for provider_id, name, trading_name, postcode in rows:
+            assert postcode is not None  # the query asked for these postcodes
+            found.setdefault(postcode, []).append(_Existing(provider_id, name, trading_name, (postcode,)))
+        return found
+
+    def _providers_named(self, names: set[str]) -> dict[str, list[_Existing]]:
+        if not names:
+            return {}
+        found: dict[str, list[_Existing]] = {}
+        placed = select(Site.id).where(Site.provider_id == Provider.id, Site.postcode.is_not(None)).exists()
+        rows = self.session.execute(
+            select(Provider.id, Provider.name, Provider.trading_name, placed).where(
+                func.lower(Provider.name).in_(sorted(names)), self.not_this_batch
+            )
+        )
+        for provider_id, name, trading_name, has_postcode in rows:
+            postcodes = ("?",) if has_postcode else ()
+            found.setdefault(name.casefold(), []).append(_Existing(provider_id, name, trading_name, postcodes))
+        return found
+
+    def _by_name(
+        self, row: ParsedRow, near: Mapping[str, list[_Existing]], by_name: Mapping[str, list[_Existing]]
+    ) -> tuple[int | None, list[Candidate]]:
+        """(the provider this row exactly is, or None; possible matches, best first)."""
+        assert row.name is not None
+        wanted = match_name(row.name)
+        if row.postcode:
+            pool = near.get(row.postcode, [])
+            where = f"at {row.postcode}"
+        else:
+            pool = by_name.get(row.name.casefold(), [])
+            where = "with no postcode to compare"
+        exact = {e.id for e in pool if wanted in (match_name(e.name), match_name(e.trading_name or e.name))}
+        # Exact: the one provider of that name at that postcode, or (for a row with no postcode) the one provider
+        # of that name that has no postcode either. Anything else is for the officer to decide.
+        if len(exact) == 1 and (row.postcode or not next(e for e in pool if e.id in exact).postcodes):
+            return exact.pop(), []
+        candidates: dict[int, Candidate] = {}
+        for existing in pool:
+            score = max(
+                name_similarity(row.name, existing.name), name_similarity(row.name, existing.trading_name or "")
+            )
+            if existing.id in exact or score >= NEAR_MATCH_SCORE:
+                why = "Same name" if existing.id in exact else f"Similar name ({score:.0f}% alike)"
+                previous = candidates.get(existing.id)
+                if previous is None or previous.score < score:
+                    candidates[existing.id] = Candidate(existing.id, existing.name, score, f"{why} {where}")
+        return None, sorted(candidates.values(), key=lambda c: (-c.score, c.provider_id))
+
+    def _load(self, ids: set[int]) -> dict[int, Provider]:
+        return providers_for_update(self.session, ids)
+
+
+def providers_for_update(session: Session, ids: Iterable[int]) -> dict[int, Provider]:
+    """Providers by id, loaded with every collection an update, a snapshot or a restore reads."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    providers = session.scalars(
+        select(Provider)
+        .where(Provider.id.in_(wanted))
+        .options(
+            selectinload(Provider.identifiers),
+            selectinload(Provider.sites),
+            selectinload(Provider.services),
+            selectinload(Provider.facts),
+            selectinload(Provider.areas_served),
+        )
+    )
+    return {p.id: p for p in providers}
+
+
+def _row_keys(row: ParsedRow) -> list[str]:
+    """What makes two rows the same organisation: the org-id, and the name (as matched) with the postcode."""
+    keys = [row.org_id] if row.org_id else []
+    if row.name:
+        keys.append(f"{match_name(row.name)}|{row.postcode or ''}")
+    return keys
+
+
+def decisions_of(session: Session, batch: ImportBatch) -> dict[tuple[int, int], str]:
+    """The officer's decisions on possible matches: (row number, provider id) -> 'same' or 'separate'."""
+    rows = session.execute(
+        select(ImportIssue.row_number, ImportIssue.candidate_id, ImportIssue.decision).where(
+            ImportIssue.batch_id == batch.id,
+            ImportIssue.kind == "possible_match",
+            ImportIssue.decision.is_not(None),
+            ImportIssue.candidate_id.is_not(None),
+        )
+    )
+    return {
+        (row_number, candidate_id): decision
+        for row_number, candidate_id, decision in rows
+        if candidate_id is not None and decision is not None
+    }
+
+
+def plan_file(
+    session: Session,
+    batch: ImportBatch,
+    tools: Collaborators,
+    decisions: Mapping[tuple[int, int], str],
+    progress: Progress | None,
+    counts: ImportCounts,
+) -> Iterator[tuple[list[RowPlan], dict[int, Provider]]]:
+    """The file's rows planned a chunk at a time, streamed from the stored file (``counts`` gets its blank rows)."""
+    mapping = mapping_of(batch)
+    mapping.check()
+    planner = _Planner(
+        session, mapping, tools.services, tools.placer, decisions, batch.id, DissolvedRows(batch.dissolved_rows)
+    )
+    with open_stored(batch, tools.folder) as stream:
+        size = max(1, batch.file_size or os.fstat(stream.fileno()).st_size)
+        verify_stored(stream, batch)
+        sheet = read_stored(stream, batch)
+        chunk: list[RowPlan] = []
+        done = 0
+        for sheet_row in sheet:
+            chunk.append(planner.parse(sheet_row))
+            if len(chunk) >= CHUNK_ROWS:
+                providers = planner.plan_chunk(chunk)
+                done += len(chunk)
+                yield chunk, providers
+                if progress:
+                    progress(done, min(1.0, stream.tell() / size))
+                chunk = []
+        if chunk:
+            providers = planner.plan_chunk(chunk)
+            done += len(chunk)
+            yield chunk, providers
+        counts.blank_rows = sheet.blank_rows
+        if progress:
+            progress(done, 1.0)

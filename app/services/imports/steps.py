@@ -1,0 +1,237 @@
+"""The steps that write: check (the dry run), decide (possible matches) and commit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, text
+from sqlalchemy.orm import Session
+
+from app.domain.imports import (
+    DECIDABLE,
+    FLAGGED,
+    ImportStatus,
+    ImportStep,
+    RowOutcome,
+    RowProblem,
+    StepRefused,
+    may_run,
+    refusal,
+    require_status,
+)
+from app.models import ImportBatch, ImportChange, ImportIssue, Provider
+from app.services import fulltext
+from app.services.audit import Actor, record
+from app.services.imports.changes import apply_changes, insert_new_providers
+from app.services.imports.planning import Collaborators, Progress, decisions_of, plan_file
+from app.services.imports.plans import ImportCounts, RowPlan
+from app.services.imports.snapshots import digest, snapshot
+
+
+def _storable(text: str | None, limit: int | None = None) -> str | None:
+    """Text fit for the issues table: no NUL characters (PostgreSQL refuses them), within the column's length."""
+    if text is None:
+        return None
+    text = text.replace("\x00", "\ufffd")
+    return text[:limit] if limit else text
+
+
+def _issue_rows(batch_id: int, plan: RowPlan, keep_decisions: Mapping[tuple[int, int], str]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    name = _storable(plan.row.name, 300)
+    for problem in plan.problems:
+        rows.append(
+            {
+                "batch_id": batch_id,
+                "row_number": problem.row_number,
+                "kind": "error" if problem.rejects else "warning",
+                "code": problem.code,
+                "column": _storable(problem.column, 300),
+                "message": _storable(problem.message),
+                "name": name,
+                "candidate_id": None,
+                "score": None,
+                "decision": None,
+            }
+        )
+    for candidate in plan.candidates:
+        rows.append(
+            {
+                "batch_id": batch_id,
+                "row_number": plan.row.row_number,
+                "kind": "possible_match",
+                "code": None,
+                "column": None,
+                "message": _storable(candidate.why),
+                "name": name,
+                "candidate_id": candidate.provider_id,
+                "score": candidate.score,
+                "decision": keep_decisions.get((plan.row.row_number, candidate.provider_id)),
+            }
+        )
+    return rows
+
+
+def check(
+    session: Session,
+    batch: ImportBatch,
+    tools: Collaborators,
+    progress: Progress | None = None,
+    *,
+    now: datetime,
+) -> ImportCounts:
+    """The dry run: every row planned and its problems stored; the register itself is not changed."""
+    if not may_run(ImportStep.CHECK, batch.status):
+        raise refusal(batch.status)
+    decisions = decisions_of(session, batch)
+    session.execute(delete(ImportIssue).where(ImportIssue.batch_id == batch.id))
+    counts = ImportCounts()
+    for chunk, _providers in plan_file(session, batch, tools, decisions, progress, counts):
+        issues: list[dict[str, Any]] = []
+        for plan in chunk:
+            counts.add(plan)
+            issues += _issue_rows(batch.id, plan, decisions)
+        if issues:
+            session.execute(insert(ImportIssue), issues)
+        session.expire_all()  # let the chunk's providers go: memory stays flat over a long file
+    batch.counts = {**counts.as_dict(), "checked": True}
+    batch.status = ImportStatus.CHECKED
+    batch.checked_at = now
+    batch.error = None
+    return counts
+
+
+def decide(session: Session, actor: Actor, batch: ImportBatch, decisions: Mapping[int, str]) -> int:
+    """Record 'same' or 'separate' for possible matches, by ImportIssue id; returns how many changed.
+
+    'same' for one candidate of a row makes the row's other candidates 'separate'.
+    """
+    require_status(batch.status, *DECIDABLE)
+    issues = {
+        i.id: i
+        for i in session.scalars(
+            select(ImportIssue).where(ImportIssue.batch_id == batch.id, ImportIssue.kind == "possible_match")
+        )
+    }
+    changed = 0
+    for issue_id, decision in decisions.items():
+        issue = issues.get(issue_id)
+        if issue is None or decision not in ("same", "separate", ""):
+            raise StepRefused("That possible match is not part of this import")
+        value = decision or None
+        if issue.decision != value:
+            issue.decision = value
+            changed += 1
+        if value == "same":
+            for other in issues.values():
+                if other.row_number == issue.row_number and other.id != issue.id and other.decision != "separate":
+                    other.decision = "separate"
+                    changed += 1
+    if changed:
+        record(session, actor, "import.matches_decided", "import_batch", batch.id, {"decisions": changed})
+    return changed
+
+
+def commit(
+    session: Session,
+    actor: Actor,
+    batch: ImportBatch,
+    tools: Collaborators,
+    progress: Progress | None = None,
+    *,
+    now: datetime,
+) -> ImportCounts:
+    """Write the batch to the register in the caller's transaction. Re-plans against the register as it is now."""
+    if not may_run(ImportStep.COMMIT, batch.status):
+        raise refusal(batch.status)
+    if batch.committed_at is not None:
+        raise StepRefused("This file has been imported already")
+    serialise_writers(session)
+    decisions = decisions_of(session, batch)
+    session.execute(delete(ImportIssue).where(ImportIssue.batch_id == batch.id))
+    categories = tools.services.categories
+    counts = ImportCounts()
+    for chunk, providers in plan_file(session, batch, tools, decisions, progress, counts):
+        issues: list[dict[str, Any]] = []
+        touched: list[tuple[RowPlan, Provider, dict[str, Any]]] = []
+        created: list[RowPlan] = []
+        for plan in chunk:
+            if plan.outcome is None:  # a possible match nobody decided: not imported, and said so
+                plan.extra_problems.append(
+                    RowProblem(
+                        plan.row.row_number,
+                        None,
+                        "It may be an organisation already on the register ("
+                        + "; ".join(f"{c.name}: {c.why.lower()}" for c in plan.candidates)
+                        + ") and nobody decided, so it was not imported",
+                        rejects=True,
+                    )
+                )
+                plan.outcome = RowOutcome.REJECTED
+            if plan.outcome in (RowOutcome.CREATED, RowOutcome.ARCHIVED):
+                created.append(plan)
+            elif plan.outcome == RowOutcome.UPDATED and plan.provider_id is not None:
+                provider = providers[plan.provider_id]
+                before = snapshot(provider)
+                apply_changes(provider, plan.changes, plan, categories, now, batch.id)
+                touched.append((plan, provider, before))
+            elif plan.outcome == RowOutcome.FLAGGED and plan.provider_id is not None:
+                provider = providers[plan.provider_id]
+                before = snapshot(provider)
+                provider.awaiting_review = True  # the officer's queue of changes to check; nothing else changes
+                touched.append((plan, provider, before))
+                record(
+                    session,
+                    actor,
+                    "provider.flagged_by_import",
+                    "provider",
+                    provider.id,
+                    {
+                        "import_batch": batch.id,
+                        "row": plan.row.row_number,
+                        "reason": next((p.message for p in plan.problems if p.code == FLAGGED), ""),
+                    },
+                )
+            counts.add(plan)
+            issues += _issue_rows(batch.id, plan, decisions)
+        session.flush()
+        fulltext.refresh_many(session, [provider for _, provider, _ in touched])
+        changes = [
+            {
+                "batch_id": batch.id,
+                "provider_id": provider.id,
+                "row_number": plan.row.row_number,
+                "action": "updated",
+                "before": before,
+                "after_digest": digest(snapshot(provider)),
+            }
+            for plan, provider, before in touched
+        ]
+        changes += insert_new_providers(session, batch, created, categories, now)
+        if changes:
+            session.execute(insert(ImportChange), changes)
+        if issues:
+            session.execute(insert(ImportIssue), issues)
+        session.flush()
+        session.expire_all()
+    batch.counts = {**counts.as_dict(), "checked": True}
+    batch.status = ImportStatus.IMPORTED
+    batch.committed_at = now
+    batch.committed_by_id = actor.user_id
+    batch.error = None
+    record(session, actor, "import.committed", "import_batch", batch.id, {"counts": counts.as_dict()})
+    return counts
+
+
+#: The PostgreSQL advisory lock commits and undos take, so two never write the register at once.
+IMPORT_WRITE_LOCK = 7_270_601
+
+
+def serialise_writers(session: Session) -> None:
+    """One import commit or undo at a time. On PostgreSQL a transaction-scoped advisory lock: the second waits, then
+    plans against the first's committed rows (so two files naming the same new organisation create it once).
+    SQLite allows one writer anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_WRITE_LOCK})
