@@ -17,8 +17,9 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session, undefer
@@ -84,6 +85,7 @@ from app.services.imports import snapshot
 from app.services.policy import thresholds
 
 Progress = Callable[[str], None]
+Row = TypeVar("Row")
 
 # Files, relative to the seed directory.
 COUNTRIES_FILE = "lookups/ctry_all_codes.csv"
@@ -241,6 +243,33 @@ def _apply(obj: object, values: dict[str, Any]) -> bool:
     return changed
 
 
+def _upsert(
+    session: Session,
+    report: SeedReport,
+    thing: str,
+    found: Row | None,
+    make: Callable[..., Row],
+    key: dict[str, Any],
+    values: dict[str, Any],
+    also: Callable[[Row], bool] | None = None,
+) -> Row:
+    """Make the row from ``key`` and ``values`` when none was found, else set the values that differ; count it
+    under ``thing`` as created, updated or unchanged. ``also`` sets what a plain comparison cannot (a collection
+    whose order means nothing) and says whether it changed anything."""
+    if found is None:
+        row = make(**key, **values)
+        if also is not None:
+            also(row)
+        session.add(row)
+        report.add(thing, "created")
+        return row
+    changed = _apply(found, values)
+    if also is not None:
+        changed = also(found) or changed
+    report.add(thing, "updated" if changed else "unchanged")
+    return found
+
+
 def _say(progress: Progress | None, message: str) -> None:
     if progress is not None:
         progress(message)
@@ -307,16 +336,8 @@ def _load_areas(session: Session, seed_dir: Path, report: SeedReport) -> None:
             "combined_authority": combined_authority,
             "boundary": boundary,
         }
-        area = existing.get(code)
-        if area is None:
-            area = Area(code=code, **values)
-            session.add(area)
-            existing[code] = area
-            report.add("areas", "created")
-        elif _apply(area, values):
-            report.add("areas", "updated")
-        else:
-            report.add("areas", "unchanged")
+        area = _upsert(session, report, "areas", existing.get(code), Area, {"code": code}, values)
+        existing[code] = area
         return area
 
     def required(code: str, what: str) -> Area:
@@ -384,14 +405,15 @@ def _load_thresholds(session: Session, seed_dir: Path, report: SeedReport) -> No
             "legislation": row["legislation"],
             "source": row["source"] or None,
         }
-        threshold = existing.get((contract_type, effective_from))
-        if threshold is None:
-            session.add(StatutoryThreshold(contract_type=contract_type, effective_from=effective_from, **values))
-            report.add("statutory thresholds", "created")
-        elif _apply(threshold, values):
-            report.add("statutory thresholds", "updated")
-        else:
-            report.add("statutory thresholds", "unchanged")
+        _upsert(
+            session,
+            report,
+            "statutory thresholds",
+            existing.get((contract_type, effective_from)),
+            StatutoryThreshold,
+            {"contract_type": contract_type, "effective_from": effective_from},
+            values,
+        )
     session.flush()
 
 
@@ -426,18 +448,19 @@ def _load_service_categories(session: Session, seed_dir: Path, report: SeedRepor
         if unknown:
             raise SeedError(f"Service category {slug} lists CPV codes not in {CPV_FILE}: {', '.join(unknown)}")
         values: dict[str, Any] = {"name": row["name"].strip(), "description": row["description"].strip()}
-        category = existing.get(slug)
-        if category is None:
-            category = ServiceCategory(slug=slug, cpv_codes=[cpv[code] for code in codes], **values)
-            session.add(category)
-            report.add("service categories", "created")
-            continue
-        changed = _apply(category, values)
-        if {c.code for c in category.cpv_codes} != set(codes):
-            category.cpv_codes = [cpv[code] for code in codes]
-            changed = True
-        report.add("service categories", "updated" if changed else "unchanged")
+        also = partial(_give_cpv_codes, [cpv[code] for code in codes])
+        _upsert(
+            session, report, "service categories", existing.get(slug), ServiceCategory, {"slug": slug}, values, also
+        )
     session.flush()
+
+
+def _give_cpv_codes(codes: list[CpvCode], category: ServiceCategory) -> bool:
+    """Give the category these CPV codes, whose order means nothing; True when they were not its codes already."""
+    if {c.code for c in category.cpv_codes} == {c.code for c in codes}:
+        return False
+    category.cpv_codes = codes
+    return True
 
 
 def _split(text: str) -> list[str]:
@@ -465,14 +488,8 @@ def _load_councils(session: Session, seed_dir: Path, report: SeedReport) -> None
             "wider_area": wider,
             "local_area_rationale": row["local_area_rationale"].strip() or None,
         }
-        council = session.scalar(select(Council).where(Council.district_id == district.id))
-        if council is None:
-            session.add(Council(district=district, **values))
-            report.add("councils", "created")
-        elif _apply(council, values):
-            report.add("councils", "updated")
-        else:
-            report.add("councils", "unchanged")
+        found = session.scalar(select(Council).where(Council.district_id == district.id))
+        _upsert(session, report, "councils", found, Council, {"district": district}, values)
     session.flush()
 
 
@@ -494,20 +511,15 @@ def _load_spend_bands(session: Session, seed_dir: Path, report: SeedReport) -> N
         _check_band_set(council, [values.band(start, end) for c, values, start, end in proposed if c is council], held)
     for council, values, effective_from, effective_to in proposed:
         columns = {**band_columns(values), "effective_to": effective_to}
-        band = session.scalar(
+        found = session.scalar(
             select(SpendBand).where(
                 SpendBand.council_id == council.id,
                 SpendBand.code == columns["code"],
                 SpendBand.effective_from == effective_from,
             )
         )
-        if band is None:
-            session.add(SpendBand(council=council, effective_from=effective_from, **columns))
-            report.add("spend bands", "created")
-        elif _apply(band, columns):
-            report.add("spend bands", "updated")
-        else:
-            report.add("spend bands", "unchanged")
+        key = {"council": council, "effective_from": effective_from}
+        _upsert(session, report, "spend bands", found, SpendBand, key, columns)
     session.flush()
 
 

@@ -158,21 +158,39 @@ def test_knowsley_has_its_wards_council_bands_and_thresholds(session: Session) -
     assert (goods_2026.amount_pence, goods_2026.vat_basis) == (20_772_000, VatBasis.INCLUDED)
 
 
-def _with_spend_bands(tmp_path: Path, change: dict[str, dict[str, str]]) -> Path:
-    """A copy of seed_data (links, but for the spend bands file) with ``change`` made to the rows of some bands."""
+def _seed_with(tmp_path: Path, relative: str, key: str, change: dict[str, dict[str, str]]) -> Path:
+    """A copy of seed_data (links, but for the file ``relative``) with ``change`` made to the rows it names by
+    their ``key`` column."""
+    folder, name = relative.split("/")
     for entry in SEED_DIR.iterdir():
-        if entry.name != "policy":
+        if entry.name != folder:
             (tmp_path / entry.name).symlink_to(entry)
-    (tmp_path / "policy").mkdir()
-    for entry in (SEED_DIR / "policy").iterdir():
-        if entry.name != "spend_bands.csv":
-            (tmp_path / "policy" / entry.name).symlink_to(entry)
-    rows = _csv("policy/spend_bands.csv")
-    with (tmp_path / "policy" / "spend_bands.csv").open("w", encoding="utf-8", newline="") as handle:
+    (tmp_path / folder).mkdir()
+    for entry in (SEED_DIR / folder).iterdir():
+        if entry.name != name:
+            (tmp_path / folder / entry.name).symlink_to(entry)
+    rows = _csv(relative)
+    with (tmp_path / relative).open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
-        writer.writerows({**row, **change.get(row["code"], {})} for row in rows)
+        writer.writerows({**row, **change.get(row[key], {})} for row in rows)
     return tmp_path
+
+
+def test_a_changed_row_is_updated_and_the_same_codes_in_another_order_are_not(session: Session, tmp_path: Path) -> None:
+    load_reference_data(session, SEED_DIR, ACTOR, postcode_files=SAMPLE)
+    rows = _csv("services/service_categories.csv")
+    reordered = ";".join(reversed(rows[0]["cpv_codes"].split(";")))
+    assert reordered != rows[0]["cpv_codes"]
+    change = {rows[0]["slug"]: {"cpv_codes": reordered}, rows[1]["slug"]: {"description": "Changed."}}
+
+    again = load_reference_data(
+        session, _seed_with(tmp_path, "services/service_categories.csv", "slug", change), ACTOR, postcode_files=SAMPLE
+    )
+
+    assert again.counts["service categories"] == {"unchanged": len(rows) - 1, "updated": 1}
+    assert f"Service categories: {len(rows) - 1} unchanged, 1 updated" in again.lines()
+    assert again.changed and again.count("areas", "unchanged") == 650
 
 
 @pytest.mark.parametrize(
@@ -198,7 +216,9 @@ def test_spend_bands_the_band_rules_refuse_are_not_loaded(
     session: Session, tmp_path: Path, change: dict[str, dict[str, str]], message: str
 ) -> None:
     with pytest.raises(SeedError) as refused:
-        load_reference_data(session, _with_spend_bands(tmp_path, change), ACTOR, postcode_files=SAMPLE)
+        load_reference_data(
+            session, _seed_with(tmp_path, "policy/spend_bands.csv", "code", change), ACTOR, postcode_files=SAMPLE
+        )
     assert str(refused.value).startswith(message)
     assert _count(session, SpendBand) == 0
 
