@@ -23,9 +23,9 @@ from app.geo.postcode_directory import (
     purge_inactive_releases,
 )
 from app.models.base import utcnow
-from app.services import audit, public_directory
+from app.services import audit
 from app.services.councils import council_by_code
-from app.services.locality import local_area_for, relocate_all
+from app.services.locality import area_names_for, local_area_for, relocate_all
 
 geo = AppGroup("geo", help="The postcode directory, geocoding and locality.")
 
@@ -42,7 +42,7 @@ def lookup_command(postcode: str, as_json: bool) -> None:
     placer = build_placer(db.session, current_app.config)
     result = placer.place(str(parsed))
     release = active_release(db.session)
-    names = public_directory.district_names(db.session, {c for c in (result.district_code, result.ward_code) if c})
+    names = area_names_for(db.session, [result])
     answer = {
         "postcode": str(parsed),
         "placed": result.placed,

@@ -31,8 +31,8 @@ from app.officers.forms import (
     VerifyForm,
     queue_filters,
 )
-from app.services import audit_log, membership, overview, public_directory, verification
-from app.services.locality import provider_locality
+from app.services import audit_log, membership, overview, verification
+from app.services.locality import area_names_for, provider_locality
 from app.services.policy import bands_in_force
 from app.services.verification import QueueFilters
 from app.web.council import home_local_area
@@ -95,9 +95,7 @@ def _render_review(
     status: int = 200,
 ) -> tuple[str, int]:
     area = home_local_area()
-    names = public_directory.district_names(
-        db.session, {c for s in provider.sites for c in (s.district_code, s.ward_code) if c}
-    )
+    names = area_names_for(db.session, [provider])
     # Forms this request did not post are drawn empty, not bound to another form's data.
     return (
         render_template(

@@ -48,8 +48,8 @@ from app.providers.forms import (
     SizeForm,
     SubmitRegistrationForm,
 )
-from app.services import membership, public_directory, registration
-from app.services.locality import provider_locality
+from app.services import membership, registration
+from app.services.locality import area_names_for, provider_locality
 from app.services.registration import NOT_KNOWN, DuplicateIdentifier, RegistrationError
 from app.services.verification import members_of, reviews_of
 from app.web.council import home_council, home_local_area
@@ -165,9 +165,7 @@ def index() -> str:
         return render_template("providers/confirm_your_email.html")
     if provider is None:
         return render_template("providers/start.html")
-    names = public_directory.district_names(
-        db.session, {c for s in provider.sites for c in (s.district_code, s.ward_code) if c}
-    )
+    names = area_names_for(db.session, [provider])
     area = home_local_area()
     locality = provider_locality(db.session, provider, area, public=False) if area else None
     snapshot = registration.snapshot(provider)
@@ -301,9 +299,7 @@ def _field_for(form: RegistrationNumbersForm, question: str | None) -> Any:
 def premises() -> str:
     """The organisation's premises, each with the council area it is in."""
     provider = _provider()
-    names = public_directory.district_names(
-        db.session, {c for s in provider.sites for c in (s.district_code, s.ward_code) if c}
-    )
+    names = area_names_for(db.session, [provider])
     return render_template(
         "providers/premises.html",
         provider=provider,
@@ -389,7 +385,7 @@ def _new_premises_address_page(
     form: PremisesAddressForm, provider: Provider, kind: SiteKind, postcode: str, placer: SitePlacer
 ) -> tuple[str, int]:
     placed = placer.place(postcode)
-    names = public_directory.district_names(db.session, {c for c in (placed.district_code, placed.ward_code) if c})
+    names = area_names_for(db.session, [placed])
     trading_site_url = (
         url_for("providers.new_premises_address", kind=SiteKind.TRADING_SITE.value, postcode=postcode, **_from())
         if kind == SiteKind.REGISTERED_OFFICE
@@ -438,7 +434,7 @@ def premises_address(site_id: int) -> Response | tuple[str, int]:
         )
         _saved("The premises have been saved")
         return redirect(url_for("providers.check_your_answers") if _changing() else url_for("providers.premises"))
-    names = public_directory.district_names(db.session, {c for c in (site.district_code, site.ward_code) if c})
+    names = area_names_for(db.session, [site])
     return _page(
         "providers/premises_address.html",
         form,
@@ -603,9 +599,7 @@ def contact_details() -> Response | tuple[str, int]:
 def check_your_answers() -> str:
     """Every answer with a change link, then send for checking."""
     provider = _provider()
-    names = public_directory.district_names(
-        db.session, {c for s in provider.sites for c in (s.district_code, s.ward_code) if c}
-    )
+    names = area_names_for(db.session, [provider])
     snapshot = registration.snapshot(provider)
     return render_template(
         "providers/check_your_answers.html",

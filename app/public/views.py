@@ -9,7 +9,7 @@ from app.domain.providers import LegalForm, may_see_contact_details
 from app.extensions import db
 from app.public import bp
 from app.services import public_directory
-from app.services.locality import provider_locality
+from app.services.locality import area_names_for, provider_locality
 from app.web.council import home_council, home_local_area
 
 
@@ -62,10 +62,7 @@ def provider(provider_id: int) -> str:
     found = public_directory.get_public_provider(db.session, provider_id)
     if found is None:
         abort(404)
-    names = public_directory.district_names(
-        db.session,
-        {c for s in found.sites for c in (s.district_code, s.ward_code) if c},
-    )
+    names = area_names_for(db.session, [found])
     area = home_local_area()
     locality = provider_locality(db.session, found, area, public=True) if area else None
     signed_in = current_user.is_authenticated

@@ -15,7 +15,6 @@ from app.domain.text import plain_int
 from app.domain.wording import EventWording, describe_event, entity_noun, name_from_changes, references
 from app.domain.wording import subject_text as _subject_text
 from app.models import (
-    Area,
     AuditEvent,
     CommissioningRecord,
     Council,
@@ -27,6 +26,7 @@ from app.models import (
     SpendBand,
     User,
 )
+from app.services.locality import area_names
 
 EXPORT_HEADER: list[object] = [
     "id",
@@ -162,10 +162,7 @@ def _names(session: Session, wanted: set[tuple[str, str]]) -> dict[tuple[str, st
         )
         names.update({("band_code", code): label for code, label in bands})
     codes = {value for k, value in wanted if k == "area"}
-    if codes:
-        names.update(
-            {("area", c): n for c, n in session.execute(select(Area.code, Area.name).where(Area.code.in_(codes)))}
-        )
+    names.update({("area", c): n for c, n in area_names(session, codes).items()})
     slugs = {value for k, value in wanted if k == "service"}
     if slugs:
         services = session.execute(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -17,7 +18,30 @@ from app.geo.placement import SitePlacer, place_sites
 from app.models import Area, Council, Provider, Site
 from app.services import audit
 from app.services.audit import Actor
-from app.services.public_directory import district_names
+
+
+class Placed(Protocol):
+    """Anything placed in a district and ward: premises, or a postcode's placement not yet saved."""
+
+    @property
+    def district_code(self) -> str | None: ...
+
+    @property
+    def ward_code(self) -> str | None: ...
+
+
+def area_names(session: Session, codes: Iterable[str | None]) -> dict[str, str]:
+    """GSS code to name for the given district and ward codes, in one query; unknown codes are left out."""
+    wanted = {code for code in codes if code}
+    if not wanted:
+        return {}
+    return dict(session.execute(select(Area.code, Area.name).where(Area.code.in_(wanted))).all())
+
+
+def area_names_for(session: Session, places: Iterable[Provider | Placed]) -> dict[str, str]:
+    """Names of every district and ward that providers' premises (or the sites or placements given) are in."""
+    sites = [site for place in places for site in (place.sites if isinstance(place, Provider) else [place])]
+    return area_names(session, (code for site in sites for code in (site.district_code, site.ward_code)))
 
 
 def local_area_for(session: Session, council: Council, boundaries: BoundaryIndex | None) -> LocalArea:
@@ -63,7 +87,7 @@ def placed_sites(
     ``names`` (area code to name) may be passed in when many providers are described at once.
     """
     if names is None:
-        names = district_names(session, {c for s in provider.sites for c in (s.district_code, s.ward_code) if c})
+        names = area_names_for(session, [provider])
     return [
         PlacedSite(
             kind_label=s.kind.label,
@@ -85,11 +109,6 @@ def provider_locality(
     session: Session, provider: Provider, area: LocalArea, *, public: bool, names: dict[str, str] | None = None
 ) -> LocalityAssessment:
     return assess_locality(placed_sites(session, provider, public=public, names=names), area)
-
-
-def area_names_for(session: Session, providers: list[Provider]) -> dict[str, str]:
-    """Names of every district and ward the providers' sites are in, in one query."""
-    return district_names(session, {c for p in providers for s in p.sites for c in (s.district_code, s.ward_code) if c})
 
 
 @dataclass

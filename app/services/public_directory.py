@@ -13,6 +13,7 @@ from app.domain.policy import AreaKind
 from app.domain.providers import LegalForm, ProviderStatus
 from app.models import Area, Provider, ServiceCategory, Site, provider_services
 from app.services import fulltext
+from app.services.locality import area_names
 
 # A search box's text past this is not a search anyone means; it is cut, not refused.
 QUERY_MAX = 200
@@ -81,7 +82,7 @@ def list_verified_providers(
     providers = session.scalars(
         base.options(selectinload(Provider.sites)).order_by(*order).limit(per_page).offset((page - 1) * per_page)
     ).all()
-    names = district_names(session, {s.district_code for p in providers for s in p.sites if s.district_code})
+    names = area_names(session, (s.district_code for p in providers for s in p.sites))
     entries = [
         DirectoryEntry(
             p,
@@ -92,13 +93,6 @@ def list_verified_providers(
     asked = (("q", query), ("district", district_code), ("legal_form", legal_form), ("service", service))
     filters = {k: str(v) for k, v in asked if v}
     return DirectoryPage(entries, total, page, per_page, filters, query)
-
-
-def district_names(session: Session, codes: set[str]) -> dict[str, str]:
-    """GSS code to name for the given district and ward codes."""
-    if not codes:
-        return {}
-    return dict(session.execute(select(Area.code, Area.name).where(Area.code.in_(codes))).all())
 
 
 def districts_with_verified_providers(session: Session) -> list[Area]:

@@ -41,6 +41,7 @@ from app.models import (
 )
 from app.services import audit, fulltext
 from app.services.audit import Actor
+from app.services.locality import area_names_for
 from app.services.mail import queue_email
 
 
@@ -163,9 +164,7 @@ def review_queue_page(
             .offset((page - 1) * per_page)
         )
     )
-    codes = {c for p in providers for s in p.sites for c in (s.district_code, s.ward_code) if c}
-    names = dict(session.execute(select(Area.code, Area.name).where(Area.code.in_(codes))).all()) if codes else {}
-    return QueuePage(providers, total, page, per_page, names)
+    return QueuePage(providers, total, page, per_page, area_names_for(session, providers))
 
 
 def waiting_counts(session: Session) -> WaitingCounts:

@@ -160,15 +160,6 @@ def test_district_names_are_resolved(session: Session, knowsley: CouncilSetup) -
     }
 
 
-def test_district_names_lookup(session: Session, knowsley: CouncilSetup) -> None:
-    assert public_directory.district_names(session, {KNOWSLEY, LIVERPOOL, "E05015271", "E08999999"}) == {
-        KNOWSLEY: "Knowsley",
-        LIVERPOOL: "Liverpool",
-        "E05015271": "Page Moss",
-    }
-    assert public_directory.district_names(session, set()) == {}
-
-
 def test_districts_with_verified_providers(session: Session, knowsley: CouncilSetup) -> None:
     factories.provider(session, district_code=LIVERPOOL)
     factories.provider(session, district_code=KNOWSLEY)
