@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
+from sqlalchemy import BigInteger, ColumnElement, Select, and_, case, func, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain.bands import BandChoice, Estimate
@@ -119,8 +119,9 @@ def _fact_value(kind: FactKind) -> Any:
 
 
 def _sme_condition() -> ColumnElement[bool]:
-    staff = func.cast(_fact_value(FactKind.STAFF_COUNT), ProviderFact.id.type)
-    turnover = func.cast(_fact_value(FactKind.TURNOVER), ProviderFact.id.type)
+    # BIGINT: the turnover limit in pence (4,400,000,000) is past PostgreSQL's INTEGER.
+    staff = func.cast(_fact_value(FactKind.STAFF_COUNT), BigInteger)
+    turnover = func.cast(_fact_value(FactKind.TURNOVER), BigInteger)
     return and_(staff.is_not(None), turnover.is_not(None), staff <= SME_MAX_STAFF, turnover <= SME_MAX_TURNOVER_PENCE)
 
 
