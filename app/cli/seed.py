@@ -14,6 +14,7 @@ from app.cli.progress import progress_bar
 from app.config import PROJECT_ROOT
 from app.domain.roles import Role
 from app.extensions import db
+from app.models.base import utcnow
 from app.services import seed
 
 DEFAULT_DEMO_PASSWORD = "local-supplier-demo"  # noqa: S105  (demo accounts exist only outside production)
@@ -35,14 +36,14 @@ def seed_command(demo: bool, seed_dir: Path) -> None:
             seed_dir,
             CLI_ACTOR,
             progress=echo_step,
-            postcodeecho_step=lambda rows, share: bar.update(rows, fraction=share),
+            postcode_progress=lambda rows, share: bar.update(rows, fraction=share),
         )
     db.session.commit()
     for line in report.lines():
         click.echo(line)
     if demo:
         password = os.environ.get("DEMO_PASSWORD", DEFAULT_DEMO_PASSWORD)
-        demo_report = seed.load_demo_data(db.session, seed_dir, CLI_ACTOR, password, progress=echo_step)
+        demo_report = seed.load_demo_data(db.session, seed_dir, CLI_ACTOR, password, utcnow(), progress=echo_step)
         db.session.commit()
         for line in demo_report.lines():
             click.echo(line)

@@ -74,7 +74,6 @@ from app.models import (
     SpendBand,
     StatutoryThreshold,
 )
-from app.models.base import utcnow
 from app.services import fulltext
 from app.services.accounts import create_user, find_user_by_email
 from app.services.audit import Actor, record
@@ -609,15 +608,15 @@ def load_demo_data(
     seed_dir: Path,
     actor: Actor,
     password: str,
+    now: datetime,
     progress: Progress | None = None,
 ) -> SeedReport:
     """Import the live Co-operatives UK organisations in the demo council's wider area, and demo accounts.
 
     Needs the reference data (areas, councils, postcodes) loaded first. Accounts that already
-    exist are left alone, password included.
+    exist are left alone, password included. ``now`` is when the organisations are placed, verified and imported.
     """
     report = SeedReport()
-    now = utcnow()
     council = _demo_council(session, seed_dir)
     districts = _districts_of_wider_area(session, council)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import gzip
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -42,6 +42,7 @@ from app.services.seed import SeedError, SeedReport, load_demo_data, load_refere
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed_data"
 ACTOR = Actor.system("test seed")
 PASSWORD = "demo password for tests"
+NOW = datetime(2026, 6, 1, 9, 30, tzinfo=UTC)
 KNOWSLEY = "E08000011"
 # The six districts of the Liverpool City Region (DOMAIN.md section 5).
 LCR = frozenset({"E06000006", "E08000011", "E08000012", "E08000013", "E08000014", "E08000015"})
@@ -262,7 +263,7 @@ def _expected_demo_references() -> set[str]:
 @pytest.fixture
 def demo(session: Session) -> SeedReport:
     load_reference_data(session, SEED_DIR, ACTOR, postcode_files=SAMPLE)
-    return load_demo_data(session, SEED_DIR, ACTOR, PASSWORD)
+    return load_demo_data(session, SEED_DIR, ACTOR, PASSWORD, NOW)
 
 
 def test_demo_data_imports_only_live_providers_in_the_city_region(session: Session, demo: SeedReport) -> None:
@@ -272,7 +273,7 @@ def test_demo_data_imports_only_live_providers_in_the_city_region(session: Sessi
     assert {p.source_reference for p in providers} == expected
     assert demo.count("providers", "created") == len(expected)
     for provider in providers:
-        assert provider.status == ProviderStatus.VERIFIED
+        assert provider.status == ProviderStatus.VERIFIED and provider.status_changed_at == NOW
         assert provider.source == ProviderSource.IMPORTED
         assert not provider.claimed
         [site] = provider.sites
@@ -300,20 +301,20 @@ def test_the_demo_import_records_what_it_did_like_any_import(session: Session, d
     assert batch.counts["rows"] == batch.counts["created"] == created
     assert batch.counts["updated"] == batch.counts["unchanged"] == batch.counts["rejected"] == 0
     assert batch.outcome == f"{created:,} new organisations added."
-    assert batch.committed_at is not None and batch.publish_verified
+    assert batch.committed_at == batch.checked_at == NOW and batch.publish_verified
     assert session.scalar(select(func.count()).select_from(ImportChange).where(ImportChange.batch_id == batch.id)) == (
         created
     )
     assert batch in imported_batches(session)
     published = review_queue_page(session, QueueFilters(QueueStatus.PUBLISHED_IMPORT, batch_id=batch.id))
     assert published.total == created
-    load_demo_data(session, SEED_DIR, ACTOR, PASSWORD)  # a second load changes nothing, so says what the first did
+    load_demo_data(session, SEED_DIR, ACTOR, PASSWORD, NOW)  # a second load changes nothing, so says what the first did
     assert batch.counts["created"] == created
 
 
 def test_a_second_demo_load_creates_nothing(session: Session, demo: SeedReport) -> None:
     providers = _count(session, Provider)
-    again = load_demo_data(session, SEED_DIR, ACTOR, PASSWORD)
+    again = load_demo_data(session, SEED_DIR, ACTOR, PASSWORD, NOW)
     assert not again.changed
     assert again.count("providers", "unchanged") == providers
     assert _count(session, Provider) == providers
