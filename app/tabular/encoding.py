@@ -9,7 +9,8 @@ CHUNK_BYTES = 1024 * 1024
 
 #: Signatures of files that are not text: zip (xlsx, ods, docx), OLE (xls, doc), PDF, gzip, PNG, JPEG.
 BINARY_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF", b"\x1f\x8b", b"\x89PNG", b"\xff\xd8\xff")
-ZIP_SIGNATURE = b"PK\x03\x04"
+#: A zip starts with its first member, or with the end of its index when it holds nothing.
+ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
 
 
 def looks_binary(sample: bytes) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import IO
 
 from app.tabular.delimited import SAMPLE_BYTES, prepended, read_csv
-from app.tabular.encoding import ZIP_SIGNATURE
+from app.tabular.encoding import ZIP_SIGNATURES
 from app.tabular.table import HeaderRule, Table
 from app.tabular.zipped import MAX_UNZIPPED_BYTES, read_zipped_csv
 
@@ -14,7 +14,7 @@ def _peek(stream: IO[bytes]) -> tuple[bytes, IO[bytes]]:
     """The first bytes of a stream, and a stream that still starts at them."""
     if stream.seekable():
         start = stream.tell()
-        head = stream.read(len(ZIP_SIGNATURE))
+        head = stream.read(4)
         stream.seek(start)
         return head, stream
     head = stream.read(SAMPLE_BYTES)
@@ -31,6 +31,6 @@ def read_table(
     table when done with it; the caller's stream is never closed.
     """
     head, stream = _peek(stream)
-    if zipped and head.startswith(ZIP_SIGNATURE):
+    if zipped and head.startswith(ZIP_SIGNATURES):
         return read_zipped_csv(stream, header, max_unzipped_bytes)
     return read_csv(stream, header)

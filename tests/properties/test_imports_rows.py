@@ -1,4 +1,4 @@
-"""Property tests of the column mapper and the row checks (app/domain/imports.py).
+"""Property tests of the column mapper and the row checks (app/domain/imports: fields, rows, duplicates).
 
 ColumnMapping.auto/override/check, parse_row, DuplicateFinder (flag_duplicates), parse_sheet,
 legal_form_from_words and counts_add_up, on generated headers, mappings and cells.
@@ -15,28 +15,16 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from app.domain.imports import (
-    FIELD_LIMITS,
-    FIELDS_BY_NAME,
-    FINAL_OUTCOMES,
-    IMPORT_FIELDS,
-    LEGAL_FORM_WORDS,
-    REGISTRAR_WORDS,
-    ColumnMapping,
-    LegalFormReading,
-    MappingError,
-    SheetRow,
-    counts_add_up,
-    duplicate_key,
-    flag_duplicates,
-    legal_form_from_words,
-    normalise_words,
-    parse_row,
-    parse_sheet,
-    read_sheet,
-)
+from app.domain.imports.duplicates import duplicate_key, flag_duplicates, parse_sheet
+from app.domain.imports.fields import FIELDS_BY_NAME, IMPORT_FIELDS, ColumnMapping, MappingError
+from app.domain.imports.lifecycle import FINAL_OUTCOMES, counts_add_up
+from app.domain.imports.reading import read_sheet
+from app.domain.imports.rows import FIELD_LIMITS, parse_row
+from app.domain.legal_forms import LEGAL_FORM_WORDS, REGISTRAR_WORDS, LegalFormReading, legal_form_from_words
+from app.domain.names import normalise_words
 from app.domain.postcodes import normalise_postcode
 from app.domain.providers import IDENTIFIER_SCHEMES, LegalForm
+from app.tabular import TableRow
 
 FIELD_NAMES = [f.name for f in IMPORT_FIELDS]
 ALIASES = sorted({alias for f in IMPORT_FIELDS for alias in f.aliases})
@@ -143,7 +131,7 @@ def test_parse_row_never_raises_and_reports_problems_on_its_row(
     columns = set(mapping.headers) | {None}
     assert all(p.column in columns for p in parsed.problems)
     # The same row read from a file gives the same answer.
-    assert parse_row(SheetRow(row_number, cells), mapping) == parsed
+    assert parse_row(TableRow(row_number, cells), mapping) == parsed
 
 
 @given(CELLS, mappings(), ROW_NUMBER)
@@ -164,7 +152,7 @@ def test_what_rejects_a_row(cells: tuple[str, ...], mapping: ColumnMapping, row_
         assert parsed.name == collapsed(name_cell)
     if collapsed(name_cell) and len(name_cell) <= FIELD_LIMITS["name"] and "name" in mapping.columns:
         assert parsed.name == collapsed(name_cell)
-    assert parse_row(SheetRow(row_number, cells, unclosed_quote=True), mapping).rejected
+    assert parse_row(TableRow(row_number, cells, unclosed_quote=True), mapping).rejected
 
 
 @given(CELLS, mappings(), ROW_NUMBER)

@@ -1,5 +1,5 @@
-"""A dissolution cell that holds a placeholder, or a date we cannot read beside a live status, never ends a live
-organisation (review finding r1-1), without Flask."""
+"""Registration status in a file's words: live, at risk or ended, and when. A dissolution cell that holds a
+placeholder, or a date we cannot read beside a live status, never ends a live organisation (review finding r1-1)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from app.domain.imports import read_status
+from app.domain.imports.registration_status import DissolvedRows, dissolved_message, read_status
 
 
 @pytest.mark.parametrize("status", ["Live", "Active", "Registered", ""])
@@ -72,3 +72,41 @@ def test_what_still_ends_an_organisation(
 def test_a_placeholder_is_not_quoted_as_the_reason_it_ended() -> None:
     assert read_status("Dead", "N/A").because == "status 'Dead'"
     assert read_status("", "last spring").because == "dissolved 'last spring'"
+
+
+@pytest.mark.parametrize(
+    ("status", "dissolved", "ended", "on", "noted"),
+    [
+        ("Live", "", False, None, False),
+        ("Active", "", False, None, False),
+        ("Registered", "", False, None, False),
+        ("", "", False, None, False),
+        ("Dead", "11/8/1999", True, date(1999, 8, 11), False),
+        ("Dead", "", True, None, False),
+        ("Dissolved", "2012-05-03", True, date(2012, 5, 3), False),
+        ("Removed", "", True, None, False),
+        ("Struck off", "", True, None, False),
+        ("Converted/Closed", "", True, None, False),
+        ("", "3 May 2012", True, date(2012, 5, 3), False),
+        ("Live", "03/05/2012", True, date(2012, 5, 3), False),  # a date of dissolution wins: never published
+        ("", "Yes", True, None, False),
+        ("", "No", False, None, False),
+        ("", "last spring", True, None, True),  # not a date, but something is there: taken as ended, and said
+        ("Liquidation", "", False, None, True),
+        ("Active - Proposal to Strike off", "", False, None, True),
+        ("Sleeping", "", False, None, True),
+    ],
+)
+def test_reading_status_and_dissolution(status, dissolved, ended, on, noted):
+    reading = read_status(status, dissolved)
+    assert (reading.ended, reading.on, reading.note is not None) == (ended, on, noted)
+
+
+def test_what_happens_to_a_dissolved_row_is_said_in_words():
+    reading = read_status("Dead", "11/8/1999")
+    assert dissolved_message(reading, DissolvedRows.REJECT) == (
+        "The file says it has ended (status 'Dead', dissolved on 11 August 1999), so it was not imported"
+    )
+    assert dissolved_message(reading, DissolvedRows.ARCHIVE).endswith(
+        "so it is kept on the register as archived and never published"
+    )

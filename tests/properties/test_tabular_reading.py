@@ -1,8 +1,8 @@
-"""Property tests of reading a CSV file (app/domain/imports.py: read_sheet and iterating a Sheet).
+"""Property tests of the reading layer (app/tabular: read_table and iterating a Table).
 
-Two kinds: any bytes at all either read or fail with ImportFormatError; and any table Python's csv.writer
+Two kinds: any bytes at all either read or fail with FileFormatError; and any table Python's csv.writer
 writes (quotes, delimiters and line breaks inside cells, any Unicode) reads back cell for cell, in each encoding
-and delimiter the reader detects, with the row numbers a spreadsheet would show.
+and delimiter the reader detects, with the row numbers a spreadsheet would show, plain or in a zip.
 """
 
 from __future__ import annotations
@@ -10,23 +10,24 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import zipfile
 from typing import IO
 
 import pytest
 from hypothesis import assume, event, example, given, settings
 from hypothesis import strategies as st
 
-from app.domain.imports import (
+from app.tabular import (
     DELIMITERS,
     HEADER_SEARCH_ROWS,
     SAMPLE_BYTES,
-    ColumnMapping,
-    ImportFormatError,
-    SheetRow,
-    field_for_header,
+    FileFormatError,
+    Table,
+    TableRow,
     looks_binary,
-    read_sheet,
+    read_table,
 )
+from tests.tabular.helpers import RULE, column_for
 
 BOM = codecs.BOM_UTF8
 
@@ -58,8 +59,13 @@ def _is_utf8(data: bytes) -> bool:
     return True
 
 
-def read_all(stream: IO[bytes]) -> list[SheetRow]:
-    return list(read_sheet(stream))
+def read_file(stream: IO[bytes]) -> Table:
+    return read_table(stream, RULE)
+
+
+def read_all(stream: IO[bytes]) -> list[TableRow]:
+    with read_file(stream) as table:
+        return list(table)
 
 
 # --- Any bytes ----------------------------------------------------------------------------------------------------
@@ -101,14 +107,14 @@ CSV_ISH_BYTES = st.one_of(
 def reads_or_refuses(data: bytes, seekable: bool) -> None:
     stream: IO[bytes] = io.BytesIO(data) if seekable else io.BufferedReader(OneWay(data))
     try:
-        sheet = read_sheet(stream)
-        rows = list(sheet)
-    except ImportFormatError as error:
+        with read_file(stream) as table:
+            rows = list(table)
+    except FileFormatError as error:
         assert str(error)
         event("refused")
         return
     event("read")
-    fmt = sheet.format
+    fmt = table.format
     assert fmt.encoding_name and fmt.delimiter_name  # a delimiter and encoding the reader names
     assert 1 <= fmt.header_row_number <= HEADER_SEARCH_ROWS
     numbers = [row.row_number for row in rows]
@@ -123,7 +129,7 @@ def reads_or_refuses(data: bytes, seekable: bool) -> None:
 @example(b"name,postcode\r\n" + "caf\u00e9".encode() + b"\xe9", False)  # mixes encodings, one-way stream
 @example(b"name,postcode\r\n\x00", True)
 @example(b'name,postcode\r\n"unclosed,x\r\nmore', True)
-def test_any_bytes_read_or_raise_import_format_error(data: bytes, seekable: bool) -> None:
+def test_any_bytes_read_or_raise_file_format_error(data: bytes, seekable: bool) -> None:
     reads_or_refuses(data, seekable)
 
 
@@ -132,8 +138,8 @@ def test_any_bytes_read_or_raise_import_format_error(data: bytes, seekable: bool
     [BOM + b"\xff", BOM + b"name,postcode\r\nCaf\xe9 Ltd,L36 9GD\r\n"],
     ids=["minimal", "a-windows-1252-row-after-a-utf-8-bom"],
 )
-def test_a_byte_order_mark_before_bytes_that_are_not_utf8_is_an_import_format_error(data: bytes) -> None:
-    with pytest.raises(ImportFormatError):
+def test_a_byte_order_mark_before_bytes_that_are_not_utf8_is_a_file_format_error(data: bytes) -> None:
+    with pytest.raises(FileFormatError):
         read_all(io.BytesIO(data))
 
 
@@ -146,7 +152,7 @@ UTF8_CSV_ISH = st.lists(UTF8_PIECES, max_size=60).map(b"".join)
     st.sampled_from([BOM, BOM + b"name,postcode\r\n"]).flatmap(lambda head: UTF8_CSV_ISH.map(head.__add__)),
     st.booleans(),
 )
-def test_any_utf8_after_a_byte_order_mark_reads_or_raises_import_format_error(data: bytes, seekable: bool) -> None:
+def test_any_utf8_after_a_byte_order_mark_reads_or_raises_file_format_error(data: bytes, seekable: bool) -> None:
     reads_or_refuses(data, seekable)
 
 
@@ -173,7 +179,7 @@ def wrong_delimiter_finds_a_column(text: str, delimiter: str) -> bool:
         for index, record in enumerate(reader):
             if index > HEADER_SEARCH_ROWS:
                 break
-            if any(field_for_header(cell) for cell in record):
+            if any(column_for(cell) for cell in record):
                 return True
     return False
 
@@ -227,22 +233,19 @@ def test_rows_written_by_csv_writer_read_back(
     data = encoded(text, encoding)
 
     stream: IO[bytes] = io.BytesIO(data) if seekable else io.BufferedReader(OneWay(data))
-    sheet = read_sheet(stream)
-    read = list(sheet)
+    table = read_file(stream)
+    read = list(table)
 
-    assert sheet.format.delimiter == delimiter
-    assert sheet.format.header_row_number == 1
-    assert sheet.headers == tuple(h.strip() for h in header)
+    assert table.format.delimiter == delimiter
+    assert table.format.header_row_number == 1
+    assert table.headers == tuple(h.strip() for h in header)
     if not text.isascii():
-        assert sheet.format.encoding == encoding
+        assert table.format.encoding == encoding
     # Spreadsheet row numbers: the header is row 1, so data row i (from 1) is row i + 1; blank rows are skipped.
     expected = [
-        SheetRow(index, tuple(row)) for index, row in enumerate(rows, start=2) if any(cell.strip() for cell in row)
+        TableRow(index, tuple(row)) for index, row in enumerate(rows, start=2) if any(cell.strip() for cell in row)
     ]
     assert read == expected
-    mapping = ColumnMapping.auto(sheet.headers)
-    assert mapping.header_for("name") == next(h.strip() for h in header if field_for_header(h) == "name")
-    mapping.check()
 
 
 @settings(max_examples=40)
@@ -264,18 +267,53 @@ def test_a_file_longer_than_the_sample_reads_back_across_the_sample_boundary(
 
     stream: IO[bytes] = io.BytesIO(file) if seekable else io.BufferedReader(OneWay(file))
     try:
-        sheet = read_sheet(stream)
-        read = list(sheet)
-    except ImportFormatError as error:
+        table = read_file(stream)
+        read = list(table)
+    except FileFormatError as error:
         # A one-way stream is judged by its sample (documented): Windows-1252 bytes only after it are refused.
         assert not seekable and encoding == "cp1252" and file[:SAMPLE_BYTES].isascii(), error
         return
 
-    assert sheet.format.delimiter == delimiter
-    assert sheet.headers == tuple(h.strip() for h in header)
+    assert table.format.delimiter == delimiter
+    assert table.headers == tuple(h.strip() for h in header)
     expected = [
-        SheetRow(index, tuple(row))
+        TableRow(index, tuple(row))
         for index, row in enumerate([["filler", filler], *rows], start=2)
         if any(cell.strip() for cell in row)
     ]
     assert read == expected
+
+
+# --- The same, in a zip -------------------------------------------------------------------------------------------
+
+
+def zip_of(data: bytes, name: str = "payments.csv") -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, data)
+    return out.getvalue()
+
+
+@settings(max_examples=100)
+@given(CSV_ISH_BYTES, st.booleans())
+def test_any_bytes_in_a_zip_read_or_raise_file_format_error(data: bytes, seekable: bool) -> None:
+    reads_or_refuses(zip_of(data), seekable)
+
+
+@settings(max_examples=100)
+@given(tables(), st.sampled_from(DELIMITERS), st.sampled_from(ENCODINGS), st.booleans())
+def test_rows_written_by_csv_writer_read_back_from_a_zip(
+    table: tuple[list[str], list[list[str]]], delimiter: str, encoding: str, seekable: bool
+) -> None:
+    header, rows = table
+    text = written(header, rows, delimiter)
+    assume(not wrong_delimiter_finds_a_column(text, delimiter))
+    data = zip_of(encoded(text, encoding))
+
+    stream: IO[bytes] = io.BytesIO(data) if seekable else io.BufferedReader(OneWay(data))
+    with read_file(stream) as read:
+        assert (read.format.container, read.format.member, read.format.delimiter) == ("zip", "payments.csv", delimiter)
+        expected = [
+            TableRow(index, tuple(row)) for index, row in enumerate(rows, start=2) if any(cell.strip() for cell in row)
+        ]
+        assert list(read) == expected
