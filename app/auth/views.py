@@ -56,13 +56,15 @@ def sign_in() -> Response | tuple[str, int] | str:
     form = SignInForm()
     if form.validate_on_submit():
         cookies = device_cookies()
+        now = utcnow()
         result = accounts.attempt_sign_in(
             db.session,
             form.email.data or "",
             form.password.data or "",
+            now,
             trusted=cookies.read(request.cookies.get(cookies.name)),
         )
-        token = accounts.start_session(db.session, result.user) if result.user is not None else None
+        token = accounts.start_session(db.session, result.user, now) if result.user is not None else None
         db.session.commit()  # the sign-in and its session, or the failure counted towards the lockout
         if result.user is not None:
             session.clear()  # a fresh session at sign-in, so a planted session id is worthless
@@ -105,7 +107,7 @@ def locked_message(until: datetime) -> str:
 @login_required
 def sign_out() -> Response:
     """Sign out of this browser: the session ends on the server, so a copy of its cookie stops working too."""
-    accounts.end_session(db.session, session.get(SESSION_TOKEN_KEY), current_user._get_current_object())
+    accounts.end_session(db.session, session.get(SESSION_TOKEN_KEY), current_user._get_current_object(), utcnow())
     db.session.commit()
     logout_user()
     session.clear()
@@ -117,7 +119,7 @@ def sign_out() -> Response:
 @login_required
 def sign_out_everywhere() -> Response:
     """End every session of the signed-in user, on every device."""
-    accounts.sign_out_everywhere(db.session, current_user._get_current_object())
+    accounts.sign_out_everywhere(db.session, current_user._get_current_object(), utcnow())
     db.session.commit()
     logout_user()
     session.clear()
@@ -161,7 +163,7 @@ def reset_password(token: str) -> Response | tuple[str, int] | str:
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.reset_password(db.session, token, form.password.data or "", reset_tokens())
+            accounts.reset_password(db.session, token, form.password.data or "", reset_tokens(), utcnow())
         except accounts.AccountError as exc:
             db.session.rollback()
             form.password.errors = [*form.password.errors, str(exc)]
@@ -231,7 +233,7 @@ def account_check_your_email() -> str:
 def confirm_email(token: str) -> Response | tuple[str, int]:
     """Confirm an email address from the emailed link."""
     try:
-        user = accounts.confirm_email(db.session, token, confirmation_tokens())
+        user = accounts.confirm_email(db.session, token, confirmation_tokens(), utcnow())
     except accounts.AccountError as exc:
         return render_template("auth/link_problem.html", message=str(exc), again=url_for("providers.index")), 400
     db.session.commit()

@@ -10,6 +10,7 @@ from flask import current_app
 from app.cli.common import CLI_ACTOR
 from app.domain.roles import COUNCIL_ROLES, Role
 from app.extensions import db
+from app.models.base import utcnow
 from app.services import accounts
 from app.services.councils import council_by_code
 
@@ -39,7 +40,7 @@ def create_user_command(role: str, email: str, full_name: str | None, council_co
             actor=CLI_ACTOR,
             council=council,
             full_name=full_name,
-            email_confirmed=True,
+            email_confirmed_at=utcnow(),  # an administrator vouches for the address
         )
     except accounts.AccountError as exc:
         db.session.rollback()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from app.extensions import db
+from app.models.base import utcnow
 from app.services.mail import LogTransport, SmtpTransport, Transport, deliver_pending
 
 
@@ -30,6 +31,6 @@ def deliver_outbox() -> int:
     transport = configured_transport()
     if transport is None:
         return 0
-    sent = deliver_pending(db.session, transport)
+    sent = deliver_pending(db.session, transport, utcnow())
     db.session.commit()
     return sent

@@ -17,7 +17,6 @@ from app.domain.passwords import LockoutPolicy, email_key
 from app.domain.roles import COUNCIL_ROLES, Role
 from app.domain.sessions import SessionEnd, SessionPolicy, new_session_token, session_token_hash
 from app.models import Council, Provider, SignInThrottle, User, UserSession
-from app.models.base import utcnow
 from app.services import audit
 from app.services.audit import Actor
 from app.services.mail import queue_email
@@ -58,9 +57,12 @@ def create_user(
     council: Council | None = None,
     provider: Provider | None = None,
     full_name: str | None = None,
-    email_confirmed: bool = False,
+    email_confirmed_at: datetime | None = None,
 ) -> User:
-    """Create an account; council roles need a council, providers may join an organisation."""
+    """Create an account; council roles need a council, providers may join an organisation.
+
+    ``email_confirmed_at`` is for accounts made by someone who vouches for the address (an administrator, the seed).
+    """
     email = normalise_email(email)
     if not email or "@" not in email:
         raise AccountError("Enter an email address in the correct format, like name@example.com", "email")
@@ -83,7 +85,7 @@ def create_user(
         role=role,
         council=council,
         provider=provider,
-        email_confirmed_at=utcnow() if email_confirmed else None,
+        email_confirmed_at=email_confirmed_at,
     )
     session.add(user)
     session.flush()
@@ -98,7 +100,7 @@ def create_user(
     return user
 
 
-def authenticate(session: Session, email: str, password: str) -> User | None:
+def authenticate(session: Session, email: str, password: str, now: datetime) -> User | None:
     """The user when the email and password match an active account; None otherwise, in the same time."""
     user = find_user_by_email(session, email)
     if user is None:
@@ -106,7 +108,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
         return None
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None
-    user.last_signed_in_at = utcnow()
+    user.last_signed_in_at = now
     audit.record(session, Actor.of(user), "user.signed_in", "user", user.id)
     return user
 
@@ -121,24 +123,23 @@ def attempt_sign_in(
     session: Session,
     email: str,
     password: str,
+    now: datetime,
     *,
     trusted: tuple[int, int] | None = None,
     policy: LockoutPolicy = DEFAULT_LOCKOUT,
-    now: datetime | None = None,
 ) -> SignInResult:
     """Sign in with the lockout applied. ``trusted``: (user id, session version) from a valid device cookie.
 
     While an address is locked its password is not even checked (so guessing gains nothing), except on a browser
     that address's account has signed in on before. Unknown addresses are locked the same way as real ones.
     """
-    now = now or utcnow()
     key = email_key(normalise_email(email))
     throttle = session.get(SignInThrottle, key)
     known = find_user_by_email(session, email)
     on_own_browser = known is not None and trusted == (known.id, known.session_version)
     if throttle is not None and policy.locked(throttle.locked_until, now) and not on_own_browser:
         return SignInResult(None, throttle.locked_until)
-    user = authenticate(session, email, password)
+    user = authenticate(session, email, password, now)
     if user is not None:
         if throttle is not None:
             session.delete(throttle)
@@ -207,9 +208,8 @@ class DeviceCookies:
         return (uid, version) if isinstance(uid, int) and isinstance(version, int) else None
 
 
-def start_session(session: Session, user: User, now: datetime | None = None) -> str:
+def start_session(session: Session, user: User, now: datetime) -> str:
     """Record a new signed-in session for ``user``; returns the token its cookie carries (only its hash is kept)."""
-    now = now or utcnow()
     token = new_session_token()
     session.add(UserSession(token_hash=session_token_hash(token), user_id=user.id, created_at=now, last_seen_at=now))
     session.flush()
@@ -225,12 +225,11 @@ class SessionCheck:
 
 
 def check_session(
-    session: Session, token: str | None, user: User, policy: SessionPolicy, now: datetime | None = None
+    session: Session, token: str | None, user: User, policy: SessionPolicy, now: datetime
 ) -> SessionCheck:
     """Whether ``token`` names a live session of ``user``: not ended, not idle too long, not past its lifetime."""
     if not token:
         return SessionCheck(None)
-    now = now or utcnow()
     row = session.scalar(select(UserSession).where(UserSession.token_hash == session_token_hash(token)))
     if row is None or row.user_id != user.id:
         return SessionCheck(None)
@@ -240,16 +239,14 @@ def check_session(
     return SessionCheck(None, ended) if ended else SessionCheck(row)
 
 
-def touch_session(session: Session, session_id: int, now: datetime | None = None) -> None:
+def touch_session(session: Session, session_id: int, now: datetime) -> None:
     """Note that a live session was used just now (what its idle time counts from)."""
     session.execute(
-        update(UserSession)
-        .where(UserSession.id == session_id, UserSession.ended_at.is_(None))
-        .values(last_seen_at=now or utcnow())
+        update(UserSession).where(UserSession.id == session_id, UserSession.ended_at.is_(None)).values(last_seen_at=now)
     )
 
 
-def end_session(session: Session, token: str | None, user: User, now: datetime | None = None) -> None:
+def end_session(session: Session, token: str | None, user: User, now: datetime) -> None:
     """Sign out of one browser: its session ends on the server, so a copy of its cookie stops working too."""
     if token:
         session.execute(
@@ -259,25 +256,25 @@ def end_session(session: Session, token: str | None, user: User, now: datetime |
                 UserSession.user_id == user.id,
                 UserSession.ended_at.is_(None),
             )
-            .values(ended_at=now or utcnow(), ended_reason=SessionEnd.SIGNED_OUT.value)
+            .values(ended_at=now, ended_reason=SessionEnd.SIGNED_OUT.value)
         )
     audit.record(session, Actor.of(user), "user.signed_out", "user", user.id)
 
 
-def end_all_sessions(session: Session, user: User, reason: SessionEnd, now: datetime | None = None) -> int:
+def end_all_sessions(session: Session, user: User, reason: SessionEnd, now: datetime) -> int:
     """End every live session of ``user``; returns how many there were."""
     result = session.execute(
         update(UserSession)
         .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
-        .values(ended_at=now or utcnow(), ended_reason=reason.value)
+        .values(ended_at=now, ended_reason=reason.value)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def sign_out_everywhere(session: Session, user: User) -> None:
+def sign_out_everywhere(session: Session, user: User, now: datetime) -> None:
     """End every session of ``user``: each one on the server, and the version their cookies carry is bumped."""
     user.session_version += 1
-    end_all_sessions(session, user, SessionEnd.SIGNED_OUT_EVERYWHERE)
+    end_all_sessions(session, user, SessionEnd.SIGNED_OUT_EVERYWHERE, now)
     audit.record(session, Actor.of(user), "user.signed_out_everywhere", "user", user.id)
 
 
@@ -325,7 +322,7 @@ def request_password_reset(session: Session, email: str, tokens: ResetTokens, li
     audit.record(session, Actor.of(user), "user.password_reset_requested", "user", user.id)
 
 
-def reset_password(session: Session, token: str, new_password: str, tokens: ResetTokens) -> User:
+def reset_password(session: Session, token: str, new_password: str, tokens: ResetTokens, now: datetime) -> User:
     """Set a new password from a reset link; other sessions and the link stop working."""
     user = tokens.read(session, token)
     problem = password_problem(new_password, user.email)
@@ -333,7 +330,7 @@ def reset_password(session: Session, token: str, new_password: str, tokens: Rese
         raise AccountError(problem, "password")
     user.password_hash = generate_password_hash(new_password)
     user.session_version += 1
-    end_all_sessions(session, user, SessionEnd.PASSWORD_CHANGED)
+    end_all_sessions(session, user, SessionEnd.PASSWORD_CHANGED, now)
     lift_lock(session, user.email)
     audit.record(session, Actor.of(user), "user.password_reset", "user", user.id)
     return user
@@ -429,9 +426,10 @@ def tell_owner_of_attempt(session: Session, user: User, sign_in_link: str, reset
     audit.record(session, Actor.system("self-service"), "user.account_creation_attempted", "user", user.id)
 
 
-def confirm_email(session: Session, token: str, tokens: ConfirmationTokens) -> User:
+def confirm_email(session: Session, token: str, tokens: ConfirmationTokens, now: datetime) -> User:
+    """Confirm the address the link was sent to (once: a second click changes nothing)."""
     user = tokens.read(session, token)
     if user.email_confirmed_at is None:
-        user.email_confirmed_at = utcnow()
+        user.email_confirmed_at = now
         audit.record(session, Actor.of(user), "user.email_confirmed", "user", user.id)
     return user

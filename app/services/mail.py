@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from typing import Protocol
 
@@ -12,7 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import OutboxEmail
-from app.models.base import utcnow
 from app.models.outbox import SUBJECT_MAX_LENGTH
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def queue_email(session: Session, to_address: str, subject: str, body: str) -> O
     return message
 
 
-def deliver_pending(session: Session, transport: Transport, limit: int = 100) -> int:
+def deliver_pending(session: Session, transport: Transport, now: datetime, limit: int = 100) -> int:
     """Try to send unsent messages; failures are recorded on the message, never raised."""
     sent = 0
     pending = session.scalars(
@@ -89,7 +89,7 @@ def deliver_pending(session: Session, transport: Transport, limit: int = 100) ->
     for message in pending:
         try:
             if transport.send(message):
-                message.sent_at = utcnow()
+                message.sent_at = now
                 message.last_error = None
                 sent += 1
         except (OSError, smtplib.SMTPException) as exc:

@@ -717,7 +717,7 @@ def load_demo_data(
         batch.publish_verified = True  # the demo organisations are published as verified
 
     _say(progress, "Creating demo accounts…")
-    _load_demo_accounts(session, seed_dir, actor, password, council, batch, report)
+    _load_demo_accounts(session, seed_dir, actor, password, council, batch, report, now)
     session.flush()
     return report
 
@@ -874,6 +874,7 @@ def _load_demo_accounts(
     council: Council,
     batch: ImportBatch,
     report: SeedReport,
+    now: datetime,
 ) -> None:
     for row in _read_csv(seed_dir / DEMO_ACCOUNTS_FILE):
         email = row["email"].strip()
@@ -899,6 +900,6 @@ def _load_demo_accounts(
             council=council if role in COUNCIL_ROLES else None,
             provider=provider,
             full_name=row["full_name"].strip() or None,
-            email_confirmed=True,
+            email_confirmed_at=now,
         )
         report.add("demo accounts", "created")

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from app.domain.roles import Role
 from app.extensions import db
 from app.models import Area, AuditEvent, User
+from app.models.base import utcnow
 from app.services import accounts
 from tests import factories
 
@@ -26,7 +27,7 @@ def test_create_user_reads_the_password_from_the_environment(
     assert result.exit_code == 0, result.output
     assert "Created register officer new.officer@knowsley.example" in result.output
     session.expire_all()
-    user = accounts.authenticate(session, "new.officer@knowsley.example", "a long enough password")
+    user = accounts.authenticate(session, "new.officer@knowsley.example", "a long enough password", utcnow())
     assert user is not None and user.role == Role.OFFICER and user.council_id == knowsley.council.id
     actors = session.scalars(select(AuditEvent.actor_label).where(AuditEvent.action == "user.created")).all()
     assert actors == ["command line"]

@@ -19,6 +19,8 @@ from tests import factories
 from tests.factories import CouncilSetup
 
 SYSTEM = Actor.system("test")
+#: The time every operation is given: the services read no clock of their own.
+NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 TOKENS = ResetTokens("test-secret-key", max_age_seconds=2 * 60 * 60)
 NEW_PASSWORD = "a brand new long password"
 
@@ -53,7 +55,7 @@ def test_create_user_normalises_the_email(session: Session) -> None:
 
 def test_create_user_can_mark_the_email_confirmed(session: Session, knowsley: CouncilSetup) -> None:
     user = factories.user(session, Role.OFFICER, council=knowsley.council)
-    assert user.email_confirmed_at is not None
+    assert user.email_confirmed_at == factories.CONFIRMED_AT
     assert user.council_id == knowsley.council.id
 
 
@@ -96,7 +98,7 @@ def test_create_user_refuses_an_unacceptable_password(session: Session, password
 @pytest.mark.parametrize("password", ["tidal-lamp", "xyz" * 85 + "q"])
 def test_create_user_accepts_passwords_at_the_limits(session: Session, password: str) -> None:
     user = factories.user(session, Role.PROVIDER, password=password)
-    assert accounts.authenticate(session, user.email, password) is user
+    assert accounts.authenticate(session, user.email, password, NOW) is user
 
 
 @pytest.mark.parametrize(
@@ -172,14 +174,12 @@ def test_authenticate_with_the_right_password(session: Session) -> None:
     user = factories.user(session, Role.PROVIDER, email="ana@example.com")
     session.commit()
     assert user.last_signed_in_at is None
-    before = datetime.now(UTC)
 
-    signed_in = accounts.authenticate(session, " ANA@example.com", factories.PASSWORD)
+    signed_in = accounts.authenticate(session, " ANA@example.com", factories.PASSWORD, NOW)
     session.commit()
 
     assert signed_in is user
-    assert user.last_signed_in_at is not None
-    assert before - timedelta(seconds=1) <= user.last_signed_in_at <= datetime.now(UTC) + timedelta(seconds=1)
+    assert user.last_signed_in_at == NOW
     [event] = _events(session, "user.signed_in")
     assert (event.actor_id, event.actor_label, event.entity_id) == (user.id, "ana@example.com", str(user.id))
 
@@ -197,7 +197,7 @@ def test_authenticate_with_the_right_password(session: Session) -> None:
 def test_authenticate_refuses_a_wrong_password_or_unknown_email(session: Session, email: str, password: str) -> None:
     user = factories.user(session, Role.PROVIDER, email="ana@example.com")
     session.commit()
-    assert accounts.authenticate(session, email, password) is None
+    assert accounts.authenticate(session, email, password, NOW) is None
     assert user.last_signed_in_at is None
     assert _events(session, "user.signed_in") == []
 
@@ -206,7 +206,7 @@ def test_authenticate_refuses_an_inactive_user(session: Session) -> None:
     user = factories.user(session, Role.PROVIDER, email="ana@example.com")
     user.active = False
     session.commit()
-    assert accounts.authenticate(session, "ana@example.com", factories.PASSWORD) is None
+    assert accounts.authenticate(session, "ana@example.com", factories.PASSWORD, NOW) is None
     assert user.last_signed_in_at is None
     assert _events(session, "user.signed_in") == []
 
@@ -285,15 +285,15 @@ def test_reset_password_changes_the_password_and_the_link_dies(session: Session)
     session.commit()
     token = TOKENS.make(user)
 
-    assert accounts.reset_password(session, token, NEW_PASSWORD, TOKENS) is user
+    assert accounts.reset_password(session, token, NEW_PASSWORD, TOKENS, NOW) is user
     session.commit()
 
     assert user.session_version == 2
-    assert accounts.authenticate(session, "ana@example.com", NEW_PASSWORD) is user
-    assert accounts.authenticate(session, "ana@example.com", factories.PASSWORD) is None
+    assert accounts.authenticate(session, "ana@example.com", NEW_PASSWORD, NOW) is user
+    assert accounts.authenticate(session, "ana@example.com", factories.PASSWORD, NOW) is None
     assert len(_events(session, "user.password_reset")) == 1
     with pytest.raises(AccountError) as caught:
-        accounts.reset_password(session, token, "yet another long password", TOKENS)
+        accounts.reset_password(session, token, "yet another long password", TOKENS, NOW)
     assert str(caught.value) == "This link has already been used. Ask for a new one."
 
 
@@ -302,7 +302,7 @@ def test_reset_password_refuses_a_short_password_and_keeps_the_link(session: Ses
     session.commit()
     token = TOKENS.make(user)
     with pytest.raises(AccountError) as caught:
-        accounts.reset_password(session, token, "short", TOKENS)
+        accounts.reset_password(session, token, "short", TOKENS, NOW)
     assert caught.value.field == "password"
     assert user.session_version == 1
     assert TOKENS.read(session, token) is user
@@ -313,7 +313,7 @@ def test_signing_out_everywhere_kills_reset_links(session: Session) -> None:
     session.commit()
     token = TOKENS.make(user)
 
-    accounts.sign_out_everywhere(session, user)
+    accounts.sign_out_everywhere(session, user, NOW)
     session.commit()
 
     assert user.session_version == 2
@@ -402,6 +402,18 @@ def test_a_new_provider_account_is_created_and_sent_a_confirmation_link(session:
     assert message.to_address == "ana@example.com" and "/confirm-email/" in message.body
 
 
+def test_confirming_an_email_records_the_time_given_once(session: Session) -> None:
+    user = _create_provider(session, "ana@example.com")
+    assert user is not None and user.email_confirmed_at is None
+    token = CONFIRM.make(user)
+
+    assert accounts.confirm_email(session, token, CONFIRM, NOW) is user
+    accounts.confirm_email(session, token, CONFIRM, NOW + timedelta(days=1))  # a second click changes nothing
+
+    assert user.email_confirmed_at == NOW
+    assert len(_events(session, "user.email_confirmed")) == 1
+
+
 def test_a_taken_address_creates_nothing_and_its_owner_is_told(session: Session) -> None:
     owner = factories.user(session, Role.PROVIDER, email="ana@example.com")
     session.commit()
@@ -431,10 +443,10 @@ def test_a_weak_password_is_refused_the_same_way_for_a_taken_address(session: Se
 def test_a_session_is_live_until_it_is_ended(session: Session) -> None:
     user = factories.user(session, Role.PROVIDER)
     policy = SessionPolicy()
-    token = accounts.start_session(session, user)
-    assert accounts.check_session(session, token, user, policy).live is not None
-    accounts.end_session(session, token, user)
-    check = accounts.check_session(session, token, user, policy)
+    token = accounts.start_session(session, user, NOW)
+    assert accounts.check_session(session, token, user, policy, NOW).live is not None
+    accounts.end_session(session, token, user, NOW)
+    check = accounts.check_session(session, token, user, policy, NOW)
     assert check.live is None and check.ended == SessionEnd.SIGNED_OUT
     assert len(_events(session, "user.signed_out")) == 1
 
@@ -458,13 +470,13 @@ def test_a_session_past_its_idle_time_or_lifetime_is_not_live(session: Session) 
 def test_a_password_reset_ends_every_session(session: Session) -> None:
     user = factories.user(session, Role.PROVIDER)
     session.commit()
-    tokens = [accounts.start_session(session, user) for _ in range(2)]
-    accounts.reset_password(session, TOKENS.make(user), NEW_PASSWORD, TOKENS)
+    tokens = [accounts.start_session(session, user, NOW) for _ in range(2)]
+    accounts.reset_password(session, TOKENS.make(user), NEW_PASSWORD, TOKENS, NOW)
     for token in tokens:
-        assert accounts.check_session(session, token, user, SessionPolicy()).ended == SessionEnd.PASSWORD_CHANGED
+        assert accounts.check_session(session, token, user, SessionPolicy(), NOW).ended == SessionEnd.PASSWORD_CHANGED
 
 
 def test_an_unknown_or_missing_token_is_no_session(session: Session) -> None:
     user = factories.user(session, Role.PROVIDER)
-    assert accounts.check_session(session, None, user, SessionPolicy()).live is None
-    assert accounts.check_session(session, "made-up", user, SessionPolicy()).live is None
+    assert accounts.check_session(session, None, user, SessionPolicy(), NOW).live is None
+    assert accounts.check_session(session, "made-up", user, SessionPolicy(), NOW).live is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -14,6 +15,8 @@ from app.domain.providers import NAME_MAX_LENGTH
 from app.models import OutboxEmail
 from app.models.outbox import SUBJECT_MAX_LENGTH
 from app.services.mail import LogTransport, deliver_pending, queue_email
+
+NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 
 
 @dataclass
@@ -52,7 +55,7 @@ def test_deliver_pending_sends_and_marks_sent(session: Session) -> None:
     messages = _queue(session, 2)
     transport = FakeTransport()
 
-    assert deliver_pending(session, transport) == 2
+    assert deliver_pending(session, transport, NOW) == 2
     session.commit()
 
     assert transport.sent == [
@@ -60,22 +63,22 @@ def test_deliver_pending_sends_and_marks_sent(session: Session) -> None:
         ("person1@example.com", "Subject 1", "Body 1"),
     ]
     for message in messages:
-        assert message.sent_at is not None
+        assert message.sent_at == NOW  # the time the caller gave
         assert message.last_error is None
 
 
 def test_sent_messages_are_not_sent_again(session: Session) -> None:
     _queue(session, 1)
-    deliver_pending(session, FakeTransport())
+    deliver_pending(session, FakeTransport(), NOW)
     session.commit()
     again = FakeTransport()
-    assert deliver_pending(session, again) == 0
+    assert deliver_pending(session, again, NOW) == 0
     assert again.sent == []
 
 
 def test_deliver_pending_respects_the_limit(session: Session) -> None:
     messages = _queue(session, 3)
-    assert deliver_pending(session, FakeTransport(), limit=2) == 2
+    assert deliver_pending(session, FakeTransport(), NOW, limit=2) == 2
     assert [m.sent_at is not None for m in messages] == [True, True, False]
 
 
@@ -93,7 +96,7 @@ def test_a_failure_is_recorded_not_raised(
     [message] = _queue(session, 1)
 
     with caplog.at_level(logging.WARNING, logger="app.services.mail"):
-        assert deliver_pending(session, FakeTransport(error=error)) == 0
+        assert deliver_pending(session, FakeTransport(error=error), NOW) == 0
     session.commit()
 
     assert message.sent_at is None
@@ -103,11 +106,11 @@ def test_a_failure_is_recorded_not_raised(
 
 def test_a_later_success_clears_the_error(session: Session) -> None:
     [message] = _queue(session, 1)
-    deliver_pending(session, FakeTransport(error=OSError("down")))
+    deliver_pending(session, FakeTransport(error=OSError("down")), NOW)
     session.commit()
     assert message.last_error == "OSError: down"
 
-    assert deliver_pending(session, FakeTransport()) == 1
+    assert deliver_pending(session, FakeTransport(), NOW) == 1
     session.commit()
     assert message.sent_at is not None
     assert message.last_error is None
@@ -115,7 +118,7 @@ def test_a_later_success_clears_the_error(session: Session) -> None:
 
 def test_a_transport_that_declines_leaves_the_message_pending(session: Session) -> None:
     [message] = _queue(session, 1)
-    assert deliver_pending(session, FakeTransport(accept=False)) == 0
+    assert deliver_pending(session, FakeTransport(accept=False), NOW) == 0
     assert message.sent_at is None
     assert message.last_error is None
 
@@ -129,7 +132,7 @@ def test_log_transport_logs_that_a_message_waits_but_never_its_content(
     session.commit()
 
     with caplog.at_level(logging.DEBUG):
-        assert deliver_pending(session, LogTransport()) == 1
+        assert deliver_pending(session, LogTransport(), NOW) == 1
     session.commit()
 
     assert message.sent_at is not None

@@ -325,7 +325,7 @@ def test_demo_accounts_sign_in(session: Session, demo: SeedReport) -> None:
     roles = dict(demo.demo_accounts)
     assert set(roles.values()) == {r.value for r in Role}
     for email, role in demo.demo_accounts:
-        user = authenticate(session, email, PASSWORD)
+        user = authenticate(session, email, PASSWORD, NOW)
         assert user is not None, email
         assert user.role == Role(role)
         assert user.email_confirmed_at is not None
@@ -334,4 +334,4 @@ def test_demo_accounts_sign_in(session: Session, demo: SeedReport) -> None:
             assert user.council is None
         else:
             assert user.council is not None and user.council.district.code == KNOWSLEY
-    assert authenticate(session, demo.demo_accounts[0][0], "the wrong password") is None
+    assert authenticate(session, demo.demo_accounts[0][0], "the wrong password", NOW) is None

@@ -114,11 +114,11 @@ def test_failures_are_counted_in_the_database(session: object, officer: User) ->
     from app.services import accounts
 
     for _ in range(4):
-        assert accounts.attempt_sign_in(db.session, EMAIL, "wrong password here").locked_until is None
+        assert accounts.attempt_sign_in(db.session, EMAIL, "wrong password here", utcnow()).locked_until is None
     db.session.commit()
     throttle = db.session.get(SignInThrottle, email_key(EMAIL))
     assert throttle is not None and throttle.failures == 4
-    assert accounts.attempt_sign_in(db.session, EMAIL, "wrong password here").locked_until is not None
+    assert accounts.attempt_sign_in(db.session, EMAIL, "wrong password here", utcnow()).locked_until is not None
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(SignInThrottle, email_key(EMAIL)).failures == 0  # type: ignore[union-attr]
