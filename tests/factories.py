@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from unittest import mock
 
 from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
 
 from app.domain.policy import AreaKind, ContractType, LocalAreaDefinition, LocalityRule, VatBasis
 from app.domain.providers import LegalForm, Placement, ProviderSource, ProviderStatus, SiteKind
@@ -19,6 +22,19 @@ PASSWORD = "correct horse battery staple"
 #: When the factories' accounts confirmed their email addresses.
 CONFIRMED_AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 _counter = itertools.count(1)
+
+# Accounts made here store a hash of their password made once per run, with werkzeug's PBKDF2 at 1,000 rounds
+# instead of the service's scrypt: signing in still runs the real check_password_hash on the stored hash, but
+# in a millisecond rather than a fifth of a second, and the suite creates and signs in about two thousand
+# users. How the service hashes a password is tested through pages and tests/services/test_accounts.py,
+# which create accounts without this factory.
+QUICK_HASH_METHOD = "pbkdf2:sha256:1000"
+
+
+@functools.cache
+def quick_password_hash(password: str) -> str:
+    """A cheap hash of ``password``, the same for every account the factories make with it."""
+    return generate_password_hash(password, method=QUICK_HASH_METHOD)
 
 
 @dataclass
@@ -141,13 +157,15 @@ def user(
     provider: Provider | None = None,
     password: str = PASSWORD,
 ) -> User:
-    return accounts.create_user(
-        session,
-        email=email or f"{role.value}{next(_counter)}@example.com",
-        password=password,
-        role=role,
-        actor=Actor.system("test"),
-        council=council,
-        provider=provider,
-        email_confirmed_at=CONFIRMED_AT,
-    )
+    """A user made by the accounts service (its checks and audit event), with a quickly checked password hash."""
+    with mock.patch.object(accounts, "generate_password_hash", quick_password_hash):
+        return accounts.create_user(
+            session,
+            email=email or f"{role.value}{next(_counter)}@example.com",
+            password=password,
+            role=role,
+            actor=Actor.system("test"),
+            council=council,
+            provider=provider,
+            email_confirmed_at=CONFIRMED_AT,
+        )
