@@ -183,12 +183,12 @@ def read_csv(stream: IO[bytes], rule: HeaderRule, *, resources: ExitStack | None
     cannot be read.
     """
     with resources or ExitStack() as opened:
-        table = _read_csv(stream, rule)
-        table._resources = opened.pop_all()
-    return table
+        table_format, body = _detect(stream, rule)
+        return CsvTable(table_format, body, opened.pop_all())
 
 
-def _read_csv(stream: IO[bytes], rule: HeaderRule) -> CsvTable:
+def _detect(stream: IO[bytes], rule: HeaderRule) -> tuple[TableFormat, IO[bytes]]:
+    """The file's format, and a stream of it from its start."""
     seekable = stream.seekable()
     start = stream.tell() if seekable else 0
     sample = stream.read(SAMPLE_BYTES)
@@ -213,4 +213,4 @@ def _read_csv(stream: IO[bytes], rule: HeaderRule) -> CsvTable:
         body: IO[bytes] = stream
     else:
         body = prepended(sample, stream)
-    return CsvTable(table_format, body)
+    return table_format, body

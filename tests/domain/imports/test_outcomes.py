@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain.imports.outcomes import describe_outcome, describe_progress, problem_outcome
+from app.domain.imports.outcomes import (
+    describe_outcome,
+    describe_progress,
+    describe_undo,
+    problem_outcome,
+    rejected_reasons,
+    status_changed_reason,
+)
+from app.domain.imports.rows import ENDED
 
 
 @pytest.mark.parametrize(
@@ -69,7 +77,6 @@ def test_what_a_problem_means_for_its_row(rejects, code, row_rejected, words):
 
 
 def test_the_undo_summary_says_how_many_were_left_and_why() -> None:
-    from app.domain.imports import describe_undo, status_changed_reason
     from app.domain.providers import ProviderStatus
 
     published = status_changed_reason(ProviderStatus.VERIFIED)
@@ -84,7 +91,6 @@ def test_the_undo_summary_says_how_many_were_left_and_why() -> None:
 
 
 def test_every_rejected_row_is_explained_once_so_the_parts_add_up() -> None:
-    from app.domain.imports import ENDED, rejected_reasons
 
     errors = [(n, ENDED, "Status", "dissolved") for n in range(2, 1559)]
     errors += [
