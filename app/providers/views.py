@@ -27,9 +27,9 @@ from app.domain.registration import (
 from app.domain.text import plain_int
 from app.extensions import db
 from app.geo.factory import build_placer
-from app.geo.placement import SitePlacer
+from app.geo.placement import PlacementResult, SitePlacer
 from app.jobs.mail import deliver_outbox
-from app.models import Area, Provider, ServiceCategory, User
+from app.models import Area, Provider, ServiceCategory, Site, User
 from app.models.base import utcnow
 from app.providers import bp
 from app.providers.forms import (
@@ -342,9 +342,41 @@ def add_premises() -> Response | tuple[str, int]:
     return _page("providers/add_premises.html", form, provider=provider, back_url=_premises_back_url(provider))
 
 
-def _address_lines(form: PremisesAddressForm) -> str:
+def _address_answers(form: PremisesAddressForm) -> dict[str, Any]:
+    """The address page's answers as the registration service takes them, for new premises and changed ones alike."""
     lines = (form.address_line_1.data or "", form.address_line_2.data or "")
-    return "\n".join(p.strip() for p in lines if p.strip())
+    return {
+        "address": "\n".join(p.strip() for p in lines if p.strip()),
+        "town": form.town.data,
+        "address_public": not form.hidden.data,
+    }
+
+
+def _premises_done_url() -> str:
+    """Where saved premises (or "Back" from changing an address) lead: the premises list, or 'check your answers'."""
+    return url_for("providers.check_your_answers") if _changing() else url_for("providers.premises")
+
+
+def _premises_address_page(
+    form: PremisesAddressForm, provider: Provider, kind: SiteKind, placed: PlacementResult, **links: str | None
+) -> tuple[str, int]:
+    """The address page, for new premises or ones already added: where they were placed, and the address asked."""
+    return _page(
+        "providers/premises_address.html",
+        form,
+        provider=provider,
+        kind=kind,
+        placed=placed,
+        area_names=area_names_for(db.session, [placed]),
+        **links,
+    )
+
+
+def _site_or_404(provider: Provider, site_id: int) -> Site:
+    site = registration.site_of(provider, site_id)
+    if site is None:
+        abort(404)
+    return site
 
 
 @bp.route("/premises/new/address", methods=["GET", "POST"])
@@ -365,9 +397,7 @@ def new_premises_address() -> Response | tuple[str, int]:
                 provider,
                 kind,
                 postcode,
-                address=_address_lines(form),
-                town=form.town.data,
-                address_public=not form.hidden.data,
+                **_address_answers(form),
                 placer=placer,
                 now=utcnow(),
             )
@@ -377,27 +407,23 @@ def new_premises_address() -> Response | tuple[str, int]:
             form.form_errors.append(str(exc))
             return _new_premises_address_page(form, provider, kind, postcode, placer)
         _saved("The premises have been saved")
-        return redirect(url_for("providers.check_your_answers") if _changing() else url_for("providers.premises"))
+        return redirect(_premises_done_url())
     return _new_premises_address_page(form, provider, kind, postcode, placer)
 
 
 def _new_premises_address_page(
     form: PremisesAddressForm, provider: Provider, kind: SiteKind, postcode: str, placer: SitePlacer
 ) -> tuple[str, int]:
-    placed = placer.place(postcode)
-    names = area_names_for(db.session, [placed])
     trading_site_url = (
         url_for("providers.new_premises_address", kind=SiteKind.TRADING_SITE.value, postcode=postcode, **_from())
         if kind == SiteKind.REGISTERED_OFFICE
         else None
     )
-    return _page(
-        "providers/premises_address.html",
+    return _premises_address_page(
         form,
-        provider=provider,
-        kind=kind,
-        placed=placed,
-        area_names=names,
+        provider,
+        kind,
+        placer.place(postcode),
         trading_site_url=trading_site_url,
         back_url=url_for("providers.add_premises", kind=kind.value, postcode=postcode, **_from()),
         different_postcode_url=url_for("providers.add_premises", kind=kind.value, **_from()),
@@ -408,9 +434,7 @@ def _new_premises_address_page(
 def premises_address(site_id: int) -> Response | tuple[str, int]:
     """Change the address of premises already added."""
     provider = _provider()
-    site = registration.site_of(provider, site_id)
-    if site is None:
-        abort(404)
+    site = _site_or_404(provider, site_id)
     lines = (site.address or "").split("\n")
     form = PremisesAddressForm(
         data={
@@ -426,23 +450,18 @@ def premises_address(site_id: int) -> Response | tuple[str, int]:
             _user(),
             provider,
             site,
-            address=_address_lines(form),
-            town=form.town.data,
-            address_public=not form.hidden.data,
+            **_address_answers(form),
             placer=build_placer(db.session, current_app.config),
             now=utcnow(),
         )
         _saved("The premises have been saved")
-        return redirect(url_for("providers.check_your_answers") if _changing() else url_for("providers.premises"))
-    names = area_names_for(db.session, [site])
-    return _page(
-        "providers/premises_address.html",
+        return redirect(_premises_done_url())
+    return _premises_address_page(
         form,
-        provider=provider,
-        kind=site.kind,
-        placed=registration.placement_of(site),
-        area_names=names,
-        back_url=url_for("providers.check_your_answers") if _changing() else url_for("providers.premises"),
+        provider,
+        site.kind,
+        registration.placement_of(site),
+        back_url=_premises_done_url(),
         different_postcode_url=None,
     )
 
@@ -451,9 +470,7 @@ def premises_address(site_id: int) -> Response | tuple[str, int]:
 def remove_premises(site_id: int) -> Response | tuple[str, int]:
     """Ask "Are you sure?" before removing premises."""
     provider = _provider()
-    site = registration.site_of(provider, site_id)
-    if site is None:
-        abort(404)
+    site = _site_or_404(provider, site_id)
     form = RemovePremisesForm()
     refusal = registration.site_removal_refusal(provider, site)
     if refusal:  # the page says why and how to move instead of asking
@@ -539,35 +556,30 @@ def _fact_data(provider: Provider, fields: dict[str, FactKind]) -> dict[str, str
     return data
 
 
+def _facts_page(
+    question: Question, form_class: type[OwnershipForm] | type[SizeForm], fields: dict[str, FactKind], template: str
+) -> Response | tuple[str, int]:
+    """A page of self-declared facts: each question optional, 'not known' an answer, a blank one removed."""
+    provider = _provider()
+    form = form_class(data=_fact_data(provider, fields))
+    if form.validate_on_submit():
+        answers = {kind: getattr(form, name).data or None for name, kind in fields.items()}
+        registration.set_facts(db.session, _user(), provider, answers, utcnow().date())
+        _saved()
+        return redirect(_next_url(question, provider))
+    return _page(template, form, provider=provider, back_url=_back_url(question, provider))
+
+
 @bp.route("/ownership", methods=["GET", "POST"])
 def ownership() -> Response | tuple[str, int]:
     """How the organisation is owned. Every question is optional; 'not known' is an answer."""
-    provider = _provider()
-    form = OwnershipForm(data=_fact_data(provider, OWNERSHIP_FACTS))
-    if form.validate_on_submit():
-        answers = {kind: getattr(form, name).data or None for name, kind in OWNERSHIP_FACTS.items()}
-        registration.set_facts(db.session, _user(), provider, answers, utcnow().date())
-        _saved()
-        return redirect(_next_url(Question.OWNERSHIP, provider))
-    return _page("providers/ownership.html", form, provider=provider, back_url=_back_url(Question.OWNERSHIP, provider))
+    return _facts_page(Question.OWNERSHIP, OwnershipForm, OWNERSHIP_FACTS, "providers/ownership.html")
 
 
 @bp.route("/size-and-fair-work", methods=["GET", "POST"])
 def size_and_fair_work() -> Response | tuple[str, int]:
     """Size, and fair work: staff, turnover, local staff, Real Living Wage, Social Enterprise Mark."""
-    provider = _provider()
-    form = SizeForm(data=_fact_data(provider, SIZE_FACTS))
-    if form.validate_on_submit():
-        answers = {kind: getattr(form, name).data or None for name, kind in SIZE_FACTS.items()}
-        registration.set_facts(db.session, _user(), provider, answers, utcnow().date())
-        _saved()
-        return redirect(_next_url(Question.SIZE_AND_FAIR_WORK, provider))
-    return _page(
-        "providers/size_and_fair_work.html",
-        form,
-        provider=provider,
-        back_url=_back_url(Question.SIZE_AND_FAIR_WORK, provider),
-    )
+    return _facts_page(Question.SIZE_AND_FAIR_WORK, SizeForm, SIZE_FACTS, "providers/size_and_fair_work.html")
 
 
 @bp.route("/contact-details", methods=["GET", "POST"])
