@@ -32,7 +32,7 @@ from app.jobs import imports as jobs
 from app.jobs import runner
 from app.models import ImportBatch, ImportChange, Provider, Site
 from app.models.base import utcnow
-from app.services import imports
+from app.services.imports import planning, steps
 from tests import factories
 from tests.services.test_imports_service import (  # noqa: F401  (shared fixtures)
     ACTOR,
@@ -59,9 +59,9 @@ def count(session: Session, model: type) -> int:
     return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def checked_batch(session: Session, tools: imports.Collaborators, data: bytes) -> int:
+def checked_batch(session: Session, tools: planning.Collaborators, data: bytes) -> int:
     batch = upload(session, tools.folder, data)
-    imports.check(session, batch, tools, now=utcnow())
+    steps.check(session, batch, tools, now=utcnow())
     session.commit()
     return batch.id
 
@@ -77,7 +77,7 @@ def fresh(session: Session, batch_id: int) -> ImportBatch:
 
 
 def test_the_database_going_away_mid_import_rolls_the_batch_back_whole_and_it_can_run_again(
-    app: Flask, session: Session, tools: imports.Collaborators, monkeypatch: pytest.MonkeyPatch
+    app: Flask, session: Session, tools: planning.Collaborators, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     batch_id = checked_batch(session, tools, many_rows())
     real_set = jobs.progress_store.set
@@ -121,7 +121,7 @@ def test_the_database_going_away_mid_import_rolls_the_batch_back_whole_and_it_ca
 
 
 def test_with_redis_absent_an_import_runs_in_a_thread_and_finishes(
-    app: Flask, session: Session, tools: imports.Collaborators, monkeypatch: pytest.MonkeyPatch
+    app: Flask, session: Session, tools: planning.Collaborators, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(app.config, "JOB_RUNNER", "rq")
     monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens there
@@ -232,7 +232,7 @@ def start_worker(app: Flask, queue: str, instance: Path) -> subprocess.Popen[byt
 
 
 def test_a_worker_killed_mid_job_leaves_the_batch_failed_and_it_can_be_retried(
-    app: Flask, session: Session, tools: imports.Collaborators, rq_app: str, tmp_path: Path
+    app: Flask, session: Session, tools: planning.Collaborators, rq_app: str, tmp_path: Path
 ) -> None:
     batch_id = checked_batch(session, tools, many_rows(30_000))
     batch = fresh(session, batch_id)
@@ -333,7 +333,7 @@ def test_a_full_disk_while_the_request_itself_is_spooled_gives_the_same_message(
 
 
 def test_two_imports_committing_at_once_create_an_organisation_once(
-    app: Flask, session: Session, tools: imports.Collaborators
+    app: Flask, session: Session, tools: planning.Collaborators
 ) -> None:
     if session.get_bind().dialect.name != "postgresql":
         pytest.skip("SQLite allows one writer at a time anyway; the advisory lock is PostgreSQL's")
@@ -345,10 +345,10 @@ def test_two_imports_committing_at_once_create_an_organisation_once(
 
     def commit(batch_id: int, hold: bool) -> None:
         with app.app_context():
-            own_tools = imports.collaborators(db.session, tools.folder, jobs.SECTORS_FILE)
+            own_tools = planning.collaborators(db.session, tools.folder, jobs.SECTORS_FILE)
             batch = db.session.get(ImportBatch, batch_id)
             assert batch is not None
-            results[str(batch_id)] = imports.commit(db.session, ACTOR, batch, own_tools, now=utcnow())
+            results[str(batch_id)] = steps.commit(db.session, ACTOR, batch, own_tools, now=utcnow())
             if hold:
                 written.set()
                 release.wait(timeout=30)

@@ -1,6 +1,6 @@
 """The import's counts always add up: every non-blank data row ends as exactly one outcome.
 
-At the domain level (read_sheet + parse_sheet, no database) and through the service (app/services/imports.py:
+At the domain level (read_sheet + parse_sheet, no database) and through the service (app/services/imports/:
 store, begin, check, commit) against a register holding Knowsley, a few providers, the service categories and a
 small postcode directory. Files are small CSVs (1-15 rows) mixing valid rows, repeats, blank names, long cells,
 bad emails and registration numbers, formula cells, ragged and blank rows.
@@ -36,7 +36,7 @@ from app.geo.postcode_directory import load_release
 from app.jobs import imports as jobs
 from app.models import ImportIssue, Provider
 from app.models.base import utcnow
-from app.services import imports
+from app.services.imports import mapping, planning, plans, steps, storage
 from tests import factories
 from tests.services.test_imports_service import (
     ACTOR,
@@ -238,7 +238,7 @@ def test_every_data_row_gets_one_outcome_at_the_domain_level(data_rows: list[lis
 @pytest.fixture
 def tools(
     session: Session, knowsley: factories.CouncilSetup, small_directory: tuple[Path, Path], app_folder: Path
-) -> imports.Collaborators:
+) -> planning.Collaborators:
     """Knowsley, the categories, the postcode directory and ON_THE_REGISTER, committed; then the collaborators."""
     postcodes, wards = small_directory
     load_release(session, postcodes, wards_from=wards)
@@ -246,7 +246,7 @@ def tools(
     session.commit()
     for name, postcode, org_id, claimed in ON_THE_REGISTER:
         existing(session, name, postcode, org_id=org_id, claimed=claimed)
-    return imports.collaborators(session, app_folder, jobs.SECTORS_FILE)
+    return planning.collaborators(session, app_folder, jobs.SECTORS_FILE)
 
 
 @pytest.fixture
@@ -266,17 +266,17 @@ DB_SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[He
 @DB_SETTINGS
 @given(files())
 def test_check_and_commit_counts_add_up(
-    session: Session, tools: imports.Collaborators, data_rows: list[list[str]]
+    session: Session, tools: planning.Collaborators, data_rows: list[list[str]]
 ) -> None:
     data = csv_bytes(data_rows)
     rows = len(non_blank_rows(data))
     providers_before = set(session.scalars(select(Provider.id)))
     assert len(providers_before) == len(ON_THE_REGISTER)  # the last example was rolled back
     try:
-        stored = imports.store_upload(io.BytesIO(data), tools.folder, MAX_BYTES)
-        batch = imports.begin(session, ACTOR, stored, "suppliers.csv", tools.folder)
+        stored = storage.store_upload(io.BytesIO(data), tools.folder, MAX_BYTES)
+        batch = mapping.begin(session, ACTOR, stored, "suppliers.csv", tools.folder)
 
-        checked = imports.check(session, batch, tools, now=utcnow())
+        checked = steps.check(session, batch, tools, now=utcnow())
         for outcome in ("created", "updated", "unchanged", "rejected", "possible_match"):
             if getattr(checked, outcome):
                 event(f"some {outcome}")  # --hypothesis-show-statistics: how often each outcome was met
@@ -290,7 +290,7 @@ def test_check_and_commit_counts_add_up(
         assert set(session.scalars(select(Provider.id))) == providers_before  # a dry run
         assert len(error_rows(session, batch.id)) == checked.rejected
 
-        committed = imports.commit(session, ACTOR, batch, tools, now=utcnow())
+        committed = steps.commit(session, ACTOR, batch, tools, now=utcnow())
         assert counts_add_up(committed.as_dict()), committed
         assert committed.rows == rows
         assert committed.possible_match == 0  # undecided: rejected, and said so
@@ -311,16 +311,16 @@ def test_check_and_commit_counts_add_up(
 # --- Bugs the properties found, pinned ----------------------------------------------------------------------------
 
 
-def check_and_commit(session: Session, tools: imports.Collaborators, data: bytes) -> imports.ImportCounts:
-    stored = imports.store_upload(io.BytesIO(data), tools.folder, MAX_BYTES)
-    batch = imports.begin(session, ACTOR, stored, "suppliers.csv", tools.folder)
-    imports.check(session, batch, tools, now=utcnow())
-    counts = imports.commit(session, ACTOR, batch, tools, now=utcnow())
+def check_and_commit(session: Session, tools: planning.Collaborators, data: bytes) -> plans.ImportCounts:
+    stored = storage.store_upload(io.BytesIO(data), tools.folder, MAX_BYTES)
+    batch = mapping.begin(session, ACTOR, stored, "suppliers.csv", tools.folder)
+    steps.check(session, batch, tools, now=utcnow())
+    counts = steps.commit(session, ACTOR, batch, tools, now=utcnow())
     session.flush()
     return counts
 
 
-def test_a_long_website_is_imported_without_it(session: Session, tools: imports.Collaborators) -> None:
+def test_a_long_website_is_imported_without_it(session: Session, tools: planning.Collaborators) -> None:
     website = "a.co/" + "x" * 495  # 500 characters as the file has them, 508 with 'https://'
     counts = check_and_commit(session, tools, csv_bytes([["Web Org", *[""] * 7, website, "", "", ""]]))
     assert (counts.created, counts.with_warnings) == (1, 1)
@@ -328,14 +328,14 @@ def test_a_long_website_is_imported_without_it(session: Session, tools: imports.
 
 
 def test_a_row_with_a_nul_byte_after_the_binary_sniff_is_rejected(
-    session: Session, tools: imports.Collaborators
+    session: Session, tools: planning.Collaborators
 ) -> None:
     big = ["Big Org", *[""] * 9, "D" * 9000, ""]  # pushes the NUL past looks_binary's 8,192 bytes
     counts = check_and_commit(session, tools, csv_bytes([big, ["Na\x00me", *[""] * 5, "L36 9GD", *[""] * 5]]))
     assert (counts.rows, counts.created, counts.rejected) == (2, 1, 1)
 
 
-def test_a_long_heading_is_reported_with_its_problems(session: Session, tools: imports.Collaborators) -> None:
+def test_a_long_heading_is_reported_with_its_problems(session: Session, tools: planning.Collaborators) -> None:
     out = io.StringIO(newline="")
     csv.writer(out).writerows([["Name" + "." * 297, "Postcode"], ["", "L36 9GD"]])
     counts = check_and_commit(session, tools, out.getvalue().encode())
@@ -343,7 +343,7 @@ def test_a_long_heading_is_reported_with_its_problems(session: Session, tools: i
 
 
 def test_a_dry_run_with_a_possible_match_says_the_counts_add_up(
-    app: Flask, tools: imports.Collaborators, tmp_path: Path
+    app: Flask, tools: planning.Collaborators, tmp_path: Path
 ) -> None:
     path = tmp_path / "suppliers.csv"
     path.write_bytes(csv_bytes([["Roby Community Gardens", *[""] * 5, "L36 9GD", *[""] * 5]]))  # like Roby Garden

@@ -21,7 +21,7 @@ from app.geo.postcode_directory import load_release
 from app.jobs import imports as jobs
 from app.models import Provider
 from app.models.base import utcnow
-from app.services import imports
+from app.services.imports import mapping, planning, steps, storage
 from tests import factories
 from tests.services.test_imports_service import (
     ACTOR,
@@ -67,24 +67,24 @@ def tools(session: Session, knowsley: factories.CouncilSetup, small_directory: t
     session.commit()
     for name, postcode, org_id in ON_THE_REGISTER:
         existing(session, name, postcode, org_id=org_id, status=ProviderStatus.VERIFIED)
-    return imports.collaborators(session, Path(app.config["UPLOAD_FOLDER"]), jobs.SECTORS_FILE)
+    return planning.collaborators(session, Path(app.config["UPLOAD_FOLDER"]), jobs.SECTORS_FILE)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(files(), st.sampled_from(list(DissolvedRows)), st.booleans())
 def test_dissolved_rows_never_publish_and_the_counts_add_up(
-    session: Session, tools: imports.Collaborators, rows: list[list[str]], policy: DissolvedRows, verified: bool
+    session: Session, tools: planning.Collaborators, rows: list[list[str]], policy: DissolvedRows, verified: bool
 ) -> None:
     ended_rows = sum(1 for row in rows if read_status(row[4], row[5]).ended)
     on_register = {p.id: (p.name, p.status, len(p.sites)) for p in session.scalars(select(Provider))}
     try:
-        stored = imports.store_upload(io.BytesIO(csv_bytes(rows)), tools.folder, MAX_BYTES)
-        batch = imports.begin(session, ACTOR, stored, "coops.csv", tools.folder)
+        stored = storage.store_upload(io.BytesIO(csv_bytes(rows)), tools.folder, MAX_BYTES)
+        batch = mapping.begin(session, ACTOR, stored, "coops.csv", tools.folder)
         batch.dissolved_rows = policy
         batch.publish_verified = verified
-        checked = imports.check(session, batch, tools, now=utcnow())
+        checked = steps.check(session, batch, tools, now=utcnow())
         assert checked.add_up and checked.rows == len(rows) and checked.dissolved == ended_rows, checked
-        committed = imports.commit(session, ACTOR, batch, tools, now=utcnow())
+        committed = steps.commit(session, ACTOR, batch, tools, now=utcnow())
         session.flush()
         assert counts_add_up(committed.as_dict()) and committed.rows == len(rows), committed
         assert committed.flagged <= len(on_register)

@@ -4,16 +4,17 @@ import, numbers kept whatever the legal form, formula-like cells, blank rows and
 from __future__ import annotations
 
 import io
+from dataclasses import fields
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.imports import DissolvedRows, RowOutcome, counts_add_up
+from app.domain.imports import COUNT_KEYS, DissolvedRows, RowOutcome, counts_add_up
 from app.domain.providers import EvidenceState, ProviderStatus
 from app.models import AuditEvent, ImportBatch, Provider, ProviderIdentifier
 from app.models.base import utcnow
-from app.services import imports
+from app.services.imports import mapping, planning, plans, results, steps, storage, undoing
 from tests.services.test_imports_service import (
     ACTOR,
     MAX_BYTES,
@@ -39,22 +40,22 @@ STRUCK_OFF = ["Huyton Print Ltd", "Private Limited Company", "01234567", "", "L2
 
 def run(
     session: Session,
-    tools: imports.Collaborators,
+    tools: planning.Collaborators,
     data: bytes,
     *,
     dissolved: DissolvedRows = DissolvedRows.REJECT,
     verified: bool = False,
     commit: bool = True,
     name: str = "suppliers.csv",
-) -> tuple[ImportBatch, imports.ImportCounts]:
-    stored = imports.store_upload(io.BytesIO(data), tools.folder, MAX_BYTES)
-    batch = imports.begin(session, ACTOR, stored, name, tools.folder)
+) -> tuple[ImportBatch, plans.ImportCounts]:
+    stored = storage.store_upload(io.BytesIO(data), tools.folder, MAX_BYTES)
+    batch = mapping.begin(session, ACTOR, stored, name, tools.folder)
     batch.dissolved_rows = dissolved
     batch.publish_verified = verified
-    counts = imports.check(session, batch, tools, now=utcnow())
+    counts = steps.check(session, batch, tools, now=utcnow())
     session.commit()
     if commit:
-        counts = imports.commit(session, ACTOR, batch, tools, now=utcnow())
+        counts = steps.commit(session, ACTOR, batch, tools, now=utcnow())
         session.commit()
     assert counts.add_up and counts_add_up(batch.counts), counts
     return batch, counts
@@ -74,7 +75,7 @@ def test_dissolved_and_struck_off_rows_are_rejected_with_the_reason_by_default(s
         4: ("Registered Status", "ended", "The file says it has ended (status 'Struck off'), so it was not imported"),
     }
     # The rejected rows download with their reason, to keep or fix.
-    rejected = list(imports.rejected_rows(session, batch, tools.folder))
+    rejected = list(results.rejected_rows(session, batch, tools.folder))
     assert [r[0] for r in rejected[1:]] == ["Page Moss Bakers Co-operative", "Huyton Print Ltd"]
     assert "it has ended" in rejected[1][-1]
 
@@ -97,7 +98,7 @@ def test_the_officer_may_keep_dissolved_rows_as_archived_never_published(session
     assert "kept on the register as archived and never published" in warnings[0].message
 
     # Undo removes them like any other organisation the import added.
-    imports.undo(session, ACTOR, batch, now=utcnow())
+    undoing.undo(session, ACTOR, batch, now=utcnow())
     session.commit()
     assert count(session, Provider) == 0
 
@@ -130,7 +131,7 @@ def test_a_dissolved_row_matching_a_provider_on_the_register_flags_it_and_change
     assert (again.flagged, again.unchanged) == (0, 1)
 
     # Undo takes the flag off.
-    imports.undo(session, ACTOR, batch, now=utcnow())
+    undoing.undo(session, ACTOR, batch, now=utcnow())
     session.commit()
     session.refresh(on_register)
     assert on_register.awaiting_review is False
@@ -186,7 +187,7 @@ def test_blank_rows_are_counted_and_every_organisation_not_placed_is_listed(sess
     assert counts.not_placed == len(listed) == 3
     # One problem a row: the bad postcode's own message is the one that says it is not placed.
     assert [w.row_number for w in problems_of(session, batch, "warning")] == [4, 5, 6]
-    assert imports.count_issues(session, batch, "warning", code="not_placed") == 3
+    assert results.count_issues(session, batch, "warning", code="not_placed") == 3
 
 
 def test_formula_like_names_are_counted_before_importing(session, tools):
@@ -194,8 +195,8 @@ def test_formula_like_names_are_counted_before_importing(session, tools):
     rows = [['=HYPERLINK("http://evil.example","Click me")', "L36 9GD"], ["@Roby Org", ""], ["Good Org", ""]]
     batch, counts = run(session, tools, csv_bytes(rows, header=header), commit=False)
     assert counts.formula == 2
-    assert imports.count_issues(session, batch, "warning", code="formula") == 2
-    table = list(imports.problems_table(session, batch))
+    assert results.count_issues(session, batch, "warning", code="formula") == 2
+    table = list(results.problems_table(session, batch))
     assert sum(1 for line in table if "may run it as a formula" in line[3]) == 2
 
 
@@ -229,3 +230,11 @@ def test_a_placeholder_or_an_unreadable_date_beside_a_live_status_imports_the_or
     assert provider_named(session, "Page Moss Bakers Co-operative").status == ProviderStatus.VERIFIED
     warnings = {(w.row_number, w.column) for w in problems_of(session, batch, "warning")}
     assert (3, "Dissolved Date") in warnings and not any(row == 2 for row, _ in warnings)
+
+
+def test_the_counts_an_import_keeps_are_the_rulebooks_in_its_order() -> None:
+    # One home for the count keys (app/domain/imports/lifecycle.py): the service counts exactly those.
+    assert tuple(f.name for f in fields(plans.ImportCounts)) == COUNT_KEYS
+    counts = plans.ImportCounts(rows=4, created=2, flagged=1, rejected=1, with_warnings=1)
+    assert tuple(counts.as_dict()) == COUNT_KEYS and counts.add_up
+    assert not plans.ImportCounts(rows=4, created=2).add_up

@@ -42,9 +42,9 @@ from app.models import (
     Site,
 )
 from app.models.base import utcnow
-from app.services import fulltext, imports
+from app.services import fulltext
 from app.services.audit import Actor
-from app.services.imports import steps as import_steps
+from app.services.imports import mapping, planning, plans, results, steps, storage, undoing
 from tests import factories
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,33 +115,33 @@ def data_rows(data: bytes, header_row_number: int = 1, encoding: str = "utf-8-si
 
 def upload(session: Session, folder: Path, data: bytes, name: str = "suppliers.csv", **kw: Any) -> ImportBatch:
     """Store an upload and begin a batch for it (its columns mapped automatically)."""
-    stored = imports.store_upload(io.BytesIO(data), folder, MAX_BYTES)
-    return imports.begin(session, ACTOR, stored, name, folder, **kw)
+    stored = storage.store_upload(io.BytesIO(data), folder, MAX_BYTES)
+    return mapping.begin(session, ACTOR, stored, name, folder, **kw)
 
 
 def checked(
-    session: Session, tools: imports.Collaborators, data: bytes, *, name: str = "suppliers.csv", verified: bool = False
-) -> tuple[ImportBatch, imports.ImportCounts]:
+    session: Session, tools: planning.Collaborators, data: bytes, *, name: str = "suppliers.csv", verified: bool = False
+) -> tuple[ImportBatch, plans.ImportCounts]:
     """Upload and check a file, committing as a view would."""
     batch = upload(session, tools.folder, data, name)
     batch.publish_verified = verified
-    counts = imports.check(session, batch, tools, now=utcnow())
+    counts = steps.check(session, batch, tools, now=utcnow())
     session.commit()
     return batch, counts
 
 
 def imported(
-    session: Session, tools: imports.Collaborators, data: bytes, *, name: str = "suppliers.csv", verified: bool = False
-) -> tuple[ImportBatch, imports.ImportCounts]:
+    session: Session, tools: planning.Collaborators, data: bytes, *, name: str = "suppliers.csv", verified: bool = False
+) -> tuple[ImportBatch, plans.ImportCounts]:
     """Upload, check and commit a file."""
     batch, _ = checked(session, tools, data, name=name, verified=verified)
-    counts = imports.commit(session, ACTOR, batch, tools, now=utcnow())
+    counts = steps.commit(session, ACTOR, batch, tools, now=utcnow())
     session.commit()
     return batch, counts
 
 
-def assert_counts_add_up(counts: imports.ImportCounts | Mapping[str, Any], rows: int) -> None:
-    c = counts.as_dict() if isinstance(counts, imports.ImportCounts) else counts
+def assert_counts_add_up(counts: plans.ImportCounts | Mapping[str, Any], rows: int) -> None:
+    c = counts.as_dict() if isinstance(counts, plans.ImportCounts) else counts
     total = c["created"] + c["updated"] + c["unchanged"] + c["rejected"] + c["possible_match"]
     total += c.get("archived", 0) + c.get("flagged", 0)
     assert total == c["rows"] == rows, c
@@ -159,7 +159,7 @@ def provider_named(session: Session, name: str) -> Provider:
 
 def problems_of(session: Session, batch: ImportBatch, kind: str | None = None) -> list[ImportIssue]:
     kinds = [kind] if kind else ["error", "warning"]
-    return imports.issues(session, batch, kinds)
+    return results.issues(session, batch, kinds)
 
 
 def events(session: Session, action: str) -> list[AuditEvent]:
@@ -249,8 +249,8 @@ def register_fixture(session: Session, knowsley: factories.CouncilSetup, small_d
 
 
 @pytest.fixture(name="tools")
-def tools_fixture(session: Session, register: None, folder: Path) -> imports.Collaborators:
-    return imports.collaborators(session, folder, jobs.SECTORS_FILE)
+def tools_fixture(session: Session, register: None, folder: Path) -> planning.Collaborators:
+    return planning.collaborators(session, folder, jobs.SECTORS_FILE)
 
 
 # --- The dry run and the commit ---------------------------------------------------------------------------------------
@@ -281,7 +281,9 @@ THREE_ORGANISATIONS = [
 ]
 
 
-def test_check_is_a_dry_run_that_writes_nothing_to_the_register(session: Session, tools: imports.Collaborators) -> None:
+def test_check_is_a_dry_run_that_writes_nothing_to_the_register(
+    session: Session, tools: planning.Collaborators
+) -> None:
     data = csv_bytes(THREE_ORGANISATIONS)
     batch, counts = checked(session, tools, data)
 
@@ -297,7 +299,7 @@ def test_check_is_a_dry_run_that_writes_nothing_to_the_register(session: Session
 
 
 def test_commit_creates_providers_placed_in_their_district_with_org_ids_and_services(
-    session: Session, tools: imports.Collaborators
+    session: Session, tools: planning.Collaborators
 ) -> None:
     data = csv_bytes(THREE_ORGANISATIONS)
     batch, counts = imported(session, tools, data, name="Knowsley list.csv")
@@ -358,18 +360,18 @@ def test_commit_creates_providers_placed_in_their_district_with_org_ids_and_serv
     assert event.changes["counts"]["created"] == 3
 
 
-def test_publish_verified_makes_new_providers_verified(session: Session, tools: imports.Collaborators) -> None:
+def test_publish_verified_makes_new_providers_verified(session: Session, tools: planning.Collaborators) -> None:
     imported(session, tools, csv_bytes(THREE_ORGANISATIONS[:1]), verified=True)
     garden = provider_named(session, "Roby Community Garden CIC")
     assert garden.status == ProviderStatus.VERIFIED and garden.verified_at is not None
 
 
 def test_a_check_leaves_the_stored_file_and_mapping_reusable_by_name(
-    session: Session, tools: imports.Collaborators
+    session: Session, tools: planning.Collaborators
 ) -> None:
     data = csv_bytes([["Roby Garden", "L36 9GD", "x"]], header=["Organisation", "Post code", "Notes"])
     batch = upload(session, tools.folder, data)
-    imports.confirm_mapping(session, ACTOR, batch, {"description": "Notes"}, save_as="  Roby   list ")
+    mapping.confirm_mapping(session, ACTOR, batch, {"description": "Notes"}, save_as="  Roby   list ")
     session.commit()
     saved = session.scalar(select(ImportMapping))
     assert saved is not None and saved.name == "Roby list"
@@ -381,17 +383,17 @@ def test_a_check_leaves_the_stored_file_and_mapping_reusable_by_name(
         upload(session, tools.folder, data, mapping_name="Nope")
 
 
-def test_progress_is_reported_to_the_end_of_the_file(session: Session, tools: imports.Collaborators) -> None:
+def test_progress_is_reported_to_the_end_of_the_file(session: Session, tools: planning.Collaborators) -> None:
     seen: list[tuple[int, float]] = []
     batch = upload(session, tools.folder, csv_bytes(THREE_ORGANISATIONS))
-    imports.check(session, batch, tools, lambda rows, fraction: seen.append((rows, fraction)), now=utcnow())
+    steps.check(session, batch, tools, lambda rows, fraction: seen.append((rows, fraction)), now=utcnow())
     assert seen and seen[-1] == (3, 1.0)
 
 
 # --- Matching ---------------------------------------------------------------------------------------------------------
 
 
-def test_a_row_matches_by_org_id_whatever_its_name(session: Session, tools: imports.Collaborators) -> None:
+def test_a_row_matches_by_org_id_whatever_its_name(session: Session, tools: planning.Collaborators) -> None:
     provider = existing(session, "Old Name CIC", org_id="GB-COH-12345678")
     data = csv_bytes([line(name="New Name CIC", number="12345678", registrar="Companies House", postcode="L10 0AD")])
     _, counts = imported(session, tools, data)
@@ -403,7 +405,7 @@ def test_a_row_matches_by_org_id_whatever_its_name(session: Session, tools: impo
     assert session.get(Provider, provider.id).name == "New Name CIC"  # type: ignore[union-attr]
 
 
-def test_a_row_matches_by_normalised_name_at_the_same_postcode(session: Session, tools: imports.Collaborators) -> None:
+def test_a_row_matches_by_normalised_name_at_the_same_postcode(session: Session, tools: planning.Collaborators) -> None:
     provider = existing(session, "The Good Org Ltd", "L36 9GD")
     _, counts = imported(session, tools, csv_bytes([line(name="Good Org Limited", postcode="L36 9GD")]))
 
@@ -416,7 +418,7 @@ def test_a_row_matches_by_normalised_name_at_the_same_postcode(session: Session,
 
 
 def test_the_same_name_at_another_postcode_is_a_new_organisation(
-    session: Session, tools: imports.Collaborators
+    session: Session, tools: planning.Collaborators
 ) -> None:
     existing(session, "The Good Org Ltd", "L36 9GD")
     _, counts = imported(session, tools, csv_bytes([line(name="Good Org Limited", postcode="L28 1AA")]))
@@ -424,7 +426,7 @@ def test_the_same_name_at_another_postcode_is_a_new_organisation(
     assert count(session, Provider) == 2
 
 
-def _near_match(session: Session, tools: imports.Collaborators) -> tuple[Provider, ImportBatch, imports.ImportCounts]:
+def _near_match(session: Session, tools: planning.Collaborators) -> tuple[Provider, ImportBatch, plans.ImportCounts]:
     provider = existing(session, "Knowsley Tenants Group", "L36 9GD")
     data = csv_bytes([line(name="Knowsley Tenant Group", postcode="L36 9GD", website="tenants.example")])
     batch, counts = checked(session, tools, data)
@@ -432,28 +434,28 @@ def _near_match(session: Session, tools: imports.Collaborators) -> tuple[Provide
 
 
 def test_a_similar_name_at_the_same_postcode_is_a_possible_match(
-    session: Session, tools: imports.Collaborators
+    session: Session, tools: planning.Collaborators
 ) -> None:
     provider, batch, counts = _near_match(session, tools)
 
     assert counts.possible_match == 1 and counts.created == counts.updated == 0
     assert_counts_add_up(counts, 1)
-    [issue] = imports.issues(session, batch, ["possible_match"])
+    [issue] = results.issues(session, batch, ["possible_match"])
     assert issue.candidate_id == provider.id and issue.row_number == 2 and issue.decision is None
     assert issue.score is not None and NEAR_MATCH_SCORE <= issue.score < 100
     assert "L36 9GD" in issue.message
-    assert imports.undecided_rows(session, batch) == 1
+    assert results.undecided_rows(session, batch) == 1
     assert batch.counts["possible_match"] == 1
 
 
-def test_deciding_same_updates_that_provider(session: Session, tools: imports.Collaborators) -> None:
+def test_deciding_same_updates_that_provider(session: Session, tools: planning.Collaborators) -> None:
     provider, batch, _ = _near_match(session, tools)
-    [issue] = imports.issues(session, batch, ["possible_match"])
-    assert imports.decide(session, ACTOR, batch, {issue.id: "same"}) == 1
+    [issue] = results.issues(session, batch, ["possible_match"])
+    assert steps.decide(session, ACTOR, batch, {issue.id: "same"}) == 1
     session.commit()
-    assert imports.undecided_rows(session, batch) == 0
+    assert results.undecided_rows(session, batch) == 0
 
-    counts = imports.commit(session, ACTOR, batch, tools, now=utcnow())
+    counts = steps.commit(session, ACTOR, batch, tools, now=utcnow())
     session.commit()
     assert (counts.created, counts.updated, counts.possible_match) == (0, 1, 0)
     assert_counts_add_up(counts, 1)
@@ -465,13 +467,13 @@ def test_deciding_same_updates_that_provider(session: Session, tools: imports.Co
     assert len(events(session, "import.matches_decided")) == 1
 
 
-def test_deciding_separate_creates_a_new_provider(session: Session, tools: imports.Collaborators) -> None:
+def test_deciding_separate_creates_a_new_provider(session: Session, tools: planning.Collaborators) -> None:
     provider, batch, _ = _near_match(session, tools)
-    [issue] = imports.issues(session, batch, ["possible_match"])
-    imports.decide(session, ACTOR, batch, {issue.id: "separate"})
+    [issue] = results.issues(session, batch, ["possible_match"])
+    steps.decide(session, ACTOR, batch, {issue.id: "separate"})
     session.commit()
 
-    counts = imports.commit(session, ACTOR, batch, tools, now=utcnow())
+    counts = steps.commit(session, ACTOR, batch, tools, now=utcnow())
     session.commit()
     assert (counts.created, counts.updated) == (1, 0)
     assert_counts_add_up(counts, 1)
@@ -481,10 +483,10 @@ def test_deciding_separate_creates_a_new_provider(session: Session, tools: impor
 
 
 def test_an_undecided_possible_match_is_rejected_at_commit_naming_the_candidate(
-    session: Session, tools: imports.Collaborators
+    session: Session, tools: planning.Collaborators
 ) -> None:
     provider, batch, _ = _near_match(session, tools)
-    counts = imports.commit(session, ACTOR, batch, tools, now=utcnow())
+    counts = steps.commit(session, ACTOR, batch, tools, now=utcnow())
     session.commit()
 
     assert (counts.rejected, counts.created, counts.updated, counts.possible_match) == (1, 0, 0, 0)
@@ -492,50 +494,50 @@ def test_an_undecided_possible_match_is_rejected_at_commit_naming_the_candidate(
     [error] = problems_of(session, batch, "error")
     assert error.row_number == 2
     assert "Knowsley Tenants Group" in error.message and "nobody decided" in error.message
-    [_, rejected] = list(imports.rejected_rows(session, batch, tools.folder))
+    [_, rejected] = list(results.rejected_rows(session, batch, tools.folder))
     assert rejected[0] == "Knowsley Tenant Group" and "Knowsley Tenants Group" in rejected[-1]
     assert count(session, Provider) == 1
     session.expire_all()
     assert session.get(Provider, provider.id).website is None  # type: ignore[union-attr]
 
 
-def test_checking_again_keeps_the_decisions_made(session: Session, tools: imports.Collaborators) -> None:
+def test_checking_again_keeps_the_decisions_made(session: Session, tools: planning.Collaborators) -> None:
     provider, batch, _ = _near_match(session, tools)
-    [issue] = imports.issues(session, batch, ["possible_match"])
-    imports.decide(session, ACTOR, batch, {issue.id: "same"})
+    [issue] = results.issues(session, batch, ["possible_match"])
+    steps.decide(session, ACTOR, batch, {issue.id: "same"})
     session.commit()
 
-    counts = imports.check(session, batch, tools, now=utcnow())
+    counts = steps.check(session, batch, tools, now=utcnow())
     session.commit()
-    [again] = imports.issues(session, batch, ["possible_match"])
+    [again] = results.issues(session, batch, ["possible_match"])
     assert (again.candidate_id, again.decision) == (provider.id, "same")
     assert (counts.updated, counts.possible_match) == (1, 0)
-    assert imports.undecided_rows(session, batch) == 0
+    assert results.undecided_rows(session, batch) == 0
 
 
-def test_a_batch_must_be_checked_before_it_is_committed(session: Session, tools: imports.Collaborators) -> None:
+def test_a_batch_must_be_checked_before_it_is_committed(session: Session, tools: planning.Collaborators) -> None:
     batch = upload(session, tools.folder, csv_bytes(THREE_ORGANISATIONS))
     with pytest.raises(StepRefused, match="cannot be done now"):
-        imports.commit(session, ACTOR, batch, tools, now=utcnow())
+        steps.commit(session, ACTOR, batch, tools, now=utcnow())
     assert count(session, Provider) == 0
 
 
 def test_deciding_rejects_issues_of_another_batch_and_unknown_words(
-    session: Session, tools: imports.Collaborators
+    session: Session, tools: planning.Collaborators
 ) -> None:
     _, batch, _ = _near_match(session, tools)
-    [issue] = imports.issues(session, batch, ["possible_match"])
+    [issue] = results.issues(session, batch, ["possible_match"])
     with pytest.raises(StepRefused):
-        imports.decide(session, ACTOR, batch, {issue.id: "maybe"})
+        steps.decide(session, ACTOR, batch, {issue.id: "maybe"})
     with pytest.raises(StepRefused):
-        imports.decide(session, ACTOR, batch, {issue.id + 1000: "same"})
+        steps.decide(session, ACTOR, batch, {issue.id + 1000: "same"})
 
 
 # --- Updating what the register holds ---------------------------------------------------------------------------------
 
 
 def test_an_unclaimed_provider_takes_the_files_values_but_blanks_never_erase(
-    session: Session, tools: imports.Collaborators
+    session: Session, tools: planning.Collaborators
 ) -> None:
     provider = existing(
         session,
@@ -572,7 +574,7 @@ def test_an_unclaimed_provider_takes_the_files_values_but_blanks_never_erase(
     assert sorted(c.slug for c in updated.services) == ["arts-and-culture", "housing-and-tenancy-support"]  # added
 
 
-def test_a_claimed_provider_only_gets_its_blanks_filled(session: Session, tools: imports.Collaborators) -> None:
+def test_a_claimed_provider_only_gets_its_blanks_filled(session: Session, tools: planning.Collaborators) -> None:
     provider = existing(
         session, "Roby Gardeners", org_id="GB-COH-12345678", claimed=True, website="https://theirs.example"
     )
@@ -607,7 +609,7 @@ def test_a_claimed_provider_only_gets_its_blanks_filled(session: Session, tools:
     assert updated.claimed is True
 
 
-def test_a_row_with_nothing_new_leaves_the_provider_unchanged(session: Session, tools: imports.Collaborators) -> None:
+def test_a_row_with_nothing_new_leaves_the_provider_unchanged(session: Session, tools: planning.Collaborators) -> None:
     existing(session, "Roby Gardeners", org_id="GB-COH-12345678")
     data = csv_bytes([line(name="Roby Gardeners", number="12345678", registrar="Companies House")])
     _, counts = imported(session, tools, data)
@@ -619,7 +621,7 @@ def test_a_row_with_nothing_new_leaves_the_provider_unchanged(session: Session, 
 
 
 def test_importing_the_same_file_twice_changes_nothing_the_second_time(
-    session: Session, tools: imports.Collaborators
+    session: Session, tools: planning.Collaborators
 ) -> None:
     rows = [
         *THREE_ORGANISATIONS,
@@ -633,9 +635,9 @@ def test_importing_the_same_file_twice_changes_nothing_the_second_time(
     providers_after_first = count(session, Provider)
 
     second = upload(session, tools.folder, data)
-    assert [b.id for b in imports.earlier_imports_of(session, second)] == [first.id]
-    imports.check(session, second, tools, now=utcnow())
-    counts = imports.commit(session, ACTOR, second, tools, now=utcnow())
+    assert [b.id for b in results.earlier_imports_of(session, second)] == [first.id]
+    steps.check(session, second, tools, now=utcnow())
+    counts = steps.commit(session, ACTOR, second, tools, now=utcnow())
     session.commit()
 
     assert counts.created == counts.updated == 0
@@ -645,10 +647,10 @@ def test_importing_the_same_file_twice_changes_nothing_the_second_time(
     assert count(session, ImportChange, ImportChange.batch_id == second.id) == 0
 
 
-def test_a_batch_cannot_be_committed_twice(session: Session, tools: imports.Collaborators) -> None:
+def test_a_batch_cannot_be_committed_twice(session: Session, tools: planning.Collaborators) -> None:
     batch, _ = imported(session, tools, csv_bytes(THREE_ORGANISATIONS))
     with pytest.raises(StepRefused):
-        imports.commit(session, ACTOR, batch, tools, now=utcnow())
+        steps.commit(session, ACTOR, batch, tools, now=utcnow())
     session.rollback()
     assert count(session, Provider) == 3
 
@@ -657,52 +659,52 @@ def test_a_batch_cannot_be_committed_twice(session: Session, tools: imports.Coll
 
 
 def test_an_empty_upload_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(imports.UploadError, match="empty"):
-        imports.store_upload(io.BytesIO(b""), tmp_path, MAX_BYTES)
+    with pytest.raises(storage.UploadError, match="empty"):
+        storage.store_upload(io.BytesIO(b""), tmp_path, MAX_BYTES)
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_file_of_blank_lines_is_empty(session: Session, tools: imports.Collaborators) -> None:
+def test_a_file_of_blank_lines_is_empty(session: Session, tools: planning.Collaborators) -> None:
     with pytest.raises(ImportFormatError, match="The file is empty"):
         upload(session, tools.folder, b"\r\n  \r\n\r\n")
 
 
-def test_a_header_with_no_rows_has_nothing_to_import(session: Session, tools: imports.Collaborators) -> None:
+def test_a_header_with_no_rows_has_nothing_to_import(session: Session, tools: planning.Collaborators) -> None:
     _, counts = imported(session, tools, csv_bytes([]))
     assert counts.rows == 0
     assert_counts_add_up(counts, 0)
     assert count(session, Provider) == 0
 
 
-def test_a_file_without_a_name_column_cannot_be_checked(session: Session, tools: imports.Collaborators) -> None:
+def test_a_file_without_a_name_column_cannot_be_checked(session: Session, tools: planning.Collaborators) -> None:
     data = csv_bytes([["L36 9GD", "roby.example"]], header=["Postcode", "Website"])
     batch = upload(session, tools.folder, data)
     with pytest.raises(MappingError, match="name"):
-        imports.confirm_mapping(session, ACTOR, batch, {})
+        mapping.confirm_mapping(session, ACTOR, batch, {})
     with pytest.raises(MappingError, match="name"):
-        imports.check(session, batch, tools, now=utcnow())
+        steps.check(session, batch, tools, now=utcnow())
     with pytest.raises(MappingError, match="no column called 'Organisation'"):
-        imports.confirm_mapping(session, ACTOR, batch, {"name": "Organisation"})
+        mapping.confirm_mapping(session, ACTOR, batch, {"name": "Organisation"})
 
 
-def test_a_spreadsheet_saved_as_xlsx_is_not_a_csv(session: Session, tools: imports.Collaborators) -> None:
+def test_a_spreadsheet_saved_as_xlsx_is_not_a_csv(session: Session, tools: planning.Collaborators) -> None:
     with pytest.raises(ImportFormatError, match="not a CSV file"):
         upload(session, tools.folder, b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 4, "suppliers.xlsx")
     assert count(session, ImportBatch) == 0
 
 
-def test_a_list_of_names_alone_imports(session: Session, tools: imports.Collaborators) -> None:
+def test_a_list_of_names_alone_imports(session: Session, tools: planning.Collaborators) -> None:
     _, counts = imported(session, tools, b"Name\r\nRoby Garden\r\nHuyton Cafe\r\n")
     assert counts.created == 2
     assert_counts_add_up(counts, 2)
 
 
-def test_a_file_with_no_recognisable_header_says_so(session: Session, tools: imports.Collaborators) -> None:
+def test_a_file_with_no_recognisable_header_says_so(session: Session, tools: planning.Collaborators) -> None:
     with pytest.raises(ImportFormatError, match="column headings"):
         upload(session, tools.folder, b"alpha,beta\r\n1,2\r\n")
 
 
-def test_a_windows_1252_file_decodes(session: Session, tools: imports.Collaborators) -> None:
+def test_a_windows_1252_file_decodes(session: Session, tools: planning.Collaborators) -> None:
     data = csv_bytes([line(name="Café Roby", postcode="L36 9GD", description="Tea \u2013 and cake")], encoding="cp1252")
     assert "Café".encode("cp1252") in data
     batch, counts = imported(session, tools, data)
@@ -712,7 +714,7 @@ def test_a_windows_1252_file_decodes(session: Session, tools: imports.Collaborat
 
 
 def test_a_long_windows_1252_file_whose_first_accent_is_past_the_sample_decodes(
-    session: Session, tools: imports.Collaborators
+    session: Session, tools: planning.Collaborators
 ) -> None:
     rows = [line(name=f"Plain Organisation {i}", postcode="L36 9GD") for i in range(3000)]
     data = csv_bytes([*rows, line(name="Café At The End", postcode="L28 1AA")], encoding="cp1252")
@@ -724,14 +726,14 @@ def test_a_long_windows_1252_file_whose_first_accent_is_past_the_sample_decodes(
     provider_named(session, "Café At The End")
 
 
-def test_a_utf16_file_is_refused_with_advice(session: Session, tools: imports.Collaborators) -> None:
+def test_a_utf16_file_is_refused_with_advice(session: Session, tools: planning.Collaborators) -> None:
     data = csv_bytes(THREE_ORGANISATIONS).decode().encode("utf-16")
     with pytest.raises(ImportFormatError, match="CSV UTF-8"):
         upload(session, tools.folder, data)
 
 
 def test_a_utf8_file_with_a_byte_order_mark_keeps_its_first_column(
-    session: Session, tools: imports.Collaborators
+    session: Session, tools: planning.Collaborators
 ) -> None:
     data = b"\xef\xbb\xbf" + csv_bytes([line(name="Café Roby", postcode="L36 9GD")])
     batch, counts = imported(session, tools, data)
@@ -742,7 +744,7 @@ def test_a_utf8_file_with_a_byte_order_mark_keeps_its_first_column(
 
 
 @pytest.mark.parametrize("delimiter", [";", "\t"])
-def test_semicolon_and_tab_delimited_files(session: Session, tools: imports.Collaborators, delimiter: str) -> None:
+def test_semicolon_and_tab_delimited_files(session: Session, tools: planning.Collaborators, delimiter: str) -> None:
     data = csv_bytes(THREE_ORGANISATIONS, delimiter=delimiter)
     batch, counts = imported(session, tools, data)
     assert batch.file_format["delimiter"] == delimiter
@@ -763,13 +765,13 @@ TITLED = (
 )
 
 
-def test_title_rows_above_the_header_shift_the_row_numbers(session: Session, tools: imports.Collaborators) -> None:
+def test_title_rows_above_the_header_shift_the_row_numbers(session: Session, tools: planning.Collaborators) -> None:
     batch, counts = imported(session, tools, TITLED)
     assert batch.file_format["header_row_number"] == 4
     assert batch.file_format["headers"] == ["Name", "Postcode", "Registered number"]
     assert counts.rows == 3 and counts.created == 2 and counts.rejected == 1
     assert_counts_add_up(counts, data_rows(TITLED, header_row_number=4))
-    table = list(imports.problems_table(session, batch))
+    table = list(results.problems_table(session, batch))
     assert table[0] == ["row", "organisation", "column", "problem", "outcome"]
     rows = {(r[0], r[2]) for r in table[1:]}
     assert ("8", "Name") in rows  # the row with no name, as the spreadsheet numbers it (blank row 6 counted)
@@ -777,7 +779,7 @@ def test_title_rows_above_the_header_shift_the_row_numbers(session: Session, too
     assert all(r[0] not in {"5", "6"} for r in table[1:])
 
 
-def test_quoted_fields_keep_their_newlines_and_commas(session: Session, tools: imports.Collaborators) -> None:
+def test_quoted_fields_keep_their_newlines_and_commas(session: Session, tools: planning.Collaborators) -> None:
     data = csv_bytes(
         [
             line(name="Smith, Jones & Co", address="Unit 1,\nRoby Mill\n", postcode="L36 9GD"),
@@ -791,10 +793,10 @@ def test_quoted_fields_keep_their_newlines_and_commas(session: Session, tools: i
     assert provider_named(session, "Smith, Jones & Co").sites[0].address == "Unit 1,\nRoby Mill"
     assert provider_named(session, 'The "Quoted" Club').description == "Line one\nLine two, with a comma"
     assert provider_named(session, "After The Newlines").sites[0].postcode == "L10 0AD"
-    assert imports.issues(session, batch, ["error", "warning"]) == []
+    assert results.issues(session, batch, ["error", "warning"]) == []
 
 
-def test_an_unclosed_quote_is_not_silently_swallowed(session: Session, tools: imports.Collaborators) -> None:
+def test_an_unclosed_quote_is_not_silently_swallowed(session: Session, tools: planning.Collaborators) -> None:
     data = b'Name,Postcode\r\n"Broken,L36 9GD\r\nNext Org,L28 1AA\r\nThird,L10 0AD\r\n'
     try:
         batch, counts = imported(session, tools, data)
@@ -808,7 +810,7 @@ def test_an_unclosed_quote_is_not_silently_swallowed(session: Session, tools: im
 
 
 def test_a_nul_byte_deep_in_the_file_is_not_written_to_the_register(
-    session: Session, tools: imports.Collaborators
+    session: Session, tools: planning.Collaborators
 ) -> None:
     rows = [line(name=f"Plain Organisation {i}", postcode="L36 9GD") for i in range(400)]
     data = csv_bytes([*rows, line(name="Bad\x00Org", postcode="L28 1AA")])
@@ -825,7 +827,7 @@ def test_a_nul_byte_deep_in_the_file_is_not_written_to_the_register(
 
 
 def test_a_huge_name_rejects_the_row_and_a_huge_description_is_left_out(
-    session: Session, tools: imports.Collaborators
+    session: Session, tools: planning.Collaborators
 ) -> None:
     data = csv_bytes(
         [
@@ -844,7 +846,7 @@ def test_a_huge_name_rejects_the_row_and_a_huge_description_is_left_out(
 
 
 def test_a_cell_past_the_csv_readers_own_limit_is_that_rows_problem_not_the_files(
-    session: Session, tools: imports.Collaborators
+    session: Session, tools: planning.Collaborators
 ) -> None:
     data = csv_bytes([line(name="Fine"), line(name="Enormous", description="D" * 200_000), line(name="After")])
     batch, counts = imported(session, tools, data)
@@ -856,7 +858,7 @@ def test_a_cell_past_the_csv_readers_own_limit_is_that_rows_problem_not_the_file
 
 
 def test_a_row_with_too_many_cells_is_rejected_and_too_few_is_a_warning(
-    session: Session, tools: imports.Collaborators
+    session: Session, tools: planning.Collaborators
 ) -> None:
     data = csv_bytes(
         [["Too Many", "L36 9GD", "x", "spilled"], ["Too Few", "L28 1AA"], ["Just Right", "L10 0AD", ""]],
@@ -872,7 +874,7 @@ def test_a_row_with_too_many_cells_is_rejected_and_too_few_is_a_warning(
     assert {p.name for p in session.scalars(select(Provider))} == {"Too Few", "Just Right"}
 
 
-def test_a_repeated_row_is_rejected_naming_the_first(session: Session, tools: imports.Collaborators) -> None:
+def test_a_repeated_row_is_rejected_naming_the_first(session: Session, tools: planning.Collaborators) -> None:
     row = line(name="Roby Garden", postcode="L36 9GD")
     numbered = line(name="Roby Garden CIC", number="12345678", registrar="Companies House")
     data = csv_bytes(
@@ -885,7 +887,7 @@ def test_a_repeated_row_is_rejected_naming_the_first(session: Session, tools: im
     assert errors == {4: "Same organisation as row 2", 5: "Same organisation as row 3"}
 
 
-def test_formula_looking_cells_are_stored_as_plain_text(session: Session, tools: imports.Collaborators) -> None:
+def test_formula_looking_cells_are_stored_as_plain_text(session: Session, tools: planning.Collaborators) -> None:
     formula = '=HYPERLINK("http://x")'
     data = csv_bytes([line(name=formula, postcode="L36 9GD", description="+SUM(1,2)", website=formula)])
     batch, counts = imported(session, tools, data)
@@ -899,7 +901,7 @@ def test_formula_looking_cells_are_stored_as_plain_text(session: Session, tools:
     assert counts.formula == 1
 
 
-def test_registration_numbers_that_do_not_fit(session: Session, tools: imports.Collaborators) -> None:
+def test_registration_numbers_that_do_not_fit(session: Session, tools: planning.Collaborators) -> None:
     data = csv_bytes(
         [
             line(name="Named Register Wrong Shape", number="ABC", registrar="Companies House"),
@@ -925,7 +927,9 @@ def test_registration_numbers_that_do_not_fit(session: Session, tools: imports.C
     assert [i.org_id for i in provider_named(session, "Leading Zeros Lost").identifiers] == ["GB-COH-01234567"]
 
 
-def test_a_postcode_not_in_the_directory_is_imported_not_placed(session: Session, tools: imports.Collaborators) -> None:
+def test_a_postcode_not_in_the_directory_is_imported_not_placed(
+    session: Session, tools: planning.Collaborators
+) -> None:
     data = csv_bytes([line(name="Manchester Mutual", postcode=NOT_IN_DIRECTORY, address="1 Angel Square")])
     batch, counts = imported(session, tools, data)
 
@@ -940,7 +944,7 @@ def test_a_postcode_not_in_the_directory_is_imported_not_placed(session: Session
 
 
 def test_an_unknown_postcode_in_a_known_postcode_district_is_placed_approximately(
-    session: Session, tools: imports.Collaborators
+    session: Session, tools: planning.Collaborators
 ) -> None:
     _, counts = imported(session, tools, csv_bytes([line(name="Roby Nearby", postcode="L36 9ZZ")]))
     assert counts.created == 1 and counts.rejected == 0
@@ -950,7 +954,7 @@ def test_an_unknown_postcode_in_a_known_postcode_district_is_placed_approximatel
 
 
 def test_a_malformed_postcode_is_imported_not_placed_and_counted(
-    session: Session, tools: imports.Collaborators
+    session: Session, tools: planning.Collaborators
 ) -> None:
     data = csv_bytes([line(name="Typo Postcode CIC", postcode="L36 GD9", address="1 Roby Road")])
     batch, counts = imported(session, tools, data)
@@ -963,7 +967,9 @@ def test_a_malformed_postcode_is_imported_not_placed_and_counted(
     assert site.placement_note and "No postcode" not in site.placement_note
 
 
-def test_unknown_services_are_a_warning_and_known_ones_are_kept(session: Session, tools: imports.Collaborators) -> None:
+def test_unknown_services_are_a_warning_and_known_ones_are_kept(
+    session: Session, tools: planning.Collaborators
+) -> None:
     data = csv_bytes([line(name="Mixed Services", sector="Housing; Underwater basket weaving | Childcare")])
     batch, counts = imported(session, tools, data)
     assert counts.created == 1 and counts.with_warnings == 1
@@ -980,15 +986,15 @@ def test_unknown_services_are_a_warning_and_known_ones_are_kept(session: Session
 
 def test_store_upload_keeps_the_file_by_its_hash(tmp_path: Path) -> None:
     data = csv_bytes(THREE_ORGANISATIONS)
-    stored = imports.store_upload(io.BytesIO(data), tmp_path, MAX_BYTES)
+    stored = storage.store_upload(io.BytesIO(data), tmp_path, MAX_BYTES)
     assert stored.sha256 == hashlib.sha256(data).hexdigest() and stored.size == len(data)
     assert [p.name for p in tmp_path.iterdir()] == [stored.name]
     assert (tmp_path / stored.name).read_bytes() == data
 
 
 def test_store_upload_refuses_a_file_over_the_limit_and_leaves_nothing(tmp_path: Path) -> None:
-    with pytest.raises(imports.UploadError, match="smaller than"):
-        imports.store_upload(io.BytesIO(b"x" * 3_000_000), tmp_path, 2 * 1024 * 1024)
+    with pytest.raises(storage.UploadError, match="smaller than"):
+        storage.store_upload(io.BytesIO(b"x" * 3_000_000), tmp_path, 2 * 1024 * 1024)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -1016,15 +1022,15 @@ def test_store_upload_on_a_full_disk_leaves_no_partial_file(
                 return b"Name,Postcode\r\n" * 100
 
         stream = FullDisk()
-    with pytest.raises(imports.UploadError, match="out of space"):
-        imports.store_upload(stream, tmp_path, MAX_BYTES)
+    with pytest.raises(storage.UploadError, match="out of space"):
+        storage.store_upload(stream, tmp_path, MAX_BYTES)
     assert list(tmp_path.iterdir()) == []
 
 
 # --- What the officer gets back ---------------------------------------------------------------------------------------
 
 
-def test_rejected_rows_give_the_original_cells_and_the_problem(session: Session, tools: imports.Collaborators) -> None:
+def test_rejected_rows_give_the_original_cells_and_the_problem(session: Session, tools: planning.Collaborators) -> None:
     header = ["Name", "Postcode", "Registered number", "Registrar", "Notes"]
     rows = [
         ["Fine Org", "L36 9GD", "", "", "keep me"],
@@ -1035,7 +1041,7 @@ def test_rejected_rows_give_the_original_cells_and_the_problem(session: Session,
     batch, counts = imported(session, tools, csv_bytes(rows, header=header))
     assert counts.rejected == 3 and counts.created == 1
 
-    table = list(imports.rejected_rows(session, batch, tools.folder))
+    table = list(results.rejected_rows(session, batch, tools.folder))
     assert table[0] == [*header, "problem"]
     assert [r[:-1] for r in table[1:]] == rows[1:]
     problems = [r[-1] for r in table[1:]]
@@ -1044,22 +1050,22 @@ def test_rejected_rows_give_the_original_cells_and_the_problem(session: Session,
     assert "Same organisation as row 2" in problems[2]
 
 
-def test_rejected_rows_keep_every_cell_of_a_row_with_too_many(session: Session, tools: imports.Collaborators) -> None:
+def test_rejected_rows_keep_every_cell_of_a_row_with_too_many(session: Session, tools: planning.Collaborators) -> None:
     data = csv_bytes([["Smith", " Jones Ltd", "L36 9GD", "Printers"]], header=["Name", "Postcode", "Sector"])
     batch, counts = imported(session, tools, data)
     assert counts.rejected == 1
-    [_, rejected] = list(imports.rejected_rows(session, batch, tools.folder))
+    [_, rejected] = list(results.rejected_rows(session, batch, tools.folder))
     for cell in ["Smith", " Jones Ltd", "L36 9GD", "Printers"]:
         assert cell in rejected
 
 
-def test_rejected_rows_of_a_clean_file_is_just_the_header(session: Session, tools: imports.Collaborators) -> None:
+def test_rejected_rows_of_a_clean_file_is_just_the_header(session: Session, tools: planning.Collaborators) -> None:
     batch, _ = imported(session, tools, csv_bytes(THREE_ORGANISATIONS))
-    assert list(imports.rejected_rows(session, batch, tools.folder)) == [[*HEADER, "problem"]]
+    assert list(results.rejected_rows(session, batch, tools.folder)) == [[*HEADER, "problem"]]
 
 
 def test_problems_table_numbers_rows_as_the_spreadsheet_shows_them(
-    session: Session, tools: imports.Collaborators
+    session: Session, tools: planning.Collaborators
 ) -> None:
     data = csv_bytes(
         [
@@ -1069,7 +1075,7 @@ def test_problems_table_numbers_rows_as_the_spreadsheet_shows_them(
         ]
     )
     batch, _ = imported(session, tools, data)
-    table = list(imports.problems_table(session, batch))
+    table = list(results.problems_table(session, batch))
     assert table[1:] == [
         ["3", "", "Name", "The name is missing", "Not imported"],
         [
@@ -1100,13 +1106,13 @@ def run_job(session: Session, batch_id: int, step: str) -> None:
     jobs.perform(batch_id, step, None, "test job")
 
 
-def _checked_for_job(session: Session, tools: imports.Collaborators) -> ImportBatch:
+def _checked_for_job(session: Session, tools: planning.Collaborators) -> ImportBatch:
     batch, _ = checked(session, tools, csv_bytes(THREE_ORGANISATIONS))
     return batch
 
 
 def test_a_failing_commit_job_marks_the_batch_failed_writes_nothing_and_can_run_again(
-    session: Session, tools: imports.Collaborators, monkeypatch: pytest.MonkeyPatch
+    session: Session, tools: planning.Collaborators, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     batch = _checked_for_job(session, tools)
     batch_id = batch.id
@@ -1115,7 +1121,7 @@ def test_a_failing_commit_job_marks_the_batch_failed_writes_nothing_and_can_run_
         raise RuntimeError("database connection lost: password=hunter2")
 
     with monkeypatch.context() as patch:
-        patch.setattr(import_steps, "commit", broken)
+        patch.setattr(steps, "commit", broken)
         run_job(session, batch_id, jobs.COMMIT)
 
     session.expire_all()
@@ -1140,7 +1146,7 @@ def test_a_failing_commit_job_marks_the_batch_failed_writes_nothing_and_can_run_
 
 
 def test_a_commit_that_fails_part_way_rolls_everything_back(
-    session: Session, tools: imports.Collaborators, monkeypatch: pytest.MonkeyPatch
+    session: Session, tools: planning.Collaborators, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     batch_id = _checked_for_job(session, tools).id
 
@@ -1166,7 +1172,7 @@ def test_a_commit_that_fails_part_way_rolls_everything_back(
 
 
 def test_a_repeated_commit_job_leaves_an_imported_batch_imported_and_undoable(
-    session: Session, tools: imports.Collaborators
+    session: Session, tools: planning.Collaborators
 ) -> None:
     batch, _ = imported(session, tools, csv_bytes(THREE_ORGANISATIONS))
     with pytest.raises(StepRefused, match="imported already"):
@@ -1176,13 +1182,13 @@ def test_a_repeated_commit_job_leaves_an_imported_batch_imported_and_undoable(
     batch = session.get(ImportBatch, batch.id)
     assert batch is not None
     assert batch.status == ImportStatus.IMPORTED
-    report = imports.undo(session, ACTOR, batch, now=utcnow())
+    report = undoing.undo(session, ACTOR, batch, now=utcnow())
     session.commit()
     assert report.removed == 3
 
 
 def test_a_check_job_without_a_name_column_fails_with_the_mapping_message(
-    session: Session, tools: imports.Collaborators
+    session: Session, tools: planning.Collaborators
 ) -> None:
     batch = upload(session, tools.folder, csv_bytes([["L36 9GD", "roby.example"]], header=["Postcode", "Website"]))
     session.commit()
@@ -1195,7 +1201,7 @@ def test_a_check_job_without_a_name_column_fails_with_the_mapping_message(
 
 
 def test_a_job_for_a_file_no_longer_kept_fails_with_that_message(
-    session: Session, tools: imports.Collaborators
+    session: Session, tools: planning.Collaborators
 ) -> None:
     batch = _checked_for_job(session, tools)
     batch.stored_file = "gone.csv"
@@ -1207,7 +1213,7 @@ def test_a_job_for_a_file_no_longer_kept_fails_with_that_message(
     assert batch.error is not None and "no longer kept" in batch.error
 
 
-def test_submit_runs_inline_in_tests(session: Session, tools: imports.Collaborators) -> None:
+def test_submit_runs_inline_in_tests(session: Session, tools: planning.Collaborators) -> None:
     batch = upload(session, tools.folder, csv_bytes(THREE_ORGANISATIONS))
     session.commit()
     assert jobs.submit(batch, jobs.CHECK, ACTOR) == "inline"
@@ -1242,18 +1248,18 @@ def test_the_co_operatives_uk_file_imports_and_its_knowsley_organisations_are_pl
     with path.open(encoding="utf-8", newline="") as handle:
         file_rows = list(csv.DictReader(handle))
     assert len(file_rows) == 8371
-    tools = imports.collaborators(session, folder, jobs.SECTORS_FILE)
+    tools = planning.collaborators(session, folder, jobs.SECTORS_FILE)
 
     with path.open("rb") as stream:
-        stored = imports.store_upload(stream, folder, 50 * 1024 * 1024)
-    batch = imports.begin(session, ACTOR, stored, path.name, folder)
+        stored = storage.store_upload(stream, folder, 50 * 1024 * 1024)
+    batch = mapping.begin(session, ACTOR, stored, path.name, folder)
     assert batch.mapping["name"] == "Registered Name" and batch.mapping["services"] == "Sector - Simplified, High Level"
-    checked_counts = imports.check(session, batch, tools, now=utcnow())
+    checked_counts = steps.check(session, batch, tools, now=utcnow())
     session.commit()
     assert_counts_add_up(checked_counts, 8371)
     assert checked_counts.possible_match == 0  # the register held nobody to match
 
-    counts = imports.commit(session, ACTOR, batch, tools, now=utcnow())
+    counts = steps.commit(session, ACTOR, batch, tools, now=utcnow())
     session.commit()
     assert_counts_add_up(counts, 8371)
     # The 1,557 organisations the file marks dead (1,550 with a dissolved date) are never created: rejected, with
@@ -1301,8 +1307,8 @@ def test_the_co_operatives_uk_file_imports_and_its_knowsley_organisations_are_pl
 
     # Checking the same file again finds nothing to create or change.
     again = upload(session, folder, path.read_bytes(), path.name)
-    assert [b.id for b in imports.earlier_imports_of(session, again)] == [batch.id]
-    second = imports.check(session, again, tools, now=utcnow())
+    assert [b.id for b in results.earlier_imports_of(session, again)] == [batch.id]
+    second = steps.check(session, again, tools, now=utcnow())
     assert_counts_add_up(second, 8371)
     assert (second.created, second.updated, second.possible_match) == (0, 0, 0)
     assert second.unchanged == counts.created

@@ -14,7 +14,8 @@ from app.domain.providers import SiteKind
 from app.domain.roles import Role
 from app.models import ImportBatch, Provider, ProviderIdentifier, ProviderSearchDocument, Site
 from app.models.base import utcnow
-from app.services import fulltext, imports
+from app.services import fulltext
+from app.services.imports import planning, results, snapshots, steps, storage, undoing
 from tests import factories
 from tests.services.test_imports_service import (
     ACTOR,
@@ -51,7 +52,7 @@ def _load(session: Session, provider_id: int) -> Provider:
 
 
 @pytest.fixture
-def done(session: Session, tools: imports.Collaborators) -> Imported:
+def done(session: Session, tools: planning.Collaborators) -> Imported:
     """Two providers the import updates and one it creates, committed, with snapshots from before."""
     renamed = existing(
         session,
@@ -67,7 +68,7 @@ def done(session: Session, tools: imports.Collaborators) -> Imported:
     session.commit()
     fulltext.refresh_many(session, [renamed, moved])
     session.commit()
-    before = {"renamed": imports.snapshot(renamed), "moved": imports.snapshot(moved)}
+    before = {"renamed": snapshots.snapshot(renamed), "moved": snapshots.snapshot(moved)}
 
     data = csv_bytes(
         [
@@ -102,13 +103,13 @@ def done(session: Session, tools: imports.Collaborators) -> Imported:
     assert (counts.updated, counts.created) == (2, 1), counts
     created = provider_named(session, "Brand New CIC")
     for key, provider in (("renamed", renamed), ("moved", moved)):
-        assert imports.snapshot(_load(session, provider.id)) != before[key], key  # the import did change it
+        assert snapshots.snapshot(_load(session, provider.id)) != before[key], key  # the import did change it
     return Imported(batch, renamed, moved, created, before)
 
 
 def test_undo_removes_what_it_created_and_restores_what_it_updated_exactly(session: Session, done: Imported) -> None:
     created_id = done.created.id
-    report = imports.undo(session, ACTOR, done.batch, now=utcnow())
+    report = undoing.undo(session, ACTOR, done.batch, now=utcnow())
     session.commit()
 
     assert (report.removed, report.restored, report.gone, report.left) == (1, 2, 0, [])
@@ -117,8 +118,8 @@ def test_undo_removes_what_it_created_and_restores_what_it_updated_exactly(sessi
     assert count(session, ProviderIdentifier, ProviderIdentifier.org_id == "GB-COH-87654321") == 0
     assert count(session, Site, Site.provider_id == created_id) == 0
     assert count(session, ProviderSearchDocument, ProviderSearchDocument.provider_id == created_id) == 0
-    assert imports.snapshot(_load(session, done.renamed.id)) == done.before["renamed"]
-    assert imports.snapshot(_load(session, done.moved.id)) == done.before["moved"]
+    assert snapshots.snapshot(_load(session, done.renamed.id)) == done.before["renamed"]
+    assert snapshots.snapshot(_load(session, done.moved.id)) == done.before["moved"]
 
     batch = session.get(ImportBatch, done.batch.id)
     assert batch is not None
@@ -129,7 +130,7 @@ def test_undo_removes_what_it_created_and_restores_what_it_updated_exactly(sessi
 
 
 def test_the_search_document_of_a_restored_provider_is_refreshed(session: Session, done: Imported) -> None:
-    imports.undo(session, ACTOR, done.batch, now=utcnow())
+    undoing.undo(session, ACTOR, done.batch, now=utcnow())
     session.commit()
     session.expire_all()
     document = session.scalar(
@@ -146,7 +147,7 @@ def test_a_provider_changed_after_the_import_is_left_and_listed(session: Session
     created.description = "Edited since"
     session.commit()
 
-    report = imports.undo(session, ACTOR, done.batch, now=utcnow())
+    report = undoing.undo(session, ACTOR, done.batch, now=utcnow())
     session.commit()
 
     assert (report.removed, report.restored) == (0, 1)
@@ -156,7 +157,7 @@ def test_a_provider_changed_after_the_import_is_left_and_listed(session: Session
     assert all("changed since the import" in entry["reason"] for entry in report.left)
     assert _load(session, done.renamed.id).website == "https://edited-by-an-officer.example"
     assert _load(session, done.created.id).description == "Edited since"
-    assert imports.snapshot(_load(session, done.moved.id)) == done.before["moved"]
+    assert snapshots.snapshot(_load(session, done.moved.id)) == done.before["moved"]
     batch = session.get(ImportBatch, done.batch.id)
     assert batch is not None and batch.undo_report["left"] == report.left
 
@@ -166,7 +167,7 @@ def test_a_created_provider_someone_claimed_is_left(session: Session, done: Impo
     created.claimed = True
     session.commit()
 
-    report = imports.undo(session, ACTOR, done.batch, now=utcnow())
+    report = undoing.undo(session, ACTOR, done.batch, now=utcnow())
     session.commit()
     assert report.removed == 0
     assert [(e["provider_id"], e["name"]) for e in report.left] == [(done.created.id, "Brand New CIC")]
@@ -178,7 +179,7 @@ def test_a_created_provider_someone_signed_in_as_is_left(session: Session, done:
     factories.user(session, Role.PROVIDER, provider=_load(session, done.created.id))
     session.commit()
 
-    report = imports.undo(session, ACTOR, done.batch, now=utcnow())
+    report = undoing.undo(session, ACTOR, done.batch, now=utcnow())
     session.commit()
     assert report.removed == 0 and report.restored == 2
     assert report.left == [
@@ -190,25 +191,25 @@ def test_a_created_provider_someone_signed_in_as_is_left(session: Session, done:
 def test_a_provider_deleted_since_is_counted_as_gone(session: Session, done: Imported) -> None:
     session.delete(_load(session, done.created.id))
     session.commit()
-    report = imports.undo(session, ACTOR, done.batch, now=utcnow())
+    report = undoing.undo(session, ACTOR, done.batch, now=utcnow())
     session.commit()
     assert (report.gone, report.removed, report.restored) == (1, 0, 2)
 
 
 def test_a_batch_is_undone_once_and_only_when_imported(
-    session: Session, tools: imports.Collaborators, done: Imported
+    session: Session, tools: planning.Collaborators, done: Imported
 ) -> None:
-    imports.undo(session, ACTOR, done.batch, now=utcnow())
+    undoing.undo(session, ACTOR, done.batch, now=utcnow())
     session.commit()
     with pytest.raises(StepRefused):
-        imports.undo(session, ACTOR, done.batch, now=utcnow())
+        undoing.undo(session, ACTOR, done.batch, now=utcnow())
     unchecked = upload(session, tools.folder, csv_bytes([line(name="Not Yet", postcode="L36 9GD")]))
     with pytest.raises(StepRefused):
-        imports.undo(session, ACTOR, unchecked, now=utcnow())
+        undoing.undo(session, ACTOR, unchecked, now=utcnow())
 
 
 def test_a_provider_a_later_import_changed_is_left_until_that_one_is_undone(
-    session: Session, tools: imports.Collaborators, done: Imported
+    session: Session, tools: planning.Collaborators, done: Imported
 ) -> None:
     later, counts = imported(
         session,
@@ -227,36 +228,36 @@ def test_a_provider_a_later_import_changed_is_left_until_that_one_is_undone(
     )
     assert counts.updated == 1
 
-    report = imports.undo(session, ACTOR, done.batch, now=utcnow())
+    report = undoing.undo(session, ACTOR, done.batch, now=utcnow())
     session.rollback()  # only looking
     assert [(e["provider_id"], e["reason"]) for e in report.left] == [
         (done.renamed.id, f"import {later.id} changed it afterwards")
     ]
 
-    imports.undo(session, ACTOR, session.get(ImportBatch, later.id), now=utcnow())  # type: ignore[arg-type]
+    undoing.undo(session, ACTOR, session.get(ImportBatch, later.id), now=utcnow())  # type: ignore[arg-type]
     session.commit()
-    report = imports.undo(session, ACTOR, session.get(ImportBatch, done.batch.id), now=utcnow())  # type: ignore[arg-type]
+    report = undoing.undo(session, ACTOR, session.get(ImportBatch, done.batch.id), now=utcnow())  # type: ignore[arg-type]
     session.commit()
     assert (report.removed, report.restored, report.left) == (1, 2, [])
-    assert imports.snapshot(_load(session, done.renamed.id)) == done.before["renamed"]
+    assert snapshots.snapshot(_load(session, done.renamed.id)) == done.before["renamed"]
 
 
 def test_after_an_undo_the_same_file_can_be_imported_again(
-    session: Session, tools: imports.Collaborators, done: Imported
+    session: Session, tools: planning.Collaborators, done: Imported
 ) -> None:
-    imports.undo(session, ACTOR, done.batch, now=utcnow())
+    undoing.undo(session, ACTOR, done.batch, now=utcnow())
     session.commit()
     stored_again = upload(session, tools.folder, _file_of(session, tools, done.batch))
-    assert imports.earlier_imports_of(session, stored_again) == []
-    imports.check(session, stored_again, tools, now=utcnow())
-    counts = imports.commit(session, ACTOR, stored_again, tools, now=utcnow())
+    assert results.earlier_imports_of(session, stored_again) == []
+    steps.check(session, stored_again, tools, now=utcnow())
+    counts = steps.commit(session, ACTOR, stored_again, tools, now=utcnow())
     session.commit()
     assert (counts.created, counts.updated) == (1, 2)
     provider_named(session, "Brand New CIC")
 
 
-def _file_of(session: Session, tools: imports.Collaborators, batch: ImportBatch) -> bytes:
-    with imports.open_stored(session.get(ImportBatch, batch.id), tools.folder) as stream:  # type: ignore[arg-type]
+def _file_of(session: Session, tools: planning.Collaborators, batch: ImportBatch) -> bytes:
+    with storage.open_stored(session.get(ImportBatch, batch.id), tools.folder) as stream:  # type: ignore[arg-type]
         return stream.read()
 
 
@@ -268,7 +269,7 @@ def test_undo_says_an_organisation_published_since_was_left_because_it_was_publi
     created = _load(session, done.created.id)
     created.status = ProviderStatus.VERIFIED  # as a bulk publish does: only the status changes
     session.commit()
-    report = imports.undo(session, ACTOR, done.batch, now=utcnow())
+    report = undoing.undo(session, ACTOR, done.batch, now=utcnow())
     session.commit()
     assert [item["reason"] for item in report.left] == ["it has been published since the import"]
     batch = session.get(ImportBatch, done.batch.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.domain.imports import FORMULA, NOT_PLACED, ParsedRow, RowOutcome, RowProblem, counts_add_up
+from app.domain.imports import COUNT_KEYS, FORMULA, NOT_PLACED, ParsedRow, RowOutcome, RowProblem, counts_add_up
 from app.geo.placement import PlacementResult
 
 
@@ -43,7 +43,10 @@ class ImportCounts:
     """What a check or an import found, row by row. ``rows`` is every non-blank row below the header; each has one
     outcome (created ... rejected, or a possible match before the commit), and those add up to ``rows``. The rest
     count rows within those: blank rows skipped, rows with warnings, rows the file says are dissolved, rows with a
-    formula-like cell, and organisations that could not be placed (each listed as a problem)."""
+    formula-like cell, and organisations that could not be placed (each listed as a problem).
+
+    One field per count the rulebook names (:data:`COUNT_KEYS`, in its order); :meth:`as_dict` is what a batch
+    stores."""
 
     rows: int = 0
     created: int = 0
@@ -53,13 +56,14 @@ class ImportCounts:
     flagged: int = 0
     rejected: int = 0
     possible_match: int = 0
+    blank_rows: int = 0
     with_warnings: int = 0
-    not_placed: int = 0
     dissolved: int = 0
     formula: int = 0
-    blank_rows: int = 0
+    not_placed: int = 0
 
     def add(self, plan: RowPlan) -> None:
+        """Count one planned row: its outcome, and what it has within."""
         self.rows += 1
         if plan.outcome is None:
             self.possible_match += 1
@@ -76,8 +80,10 @@ class ImportCounts:
             self.formula += 1
 
     def as_dict(self) -> dict[str, int]:
-        return dict(self.__dict__)
+        """Every count by its key, as a batch stores them."""
+        return {key: getattr(self, key) for key in COUNT_KEYS}
 
     @property
     def add_up(self) -> bool:
+        """Whether the outcomes add up to the rows (the rulebook's :func:`counts_add_up`)."""
         return counts_add_up(self.as_dict())
