@@ -171,6 +171,13 @@ def previous_question(question: Question, legal_form: LegalForm | None) -> Quest
     return next((q for q in reversed(earlier) if asked(q, legal_form)), None)
 
 
+#: The statuses in which an organisation's own people may change its answers: not once rejected or archived.
+EDITABLE_STATUSES = frozenset(
+    {ProviderStatus.DRAFT, ProviderStatus.CHANGES_REQUESTED, ProviderStatus.SUBMITTED, ProviderStatus.VERIFIED}
+)
+#: The statuses from which the answers may be sent to the council for checking.
+SENDABLE_STATUSES = frozenset({ProviderStatus.DRAFT, ProviderStatus.CHANGES_REQUESTED})
+
 #: Organisations anyone looking for theirs may find by name: those the public directory shows.
 FINDABLE_BY_NAME: frozenset[ProviderStatus] = frozenset({ProviderStatus.VERIFIED})
 

@@ -15,6 +15,8 @@ from app.domain.postcodes import try_normalise_postcode
 from app.domain.providers import FactKind, LegalForm, ProviderStatus, SiteKind
 from app.domain.registration import (
     CHARITY_SCHEMES,
+    EDITABLE_STATUSES,
+    SENDABLE_STATUSES,
     NumberAnswers,
     Question,
     check_numbers,
@@ -105,7 +107,7 @@ def _provider() -> Provider:
     provider = _user().provider
     if provider is None:
         abort(404)
-    if provider.status not in registration.EDITABLE_STATUSES:
+    if provider.status not in EDITABLE_STATUSES:
         abort(403)
     return provider
 
@@ -178,6 +180,8 @@ def index() -> str:
         area=area,
         tasks=task_list(snapshot),
         ready=ready_to_submit(snapshot),
+        editable=provider.status in EDITABLE_STATUSES,
+        sendable=provider.status in SENDABLE_STATUSES,
         last_review=reviews[0] if reviews else None,
     )
 
@@ -619,6 +623,7 @@ def check_your_answers() -> str:
         area_names=names,
         tasks=task_list(snapshot),
         ready=ready_to_submit(snapshot),
+        sendable=provider.status in SENDABLE_STATUSES,
         form=SubmitRegistrationForm(),
     )
 

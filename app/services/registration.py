@@ -25,6 +25,8 @@ from app.domain.providers import (
     org_id,
 )
 from app.domain.registration import (
+    EDITABLE_STATUSES,
+    SENDABLE_STATUSES,
     RegistrationSnapshot,
     premises_removal_refusal,
     ready_to_submit,
@@ -56,11 +58,6 @@ class DuplicateIdentifier(RegistrationError):
         super().__init__(message, field)
         self.existing = existing
         self.org_id = org_id
-
-
-EDITABLE_STATUSES = frozenset(
-    {ProviderStatus.DRAFT, ProviderStatus.CHANGES_REQUESTED, ProviderStatus.SUBMITTED, ProviderStatus.VERIFIED}
-)
 
 
 def ensure_member(user: User, provider: Provider) -> None:
@@ -429,7 +426,7 @@ class Submitted:
 def submit(session: Session, user: User, provider: Provider, now: datetime) -> Submitted:
     """Send a complete draft (or one with changes asked for) to the council's officers."""
     ensure_member(user, provider)
-    if provider.status not in (ProviderStatus.DRAFT, ProviderStatus.CHANGES_REQUESTED):
+    if provider.status not in SENDABLE_STATUSES:
         raise RegistrationError("This organisation has already been sent for checking")
     if not ready_to_submit(snapshot(provider)):
         raise RegistrationError("Complete every section before you send your answers")

@@ -6,7 +6,9 @@ import pytest
 
 from app.domain.providers import LegalForm, ProviderStatus, SiteKind
 from app.domain.registration import (
+    EDITABLE_STATUSES,
     QUESTION_ORDER,
+    SENDABLE_STATUSES,
     NumberAnswers,
     Question,
     RegistrationSnapshot,
@@ -229,3 +231,18 @@ def test_an_unpublished_organisation_may_be_asked_to_join_only_by_its_number(sta
     assert join_refusal(status, by_number=True) is None
     by_name = None if status == ProviderStatus.VERIFIED else NOT_PUBLISHED
     assert join_refusal(status, by_number=False) == by_name
+
+
+@pytest.mark.parametrize(
+    ("status", "editable", "sendable"),
+    [
+        (ProviderStatus.DRAFT, True, True),
+        (ProviderStatus.CHANGES_REQUESTED, True, True),
+        (ProviderStatus.SUBMITTED, True, False),  # still changed while it waits, but sent once
+        (ProviderStatus.VERIFIED, True, False),  # changes are checked again, not sent again
+        (ProviderStatus.REJECTED, False, False),
+        (ProviderStatus.ARCHIVED, False, False),
+    ],
+)
+def test_which_entries_their_people_may_change_and_send(status: ProviderStatus, editable: bool, sendable: bool) -> None:
+    assert (status in EDITABLE_STATUSES, status in SENDABLE_STATUSES) == (editable, sendable)
