@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from app.domain.providers import FactKind, LegalForm, ProviderStatus
 from app.domain.roles import Role
 from app.extensions import db
-from app.models import Postcode, PostcodeRelease, ServiceCategory, User
+from app.models import Postcode, PostcodeRelease, Provider, ProviderFact, ServiceCategory, User
+from app.services import fulltext
 from tests import factories
 from tests.conftest import AuthActions
 
@@ -144,3 +147,49 @@ def provider_client(client: FlaskClient, auth: AuthActions, provider_user: User)
 def officer_token(officer_client: FlaskClient, auth: AuthActions) -> str:
     """Signed in as ``officer``: the session's CSRF token."""
     return auth.csrf_token("/")
+
+
+@dataclass(frozen=True)
+class NavigationMarket:
+    """Who a commissioner buying community navigation in Knowsley finds, and who they do not."""
+
+    navigation: ServiceCategory
+    cleaning: ServiceCategory
+    page_moss: Provider  # local, published, a CIC paying the Real Living Wage
+    huyton: Provider  # local, published, a co-operative
+    city: Provider  # in Liverpool, a private company
+    cleaner: Provider  # local, but a cleaner
+    draft: Provider  # local, sent and not yet checked
+
+    @property
+    def providers(self) -> tuple[Provider, ...]:
+        return (self.page_moss, self.huyton, self.city, self.cleaner, self.draft)
+
+    def refresh_search(self) -> None:
+        """Index what the providers say for the keyword search, after any change to them."""
+        for provider in self.providers:
+            fulltext.refresh(db.session, provider)
+
+
+@pytest.fixture
+def navigation_market(knowsley: factories.CouncilSetup) -> NavigationMarket:
+    """Navigation providers in and around Knowsley, a cleaner and an unchecked one, searchable and committed."""
+    navigation = ServiceCategory(slug="community-support", name="Community support, advice and navigation")
+    cleaning = ServiceCategory(slug="cleaning", name="Cleaning")
+    db.session.add_all([navigation, cleaning])
+    page_moss = factories.provider(db.session, "Page Moss Navigators CIC", ward_code=knowsley.ward.code)
+    page_moss.description = "Community navigation for Page Moss residents"
+    page_moss.facts.append(ProviderFact(kind=FactKind.REAL_LIVING_WAGE, value="yes"))
+    huyton = factories.provider(db.session, "Huyton Helpers Co-operative", legal_form=LegalForm.COOPERATIVE)
+    city = factories.provider(
+        db.session, "City Navigators Ltd", district_code="E08000012", legal_form=LegalForm.PRIVATE_COMPANY
+    )
+    cleaner = factories.provider(db.session, "Knowsley Cleaners CIC")
+    draft = factories.provider(db.session, "Draft Navigators CIC", status=ProviderStatus.SUBMITTED)
+    for provider in (page_moss, huyton, city, draft):
+        provider.services = [navigation]
+    cleaner.services = [cleaning]
+    market = NavigationMarket(navigation, cleaning, page_moss, huyton, city, cleaner, draft)
+    market.refresh_search()
+    db.session.commit()
+    return market

@@ -23,14 +23,13 @@ from app.api.openapi import document
 from app.domain.bands import VatTreatment
 from app.domain.locality import Locality
 from app.domain.policy import ContractType
-from app.domain.providers import EvidenceState, FactKind, LegalForm, Placement, ProviderStatus, SiteKind
+from app.domain.providers import EvidenceState, FactKind, Placement, SiteKind
 from app.domain.roles import Role
 from app.extensions import db, limiter
-from app.models import Provider, ProviderFact, ProviderIdentifier, ServiceCategory, Site, SpendBand
-from app.services import fulltext
+from app.models import Provider, ProviderFact, ProviderIdentifier, Site, SpendBand
 from tests import factories
 from tests.conftest import AuthActions
-from tests.views.conftest import COMMISSIONER, PROVIDER
+from tests.views.conftest import COMMISSIONER, PROVIDER, NavigationMarket
 
 API = "/api/v1/eligible-providers"
 HIDDEN_POSTCODE = "L36 5YY"
@@ -40,32 +39,25 @@ CONTACT_PHONE = "0151 496 0000"
 
 
 @pytest.fixture
-def register(knowsley: factories.CouncilSetup) -> factories.CouncilSetup:
-    """Knowsley with local, wider-area and unchecked providers, one of them with hidden premises."""
-    navigation = ServiceCategory(slug="community-support", name="Community support, advice and navigation")
-    cleaning = ServiceCategory(slug="cleaning", name="Cleaning")
-    db.session.add_all([navigation, cleaning])
-    page_moss = factories.provider(db.session, "Page Moss Navigators CIC", ward_code=knowsley.ward.code)
-    page_moss.description = "Community navigation for Page Moss residents"
+def register(knowsley: factories.CouncilSetup, navigation_market: NavigationMarket) -> factories.CouncilSetup:
+    """The navigation market, with contact details, a checked number, and a provider whose premises are hidden."""
+    page_moss, huyton = navigation_market.page_moss, navigation_market.huyton
     page_moss.website = "https://pagemoss.example"
     page_moss.contact_email = CONTACT_EMAIL
     page_moss.contact_phone = CONTACT_PHONE
-    page_moss.services = [navigation]
-    page_moss.facts.append(ProviderFact(kind=FactKind.REAL_LIVING_WAGE, value="yes", as_of=date(2025, 4, 1)))
+    page_moss.facts[0].as_of = date(2025, 4, 1)
     page_moss.identifiers.append(
         ProviderIdentifier(
             scheme="GB-COH", value="01234567", org_id="GB-COH-01234567", evidence=EvidenceState.OFFICER_VERIFIED
         )
     )
     # Run from a home: the address is hidden, and so is a second, unplaced, home address.
-    huyton = factories.provider(
-        db.session,
-        "Huyton Helpers Co-operative",
-        legal_form=LegalForm.COOPERATIVE,
-        postcode=HIDDEN_POSTCODE,
-        address_public=False,
-        address="7 Secret Close",
-        ward_code=knowsley.ward.code,
+    home = huyton.sites[0]
+    home.postcode, home.address, home.address_public, home.ward_code = (
+        HIDDEN_POSTCODE,
+        "7 Secret Close",
+        False,
+        knowsley.ward.code,
     )
     huyton.contact_email = "huyton@example.org"
     huyton.sites.append(
@@ -78,18 +70,8 @@ def register(knowsley: factories.CouncilSetup) -> factories.CouncilSetup:
             address_public=False,
         )
     )
-    huyton.services = [navigation]
-    city = factories.provider(
-        db.session, "City Navigators Ltd", district_code="E08000012", legal_form=LegalForm.PRIVATE_COMPANY
-    )
-    city.services = [navigation]
-    cleaner = factories.provider(db.session, "Knowsley Cleaners CIC")
-    cleaner.services = [cleaning]
-    unchecked = factories.provider(db.session, "Draft Navigators CIC", status=ProviderStatus.SUBMITTED)
-    unchecked.contact_email = "draft@example.org"
-    unchecked.services = [navigation]
-    for provider in (page_moss, huyton, city, cleaner, unchecked):
-        fulltext.refresh(db.session, provider)
+    navigation_market.draft.contact_email = "draft@example.org"
+    navigation_market.refresh_search()
     db.session.commit()
     return knowsley
 

@@ -7,38 +7,15 @@ import re
 import pytest
 from flask.testing import FlaskClient
 
-from app.domain.providers import FactKind, LegalForm, ProviderStatus
 from app.extensions import db
-from app.models import ProviderFact, ServiceCategory
-from app.services import fulltext
+from app.models import ServiceCategory
 from tests import factories
 
 SEARCH = "/commissioner/search"
 
 
-@pytest.fixture(autouse=True)
-def market(knowsley: factories.CouncilSetup) -> None:
-    """Navigation providers in and around Knowsley, a cleaner, and an unchecked draft, searchable."""
-    navigation = ServiceCategory(slug="community-support", name="Community support, advice and navigation")
-    cleaning = ServiceCategory(slug="cleaning", name="Cleaning")
-    db.session.add_all([navigation, cleaning])
-    page_moss = factories.provider(db.session, "Page Moss Navigators CIC", ward_code=knowsley.ward.code)
-    page_moss.description = "Community navigation for Page Moss residents"
-    page_moss.services = [navigation]
-    page_moss.facts.append(ProviderFact(kind=FactKind.REAL_LIVING_WAGE, value="yes"))
-    huyton = factories.provider(db.session, "Huyton Helpers Co-operative", legal_form=LegalForm.COOPERATIVE)
-    huyton.services = [navigation]
-    city = factories.provider(
-        db.session, "City Navigators Ltd", district_code="E08000012", legal_form=LegalForm.PRIVATE_COMPANY
-    )
-    city.services = [navigation]
-    cleaner = factories.provider(db.session, "Knowsley Cleaners CIC")
-    cleaner.services = [cleaning]
-    draft = factories.provider(db.session, "Draft Navigators CIC", status=ProviderStatus.SUBMITTED)
-    draft.services = [navigation]
-    for provider in (page_moss, huyton, city, cleaner, draft):
-        fulltext.refresh(db.session, provider)
-    db.session.commit()
+# Every test here searches the same market.
+pytestmark = pytest.mark.usefixtures("navigation_market")
 
 
 def start_on(day: str, month: str, year: str) -> dict[str, str]:

@@ -121,10 +121,25 @@ def test_a_number_nobody_holds_or_a_malformed_one_finds_nothing(
     assert provider_client.get("/provider/join/number/" + "9" * 200).status_code == 404
 
 
-def test_registering_a_number_an_unpublished_organisation_holds_does_not_show_its_name(
-    provider_client: FlaskClient, knowsley: factories.CouncilSetup
+@pytest.mark.parametrize(
+    ("status", "message", "link"),
+    [
+        (
+            ProviderStatus.VERIFIED,
+            "An organisation with this Companies House number is already registered. Ask to join it",
+            "/provider/join/{id}",
+        ),
+        (
+            ProviderStatus.DRAFT,
+            "An organisation with Companies House number 01234567 is already on the register",
+            "/provider/join/number/GB-COH-01234567",
+        ),
+    ],
+)
+def test_registering_a_number_another_organisation_holds_offers_to_join_it_naming_it_only_when_published(
+    provider_client: FlaskClient, knowsley: factories.CouncilSetup, status: ProviderStatus, message: str, link: str
 ) -> None:
-    numbered("Draft Holder CIC", ProviderStatus.DRAFT)
+    holder = numbered("First Holder CIC", status)
     post_form(provider_client, "/provider/organisation/name", {"name": "Second Claimant CIC"})
     post_form(provider_client, "/provider/organisation/legal-form", {"legal_form": "cic"})
     response = post_form(
@@ -132,9 +147,9 @@ def test_registering_a_number_an_unpublished_organisation_holds_does_not_show_it
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "Draft Holder" not in page
-    assert "An organisation with Companies House number 01234567 is already on the register" in page
-    assert 'href="/provider/join/number/GB-COH-01234567"' in page
+    assert message in page
+    assert f'href="{link.format(id=holder.id)}"' in page
+    assert ("First Holder" in page) is (status == ProviderStatus.VERIFIED)
 
 
 # --- #18 Premises count only when finished; one registered office; confirm before removing ---------------

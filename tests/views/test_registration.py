@@ -16,7 +16,6 @@ from app.models import (
     OutboxEmail,
     Provider,
     ProviderFact,
-    ProviderIdentifier,
     User,
 )
 from tests import factories
@@ -245,23 +244,6 @@ def test_stored_figures_that_are_not_plain_numbers_are_shown_as_stored(provider_
     for path in ("/provider/size-and-fair-work", "/provider/check-your-answers", "/provider/"):
         response = provider_client.get(path)
         assert response.status_code == 200, path
-
-
-def test_a_registration_number_already_on_the_register_offers_to_join(
-    provider_client: FlaskClient, knowsley: factories.CouncilSetup
-) -> None:
-    other = factories.provider(db.session, "Existing Co-op")
-    other.identifiers.append(ProviderIdentifier(scheme="GB-COH", value="12345678", org_id="GB-COH-12345678"))
-    db.session.commit()
-    post_form(provider_client, "/provider/organisation/name", {"name": "Copycat CIC"})
-    post_form(provider_client, "/provider/organisation/legal-form", {"legal_form": "cic"})
-    response = post_form(
-        provider_client, "/provider/organisation/registration-numbers", {"companies_house_number": "12345678"}
-    )
-    page = response.get_data(as_text=True)
-    assert response.status_code == 400
-    assert "An organisation with this Companies House number is already registered. Ask to join it" in page
-    assert f'href="/provider/join/{other.id}"' in page
 
 
 def test_a_postcode_that_cannot_be_placed_still_lets_the_provider_finish(provider_client: FlaskClient) -> None:
