@@ -31,8 +31,6 @@ REQUIRED_REGISTER: dict[LegalForm, str | None] = {
 }
 
 
-
-
 @dataclass(frozen=True)
 class LegalFormReading:
     """What legal-form words mean: the form (None when blank) and a note for the officer when unsure."""
@@ -147,7 +145,6 @@ LEGAL_FORM_WORDS: dict[str, LegalForm] = {
 }
 
 
-
 def legal_form_from_words(text: str) -> LegalFormReading:
     """Map the words a file uses for a legal form to ours; unknown words are 'not known', never guessed."""
     if not text.strip():
@@ -162,8 +159,6 @@ def legal_form_from_words(text: str) -> LegalFormReading:
             LegalForm.UNKNOWN, f"'{shown}' is not a legal form we recognise, so it is recorded as not known"
         )
     return LegalFormReading(form)
-
-
 
 
 REGISTRAR_WORDS: dict[str, str | None] = {
@@ -187,6 +182,7 @@ REGISTRAR_WORDS: dict[str, str | None] = {
 NO_REGISTRAR_WORDS = frozenset(
     {"unknown", "not known", "unknown legal form", "legal form is not defined", "none", "n a", "na"}
 )
+
 
 def inferred_scheme(form: LegalForm | None, number: str) -> str | None:
     """The org-id scheme a legal form implies (:data:`REQUIRED_REGISTER`), e.g. CIC -> GB-COH; a charity's

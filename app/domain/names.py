@@ -19,8 +19,6 @@ def normalise_words(text: str) -> str:
     return text.strip()
 
 
-
-
 #: Words that say what kind of body an organisation is rather than which one; ignored when comparing names.
 _NAME_NOISE = frozenset(
     {"ltd", "limited", "the", "cic", "plc", "llp", "cio", "co", "company", "society", "and", "of", "uk"}
@@ -39,4 +37,3 @@ def match_name(text: str) -> str:
 def name_similarity(a: str, b: str) -> float:
     """0-100: how alike two organisation names are once normalised by :func:`match_name`."""
     return float(fuzz.token_set_ratio(match_name(a), match_name(b)))
-
