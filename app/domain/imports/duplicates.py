@@ -49,4 +49,3 @@ def parse_sheet(sheet: Table, mapping: ColumnMapping) -> Iterator[ParsedRow]:
     """Every row of a sheet parsed and checked for duplicates; raises MappingError first if the mapping is unusable."""
     mapping.check()
     return flag_duplicates((parse_row(row, mapping) for row in sheet), mapping)
-

@@ -213,4 +213,3 @@ class ColumnMapping:
                     f"{FIELDS_BY_NAME[seen[index]].label.lower()} and {FIELDS_BY_NAME[name].label.lower()}"
                 )
             seen[index] = name
-

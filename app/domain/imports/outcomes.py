@@ -177,5 +177,3 @@ def rejected_reasons(errors: Iterable[tuple[int, str | None, str | None, str]]) 
             text = "has another problem" if n == 1 else "have other problems"
         words.append((text, n))
     return words
-
-

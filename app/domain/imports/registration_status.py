@@ -194,4 +194,3 @@ def flagged_message(reading: StatusReading, provider_name: str) -> str:
     """A row that has ended matches an organisation on the register: it is flagged, not changed."""
     said = f"The file says it has ended ({reading.because})" if reading.because else "The file says it has ended"
     return f"{said}. {provider_name} on the register was not changed: it is flagged for an officer to check"
-

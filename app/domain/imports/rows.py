@@ -377,4 +377,3 @@ def _org_id(number: str, registrar: str | None, form: LegalForm | None, problem:
             f"'{number}' does not look like a number from the register for its legal form, so the number was not kept",
         )
     return None
-
