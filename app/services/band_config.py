@@ -281,6 +281,18 @@ def _check_values(values: BandValues) -> None:
         raise BandConfigError(message, where)
 
 
+def _check_version_date(band_row: SpendBand, on: date, today: date | None, what: str, field: str) -> None:
+    """Refuse a date to change or retire a band from that the rules refuse, or that is not after the version's first
+    day: a row already in force keeps at least one day, so what applied on its first day stays on record."""
+    if problem := band_date_problem(on, what, today):
+        raise BandConfigError(problem, field)
+    not_started = today is not None and band_row.effective_from > today
+    if on < band_row.effective_from or (on == band_row.effective_from and not not_started):
+        raise BandConfigError(
+            f"{what} must be after {band_row.effective_from:%-d %B %Y}, when this version of the band started", field
+        )
+
+
 def _resolved_bounds(band: Band, held: Sequence[Threshold], on: date) -> tuple[int, float | int]:
     item = ResolvedBand(band, threshold_in_force(held, ContractType.GOODS_AND_SERVICES, on))
     return item.lower, float("inf") if item.upper is None else item.upper
@@ -390,16 +402,7 @@ def change_band(
         raise BandConfigError(NOT_CURRENT)
     _check_values(values)
     on = effective_from
-    if problem := band_date_problem(on, "The date the change applies from", today):
-        raise BandConfigError(problem, "effective_from")
-    # A row already in force keeps at least one day, so what applied on its first day stays on record.
-    not_started = band_row.effective_from > today
-    if on < band_row.effective_from or (on == band_row.effective_from and not not_started):
-        raise BandConfigError(
-            f"The date the change applies from must be after {band_row.effective_from:%-d %B %Y}, "
-            "when this version of the band started",
-            "effective_from",
-        )
+    _check_version_date(band_row, on, today, "The date the change applies from", "effective_from")
     rows = council_rows(session, band_row.council)
     plan = _Plan(band_row.council_id, on)
     new = _row(band_row.council_id, values, on)
@@ -441,15 +444,7 @@ def retire_band(
     if band_row.effective_to is not None:
         raise BandConfigError(NOT_CURRENT)
     on = effective_to
-    if problem := band_date_problem(on, "The date the band stops applying", today):
-        raise BandConfigError(problem, "effective_to")
-    not_started = today is not None and band_row.effective_from > today
-    if on < band_row.effective_from or (on == band_row.effective_from and not not_started):
-        raise BandConfigError(
-            f"The date the band stops applying must be after {band_row.effective_from:%-d %B %Y}, "
-            "when this version of the band started",
-            "effective_to",
-        )
+    _check_version_date(band_row, on, today, "The date the band stops applying", "effective_to")
     rows = council_rows(session, band_row.council)
     plan = _Plan(band_row.council_id, on)
     plan.ends.append((band_row, on))
