@@ -11,20 +11,20 @@ from flask import current_app
 
 from app.cli.common import CLI_ACTOR
 from app.cli.progress import ProgressBar
-from app.domain.imports import (
+from app.domain.imports.fields import MappingError
+from app.domain.imports.lifecycle import (
     COUNT_KEYS,
     COUNT_LABELS,
     FINAL_OUTCOMES,
     POSSIBLE_MATCH,
     SHOWN_WHEN_ANY,
-    DissolvedRows,
-    ImportFormatError,
-    MappingError,
     StepRefused,
     counts_add_up,
     outcome_total,
 )
-from app.domain.imports import describe_outcome as outcome_in_words
+from app.domain.imports.outcomes import describe_outcome as outcome_in_words
+from app.domain.imports.reading import ImportFormatError
+from app.domain.imports.registration_status import DissolvedRows
 from app.extensions import db
 from app.jobs.imports import SECTORS_FILE, upload_folder
 from app.models.base import utcnow

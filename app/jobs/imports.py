@@ -17,15 +17,9 @@ from flask import Flask, current_app
 from sqlalchemy import update
 
 from app.config import PROJECT_ROOT
-from app.domain.imports import (
-    STARTS_FROM,
-    ImportFormatError,
-    ImportStatus,
-    ImportStep,
-    MappingError,
-    StepRefused,
-    running_step,
-)
+from app.domain.imports.fields import MappingError
+from app.domain.imports.lifecycle import STARTS_FROM, ImportStatus, ImportStep, StepRefused, running_step
+from app.domain.imports.reading import ImportFormatError
 from app.extensions import db
 from app.jobs import runner
 from app.models import ImportBatch

@@ -9,7 +9,9 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.domain.imports import DissolvedRows, ImportStatus, describe_outcome, describe_undo
+from app.domain.imports.lifecycle import ImportStatus
+from app.domain.imports.outcomes import describe_outcome, describe_undo
+from app.domain.imports.registration_status import DissolvedRows
 from app.models.base import Base, enum_type, utcnow
 
 

@@ -11,7 +11,8 @@ from wtforms import Field, RadioField, SelectField, StringField, SubmitField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from app.domain.imports import IMPORT_FIELDS, ColumnMapping, DissolvedRows
+from app.domain.imports.fields import IMPORT_FIELDS, ColumnMapping
+from app.domain.imports.registration_status import DissolvedRows
 from app.models import ImportIssue, ImportMapping
 from app.web.forms import Form
 

@@ -26,28 +26,24 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.domain.imports import (
+from app.domain.imports.fields import MappingError
+from app.domain.imports.lifecycle import (
     CHECKED_OR_DONE,
     DECIDABLE,
-    ENDED,
-    FLAGGED,
-    FORMULA,
     MAPPABLE,
-    NOT_PLACED,
     UNDOABLE,
-    ImportFormatError,
     ImportStatus,
     ImportStep,
-    MappingError,
     StepRefused,
     counts_add_up,
     counts_of,
-    describe_progress,
-    problem_outcome,
     require_status,
     rows_to_change,
     running_step,
 )
+from app.domain.imports.outcomes import describe_progress, problem_outcome
+from app.domain.imports.reading import ImportFormatError
+from app.domain.imports.rows import ENDED, FLAGGED, FORMULA, NOT_PLACED
 from app.domain.paging import page_count
 from app.extensions import db
 from app.jobs import imports as jobs

@@ -13,7 +13,7 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.imports import ImportStatus
+from app.domain.imports.lifecycle import ImportStatus
 from app.domain.providers import ProviderStatus
 from app.models import AuditEvent, ImportBatch, ImportIssue, Provider, Site
 from tests.services.test_imports_service import (

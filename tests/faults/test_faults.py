@@ -25,7 +25,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app.domain.imports import ImportStatus
+from app.domain.imports.lifecycle import ImportStatus
 from app.domain.roles import Role
 from app.extensions import db
 from app.jobs import imports as jobs

@@ -23,15 +23,10 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.imports import (
-    FINAL_OUTCOMES,
-    ColumnMapping,
-    ImportStatus,
-    RowOutcome,
-    counts_add_up,
-    parse_sheet,
-    read_sheet,
-)
+from app.domain.imports.duplicates import parse_sheet
+from app.domain.imports.fields import ColumnMapping
+from app.domain.imports.lifecycle import FINAL_OUTCOMES, ImportStatus, RowOutcome, counts_add_up
+from app.domain.imports.reading import read_sheet
 from app.geo.postcode_directory import load_release
 from app.jobs import imports as jobs
 from app.models import ImportIssue, Provider

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.imports import DissolvedRows, counts_add_up, read_status
+from app.domain.imports.lifecycle import counts_add_up
+from app.domain.imports.registration_status import DissolvedRows, read_status
 from app.domain.providers import ProviderStatus
 from app.geo.postcode_directory import load_release
 from app.jobs import imports as jobs

@@ -10,7 +10,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.imports import COUNT_KEYS, DissolvedRows, RowOutcome, counts_add_up
+from app.domain.imports.lifecycle import COUNT_KEYS, RowOutcome, counts_add_up
+from app.domain.imports.registration_status import DissolvedRows
 from app.domain.providers import EvidenceState, ProviderStatus
 from app.models import AuditEvent, ImportBatch, Provider, ProviderIdentifier
 from app.models.base import utcnow

@@ -25,7 +25,10 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.domain.imports import NEAR_MATCH_SCORE, ImportFormatError, ImportStatus, MappingError, StepRefused
+from app.domain.imports.fields import MappingError
+from app.domain.imports.lifecycle import ImportStatus, StepRefused
+from app.domain.imports.reading import ImportFormatError
+from app.domain.names import NEAR_MATCH_SCORE
 from app.domain.providers import LegalForm, Placement, ProviderSource, ProviderStatus, SiteKind
 from app.geo.postcode_directory import load_release
 from app.jobs import imports as jobs

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.imports import ImportStatus, StepRefused
+from app.domain.imports.lifecycle import ImportStatus, StepRefused
 from app.domain.providers import SiteKind
 from app.domain.roles import Role
 from app.models import ImportBatch, Provider, ProviderIdentifier, ProviderSearchDocument, Site

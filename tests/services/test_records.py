@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain.bands import Estimate, VatTreatment
-from app.domain.imports import ColumnMapping, parse_row
+from app.domain.imports.fields import ColumnMapping
+from app.domain.imports.rows import parse_row
 from app.domain.policy import AreaKind, ContractType
 from app.domain.providers import EvidenceState, FactKind, LegalForm, ProviderStatus
 from app.domain.records import RecordStatus

@@ -18,7 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from app.domain.imports import ImportStatus
+from app.domain.imports.lifecycle import ImportStatus
 from app.domain.providers import ProviderSource, ProviderStatus
 from app.domain.roles import Role
 from app.extensions import db

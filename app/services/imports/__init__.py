@@ -30,7 +30,9 @@ This module re-exports the names callers used when it was one file, while they m
 
 from __future__ import annotations
 
-from app.domain.imports import ImportFormatError, MappingError, StepRefused
+from app.domain.imports.fields import MappingError
+from app.domain.imports.lifecycle import StepRefused
+from app.domain.imports.reading import ImportFormatError
 from app.services.imports.mapping import apply_saved, begin, confirm_mapping, mapping_of, saved_mappings
 from app.services.imports.planning import CHUNK_ROWS, Collaborators, Progress, collaborators, providers_for_update
 from app.services.imports.plans import Candidate, ImportCounts, RowPlan

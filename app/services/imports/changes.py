@@ -10,7 +10,8 @@ from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from app.domain.eligibility import generative_signals, signal_score
-from app.domain.imports import ParsedRow, RowOutcome
+from app.domain.imports.lifecycle import RowOutcome
+from app.domain.imports.rows import ParsedRow
 from app.domain.providers import (
     IDENTIFIER_SCHEMES,
     EvidenceState,

@@ -9,16 +9,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.imports import (
-    FIELDS_BY_NAME,
-    MAPPABLE,
-    ColumnMapping,
-    DissolvedRows,
-    ImportStatus,
-    MappingError,
-    read_sheet,
-    require_status,
-)
+from app.domain.imports.fields import FIELDS_BY_NAME, ColumnMapping, MappingError
+from app.domain.imports.lifecycle import MAPPABLE, ImportStatus, require_status
+from app.domain.imports.reading import read_sheet
+from app.domain.imports.registration_status import DissolvedRows
 from app.models import ImportBatch, ImportMapping
 from app.services.audit import Actor, record
 from app.services.imports.storage import StoredUpload, format_json

@@ -10,24 +10,13 @@ from pathlib import Path
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.domain.imports import (
-    ENDED,
-    FLAGGED,
-    NEAR_MATCH_SCORE,
-    NOT_PLACED,
-    ColumnMapping,
-    DissolvedRows,
-    DuplicateFinder,
-    ParsedRow,
-    RowOutcome,
-    RowProblem,
-    SheetRow,
-    dissolved_message,
-    flagged_message,
-    match_name,
-    name_similarity,
-    parse_row,
-)
+from app.domain.imports.duplicates import DuplicateFinder
+from app.domain.imports.fields import ColumnMapping
+from app.domain.imports.lifecycle import RowOutcome
+from app.domain.imports.reading import SheetRow
+from app.domain.imports.registration_status import DissolvedRows, dissolved_message, flagged_message
+from app.domain.imports.rows import ENDED, FLAGGED, NOT_PLACED, ParsedRow, RowProblem, parse_row
+from app.domain.names import NEAR_MATCH_SCORE, match_name, name_similarity
 from app.domain.providers import IDENTIFIER_SCHEMES, Placement, ProviderStatus
 from app.geo.placement import PlacementResult, SitePlacer
 from app.geo.postcode_directory import PostcodeStore

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.domain.imports import COUNT_KEYS, FORMULA, NOT_PLACED, ParsedRow, RowOutcome, RowProblem, counts_add_up
+from app.domain.imports.lifecycle import COUNT_KEYS, RowOutcome, counts_add_up
+from app.domain.imports.rows import FORMULA, NOT_PLACED, ParsedRow, RowProblem
 from app.geo.placement import PlacementResult
 
 

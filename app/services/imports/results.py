@@ -10,7 +10,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.domain.imports import ImportStatus, legal_form_from_words, problem_outcome, rejected_reasons
+from app.domain.imports.lifecycle import ImportStatus
+from app.domain.imports.outcomes import problem_outcome, rejected_reasons
+from app.domain.legal_forms import legal_form_from_words
 from app.domain.providers import LegalForm
 from app.models import ImportBatch, ImportIssue, Provider
 from app.services.imports.mapping import mapping_of

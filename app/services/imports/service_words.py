@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.imports import normalise_words
+from app.domain.names import normalise_words
 from app.models import ServiceCategory
 
 

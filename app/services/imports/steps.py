@@ -9,18 +9,17 @@ from typing import Any
 from sqlalchemy import delete, insert, select, text
 from sqlalchemy.orm import Session
 
-from app.domain.imports import (
+from app.domain.imports.lifecycle import (
     DECIDABLE,
-    FLAGGED,
     ImportStatus,
     ImportStep,
     RowOutcome,
-    RowProblem,
     StepRefused,
     may_run,
     refusal,
     require_status,
 )
+from app.domain.imports.rows import FLAGGED, RowProblem
 from app.models import ImportBatch, ImportChange, ImportIssue, Provider
 from app.services import fulltext
 from app.services.audit import Actor, record

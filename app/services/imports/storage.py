@@ -14,7 +14,8 @@ from typing import IO, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.domain.imports import Sheet, SheetFormat, StepRefused, read_sheet
+from app.domain.imports.lifecycle import StepRefused
+from app.domain.imports.reading import Sheet, SheetFormat, read_sheet
 from app.models import ImportBatch
 
 

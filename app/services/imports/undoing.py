@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from app.domain.imports import UNDOABLE, ImportStatus, StepRefused, require_status, status_changed_reason
+from app.domain.imports.lifecycle import UNDOABLE, ImportStatus, StepRefused, require_status
+from app.domain.imports.outcomes import status_changed_reason
 from app.domain.providers import ProviderStatus
 from app.models import (
     ImportBatch,
