@@ -40,6 +40,7 @@ from app.domain.imports.lifecycle import (
     require_status,
     rows_to_change,
     running_step,
+    sum_terms,
 )
 from app.domain.imports.outcomes import describe_progress, problem_outcome
 from app.domain.imports.reading import ImportFormatError
@@ -307,6 +308,7 @@ def _render_batch(
         "problems": [],
         "matches": [],
         "candidates": {},
+        "sum_terms": sum_terms,
     }
     if batch.status.running:
         context["progress"] = _progress(batch)

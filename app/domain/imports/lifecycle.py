@@ -167,6 +167,32 @@ def counts_add_up(counts: Mapping[str, int]) -> bool:
     return outcome_total(counts) == int(counts.get("rows", 0))
 
 
+#: How each term of the sum is worded on the batch page, before the import and after it.
+_SUM_WORDS: Mapping[str, tuple[str, str]] = {
+    RowOutcome.CREATED.value: ("new", "created"),
+    RowOutcome.UPDATED.value: ("update", "updated"),
+    RowOutcome.UNCHANGED.value: ("unchanged", "unchanged"),
+    RowOutcome.ARCHIVED.value: ("archived", "archived"),
+    RowOutcome.FLAGGED.value: ("flagged", "flagged"),
+    POSSIBLE_MATCH: ("possible match", "possible match"),
+    RowOutcome.REJECTED.value: ("rejected", "rejected"),
+}
+#: Terms always shown in the sum, even at nought, so the page says what every row could have become.
+_ALWAYS_IN_SUM = frozenset({"created", "updated", "unchanged", "rejected"})
+
+
+def sum_terms(counts: Mapping[str, int], *, after_import: bool) -> list[str]:
+    """The words of the sum :func:`counts_add_up` checks, in order ("new + update + unchanged + rejected"):
+    the outcomes always shown, the others when any row has them; possible matches only before the import."""
+    terms = []
+    for key, (before, after) in _SUM_WORDS.items():
+        if key == POSSIBLE_MATCH and after_import:
+            continue
+        if key in _ALWAYS_IN_SUM or key == POSSIBLE_MATCH or int(counts.get(key, 0)):
+            terms.append(after if after_import else before)
+    return terms
+
+
 def rows_to_change(counts: Mapping[str, int], undecided: int = 0) -> int:
     """How many rows a checked file would change on the register: new, updated, archived, flagged and possible
     matches, less the ``undecided`` matches (left as they are until decided)."""

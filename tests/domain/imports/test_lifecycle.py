@@ -22,6 +22,7 @@ from app.domain.imports.lifecycle import (
     require_status,
     rows_to_change,
     running_step,
+    sum_terms,
 )
 
 S = ImportStatus
@@ -132,3 +133,28 @@ def test_rows_to_change_leave_out_the_unchanged_the_rejected_and_the_undecided()
     counts = {"rows": 20, "created": 1, "updated": 2, "unchanged": 3, "archived": 4, "flagged": 5, "rejected": 1}
     assert rows_to_change({**counts, "possible_match": 4}) == 16
     assert rows_to_change({**counts, "possible_match": 4}, undecided=3) == 13
+
+
+@pytest.mark.parametrize(
+    ("counts", "after_import", "terms"),
+    [
+        ({}, False, ["new", "update", "unchanged", "possible match", "rejected"]),
+        ({}, True, ["created", "updated", "unchanged", "rejected"]),
+        (
+            {"archived": 2, "flagged": 1},
+            False,
+            ["new", "update", "unchanged", "archived", "flagged", "possible match", "rejected"],
+        ),
+        ({"archived": 2, "possible_match": 3}, True, ["created", "updated", "unchanged", "archived", "rejected"]),
+    ],
+)
+def test_the_sum_names_every_outcome_that_is_counted(
+    counts: dict[str, int], after_import: bool, terms: list[str]
+) -> None:
+    assert sum_terms(counts, after_import=after_import) == terms
+
+
+def test_the_sum_words_cover_every_outcome_the_total_adds() -> None:
+    """Every outcome the total counts can appear in the sum the page shows."""
+    every = {outcome.value: 1 for outcome in FINAL_OUTCOMES} | {POSSIBLE_MATCH: 1}
+    assert len(sum_terms(every, after_import=False)) == len(every)
