@@ -4,7 +4,7 @@ Every import here is of a small CSV built in the test (or the real Co-operatives
 register holding Knowsley (factories) and a postcode directory of real rows copied from the sample in
 tests/fixtures. The services never commit; these tests commit where a view, the CLI or a job would.
 
-The helpers and fixtures are shared with test_imports_undo.py and test_import_cli.py.
+The helpers and fixtures are shared with test_imports_undo.py and tests/cli/test_imports.py.
 """
 
 from __future__ import annotations
