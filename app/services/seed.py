@@ -32,7 +32,7 @@ from app.domain.bands import (
     band_value_problems,
     change_dates,
 )
-from app.domain.imports import ImportStatus
+from app.domain.imports.lifecycle import ImportStatus
 from app.domain.legal_forms import form_from_words, registrar_scheme
 from app.domain.names import normalise_words
 from app.domain.policy import (
@@ -79,8 +79,8 @@ from app.services.accounts import create_user, find_user_by_email
 from app.services.audit import Actor, record
 from app.services.band_config import band_columns
 from app.services.councils import council_by_code
-from app.services.imports import digest as state_digest
-from app.services.imports import snapshot
+from app.services.imports.snapshots import digest as state_digest
+from app.services.imports.snapshots import snapshot
 from app.services.policy import thresholds
 
 Progress = Callable[[str], None]
