@@ -215,14 +215,6 @@ def _geometry_text(feature: dict[str, Any]) -> str:
     return json.dumps(feature["geometry"], separators=(",", ":"))
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _flag(text: str, what: str) -> bool:
     value = text.strip().casefold()
     if value in {"true", "yes"}:
