@@ -6,9 +6,30 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput,
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
+from app.domain.passwords import MIN_PASSWORD_LENGTH
 from app.web.forms import Form
 
 EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
+#: The hint under every box where someone chooses a password; the length is the password rules' own.
+NEW_PASSWORD_HINT = (
+    f"Must be {MIN_PASSWORD_LENGTH} characters or more. A few unrelated words make a strong password you can remember."
+)
+
+
+def _new_password(label: str, needed: str) -> PasswordField:
+    """A box to choose a password in (its rules are checked by the accounts service, with the email address)."""
+    return PasswordField(
+        label, widget=GovPasswordInput(), description=NEW_PASSWORD_HINT, validators=[InputRequired(needed)]
+    )
+
+
+def _confirm_password(label: str, needed: str) -> PasswordField:
+    """The same password again, which must match the ``password`` box."""
+    return PasswordField(
+        label,
+        widget=GovPasswordInput(),
+        validators=[InputRequired(needed), EqualTo("password", "The passwords do not match")],
+    )
 
 
 class SignInForm(Form):
@@ -32,20 +53,8 @@ class ForgotPasswordForm(Form):
 
 
 class ResetPasswordForm(Form):
-    password = PasswordField(
-        "New password",
-        widget=GovPasswordInput(),
-        description="Must be 10 characters or more. A few unrelated words make a strong password you can remember.",
-        validators=[InputRequired("Enter a new password")],
-    )
-    confirm = PasswordField(
-        "Confirm new password",
-        widget=GovPasswordInput(),
-        validators=[
-            InputRequired("Confirm your new password"),
-            EqualTo("password", "The passwords do not match"),
-        ],
-    )
+    password = _new_password("New password", "Enter a new password")
+    confirm = _confirm_password("Confirm new password", "Confirm your new password")
     submit = SubmitField("Reset password", widget=GovSubmitInput())
 
 
@@ -59,17 +68,8 @@ class CreateAccountForm(Form):
         description="We will send you a link to confirm it",
         validators=[InputRequired("Enter your email address"), Email(EMAIL_FORMAT), Length(max=320)],
     )
-    password = PasswordField(
-        "Create a password",
-        widget=GovPasswordInput(),
-        description="Must be 10 characters or more. A few unrelated words make a strong password you can remember.",
-        validators=[InputRequired("Enter a password")],
-    )
-    confirm = PasswordField(
-        "Confirm your password",
-        widget=GovPasswordInput(),
-        validators=[InputRequired("Confirm your password"), EqualTo("password", "The passwords do not match")],
-    )
+    password = _new_password("Create a password", "Enter a password")
+    confirm = _confirm_password("Confirm your password", "Confirm your password")
     submit = SubmitField("Create account", widget=GovSubmitInput())
 
 
