@@ -15,7 +15,6 @@ from app.domain.text import plain_int
 from app.services.verification import QueueFilters
 from app.web.forms import Form
 
-# DataRequired, not InputRequired: a message of only spaces tells the organisation nothing.
 CHANGES_NEEDED = "Enter what the organisation needs to change"
 REJECT_REASON_NEEDED = "Enter why the organisation cannot be on the register"
 DECLINE_NOTE_NEEDED = "Enter why you are declining the request"
@@ -23,6 +22,18 @@ MESSAGE_MAX = 5000
 MESSAGE_TOO_LONG = "The message must be 5,000 characters or fewer"
 REASON_TOO_LONG = "The reason must be 5,000 characters or fewer"
 NOTE_TOO_LONG = "The note must be 5,000 characters or fewer"
+TO_MEMBERS = "We will email this to the people who act for the organisation."
+
+
+def _written(label: str, description: str, needed: str, too_long: str) -> TextAreaField:
+    """What an officer writes to be emailed with a decision: required, and at most MESSAGE_MAX characters."""
+    # DataRequired, not InputRequired: a message of only spaces tells the organisation nothing.
+    return TextAreaField(
+        label,
+        widget=GovTextArea(),
+        description=description,
+        validators=[DataRequired(needed), Length(max=MESSAGE_MAX, message=too_long)],
+    )
 
 
 class MarkCheckedForm(Form):
@@ -36,21 +47,13 @@ class VerifyForm(Form):
 
 
 class RequestChangesForm(Form):
-    message = TextAreaField(
-        "What does the organisation need to change?",
-        widget=GovTextArea(),
-        description="We will email this to the people who act for the organisation.",
-        validators=[DataRequired(CHANGES_NEEDED), Length(max=MESSAGE_MAX, message=MESSAGE_TOO_LONG)],
-    )
+    message = _written("What does the organisation need to change?", TO_MEMBERS, CHANGES_NEEDED, MESSAGE_TOO_LONG)
     submit = SubmitField("Ask for changes", widget=GovSubmitInput())
 
 
 class RejectForm(Form):
-    reason = TextAreaField(
-        "Why can the organisation not be on the register?",
-        widget=GovTextArea(),
-        description="We will email this to the people who act for the organisation.",
-        validators=[DataRequired(REJECT_REASON_NEEDED), Length(max=MESSAGE_MAX, message=REASON_TOO_LONG)],
+    reason = _written(
+        "Why can the organisation not be on the register?", TO_MEMBERS, REJECT_REASON_NEEDED, REASON_TOO_LONG
     )
     submit = SubmitField("Reject", widget=GovSubmitInput())
 
@@ -60,11 +63,8 @@ class ApproveJoinRequestForm(Form):
 
 
 class DeclineJoinRequestForm(Form):
-    note = TextAreaField(
-        "Why are you declining?",
-        widget=GovTextArea(),
-        description="We will email this to the person who asked.",
-        validators=[DataRequired(DECLINE_NOTE_NEEDED), Length(max=MESSAGE_MAX, message=NOTE_TOO_LONG)],
+    note = _written(
+        "Why are you declining?", "We will email this to the person who asked.", DECLINE_NOTE_NEEDED, NOTE_TOO_LONG
     )
     submit = SubmitField("Decline", widget=GovSubmitInput())
 
