@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, url_for
@@ -45,9 +46,36 @@ def _back_to_bands() -> Response:
     return redirect(url_for("officers.spend_bands"))
 
 
-def _render_band_form(
-    template: str, form: BandForm, council: Council, status: int, band: SpendBand | None = None
-) -> tuple[str, int]:
+def _ended(band: SpendBand) -> Response | None:
+    """Back to the bands, saying why, when this version of the band has already ended: only the current one changes."""
+    if band.effective_to is None:
+        return None
+    flash(band_config.NOT_CURRENT, "error")
+    return _back_to_bands()
+
+
+def _band_page(
+    template: str,
+    form: BandForm,
+    council: Council,
+    save: Callable[[], SpendBand],
+    done: str,
+    band: SpendBand | None = None,
+) -> Response | tuple[str, int]:
+    """The add and change pages: on a valid POST, ``save`` and go back to the bands saying the band is ``done`` from
+    its date; a refusal shows at the question it names (else where the band starts), with status 400."""
+    if form.validate_on_submit():
+        try:
+            row = save()
+        except BandConfigError as exc:
+            db.session.rollback()
+            form.attach(exc.field, str(exc), "lower_kind")
+        else:
+            message = f"{row.label} is {done} from {row.effective_from:%-d %B %Y}"
+            db.session.commit()
+            flash(message, "success")
+            return _back_to_bands()
+    status = 400 if form.is_submitted() else 200
     return render_template(template, form=form, council=council, band=band), status
 
 
@@ -65,26 +93,21 @@ def add_spend_band() -> Response | tuple[str, int]:
     """Add a band to the council's set from a date."""
     council = _council_or_404()
     form = AddBandForm()
-    if form.validate_on_submit():
-        try:
-            row = band_config.add_band(
-                db.session,
-                _officer(),
-                council,
-                form.values(),
-                _today(),
-                effective_from=form.effective_from.data,
-                adjust_adjoining=form.adjust_adjoining.data,
-            )
-        except BandConfigError as exc:
-            db.session.rollback()
-            form.attach(exc.field, str(exc), "lower_kind")
-        else:
-            message = f"{row.label} is added from {row.effective_from:%-d %B %Y}"
-            db.session.commit()
-            flash(message, "success")
-            return _back_to_bands()
-    return _render_band_form("officers/bands_new.html", form, council, 400 if form.is_submitted() else 200)
+    return _band_page(
+        "officers/bands_new.html",
+        form,
+        council,
+        lambda: band_config.add_band(
+            db.session,
+            _officer(),
+            council,
+            form.values(),
+            _today(),
+            effective_from=form.effective_from.data,
+            adjust_adjoining=form.adjust_adjoining.data,
+        ),
+        "added",
+    )
 
 
 @bp.route("/spend-bands/<int:band_id>/change", methods=["GET", "POST"])
@@ -92,32 +115,27 @@ def change_spend_band(band_id: int) -> Response | tuple[str, int]:
     """Change a band from a date: the band as it was stays on record up to the day before."""
     council = _council_or_404()
     band = _band_or_404(council, band_id)
-    if band.effective_to is not None:
-        flash(band_config.NOT_CURRENT, "error")
-        return _back_to_bands()
+    if (ended := _ended(band)) is not None:
+        return ended
     form = ChangeBandForm()
     if not form.is_submitted():
         form.fill_from(band)
-    elif form.validate_on_submit():
-        try:
-            row = band_config.change_band(
-                db.session,
-                _officer(),
-                band,
-                form.values(),
-                form.effective_from.data,
-                _today(),
-                adjust_adjoining=form.adjust_adjoining.data,
-            )
-        except BandConfigError as exc:
-            db.session.rollback()
-            form.attach(exc.field, str(exc), "lower_kind")
-        else:
-            message = f"{row.label} is changed from {row.effective_from:%-d %B %Y}"
-            db.session.commit()
-            flash(message, "success")
-            return _back_to_bands()
-    return _render_band_form("officers/bands_change.html", form, council, 400 if form.is_submitted() else 200, band)
+    return _band_page(
+        "officers/bands_change.html",
+        form,
+        council,
+        lambda: band_config.change_band(
+            db.session,
+            _officer(),
+            band,
+            form.values(),
+            form.effective_from.data,
+            _today(),
+            adjust_adjoining=form.adjust_adjoining.data,
+        ),
+        "changed",
+        band,
+    )
 
 
 @bp.route("/spend-bands/<int:band_id>/retire", methods=["GET", "POST"])
@@ -125,9 +143,8 @@ def retire_spend_band(band_id: int) -> Response | tuple[str, int]:
     """End a band from a date; it stays on record for the dates it applied."""
     council = _council_or_404()
     band = _band_or_404(council, band_id)
-    if band.effective_to is not None:
-        flash(band_config.NOT_CURRENT, "error")
-        return _back_to_bands()
+    if (ended := _ended(band)) is not None:
+        return ended
     form = RetireBandForm()
     if form.validate_on_submit():
         try:
