@@ -158,6 +158,18 @@ def _saved(message: str = "Your answers have been saved") -> None:
     flash(message, "success")
 
 
+def _question_page(question: Question, form: Any, provider: Provider | None, **context: Any) -> tuple[str, int]:
+    """A question's page: the template named after the page's endpoint, and "Back" to the question before it."""
+    template = QUESTION_PAGES[question].replace(".", "/", 1) + ".html"
+    return _page(template, form, provider=provider, back_url=_back_url(question, provider), **context)
+
+
+def _save_and_continue(question: Question, provider: Provider | None) -> Response:
+    """Commit the answers and go on to the next question (or back to 'check your answers')."""
+    _saved()
+    return redirect(_next_url(question, provider))
+
+
 @bp.route("/")
 def index() -> str:
     """The organisation's status, what to do next, and every section with its state."""
@@ -208,11 +220,8 @@ def organisation_name() -> Response | tuple[str, int]:
             db.session.rollback()
             form.name.errors = [*form.name.errors, str(exc)]
         else:
-            _saved()
-            return redirect(_next_url(Question.NAME, _user().provider))
-    return _page(
-        "providers/organisation_name.html", form, provider=provider, back_url=_back_url(Question.NAME, provider)
-    )
+            return _save_and_continue(Question.NAME, _user().provider)
+    return _question_page(Question.NAME, form, provider)
 
 
 @bp.route("/organisation/legal-form", methods=["GET", "POST"])
@@ -228,13 +237,7 @@ def legal_form() -> Response | tuple[str, int]:
         if numbers_asked_for(provider.legal_form):  # a changed legal form may need its numbers, even when changing
             return redirect(url_for("providers.registration_numbers", **_from()))
         return redirect(_next_url(Question.LEGAL_FORM, provider))
-    return _page(
-        "providers/legal_form.html",
-        form,
-        provider=provider,
-        forms=[f for f in LegalForm if f != LegalForm.UNKNOWN],
-        back_url=_back_url(Question.LEGAL_FORM, provider),
-    )
+    return _question_page(Question.LEGAL_FORM, form, provider, forms=[f for f in LegalForm if f != LegalForm.UNKNOWN])
 
 
 @bp.route("/organisation/registration-numbers", methods=["GET", "POST"])
@@ -278,16 +281,8 @@ def registration_numbers() -> Response | tuple[str, int]:
                 db.session.rollback()
                 _field_for(form, exc.field).errors = [str(exc)]
             else:
-                _saved()
-                return redirect(_next_url(Question.REGISTRATION_NUMBERS, provider))
-    return _page(
-        "providers/registration_numbers.html",
-        form,
-        provider=provider,
-        asked=asked,
-        existing=existing,
-        back_url=_back_url(Question.REGISTRATION_NUMBERS, provider),
-    )
+                return _save_and_continue(Question.REGISTRATION_NUMBERS, provider)
+    return _question_page(Question.REGISTRATION_NUMBERS, form, provider, asked=asked, existing=existing)
 
 
 def _field_for(form: RegistrationNumbersForm, question: str | None) -> Any:
@@ -517,11 +512,8 @@ def areas_served() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         chosen = [a for a in districts if a.code in set(form.areas.data or [])]
         registration.set_areas_served(db.session, _user(), provider, chosen)
-        _saved()
-        return redirect(_next_url(Question.AREAS_SERVED, provider))
-    return _page(
-        "providers/areas_served.html", form, provider=provider, back_url=_back_url(Question.AREAS_SERVED, provider)
-    )
+        return _save_and_continue(Question.AREAS_SERVED, provider)
+    return _question_page(Question.AREAS_SERVED, form, provider)
 
 
 @bp.route("/services", methods=["GET", "POST"])
@@ -536,15 +528,8 @@ def services() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         chosen = [c for c in categories if c.slug in set(form.services.data or [])]
         registration.set_services(db.session, _user(), provider, chosen, form.description.data or "")
-        _saved()
-        return redirect(_next_url(Question.SERVICES, provider))
-    return _page(
-        "providers/services.html",
-        form,
-        provider=provider,
-        categories=categories,
-        back_url=_back_url(Question.SERVICES, provider),
-    )
+        return _save_and_continue(Question.SERVICES, provider)
+    return _question_page(Question.SERVICES, form, provider, categories=categories)
 
 
 def _fact_data(provider: Provider, fields: dict[str, FactKind]) -> dict[str, str]:
@@ -561,7 +546,7 @@ def _fact_data(provider: Provider, fields: dict[str, FactKind]) -> dict[str, str
 
 
 def _facts_page(
-    question: Question, form_class: type[OwnershipForm] | type[SizeForm], fields: dict[str, FactKind], template: str
+    question: Question, form_class: type[OwnershipForm] | type[SizeForm], fields: dict[str, FactKind]
 ) -> Response | tuple[str, int]:
     """A page of self-declared facts: each question optional, 'not known' an answer, a blank one removed."""
     provider = _provider()
@@ -569,21 +554,20 @@ def _facts_page(
     if form.validate_on_submit():
         answers = {kind: getattr(form, name).data or None for name, kind in fields.items()}
         registration.set_facts(db.session, _user(), provider, answers, utcnow().date())
-        _saved()
-        return redirect(_next_url(question, provider))
-    return _page(template, form, provider=provider, back_url=_back_url(question, provider))
+        return _save_and_continue(question, provider)
+    return _question_page(question, form, provider)
 
 
 @bp.route("/ownership", methods=["GET", "POST"])
 def ownership() -> Response | tuple[str, int]:
     """How the organisation is owned. Every question is optional; 'not known' is an answer."""
-    return _facts_page(Question.OWNERSHIP, OwnershipForm, OWNERSHIP_FACTS, "providers/ownership.html")
+    return _facts_page(Question.OWNERSHIP, OwnershipForm, OWNERSHIP_FACTS)
 
 
 @bp.route("/size-and-fair-work", methods=["GET", "POST"])
 def size_and_fair_work() -> Response | tuple[str, int]:
     """Size, and fair work: staff, turnover, local staff, Real Living Wage, Social Enterprise Mark."""
-    return _facts_page(Question.SIZE_AND_FAIR_WORK, SizeForm, SIZE_FACTS, "providers/size_and_fair_work.html")
+    return _facts_page(Question.SIZE_AND_FAIR_WORK, SizeForm, SIZE_FACTS)
 
 
 @bp.route("/contact-details", methods=["GET", "POST"])
@@ -601,14 +585,8 @@ def contact_details() -> Response | tuple[str, int]:
             contact_phone=form.contact_phone.data,
             website=form.website.data,
         )
-        _saved()
-        return redirect(_next_url(Question.CONTACT_DETAILS, provider))
-    return _page(
-        "providers/contact_details.html",
-        form,
-        provider=provider,
-        back_url=_back_url(Question.CONTACT_DETAILS, provider),
-    )
+        return _save_and_continue(Question.CONTACT_DETAILS, provider)
+    return _question_page(Question.CONTACT_DETAILS, form, provider)
 
 
 @bp.route("/check-your-answers")
