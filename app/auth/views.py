@@ -18,7 +18,7 @@ from app.jobs.mail import deliver_outbox
 from app.models.base import utcnow
 from app.services import accounts, membership
 from app.web.rate_limits import per_address, per_client
-from app.web.sessions import SESSION_TOKEN_KEY
+from app.web.sessions import SESSION_TOKEN_KEY, signed_in_user
 from app.web.urls import absolute_url
 
 WRONG_DETAILS = "Enter a correct email address and password"
@@ -107,7 +107,7 @@ def locked_message(until: datetime) -> str:
 @login_required
 def sign_out() -> Response:
     """Sign out of this browser: the session ends on the server, so a copy of its cookie stops working too."""
-    accounts.end_session(db.session, session.get(SESSION_TOKEN_KEY), current_user._get_current_object(), utcnow())
+    accounts.end_session(db.session, session.get(SESSION_TOKEN_KEY), signed_in_user(), utcnow())
     db.session.commit()
     logout_user()
     session.clear()
@@ -119,7 +119,7 @@ def sign_out() -> Response:
 @login_required
 def sign_out_everywhere() -> Response:
     """End every session of the signed-in user, on every device."""
-    accounts.sign_out_everywhere(db.session, current_user._get_current_object(), utcnow())
+    accounts.sign_out_everywhere(db.session, signed_in_user(), utcnow())
     db.session.commit()
     logout_user()
     session.clear()
@@ -250,7 +250,7 @@ def confirm_email(token: str) -> Response | tuple[str, int]:
 @per_client
 def resend_confirmation() -> Response:
     """Send the confirmation link again."""
-    user = current_user._get_current_object()
+    user = signed_in_user()
     if user.email_confirmed_at is None:
         accounts.send_confirmation(
             db.session, user, confirmation_tokens(), lambda token: _absolute("auth.confirm_email", token=token)
@@ -271,7 +271,7 @@ def accept_invitation(token: str) -> Response | tuple[str, int] | str:
     form = AcceptInvitationForm()
     if current_user.is_authenticated and form.validate_on_submit():
         try:
-            provider = membership.accept_invitation(db.session, token, current_user._get_current_object(), utcnow())
+            provider = membership.accept_invitation(db.session, token, signed_in_user(), utcnow())
         except membership.MembershipError as exc:
             db.session.rollback()
             return render_template("auth/link_problem.html", message=str(exc), again=url_for("public.index")), 400

@@ -27,10 +27,11 @@ from app.domain.records import (
     value_as_entered,
 )
 from app.extensions import db
-from app.models import CommissioningRecord, Council, User
+from app.models import CommissioningRecord, Council
 from app.models.base import utcnow
 from app.services import records as record_service
 from app.web.date_input import DateInputField, date_query
+from app.web.sessions import signed_in_user
 
 # Fields of the shortlist forms and the request itself, not of the search.
 NOT_SEARCH_PARAMETERS = frozenset({"csrf_token", "title", "provider_id", "add", "remove", "clear", "anchor"})
@@ -41,10 +42,6 @@ def _council() -> Council:
     if council is None:
         abort(404)
     return council  # type: ignore[no-any-return]
-
-
-def _user() -> User:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
 def _record_or_404(record_id: int) -> CommissioningRecord:
@@ -136,7 +133,7 @@ def create_record() -> BaseResponse | tuple[str, int]:
     try:
         record = record_service.create_record(
             db.session,
-            _user(),
+            signed_in_user(),
             council,
             run.criteria,
             run.result,
@@ -185,7 +182,7 @@ def _render_record(
             close_form=CloseRecordForm(formdata=None),
             search_again=url_for("commissioners.search", **_search_again(record)),
             start_date=_day(record.band.get("start_date")),
-            can_change=record_service.may_change(_user(), record),
+            can_change=record_service.may_change(signed_in_user(), record),
             filters=filters_text(record.inputs.get("criteria", {})),
             value_as_entered=value_as_entered(record.inputs.get("criteria", {})),
             estimated_value=estimated_value(record.band, record.inputs.get("criteria", {})),
@@ -233,7 +230,7 @@ def record_notes(record_id: int) -> BaseResponse | tuple[str, int]:
         try:
             changes = record_service.update_notes(
                 db.session,
-                _user(),
+                signed_in_user(),
                 found,
                 in_house_considered=form.in_house_considered.data,
                 why_these=form.why_these.data,
@@ -259,7 +256,7 @@ def close_record(record_id: int) -> BaseResponse | tuple[str, int]:
     if not CloseRecordForm().validate_on_submit():
         abort(400)
     try:
-        record_service.close_record(db.session, _user(), found, utcnow())
+        record_service.close_record(db.session, signed_in_user(), found, utcnow())
     except record_service.NotYourRecord as exc:
         db.session.rollback()
         return _not_yours(found, exc)

@@ -10,21 +10,18 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.extensions import db
-from app.models import Council, SpendBand, User
+from app.models import Council, SpendBand
 from app.models.base import utcnow
 from app.officers import bp
 from app.officers.band_forms import AddBandForm, BandForm, ChangeBandForm, RetireBandForm
 from app.services import band_config
 from app.services.band_config import BandConfigError
 from app.web.council import home_council
+from app.web.sessions import signed_in_user
 
 
 def _today() -> date:
     return utcnow().date()
-
-
-def _officer() -> User:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
 def _council_or_404() -> Council:
@@ -99,7 +96,7 @@ def add_spend_band() -> Response | tuple[str, int]:
         council,
         lambda: band_config.add_band(
             db.session,
-            _officer(),
+            signed_in_user(),
             council,
             form.values(),
             _today(),
@@ -126,7 +123,7 @@ def change_spend_band(band_id: int) -> Response | tuple[str, int]:
         council,
         lambda: band_config.change_band(
             db.session,
-            _officer(),
+            signed_in_user(),
             band,
             form.values(),
             form.effective_from.data,
@@ -150,7 +147,7 @@ def retire_spend_band(band_id: int) -> Response | tuple[str, int]:
         try:
             band_config.retire_band(
                 db.session,
-                _officer(),
+                signed_in_user(),
                 band,
                 form.effective_to.data,
                 today=_today(),

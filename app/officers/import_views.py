@@ -22,7 +22,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -64,6 +63,7 @@ from app.officers.import_forms import (
 from app.services.audit import Actor
 from app.services.imports import mapping, results, steps, storage, undoing
 from app.web.downloads import csv_download
+from app.web.sessions import signed_in_user
 
 PROBLEMS_PER_PAGE = 50
 MATCHES_PER_PAGE = 30
@@ -80,7 +80,7 @@ WAITING_FOR = "job"
 
 
 def _actor() -> Actor:
-    return Actor.of(current_user._get_current_object())
+    return Actor.of(signed_in_user())
 
 
 def _folder() -> Path:

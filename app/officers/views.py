@@ -16,7 +16,7 @@ from app.domain.text import plain_int
 from app.domain.wording import split_org_id
 from app.extensions import db
 from app.jobs.mail import deliver_outbox
-from app.models import Area, ImportBatch, JoinRequest, Provider, ProviderFact, ProviderIdentifier, User
+from app.models import Area, ImportBatch, JoinRequest, Provider, ProviderFact, ProviderIdentifier
 from app.models.base import utcnow
 from app.officers import bp
 from app.officers.audit_views import record_url
@@ -36,6 +36,7 @@ from app.services.locality import area_names_for, provider_locality
 from app.services.policy import bands_in_force
 from app.services.verification import QueueFilters
 from app.web.council import home_local_area
+from app.web.sessions import signed_in_user
 from app.web.urls import absolute_url
 
 
@@ -65,10 +66,6 @@ def _provider_or_404(provider_id: int) -> Provider:
     if provider is None:
         abort(404)
     return provider
-
-
-def _officer() -> User:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
 def _service_url() -> str:
@@ -206,7 +203,7 @@ def confirm_bulk_action() -> Response | tuple[str, int]:
     try:
         result = verification.apply_bulk_action(
             db.session,
-            _officer(),
+            signed_in_user(),
             form.bulk_action,
             utcnow(),
             _service_url(),
@@ -239,7 +236,7 @@ def mark_identifier_checked(provider_id: int, identifier_id: int) -> Response:
     if not MarkCheckedForm().validate_on_submit():
         abort(400)
     register, number = split_org_id(identifier.org_id)  # 'Companies House number 01234567', not the org-id
-    verification.verify_identifier(db.session, _officer(), identifier, utcnow())
+    verification.verify_identifier(db.session, signed_in_user(), identifier, utcnow())
     db.session.commit()
     flash(f"{register} {number} is marked as checked by the council", "success")
     return _back_to_review(provider_id)
@@ -256,7 +253,7 @@ def mark_fact_checked(provider_id: int, fact_id: int) -> Response:
         abort(400)
     label = fact.kind.label
     try:
-        verification.verify_fact(db.session, _officer(), fact, utcnow())
+        verification.verify_fact(db.session, signed_in_user(), fact, utcnow())
     except verification.ReviewError as exc:
         return _refused(provider_id, str(exc))
     db.session.commit()
@@ -272,7 +269,7 @@ def verify_provider(provider_id: int) -> Response:
         abort(400)
     name, was_change = provider.name, provider.awaiting_review
     try:
-        verification.verify(db.session, _officer(), provider, utcnow(), _service_url())
+        verification.verify(db.session, signed_in_user(), provider, utcnow(), _service_url())
     except verification.ReviewError as exc:
         return _refused(provider_id, str(exc))
     db.session.commit()
@@ -316,7 +313,7 @@ def request_changes(provider_id: int) -> Response | tuple[str, int]:
         form,
         form.message,
         lambda message: verification.request_changes(
-            db.session, _officer(), provider, message, utcnow(), _service_url()
+            db.session, signed_in_user(), provider, message, utcnow(), _service_url()
         ),
         f"{provider.name} has been asked to make changes",
         "changes_form",
@@ -332,7 +329,7 @@ def reject_provider(provider_id: int) -> Response | tuple[str, int]:
         provider,
         form,
         form.reason,
-        lambda reason: verification.reject(db.session, _officer(), provider, reason, utcnow()),
+        lambda reason: verification.reject(db.session, signed_in_user(), provider, reason, utcnow()),
         f"{provider.name} is rejected and will not be on the register",
         "reject_form",
     )
@@ -356,7 +353,7 @@ def approve_join_request(request_id: int) -> Response:
         abort(400)
     email, name = join_request.user.email, join_request.provider.name
     try:
-        membership.decide_join_request(db.session, _officer(), join_request, True, None, utcnow())
+        membership.decide_join_request(db.session, signed_in_user(), join_request, True, None, utcnow())
     except membership.MembershipError as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -377,7 +374,7 @@ def decline_join_request(request_id: int) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         email, name = join_request.user.email, join_request.provider.name
         try:
-            membership.decide_join_request(db.session, _officer(), join_request, False, form.note.data, utcnow())
+            membership.decide_join_request(db.session, signed_in_user(), join_request, False, form.note.data, utcnow())
         except membership.MembershipError as exc:
             db.session.rollback()
             if exc.field != "note":

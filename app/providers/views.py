@@ -31,7 +31,7 @@ from app.extensions import db
 from app.geo.factory import build_placer
 from app.geo.placement import PlacementResult, SitePlacer
 from app.jobs.mail import deliver_outbox
-from app.models import Area, Provider, ServiceCategory, Site, User
+from app.models import Area, Provider, ServiceCategory, Site
 from app.models.base import utcnow
 from app.providers import bp
 from app.providers.forms import (
@@ -55,6 +55,7 @@ from app.services.locality import area_names_for, provider_locality
 from app.services.registration import NOT_KNOWN, DuplicateIdentifier, RegistrationError
 from app.services.verification import members_of, reviews_of
 from app.web.council import home_council, home_local_area
+from app.web.sessions import signed_in_user
 from app.web.urls import absolute_url
 
 OWNERSHIP_FACTS = {
@@ -98,13 +99,9 @@ def _require_confirmed_email() -> Response | None:
     return None
 
 
-def _user() -> User:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
-
-
 def _provider() -> Provider:
     """The signed-in user's organisation; a user with none starts by naming it."""
-    provider = _user().provider
+    provider = signed_in_user().provider
     if provider is None:
         abort(404)
     if provider.status not in EDITABLE_STATUSES:
@@ -173,7 +170,7 @@ def _save_and_continue(question: Question, provider: Provider | None) -> Respons
 @bp.route("/")
 def index() -> str:
     """The organisation's status, what to do next, and every section with its state."""
-    user = _user()
+    user = signed_in_user()
     provider = user.provider
     if user.email_confirmed_at is None:
         return render_template("providers/confirm_your_email.html")
@@ -207,7 +204,7 @@ def confirm_your_email() -> str:
 @bp.route("/organisation/name", methods=["GET", "POST"])
 def organisation_name() -> Response | tuple[str, int]:
     """The first question: the organisation's name (this creates the draft)."""
-    user = _user()
+    user = signed_in_user()
     provider = user.provider
     form = OrganisationNameForm(obj=provider)
     if form.validate_on_submit():
@@ -220,7 +217,7 @@ def organisation_name() -> Response | tuple[str, int]:
             db.session.rollback()
             form.name.errors = [*form.name.errors, str(exc)]
         else:
-            return _save_and_continue(Question.NAME, _user().provider)
+            return _save_and_continue(Question.NAME, signed_in_user().provider)
     return _question_page(Question.NAME, form, provider)
 
 
@@ -232,7 +229,7 @@ def legal_form() -> Response | tuple[str, int]:
         data={"legal_form": None if provider.legal_form == LegalForm.UNKNOWN else provider.legal_form.value}
     )
     if form.validate_on_submit():
-        registration.set_legal_form(db.session, _user(), provider, LegalForm(form.legal_form.data))
+        registration.set_legal_form(db.session, signed_in_user(), provider, LegalForm(form.legal_form.data))
         _saved()
         if numbers_asked_for(provider.legal_form):  # a changed legal form may need its numbers, even when changing
             return redirect(url_for("providers.registration_numbers", **_from()))
@@ -272,7 +269,7 @@ def registration_numbers() -> Response | tuple[str, int]:
             _field_for(form, question).errors = [message]
         if not checked.problems:
             try:
-                registration.set_identifiers(db.session, _user(), provider, checked.numbers)
+                registration.set_identifiers(db.session, signed_in_user(), provider, checked.numbers)
             except DuplicateIdentifier as exc:
                 db.session.rollback()
                 existing = membership.held_number(db.session, exc.org_id)
@@ -392,7 +389,7 @@ def new_premises_address() -> Response | tuple[str, int]:
         try:
             registration.add_site(
                 db.session,
-                _user(),
+                signed_in_user(),
                 provider,
                 kind,
                 postcode,
@@ -446,7 +443,7 @@ def premises_address(site_id: int) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         registration.update_site_address(
             db.session,
-            _user(),
+            signed_in_user(),
             provider,
             site,
             **_address_answers(form),
@@ -484,7 +481,7 @@ def remove_premises(site_id: int) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         if form.confirm.data == "yes":
             what = f"{site.kind.label.lower()} at {site.postcode}"
-            registration.remove_site(db.session, _user(), provider, site)
+            registration.remove_site(db.session, signed_in_user(), provider, site)
             _saved(f"The {what} has been removed")
         return redirect(url_for("providers.premises"))
     return _page(
@@ -511,7 +508,7 @@ def areas_served() -> Response | tuple[str, int]:
     form.areas.choices = [SelectChoice(a.code, a.name) for a in districts]
     if form.validate_on_submit():
         chosen = [a for a in districts if a.code in set(form.areas.data or [])]
-        registration.set_areas_served(db.session, _user(), provider, chosen)
+        registration.set_areas_served(db.session, signed_in_user(), provider, chosen)
         return _save_and_continue(Question.AREAS_SERVED, provider)
     return _question_page(Question.AREAS_SERVED, form, provider)
 
@@ -527,7 +524,7 @@ def services() -> Response | tuple[str, int]:
     form.services.choices = [SelectChoice(c.slug, c.name) for c in categories]
     if form.validate_on_submit():
         chosen = [c for c in categories if c.slug in set(form.services.data or [])]
-        registration.set_services(db.session, _user(), provider, chosen, form.description.data or "")
+        registration.set_services(db.session, signed_in_user(), provider, chosen, form.description.data or "")
         return _save_and_continue(Question.SERVICES, provider)
     return _question_page(Question.SERVICES, form, provider, categories=categories)
 
@@ -553,7 +550,7 @@ def _facts_page(
     form = form_class(data=_fact_data(provider, fields))
     if form.validate_on_submit():
         answers = {kind: getattr(form, name).data or None for name, kind in fields.items()}
-        registration.set_facts(db.session, _user(), provider, answers, utcnow().date())
+        registration.set_facts(db.session, signed_in_user(), provider, answers, utcnow().date())
         return _save_and_continue(question, provider)
     return _question_page(question, form, provider)
 
@@ -578,7 +575,7 @@ def contact_details() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         registration.set_contact(
             db.session,
-            _user(),
+            signed_in_user(),
             provider,
             contact_name=form.contact_name.data,
             contact_email=form.contact_email.data or "",
@@ -614,7 +611,7 @@ def submit() -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         abort(400)
     try:
-        registration.submit(db.session, _user(), provider, utcnow())
+        registration.submit(db.session, signed_in_user(), provider, utcnow())
     except RegistrationError as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -626,7 +623,7 @@ def submit() -> Response | tuple[str, int]:
 @bp.route("/submitted")
 def submitted() -> str:
     """Confirmation that the answers were sent."""
-    provider = _user().provider
+    provider = signed_in_user().provider
     if provider is None or provider.status != ProviderStatus.SUBMITTED:
         abort(404)
     return render_template("providers/submitted.html", provider=provider)
@@ -641,7 +638,7 @@ def colleagues() -> Response | tuple[str, int]:
         try:
             membership.invite(
                 db.session,
-                _user(),
+                signed_in_user(),
                 provider,
                 form.email.data or "",
                 utcnow(),
@@ -677,7 +674,7 @@ def _join_page(target: Provider, match: membership.NumberMatch | None) -> Respon
     if form.validate_on_submit():
         try:
             membership.request_to_join(
-                db.session, _user(), target, form.message.data or "", by_number=match.org_id if match else None
+                db.session, signed_in_user(), target, form.message.data or "", by_number=match.org_id if match else None
             )
         except membership.MembershipError as exc:
             db.session.rollback()

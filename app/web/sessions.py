@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask import Flask, current_app, flash, g
 from flask import session as flask_session
+from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -27,6 +28,11 @@ def session_policy() -> SessionPolicy:
         idle=timedelta(minutes=int(config["SESSION_IDLE_MINUTES"])),
         lifetime=timedelta(hours=int(config["SESSION_MAX_HOURS"])),
     )
+
+
+def signed_in_user() -> User:
+    """The signed-in user itself, not Flask-Login's proxy, for the services that take a User (pages behind sign-in)."""
+    return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
 @login_manager.user_loader
