@@ -87,13 +87,6 @@ def _folder() -> Path:
     return jobs.upload_folder()
 
 
-def _batch_or_404(batch_id: int) -> ImportBatch:
-    batch = db.session.get(ImportBatch, batch_id)
-    if batch is None:
-        abort(404)
-    return batch
-
-
 def _to_batch(batch_id: int, anchor: str | None = None) -> BaseResponse:
     return redirect(url_for("officers.import_batch", batch_id=batch_id, _anchor=anchor))
 
@@ -204,7 +197,7 @@ def _forget_upload(stored: storage.StoredUpload | None, folder: Path) -> None:
 @bp.route("/imports/<int:batch_id>/columns", methods=["GET", "POST"])
 def import_columns(batch_id: int) -> BaseResponse | tuple[str, int]:
     """Confirm which column holds what, then check every row (nothing on the register changes yet)."""
-    batch = _batch_or_404(batch_id)
+    batch = db.get_or_404(ImportBatch, batch_id)
     if batch.status not in MAPPABLE:
         return _refused(batch.id, f"This import is {batch.status.label.lower()}, so its columns cannot be changed now")
     columns = mapping.mapping_of(batch)
@@ -368,7 +361,7 @@ def _render_batch(
 @bp.route("/imports/<int:batch_id>")
 def import_batch(batch_id: int) -> tuple[str, int]:
     """Where an import stands: its progress, the check's preview, or what it did."""
-    batch = _batch_or_404(batch_id)
+    batch = db.get_or_404(ImportBatch, batch_id)
     # An officer who started a background import is sent here with ?job=commit (the page reloads itself with the
     # same address when the job ends): once it has finished, say what it did, as an import done while waiting does.
     if request.args.get(WAITING_FOR) == ImportStep.COMMIT and batch.status == ImportStatus.IMPORTED:
@@ -412,7 +405,7 @@ def _progress(batch: ImportBatch) -> dict[str, Any]:
 @bp.route("/imports/<int:batch_id>/progress.json")
 def import_progress(batch_id: int) -> Response:
     """How far the running step is, for the batch page to poll."""
-    batch = _batch_or_404(batch_id)
+    batch = db.get_or_404(ImportBatch, batch_id)
     stopped = jobs.job_is_lost(batch)
     return jsonify(
         {
@@ -429,7 +422,7 @@ def import_progress(batch_id: int) -> Response:
 @bp.route("/imports/<int:batch_id>/matches", methods=["POST"])
 def import_matches(batch_id: int) -> BaseResponse | tuple[str, int]:
     """Record 'same organisation' or 'different organisation' for possible matches; no need to check again."""
-    batch = _batch_or_404(batch_id)
+    batch = db.get_or_404(ImportBatch, batch_id)
     if batch.status not in DECIDABLE:
         return _refused(batch.id, f"This import is {batch.status.label.lower()}, so matches cannot be decided now")
     page = max(1, request.form.get("matches_page", 1, type=int) or 1)
@@ -457,7 +450,7 @@ def import_matches(batch_id: int) -> BaseResponse | tuple[str, int]:
 @bp.route("/imports/<int:batch_id>/commit", methods=["POST"])
 def import_commit(batch_id: int) -> BaseResponse | tuple[str, int]:
     """Write the checked file to the register."""
-    batch = _batch_or_404(batch_id)
+    batch = db.get_or_404(ImportBatch, batch_id)
     form = CommitForm()
     try:
         # The button is on the check's preview; a failed import runs again with "Try again" (import_retry).
@@ -469,7 +462,7 @@ def import_commit(batch_id: int) -> BaseResponse | tuple[str, int]:
     batch.publish_verified = form.publish.data == VERIFIED
     if problem := _start(batch, ImportStep.COMMIT, _actor()):
         return _refused(batch.id, problem)
-    batch = _batch_or_404(batch_id)
+    batch = db.get_or_404(ImportBatch, batch_id)
     if batch.status == ImportStatus.IMPORTED:
         flash(_imported_message(batch), "success")
         return _to_batch(batch.id)
@@ -482,12 +475,12 @@ def import_commit(batch_id: int) -> BaseResponse | tuple[str, int]:
 @bp.route("/imports/<int:batch_id>/retry", methods=["POST"])
 def import_retry(batch_id: int) -> BaseResponse:
     """Run the step that failed, or whose job stopped before it finished, again."""
-    batch = _batch_or_404(batch_id)
+    batch = db.get_or_404(ImportBatch, batch_id)
     if not RetryForm().validate_on_submit():
         abort(400)
     # A job that stopped is marked failed here, on the officer's POST (never by a page that only shows it).
     if jobs.notice_lost_job(batch):
-        batch = _batch_or_404(batch_id)
+        batch = db.get_or_404(ImportBatch, batch_id)
     try:
         require_status(batch.status, ImportStatus.FAILED)
     except StepRefused as exc:
@@ -501,7 +494,7 @@ def import_retry(batch_id: int) -> BaseResponse:
 @bp.route("/imports/<int:batch_id>/undo", methods=["GET", "POST"])
 def import_undo(batch_id: int) -> BaseResponse | tuple[str, int]:
     """Confirm, then remove what the import created and restore what it updated."""
-    batch = _batch_or_404(batch_id)
+    batch = db.get_or_404(ImportBatch, batch_id)
     if batch.status not in UNDOABLE:
         return _refused(batch.id, f"This import is {batch.status.label.lower()}, so it cannot be undone")
     form = UndoForm()
@@ -525,14 +518,14 @@ def import_undo(batch_id: int) -> BaseResponse | tuple[str, int]:
 @bp.route("/imports/<int:batch_id>/problems.csv")
 def import_problems(batch_id: int) -> BaseResponse:
     """Every problem the check (or the import) found, one a line."""
-    batch = _batch_or_404(batch_id)
+    batch = db.get_or_404(ImportBatch, batch_id)
     return csv_download(results.problems_table(db.session, batch), f"import-{batch.id}-problems.csv")
 
 
 @bp.route("/imports/<int:batch_id>/rejected.csv")
 def import_rejected(batch_id: int) -> BaseResponse:
     """The rejected rows as the file had them, with what is wrong, to fix and import again."""
-    batch = _batch_or_404(batch_id)
+    batch = db.get_or_404(ImportBatch, batch_id)
     if results.count_issues(db.session, batch, "error"):
         try:
             storage.open_stored(batch, _folder()).close()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -39,6 +39,8 @@ from app.web.council import home_local_area
 from app.web.sessions import signed_in_user
 from app.web.urls import absolute_url
 
+_Part = TypeVar("_Part", ProviderIdentifier, ProviderFact)
+
 
 @bp.route("/")
 def index() -> str:
@@ -59,13 +61,6 @@ def index() -> str:
 
 
 # Checking organisations -------------------------------------------------------------------------------------------
-
-
-def _provider_or_404(provider_id: int) -> Provider:
-    provider = db.session.get(Provider, provider_id)
-    if provider is None:
-        abort(404)
-    return provider
 
 
 def _service_url() -> str:
@@ -223,18 +218,24 @@ def confirm_bulk_action() -> Response | tuple[str, int]:
 @bp.route("/providers/<int:provider_id>/review")
 def review_provider(provider_id: int) -> tuple[str, int]:
     """Everything an officer checks before deciding, with the evidence for each fact."""
-    return _render_review(_provider_or_404(provider_id))
+    return _render_review(db.get_or_404(Provider, provider_id))
+
+
+def _part_to_mark(model: type[_Part], part_id: int, provider_id: int) -> _Part:
+    """A registration number or fact of this provider, for "Mark as checked": 404 for anyone else's (or none), 400
+    without the button's form."""
+    part = db.get_or_404(model, part_id)
+    if part.provider_id != provider_id:
+        abort(404)
+    if not MarkCheckedForm().validate_on_submit():
+        abort(400)
+    return part
 
 
 @bp.route("/providers/<int:provider_id>/identifiers/<int:identifier_id>/mark-checked", methods=["POST"])
 def mark_identifier_checked(provider_id: int, identifier_id: int) -> Response:
     """Record that an officer checked a registration number against its register."""
-    provider = _provider_or_404(provider_id)
-    identifier = db.session.get(ProviderIdentifier, identifier_id)
-    if identifier is None or identifier.provider_id != provider.id:
-        abort(404)
-    if not MarkCheckedForm().validate_on_submit():
-        abort(400)
+    identifier = _part_to_mark(ProviderIdentifier, identifier_id, provider_id)
     register, number = split_org_id(identifier.org_id)  # 'Companies House number 01234567', not the org-id
     verification.verify_identifier(db.session, signed_in_user(), identifier, utcnow())
     db.session.commit()
@@ -245,12 +246,7 @@ def mark_identifier_checked(provider_id: int, identifier_id: int) -> Response:
 @bp.route("/providers/<int:provider_id>/facts/<int:fact_id>/mark-checked", methods=["POST"])
 def mark_fact_checked(provider_id: int, fact_id: int) -> Response:
     """Record that an officer checked one ownership, size or fair-work fact."""
-    provider = _provider_or_404(provider_id)
-    fact = db.session.get(ProviderFact, fact_id)
-    if fact is None or fact.provider_id != provider.id:
-        abort(404)
-    if not MarkCheckedForm().validate_on_submit():
-        abort(400)
+    fact = _part_to_mark(ProviderFact, fact_id, provider_id)
     label = fact.kind.label
     try:
         verification.verify_fact(db.session, signed_in_user(), fact, utcnow())
@@ -264,7 +260,7 @@ def mark_fact_checked(provider_id: int, fact_id: int) -> Response:
 @bp.route("/providers/<int:provider_id>/verify", methods=["POST"])
 def verify_provider(provider_id: int) -> Response:
     """Publish the entry, or accept the changes to a published one, and email its members."""
-    provider = _provider_or_404(provider_id)
+    provider = db.get_or_404(Provider, provider_id)
     if not VerifyForm().validate_on_submit():
         abort(400)
     name, was_change = provider.name, provider.awaiting_review
@@ -306,7 +302,7 @@ def _send_back(
 @bp.route("/providers/<int:provider_id>/request-changes", methods=["POST"])
 def request_changes(provider_id: int) -> Response | tuple[str, int]:
     """Send the entry back to its members with what to change."""
-    provider = _provider_or_404(provider_id)
+    provider = db.get_or_404(Provider, provider_id)
     form = RequestChangesForm()
     return _send_back(
         provider,
@@ -323,7 +319,7 @@ def request_changes(provider_id: int) -> Response | tuple[str, int]:
 @bp.route("/providers/<int:provider_id>/reject", methods=["POST"])
 def reject_provider(provider_id: int) -> Response | tuple[str, int]:
     """Refuse the entry and email its members the reason."""
-    provider = _provider_or_404(provider_id)
+    provider = db.get_or_404(Provider, provider_id)
     form = RejectForm()
     return _send_back(
         provider,
@@ -338,17 +334,10 @@ def reject_provider(provider_id: int) -> Response | tuple[str, int]:
 # Requests to join or claim an organisation --------------------------------------------------------------------------
 
 
-def _join_request_or_404(request_id: int) -> JoinRequest:
-    found = db.session.get(JoinRequest, request_id)
-    if found is None:
-        abort(404)
-    return found
-
-
 @bp.route("/join-requests/<int:request_id>/approve", methods=["POST"])
 def approve_join_request(request_id: int) -> Response:
     """Let the person act for the organisation (it then counts as claimed) and email them."""
-    join_request = _join_request_or_404(request_id)
+    join_request = db.get_or_404(JoinRequest, request_id)
     if not ApproveJoinRequestForm().validate_on_submit():
         abort(400)
     email, name = join_request.user.email, join_request.provider.name
@@ -367,7 +356,7 @@ def approve_join_request(request_id: int) -> Response:
 @bp.route("/join-requests/<int:request_id>/decline", methods=["POST"])
 def decline_join_request(request_id: int) -> Response | tuple[str, int]:
     """Refuse the request, with a note the person is emailed."""
-    join_request = _join_request_or_404(request_id)
+    join_request = db.get_or_404(JoinRequest, request_id)
     form = DeclineJoinRequestForm()
     # Each request on the queue has its own note box: the error summary must point at this one.
     form.note.id = f"note-{request_id}"
