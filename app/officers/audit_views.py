@@ -10,6 +10,7 @@ from wtforms import SelectField, StringField, SubmitField
 from wtforms.fields import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
+from app.domain.paging import page_count
 from app.extensions import db
 from app.models.base import utcnow
 from app.officers import bp
@@ -86,17 +87,28 @@ def _form() -> AuditFilterForm:
     return form
 
 
+def _asked_for(form: AuditFilterForm) -> audit_log.AuditFilter | None:
+    """The filter the query string asks for (every event when it asks nothing); None when the form is not valid."""
+    if not request.args:
+        return audit_log.AuditFilter()
+    return form.filter() if form.validate() else None
+
+
+def _invalid_filter(form: AuditFilterForm) -> tuple[str, int]:
+    """The page again with the filter's errors and no events."""
+    return render_template("officers/audit.html", form=form, events=[], total=0, page=1, pages=1), 400
+
+
 @bp.route("/audit")
 def audit_events() -> tuple[str, int] | str:
     """The audit trail, newest first."""
     form = _form()
-    submitted = bool(request.args)
-    if submitted and not form.validate():
-        return render_template("officers/audit.html", form=form, events=[], total=0, page=1, pages=1), 400
+    where = _asked_for(form)
+    if where is None:
+        return _invalid_filter(form)
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), 1_000_000)
-    where = form.filter() if submitted else audit_log.AuditFilter()
     events, total = audit_log.events(db.session, where, page=page, per_page=PER_PAGE)
-    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+    pages = page_count(total, PER_PAGE)
     query = filter_query(where)  # only the filters go into links, as the form read them
     return render_template(
         "officers/audit.html",
@@ -114,9 +126,9 @@ def audit_events() -> tuple[str, int] | str:
 def audit_export() -> Response | tuple[str, int]:
     """The events matching the filter, oldest first, as CSV. The export is itself recorded."""
     form = _form()
-    if request.args and not form.validate():
-        return render_template("officers/audit.html", form=form, events=[], total=0, page=1, pages=1), 400
-    where = form.filter() if request.args else audit_log.AuditFilter()
+    where = _asked_for(form)
+    if where is None:
+        return _invalid_filter(form)
     record(
         db.session,
         Actor.of(current_user),
