@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
@@ -278,6 +279,20 @@ def sign_out_everywhere(session: Session, user: User, now: datetime) -> None:
     audit.record(session, Actor.of(user), "user.signed_out_everywhere", "user", user.id)
 
 
+LINK_NOT_VALID = "This link is not valid. Check you copied the whole link from the email."
+
+
+def _read_link(serializer: URLSafeTimedSerializer, token: str, max_age_seconds: int, expired: str) -> Any:
+    """What an emailed link's token carries; AccountError saying ``expired`` when it is too old, or that it is not
+    valid when it was changed or cut short."""
+    try:
+        return serializer.loads(token, max_age=max_age_seconds)
+    except SignatureExpired as exc:
+        raise AccountError(expired) from exc
+    except BadSignature as exc:
+        raise AccountError(LINK_NOT_VALID) from exc
+
+
 @dataclass(frozen=True)
 class ResetTokens:
     """Signs and reads password-reset tokens, tied to the user's session version so each works once."""
@@ -292,12 +307,7 @@ class ResetTokens:
         return self._serializer().dumps({"uid": user.id, "v": user.session_version})
 
     def read(self, session: Session, token: str) -> User:
-        try:
-            data = self._serializer().loads(token, max_age=self.max_age_seconds)
-        except SignatureExpired as exc:
-            raise AccountError("This link has expired. Ask for a new one.") from exc
-        except BadSignature as exc:
-            raise AccountError("This link is not valid. Check you copied the whole link from the email.") from exc
+        data = _read_link(self._serializer(), token, self.max_age_seconds, "This link has expired. Ask for a new one.")
         user = session.get(User, data.get("uid")) if isinstance(data, dict) else None
         if user is None or user.session_version != data.get("v") or not user.active:
             raise AccountError("This link has already been used. Ask for a new one.")
@@ -350,15 +360,12 @@ class ConfirmationTokens:
         return self._serializer().dumps({"uid": user.id, "email": user.email})
 
     def read(self, session: Session, token: str) -> User:
-        try:
-            data = self._serializer().loads(token, max_age=self.max_age_seconds)
-        except SignatureExpired as exc:
-            raise AccountError("This link has expired. Sign in to get a new one.") from exc
-        except BadSignature as exc:
-            raise AccountError("This link is not valid. Check you copied the whole link from the email.") from exc
+        data = _read_link(
+            self._serializer(), token, self.max_age_seconds, "This link has expired. Sign in to get a new one."
+        )
         user = session.get(User, data.get("uid")) if isinstance(data, dict) else None
         if user is None or user.email != data.get("email"):
-            raise AccountError("This link is not valid. Check you copied the whole link from the email.")
+            raise AccountError(LINK_NOT_VALID)
         return user
 
 
