@@ -7,9 +7,9 @@ from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
 from app.domain.passwords import MIN_PASSWORD_LENGTH
+from app.domain.text import EMAIL_FORMAT
 from app.web.forms import Form
 
-EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
 #: The hint under every box where someone chooses a password; the length is the password rules' own.
 NEW_PASSWORD_HINT = (
     f"Must be {MIN_PASSWORD_LENGTH} characters or more. A few unrelated words make a strong password you can remember."

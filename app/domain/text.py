@@ -1,5 +1,5 @@
-"""What text people may give the register: the one home of the rules on hidden (control) characters and on
-what counts as a whole number typed or stored as text.
+"""What text people may give the register: the one home of the rules on hidden (control) characters, on
+what counts as a whole number typed or stored as text, and the message for an email address that is not one.
 
 A control character (NUL and the other C0 codes, DEL, the C1 codes) is never part of a name, an address or a
 search. Most arrive by pasting from another program or from someone probing the service; PostgreSQL refuses a
@@ -10,6 +10,9 @@ and the API all ask this module, so the rule is the same everywhere.
 from __future__ import annotations
 
 import unicodedata
+
+#: Said wherever an email address is typed that is not one (the forms' check and the accounts service's).
+EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
 
 #: Allowed in a multi-line answer (a textarea): tab, line feed and carriage return.
 LINE_BREAKS = frozenset("\t\n\r")

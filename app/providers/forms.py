@@ -20,7 +20,7 @@ from app.domain.policy import MoneyError, parse_pounds
 from app.domain.postcodes import PostcodeError, parse_postcode
 from app.domain.providers import NAME_MAX_LENGTH, LegalForm, SiteKind
 from app.domain.registration import CHARITY_REGULATORS
-from app.domain.text import is_plain_number
+from app.domain.text import EMAIL_FORMAT, is_plain_number
 from app.domain.wording import in_sentence
 from app.web.forms import Form
 
@@ -276,7 +276,7 @@ class ContactForm(Form):
         description="Council staff will use this to ask for quotes",
         validators=[
             InputRequired("Enter an email address for enquiries"),
-            Email("Enter an email address in the correct format, like name@example.com"),
+            Email(EMAIL_FORMAT),
             _length(320, "Email address"),
         ],
     )
@@ -309,7 +309,7 @@ class InviteForm(Form):
         widget=GovTextInput(),
         validators=[
             InputRequired("Enter your colleague's email address"),
-            Email("Enter an email address in the correct format, like name@example.com"),
+            Email(EMAIL_FORMAT),
             _length(320, "Email address"),
         ],
     )

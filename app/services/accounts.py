@@ -17,6 +17,7 @@ from app.domain import passwords
 from app.domain.passwords import LockoutPolicy, email_key
 from app.domain.roles import COUNCIL_ROLES, Role
 from app.domain.sessions import SessionEnd, SessionPolicy, new_session_token, session_token_hash
+from app.domain.text import EMAIL_FORMAT
 from app.models import Council, Provider, SignInThrottle, User, UserSession
 from app.services import audit
 from app.services.audit import Actor
@@ -66,7 +67,7 @@ def create_user(
     """
     email = normalise_email(email)
     if not email or "@" not in email:
-        raise AccountError("Enter an email address in the correct format, like name@example.com", "email")
+        raise AccountError(EMAIL_FORMAT, "email")
     if find_user_by_email(session, email) is not None:
         raise AccountError("An account with this email address already exists", "email")
     problem = password_problem(password, email)
