@@ -1,24 +1,89 @@
-"""Fixtures shared by every layer: the app, a clean database per test, a client, and factories.
+"""Fixtures shared by every layer: the app, a database each test leaves as it found it, a client, and factories.
 
-The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL names one.
-Each test starts with empty tables; rows are deleted after it, so tests may commit freely.
+The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL names one; under pytest-xdist each
+worker has a database of its own.
+
+Each test runs inside one transaction on one connection, rolled back at its end (the SAVEPOINT pattern of PyPI's
+warehouse and indico): every session the app opens joins that transaction through a savepoint of its own, so
+tests and views commit and roll back as in production while nothing reaches the next test. A test whose work
+leaves that connection (another thread or process, ``db.engine.begin()``, a copy of the database file) is marked
+``commits``: it commits for real and every table is emptied after it.
+
+Reference data (areas with their boundaries, councils, thresholds, categories and the postcode sample) is loaded
+once per run into a database of its own; a test that asks for ``reference`` runs, rolled back likewise, on that.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
+from sqlalchemy import Connection, Engine, Table, create_engine, func, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from app import create_app
 from app.config import normalise_database_url
 from app.extensions import db, limiter
+from app.services.audit import Actor
+from app.services.seed import SeedReport, load_reference_data
 from tests import factories
+from tests.shared_connection import SharedConnection
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_DIR = ROOT / "seed_data"
+POSTCODE_SAMPLE = ROOT / "tests" / "fixtures" / "postcodes_sample.csv.gz"
+POSTCODE_SAMPLE_WARDS = ROOT / "tests" / "fixtures" / "postcodes_sample_wards.csv.gz"
+
+#: "gw0", "gw1"... in a pytest-xdist worker, "" otherwise.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The fault tests' RQ worker keeps progress in Redis under batch ids, which each worker's database numbers
+    # from 1: a Redis database per xdist worker (the given one for gw0, the next lower ones for the others).
+    if WORKER and WORKER != "gw0":
+        base = os.environ.get("FAULT_REDIS_URL", "redis://127.0.0.1:6379/14")
+        url, number = base.rsplit("/", 1)
+        os.environ["FAULT_REDIS_URL"] = f"{url}/{int(number) - int(WORKER.removeprefix('gw'))}"
+
+
+@pytest.hookimpl(trylast=True)  # after tests/browser/conftest.py has marked its tests
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        # The browser journeys drive a server in another thread, which cannot see this thread's transaction.
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.commits)
+
+
+def _database_url(tmp_path_factory: pytest.TempPathFactory, purpose: str) -> str:
+    """A database for ``purpose`` ("" for the main one) on the engine the suite runs on, created if need be."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    suffix = "_".join(part for part in (purpose, WORKER) if part)
+    if not base or base.startswith("sqlite"):
+        # A file, not ":memory:", so the browser tests' server thread and the fault tests' worker see it too.
+        return f"sqlite:///{tmp_path_factory.getbasetemp() / (suffix or 'test')}.db"
+    url = make_url(normalise_database_url(base))
+    if not suffix:
+        return url.render_as_string(hide_password=False)
+    url = url.set(database=f"{url.database}_{suffix}")
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            found = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database})
+            if found.first() is None:
+                connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+    finally:
+        admin.dispose()
+    return url.render_as_string(hide_password=False)
 
 
 class RequestIsolatingClient(FlaskClient):
@@ -38,37 +103,137 @@ class RequestIsolatingClient(FlaskClient):
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    # A file, not ":memory:", so the browser tests' server thread sees the same SQLite database.
-    default_url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-    url = normalise_database_url(os.environ.get("TEST_DATABASE_URL") or default_url)
+    url = _database_url(tmp_path_factory, "")
     uploads = str(tmp_path_factory.mktemp("uploads"))
     app = create_app(
         {"APP_ENV": "test", "SERVER_NAME": "localhost", "SQLALCHEMY_DATABASE_URI": url, "UPLOAD_FOLDER": uploads}
     )
     app.test_client_class = RequestIsolatingClient
+    # A session given a connection already in a transaction works in a savepoint of it (see _rolled_back).
+    db.session.session_factory.configure(join_transaction_mode="create_savepoint")
     with app.app_context():
         db.drop_all()
         db.create_all()
     yield app
     with app.app_context():
         db.session.remove()
+        # Whatever a test committed outside its transaction and left behind, the next test would have seen.
+        with db.engine.connect() as connection:
+            left = {t.name: n for t in db.metadata.sorted_tables if (n := _count(connection, t))}
         db.drop_all()
         db.engine.dispose()
+    assert not left, f"rows left behind after the last test: {left}"
 
 
-@pytest.fixture(autouse=True)
-def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Empty every table after each test that used the app, and forget rate-limit counts."""
-    yield
-    if "app" not in request.fixturenames:
-        return
-    app: Flask = request.getfixturevalue("app")
+def _count(connection: Connection, table: Table) -> int:
+    return int(connection.scalar(select(func.count()).select_from(table)) or 0)
+
+
+@dataclass(frozen=True)
+class ReferenceDatabase:
+    engine: Engine
+    report: SeedReport
+
+
+def load_reference(session: Session) -> SeedReport:
+    """Reference data from seed_data/ with the postcode sample in place of the whole directory, flushed."""
+    return load_reference_data(
+        session, SEED_DIR, Actor.system("test"), postcode_files=(POSTCODE_SAMPLE, POSTCODE_SAMPLE_WARDS)
+    )
+
+
+@pytest.fixture(scope="session")
+def reference_database(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReferenceDatabase]:
+    """A second database holding the reference data, loaded and committed once for the run."""
+    engine = create_engine(
+        _database_url(tmp_path_factory, "reference"), **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+    )
+    db.metadata.drop_all(engine)
+    db.metadata.create_all(engine)
+    with app.app_context(), Session(engine) as session:
+        report = load_reference(session)
+        session.commit()
+    with engine.connect() as connection:
+        loaded = {t.name: _count(connection, t) for t in db.metadata.sorted_tables}
+    yield ReferenceDatabase(engine, report)
+    with engine.connect() as connection:
+        changed = {t.name for t in db.metadata.sorted_tables if _count(connection, t) != loaded[t.name]}
+    db.metadata.drop_all(engine)
+    engine.dispose()
+    assert not changed, f"tests changed the reference database for good: {sorted(changed)}"
+
+
+@contextmanager
+def _rolled_back(app: Flask, engine: Engine) -> Iterator[None]:
+    """Make every session of ``app`` work in savepoints of one transaction on ``engine``, rolled back at the end."""
+    connection = SharedConnection(engine)
+    transaction = connection.begin()
+    if connection.dialect.name == "sqlite":
+        # pysqlite sends BEGIN only before a write: without this, the first SAVEPOINT would open the transaction
+        # and its RELEASE (a session's commit) would commit it.
+        connection.exec_driver_sql("BEGIN")
+    # A savepoint held under the sessions' own, so a Session given the connection without a join mode (the one
+    # app/web makes to record that a signed-in session was used) also works in a savepoint.
+    connection.begin_nested()
+    # Flask-SQLAlchemy's sessions ask db.engines for their bind, whatever the sessionmaker says: db.engine is this
+    # connection for the length of the test.
+    engines = db._app_engines[app]  # no public way to lend the app a connection
+    real = engines[None]
+    engines[None] = connection  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        engines[None] = real
+        transaction.rollback()
+        connection.close()
+    if connection.diverged:
+        pytest.fail(
+            "a session rolled back its own changes after another session had committed inside its transaction, "
+            "which one shared transaction cannot reproduce: mark the test @pytest.mark.commits"
+        )
+
+
+def _empty_every_table(app: Flask) -> None:
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as connection:
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(table.delete())
-        limiter.reset()
+
+
+@pytest.fixture(autouse=True)
+def _database(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Roll back what a test did (or empty every table after a ``commits`` test), and forget rate-limit counts."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app: Flask = request.getfixturevalue("app")
+    if request.node.get_closest_marker("commits"):
+        yield
+        _empty_every_table(app)
+    else:
+        if "reference" in request.fixturenames:
+            engine = request.getfixturevalue("reference_database").engine
+        else:
+            with app.app_context():
+                engine = db.engine
+        with _rolled_back(app, engine):
+            yield
+    limiter.reset()
+
+
+@pytest.fixture
+def reference(request: pytest.FixtureRequest, app: Flask) -> SeedReport:
+    """Reference data and the postcode sample: the run's reference database, or for a ``commits`` test loaded
+    into the main one and committed (emptied after the test like everything else)."""
+    if not request.node.get_closest_marker("commits"):
+        report: SeedReport = request.getfixturevalue("reference_database").report
+        return report
+    with app.app_context():
+        report = load_reference(db.session)  # type: ignore[arg-type]
+        db.session.commit()
+        db.session.remove()
+    return report
 
 
 @pytest.fixture
@@ -103,8 +268,6 @@ class AuthActions:
         self.client = client
 
     def csrf_token(self, path: str = "/sign-in") -> str:
-        import re
-
         page = self.client.get(path).get_data(as_text=True)
         match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
         assert match, f"no CSRF token on {path}"

@@ -7,6 +7,7 @@ import importlib.util
 from pathlib import Path
 from types import ModuleType
 
+import pytest
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from sqlalchemy import select
@@ -35,6 +36,7 @@ def _run(step: str) -> None:
         getattr(_migration(), step)()
 
 
+@pytest.mark.commits  # the migration runs on a connection of its own (db.engine.begin())
 def test_unfinished_premises_are_removed_recorded_and_restored(session: Session) -> None:
     provider = factories.provider(session, "Old Flow CIC")  # one finished trading site
     abandoned = Site(kind=SiteKind.REGISTERED_OFFICE, postcode="L36 9GD", district_code="E08000011")

@@ -45,6 +45,9 @@ from tests.services.test_imports_service import (  # noqa: F401  (shared fixture
     upload,
 )
 
+# Other connections, threads and processes (a worker, a second app) take part: these tests commit for real.
+pytestmark = pytest.mark.commits
+
 ROWS = 2_500  # three chunks: a fault after the first leaves work flushed but not committed
 REDIS = os.environ.get("FAULT_REDIS_URL", "redis://127.0.0.1:6379/14")
 

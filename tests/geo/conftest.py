@@ -4,10 +4,10 @@ ONS-shaped files and fake geocoders.
 The sample (tests/fixtures/postcodes_sample*.csv.gz) holds rows copied unchanged from the real ONS
 directory files, so every expected value here is a real fact about a real postcode.
 
-``reference`` loads the areas (with their real boundaries), the councils and the postcode sample and
-commits, for each test that asks. ``geography`` loads the same data once for the whole package and
-keeps only what lives in memory (the boundary index, the area names, the sample rows), so tests of
-boundaries need no database of their own.
+``reference`` (tests/conftest.py) gives a test the areas (with their real boundaries), the councils and
+the postcode sample, loaded once per run into a database of their own. ``geography`` reads from that
+database once for the whole package what lives in memory (the boundary index, the area names, the
+sample rows), so tests of boundaries need no database of their own.
 """
 
 from __future__ import annotations
@@ -20,17 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 from geopy.location import Location
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from app.extensions import db
 from app.geo.boundaries import BoundaryIndex
 from app.geo.postcode_directory import LoadResult, load_release
 from app.models import Area
-from app.services.audit import Actor
-from app.services.seed import SeedReport, load_reference_data
+from tests.conftest import ReferenceDatabase
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed_data"
@@ -74,22 +71,6 @@ def sample_release(session: Session) -> LoadResult:
     return load_release(session, SAMPLE, wards_from=WARDS)
 
 
-def load_reference(app: Flask) -> SeedReport:
-    """Load reference data with the postcode sample and commit, in an app context of its own."""
-    with app.app_context():
-        session: Session = db.session  # type: ignore[assignment]
-        report = load_reference_data(session, SEED_DIR, Actor.system("test"), postcode_files=(SAMPLE, WARDS))
-        session.commit()
-        db.session.remove()
-    return report
-
-
-@pytest.fixture
-def reference(app: Flask) -> SeedReport:
-    """Reference data and the postcode sample, committed; emptied after the test like everything else."""
-    return load_reference(app)
-
-
 @dataclass(frozen=True)
 class Geography:
     index: BoundaryIndex
@@ -105,18 +86,13 @@ class Geography:
 
 
 @pytest.fixture(scope="package")
-def geography(app: Flask, ward_rows: dict[str, dict[str, str]], sample_rows: dict[str, dict[str, str]]) -> Geography:
-    """The boundary index read from the database once for the package, with names and sample rows.
-
-    The test that first asks for it has the reference data loaded too, and it is emptied after that
-    test like any other.
-    """
-    load_reference(app)
-    with app.app_context():
-        session: Session = db.session  # type: ignore[assignment]
+def geography(
+    reference_database: ReferenceDatabase, ward_rows: dict[str, dict[str, str]], sample_rows: dict[str, dict[str, str]]
+) -> Geography:
+    """The boundary index read once for the package from the run's reference database, with names and sample rows."""
+    with Session(reference_database.engine) as session:
         index = BoundaryIndex.from_session(session)
         names = dict(session.execute(select(Area.code, Area.name)).all())
-        db.session.remove()
     return Geography(index, names, ward_rows, sample_rows)
 
 

@@ -18,17 +18,14 @@ from app.geo.geocoders import POSTCODE_DIRECTORY, OnlineGeocoder
 from app.geo.placement import PlacementResult, SitePlacer, apply_placement, place_sites
 from app.geo.postcode_directory import LoadResult, PostcodeStore, load_release
 from app.models import Area, Site
-from app.services.audit import Actor
-from app.services.seed import load_reference_data
+from app.services.seed import SeedReport
 from tests import factories
 from tests.geo.conftest import (
     KNOWSLEY,
     ROBY,
-    SAMPLE,
-    SEED_DIR,
     TERMINATED,
-    WARDS,
     FakeGeocoder,
+    Geography,
     StatementCounter,
 )
 
@@ -52,12 +49,10 @@ def placer(session: Session, sample_release: LoadResult) -> SitePlacer:
 
 
 @pytest.fixture
-def boundaries(session: Session) -> BoundaryIndex:
+def boundaries(reference: SeedReport, geography: Geography) -> BoundaryIndex:
     """Every UK district and the Liverpool City Region's wards, and the sample postcodes, from seed_data."""
-    load_reference_data(session, SEED_DIR, Actor.system("geo tests"), postcode_files=(SAMPLE, WARDS))
-    index = BoundaryIndex.from_session(session)
-    assert index.district_count == 361
-    return index
+    assert geography.index.district_count == 361
+    return geography.index
 
 
 def _online_placer(session: Session, boundaries: BoundaryIndex, *tables: tuple[str, FakeGeocoder]) -> SitePlacer:
