@@ -32,10 +32,10 @@ from app.officers.forms import (
     queue_filters,
 )
 from app.services import audit_log, membership, overview, verification
-from app.services.locality import area_names_for, provider_locality
+from app.services.locality import provider_locality
 from app.services.policy import bands_in_force
 from app.services.verification import QueueFilters
-from app.web.council import home_local_area
+from app.web.council import home_local_area, provider_place
 from app.web.sessions import signed_in_user
 from app.web.urls import absolute_url
 
@@ -86,16 +86,12 @@ def _render_review(
     reject_form: RejectForm | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
-    area = home_local_area()
-    names = area_names_for(db.session, [provider])
     # Forms this request did not post are drawn empty, not bound to another form's data.
     return (
         render_template(
             "officers/review_provider.html",
             provider=provider,
-            area=area,
-            area_names=names,
-            locality=provider_locality(db.session, provider, area, public=False) if area else None,
+            **provider_place(provider, public=False),
             schemes=IDENTIFIER_SCHEMES,
             members=verification.members_of(db.session, provider),
             reviews=verification.reviews_of(db.session, provider),

@@ -51,10 +51,10 @@ from app.providers.forms import (
     SubmitRegistrationForm,
 )
 from app.services import membership, registration
-from app.services.locality import area_names_for, provider_locality
+from app.services.locality import area_names_for
 from app.services.registration import NOT_KNOWN, DuplicateIdentifier, RegistrationError
 from app.services.verification import members_of, reviews_of
-from app.web.council import home_council, home_local_area
+from app.web.council import home_council, provider_place
 from app.web.sessions import signed_in_user
 from app.web.urls import absolute_url
 
@@ -176,17 +176,12 @@ def index() -> str:
         return render_template("providers/confirm_your_email.html")
     if provider is None:
         return render_template("providers/start.html")
-    names = area_names_for(db.session, [provider])
-    area = home_local_area()
-    locality = provider_locality(db.session, provider, area, public=False) if area else None
     snapshot = registration.snapshot(provider)
     reviews = reviews_of(db.session, provider)
     return render_template(
         "providers/index.html",
         provider=provider,
-        area_names=names,
-        locality=locality,
-        area=area,
+        **provider_place(provider, public=False),
         tasks=task_list(snapshot),
         ready=ready_to_submit(snapshot),
         editable=provider.status in EDITABLE_STATUSES,

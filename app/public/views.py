@@ -9,8 +9,7 @@ from app.domain.providers import LegalForm, may_see_contact_details
 from app.extensions import db
 from app.public import bp
 from app.services import public_directory
-from app.services.locality import area_names_for, provider_locality
-from app.web.council import home_council, home_local_area
+from app.web.council import home_council, provider_place
 
 
 @bp.route("/")
@@ -62,9 +61,6 @@ def provider(provider_id: int) -> str:
     found = public_directory.get_public_provider(db.session, provider_id)
     if found is None:
         abort(404)
-    names = area_names_for(db.session, [found])
-    area = home_local_area()
-    locality = provider_locality(db.session, found, area, public=True) if area else None
     signed_in = current_user.is_authenticated
     show_contact = may_see_contact_details(
         current_user.role if signed_in else None, current_user.provider_id if signed_in else None, found.id
@@ -72,10 +68,8 @@ def provider(provider_id: int) -> str:
     return render_template(
         "public/provider.html",
         provider=found,
-        area_names=names,
-        locality=locality,
-        area=area,
         show_contact=show_contact,
+        **provider_place(found, public=True),
     )
 
 

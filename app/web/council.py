@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, g
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -9,9 +11,9 @@ from app.domain.locality import LocalArea
 from app.domain.policy import LocalAreaDefinition
 from app.extensions import db
 from app.geo.factory import boundary_index
-from app.models import Council
+from app.models import Council, Provider
 from app.services.councils import council_by_code
-from app.services.locality import local_area_for
+from app.services.locality import area_names_for, local_area_for, provider_locality
 
 
 def home_council() -> Council | None:
@@ -38,3 +40,12 @@ def home_local_area() -> LocalArea | None:
                 db.session, council, boundary_index(db.session) if needs_boundaries else None
             )
     return g.home_local_area  # type: ignore[no-any-return]
+
+
+def provider_place(provider: Provider, *, public: bool) -> dict[str, Any]:
+    """What a page about one provider shows of where it is: ``area_names``, the home council's local ``area``, and
+    the provider's ``locality`` there (None without a home council); ``public`` as the public may see its sites."""
+    names = area_names_for(db.session, [provider])
+    area = home_local_area()
+    locality = provider_locality(db.session, provider, area, public=public, names=names) if area else None
+    return {"area_names": names, "area": area, "locality": locality}
