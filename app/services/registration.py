@@ -200,6 +200,20 @@ def check_site_kind(provider: Provider, kind: SiteKind, site: Site | None = None
         raise RegistrationError(refusal, "kind")
 
 
+def _place(site: Site, placer: SitePlacer, now: datetime) -> PlacementResult:
+    """Place premises by their postcode, and by their address lines when the postcode alone does not."""
+    result = placer.place(site.postcode, ", ".join(p for p in (site.address, site.town) if p))
+    apply_placement(site, result, now)
+    return result
+
+
+def _ensure_own_site(user: User, provider: Provider, site: Site) -> None:
+    """Refuse (NotAMember) anyone but the provider's members, and premises that are not the provider's."""
+    ensure_member(user, provider)
+    if site.provider_id != provider.id:
+        raise NotAMember("not this provider's site")
+
+
 def add_site(
     session: Session,
     user: User,
@@ -227,8 +241,7 @@ def add_site(
         town=(town or "").strip() or None,
         address_public=address_public,
     )
-    result = placer.place(postcode, ", ".join(p for p in (site.address, site.town) if p))
-    apply_placement(site, result, now)
+    result = _place(site, placer, now)
     provider.sites.append(site)
     session.flush()
     actor = Actor.of(user)
@@ -267,17 +280,14 @@ def update_site_address(
     now: datetime,
 ) -> PlacementResult | None:
     """Set the address lines; an unplaced site is tried again with them (online geocoders, when configured)."""
-    ensure_member(user, provider)
-    if site.provider_id != provider.id:
-        raise NotAMember("not this provider's site")
+    _ensure_own_site(user, provider, site)
     before = {"address": site.address, "town": site.town, "address_public": site.address_public}
     site.address = address.strip()
     site.town = (town or "").strip() or None
     site.address_public = address_public
     result = None
     if site.placement.value == "not_placed" and placer.online:
-        result = placer.place(site.postcode, ", ".join(p for p in (site.address, site.town) if p))
-        apply_placement(site, result, now)
+        result = _place(site, placer, now)
     after = {"address": site.address, "town": site.town, "address_public": site.address_public}
     if before != after:
         actor = Actor.of(user)
@@ -295,9 +305,7 @@ def site_removal_refusal(provider: Provider, site: Site) -> str | None:
 
 
 def remove_site(session: Session, user: User, provider: Provider, site: Site) -> None:
-    ensure_member(user, provider)
-    if site.provider_id != provider.id:
-        raise NotAMember("not this provider's site")
+    _ensure_own_site(user, provider, site)
     refusal = site_removal_refusal(provider, site)
     if refusal:
         raise RegistrationError(refusal)
