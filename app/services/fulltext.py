@@ -45,20 +45,27 @@ def document_text(
     return "\n".join(p for p in parts if p)
 
 
-def refresh(session: Session, provider: Provider) -> None:
-    """Keep the provider's search document and signal score in step with its answers (call after changing them)."""
-    session.flush()
+def _refreshed(session: Session, provider: Provider, document: ProviderSearchDocument | None) -> ProviderSearchDocument:
+    """Set the provider's signal score and its search document (``document``, or a new one) from its answers,
+    changing only what differs; returns the document."""
     facts = {f.kind: (f.value, f.evidence) for f in provider.facts}
     checked = sum(1 for i in provider.identifiers if i.evidence == EvidenceState.OFFICER_VERIFIED)
     score = signal_score(generative_signals(provider.legal_form, facts, checked))
     if provider.signal_score != score:
         provider.signal_score = score
-    document = session.get(ProviderSearchDocument, provider.id)
     body = document_for(provider)
     if document is None:
-        session.add(ProviderSearchDocument(provider_id=provider.id, document=body))
+        document = ProviderSearchDocument(provider_id=provider.id, document=body)
+        session.add(document)
     elif document.document != body:
         document.document = body
+    return document
+
+
+def refresh(session: Session, provider: Provider) -> None:
+    """Keep the provider's search document and signal score in step with its answers (call after changing them)."""
+    session.flush()
+    _refreshed(session, provider, session.get(ProviderSearchDocument, provider.id))
 
 
 def refresh_many(session: Session, providers: list[Provider]) -> None:
@@ -75,19 +82,8 @@ def refresh_many(session: Session, providers: list[Provider]) -> None:
         )
     }
     for provider in providers:
-        facts = {f.kind: (f.value, f.evidence) for f in provider.facts}
-        checked = sum(1 for i in provider.identifiers if i.evidence == EvidenceState.OFFICER_VERIFIED)
-        score = signal_score(generative_signals(provider.legal_form, facts, checked))
-        if provider.signal_score != score:
-            provider.signal_score = score
-        body = document_for(provider)
-        document = documents.get(provider.id)
-        if document is None:
-            document = ProviderSearchDocument(provider_id=provider.id, document=body)
-            documents[provider.id] = document
-            session.add(document)
-        elif document.document != body:
-            document.document = body
+        # Kept in the map: the same provider twice in one chunk updates the document made the first time.
+        documents[provider.id] = _refreshed(session, provider, documents.get(provider.id))
 
 
 def rebuild(session: Session) -> int:
