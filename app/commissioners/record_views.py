@@ -17,7 +17,7 @@ from app.commissioners.record_forms import (
     ShortlistChangeForm,
     ShortlistForm,
 )
-from app.commissioners.searching import SearchRun, search_from
+from app.commissioners.searching import SearchRun, render_search, search_from
 from app.domain.records import (
     ShortlistFull,
     add_to_shortlist,
@@ -65,19 +65,8 @@ def _given(run: SearchRun) -> dict[str, list[str]]:
 def _render_search(
     run: SearchRun, shortlist: ShortlistForm | None = None, selection_error: str | None = None
 ) -> tuple[str, int]:
-    return (
-        render_template(
-            "commissioners/search.html",
-            form=run.form,
-            result=run.result,
-            query=run.query,
-            selected=run.selected,
-            shortlist_form=shortlist or ShortlistForm(formdata=None),
-            search_params=run.params,
-            selection_error=selection_error,
-        ),
-        400,
-    )
+    """The search page again: something about the shortlist was wrong."""
+    return render_search(run, 400, shortlist, selection_error)
 
 
 @bp.route("/shortlist", methods=["POST"])

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from flask import current_app
+from flask import current_app, render_template
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from wtforms.fields import SelectChoice
 
 from app.commissioners.forms import SearchForm, legal_form_choices
+from app.commissioners.record_forms import ShortlistForm
 from app.domain.bands import BandError
 from app.domain.locality import LocalArea
 from app.domain.policy import LocalAreaDefinition
@@ -29,6 +30,14 @@ def search_form_choices() -> list[SelectChoice]:
     """The service categories to choose from, 'Any service' first."""
     categories = db.session.scalars(select(ServiceCategory).order_by(ServiceCategory.name))
     return [SelectChoice("", "Any service"), *[SelectChoice(c.slug, c.name) for c in categories]]
+
+
+def search_form(params: MultiDict[str, str]) -> SearchForm:
+    """The search form over ``params``, with the service categories and legal forms to choose from."""
+    form = SearchForm(params)
+    form.category.choices = search_form_choices()
+    form.legal_form.choices = legal_form_choices()
+    return form
 
 
 @dataclass
@@ -60,9 +69,7 @@ def search_from(params: MultiDict[str, str], council: Council, chosen: Sequence[
     """Validate the search parameters and run the search, and check the ``chosen`` providers against it.
     The search page and the shortlist both call this, so a shortlist is checked against a search the
     server ran, never against what the browser says."""
-    form = SearchForm(params)
-    form.category.choices = search_form_choices()
-    form.legal_form.choices = legal_form_choices()
+    form = search_form(params)
     query = {key: values for key, values in params.to_dict(flat=False).items() if key != "page"}
     run = SearchRun(form, params, query=query)
     if not form.validate():
@@ -102,3 +109,21 @@ def search_from(params: MultiDict[str, str], council: Council, chosen: Sequence[
     run.criteria, run.council, run.area = criteria, council, area
     run.selected = run.check(chosen)
     return run
+
+
+def render_search(
+    run: SearchRun, status: int, shortlist: ShortlistForm | None = None, selection_error: str | None = None
+) -> tuple[str, int]:
+    """The search page for a run: its form, its results when it ran, and the shortlist in the making (with the
+    shortlist's own error, when choosing from it failed)."""
+    page = render_template(
+        "commissioners/search.html",
+        form=run.form,
+        result=run.result,
+        query=run.query,
+        selected=run.selected,
+        shortlist_form=shortlist or ShortlistForm(formdata=None),
+        search_params=run.params,
+        selection_error=selection_error,
+    )
+    return page, status

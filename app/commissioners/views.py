@@ -6,9 +6,7 @@ from flask import abort, render_template, request
 from flask_login import current_user
 
 from app.commissioners import bp, shortlist
-from app.commissioners.forms import SearchForm, legal_form_choices
-from app.commissioners.record_forms import ShortlistForm
-from app.commissioners.searching import search_form_choices, search_from
+from app.commissioners.searching import render_search, search_form, search_from
 from app.domain.policy import ContractType
 from app.domain.records import selected_text
 from app.extensions import db
@@ -47,20 +45,6 @@ def search() -> tuple[str, int] | str:
     if council is None:
         abort(404)
     if "value" not in request.args:
-        form = SearchForm(request.args)
-        form.category.choices = search_form_choices()
-        form.legal_form.choices = legal_form_choices()
-        return render_template("commissioners/search.html", form=form, result=None)
+        return render_template("commissioners/search.html", form=search_form(request.args), result=None)
     run = search_from(request.args, council, shortlist.chosen(council))
-    status = 200 if run.result is not None else 400
-    page = render_template(
-        "commissioners/search.html",
-        form=run.form,
-        result=run.result,
-        query=run.query,
-        selected=run.selected,
-        shortlist_form=ShortlistForm(formdata=None),
-        search_params=run.params,
-    )
-    return page, status
-
+    return render_search(run, 200 if run.result is not None else 400)
