@@ -27,6 +27,7 @@ from app.domain.policy import (
     regulated_procedure,
     threshold_in_force,
 )
+from app.domain.refusals import Refusal
 
 VAT_STANDARD_RATE = Decimal("0.20")
 #: From this value (including VAT) a council's contract is notifiable (Procurement Act 2023).
@@ -63,12 +64,8 @@ def entered_words(vat: VatTreatment) -> str:
     return "including VAT" if vat == VatTreatment.INCLUDED else "excluding VAT"
 
 
-class BandError(ValueError):
+class BandError(Refusal):
     """An estimate or a band set the rules cannot accept; ``field`` names where to show it."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.domain import passwords
 from app.domain.passwords import LockoutPolicy, email_key
+from app.domain.refusals import Refusal
 from app.domain.roles import COUNCIL_ROLES, Role
 from app.domain.sessions import SessionEnd, SessionPolicy, new_session_token, session_token_hash
 from app.domain.text import EMAIL_FORMAT
@@ -28,12 +29,8 @@ DEFAULT_LOCKOUT = LockoutPolicy()
 _DUMMY_HASH = generate_password_hash("not-a-real-password-used-for-timing")
 
 
-class AccountError(ValueError):
+class AccountError(Refusal):
     """A request about an account that cannot be met; ``field`` names where to show the message."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def normalise_email(email: str) -> str:

@@ -36,6 +36,7 @@ from app.domain.bands import (
     resolve,
 )
 from app.domain.policy import ContractType, Threshold, threshold_in_force
+from app.domain.refusals import Refusal
 from app.models import Council, SpendBand, User
 from app.services import audit
 from app.services.audit import Actor
@@ -44,12 +45,11 @@ from app.services.policy import band_rule, thresholds
 NOT_CURRENT = "This version of the band has already been replaced or retired. Change the latest version."
 
 
-class BandConfigError(ValueError):
+class BandConfigError(Refusal):
     """A change to the bands that cannot be made; ``field`` names the question to show it beside."""
 
     def __init__(self, message: str, field: str | None = None, problems: Sequence[str] = ()) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field)
         self.problems = tuple(problems)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.domain.providers import IDENTIFIER_SCHEMES
+from app.domain.refusals import Refusal
 from app.domain.registration import FINDABLE_BY_NAME, JoinRequestStatus, candidate_org_ids, join_refusal
 from app.domain.roles import Role
 from app.models import Invitation, JoinRequest, Provider, ProviderIdentifier, User
@@ -31,10 +32,8 @@ NAME_SEARCH_MIN_LENGTH = 2
 NAME_SEARCH_LIMIT = 20
 
 
-class MembershipError(ValueError):
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class MembershipError(Refusal):
+    """A request to join, invite or decide that cannot be met; ``field`` says where to show the message."""
 
 
 def _hash(token: str) -> str:

@@ -22,6 +22,7 @@ from app.domain.paging import Paged, clamp_page
 from app.domain.policy import format_pence
 from app.domain.providers import FactKind, ProviderStatus
 from app.domain.records import RecordStatus, filters_text, may_change_record, value_as_entered, vat_basis_text
+from app.domain.refusals import Refusal
 from app.domain.text import looks_like_formula
 from app.domain.wording import (
     fact_text,
@@ -44,12 +45,11 @@ NO_OUTCOME = "Enter the outcome before you close this record"
 NOTES = ("in_house_considered", "why_these", "outcome")
 
 
-class RecordError(ValueError):
+class RecordError(Refusal):
     """A change the service refuses; ``field`` says where to show the message, ``provider_ids`` which were refused."""
 
     def __init__(self, message: str, field: str | None = None, provider_ids: Sequence[int] = ()) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field)
         self.provider_ids = list(provider_ids)
 
 

@@ -24,6 +24,7 @@ from app.domain.providers import (
     SiteKind,
     org_id,
 )
+from app.domain.refusals import Refusal
 from app.domain.registration import (
     EDITABLE_STATUSES,
     SENDABLE_STATUSES,
@@ -43,12 +44,8 @@ class NotAMember(PermissionError):
     """The user does not act for this organisation."""
 
 
-class RegistrationError(ValueError):
+class RegistrationError(Refusal):
     """A request that cannot be met; ``field`` says where to show the message."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 class DuplicateIdentifier(RegistrationError):

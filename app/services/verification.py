@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.domain.paging import Paged, clamp_page
 from app.domain.providers import EvidenceState, LegalForm, Placement, ProviderSource, ProviderStatus
+from app.domain.refusals import Refusal
 from app.domain.registration import JoinRequestStatus, ReviewDecision, decision_refusal
 from app.domain.review_queue import (
     BULK_ACTION_LIMIT,
@@ -45,12 +46,8 @@ from app.services.locality import area_names_for
 from app.services.mail import queue_email
 
 
-class ReviewError(ValueError):
+class ReviewError(Refusal):
     """A decision that cannot be made; ``field`` says where to show the message."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 # The review queue ----------------------------------------------------------------------------------------------
