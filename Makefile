@@ -59,11 +59,16 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# The suite on every core (pytest-xdist; each worker has its own databases, tests/conftest.py), naming the 15
+# slowest tests. PYTEST_WORKERS=0 runs it in this one process.
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist worksteal --durations=15
+
 test: install assets seed lint
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_PARALLEL)
 
 test-fast: install assets
-	$(BIN)/pytest -x -q -m "not browser"
+	$(BIN)/pytest -x -q -m "not browser" $(PYTEST_PARALLEL)
 
 clean:
 	rm -rf $(VENV) node_modules app/static/css app/static/js app/static/govuk app/static/.built

@@ -15,12 +15,14 @@ once per run into a database of its own; a test that asks for ``reference`` runs
 
 from __future__ import annotations
 
+import functools
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import pytest
 from flask import Flask
@@ -33,6 +35,7 @@ from sqlalchemy.orm import Session
 from app import create_app
 from app.config import normalise_database_url
 from app.extensions import db, limiter
+from app.models import Area, Council
 from app.services.audit import Actor
 from app.services.seed import SeedReport, load_reference_data
 from tests import factories
@@ -43,17 +46,19 @@ SEED_DIR = ROOT / "seed_data"
 POSTCODE_SAMPLE = ROOT / "tests" / "fixtures" / "postcodes_sample.csv.gz"
 POSTCODE_SAMPLE_WARDS = ROOT / "tests" / "fixtures" / "postcodes_sample_wards.csv.gz"
 
+T = TypeVar("T")
+
 #: "gw0", "gw1"... in a pytest-xdist worker, "" otherwise.
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # The fault tests' RQ worker keeps progress in Redis under batch ids, which each worker's database numbers
-    # from 1: a Redis database per xdist worker (the given one for gw0, the next lower ones for the others).
-    if WORKER and WORKER != "gw0":
-        base = os.environ.get("FAULT_REDIS_URL", "redis://127.0.0.1:6379/14")
-        url, number = base.rsplit("/", 1)
-        os.environ["FAULT_REDIS_URL"] = f"{url}/{int(number) - int(WORKER.removeprefix('gw'))}"
+    # The fault tests' RQ worker keeps progress in Redis under batch ids, which each worker's database numbers from
+    # 1: a Redis database per xdist worker, two apart, so a SQLite run (14, 12...) and a PostgreSQL run beside it
+    # (13, 11..., as .ci/run sets) never share one.
+    if WORKER:
+        url, number = os.environ.get("FAULT_REDIS_URL", "redis://127.0.0.1:6379/14").rsplit("/", 1)
+        os.environ["FAULT_REDIS_URL"] = f"{url}/{(int(number) - 2 * int(WORKER.removeprefix('gw'))) % 16}"
 
 
 @pytest.hookimpl(trylast=True)  # after tests/browser/conftest.py has marked its tests
@@ -130,9 +135,39 @@ def _count(connection: Connection, table: Table) -> int:
 
 
 @dataclass(frozen=True)
-class ReferenceDatabase:
+class PreparedDatabase(Generic[T]):
+    """A database loaded once per run, which the tests that need its data run on (rolled back likewise)."""
+
     engine: Engine
-    report: SeedReport
+    #: What loading it returned (the reference data's report, Knowsley's ids).
+    value: T
+
+
+ReferenceDatabase = PreparedDatabase[SeedReport]
+
+#: Which database a test runs on: "" (the main one, empty), "reference" or "knowsley"; set by _database.
+DATABASE = pytest.StashKey[str]()
+
+
+@contextmanager
+def _prepared_database(
+    app: Flask, tmp_path_factory: pytest.TempPathFactory, purpose: str, load: Callable[[Session], T]
+) -> Iterator[PreparedDatabase[T]]:
+    """A database of its own for ``purpose``, loaded by ``load`` and committed; checked unchanged at the end."""
+    engine = create_engine(_database_url(tmp_path_factory, purpose), **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    db.metadata.drop_all(engine)
+    db.metadata.create_all(engine)
+    with app.app_context(), Session(engine) as session:
+        value = load(session)
+        session.commit()
+    with engine.connect() as connection:
+        loaded = {t.name: _count(connection, t) for t in db.metadata.sorted_tables}
+    yield PreparedDatabase(engine, value)
+    with engine.connect() as connection:
+        changed = {t.name for t in db.metadata.sorted_tables if _count(connection, t) != loaded[t.name]}
+    db.metadata.drop_all(engine)
+    engine.dispose()
+    assert not changed, f"tests changed the {purpose} database for good: {sorted(changed)}"
 
 
 def load_reference(session: Session) -> SeedReport:
@@ -144,23 +179,37 @@ def load_reference(session: Session) -> SeedReport:
 
 @pytest.fixture(scope="session")
 def reference_database(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReferenceDatabase]:
-    """A second database holding the reference data, loaded and committed once for the run."""
-    engine = create_engine(
-        _database_url(tmp_path_factory, "reference"), **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
-    )
-    db.metadata.drop_all(engine)
-    db.metadata.create_all(engine)
-    with app.app_context(), Session(engine) as session:
-        report = load_reference(session)
-        session.commit()
-    with engine.connect() as connection:
-        loaded = {t.name: _count(connection, t) for t in db.metadata.sorted_tables}
-    yield ReferenceDatabase(engine, report)
-    with engine.connect() as connection:
-        changed = {t.name for t in db.metadata.sorted_tables if _count(connection, t) != loaded[t.name]}
-    db.metadata.drop_all(engine)
-    engine.dispose()
-    assert not changed, f"tests changed the reference database for good: {sorted(changed)}"
+    """Reference data and the postcode sample, loaded once for the run."""
+    with _prepared_database(app, tmp_path_factory, "reference", load_reference) as prepared:
+        yield prepared
+
+
+@dataclass(frozen=True)
+class KnowsleyIds:
+    council: int
+    district: int
+    neighbour: int
+    wider: int
+    ward: int
+
+    @classmethod
+    def load(cls, session: Session) -> KnowsleyIds:
+        setup = factories.knowsley_council(session)
+        return cls(setup.council.id, setup.district.id, setup.neighbour.id, setup.wider.id, setup.ward.id)
+
+    def setup(self, session: Session) -> factories.CouncilSetup:
+        area = functools.partial(session.get_one, Area)
+        council = session.get_one(Council, self.council)
+        return factories.CouncilSetup(
+            council, area(self.district), area(self.neighbour), area(self.wider), area(self.ward)
+        )
+
+
+@pytest.fixture(scope="session")
+def knowsley_database(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PreparedDatabase[KnowsleyIds]]:
+    """Knowsley as factories.knowsley_council makes it, loaded once for the run (some 1,300 tests start from it)."""
+    with _prepared_database(app, tmp_path_factory, "knowsley", KnowsleyIds.load) as prepared:
+        yield prepared
 
 
 @contextmanager
@@ -201,9 +250,14 @@ def _empty_every_table(app: Flask) -> None:
                 connection.execute(table.delete())
 
 
+#: The prepared databases, by the fixture whose data they hold; a test that uses one runs on its database.
+PREPARED = {"reference": "reference_database", "knowsley": "knowsley_database"}
+
+
 @pytest.fixture(autouse=True)
 def _database(request: pytest.FixtureRequest) -> Iterator[None]:
     """Roll back what a test did (or empty every table after a ``commits`` test), and forget rate-limit counts."""
+    request.node.stash[DATABASE] = ""
     if "app" not in request.fixturenames:
         yield
         return
@@ -212,11 +266,13 @@ def _database(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
         _empty_every_table(app)
     else:
-        if "reference" in request.fixturenames:
-            engine = request.getfixturevalue("reference_database").engine
+        purpose = next((name for name in PREPARED if name in request.fixturenames), "")
+        if purpose:
+            engine = request.getfixturevalue(PREPARED[purpose]).engine
         else:
             with app.app_context():
                 engine = db.engine
+        request.node.stash[DATABASE] = purpose
         with _rolled_back(app, engine):
             yield
     limiter.reset()
@@ -224,10 +280,10 @@ def _database(request: pytest.FixtureRequest) -> Iterator[None]:
 
 @pytest.fixture
 def reference(request: pytest.FixtureRequest, app: Flask) -> SeedReport:
-    """Reference data and the postcode sample: the run's reference database, or for a ``commits`` test loaded
-    into the main one and committed (emptied after the test like everything else)."""
-    if not request.node.get_closest_marker("commits"):
-        report: SeedReport = request.getfixturevalue("reference_database").report
+    """Reference data and the postcode sample: the run's reference database, or, for a test on another database
+    (a ``commits`` test), loaded and committed there (and emptied after the test like everything else)."""
+    if request.node.stash[DATABASE] == "reference":
+        report: SeedReport = request.getfixturevalue("reference_database").value
         return report
     with app.app_context():
         report = load_reference(db.session)  # type: ignore[arg-type]
@@ -254,8 +310,12 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def knowsley(session: Session) -> factories.CouncilSetup:
-    """Knowsley and its neighbours, with bands and thresholds as seeded, committed."""
+def knowsley(request: pytest.FixtureRequest, session: Session) -> factories.CouncilSetup:
+    """Knowsley and its neighbours, with bands and thresholds as seeded, committed: the run's Knowsley database,
+    or, for a test on another database, made there by the factory."""
+    if request.node.stash[DATABASE] == "knowsley":
+        ids: KnowsleyIds = request.getfixturevalue("knowsley_database").value
+        return ids.setup(session)
     setup = factories.knowsley_council(session)
     session.commit()
     return setup
