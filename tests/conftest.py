@@ -235,11 +235,8 @@ def _rolled_back(app: Flask, engine: Engine) -> Iterator[None]:
         engines[None] = real
         transaction.rollback()
         connection.close()
-    if connection.diverged:
-        pytest.fail(
-            "a session rolled back its own changes after another session had committed inside its transaction, "
-            "which one shared transaction cannot reproduce: mark the test @pytest.mark.commits"
-        )
+    if connection.problems:
+        pytest.fail(f"{'; '.join(connection.problems)}: mark the test @pytest.mark.commits")
 
 
 def _empty_every_table(app: Flask) -> None:

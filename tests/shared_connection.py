@@ -8,12 +8,13 @@ Savepoints nest, where sessions on their own connections would not: a session th
 savepoint open while a request commits inside it, would take the request's work with it when it is closed
 (``ROLLBACK TO SAVEPOINT``). So a savepoint that another session committed changes inside, and that changed
 nothing itself, is released instead of rolled back, which is what separate connections would have given. When it
-did change something too, no single transaction can give both outcomes: that is recorded in ``diverged`` and the
-test should be marked ``commits``.
+did change something too, no single transaction can give both outcomes: that is recorded in ``problems`` and
+the test should be marked ``commits``; so should a test whose sessions run in another thread, which is refused.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,8 +43,9 @@ class SharedConnection(Connection):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.savepoints: list[Savepoint] = []
-        #: Savepoints rolled back although other sessions had committed inside them: their work went too.
-        self.diverged: list[str] = []
+        #: What this connection could not do as separate connections would have: the test should be marked commits.
+        self.problems: list[str] = []
+        self._thread = threading.get_ident()
         event.listen(self, "before_cursor_execute", self._before_execute)
         event.listen(Session, "after_begin", self._session_began)
 
@@ -57,6 +59,11 @@ class SharedConnection(Connection):
         super().close()
 
     def _before_execute(self, conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
+        if threading.get_ident() != self._thread:
+            # One DBAPI connection is not to be shared between threads (and the other thread's work would be rolled
+            # back with the test's); the thread may swallow the error, so it is recorded for the test too.
+            self.problems.append(f"a statement from another thread ({threading.current_thread().name})")
+            raise RuntimeError("the test's connection was used from another thread: mark the test commits")
         words = statement.lstrip().split(None, 1)
         if self.savepoints and words and words[0].upper() not in _READS:
             self.savepoints[-1].changed = True
@@ -97,6 +104,9 @@ class SharedConnection(Connection):
             except DBAPIError:  # PostgreSQL after a failed statement: only a rollback is accepted
                 pass
         if savepoint.holds_others:
-            self.diverged.append(name)
+            self.problems.append(
+                f"a session rolled back its own changes ({name}) after another session had committed inside its "
+                "transaction, which one shared transaction cannot reproduce"
+            )
         super()._rollback_to_savepoint_impl(name)
         self._pop(name)
