@@ -29,6 +29,17 @@ from app.models.providers import (
 )
 from app.models.records import CommissioningRecord, RecordProvider
 from app.models.search import ProviderSearchDocument
+from app.models.spend import (
+    DeprivationRelease,
+    LsoaDeprivation,
+    Payment,
+    PostcodeLsoa,
+    SpendBatch,
+    SpendCategoryService,
+    SpendMapping,
+    SpendRejection,
+    SpendSupplier,
+)
 
 __all__ = [
     "Area",
@@ -37,6 +48,7 @@ __all__ = [
     "CommissioningRecord",
     "Council",
     "CpvCode",
+    "DeprivationRelease",
     "GeocodeResult",
     "ImportBatch",
     "ImportChange",
@@ -44,9 +56,12 @@ __all__ = [
     "ImportMapping",
     "Invitation",
     "JoinRequest",
+    "LsoaDeprivation",
     "OutboxEmail",
     "OutcodeCentroid",
+    "Payment",
     "Postcode",
+    "PostcodeLsoa",
     "PostcodeRelease",
     "Provider",
     "ProviderFact",
@@ -58,6 +73,11 @@ __all__ = [
     "SignInThrottle",
     "Site",
     "SpendBand",
+    "SpendBatch",
+    "SpendCategoryService",
+    "SpendMapping",
+    "SpendRejection",
+    "SpendSupplier",
     "StatutoryThreshold",
     "User",
     "UserSession",
