@@ -1,0 +1,1350 @@
+"""The spend report: where a council's money went in a period, by place, basis, kind of supplier, category and month.
+
+Every figure is a sum of payments computed in SQL (GROUP BY over payments joined to their suppliers, whose
+classification every payment takes), and carries the :class:`PaymentFilters` with which :func:`payments_behind`
+finds exactly the payments it sums: officers and commissioners can open any number and see what makes it up.
+
+Shares are of the *measured base*: the period's spend less payments to payees that are not suppliers for the measure
+(another public body, tax, individuals, internal transfers), so a council's pension contributions do not make its
+local share look small. Credits (negative amounts) net off everywhere. Only payments of counting batches (imported,
+not undone) count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, extract, false, func, select
+from sqlalchemy.orm import Session
+
+from app.domain.paging import Paged, clamp_page, offset_of
+from app.domain.policy import LocalAreaDefinition, format_pence
+from app.domain.providers import SOCIAL_ECONOMY_FORMS, LegalForm
+from app.domain.spend.classification import ATTRIBUTED, Exclusion, PlaceBasis, Resolution, SpendPlace
+from app.domain.spend.lifecycle import COUNTING_STATUSES
+from app.domain.spend.periods import Period, PeriodChoices, periods_with_data
+from app.domain.spend.shares import (
+    AUTO_ORDER,
+    DIMENSIONS,
+    NO_CATEGORY,
+    PLACE_ROWS,
+    PaymentFilters,
+    SmeStatus,
+    percent,
+    percent_text,
+    points,
+    points_text,
+    share,
+)
+from app.domain.wording import govuk_date, in_sentence
+from app.models import (
+    Council,
+    DeprivationRelease,
+    Payment,
+    Provider,
+    SpendBatch,
+    SpendMapping,
+    SpendSupplier,
+)
+from app.services.locality import local_area_for
+
+#: How many suppliers the report names, largest first.
+TOP_SUPPLIERS = 20
+#: The dimension 'auto' chooses is the first (in AUTO_ORDER) that at least this share of payments fill in.
+AUTO_FILLED = Fraction(1, 2)
+
+
+class ReportError(ValueError):
+    """A report asked for in a way that cannot be answered (an unknown dimension)."""
+
+
+# --- Figures ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A sum of payments: how much, how many payments, its share, and the filters that find those payments.
+
+    ``share_of`` says what the share is of: 'measured' (the measured base), 'total' (all the period's spend),
+    'category' or 'month' (the measured spend of its category or month), 'known' (of the spend whose answer is
+    known); ``share`` is None where there is nothing to measure against.
+    """
+
+    key: str
+    label: str
+    pence: int
+    payments: int
+    share: Fraction | None
+    filters: PaymentFilters
+    share_of: str = "measured"
+    hint: str = ""
+
+    @property
+    def money(self) -> str:
+        return format_pence(self.pence)
+
+    @property
+    def percent(self) -> str:
+        return percent_text(self.share)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "pence": self.pence,
+            "payments": self.payments,
+            "share": _share_number(self.share),
+            "share_of": self.share_of,
+            "filters": self.filters.query(),
+        }
+
+
+def _share_number(value: Fraction | None) -> float | None:
+    """A share for JSON: a number from 0 to 1 to six places (so 12.3456% survives), or null."""
+    rounded = percent(value, 4)
+    return None if rounded is None else float(rounded / 100)
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    """One category of the chosen column: its measured spend (share of the measured base) and its local part."""
+
+    label: str | None
+    spend: Figure
+    local: Figure
+
+    @property
+    def name(self) -> str:
+        return self.label if self.label is not None else NO_CATEGORY
+
+    @property
+    def local_share(self) -> Fraction | None:
+        return self.local.share
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    """One month: all its payments, its measured spend, and the local part of that."""
+
+    year: int
+    month: int
+    total: Figure
+    measured: Figure
+    local: Figure
+
+    @property
+    def label(self) -> str:
+        return f"{date(self.year, self.month, 1):%B %Y}"
+
+    @property
+    def short_label(self) -> str:
+        return f"{date(self.year, self.month, 1):%b %Y}"
+
+
+@dataclass(frozen=True)
+class SupplierRow:
+    """One of the largest suppliers, with how it is classified and resolved."""
+
+    supplier_id: int
+    name: str
+    place: SpendPlace
+    basis: PlaceBasis | None
+    legal_form: LegalForm | None
+    social_economy: bool
+    resolution: Resolution
+    provider_id: int | None
+    spend: Figure
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file some of the period's payments come from."""
+
+    batch_id: int
+    file_name: str
+    publisher: str
+    imported_at: datetime | None
+    period_start: date | None
+    period_end: date | None
+    payments: int
+    pence: int
+    amount_basis: str | None
+
+
+@dataclass(frozen=True)
+class ExcludedRow:
+    """Payees left out of the measure for one reason."""
+
+    exclusion: Exclusion | None
+    spend: Figure
+    suppliers: int
+
+    @property
+    def reason(self) -> str:
+        return self.exclusion.label if self.exclusion else "No reason recorded"
+
+
+@dataclass(frozen=True)
+class MethodNote:
+    """What a reader needs to trust (or question) the figures: the basis, what is left out and why, how current
+    the register data is, what is not attributed, the deprivation release and the files."""
+
+    local_area_name: str
+    local_area_definition: str
+    wider_area_name: str | None
+    exclusions: list[ExcludedRow]
+    excluded: Figure
+    not_attributed: Figure
+    not_attributed_suppliers: int
+    register_updated_at: datetime | None
+    register_verified_at: datetime | None
+    classified_at: datetime | None
+    deprivation_release: str | None
+    files: list[SourceFile]
+    lines: list[str]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@dataclass(frozen=True)
+class SpendReport:
+    """A council's spend in a period, every figure traceable to its payments (see the module's docstring)."""
+
+    council_id: int
+    council_name: str
+    period: Period
+    #: The column categories come from ('proclass', 'service_area', 'department', 'expense_type'), and whether
+    #: 'auto' chose it.
+    dimension: str
+    dimension_chosen: bool
+    total: Figure
+    measured: Figure
+    not_a_supplier: Figure
+    #: PLACE_ROWS with payments (local split by basis, wider, outside, not known); shares of the measured base.
+    places: list[Figure]
+    local: Figure
+    social_economy: Figure
+    social_economy_forms: list[Figure]
+    sme: Figure
+    not_sme: Figure
+    sme_unknown: Figure
+    #: SMEs' share of the spend whose supplier's size is known.
+    sme_share_of_known: Fraction | None
+    deprived_10: Figure
+    deprived_20: Figure
+    decile_known: Figure
+    attributed: Figure
+    not_attributed: Figure
+    categories: list[CategoryRow]
+    months: list[MonthRow]
+    top_suppliers: list[SupplierRow]
+    method: MethodNote
+
+    @property
+    def dimension_label(self) -> str:
+        return DIMENSIONS[self.dimension]
+
+    @property
+    def empty(self) -> bool:
+        return self.total.payments == 0
+
+    def figures(self) -> list[Figure]:
+        """Every figure in the report (for tests that trace each to its payments, and for exports)."""
+        found = [
+            self.total,
+            self.measured,
+            self.not_a_supplier,
+            *self.places,
+            self.local,
+            self.social_economy,
+            *self.social_economy_forms,
+            self.sme,
+            self.not_sme,
+            self.sme_unknown,
+            self.deprived_10,
+            self.deprived_20,
+            self.decile_known,
+            self.attributed,
+            self.not_attributed,
+            self.method.excluded,
+            self.method.not_attributed,
+        ]
+        found += [row.spend for row in self.method.exclusions]
+        for category in self.categories:
+            found += [category.spend, category.local]
+        for month in self.months:
+            found += [month.total, month.measured, month.local]
+        found += [row.spend for row in self.top_suppliers]
+        return found
+
+    def headline(self) -> list[str]:
+        """The report's first sentences, for the command line and a summary."""
+        if self.empty:
+            return [f"No payments from {self.council_name} {self.period.in_sentence} have been imported."]
+        lines = [
+            f"{self.council_name} paid {self.total.money} in {self.total.payments:,} payments "
+            f"{self.period.in_sentence}.",
+            f"Measured spend (leaving out payees that are not suppliers): {self.measured.money}.",
+            f"Local ({self.method.local_area_name}): {self.local.percent} ({self.local.money}).",
+        ]
+        lines += [f"  {row.label}: {row.percent} ({row.money})" for row in self.places]
+        lines.append(f"Social economy: {self.social_economy.percent} ({self.social_economy.money}).")
+        sme_known = percent_text(self.sme_share_of_known)
+        lines.append(
+            f"SMEs: {self.sme.percent} of measured spend ({sme_known} of the spend whose supplier's size is known; "
+            f"size not known for {self.sme_unknown.percent})."
+        )
+        lines.append(
+            f"Suppliers in the 10% most deprived areas: {self.deprived_10.percent}; in the 20% most deprived: "
+            f"{self.deprived_20.percent}."
+        )
+        lines.append(f"Attributed: {self.attributed.percent} of {self.total.money}.")
+        return lines
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report for JSON: pence amounts, shares from 0 to 1, and each figure's filters."""
+        method = self.method
+        return {
+            "council": self.council_name,
+            "period": {
+                "kind": self.period.kind.value,
+                "value": self.period.value,
+                "label": self.period.label,
+                "start": self.period.start.isoformat(),
+                "end": self.period.end.isoformat(),
+            },
+            "dimension": self.dimension,
+            "total": self.total.as_dict(),
+            "measured": self.measured.as_dict(),
+            "not_a_supplier": self.not_a_supplier.as_dict(),
+            "places": [f.as_dict() for f in self.places],
+            "local": self.local.as_dict(),
+            "social_economy": self.social_economy.as_dict(),
+            "social_economy_forms": [f.as_dict() for f in self.social_economy_forms],
+            "sme": self.sme.as_dict(),
+            "not_sme": self.not_sme.as_dict(),
+            "sme_unknown": self.sme_unknown.as_dict(),
+            "sme_share_of_known": _share_number(self.sme_share_of_known),
+            "deprived_10": self.deprived_10.as_dict(),
+            "deprived_20": self.deprived_20.as_dict(),
+            "decile_known": self.decile_known.as_dict(),
+            "attributed": self.attributed.as_dict(),
+            "not_attributed": self.not_attributed.as_dict(),
+            "categories": [
+                {"label": row.label, "spend": row.spend.as_dict(), "local": row.local.as_dict()}
+                for row in self.categories
+            ],
+            "months": [
+                {
+                    "month": f"{row.year:04d}-{row.month:02d}",
+                    "total": row.total.as_dict(),
+                    "measured": row.measured.as_dict(),
+                    "local": row.local.as_dict(),
+                }
+                for row in self.months
+            ],
+            "top_suppliers": [
+                {
+                    "supplier_id": row.supplier_id,
+                    "name": row.name,
+                    "place": row.place.value,
+                    "basis": row.basis.value if row.basis else None,
+                    "legal_form": row.legal_form.value if row.legal_form else None,
+                    "social_economy": row.social_economy,
+                    "resolution": row.resolution.value,
+                    "spend": row.spend.as_dict(),
+                }
+                for row in self.top_suppliers
+            ],
+            "method": {
+                "local_area": method.local_area_name,
+                "local_area_definition": method.local_area_definition,
+                "wider_area": method.wider_area_name,
+                "excluded": method.excluded.as_dict(),
+                "exclusions": [
+                    {
+                        "reason": row.exclusion.value if row.exclusion else None,
+                        "suppliers": row.suppliers,
+                        **row.spend.as_dict(),
+                    }
+                    for row in method.exclusions
+                ],
+                "not_attributed": method.not_attributed.as_dict(),
+                "not_attributed_suppliers": method.not_attributed_suppliers,
+                "register_updated_at": _iso(method.register_updated_at),
+                "register_verified_at": _iso(method.register_verified_at),
+                "classified_at": _iso(method.classified_at),
+                "deprivation_release": method.deprivation_release,
+                "files": [
+                    {
+                        "batch": f.batch_id,
+                        "file_name": f.file_name,
+                        "publisher": f.publisher,
+                        "imported_at": _iso(f.imported_at),
+                        "payments": f.payments,
+                        "pence": f.pence,
+                        "amount_basis": f.amount_basis,
+                    }
+                    for f in method.files
+                ],
+                "note": method.lines,
+            },
+        }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+# --- Which payments count, and the filters in SQL -------------------------------------------------------------------
+
+
+def category_column(dimension: str) -> ColumnElement[Any]:
+    """The payment column (or expression) a dimension groups by: ProClass by its label, else its code."""
+    if dimension == "proclass":
+        return func.coalesce(Payment.proclass_label, Payment.proclass_code)
+    if dimension == "service_area":
+        return Payment.service_area.expression
+    if dimension == "department":
+        return Payment.department.expression
+    if dimension == "expense_type":
+        return Payment.expense_type.expression
+    raise ReportError(f"There is no category column called {dimension}")
+
+
+def counting_batch_ids(session: Session, council: Council) -> list[int]:
+    """The council's batches whose payments count (imported, not undone, not failed or half-imported)."""
+    return list(
+        session.scalars(
+            select(SpendBatch.id).where(SpendBatch.council_id == council.id, SpendBatch.status.in_(COUNTING_STATUSES))
+        )
+    )
+
+
+def _counting(council: Council, period: Period, batch_ids: Sequence[int]) -> list[ColumnElement[bool]]:
+    """The conditions every figure shares: this council, this period, counting batches."""
+    return [
+        Payment.council_id == council.id,
+        Payment.paid_on >= period.start,
+        Payment.paid_on <= period.end,
+        Payment.batch_id.in_(batch_ids) if batch_ids else false(),
+    ]
+
+
+def filter_conditions(filters: PaymentFilters) -> list[ColumnElement[bool]]:
+    """The filters as SQL conditions over payments joined to spend_suppliers."""
+    found: list[ColumnElement[bool]] = []
+    if filters.places:
+        found.append(SpendSupplier.place.in_(filters.places))
+    if filters.basis is not None:
+        found.append(SpendSupplier.place_basis == filters.basis)
+    if filters.no_basis:
+        found.append(SpendSupplier.place_basis.is_(None))
+    if filters.measured:
+        found.append(SpendSupplier.place != SpendPlace.NOT_A_SUPPLIER)
+    if filters.exclusion is not None:
+        found.append(SpendSupplier.exclusion == filters.exclusion)
+    if filters.category is not None:
+        dimension, label = filters.category
+        column = category_column(dimension)
+        found.append(column.is_(None) if label is None else column == label)
+    if filters.supplier_id is not None:
+        found.append(Payment.supplier_id == filters.supplier_id)
+    if filters.month is not None:
+        month = Period.month(*filters.month)
+        found.append(and_(Payment.paid_on >= month.start, Payment.paid_on <= month.end))
+    if filters.social_economy is not None:
+        found.append(SpendSupplier.social_economy.is_(filters.social_economy))
+    if filters.legal_form is not None:
+        found.append(SpendSupplier.legal_form == filters.legal_form)
+    if filters.sme is not None:
+        found.append(
+            {
+                SmeStatus.YES: SpendSupplier.sme.is_(True),
+                SmeStatus.NO: SpendSupplier.sme.is_(False),
+                SmeStatus.UNKNOWN: SpendSupplier.sme.is_(None),
+            }[filters.sme]
+        )
+    if filters.deprived is not None:
+        found.append(and_(SpendSupplier.imd_decile >= 1, SpendSupplier.imd_decile <= filters.deprived))
+    if filters.decile_known is not None:
+        known = SpendSupplier.imd_decile.is_not(None)
+        found.append(known if filters.decile_known else SpendSupplier.imd_decile.is_(None))
+    if filters.attributed is not None:
+        attributed = SpendSupplier.resolution.in_(ATTRIBUTED)
+        found.append(attributed if filters.attributed else SpendSupplier.resolution.not_in(ATTRIBUTED))
+    return found
+
+
+# --- The classification groups the headline figures are summed from ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Payments whose suppliers share a classification: one row of the report's main GROUP BY."""
+
+    place: SpendPlace
+    basis: PlaceBasis | None
+    social_economy: bool
+    legal_form: LegalForm | None
+    sme: bool | None
+    decile: int | None
+    attributed: bool
+    exclusion: Exclusion | None
+    pence: int
+    payments: int
+    suppliers: int
+
+
+def _group_matches(group: _Group, filters: PaymentFilters) -> bool:
+    """Whether a classification group's payments pass ``filters`` (those a group can answer: not category, month or
+    supplier). The same rules as :func:`filter_conditions`, so a figure summed here is what payments_behind finds."""
+    if filters.category is not None or filters.month is not None or filters.supplier_id is not None:
+        raise ReportError("A classification group cannot answer category, month or supplier filters")
+    checks = (
+        not filters.places or group.place in filters.places,
+        filters.basis is None or group.basis == filters.basis,
+        not filters.no_basis or group.basis is None,
+        not filters.measured or group.place != SpendPlace.NOT_A_SUPPLIER,
+        filters.exclusion is None or group.exclusion == filters.exclusion,
+        filters.social_economy is None or group.social_economy == filters.social_economy,
+        filters.legal_form is None or group.legal_form == filters.legal_form,
+        filters.sme is None
+        or {SmeStatus.YES: group.sme is True, SmeStatus.NO: group.sme is False, SmeStatus.UNKNOWN: group.sme is None}[
+            filters.sme
+        ],
+        filters.deprived is None or (group.decile is not None and 1 <= group.decile <= filters.deprived),
+        filters.decile_known is None or (group.decile is not None) == filters.decile_known,
+        filters.attributed is None or group.attributed == filters.attributed,
+    )
+    return all(checks)
+
+
+@dataclass
+class _Groups:
+    groups: list[_Group]
+    filled: dict[str, int]
+    total_payments: int
+
+    def sum(self, filters: PaymentFilters) -> tuple[int, int, int]:
+        """(pence, payments, suppliers) of the groups that pass ``filters``."""
+        pence = payments = suppliers = 0
+        for group in self.groups:
+            if _group_matches(group, filters):
+                pence += group.pence
+                payments += group.payments
+                suppliers += group.suppliers
+        return pence, payments, suppliers
+
+
+def _classification_groups(session: Session, conditions: Sequence[ColumnElement[bool]]) -> _Groups:
+    """The one scan of the period's payments that the headline figures come from, with how many payments fill in
+    each category column (for 'auto')."""
+    # Deciles 3 to 10 answer every filter alike: one group for them keeps the groups few.
+    decile = case((SpendSupplier.imd_decile > 2, 3), else_=SpendSupplier.imd_decile)
+    keys = (
+        SpendSupplier.place,
+        SpendSupplier.place_basis,
+        SpendSupplier.social_economy,
+        SpendSupplier.legal_form,
+        SpendSupplier.sme,
+        decile,
+        SpendSupplier.resolution,
+        SpendSupplier.exclusion,
+    )
+    filled = [func.count(category_column(dimension)) for dimension in AUTO_ORDER]
+    query = (
+        select(
+            *keys,
+            func.sum(Payment.amount_pence),
+            func.count(),
+            func.count(func.distinct(Payment.supplier_id)),
+            *filled,
+        )
+        .select_from(Payment)
+        .join(SpendSupplier, SpendSupplier.id == Payment.supplier_id)
+        .where(*conditions)
+        .group_by(*keys)
+    )
+    groups: list[_Group] = []
+    counts: dict[str, int] = dict.fromkeys(AUTO_ORDER, 0)
+    total_payments = 0
+    for row in session.execute(query):
+        place, basis, social, form, sme, imd, resolution, exclusion, pence, payments, suppliers, *column_counts = row
+        groups.append(
+            _Group(
+                place=place,
+                basis=basis,
+                social_economy=bool(social),
+                legal_form=form,
+                sme=sme,
+                decile=imd,
+                attributed=resolution in ATTRIBUTED,
+                exclusion=exclusion,
+                pence=int(pence or 0),
+                payments=int(payments),
+                suppliers=int(suppliers),
+            )
+        )
+        total_payments += int(payments)
+        for dimension, count in zip(AUTO_ORDER, column_counts, strict=True):
+            counts[dimension] += int(count or 0)
+    return _Groups(groups, counts, total_payments)
+
+
+def choose_dimension(filled: Mapping[str, int], payments: int) -> str:
+    """'auto': the first column (ProClass, service area, department, expense type) that most payments fill in,
+    else the one filled in most (ProClass when none is)."""
+    for dimension in AUTO_ORDER:
+        if payments and Fraction(filled.get(dimension, 0), payments) >= AUTO_FILLED:
+            return dimension
+    best = max(AUTO_ORDER, key=lambda d: (filled.get(d, 0), -AUTO_ORDER.index(d)))
+    return best
+
+
+# --- The report -----------------------------------------------------------------------------------------------------
+
+
+def spend_report(session: Session, council: Council, period: Period, *, dimension: str = "auto") -> SpendReport:
+    """The council's spend report for ``period``, categories from ``dimension`` ('auto' chooses; see
+    :func:`choose_dimension`)."""
+    if dimension != "auto" and dimension not in DIMENSIONS:
+        raise ReportError(f"There is no category column called {dimension}")
+    batch_ids = counting_batch_ids(session, council)
+    conditions = _counting(council, period, batch_ids)
+    groups = _classification_groups(session, conditions)
+    chosen = dimension == "auto"
+    if chosen:
+        dimension = choose_dimension(groups.filled, groups.total_payments)
+
+    total_pence, total_payments, _ = groups.sum(PaymentFilters())
+    measured_filters = PaymentFilters(measured=True)
+    base, measured_payments, _ = groups.sum(measured_filters)
+
+    def figure(key: str, label: str, filters: PaymentFilters, *, of: str = "measured", hint: str = "") -> Figure:
+        pence, payments, _ = groups.sum(filters)
+        against = base if of == "measured" else total_pence
+        return Figure(key, label, pence, payments, share(pence, against), filters, of, hint)
+
+    total = Figure("total", "All payments", total_pence, total_payments, None, PaymentFilters(), "total")
+    measured = Figure(
+        "measured",
+        "Measured spend",
+        base,
+        measured_payments,
+        share(base, total_pence),
+        measured_filters,
+        "total",
+        "All payments less those to payees that are not suppliers for this measure",
+    )
+    not_a_supplier = figure(
+        "not_a_supplier",
+        SpendPlace.NOT_A_SUPPLIER.label,
+        PaymentFilters(places=(SpendPlace.NOT_A_SUPPLIER,)),
+        of="total",
+        hint="Left out of the measured spend: see the method note",
+    )
+    places = []
+    for row in PLACE_ROWS:
+        filters = PaymentFilters(
+            places=(row.place,), basis=row.basis, no_basis=row.place == SpendPlace.LOCAL and row.basis is None
+        )
+        found = figure(row.key, row.label, filters, hint=row.hint)
+        # The fixed rows always show; a local basis nobody used, or 'basis not recorded', only when it has spend.
+        if found.payments or row.place != SpendPlace.LOCAL or row.basis == PlaceBasis.REGISTERED_OFFICE:
+            places.append(found)
+    local = figure("local", SpendPlace.LOCAL.label, PaymentFilters(places=(SpendPlace.LOCAL,)))
+    social = figure(
+        "social_economy",
+        "Social economy",
+        PaymentFilters(measured=True, social_economy=True),
+        hint="Charities, CICs, co-operatives, community benefit societies, companies limited by guarantee and "
+        "community groups",
+    )
+    forms = [
+        figure(
+            f"social_economy_{form.value}",
+            form.label,
+            PaymentFilters(measured=True, social_economy=True, legal_form=form),
+        )
+        for form in LegalForm
+        if form in SOCIAL_ECONOMY_FORMS
+    ]
+    sme = figure("sme", "SMEs", PaymentFilters(measured=True, sme=SmeStatus.YES))
+    not_sme = figure("not_sme", "Not SMEs", PaymentFilters(measured=True, sme=SmeStatus.NO))
+    sme_unknown = figure("sme_unknown", "Size not known", PaymentFilters(measured=True, sme=SmeStatus.UNKNOWN))
+    deprived_10 = figure(
+        "deprived_10", "Suppliers in the 10% most deprived areas", PaymentFilters(measured=True, deprived=1)
+    )
+    deprived_20 = figure(
+        "deprived_20", "Suppliers in the 20% most deprived areas", PaymentFilters(measured=True, deprived=2)
+    )
+    decile_known = figure(
+        "decile_known", "Deprivation of the supplier's area known", PaymentFilters(measured=True, decile_known=True)
+    )
+    attributed = figure("attributed", "Attributed", PaymentFilters(attributed=True), of="total")
+    not_attributed = figure(
+        "not_attributed",
+        "Not attributed yet",
+        PaymentFilters(attributed=False),
+        of="total",
+        hint="Suppliers not yet matched to the register, placed by an officer or left out of the measure",
+    )
+    _, _, not_attributed_suppliers = groups.sum(PaymentFilters(attributed=False))
+    exclusions = []
+    for reason in Exclusion:
+        filters = PaymentFilters(places=(SpendPlace.NOT_A_SUPPLIER,), exclusion=reason)
+        pence, payments, suppliers = groups.sum(filters)
+        if payments:
+            row_figure = Figure(
+                f"excluded_{reason.value}", reason.label, pence, payments, share(pence, total_pence), filters, "total"
+            )
+            exclusions.append(ExcludedRow(reason, row_figure, suppliers))
+
+    categories = _categories(session, conditions, dimension, base)
+    months = _months(session, conditions, period)
+    top = _top_suppliers(session, conditions, base)
+    method = _method_note(
+        session,
+        council,
+        period,
+        batch_ids,
+        local=local,
+        places=places,
+        measured=measured,
+        total=total,
+        excluded=not_a_supplier,
+        exclusions=exclusions,
+        not_attributed=not_attributed,
+        not_attributed_suppliers=not_attributed_suppliers,
+        sme_unknown=sme_unknown,
+        decile_known=decile_known,
+    )
+    known = sme.pence + not_sme.pence
+    return SpendReport(
+        council_id=council.id,
+        council_name=council.name,
+        period=period,
+        dimension=dimension,
+        dimension_chosen=chosen,
+        total=total,
+        measured=measured,
+        not_a_supplier=not_a_supplier,
+        places=places,
+        local=local,
+        social_economy=social,
+        social_economy_forms=forms,
+        sme=sme,
+        not_sme=not_sme,
+        sme_unknown=sme_unknown,
+        sme_share_of_known=share(sme.pence, known),
+        deprived_10=deprived_10,
+        deprived_20=deprived_20,
+        decile_known=decile_known,
+        attributed=attributed,
+        not_attributed=not_attributed,
+        categories=categories,
+        months=months,
+        top_suppliers=top,
+        method=method,
+    )
+
+
+def _categories(
+    session: Session, conditions: Sequence[ColumnElement[bool]], dimension: str, base: int
+) -> list[CategoryRow]:
+    """Measured spend by category of ``dimension``, each with its local part, largest first."""
+    column = category_column(dimension)
+    is_local = SpendSupplier.place == SpendPlace.LOCAL
+    query = (
+        select(
+            column,
+            func.sum(Payment.amount_pence),
+            func.count(),
+            func.sum(case((is_local, Payment.amount_pence), else_=0)),
+            func.sum(case((is_local, 1), else_=0)),
+        )
+        .select_from(Payment)
+        .join(SpendSupplier, SpendSupplier.id == Payment.supplier_id)
+        .where(*conditions, SpendSupplier.place != SpendPlace.NOT_A_SUPPLIER)
+        .group_by(column)
+    )
+    rows: list[CategoryRow] = []
+    for label, pence, payments, local_pence, local_payments in session.execute(query):
+        pence, local_pence = int(pence or 0), int(local_pence or 0)
+        spend_filters = PaymentFilters(measured=True, category=(dimension, label))
+        local_filters = PaymentFilters(places=(SpendPlace.LOCAL,), category=(dimension, label))
+        name = label if label is not None else NO_CATEGORY
+        rows.append(
+            CategoryRow(
+                label,
+                Figure(f"category:{name}", name, pence, int(payments), share(pence, base), spend_filters),
+                Figure(
+                    f"category_local:{name}",
+                    f"{name}: local",
+                    local_pence,
+                    int(local_payments or 0),
+                    share(local_pence, pence),
+                    local_filters,
+                    "category",
+                ),
+            )
+        )
+    rows.sort(key=lambda row: (-row.spend.pence, row.label is None, row.name.lower()))
+    return rows
+
+
+def _months(session: Session, conditions: Sequence[ColumnElement[bool]], period: Period) -> list[MonthRow]:
+    """Every month of the period (those without payments too, so a trend shows the gap): all spend, measured
+    spend and the local part of it."""
+    year = extract("year", Payment.paid_on)
+    month = extract("month", Payment.paid_on)
+    measured = SpendSupplier.place != SpendPlace.NOT_A_SUPPLIER
+    is_local = SpendSupplier.place == SpendPlace.LOCAL
+    query = (
+        select(
+            year,
+            month,
+            func.sum(Payment.amount_pence),
+            func.count(),
+            func.sum(case((measured, Payment.amount_pence), else_=0)),
+            func.sum(case((measured, 1), else_=0)),
+            func.sum(case((is_local, Payment.amount_pence), else_=0)),
+            func.sum(case((is_local, 1), else_=0)),
+        )
+        .select_from(Payment)
+        .join(SpendSupplier, SpendSupplier.id == Payment.supplier_id)
+        .where(*conditions)
+        .group_by(year, month)
+    )
+    sums = {(int(y), int(m)): [int(v or 0) for v in values] for y, m, *values in session.execute(query)}
+    rows = []
+    for key in period.months:
+        total_pence, total_payments, measured_pence, measured_payments, local_pence, local_payments = sums.get(
+            key, [0, 0, 0, 0, 0, 0]
+        )
+        name = f"{date(key[0], key[1], 1):%B %Y}"
+        rows.append(
+            MonthRow(
+                key[0],
+                key[1],
+                Figure(
+                    f"month:{key[0]:04d}-{key[1]:02d}",
+                    name,
+                    total_pence,
+                    total_payments,
+                    None,
+                    PaymentFilters(month=key),
+                    "total",
+                ),
+                Figure(
+                    f"month_measured:{key[0]:04d}-{key[1]:02d}",
+                    f"{name}: measured",
+                    measured_pence,
+                    measured_payments,
+                    share(measured_pence, total_pence),
+                    PaymentFilters(month=key, measured=True),
+                    "total",
+                ),
+                Figure(
+                    f"month_local:{key[0]:04d}-{key[1]:02d}",
+                    f"{name}: local",
+                    local_pence,
+                    local_payments,
+                    share(local_pence, measured_pence),
+                    PaymentFilters(month=key, places=(SpendPlace.LOCAL,)),
+                    "month",
+                ),
+            )
+        )
+    return rows
+
+
+def _top_suppliers(session: Session, conditions: Sequence[ColumnElement[bool]], base: int) -> list[SupplierRow]:
+    """The suppliers paid most in the measured spend (payees left out of the measure are not suppliers)."""
+    pence = func.sum(Payment.amount_pence)
+    query = (
+        select(Payment.supplier_id, pence, func.count())
+        .select_from(Payment)
+        .join(SpendSupplier, SpendSupplier.id == Payment.supplier_id)
+        .where(*conditions, SpendSupplier.place != SpendPlace.NOT_A_SUPPLIER)
+        .group_by(Payment.supplier_id)
+        .order_by(pence.desc(), Payment.supplier_id)
+        .limit(TOP_SUPPLIERS)
+    )
+    sums = [(int(supplier_id), int(total or 0), int(count)) for supplier_id, total, count in session.execute(query)]
+    suppliers = {
+        s.id: s for s in session.scalars(select(SpendSupplier).where(SpendSupplier.id.in_([i for i, _, _ in sums])))
+    }
+    rows = []
+    for supplier_id, total, count in sums:
+        supplier = suppliers[supplier_id]
+        rows.append(
+            SupplierRow(
+                supplier_id=supplier_id,
+                name=supplier.name,
+                place=supplier.place,
+                basis=supplier.place_basis,
+                legal_form=supplier.legal_form,
+                social_economy=supplier.social_economy,
+                resolution=supplier.resolution,
+                provider_id=supplier.provider_id,
+                spend=Figure(
+                    f"supplier:{supplier_id}",
+                    supplier.name,
+                    total,
+                    count,
+                    share(total, base),
+                    PaymentFilters(supplier_id=supplier_id),
+                ),
+            )
+        )
+    return rows
+
+
+# --- The method note ------------------------------------------------------------------------------------------------
+
+
+def local_area_names(session: Session, council: Council) -> tuple[str, str | None]:
+    """The council's local area and wider area in words ('Knowsley', 'Liverpool City Region').
+
+    The classification already placed every supplier; only the words are needed here, so the boundaries (which
+    bordering authorities would need) are not loaded.
+    """
+    if council.local_area_definition == LocalAreaDefinition.WITH_BORDERING:
+        name = f"{council.district.name} and the authorities that border it"
+    else:
+        name = local_area_for(session, council, None).name
+    return name, council.wider_area.name if council.wider_area else None
+
+
+def _source_files(session: Session, council: Council, conditions: Sequence[ColumnElement[bool]]) -> list[SourceFile]:
+    query = (
+        select(Payment.batch_id, func.sum(Payment.amount_pence), func.count())
+        .where(*conditions)
+        .group_by(Payment.batch_id)
+    )
+    sums = {int(batch_id): (int(pence or 0), int(count)) for batch_id, pence, count in session.execute(query)}
+    if not sums:
+        return []
+    batches = list(
+        session.scalars(
+            select(SpendBatch).where(SpendBatch.id.in_(sums)).order_by(SpendBatch.period_start, SpendBatch.id)
+        )
+    )
+    publishers = {b.publisher for b in batches}
+    basis_query = select(SpendMapping.publisher, SpendMapping.amount_basis).where(
+        SpendMapping.council_id == council.id, SpendMapping.publisher.in_(publishers)
+    )
+    bases: dict[str, str | None] = dict(session.execute(basis_query).all())
+    return [
+        SourceFile(
+            batch_id=b.id,
+            file_name=b.file_name,
+            publisher=b.publisher,
+            imported_at=b.imported_at,
+            period_start=b.period_start,
+            period_end=b.period_end,
+            payments=sums[b.id][1],
+            pence=sums[b.id][0],
+            amount_basis=bases.get(b.publisher),
+        )
+        for b in batches
+    ]
+
+
+def _basis_sentence(local: Figure, places: Sequence[Figure]) -> str:
+    """How local spend splits by the basis it rests on."""
+    parts = []
+    for row in places:
+        if row.key.startswith("local_") and row.pence:
+            words = {
+                "local_registered_office": "a registered office in the area",
+                "local_branched": "a branch in the area (a trading site, its registered office elsewhere)",
+                "local_trading_site": "a trading site given on the register with no registered office",
+                "local_officer": "a postcode given by an officer",
+                "local_no_basis": "no recorded basis",
+            }[row.key]
+            parts.append(f"{percent_text(share(row.pence, local.pence))} on {words} ({row.money})")
+    if not parts:
+        return "No spend is counted as local in this period."
+    return "Of local spend, " + _and(parts) + "."
+
+
+def _and(parts: Sequence[str]) -> str:
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _method_note(
+    session: Session,
+    council: Council,
+    period: Period,
+    batch_ids: Sequence[int],
+    *,
+    local: Figure,
+    places: Sequence[Figure],
+    measured: Figure,
+    total: Figure,
+    excluded: Figure,
+    exclusions: list[ExcludedRow],
+    not_attributed: Figure,
+    not_attributed_suppliers: int,
+    sme_unknown: Figure,
+    decile_known: Figure,
+) -> MethodNote:
+    area, wider = local_area_names(session, council)
+    linked = select(SpendSupplier.provider_id).where(
+        SpendSupplier.council_id == council.id, SpendSupplier.provider_id.is_not(None)
+    )
+    updated_at, verified_at = session.execute(
+        select(func.max(Provider.updated_at), func.max(Provider.verified_at)).where(Provider.id.in_(linked))
+    ).one()
+    classified_at = session.scalar(
+        select(func.max(SpendSupplier.classified_at)).where(SpendSupplier.council_id == council.id)
+    )
+    release = session.scalar(select(DeprivationRelease.name).where(DeprivationRelease.active.is_(True)).limit(1))
+    files = _source_files(session, council, _counting(council, period, batch_ids))
+
+    lines = [
+        f"Local means {area} ({in_sentence(council.local_area_definition.label)})"
+        + (f"; the wider area is {wider}." if wider else "; the council has no wider area."),
+        "A supplier counts as local when its registered office or a trading site is in the local area, as the "
+        "register records its premises, or when an officer gave a postcode there. " + _basis_sentence(local, places),
+        f"Shares are of the measured spend: {measured.money} of {total.money} paid {period.in_sentence}. "
+        + (
+            f"{excluded.money} ({excluded.percent} of all payments) went to payees that are not suppliers for this "
+            "measure and is left out, because it is not spend the council could place with local suppliers: "
+            + _and(
+                [
+                    f"{in_sentence(r.reason)} {r.spend.money} ({r.suppliers:,} payee{'s' if r.suppliers != 1 else ''})"
+                    for r in exclusions
+                ]
+            )
+            + "."
+            if excluded.payments
+            else "No payee has been left out of the measure."
+        ),
+        "Credits (negative amounts) are netted off against payments in every figure.",
+    ]
+    unexplained = excluded.pence - sum(r.spend.pence for r in exclusions)
+    if excluded.payments and unexplained:
+        lines.append(f"{format_pence(unexplained)} was left out with no reason recorded.")
+    if not_attributed.payments:
+        lines.append(
+            f"{not_attributed.money} ({not_attributed.percent} of all payments, {not_attributed.payments:,} payments "
+            f"to {not_attributed_suppliers:,} supplier{'s' if not_attributed_suppliers != 1 else ''}) is not "
+            "attributed yet: its place is counted as not known, which lowers every share. Attributing the largest "
+            "suppliers raises the spend measured."
+        )
+    else:
+        lines.append("Every supplier paid in this period is attributed.")
+    if updated_at or verified_at:
+        register = "Register data: organisations linked to these suppliers were last changed on " + (
+            govuk_date(updated_at) if updated_at else "an unknown date"
+        )
+        if verified_at:
+            register += f" and last verified on {govuk_date(verified_at)}"
+        lines.append(register + ".")
+    else:
+        lines.append("No supplier paid by the council is linked to an organisation on the register yet.")
+    if classified_at:
+        lines.append(f"Suppliers were last classified on {govuk_date(classified_at)}.")
+    lines.append(
+        f"Size (SME) comes from the register where it holds the organisation's staff and turnover; the size of "
+        f"suppliers taking {sme_unknown.percent} of measured spend ({sme_unknown.money}) is not known."
+    )
+    if release:
+        lines.append(
+            f"Deprivation: {release}, by the postcode of the supplier's site that decides its place (decile 1 is the "
+            f"10% most deprived areas in England). It is known for suppliers taking {decile_known.percent} of "
+            "measured spend."
+        )
+    else:
+        lines.append("Deprivation: no deprivation data is loaded, so the deprived-area shares cannot be measured.")
+    if files:
+        described = []
+        for f in files:
+            basis = f", amounts {f.amount_basis} of VAT" if f.amount_basis in ("net", "gross") else ""
+            when = f", imported {govuk_date(f.imported_at)}" if f.imported_at else ""
+            described.append(f"{f.file_name} ({f.publisher}{when}{basis}: {f.payments:,} payments in this period)")
+        lines.append(
+            f"The figures come from {len(files)} file{'s' if len(files) != 1 else ''} as the council published "
+            "them: " + "; ".join(described) + "."
+        )
+    else:
+        lines.append(f"No imported file holds payments {period.in_sentence}.")
+    return MethodNote(
+        local_area_name=area,
+        local_area_definition=council.local_area_definition.label,
+        wider_area_name=wider,
+        exclusions=exclusions,
+        excluded=excluded,
+        not_attributed=not_attributed,
+        not_attributed_suppliers=not_attributed_suppliers,
+        register_updated_at=updated_at,
+        register_verified_at=verified_at,
+        classified_at=classified_at,
+        deprivation_release=release,
+        files=files,
+        lines=lines,
+    )
+
+
+# --- The payments behind a figure -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    """A payment with its supplier (and the classification it takes) and the file it came from."""
+
+    payment: Payment
+    supplier: SpendSupplier
+    file_name: str
+
+
+@dataclass(frozen=True)
+class PaymentsPage(Paged):
+    """A page of the payments behind a figure, and the sum of all of them (which is the figure)."""
+
+    rows: list[PaymentRow]
+    total: int
+    page: int
+    per_page: int
+    total_pence: int
+    filters: PaymentFilters
+    period: Period
+
+
+#: How the payments behind a figure may be ordered.
+PAYMENT_ORDERS = ("date", "amount")
+
+
+def payments_query(
+    council: Council, period: Period, filters: PaymentFilters, batch_ids: Sequence[int]
+) -> Select[Payment, SpendSupplier, str]:
+    """The payments (with supplier and file name) that ``filters`` finds in the period's counting batches."""
+    return (
+        select(Payment, SpendSupplier, SpendBatch.file_name)
+        .join(SpendSupplier, SpendSupplier.id == Payment.supplier_id)
+        .join(SpendBatch, SpendBatch.id == Payment.batch_id)
+        .where(*_counting(council, period, batch_ids), *filter_conditions(filters))
+    )
+
+
+def payments_behind(
+    session: Session,
+    council: Council,
+    period: Period,
+    filters: PaymentFilters | None = None,
+    *,
+    place: SpendPlace | Iterable[SpendPlace] | None = None,
+    basis: PlaceBasis | None = None,
+    category: tuple[str, str | None] | None = None,
+    supplier_id: int | None = None,
+    month: tuple[int, int] | None = None,
+    social_economy: bool | None = None,
+    deprived: int | None = None,
+    page: int = 1,
+    per_page: int = 50,
+    order: str = "date",
+) -> PaymentsPage:
+    """The payments a figure sums, a page at a time, with their sum: give the figure's ``filters`` (or the same
+    filters one by one). ``order`` is 'date' (oldest first, then by file and row) or 'amount' (largest first)."""
+    chosen = filters or PaymentFilters()
+    changes: dict[str, object] = {}
+    if place is not None:
+        changes["places"] = (place,) if isinstance(place, SpendPlace) else tuple(place)
+    for name, value in (
+        ("basis", basis),
+        ("category", category),
+        ("supplier_id", supplier_id),
+        ("month", month),
+        ("social_economy", social_economy),
+        ("deprived", deprived),
+    ):
+        if value is not None:
+            changes[name] = value
+    if changes:
+        chosen = chosen.with_(**changes)
+    if order not in PAYMENT_ORDERS:
+        raise ReportError("Order the payments by date or by amount")
+    batch_ids = counting_batch_ids(session, council)
+    conditions = [*_counting(council, period, batch_ids), *filter_conditions(chosen)]
+    count, pence = session.execute(
+        select(func.count(), func.coalesce(func.sum(Payment.amount_pence), 0))
+        .select_from(Payment)
+        .join(SpendSupplier, SpendSupplier.id == Payment.supplier_id)
+        .where(*conditions)
+    ).one()
+    total = int(count)
+    page = clamp_page(page, total, per_page)
+    ordering = (
+        [Payment.paid_on, Payment.batch_id, Payment.row_number, Payment.id]
+        if order == "date"
+        else [Payment.amount_pence.desc(), Payment.paid_on, Payment.id]
+    )
+    query = payments_query(council, period, chosen, batch_ids).order_by(*ordering)
+    rows = [
+        PaymentRow(payment, supplier, file_name)
+        for payment, supplier, file_name in session.execute(query.offset(offset_of(page, per_page)).limit(per_page))
+    ]
+    return PaymentsPage(rows, total, page, per_page, int(pence), chosen, period)
+
+
+# --- Periods with data, and two periods side by side ----------------------------------------------------------------
+
+
+def months_with_payments(session: Session, council: Council) -> dict[tuple[int, int], int]:
+    """(year, month) -> how many counting payments the council has in it."""
+    batch_ids = counting_batch_ids(session, council)
+    if not batch_ids:
+        return {}
+    year = extract("year", Payment.paid_on)
+    month = extract("month", Payment.paid_on)
+    query = (
+        select(year, month, func.count())
+        .where(Payment.council_id == council.id, Payment.batch_id.in_(batch_ids))
+        .group_by(year, month)
+    )
+    return {(int(y), int(m)): int(n) for y, m, n in session.execute(query)}
+
+
+def period_choices(session: Session, council: Council) -> PeriodChoices:
+    """The months, quarters and financial years that hold the council's payments, newest first."""
+    return periods_with_data(months_with_payments(session, council))
+
+
+@dataclass(frozen=True)
+class ComparedShare:
+    """One share in two periods, and the change in points."""
+
+    key: str
+    label: str
+    before: Fraction | None
+    after: Fraction | None
+    before_pence: int
+    after_pence: int
+    share_of: str = "measured"
+    before_filters: PaymentFilters | None = None
+    after_filters: PaymentFilters | None = None
+
+    @property
+    def change(self) -> Fraction | None:
+        return points(self.before, self.after)
+
+    @property
+    def change_text(self) -> str:
+        return points_text(self.change)
+
+    def as_dict(self) -> dict[str, Any]:
+        change = self.change
+        return {
+            "key": self.key,
+            "label": self.label,
+            "before": _share_number(self.before),
+            "after": _share_number(self.after),
+            "before_pence": self.before_pence,
+            "after_pence": self.after_pence,
+            "change_points": None if change is None else float(round(change, 4)),
+        }
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two reports side by side: each share with its change in points, and each category's local share."""
+
+    before: SpendReport
+    after: SpendReport
+    shares: list[ComparedShare]
+    categories: list[ComparedShare]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "before": self.before.period.label,
+            "after": self.after.period.label,
+            "shares": [row.as_dict() for row in self.shares],
+            "categories": [row.as_dict() for row in self.categories],
+        }
+
+
+def _compared(before: Figure | None, after: Figure | None, label: str | None = None) -> ComparedShare:
+    either = after or before
+    assert either is not None
+    return ComparedShare(
+        either.key,
+        label or either.label,
+        before.share if before else None,
+        after.share if after else None,
+        before.pence if before else 0,
+        after.pence if after else 0,
+        either.share_of,
+        before.filters if before else None,
+        after.filters if after else None,
+    )
+
+
+def _share_figures(report: SpendReport) -> list[Figure]:
+    return [
+        report.measured,
+        report.local,
+        *report.places,
+        report.social_economy,
+        *report.social_economy_forms,
+        report.sme,
+        report.not_sme,
+        report.sme_unknown,
+        report.deprived_10,
+        report.deprived_20,
+        report.attributed,
+    ]
+
+
+def compare_reports(before: SpendReport, after: SpendReport) -> Comparison:
+    """``before`` and ``after`` side by side (normally an earlier period first): every share, with the change in
+    percentage points; a share either period does not have (a basis used in one only) counts as 0% there."""
+    befores = {f.key: f for f in _share_figures(before)}
+    afters = {f.key: f for f in _share_figures(after)}
+    keys = list(afters) + [key for key in befores if key not in afters]
+    shares = []
+    for key in keys:
+        was, now = befores.get(key), afters.get(key)
+        row = _compared(was, now)
+        # A row missing on one side had no spend there: 0% of a measured base, not 'not comparable'.
+        if was is None and before.measured.pence > 0:
+            row = ComparedShare(
+                row.key, row.label, Fraction(0), row.after, 0, row.after_pence, row.share_of, None, row.after_filters
+            )
+        if now is None and after.measured.pence > 0:
+            row = ComparedShare(
+                row.key, row.label, row.before, Fraction(0), row.before_pence, 0, row.share_of, row.before_filters, None
+            )
+        shares.append(row)
+        if key == "not_sme":
+            shares.append(
+                ComparedShare(
+                    "sme_share_of_known",
+                    "SMEs, of the spend whose supplier's size is known",
+                    before.sme_share_of_known,
+                    after.sme_share_of_known,
+                    before.sme.pence,
+                    after.sme.pence,
+                    "known",
+                )
+            )
+    categories = []
+    if before.dimension == after.dimension:
+        was_rows = {row.label: row for row in before.categories}
+        now_rows = {row.label: row for row in after.categories}
+        for label in list(now_rows) + [label for label in was_rows if label not in now_rows]:
+            was_row, now_row = was_rows.get(label), now_rows.get(label)
+            name = now_row.name if now_row else was_row.name if was_row else NO_CATEGORY
+            categories.append(_compared(was_row.local if was_row else None, now_row.local if now_row else None, name))
+    return Comparison(before, after, shares, categories)

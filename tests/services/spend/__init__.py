@@ -1,0 +1,1 @@
+"""Spend analysis services: importing, suppliers, classification, deprivation, the report, leakage, exports."""
