@@ -18,6 +18,8 @@ _CURRENCY = re.compile(r"^(?:gbp|£|œ|â£|Â£)\s*|\s*(?:gbp|£|œ)$", re.IGNO
 _SPACES = re.compile(r"[\s\u00a0\u2007\u202f]+")
 #: A number: digits with optional thousands separators (commas, or single spaces), optional decimals.
 _NUMBER = re.compile(r"^(?P<whole>\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+|\d+)?(?:\.(?P<fraction>\d*))?$")
+#: The usual cell, read at once: "1680.50", "-195.75", "337".
+_PLAIN = re.compile(r"^(-?)(\d{1,15})(?:\.(\d{1,2}))?$")
 #: Longest cell quoted back in a message.
 _QUOTE_LIMIT = 60
 
@@ -41,6 +43,11 @@ def parse_amount(text: str) -> int:
     three) and up to two decimal places (more only when they are zeros: ``12.500``). Raises :class:`AmountError`
     for a blank cell, text, two numbers, or a fraction of a penny.
     """
+    plain = _PLAIN.match(text)
+    if plain is not None:
+        sign, whole, fraction = plain.groups()
+        pence = int(whole) * 100 + int((fraction or "0").ljust(2, "0"))
+        return -pence if sign else pence
     cell = text.strip().strip('"').strip("'").strip()
     if not cell:
         raise AmountError("The amount is blank")
@@ -75,7 +82,7 @@ def parse_amount(text: str) -> int:
 def _why_not(cell: str, body: str) -> str:
     """Why a cell is not an amount, in words."""
     numbers = re.findall(r"\d[\d,]*(?:\.\d+)?", body)
-    if len(numbers) > 1 and re.search(r"\d[^\d,.]+\d", body):
+    if len(numbers) > 1 and re.search(r"\d[^\w.,]+\d", body):
         return f"The amount {_quoted(cell)} holds more than one number"
     if re.search(r"\d,\d", body) and not re.search(r"\d,\d{3}(?!\d)", body):
         return f"The amount {_quoted(cell)} is not a number of pounds and pence (a comma in the wrong place)"

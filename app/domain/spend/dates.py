@@ -73,6 +73,11 @@ def parse_date(text: str) -> date:
     cell = text.strip().strip('"').strip()
     if not cell:
         raise DateError("The date is blank")
+    if len(cell) == 10 and cell[4] == "-" and cell[7] == "-" and cell[:4].isdigit():  # ISO, the usual, at once
+        try:
+            return date.fromisoformat(cell)
+        except ValueError:
+            pass  # said below, with the reason
     if match := _NUMERIC_DMY.match(cell):
         day, _, month, year = match.groups()
         return _checked(cell, _full_year(year), int(month), int(day))

@@ -59,11 +59,11 @@ _TOTAL = re.compile(
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
-#: A date run onto something else, for saying a cell was fused even when it cannot be split.
-_DATE_RUN_ON = re.compile(
-    r"(?:^|\D)\d{1,2}[/.\-](?:\d{1,2}|[a-z]{3,9})[/.\-]\d{2,4}(?:\S)|[a-z)\]](\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4})$",
-    re.IGNORECASE,
-)
+#: A date run onto something else (``05/10/20241,680.00``), or something run onto a date (``LTD04/01/2017``), for
+#: saying a cell was fused even when it cannot be split.
+_DATE = r"\d{1,2}[/.\-](?:\d{1,2}|[a-z]{3,9})[/.\-]"
+_RUN_ON_DATE = re.compile(rf"(?:^|\D){_DATE}(?:\d{{4}}\S|\d{{2}}[^\s\d])", re.IGNORECASE)
+_RUN_INTO_DATE = re.compile(r"\S\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}$")
 #: Years a fused date's four digits may be (else the split reads its first two digits as the year).
 _PLAUSIBLE_YEARS = range(1990, 2100)
 
@@ -115,6 +115,8 @@ class TotalRow:
 
 def _clean(text: str, *, multiline: bool = False) -> str:
     """Text without hidden characters; line breaks kept only where the field may have several lines."""
+    if text.isprintable():  # the usual cell, with nothing to take out (the check is fast, the substitutions not)
+        return text.strip()
     text = _CONTROL.sub("", text.replace("\t", " "))
     if not multiline:
         text = _LINE_BREAKS.sub(" ", text)
@@ -168,9 +170,10 @@ def _amount_or_none(text: str) -> int | None:
 
 def _total_label(cells: Sequence[str]) -> str | None:
     for cell in cells:
-        text = cell.strip()
-        if text and _TOTAL.match(text):
-            return text
+        if "otal" in cell or "OTAL" in cell:  # cheap first: most cells say nothing of a total
+            text = cell.strip()
+            if _TOTAL.match(text):
+                return text
     return None
 
 
@@ -208,7 +211,9 @@ class _Split:
     first: str
     second: str
     fused: SpendField
-    four_digit_year: bool | None  # for a date and an amount: whether the date took four digits for its year
+    # For a date and an amount: whether the date took a 'four'-digit year a payment may have, an 'unlikely' one, or
+    # 'two' digits (None for a name and a date).
+    year: str | None
 
 
 def _part_reads(field: SpendField, part: str) -> bool:
@@ -216,7 +221,8 @@ def _part_reads(field: SpendField, part: str) -> bool:
         return bool(part.strip()) and not _reads_as_date(part) and _amount_or_none(part) is None
     if field is SpendField.DATE:
         return _reads_as_date(part)
-    return _amount_or_none(part) is not None and part[:1] in "0123456789-(£œ"
+    # An amount split off a date starts as an amount does, and has no third decimal place to borrow a digit from.
+    return part[:1] in "0123456789-(£œ" and not re.search(r"\.\d{3}", part) and _amount_or_none(part) is not None
 
 
 def _splits(reading: _Reading) -> list[_Split]:
@@ -229,6 +235,8 @@ def _splits(reading: _Reading) -> list[_Split]:
         if index is None or reading.mapping.get(second) != index + 1 or index >= len(reading.cells):
             continue
         cell = reading.cells[index].strip()
+        if first is not SpendField.SUPPLIER_NAME and _part_reads(first, cell):
+            continue  # the cell reads as it is ("09/01/2025" is not "09/01/20" and "25")
         for cut in range(1, len(cell)):
             head, tail = cell[:cut], cell[cut:]
             if not (_part_reads(first, head) and _part_reads(second, tail)):
@@ -241,23 +249,41 @@ def _splits(reading: _Reading) -> list[_Split]:
             repaired = _Reading(cells[:width], reading.mapping, reading.headers)
             if _read_whole(repaired) is None:
                 continue
-            year: bool | None = None
+            year: str | None = None
             if {first, second} == {SpendField.DATE, SpendField.AMOUNT}:
-                date_part = head if first is SpendField.DATE else tail
-                year = bool(re.search(r"\d{4}$", date_part.strip())) and parse_date(date_part).year in _PLAUSIBLE_YEARS
+                date_part = (head if first is SpendField.DATE else tail).strip()
+                if not re.search(r"\d{4}$", date_part):
+                    year = "two"
+                else:
+                    year = "four" if parse_date(date_part).year in _PLAUSIBLE_YEARS else "unlikely"
             found.append(_Split(cells[:width], head, tail, first, year))
     # "05/10/20241,680.00" also reads as 05/10/20 and 241,680.00: a date written with four digits after its last
-    # separator has a four-digit year, so the two-digit reading is set aside when a four-digit one reads.
-    if any(split.four_digit_year for split in found):
-        found = [split for split in found if split.four_digit_year is not False]
-    return found
+    # separator has a four-digit year, so the two-digit reading is set aside when a four-digit one reads (and a
+    # four-digit year no payment has, "05/10/2462" and 5.04 from "05/10/24625.04", is set aside for a two-digit one).
+    for kind in ("four", "two"):
+        if any(split.year == kind for split in found):
+            found = [split for split in found if split.year in (kind, None)]
+            break
+    # Splits that give the same payment ("12.3" and "05/10/2024", "12.30" and "5/10/2024") are one reading.
+    distinct: dict[tuple[str, date, int], _Split] = {}
+    for split in found:
+        whole = _read_whole(_Reading(split.cells, reading.mapping, reading.headers))
+        if whole is not None:
+            distinct.setdefault((whole.supplier_name, whole.paid_on, whole.amount_pence), split)
+    return list(distinct.values())
 
 
 def _looks_fused(reading: _Reading) -> tuple[SpendField, str] | None:
-    """A required cell holding a date run together with something else, when the row does not read."""
-    for field in (SpendField.DATE, SpendField.SUPPLIER_NAME, SpendField.AMOUNT):
+    """A required cell holding a date run together with another cell: something after the date in the date's own
+    cell (or a name's, when the date comes first), or something before a date at the end of a name or amount."""
+    checks = (
+        (SpendField.DATE, (_RUN_ON_DATE,)),
+        (SpendField.SUPPLIER_NAME, (_RUN_ON_DATE, _RUN_INTO_DATE)),
+        (SpendField.AMOUNT, (_RUN_INTO_DATE,)),
+    )
+    for field, patterns in checks:
         text = reading.text(field)
-        if text and _DATE_RUN_ON.search(text) and not _reads_as_date(text):
+        if text and any(pattern.search(text) for pattern in patterns) and not _reads_as_date(text):
             return field, text
     return None
 
