@@ -1,10 +1,14 @@
-"""Reading a delimited text file (CSV): its delimiter, its header row wherever it is among the first rows, and its
-records streamed one at a time, with quoted cells over several lines, ragged rows and any line ending."""
+"""Reading a delimited text file (CSV): its delimiter, its header row (among the first rows, among the last rows, or
+none at all when the importer allows it), and its records streamed one at a time, with quoted cells over several
+lines, ragged rows and any line ending."""
 
 from __future__ import annotations
 
 import csv
 import io
+import shutil
+import tempfile
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import replace
@@ -12,6 +16,18 @@ from typing import IO
 
 from app.tabular.encoding import detect_encoding, looks_binary, stream_is_utf8
 from app.tabular.errors import FileFormatError
+from app.tabular.header import (
+    BOTTOM,
+    TOP,
+    Ends,
+    HeaderPlace,
+    find_header_row,
+    header_at_bottom,
+    header_at_top,
+    is_blank,
+    numbered,
+    under_the_data,
+)
 from app.tabular.table import HeaderRule, TableFormat, TableRow
 
 #: Bytes read up front to detect the encoding, delimiter and header row.
@@ -21,6 +37,15 @@ NOT_TEXT = "The file is not a CSV file. If it is a spreadsheet, save it as 'CSV 
 #: The csv module refuses cells over 131,072 characters and fails the whole file; allow far more, so an
 #: over-long cell is one row's problem for the importer rather than the file's.
 csv.field_size_limit(max(csv.field_size_limit(), 16 * 1024 * 1024))
+#: Records of the sample that rank the delimiters.
+_RANKING_RECORDS = 200
+#: The end of a long file read to see whether its header is among its last rows, before reading it through.
+TAIL_BYTES = 256 * 1024
+#: A stream that cannot be rewound is copied to a temporary file when its header is not at its top (the whole
+#: file is read to find it); this much is kept in memory.
+_SPOOL_BYTES = 8 * 1024 * 1024
+
+__all__ = ["DELIMITERS", "NOT_TEXT", "SAMPLE_BYTES", "CsvTable", "detect_format", "find_header_row", "read_csv"]
 
 
 def _records(text: str, delimiter: str, complete: bool, search_rows: int) -> list[list[str]]:
@@ -39,45 +64,118 @@ def _records(text: str, delimiter: str, complete: bool, search_rows: int) -> lis
     return records
 
 
-def find_header_row(records: Iterable[list[str]], rule: HeaderRule) -> int | None:
-    """The 0-based index of the header among the first ``rule.search_rows`` records, or None (see HeaderRule)."""
-    first: int | None = None
-    first_alone = False
-    for index, record in enumerate(records):
-        if index >= rule.search_rows:
-            break
-        if first is None and any(cell.strip() for cell in record):
-            first = index
-            first_alone = rule.names_alone(record)
-        if rule.known(record) >= rule.at_least:
-            return index
-    return first if first_alone else None
-
-
 def _candidate_delimiters(text: str) -> list[str]:
-    """The sniffer's choice first, then the rest by how often they occur."""
-    counted = sorted(DELIMITERS, key=lambda d: -text.count(d))
-    try:
-        sniffed = csv.Sniffer().sniff(text[:SAMPLE_BYTES], delimiters="".join(DELIMITERS)).delimiter
-    except csv.Error:
-        return counted
-    return [sniffed, *(d for d in counted if d != sniffed)]
+    """The delimiters in the order to try them: the one that splits most records of the sample into the same
+    number of cells (two or more) first, then by how often each occurs.
+
+    Quote-aware (the csv module's own parser does the splitting) and quick on any sample: csv.Sniffer, used here
+    before, ran its regular expressions over the whole sample and took seconds on rows of empty quoted cells.
+    """
+    scores: dict[str, int] = {}
+    for delimiter in DELIMITERS:
+        widths: Counter[int] = Counter()
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        try:
+            for index, record in enumerate(reader):
+                if index >= _RANKING_RECORDS:
+                    break
+                if len(record) > 1:
+                    widths[len(record)] += 1
+        except csv.Error:
+            pass  # ranked on the records before the malformed one
+        scores[delimiter] = max(widths.values(), default=0)
+    return sorted(DELIMITERS, key=lambda d: (-scores[d], -text.count(d)))
 
 
-def detect_format(sample: bytes, encoding: str, complete: bool, rule: HeaderRule) -> TableFormat:
-    """Detect the delimiter and the header row from the start of a file (raises FileFormatError)."""
+def _sample_text(sample: bytes, encoding: str, complete: bool) -> str:
     text = sample.decode(encoding, errors="replace" if encoding == "cp1252" or not complete else "strict")
     if not complete:
         # Drop what may be a character cut in half at the end of the sample.
         text = text.rstrip("\ufffd")
     if encoding == "utf-8-sig":
         text = text.removeprefix("\ufeff")
-    for delimiter in _candidate_delimiters(text):
+    return text
+
+
+def _all_records(text: str, delimiter: str) -> Iterator[list[str]]:
+    """Every record of a complete text, stopping quietly at a malformed one."""
+    try:
+        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    except csv.Error:
+        return
+
+
+def _ends(records: Iterable[list[str]], rule: HeaderRule) -> Ends:
+    ends = Ends(rule)
+    for number, record in enumerate(records, start=1):
+        ends.add(number, record)
+    return ends
+
+
+def _format(encoding: str, delimiter: str, place: HeaderPlace) -> TableFormat:
+    return TableFormat(
+        encoding,
+        delimiter,
+        place.row_number,
+        place.headers,
+        header_position=place.position,
+        title_rows=place.title_rows,
+    )
+
+
+def _at_top(text: str, delimiters: list[str], encoding: str, complete: bool, rule: HeaderRule) -> TableFormat | None:
+    """The header among the first rows; in a file the sample holds whole, maybe under all of its data."""
+    for delimiter in delimiters:
         records = _records(text, delimiter, complete, rule.search_rows)
-        index = find_header_row(records, rule)
-        if index is not None:
-            headers = tuple(cell.strip() for cell in records[index])
-            return TableFormat(encoding, delimiter, index + 1, headers)
+        place = header_at_top(records, rule)
+        if place is not None:
+            if complete:
+                numbered_records = enumerate(_all_records(text, delimiter), start=1)
+                header_row = place.row_number
+                below = ((number, record) for number, record in numbered_records if number > header_row)
+                place = under_the_data(place, records, below)
+            return _format(encoding, delimiter, place)
+    return None
+
+
+def _at_bottom_of_sample(text: str, delimiters: list[str], encoding: str, rule: HeaderRule) -> TableFormat | None:
+    """The header among the last rows of a file the sample holds whole."""
+    for delimiter in delimiters:
+        place = header_at_bottom(_ends(_all_records(text, delimiter), rule), rule)
+        if place is not None:
+            return _format(encoding, delimiter, place)
+    return None
+
+
+def _numbered(text: str, delimiters: list[str], encoding: str, complete: bool, rule: HeaderRule) -> TableFormat:
+    """No header: numbered columns, split by the likeliest delimiter."""
+    delimiter = delimiters[0]
+    records: Iterable[list[str]] = _all_records(text, delimiter)
+    if not complete:
+        records = _records(text, delimiter, complete, len(text))
+    place = numbered(records, rule)
+    if place is None:
+        raise FileFormatError("The file is empty" if complete else rule.not_found())
+    return _format(encoding, delimiter, place)
+
+
+def detect_format(
+    sample: bytes, encoding: str, complete: bool, rule: HeaderRule, *, allow_no_header: bool = False
+) -> TableFormat:
+    """Detect the delimiter and the header row from the start of a file (raises FileFormatError).
+
+    The header is looked for among the first rows, then (when the sample is the whole file) among the last rows;
+    with ``allow_no_header`` a file with neither is read with numbered columns.
+    """
+    text = _sample_text(sample, encoding, complete)
+    delimiters = _candidate_delimiters(text)
+    found = _at_top(text, delimiters, encoding, complete, rule)
+    if found is None and complete:
+        found = _at_bottom_of_sample(text, delimiters, encoding, rule)
+    if found is not None:
+        return found
+    if allow_no_header:
+        return _numbered(text, delimiters, encoding, complete, rule)
     raise FileFormatError(rule.not_found())
 
 
@@ -114,7 +212,8 @@ class CsvTable:
     def __init__(self, table_format: TableFormat, body: IO[bytes], resources: ExitStack | None = None) -> None:
         self.format = table_format
         self._body = body
-        # What the reader opened itself (a zip and its member), closed by close(); the caller's stream is left open.
+        # What the reader opened itself (a zip and its member, a temporary copy), closed by close(); the caller's
+        # stream is left open.
         self._resources = resources or ExitStack()
         self.blank_rows = 0
 
@@ -140,6 +239,11 @@ class CsvTable:
         index = 0
         quotes = 0
         self.blank_rows = 0
+        # Header at the top: the rows below it. At the bottom, or none: every row but the header and a title above
+        # the data; blank rows count from the first data row.
+        below = fmt.header_row_number if fmt.header_position == TOP else 0
+        skipped = {fmt.header_row_number, *fmt.title_rows} if fmt.header_position == BOTTOM else set()
+        started = fmt.header_position == TOP
 
         def lines() -> Iterator[str]:
             nonlocal quotes
@@ -151,11 +255,13 @@ class CsvTable:
             reader = csv.reader(lines(), delimiter=fmt.delimiter)
             held: TableRow | None = None  # one row behind, so the last can be checked for an unclosed quote
             for index, record in enumerate(reader, start=1):
-                if index <= fmt.header_row_number:
+                if index <= below or index in skipped:
                     continue
-                if not any(cell.strip() for cell in record):
-                    self.blank_rows += 1  # counted and said, but carrying nothing: not a data row
+                if is_blank(record):
+                    if started:
+                        self.blank_rows += 1  # counted and said, but carrying nothing: not a data row
                     continue
+                started = True
                 if held is not None:
                     yield held
                 held = TableRow(index, tuple(record))
@@ -174,20 +280,26 @@ class CsvTable:
             text.detach()  # leave the underlying stream open
 
 
-def read_csv(stream: IO[bytes], rule: HeaderRule, *, resources: ExitStack | None = None) -> CsvTable:
+def read_csv(
+    stream: IO[bytes], rule: HeaderRule, *, resources: ExitStack | None = None, allow_no_header: bool = False
+) -> CsvTable:
     """Detect a CSV file's encoding, delimiter and header row; return a :class:`CsvTable` that streams its rows.
 
     Only a sample is held in memory. When the stream is seekable the whole file is checked as UTF-8 (chunk by
-    chunk) before falling back to Windows-1252; otherwise the sample decides. ``resources`` are what a reader
+    chunk) before falling back to Windows-1252; otherwise the sample decides. A header not among the first rows is
+    looked for among the last (a stream that cannot be rewound is then copied to a temporary file first); with
+    ``allow_no_header`` a file with no header is read with numbered columns. ``resources`` are what a reader
     opened to give ``stream`` (a zip and its member), for the table to close; they are closed at once if the file
     cannot be read.
     """
     with resources or ExitStack() as opened:
-        table_format, body = _detect(stream, rule)
+        table_format, body = _detect(stream, rule, opened, allow_no_header)
         return CsvTable(table_format, body, opened.pop_all())
 
 
-def _detect(stream: IO[bytes], rule: HeaderRule) -> tuple[TableFormat, IO[bytes]]:
+def _detect(
+    stream: IO[bytes], rule: HeaderRule, resources: ExitStack, allow_no_header: bool
+) -> tuple[TableFormat, IO[bytes]]:
     """The file's format, and a stream of it from its start."""
     seekable = stream.seekable()
     start = stream.tell() if seekable else 0
@@ -203,14 +315,80 @@ def _detect(stream: IO[bytes], rule: HeaderRule) -> tuple[TableFormat, IO[bytes]
         if not stream_is_utf8(stream):
             encoding = "cp1252"
     try:
-        table_format = detect_format(sample, encoding, complete, rule)
+        text = _sample_text(sample, encoding, complete)
     except UnicodeDecodeError as error:
         raise FileFormatError(
             "The file's text encoding could not be read (it starts as UTF-8 but is not). Save it as CSV UTF-8"
         ) from error
+    delimiters = _candidate_delimiters(text)
+    table_format = _at_top(text, delimiters, encoding, complete, rule)
+    if table_format is None and complete:
+        table_format = _at_bottom_of_sample(text, delimiters, encoding, rule)
+    elif table_format is None:
+        if not seekable:
+            # The rest of the file must be read to find its header, and read again for its rows.
+            return _detect(_spooled(sample, stream, resources), rule, resources, allow_no_header)
+        table_format = _at_bottom_of_stream(stream, start, encoding, delimiters, rule)
+    if table_format is None and allow_no_header:
+        table_format = _numbered(text, delimiters, encoding, complete, rule)
+    if table_format is None:
+        raise FileFormatError(rule.not_found())
     if seekable:
         stream.seek(start)
         body: IO[bytes] = stream
     else:
         body = prepended(sample, stream)
     return table_format, body
+
+
+def _spooled(sample: bytes, stream: IO[bytes], resources: ExitStack) -> IO[bytes]:
+    """A temporary copy of a stream that cannot be rewound (``sample`` already read from it), closed with
+    ``resources``."""
+    copy = resources.enter_context(tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES))  # noqa: SIM115 - closed with resources
+    copy.write(sample)
+    shutil.copyfileobj(stream, copy)
+    copy.seek(0)
+    return copy
+
+
+def _at_bottom_of_stream(
+    stream: IO[bytes], start: int, encoding: str, delimiters: list[str], rule: HeaderRule
+) -> TableFormat | None:
+    """The header among the last rows of a file longer than the sample (a seekable stream, left at ``start``).
+
+    The file's end is looked at first, so a file with no header there is not read through once per delimiter;
+    when it shows a header, the file is read through (records only, none held) to number the rows exactly.
+    """
+    for delimiter in delimiters:
+        if not _tail_shows_header(stream, encoding, delimiter, rule):
+            continue
+        ends = Ends(rule)
+        stream.seek(start)
+        text = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")
+        try:
+            for number, record in enumerate(csv.reader(text, delimiter=delimiter), start=1):
+                ends.add(number, record)
+        except csv.Error:
+            continue  # the file cannot be read through with this delimiter
+        finally:
+            text.detach()
+            stream.seek(start)
+        place = header_at_bottom(ends, rule)
+        if place is not None:
+            return _format(encoding, delimiter, place)
+    return None
+
+
+def _tail_shows_header(stream: IO[bytes], encoding: str, delimiter: str, rule: HeaderRule) -> bool:
+    """Whether the last TAIL_BYTES of the file hold a row with enough known headings. The tail is read from its
+    first line break, both as it comes and as if inside a quoted cell (it may start in one)."""
+    stream.seek(0, io.SEEK_END)
+    end = stream.tell()
+    stream.seek(max(0, end - TAIL_BYTES))
+    tail = stream.read(TAIL_BYTES).decode(encoding, errors="replace")
+    breaks = [at for at in (tail.find("\n"), tail.find("\r")) if at >= 0]
+    tail = tail[min(breaks) + 1 :] if breaks else tail
+    for text in (tail, '"' + tail):
+        if any(rule.known(record) >= rule.at_least for record in _all_records(text, delimiter)):
+            return True
+    return False

@@ -37,35 +37,63 @@ class HeaderRule:
         """Whether a row names a column that makes it a header by itself."""
         return any(self.column_for(cell) in self.alone for cell in record)
 
-    def not_found(self) -> str:
-        """What to say when no row of the first ``search_rows`` is a header."""
+    def not_found(self, *, workbook: bool = False) -> str:
+        """What to say when no row of the first ``search_rows`` (nor of the last) is a header."""
         suggestion = " or ".join(f"'{example}'" for example in self.examples)
         such_as = f" such as {suggestion}" if suggestion else ""
+        check = "the sheet has" if workbook else "the file is a CSV with"
         return (
             f"Could not find the row of column headings in the first {self.search_rows} rows. "
-            f"Check the file is a CSV with a heading{such_as} above each column"
+            f"Check {check} a heading{such_as} above each column"
         )
 
 
 @dataclass(frozen=True)
 class TableFormat:
-    """What was detected about a file. ``container`` and ``member`` say where a CSV came from: 'zip' and the CSV's
-    name inside it, or None for a plain file."""
+    """What was detected about a file. ``container`` and ``member`` say where the table came from: 'zip' and the
+    CSV's name inside it, 'xlsx' and the workbook's sheet, or None for a plain CSV file.
 
-    encoding: str  # "utf-8", "utf-8-sig" or "cp1252"
-    delimiter: str
-    header_row_number: int  # as a spreadsheet shows it, counting title and blank rows
+    ``header_position`` says where the header row was found: 'top' (among the first rows), 'bottom' (among the last
+    rows, the data above it) or 'none' (no header: the headings are 'Column 1', 'Column 2', ... and
+    ``header_row_number`` is 0). ``title_rows`` are the non-blank rows above the data that are neither the header
+    nor data (a title, a note), by row number.
+    """
+
+    encoding: str  # "utf-8", "utf-8-sig" or "cp1252"; "" for a workbook (it has no text encoding to choose)
+    delimiter: str  # "" for a workbook
+    header_row_number: int  # as a spreadsheet shows it, counting title and blank rows; 0 when there is none
     headers: tuple[str, ...]
     container: str | None = None
     member: str | None = None
+    header_position: str = "top"
+    title_rows: tuple[int, ...] = ()
 
     @property
     def encoding_name(self) -> str:
-        return ENCODING_NAMES[self.encoding]
+        return ENCODING_NAMES.get(self.encoding, "")
 
     @property
     def delimiter_name(self) -> str:
-        return DELIMITER_NAMES[self.delimiter]
+        return DELIMITER_NAMES.get(self.delimiter, "")
+
+    @property
+    def is_workbook(self) -> bool:
+        return self.container == "xlsx"
+
+    @property
+    def kind(self) -> str:
+        """The kind of file, in words: 'CSV file', 'CSV file in a zip file' or 'Excel workbook'."""
+        if self.is_workbook:
+            return "Excel workbook"
+        return "CSV file in a zip file" if self.container == "zip" else "CSV file"
+
+    @property
+    def header_summary(self) -> str:
+        """Where the column headings were found, in words."""
+        if self.header_position == "none":
+            return f"No row of column headings: the {len(self.headers)} columns are numbered"
+        where = "Under the data, in row" if self.header_position == "bottom" else "In row"
+        return f"{where} {self.header_row_number}"
 
 
 @dataclass(frozen=True)

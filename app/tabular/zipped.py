@@ -1,4 +1,5 @@
-"""A zip file holding one CSV file, as some councils publish large files: opened, checked and streamed.
+"""A zip file holding one CSV file, as some councils publish large files: opened, checked and streamed. (An Excel
+workbook is a zip file too: :mod:`app.tabular.workbook` reads those, opened here.)
 
 The CSV is never unpacked to disk or memory whole: its rows are read from the zip as they are needed. A member
 that says it unpacks to more than a cap is refused before any of it is read, whatever its compression ratio, and
@@ -30,6 +31,13 @@ _SPOOL_BYTES = 8 * 1024 * 1024
 _DOCUMENT_MARKERS = frozenset({"[Content_Types].xml", "mimetype"})
 _READABLE_COMPRESSION = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
 DAMAGED = "The zip file is damaged, so it could not be read. Zip the CSV file again, or upload the CSV file itself"
+DAMAGED_WORKBOOK = (
+    "The workbook is damaged, so it could not be read. Open it in Excel and save it again as an Excel Workbook "
+    "(.xlsx) or as 'CSV UTF-8', and upload that"
+)
+#: The names a workbook's first zip member has (Excel writes [Content_Types].xml first, other programs the parts):
+#: a damaged zip starting with one is said to be a damaged workbook.
+_WORKBOOK_PARTS = (b"[Content_Types].xml", b"xl/", b"docProps/", b"_rels/")
 UNREADABLE_COMPRESSION = (
     "The zip file is compressed in a way we cannot unpack. Zip it again with your computer's own 'compress' option, "
     "or upload the CSV file itself"
@@ -82,7 +90,7 @@ class _Member(io.RawIOBase):
         super().close()
 
 
-def _rewindable(stream: IO[bytes], resources: ExitStack) -> IO[bytes]:
+def rewindable(stream: IO[bytes], resources: ExitStack) -> IO[bytes]:
     """The stream itself when it can be rewound, else a temporary copy closed with ``resources``."""
     if stream.seekable():
         return stream
@@ -92,23 +100,66 @@ def _rewindable(stream: IO[bytes], resources: ExitStack) -> IO[bytes]:
     return copy
 
 
-def read_zipped_csv(stream: IO[bytes], rule: HeaderRule, max_unzipped_bytes: int = MAX_UNZIPPED_BYTES) -> CsvTable:
+def _first_member_is_a_workbook_part(stream: IO[bytes]) -> bool:
+    """Whether the zip's first member (its local header, at the start) is named as a workbook's parts are."""
+    start = stream.tell()
+    try:
+        header = stream.read(30 + 64)
+    finally:
+        stream.seek(start)
+    if len(header) < 30 or not header.startswith(b"PK\x03\x04"):
+        return False
+    length = int.from_bytes(header[26:28], "little")
+    return header[30 : 30 + length].startswith(_WORKBOOK_PARTS)
+
+
+def open_archive(stream: IO[bytes], resources: ExitStack) -> tuple[zipfile.ZipFile, IO[bytes]]:
+    """Open a zip file (closed with ``resources``; the caller's stream is left open), and the rewindable stream it
+    reads (the caller's, or a temporary copy of a stream that cannot be rewound), left at the file's start."""
+    body = rewindable(stream, resources)
+    start = body.tell()
+    try:
+        archive = resources.enter_context(zipfile.ZipFile(body))
+    except (zipfile.BadZipFile, EOFError) as error:
+        body.seek(start)
+        raise FileFormatError(DAMAGED_WORKBOOK if _first_member_is_a_workbook_part(body) else DAMAGED) from error
+    body.seek(start)  # the zip seeks for itself on every read; the stream is left at the file's start for others
+    return archive, body
+
+
+def read_zipped_csv(
+    stream: IO[bytes],
+    rule: HeaderRule,
+    max_unzipped_bytes: int = MAX_UNZIPPED_BYTES,
+    *,
+    allow_no_header: bool = False,
+) -> CsvTable:
     """Open a zip holding exactly one CSV file and read that file (raises FileFormatError, saying why not).
 
     The table holds the zip open; close it when done (the caller's stream is left open).
     """
     with ExitStack() as resources:
-        try:
-            archive = resources.enter_context(zipfile.ZipFile(_rewindable(stream, resources)))
-        except (zipfile.BadZipFile, EOFError) as error:
-            raise FileFormatError(DAMAGED) from error
-        member = the_csv(archive, max_unzipped_bytes)
-        try:
-            opened = archive.open(member)
-        except (zipfile.BadZipFile, zlib.error, EOFError) as error:  # a damaged local header
-            raise FileFormatError(DAMAGED) from error
-        body = resources.enter_context(io.BufferedReader(_Member(opened)))
-        table = read_csv(body, rule, resources=resources.pop_all())
+        archive, _ = open_archive(stream, resources)
+        return read_csv_in_archive(archive, rule, resources, max_unzipped_bytes, allow_no_header=allow_no_header)
+
+
+def read_csv_in_archive(
+    archive: zipfile.ZipFile,
+    rule: HeaderRule,
+    resources: ExitStack,
+    max_unzipped_bytes: int = MAX_UNZIPPED_BYTES,
+    *,
+    allow_no_header: bool = False,
+) -> CsvTable:
+    """Read the one CSV file in an open zip; the table takes over ``resources`` (the zip and its member) and
+    closes them; they are closed at once if the file cannot be read."""
+    member = the_csv(archive, max_unzipped_bytes)
+    try:
+        opened = archive.open(member)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:  # a damaged local header
+        raise FileFormatError(DAMAGED) from error
+    body = resources.enter_context(io.BufferedReader(_Member(opened)))
+    table = read_csv(body, rule, resources=resources.pop_all(), allow_no_header=allow_no_header)
     table.format = replace(table.format, container="zip", member=member.filename)
     return table
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
 
 from app.tabular import NOT_TEXT, FileFormatError, TableRow, read_table
-from app.tabular.zipped import DAMAGED, UNREADABLE_COMPRESSION
+from app.tabular.zipped import DAMAGED, DAMAGED_WORKBOOK, UNREADABLE_COMPRESSION
 from tests.tabular.helpers import RULE, one_way
 
 CSV = b"Payments over \xa3500\r\nname,postcode\r\nCaf\xe9 Co-op,L36 9GD\r\nB,L2\r\n"  # Windows-1252
@@ -81,10 +82,15 @@ def _encrypted(data: bytes) -> bytes:
         ),
         (_encrypted(zipped(("a.csv", CSV))), "^'a.csv' in the zip file is protected by a password. Unzip it"),
         (zipped(("a.csv", CSV), compression=zipfile.ZIP_BZIP2), f"^{UNREADABLE_COMPRESSION}$"),
-        (zipped(("[Content_Types].xml", b"<Types/>"), ("xl/workbook.xml", b"<workbook/>")), f"^{NOT_TEXT}$"),
+        # A workbook is read as one (tests/tabular/test_workbook.py); this one has nothing in its parts.
+        (
+            zipped(("[Content_Types].xml", b"<Types/>"), ("xl/workbook.xml", b"<workbook/>")),
+            f"^{re.escape(DAMAGED_WORKBOOK)}$",
+        ),
+        (zipped(("mimetype", b"application/vnd.oasis.opendocument.spreadsheet"), ("content.xml", b"<x/>")), NOT_TEXT),
         (zipped(("a.csv", CSV))[:-30], f"^{DAMAGED}$"),  # cut short: its index is gone
     ],
-    ids=["no-csv", "empty", "two-csvs", "password", "bzip2", "xlsx", "truncated"],
+    ids=["no-csv", "empty", "two-csvs", "password", "bzip2", "xlsx", "ods", "truncated"],
 )
 def test_zips_that_cannot_be_read_are_refused_saying_why(data: bytes, message: str) -> None:
     with pytest.raises(FileFormatError, match=message):
