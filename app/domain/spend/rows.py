@@ -57,8 +57,11 @@ _TOTAL = re.compile(
     r"^(?:grand\s*|sub[\s-]*|overall\s*)?totals?(?:\s+(?:amount|paid|spend|spent|payments?|value|for\s.*))?\s*:?$",
     re.IGNORECASE,
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: Control characters, and the invisible ones (zero-width spaces and joiners, a byte order mark inside a cell).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff]")
 _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+#: Spaces that are not the space bar's (no-break, thin, figure): a name is the same name with either.
+_SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 #: A date run onto something else (``05/10/20241,680.00``), or something run onto a date (``LTD04/01/2017``), for
 #: saying a cell was fused even when it cannot be split.
 _DATE = r"\d{1,2}[/.\-](?:\d{1,2}|[a-z]{3,9})[/.\-]"
@@ -117,10 +120,10 @@ def _clean(text: str, *, multiline: bool = False) -> str:
     """Text without hidden characters; line breaks kept only where the field may have several lines."""
     if text.isprintable():  # the usual cell, with nothing to take out (the check is fast, the substitutions not)
         return text.strip()
-    text = _CONTROL.sub("", text.replace("\t", " "))
-    if not multiline:
-        text = _LINE_BREAKS.sub(" ", text)
-    return text.strip()
+    text = _SPACES.sub(" ", _CONTROL.sub("", text.replace("\t", " ")))
+    if multiline:
+        return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    return _LINE_BREAKS.sub(" ", text).strip()
 
 
 def _kept_cell(text: str) -> str:
@@ -186,9 +189,14 @@ class _Whole:
     amount_pence: int
 
 
+def _is_a_name(text: str) -> bool:
+    """Whether a supplier cell can be a name: it has a letter in it (``30.11.19-28.02.20`` is a period, not a payee)."""
+    return any(char.isalpha() for char in text)
+
+
 def _read_whole(reading: _Reading) -> _Whole | None:
     name = _clean(reading.raw(SpendField.SUPPLIER_NAME))
-    if not name:
+    if not _is_a_name(name):
         return None
     try:
         return _Whole(name, parse_date(reading.text(SpendField.DATE)), parse_amount(reading.text(SpendField.AMOUNT)))
@@ -218,7 +226,7 @@ class _Split:
 
 def _part_reads(field: SpendField, part: str) -> bool:
     if field is SpendField.SUPPLIER_NAME:
-        return bool(part.strip()) and not _reads_as_date(part) and _amount_or_none(part) is None
+        return _is_a_name(part) and not _reads_as_date(part) and _amount_or_none(part) is None
     if field is SpendField.DATE:
         return _reads_as_date(part)
     # An amount split off a date starts as an amount does, and has no third decimal place to borrow a digit from.
@@ -283,6 +291,8 @@ def _looks_fused(reading: _Reading) -> tuple[SpendField, str] | None:
     )
     for field, patterns in checks:
         text = reading.text(field)
+        if field is SpendField.SUPPLIER_NAME and not _is_a_name(text):
+            continue  # no name in it to have run into anything ("30.11.19-28.02.20" is a period)
         if text and any(pattern.search(text) for pattern in patterns) and not _reads_as_date(text):
             return field, text
     return None
@@ -408,7 +418,8 @@ def read_payment(
 
 def _first_problem(row_number: int, reading: _Reading) -> RowRejection:
     """The rejection of a row whose supplier, amount or date does not read (the first of them that does not)."""
-    if not _clean(reading.raw(SpendField.SUPPLIER_NAME)):
+    name = _clean(reading.raw(SpendField.SUPPLIER_NAME))
+    if not name:
         others = [cell.strip() for cell in reading.cells if cell.strip()]
         shown = ", ".join(others[:4])
         return RowRejection(
@@ -417,6 +428,15 @@ def _first_problem(row_number: int, reading: _Reading) -> RowRejection:
             reading.column(SpendField.SUPPLIER_NAME),
             _kept_cell(reading.raw(SpendField.SUPPLIER_NAME)) or None,
             f"The row has no supplier's name (it holds: {shown})" if shown else "The row has no supplier's name",
+        )
+    if not _is_a_name(name):
+        return RowRejection(
+            row_number,
+            SUPPLIER,
+            reading.column(SpendField.SUPPLIER_NAME),
+            _kept_cell(reading.raw(SpendField.SUPPLIER_NAME)),
+            f"The supplier's name '{name}' has no letters in it: it is a date, a number or a reference, not a "
+            "name. Check the file's columns",
         )
     try:
         parse_amount(reading.text(SpendField.AMOUNT))

@@ -5,8 +5,9 @@ payment, a rejected row, a total row or a blank row the reader skipped.
 Measured (December 2026) with these rules:
 
 * Hyndburn, 101 files (5 of 2024 and 96 of 2017 to January 2026): 3,306 + 29,420 = 32,726 data rows, all payments
-  but one. The one rejection is real: row 151 of ``1701867168057_November-23-csv.csv`` (IRRV PUBLICATIONS, £290.00,
-  21 November 2023) has an empty Name cell in the file.
+  but two, both the file's own slips: row 151 of ``1701867168057_November-23-csv.csv`` (IRRV PUBLICATIONS, £290.00,
+  21 November 2023) has an empty Name cell, and row 282 of ``1595344378820_March-2020-csv.csv`` has the period
+  billed ("30.11.19-28.02.20") in its Name cell and the payee (ON GROUP (NATWEST)) in its Description.
 * North West Open Data 2019: Bolton 17,035, Oldham 16,864, Salford 16,793 rows, all payments.
 * Trafford: 2024-25 210,068 rows and 2026-27 38,055, all payments (25,107 and 4,069 of them credits).
 * No file has a total row or cells run together; no payment's date is far outside its file's period.
@@ -52,7 +53,7 @@ HEADINGS = {
     SpendField.DATE: {"Payment date", "Payment Date", "payment_date", "PaymentDate"},
 }
 #: Rejected rows measured, by file name: every other file has none.
-REJECTED = {"1701867168057_November-23-csv.csv": 1}
+REJECTED = {"1701867168057_November-23-csv.csv": 1, "1595344378820_March-2020-csv.csv": 1}
 #: Payments measured in the larger files, and the sum of their amounts in pence.
 MEASURED = {
     "nwod_gmca_bolton_2019_cleaned.csv.gz": (17_035, 17_531_734_801),
@@ -158,17 +159,18 @@ def test_every_row_of_a_shared_file_is_accounted_for(path):
         assert (len(outcome.payments), sum(line.amount_pence for line in outcome.payments)) == (payments, pence)
 
 
-def test_the_one_rejected_row_is_the_files_own():
-    path = SPEND / "hyndburn_2017_2025" / "1701867168057_November-23-csv.csv"
-    (rejection,) = read_file(path).rejected
+def test_the_rejected_rows_are_the_files_own():
+    (rejection,) = read_file(SPEND / "hyndburn_2017_2025" / "1701867168057_November-23-csv.csv").rejected
     assert (rejection.row_number, rejection.code, rejection.column) == (151, "supplier", "Name")
     assert "IRRV PUBLICATIONS" in rejection.reason
+    (rejection,) = read_file(SPEND / "hyndburn_2017_2025" / "1595344378820_March-2020-csv.csv").rejected
+    assert (rejection.row_number, rejection.code, rejection.cell) == (282, "supplier", "30.11.19-28.02.20")
 
 
 def test_the_hyndburn_files_add_up():
     hyndburn = [path for path in FILES if path.name.startswith(("hyndburn", "1"))]
     outcomes = [read_file(path) for path in hyndburn]
     assert sum(o.rows for o in outcomes) == 32_726
-    assert sum(len(o.payments) for o in outcomes) == 32_725
+    assert sum(len(o.payments) for o in outcomes) == 32_724
     credits = [line for o in outcomes for line in o.payments if line.amount_pence < 0]
     assert len(credits) == 293

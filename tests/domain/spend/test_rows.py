@@ -215,6 +215,29 @@ def test_a_row_with_no_supplier_name_is_rejected_saying_what_it_holds():
     )
 
 
+def test_a_supplier_cell_with_no_letters_is_not_a_name():
+    # hyndburn_2017_2025/1595344378820_March-2020-csv.csv, row 282: the period billed is in the Name column and the
+    # payee in the Description column.
+    cells = ["BANK CHARGES", "BANK CHARGES", "ON GROUP (NATWEST)", "32723", "30.11.19-28.02.20", "30/03/2020"]
+    rejection = read(HYNDBURN_2017, [*cells, "3153.72"], row_number=282)
+    assert rejection == RowRejection(
+        282,
+        "supplier",
+        "Name",
+        "30.11.19-28.02.20",
+        "The supplier's name '30.11.19-28.02.20' has no letters in it: it is a date, a number or a reference, not a "
+        "name. Check the file's columns",
+    )
+
+
+def test_a_name_with_a_no_break_space_has_an_ordinary_one():
+    # trafford-supplier-spend-2024-25.csv, row 2287: "Knightsbridge Vending\xa0Ltd".
+    cells = ["Trafford Council", "", "2025-03-31", "Catering", "Knightsbridge Vending\xa0Ltd", "", "2025-03-28"]
+    line = read(TRAFFORD, [*cells, "", "56.00"])
+    assert isinstance(line, PaymentLine)
+    assert line.supplier_name == "Knightsbridge Vending Ltd"
+
+
 @pytest.mark.parametrize(
     ("amount", "reason"),
     [
@@ -412,7 +435,7 @@ def test_a_fused_cell_with_the_amount_still_there_is_not_split():
 def test_text_is_trimmed_cleaned_and_cut_to_the_columns_sizes():
     headers = ["Supplier Name", "Amount", "Date", "VAT Number", "Description", "Department", "Supplier ID"]
     cells = [
-        "  ACME\x00 Ltd  ",
+        "  ACME\x00\u200b Ltd  ",
         "1.00",
         "01/04/2024",
         "GB" + "1" * 30,  # longer than a VAT number can be: left out rather than cut
