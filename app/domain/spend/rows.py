@@ -7,9 +7,11 @@ file's rows add up: rows read = payments + rejected + total rows. Nothing is gue
 * A **total row** ("Total", "Grand total" in the supplier's or any cell, an amount that reads, and no date or no
   supplier) is kept apart, for the import to compare with the sum of the payments.
 * **Cells run together** by a broken export (an amount fused onto a date, ``05/10/20241,680.00``; a date onto a
-  name, ``CALVERTON FINANCE LTD04/01/2017``) are split only when exactly one split gives a payment that reads
-  whole, and the payment says how it was split (:attr:`PaymentLine.note`); otherwise the row is rejected with code
-  'fused' and the cell quoted.
+  name, ``CALVERTON FINANCE LTD04/01/2017``) are split only when exactly one reading gives a payment that reads
+  whole (a date written with four digits after its last separator taking them as its year), and the payment says
+  how it was split (:attr:`PaymentLine.note`); otherwise the row is rejected with code 'fused' and the cell quoted.
+  A cell that reads as it is is never split.
+* A supplier's name needs a letter in it: a date or a number in the name column is the file's columns gone astray.
 * Text is trimmed, its hidden (control) characters taken out, and cut to the sizes the payments table keeps.
 """
 
