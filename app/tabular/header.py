@@ -72,6 +72,7 @@ class Ends:
         self.first: list[tuple[int, list[str]]] = []
         self.last: deque[tuple[int, list[str]]] = deque(maxlen=rule.search_rows)
         self.filled = 0  # non-blank records in the whole file
+        self.first_wide: int | None = None  # the first record with two or more cells filled in
         self._keep = rule.search_rows
 
     def add(self, number: int, record: list[str]) -> None:
@@ -80,6 +81,8 @@ class Ends:
         if not is_blank(record):
             self.last.append((number, record))
             self.filled += 1
+            if self.first_wide is None and _filled(record) >= 2:
+                self.first_wide = number
 
 
 def _filled(record: Sequence[str]) -> int:
@@ -106,14 +109,22 @@ def header_at_bottom(ends: Ends, rule: HeaderRule) -> HeaderPlace | None:
             return None
         headers = tuple(cell.strip() for cell in record)
         titles = _titles(ends.first, number, headers)
-        if ends.filled - 1 - len(below) - len(titles) <= 0:
+        if _headings(headers) >= 2:
+            data_above = ends.first_wide is not None and ends.first_wide < number
+        else:
+            data_above = ends.filled - 1 - len(below) > 0
+        if not data_above:
             return None  # nothing above it but a title: not a table
         return HeaderPlace(BOTTOM, number, headers, (*titles, *(n for n, _ in below)))
     return None
 
 
+def _headings(headers: Sequence[str]) -> int:
+    return sum(1 for heading in headers if heading)
+
+
 def _titles(first: Sequence[tuple[int, list[str]]], header: int, headers: Sequence[str]) -> tuple[int, ...]:
-    if sum(1 for heading in headers if heading) < 2:
+    if _headings(headers) < 2:
         return ()
     titles: list[int] = []
     for number, record in first:
@@ -136,7 +147,7 @@ def under_the_data(
     ``first`` are the file's first records (from its first row, at least down to the header); ``below`` the
     records after the header with their row numbers, read only until one has data.
     """
-    if place.position != TOP or sum(1 for heading in place.headers if heading) < 2:
+    if place.position != TOP or _headings(place.headers) < 2:
         return place
     above = first[: place.row_number - 1]
     if not any(_filled(record) >= 2 for record in above):
