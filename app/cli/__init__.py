@@ -14,6 +14,7 @@ def register_cli(app: Flask) -> None:
     from app.cli.mail import outbox_command, send_outbox_command
     from app.cli.search import search_group
     from app.cli.seed import seed_command
+    from app.cli.spend import spend
 
     for command in (
         seed_command,
@@ -24,5 +25,6 @@ def register_cli(app: Flask) -> None:
         search_group,
         import_suppliers_command,
         backup_command,
+        spend,
     ):
         app.cli.add_command(command)
