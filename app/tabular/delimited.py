@@ -21,6 +21,7 @@ from app.tabular.header import (
     TOP,
     Ends,
     HeaderPlace,
+    below_data,
     find_header_row,
     header_at_bottom,
     header_at_top,
@@ -123,17 +124,20 @@ def _format(encoding: str, delimiter: str, place: HeaderPlace) -> TableFormat:
     )
 
 
-def _at_top(text: str, delimiters: list[str], encoding: str, complete: bool, rule: HeaderRule) -> TableFormat | None:
-    """The header among the first rows; in a file the sample holds whole, maybe under all of its data."""
+def _at_top(
+    text: str, delimiters: list[str], encoding: str, complete: bool, rule: HeaderRule, below: bool
+) -> TableFormat | None:
+    """The header among the first rows; with ``below``, in a file the sample holds whole, maybe under all of its
+    data."""
     for delimiter in delimiters:
         records = _records(text, delimiter, complete, rule.search_rows)
         place = header_at_top(records, rule)
         if place is not None:
-            if complete:
+            if complete and below:
                 numbered_records = enumerate(_all_records(text, delimiter), start=1)
                 header_row = place.row_number
-                below = ((number, record) for number, record in numbered_records if number > header_row)
-                place = under_the_data(place, records, below)
+                after = ((number, record) for number, record in numbered_records if number > header_row)
+                place = under_the_data(place, records, after)
             return _format(encoding, delimiter, place)
     return None
 
@@ -160,17 +164,24 @@ def _numbered(text: str, delimiters: list[str], encoding: str, complete: bool, r
 
 
 def detect_format(
-    sample: bytes, encoding: str, complete: bool, rule: HeaderRule, *, allow_no_header: bool = False
+    sample: bytes,
+    encoding: str,
+    complete: bool,
+    rule: HeaderRule,
+    *,
+    allow_no_header: bool = False,
+    header_below_data: bool | None = None,
 ) -> TableFormat:
     """Detect the delimiter and the header row from the start of a file (raises FileFormatError).
 
-    The header is looked for among the first rows, then (when the sample is the whole file) among the last rows;
-    with ``allow_no_header`` a file with neither is read with numbered columns.
+    The header is looked for among the first rows, then (``header_below_data``, when the sample is the whole file)
+    under the data; with ``allow_no_header`` a file with neither is read with numbered columns.
     """
+    below = below_data(allow_no_header, header_below_data)
     text = _sample_text(sample, encoding, complete)
     delimiters = _candidate_delimiters(text)
-    found = _at_top(text, delimiters, encoding, complete, rule)
-    if found is None and complete:
+    found = _at_top(text, delimiters, encoding, complete, rule, below)
+    if found is None and complete and below:
         found = _at_bottom_of_sample(text, delimiters, encoding, rule)
     if found is not None:
         return found
@@ -281,24 +292,31 @@ class CsvTable:
 
 
 def read_csv(
-    stream: IO[bytes], rule: HeaderRule, *, resources: ExitStack | None = None, allow_no_header: bool = False
+    stream: IO[bytes],
+    rule: HeaderRule,
+    *,
+    resources: ExitStack | None = None,
+    allow_no_header: bool = False,
+    header_below_data: bool | None = None,
 ) -> CsvTable:
     """Detect a CSV file's encoding, delimiter and header row; return a :class:`CsvTable` that streams its rows.
 
     Only a sample is held in memory. When the stream is seekable the whole file is checked as UTF-8 (chunk by
-    chunk) before falling back to Windows-1252; otherwise the sample decides. A header not among the first rows is
-    looked for among the last (a stream that cannot be rewound is then copied to a temporary file first); with
-    ``allow_no_header`` a file with no header is read with numbered columns. ``resources`` are what a reader
+    chunk) before falling back to Windows-1252; otherwise the sample decides. With ``header_below_data`` (by
+    default, when ``allow_no_header``) a header not among the first rows is looked for under the data, among the
+    last rows (a stream that cannot be rewound is then copied to a temporary file first); with ``allow_no_header``
+    a file with no header is read with numbered columns. ``resources`` are what a reader
     opened to give ``stream`` (a zip and its member), for the table to close; they are closed at once if the file
     cannot be read.
     """
     with resources or ExitStack() as opened:
-        table_format, body = _detect(stream, rule, opened, allow_no_header)
+        below = below_data(allow_no_header, header_below_data)
+        table_format, body = _detect(stream, rule, opened, allow_no_header, below)
         return CsvTable(table_format, body, opened.pop_all())
 
 
 def _detect(
-    stream: IO[bytes], rule: HeaderRule, resources: ExitStack, allow_no_header: bool
+    stream: IO[bytes], rule: HeaderRule, resources: ExitStack, allow_no_header: bool, below: bool
 ) -> tuple[TableFormat, IO[bytes]]:
     """The file's format, and a stream of it from its start."""
     seekable = stream.seekable()
@@ -321,13 +339,13 @@ def _detect(
             "The file's text encoding could not be read (it starts as UTF-8 but is not). Save it as CSV UTF-8"
         ) from error
     delimiters = _candidate_delimiters(text)
-    table_format = _at_top(text, delimiters, encoding, complete, rule)
-    if table_format is None and complete:
+    table_format = _at_top(text, delimiters, encoding, complete, rule, below)
+    if table_format is None and complete and below:
         table_format = _at_bottom_of_sample(text, delimiters, encoding, rule)
-    elif table_format is None:
+    elif table_format is None and below:
         if not seekable:
             # The rest of the file must be read to find its header, and read again for its rows.
-            return _detect(_spooled(sample, stream, resources), rule, resources, allow_no_header)
+            return _detect(_spooled(sample, stream, resources), rule, resources, allow_no_header, below)
         table_format = _at_bottom_of_stream(stream, start, encoding, delimiters, rule)
     if table_format is None and allow_no_header:
         table_format = _numbered(text, delimiters, encoding, complete, rule)

@@ -16,6 +16,13 @@ NONE = "none"
 HEADER_POSITIONS = (TOP, BOTTOM, NONE)
 
 
+def below_data(allow_no_header: bool, header_below_data: bool | None) -> bool:
+    """Whether to look for the header under the data: as asked, else when a file with no header is allowed (a
+    caller that takes a file with no header takes one with its header at the foot, rather than read that header
+    as a row of data)."""
+    return allow_no_header if header_below_data is None else header_below_data
+
+
 def is_blank(record: Sequence[str]) -> bool:
     """A record with nothing in it but spaces (a row of empty cells, as exports often end with)."""
     return not any(cell.strip() for cell in record)

@@ -31,15 +31,22 @@ def read_table(
     max_unzipped_bytes: int = MAX_UNZIPPED_BYTES,
     sheet: str | None = None,
     allow_no_header: bool = False,
+    header_below_data: bool | None = None,
 ) -> Table:
     """Read a tabular file: detect its kind, encoding, delimiter and header row, and stream its rows.
 
     A zip file is read as the Excel workbook it is (``sheet`` names the sheet to read; a workbook with one sheet
     holding data needs none) or as the one CSV file in it. ``zipped`` False refuses zips and workbooks as not CSV
-    files, as any other binary file is. The header row is looked for among the first rows, then among the last
-    (the data above it); with ``allow_no_header`` a file with neither is read with numbered columns ('Column 1',
-    ...). ``sheet`` is ignored for a CSV file. Raises :class:`~app.tabular.errors.FileFormatError` with a message
-    fit to show. Close the table when done with it; the caller's stream is never closed.
+    files, as any other binary file is. ``sheet`` is ignored for a CSV file.
+
+    The header row is looked for among the first rows (``header.search_rows``). With ``header_below_data`` (by
+    default, when ``allow_no_header``) it may be under the data instead: among the last rows with data above it
+    and none below (TableFormat.header_position 'bottom'). With ``allow_no_header`` a file with no header is read
+    with numbered columns, 'Column 1', ... (header_position 'none'); without it, such a file is refused.
+
+    Raises :class:`~app.tabular.errors.FileFormatError` with a message fit to show (:class:`SheetNotChosen`, naming
+    the sheets, for a workbook with several). Close the table when done with it; the caller's stream is never
+    closed.
     """
     head, stream = _peek(stream)
     if zipped and head.startswith(OLE_SIGNATURE):
@@ -54,8 +61,16 @@ def read_table(
                     header,
                     sheet,
                     allow_no_header=allow_no_header,
+                    header_below_data=header_below_data,
                     max_unzipped_bytes=max_unzipped_bytes,
                     resources=resources.pop_all(),
                 )
-            return read_csv_in_archive(archive, header, resources, max_unzipped_bytes, allow_no_header=allow_no_header)
-    return read_csv(stream, header, allow_no_header=allow_no_header)
+            return read_csv_in_archive(
+                archive,
+                header,
+                resources,
+                max_unzipped_bytes,
+                allow_no_header=allow_no_header,
+                header_below_data=header_below_data,
+            )
+    return read_csv(stream, header, allow_no_header=allow_no_header, header_below_data=header_below_data)

@@ -34,6 +34,7 @@ from app.tabular.errors import FileFormatError
 from app.tabular.header import (
     Ends,
     HeaderPlace,
+    below_data,
     header_at_bottom,
     header_at_top,
     is_blank,
@@ -409,7 +410,7 @@ def _choose(workbook: Any, name: str | None) -> _Sheet:
     return with_data[0]
 
 
-def _place(sheet: _Sheet, rule: HeaderRule, allow_no_header: bool) -> HeaderPlace:
+def _place(sheet: _Sheet, rule: HeaderRule, allow_no_header: bool, below: bool) -> HeaderPlace:
     first: list[list[str]] = []
     rows = sheet.rows()
     try:
@@ -420,15 +421,15 @@ def _place(sheet: _Sheet, rule: HeaderRule, allow_no_header: bool) -> HeaderPlac
     finally:
         rows.close()
     place = header_at_top(first, rule)
-    if place is not None:
+    if place is not None and below:
         rows = sheet.rows()
         header_row = place.row_number
         try:
-            below = ((number, record) for number, record in rows if number > header_row)
-            place = under_the_data(place, first, below)
+            after = ((number, record) for number, record in rows if number > header_row)
+            place = under_the_data(place, first, after)
         finally:
             rows.close()
-    else:
+    elif place is None and below:
         ends = Ends(rule)
         for number, record in sheet.rows():
             ends.add(number, record)
@@ -446,11 +447,13 @@ def read_workbook(
     sheet: str | None = None,
     *,
     allow_no_header: bool = False,
+    header_below_data: bool | None = None,
     max_unzipped_bytes: int = MAX_UNZIPPED_BYTES,
     resources: ExitStack | None = None,
 ) -> WorkbookTable:
-    """Read one sheet of an Excel workbook (.xlsx): find its header row as for a CSV file (among the first rows,
-    else the last, else numbered columns when ``allow_no_header``), and stream its rows.
+    """Read one sheet of an Excel workbook (.xlsx): find its header row as for a CSV file (among the first rows;
+    else under the data, with ``header_below_data``, by default when ``allow_no_header``; else numbered columns
+    when ``allow_no_header``), and stream its rows.
 
     ``sheet`` names the sheet (exactly, or ignoring case and spaces at its ends); without it the workbook must have
     one sheet holding data, else :class:`SheetNotChosen` names them. Raises :class:`FileFormatError` with a message
@@ -461,7 +464,7 @@ def read_workbook(
         workbook = _open_workbook(stream, opened, max_unzipped_bytes)
         chosen = _choose(workbook, sheet)
         opened.callback(chosen.close)
-        place = _place(chosen, rule, allow_no_header)
+        place = _place(chosen, rule, allow_no_header, below_data(allow_no_header, header_below_data))
         table_format = TableFormat(
             "",
             "",

@@ -133,6 +133,7 @@ def read_zipped_csv(
     max_unzipped_bytes: int = MAX_UNZIPPED_BYTES,
     *,
     allow_no_header: bool = False,
+    header_below_data: bool | None = None,
 ) -> CsvTable:
     """Open a zip holding exactly one CSV file and read that file (raises FileFormatError, saying why not).
 
@@ -140,7 +141,14 @@ def read_zipped_csv(
     """
     with ExitStack() as resources:
         archive, _ = open_archive(stream, resources)
-        return read_csv_in_archive(archive, rule, resources, max_unzipped_bytes, allow_no_header=allow_no_header)
+        return read_csv_in_archive(
+            archive,
+            rule,
+            resources,
+            max_unzipped_bytes,
+            allow_no_header=allow_no_header,
+            header_below_data=header_below_data,
+        )
 
 
 def read_csv_in_archive(
@@ -150,6 +158,7 @@ def read_csv_in_archive(
     max_unzipped_bytes: int = MAX_UNZIPPED_BYTES,
     *,
     allow_no_header: bool = False,
+    header_below_data: bool | None = None,
 ) -> CsvTable:
     """Read the one CSV file in an open zip; the table takes over ``resources`` (the zip and its member) and
     closes them; they are closed at once if the file cannot be read."""
@@ -159,7 +168,9 @@ def read_csv_in_archive(
     except (zipfile.BadZipFile, zlib.error, EOFError) as error:  # a damaged local header
         raise FileFormatError(DAMAGED) from error
     body = resources.enter_context(io.BufferedReader(_Member(opened)))
-    table = read_csv(body, rule, resources=resources.pop_all(), allow_no_header=allow_no_header)
+    table = read_csv(
+        body, rule, resources=resources.pop_all(), allow_no_header=allow_no_header, header_below_data=header_below_data
+    )
     table.format = replace(table.format, container="zip", member=member.filename)
     return table
 

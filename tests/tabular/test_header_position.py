@@ -38,10 +38,24 @@ def read(data: bytes, seekable: bool = True, **options: object) -> tuple[TableFo
 # --- Under the data -------------------------------------------------------------------------------------------------
 
 
+def test_a_header_under_the_data_is_looked_for_when_the_importer_asks_or_takes_files_with_none() -> None:
+    data = b"A,L1\r\nB,L2\r\nname,postcode\r\n"
+    # Not asked (the supplier import): the header found in the first rows is at the top, as it always was.
+    fmt, rows, _ = read(data)
+    assert (fmt.header_position, fmt.header_row_number, fmt.title_rows, rows) == ("top", 3, (1, 2), [])
+    assert read(data, header_below_data=True)[0].header_position == "bottom"
+    assert read(data, allow_no_header=True)[0].header_position == "bottom"
+    assert read(data, allow_no_header=True, header_below_data=False)[0].header_position == "top"
+    long = long_rows(5000) + b"name,postcode\r\n"
+    with pytest.raises(FileFormatError, match="column headings"):
+        read(long)
+    assert read(long, header_below_data=True)[0].header_row_number == 5001
+
+
 @pytest.mark.parametrize("seekable", [True, False])
 def test_a_header_under_the_data_of_a_short_file(seekable: bool) -> None:
     data = b"Payments in March 2025\r\n\r\nA,L1\r\n,\r\nB,L2\r\nname,postcode\r\nPublished 4 April\r\n,,\r\n"
-    fmt, rows, blank = read(data, seekable)
+    fmt, rows, blank = read(data, seekable, header_below_data=True)
     assert (fmt.header_position, fmt.header_row_number, fmt.headers) == ("bottom", 6, ("name", "postcode"))
     assert fmt.title_rows == (1, 7)  # the title at the top, the note under the header: neither header nor data
     assert fmt.header_summary == "Under the data, in row 6"
@@ -51,7 +65,7 @@ def test_a_header_under_the_data_of_a_short_file(seekable: bool) -> None:
 
 def test_a_header_in_the_first_rows_with_data_below_it_is_at_the_top() -> None:
     data = b"Council:,Knowsley\r\nname,postcode\r\nA,L1\r\n"
-    fmt, rows, _ = read(data)
+    fmt, rows, _ = read(data, header_below_data=True)
     assert (fmt.header_position, fmt.header_row_number, fmt.title_rows, fmt.header_summary) == (
         "top",
         2,
@@ -62,7 +76,7 @@ def test_a_header_in_the_first_rows_with_data_below_it_is_at_the_top() -> None:
 
 
 def test_a_header_alone_is_at_the_top_with_no_rows() -> None:
-    fmt, rows, _ = read(b"Register\r\nname,postcode\r\n")
+    fmt, rows, _ = read(b"Register\r\nname,postcode\r\n", header_below_data=True)
     assert (fmt.header_position, rows) == ("top", [])
 
 
@@ -75,7 +89,7 @@ def test_a_header_under_the_data_of_a_file_longer_than_the_sample(seekable: bool
     body = b"Spend over 500\r\n" + long_rows(6000)
     data = body + b"name,postcode\r\n" + b",,,,\r\n" * 100  # empty comma rows after it, as exports end
     assert len(data) > SAMPLE_BYTES
-    fmt, rows, blank = read(data, seekable)
+    fmt, rows, blank = read(data, seekable, header_below_data=True)
     assert (fmt.header_position, fmt.header_row_number, fmt.title_rows) == ("bottom", 6002, (1,))
     assert len(rows) == 6000 and rows[0] == TableRow(2, ("Org 0", "L0 0AA"))
     assert rows[-1] == TableRow(6001, ("Org 5999", "L59 5AA"))
@@ -89,7 +103,7 @@ def test_the_foot_of_a_long_file_is_read_from_inside_a_quoted_cell_too() -> None
     quoted = '"' + notes.replace('"', '""') + '"'
     data = long_rows(4000) + f"Org X,{quoted}\r\nOrg Y,L1\r\n".encode() + b"name,postcode\r\n"
     assert len(data) > SAMPLE_BYTES + TAIL_BYTES
-    fmt, rows, _ = read(data)
+    fmt, rows, _ = read(data, header_below_data=True)
     assert (fmt.header_position, fmt.header_row_number) == ("bottom", 4003)
     assert rows[-2] == TableRow(4001, ("Org X", notes)) and rows[-1] == TableRow(4002, ("Org Y", "L1"))
 
@@ -98,7 +112,7 @@ def test_a_header_under_the_data_with_semicolons_in_a_zip() -> None:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("spend.csv", b"A;L1\r\nB;L2\r\nName;Postcode\r\n")
-    fmt, rows, _ = read(out.getvalue())
+    fmt, rows, _ = read(out.getvalue(), header_below_data=True)
     assert (fmt.container, fmt.delimiter, fmt.header_position, fmt.header_row_number) == ("zip", ";", "bottom", 3)
     assert [r.cells for r in rows] == [("A", "L1"), ("B", "L2")]
 
@@ -117,13 +131,13 @@ def test_a_header_under_the_data_with_semicolons_in_a_zip() -> None:
 )
 def test_a_header_with_data_below_it_or_nothing_above_it_is_not_under_the_data(data: bytes) -> None:
     with pytest.raises(FileFormatError) as refused:
-        read(data)
+        read(data, header_below_data=True)
     assert str(refused.value) == NOT_FOUND
 
 
 def test_a_row_naming_a_column_alone_is_not_a_header_at_the_foot() -> None:
     with pytest.raises(FileFormatError):
-        read(b"title\r\n" * 25 + b"A\r\nB\r\nName\r\n")
+        read(b"title\r\n" * 25 + b"A\r\nB\r\nName\r\n", header_below_data=True)
 
 
 # --- No header ------------------------------------------------------------------------------------------------------
@@ -222,7 +236,7 @@ def test_a_real_file_with_its_header_moved_under_the_data_or_taken_away_reads_th
     assert len(original) == 428 and len(data) > SAMPLE_BYTES
 
     moved = body + header + b"\r\n"
-    with read_table(io.BytesIO(moved) if seekable else one_way(moved), SPEND) as table:
+    with read_table(io.BytesIO(moved) if seekable else one_way(moved), SPEND, allow_no_header=True) as table:
         rows = list(table)
         fmt = table.format
     assert (fmt.header_position, fmt.header_row_number, fmt.encoding) == ("bottom", original[-1].row_number, "cp1252")
@@ -238,4 +252,4 @@ def test_a_real_file_with_its_header_moved_under_the_data_or_taken_away_reads_th
 
 def test_the_layer_still_knows_only_the_importers_columns() -> None:
     with pytest.raises(FileFormatError):
-        read_table(io.BytesIO(b"A,L1\r\nB,L2\r\nsupplier,amount\r\n"), HeaderRule(column_for))
+        read_table(io.BytesIO(b"A,L1\r\nB,L2\r\nsupplier,amount\r\n"), HeaderRule(column_for), header_below_data=True)

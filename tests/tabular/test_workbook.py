@@ -308,7 +308,8 @@ def test_a_sheet_with_its_header_under_the_data() -> None:
     data = workbook(
         {"Sheet": [["Spend, March 2025"], None, ["A", "L1"], ["B", "L2"], None, ["Name", "Postcode"], ["End"]]}
     )
-    fmt, rows, blank = read(data)
+    assert read(data)[0].header_position == "top"  # not asked to look under the data
+    fmt, rows, blank = read(data, allow_no_header=True)
     assert (fmt.header_position, fmt.header_row_number, fmt.headers, fmt.title_rows) == (
         "bottom",
         6,
@@ -317,6 +318,19 @@ def test_a_sheet_with_its_header_under_the_data() -> None:
     )
     assert rows == [TableRow(3, ("A", "L1")), TableRow(4, ("B", "L2"))]
     assert blank == 1
+
+
+def test_a_long_sheet_with_its_header_under_the_data() -> None:
+    data = workbook({"Sheet": [*[[f"Org {i}", "L1"] for i in range(100)], ["Name", "Postcode"]]})
+    with pytest.raises(FileFormatError, match="column headings"):
+        read(data)
+    fmt, rows, _ = read(data, header_below_data=True)
+    assert (fmt.header_position, fmt.header_row_number, len(rows), rows[-1]) == (
+        "bottom",
+        101,
+        100,
+        TableRow(100, ("Org 99", "L1")),
+    )
 
 
 def test_a_sheet_with_no_header_is_read_with_numbered_columns_when_allowed() -> None:
