@@ -82,6 +82,8 @@ from app.services.councils import council_by_code
 from app.services.imports.snapshots import digest as state_digest
 from app.services.imports.snapshots import snapshot
 from app.services.policy import thresholds
+from app.services.spend.deprivation import SEED_RELEASE_NAME as DEPRIVATION_RELEASE_NAME
+from app.services.spend.deprivation import load_deprivation, load_seed_deprivation
 
 Progress = Callable[[str], None]
 Row = TypeVar("Row")
@@ -277,12 +279,15 @@ def load_reference_data(
     *,
     postcode_files: tuple[Path, Path | None] | None = None,
     postcode_progress: PostcodeProgress | None = None,
+    deprivation_files: tuple[Path, Path] | None = None,
 ) -> SeedReport:
-    """Load areas, thresholds, CPV codes, service categories, councils, spend bands and postcodes.
+    """Load areas, thresholds, CPV codes, service categories, councils, spend bands, postcodes and deprivation.
 
     The postcode directory comes from the whole-UK file with wards added from the North West file,
     unless ``postcode_files`` names others (tests load a small sample). An unchanged directory is skipped.
     ``postcode_progress`` hears the rows loaded and the share of the file read, for a progress bar.
+    The deprivation index and its postcode lookup come from ``deprivation/`` when the seed directory has them,
+    unless ``deprivation_files`` (index, lookup) names others.
     """
     report = SeedReport()
     _say(progress, "Loading areas…")
@@ -303,6 +308,7 @@ def load_reference_data(
         postcode_files or (seed_dir / UK_POSTCODES_FILE, seed_dir / WARD_POSTCODES_FILE),
         postcode_progress,
     )
+    _load_deprivation(session, seed_dir, report, progress, deprivation_files)
     session.flush()
     if report.changed:
         record(session, actor, "reference_data.loaded", "seed", None, {"counts": report.counts})
@@ -590,6 +596,31 @@ def _load_postcodes(
     report.add("postcodes", "created", result.release.row_count)
     if result.replaced:
         report.add("postcode releases", "replaced", len(result.replaced))
+
+
+def _load_deprivation(
+    session: Session,
+    seed_dir: Path,
+    report: SeedReport,
+    progress: Progress | None,
+    files: tuple[Path, Path] | None,
+) -> None:
+    """The deprivation index with its postcode lookup (app/services/spend/deprivation.py), once."""
+    _say(progress, "Loading the deprivation index and its postcode lookup (once; later runs skip it)…")
+    if files is None:
+        result = load_seed_deprivation(session, seed_dir)
+    else:
+        result = load_deprivation(session, *files, None, name=DEPRIVATION_RELEASE_NAME, lookup_name=files[1].name)
+    if result is None:
+        _say(progress, "No deprivation files in the seed directory: skipped")
+        return
+    if not result.created:
+        report.add("deprivation releases", "unchanged")
+        return
+    report.add("deprivation releases", "created")
+    report.add("postcode LSOAs", "created", result.release.counts["postcodes"])
+    if result.replaced:
+        report.add("deprivation releases", "replaced", len(result.replaced))
 
 
 # --- Demo data ----------------------------------------------------------------------------------
