@@ -18,7 +18,23 @@ from datetime import date, datetime
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, extract, false, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    extract,
+    false,
+    func,
+    literal,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from app.domain.paging import Paged, clamp_page, offset_of
@@ -507,29 +523,35 @@ def _group_matches(group: _Group, filters: PaymentFilters) -> bool:
     supplier). The same rules as :func:`filter_conditions`, so a figure summed here is what payments_behind finds."""
     if filters.category is not None or filters.month is not None or filters.supplier_id is not None:
         raise ReportError("A classification group cannot answer category, month or supplier filters")
-    checks = (
-        not filters.places or group.place in filters.places,
-        filters.basis is None or group.basis == filters.basis,
-        not filters.no_basis or group.basis is None,
-        not filters.measured or group.place != SpendPlace.NOT_A_SUPPLIER,
-        filters.exclusion is None or group.exclusion == filters.exclusion,
-        filters.social_economy is None or group.social_economy == filters.social_economy,
-        filters.legal_form is None or group.legal_form == filters.legal_form,
-        filters.sme is None
-        or {SmeStatus.YES: group.sme is True, SmeStatus.NO: group.sme is False, SmeStatus.UNKNOWN: group.sme is None}[
-            filters.sme
-        ],
-        filters.deprived is None or (group.decile is not None and 1 <= group.decile <= filters.deprived),
-        filters.decile_known is None or (group.decile is not None) == filters.decile_known,
-        filters.attributed is None or group.attributed == filters.attributed,
-    )
-    return all(checks)
+    if filters.places and group.place not in filters.places:
+        return False
+    if filters.basis is not None and group.basis != filters.basis:
+        return False
+    if filters.no_basis and group.basis is not None:
+        return False
+    if filters.measured and group.place == SpendPlace.NOT_A_SUPPLIER:
+        return False
+    if filters.exclusion is not None and group.exclusion != filters.exclusion:
+        return False
+    if filters.social_economy is not None and group.social_economy != filters.social_economy:
+        return False
+    if filters.legal_form is not None and group.legal_form != filters.legal_form:
+        return False
+    if filters.sme is not None and group.sme is not _SME_VALUE[filters.sme]:
+        return False
+    if filters.deprived is not None and not (group.decile is not None and 1 <= group.decile <= filters.deprived):
+        return False
+    if filters.decile_known is not None and (group.decile is not None) != filters.decile_known:
+        return False
+    return filters.attributed is None or group.attributed == filters.attributed
+
+
+_SME_VALUE: dict[SmeStatus, bool | None] = {SmeStatus.YES: True, SmeStatus.NO: False, SmeStatus.UNKNOWN: None}
 
 
 @dataclass
 class _Groups:
     groups: list[_Group]
-    filled: dict[str, int]
     total_payments: int
 
     def sum(self, filters: PaymentFilters) -> tuple[int, int, int]:
@@ -543,59 +565,214 @@ class _Groups:
         return pence, payments, suppliers
 
 
-def _classification_groups(session: Session, conditions: Sequence[ColumnElement[bool]]) -> _Groups:
-    """The one scan of the period's payments that the headline figures come from, with how many payments fill in
-    each category column (for 'auto')."""
-    # Deciles 3 to 10 answer every filter alike: one group for them keeps the groups few.
-    decile = case((SpendSupplier.imd_decile > 2, 3), else_=SpendSupplier.imd_decile)
-    keys = (
-        SpendSupplier.place,
-        SpendSupplier.place_basis,
-        SpendSupplier.social_economy,
-        SpendSupplier.legal_form,
-        SpendSupplier.sme,
-        decile,
-        SpendSupplier.resolution,
-        SpendSupplier.exclusion,
-    )
-    filled = [func.count(category_column(dimension)) for dimension in AUTO_ORDER]
-    query = (
+@dataclass(frozen=True)
+class _SupplierSum:
+    """What one supplier was paid in the period, with its classification."""
+
+    supplier: SpendSupplierClass
+    pence: int
+    payments: int
+
+
+@dataclass(frozen=True)
+class SpendSupplierClass:
+    """A supplier's classification as the report reads it (without loading the whole row)."""
+
+    id: int
+    name: str
+    place: SpendPlace
+    basis: PlaceBasis | None
+    social_economy: bool
+    legal_form: LegalForm | None
+    sme: bool | None
+    imd_decile: int | None
+    resolution: Resolution
+    exclusion: Exclusion | None
+    provider_id: int | None
+
+
+@dataclass
+class _Scan:
+    """What one pass over the period's payments gives: each supplier's sums with its classification, the
+    classification groups, each month's and each category's (all, measured, local) sums and each file's sums."""
+
+    suppliers: list[_SupplierSum]
+    groups: _Groups
+    months: dict[tuple[int, int], list[int]]
+    categories: dict[str | None, list[int]]
+    by_batch: dict[int, tuple[int, int]]
+
+
+#: The classification columns the report reads from each supplier.
+_CLASSIFICATION = (
+    SpendSupplier.name,
+    SpendSupplier.place,
+    SpendSupplier.place_basis,
+    SpendSupplier.social_economy,
+    SpendSupplier.legal_form,
+    SpendSupplier.sme,
+    SpendSupplier.imd_decile,
+    SpendSupplier.resolution,
+    SpendSupplier.exclusion,
+    SpendSupplier.provider_id,
+)
+
+
+def _scan(session: Session, conditions: Sequence[ColumnElement[bool]], dimension: str) -> _Scan:
+    """One pass over the period's payments, grouped in SQL by supplier, file, day and category (a common table
+    expression, so payments are read once); from that, three groupings joined to the suppliers' classification: by
+    supplier; by file and day; by category; each with its measured and local parts.
+
+    Summing before joining means the join touches some thousands of supplier-days, not every payment; grouping by
+    day rather than month spares SQLite working out a month from each payment's date (strftime costs more than the
+    grouping), and a file has at most 366 days, folded into months here.
+    """
+    day = (
         select(
-            *keys,
-            func.sum(Payment.amount_pence),
-            func.count(),
-            func.count(func.distinct(Payment.supplier_id)),
-            *filled,
+            Payment.supplier_id.label("supplier_id"),
+            Payment.batch_id.label("batch_id"),
+            Payment.paid_on.label("paid_on"),
+            category_column(dimension).label("category"),
+            func.sum(Payment.amount_pence).label("pence"),
+            func.count().label("payments"),
         )
-        .select_from(Payment)
-        .join(SpendSupplier, SpendSupplier.id == Payment.supplier_id)
         .where(*conditions)
-        .group_by(*keys)
+        .group_by(Payment.supplier_id, Payment.batch_id, Payment.paid_on, category_column(dimension))
+        .cte("supplier_days")
     )
-    groups: list[_Group] = []
-    counts: dict[str, int] = dict.fromkeys(AUTO_ORDER, 0)
-    total_payments = 0
-    for row in session.execute(query):
-        place, basis, social, form, sme, imd, resolution, exclusion, pence, payments, suppliers, *column_counts = row
-        groups.append(
-            _Group(
-                place=place,
-                basis=basis,
-                social_economy=bool(social),
-                legal_form=form,
-                sme=sme,
-                decile=imd,
-                attributed=resolution in ATTRIBUTED,
-                exclusion=exclusion,
-                pence=int(pence or 0),
-                payments=int(payments),
-                suppliers=int(suppliers),
-            )
+    measured = SpendSupplier.place != SpendPlace.NOT_A_SUPPLIER
+    is_local = SpendSupplier.place == SpendPlace.LOCAL
+    parts = (
+        func.sum(day.c.pence),
+        func.sum(day.c.payments),
+        func.sum(case((measured, day.c.pence), else_=0)),
+        func.sum(case((measured, day.c.payments), else_=0)),
+        func.sum(case((is_local, day.c.pence), else_=0)),
+        func.sum(case((is_local, day.c.payments), else_=0)),
+    )
+    by_supplier = (
+        select(
+            literal("supplier").label("kind"),
+            SpendSupplier.id,
+            type_coerce(null(), Integer).label("batch_id"),
+            type_coerce(null(), Date).label("paid_on"),
+            type_coerce(null(), String).label("category"),
+            *parts,
+            *_CLASSIFICATION,
         )
-        total_payments += int(payments)
-        for dimension, count in zip(AUTO_ORDER, column_counts, strict=True):
-            counts[dimension] += int(count or 0)
-    return _Groups(groups, counts, total_payments)
+        .join(SpendSupplier, SpendSupplier.id == day.c.supplier_id)
+        # By the supplier's key alone: its other columns depend on it (PostgreSQL allows them in the select list for
+        # that reason), and a narrow key keeps the sort small.
+        .group_by(SpendSupplier.id)
+    )
+    by_day = (
+        select(
+            literal("day"), null(), day.c.batch_id, day.c.paid_on, null(), *parts, *[null() for _ in _CLASSIFICATION]
+        )
+        .join(SpendSupplier, SpendSupplier.id == day.c.supplier_id)
+        .group_by(day.c.batch_id, day.c.paid_on)
+    )
+    by_category = (
+        select(literal("category"), null(), null(), null(), day.c.category, *parts, *[null() for _ in _CLASSIFICATION])
+        .join(SpendSupplier, SpendSupplier.id == day.c.supplier_id)
+        .group_by(day.c.category)
+    )
+    sums: list[_SupplierSum] = []
+    keyed: dict[tuple[Any, ...], list[int]] = {}
+    months: dict[tuple[int, int], list[int]] = {}
+    categories: dict[str | None, list[int]] = {}
+    by_batch: dict[int, tuple[int, int]] = {}
+    total_payments = 0
+    row: Any
+    for row in session.execute(union_all(by_supplier, by_day, by_category)):
+        kind, supplier_id, batch_id, paid_on, category = row[:5]
+        numbers = [int(value or 0) for value in row[5:11]]
+        pence, payments = numbers[0], numbers[1]
+        if kind == "day":
+            into = months.setdefault((paid_on.year, paid_on.month), [0] * 6)
+            for index, number in enumerate(numbers):
+                into[index] += number
+            was = by_batch.get(int(batch_id), (0, 0))
+            by_batch[int(batch_id)] = (was[0] + pence, was[1] + payments)
+            continue
+        if kind == "category":
+            categories[category] = numbers
+            continue
+        name, place, basis, social, form, sme, decile, resolution, exclusion, provider_id = row[11:]
+        found = SpendSupplierClass(
+            int(supplier_id), name, place, basis, bool(social), form, sme, decile, resolution, exclusion, provider_id
+        )
+        sums.append(_SupplierSum(found, pence, payments))
+        # Deciles 3 to 10 answer every filter alike: one group for them keeps the groups few.
+        bucket = decile if decile is None or decile <= 2 else 3
+        key = (place, basis, bool(social), form, sme, bucket, resolution in ATTRIBUTED, exclusion)
+        totals = keyed.setdefault(key, [0, 0, 0])
+        totals[0] += pence
+        totals[1] += payments
+        totals[2] += 1
+        total_payments += payments
+    groups = [
+        _Group(
+            place=key[0],
+            basis=key[1],
+            social_economy=key[2],
+            legal_form=key[3],
+            sme=key[4],
+            decile=key[5],
+            attributed=key[6],
+            exclusion=key[7],
+            pence=pence,
+            payments=payments,
+            suppliers=suppliers,
+        )
+        for key, (pence, payments, suppliers) in keyed.items()
+    ]
+    return _Scan(sums, _Groups(groups, total_payments), months, categories, by_batch)
+
+
+def _mapped_dimension(session: Session, period: Period, batch_ids: Sequence[int]) -> str | None:
+    """'auto' from the files themselves: the first column (ProClass, service area, department, expense type) that
+    files holding at least half the period's payments have (their confirmed column mappings say so). None when a
+    file's mapping is not recorded, so the payments are counted instead."""
+    if not batch_ids:
+        return None
+    weights: dict[str, int] = dict.fromkeys(AUTO_ORDER, 0)
+    total = 0
+    for mapping, counts, start, end in session.execute(
+        select(SpendBatch.mapping, SpendBatch.counts, SpendBatch.period_start, SpendBatch.period_end).where(
+            SpendBatch.id.in_(batch_ids)
+        )
+    ):
+        if start is not None and end is not None and (end < period.start or start > period.end):
+            continue
+        if not mapping:
+            return None
+        weight = int((counts or {}).get("payments") or 1)
+        total += weight
+        fields = set(mapping)
+        for dimension in AUTO_ORDER:
+            if fields & _DIMENSION_FIELDS[dimension]:
+                weights[dimension] += weight
+    if not total:
+        return None
+    return next((d for d in AUTO_ORDER if Fraction(weights[d], total) >= AUTO_FILLED), None)
+
+
+#: The spend file fields (app.domain.spend.columns.SpendField values) each dimension is read from.
+_DIMENSION_FIELDS: dict[str, set[str]] = {
+    "proclass": {"proclass_label", "proclass_code"},
+    "service_area": {"service_area"},
+    "department": {"department"},
+    "expense_type": {"expense_type"},
+}
+
+
+def _filled(session: Session, conditions: Sequence[ColumnElement[bool]]) -> tuple[dict[str, int], int]:
+    """How many of the period's payments fill in each category column, and how many there are (for 'auto')."""
+    row = session.execute(
+        select(func.count(), *[func.count(category_column(dimension)) for dimension in AUTO_ORDER]).where(*conditions)
+    ).one()
+    return {dimension: int(count or 0) for dimension, count in zip(AUTO_ORDER, row[1:], strict=True)}, int(row[0])
 
 
 def choose_dimension(filled: Mapping[str, int], payments: int) -> str:
@@ -618,10 +795,11 @@ def spend_report(session: Session, council: Council, period: Period, *, dimensio
         raise ReportError(f"There is no category column called {dimension}")
     batch_ids = counting_batch_ids(session, council)
     conditions = _counting(council, period, batch_ids)
-    groups = _classification_groups(session, conditions)
     chosen = dimension == "auto"
     if chosen:
-        dimension = choose_dimension(groups.filled, groups.total_payments)
+        dimension = _mapped_dimension(session, period, batch_ids) or choose_dimension(*_filled(session, conditions))
+    scan = _scan(session, conditions, dimension)
+    groups = scan.groups
 
     total_pence, total_payments, _ = groups.sum(PaymentFilters())
     measured_filters = PaymentFilters(measured=True)
@@ -707,14 +885,15 @@ def spend_report(session: Session, council: Council, period: Period, *, dimensio
             )
             exclusions.append(ExcludedRow(reason, row_figure, suppliers))
 
-    categories = _categories(session, conditions, dimension, base)
-    months = _months(session, conditions, period)
-    top = _top_suppliers(session, conditions, base)
+    categories = _categories(scan.categories, dimension, base)
+    months = _months(scan.months, period)
+    by_batch = scan.by_batch
+    top = _top_suppliers(scan.suppliers, base)
     method = _method_note(
         session,
         council,
         period,
-        batch_ids,
+        by_batch,
         local=local,
         places=places,
         measured=measured,
@@ -756,35 +935,20 @@ def spend_report(session: Session, council: Council, period: Period, *, dimensio
     )
 
 
-def _categories(
-    session: Session, conditions: Sequence[ColumnElement[bool]], dimension: str, base: int
-) -> list[CategoryRow]:
-    """Measured spend by category of ``dimension``, each with its local part, largest first."""
-    column = category_column(dimension)
-    is_local = SpendSupplier.place == SpendPlace.LOCAL
-    query = (
-        select(
-            column,
-            func.sum(Payment.amount_pence),
-            func.count(),
-            func.sum(case((is_local, Payment.amount_pence), else_=0)),
-            func.sum(case((is_local, 1), else_=0)),
-        )
-        .select_from(Payment)
-        .join(SpendSupplier, SpendSupplier.id == Payment.supplier_id)
-        .where(*conditions, SpendSupplier.place != SpendPlace.NOT_A_SUPPLIER)
-        .group_by(column)
-    )
+def _categories(sums: Mapping[str | None, list[int]], dimension: str, base: int) -> list[CategoryRow]:
+    """Measured spend by category of ``dimension``, each with its local part, largest first (categories whose
+    payments all went to payees left out of the measure are left out)."""
     rows: list[CategoryRow] = []
-    for label, pence, payments, local_pence, local_payments in session.execute(query):
-        pence, local_pence = int(pence or 0), int(local_pence or 0)
+    for label, (_, _, pence, payments, local_pence, local_payments) in sums.items():
+        if not payments:
+            continue
         spend_filters = PaymentFilters(measured=True, category=(dimension, label))
         local_filters = PaymentFilters(places=(SpendPlace.LOCAL,), category=(dimension, label))
         name = label if label is not None else NO_CATEGORY
         rows.append(
             CategoryRow(
                 label,
-                Figure(f"category:{name}", name, pence, int(payments), share(pence, base), spend_filters),
+                Figure(f"category:{name}", name, pence, int(payments or 0), share(pence, base), spend_filters),
                 Figure(
                     f"category_local:{name}",
                     f"{name}: local",
@@ -800,51 +964,23 @@ def _categories(
     return rows
 
 
-def _months(session: Session, conditions: Sequence[ColumnElement[bool]], period: Period) -> list[MonthRow]:
+def _months(sums: Mapping[tuple[int, int], list[int]], period: Period) -> list[MonthRow]:
     """Every month of the period (those without payments too, so a trend shows the gap): all spend, measured
     spend and the local part of it."""
-    year = extract("year", Payment.paid_on)
-    month = extract("month", Payment.paid_on)
-    measured = SpendSupplier.place != SpendPlace.NOT_A_SUPPLIER
-    is_local = SpendSupplier.place == SpendPlace.LOCAL
-    query = (
-        select(
-            year,
-            month,
-            func.sum(Payment.amount_pence),
-            func.count(),
-            func.sum(case((measured, Payment.amount_pence), else_=0)),
-            func.sum(case((measured, 1), else_=0)),
-            func.sum(case((is_local, Payment.amount_pence), else_=0)),
-            func.sum(case((is_local, 1), else_=0)),
-        )
-        .select_from(Payment)
-        .join(SpendSupplier, SpendSupplier.id == Payment.supplier_id)
-        .where(*conditions)
-        .group_by(year, month)
-    )
-    sums = {(int(y), int(m)): [int(v or 0) for v in values] for y, m, *values in session.execute(query)}
     rows = []
     for key in period.months:
         total_pence, total_payments, measured_pence, measured_payments, local_pence, local_payments = sums.get(
             key, [0, 0, 0, 0, 0, 0]
         )
         name = f"{date(key[0], key[1], 1):%B %Y}"
+        stamp = f"{key[0]:04d}-{key[1]:02d}"
         rows.append(
             MonthRow(
                 key[0],
                 key[1],
+                Figure(f"month:{stamp}", name, total_pence, total_payments, None, PaymentFilters(month=key), "total"),
                 Figure(
-                    f"month:{key[0]:04d}-{key[1]:02d}",
-                    name,
-                    total_pence,
-                    total_payments,
-                    None,
-                    PaymentFilters(month=key),
-                    "total",
-                ),
-                Figure(
-                    f"month_measured:{key[0]:04d}-{key[1]:02d}",
+                    f"month_measured:{stamp}",
                     f"{name}: measured",
                     measured_pence,
                     measured_payments,
@@ -853,7 +989,7 @@ def _months(session: Session, conditions: Sequence[ColumnElement[bool]], period:
                     "total",
                 ),
                 Figure(
-                    f"month_local:{key[0]:04d}-{key[1]:02d}",
+                    f"month_local:{stamp}",
                     f"{name}: local",
                     local_pence,
                     local_payments,
@@ -866,46 +1002,31 @@ def _months(session: Session, conditions: Sequence[ColumnElement[bool]], period:
     return rows
 
 
-def _top_suppliers(session: Session, conditions: Sequence[ColumnElement[bool]], base: int) -> list[SupplierRow]:
+def _top_suppliers(sums: Sequence[_SupplierSum], base: int) -> list[SupplierRow]:
     """The suppliers paid most in the measured spend (payees left out of the measure are not suppliers)."""
-    pence = func.sum(Payment.amount_pence)
-    query = (
-        select(Payment.supplier_id, pence, func.count())
-        .select_from(Payment)
-        .join(SpendSupplier, SpendSupplier.id == Payment.supplier_id)
-        .where(*conditions, SpendSupplier.place != SpendPlace.NOT_A_SUPPLIER)
-        .group_by(Payment.supplier_id)
-        .order_by(pence.desc(), Payment.supplier_id)
-        .limit(TOP_SUPPLIERS)
-    )
-    sums = [(int(supplier_id), int(total or 0), int(count)) for supplier_id, total, count in session.execute(query)]
-    suppliers = {
-        s.id: s for s in session.scalars(select(SpendSupplier).where(SpendSupplier.id.in_([i for i, _, _ in sums])))
-    }
-    rows = []
-    for supplier_id, total, count in sums:
-        supplier = suppliers[supplier_id]
-        rows.append(
-            SupplierRow(
-                supplier_id=supplier_id,
-                name=supplier.name,
-                place=supplier.place,
-                basis=supplier.place_basis,
-                legal_form=supplier.legal_form,
-                social_economy=supplier.social_economy,
-                resolution=supplier.resolution,
-                provider_id=supplier.provider_id,
-                spend=Figure(
-                    f"supplier:{supplier_id}",
-                    supplier.name,
-                    total,
-                    count,
-                    share(total, base),
-                    PaymentFilters(supplier_id=supplier_id),
-                ),
-            )
+    measured = [row for row in sums if row.supplier.place != SpendPlace.NOT_A_SUPPLIER]
+    measured.sort(key=lambda row: (-row.pence, row.supplier.id))
+    return [
+        SupplierRow(
+            supplier_id=row.supplier.id,
+            name=row.supplier.name,
+            place=row.supplier.place,
+            basis=row.supplier.basis,
+            legal_form=row.supplier.legal_form,
+            social_economy=row.supplier.social_economy,
+            resolution=row.supplier.resolution,
+            provider_id=row.supplier.provider_id,
+            spend=Figure(
+                f"supplier:{row.supplier.id}",
+                row.supplier.name,
+                row.pence,
+                row.payments,
+                share(row.pence, base),
+                PaymentFilters(supplier_id=row.supplier.id),
+            ),
         )
-    return rows
+        for row in measured[:TOP_SUPPLIERS]
+    ]
 
 
 # --- The method note ------------------------------------------------------------------------------------------------
@@ -924,18 +1045,13 @@ def local_area_names(session: Session, council: Council) -> tuple[str, str | Non
     return name, council.wider_area.name if council.wider_area else None
 
 
-def _source_files(session: Session, council: Council, conditions: Sequence[ColumnElement[bool]]) -> list[SourceFile]:
-    query = (
-        select(Payment.batch_id, func.sum(Payment.amount_pence), func.count())
-        .where(*conditions)
-        .group_by(Payment.batch_id)
-    )
-    sums = {int(batch_id): (int(pence or 0), int(count)) for batch_id, pence, count in session.execute(query)}
-    if not sums:
+def _source_files(session: Session, council: Council, by_batch: Mapping[int, tuple[int, int]]) -> list[SourceFile]:
+    """The files the period's payments come from, with what each holds of the period."""
+    if not by_batch:
         return []
     batches = list(
         session.scalars(
-            select(SpendBatch).where(SpendBatch.id.in_(sums)).order_by(SpendBatch.period_start, SpendBatch.id)
+            select(SpendBatch).where(SpendBatch.id.in_(by_batch)).order_by(SpendBatch.period_start, SpendBatch.id)
         )
     )
     publishers = {b.publisher for b in batches}
@@ -951,8 +1067,8 @@ def _source_files(session: Session, council: Council, conditions: Sequence[Colum
             imported_at=b.imported_at,
             period_start=b.period_start,
             period_end=b.period_end,
-            payments=sums[b.id][1],
-            pence=sums[b.id][0],
+            payments=by_batch[b.id][1],
+            pence=by_batch[b.id][0],
             amount_basis=bases.get(b.publisher),
         )
         for b in batches
@@ -987,7 +1103,7 @@ def _method_note(
     session: Session,
     council: Council,
     period: Period,
-    batch_ids: Sequence[int],
+    by_batch: Mapping[int, tuple[int, int]],
     *,
     local: Figure,
     places: Sequence[Figure],
@@ -1011,7 +1127,7 @@ def _method_note(
         select(func.max(SpendSupplier.classified_at)).where(SpendSupplier.council_id == council.id)
     )
     release = session.scalar(select(DeprivationRelease.name).where(DeprivationRelease.active.is_(True)).limit(1))
-    files = _source_files(session, council, _counting(council, period, batch_ids))
+    files = _source_files(session, council, by_batch)
 
     lines = [
         f"Local means {area} ({in_sentence(council.local_area_definition.label)})"
