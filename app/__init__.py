@@ -43,7 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     WTFormsHelpers(app)
 
-    from app import api, auth, commissioners, officers, providers, public
+    from app import api, auth, commissioners, officers, providers, public, spend
     from app.web import health, init_web
 
     login_manager.init_app(app)
@@ -55,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(providers.bp)
     app.register_blueprint(commissioners.bp)
     app.register_blueprint(officers.bp)
+    app.register_blueprint(spend.bp)
     app.register_blueprint(api.bp)
 
     from app.cli import register_cli

@@ -22,6 +22,8 @@ AREA_ROLES: dict[str, frozenset[Role]] = {
     "providers": frozenset({Role.PROVIDER}),
     "commissioners": frozenset({Role.COMMISSIONER}) | OFFICER_ROLES,
     "officers": OFFICER_ROLES,
+    # Where the council's money goes (the spend report): those who buy and those who run the register.
+    "spend": frozenset({Role.COMMISSIONER}) | OFFICER_ROLES,
 }
 
 #: Roles that must belong to a council; providers belong to an organisation instead.
@@ -49,6 +51,7 @@ AREA_NAVIGATION: dict[str, tuple[NavItem, ...]] = {
     "providers": (NavItem("providers.index", "Your organisation"),),
     "commissioners": (NavItem("commissioners.index", "Buying"),),
     "officers": (NavItem("officers.index", "Manage the register"), NavItem("officers.imports_list", "Imports")),
+    "spend": (NavItem("spend.report", "Spending"),),
 }
 #: What everyone sees after their own areas' items.
 PUBLIC_NAVIGATION = (NavItem("public.directory_index", "Find providers"),)

@@ -15,14 +15,14 @@ from app.domain.roles import (
     navigation_items,
 )
 
-AREAS = ("providers", "commissioners", "officers")
+AREAS = ("providers", "commissioners", "officers", "spend")
 
 #: role -> the areas it may enter; every other area is refused.
 MATRIX = {
     Role.PROVIDER: {"providers"},
-    Role.COMMISSIONER: {"commissioners"},
-    Role.OFFICER: {"commissioners", "officers"},
-    Role.ADMIN: {"commissioners", "officers"},
+    Role.COMMISSIONER: {"commissioners", "spend"},
+    Role.OFFICER: {"commissioners", "officers", "spend"},
+    Role.ADMIN: {"commissioners", "officers", "spend"},
 }
 
 
@@ -71,17 +71,36 @@ def test_every_role_may_enter_its_home_area(role: Role) -> None:
     assert home_endpoint(role).startswith(HOME_AREA[role] + ".")
 
 
+#: What an officer's (and an admin's) own areas add to the navigation, in order.
+OFFICER_NAVIGATION = ["commissioners.index", "officers.index", "officers.imports_list", "spend.report"]
+
+
 @pytest.mark.parametrize(
     ("role", "endpoints"),
     [
         (None, ["public.directory_index", "auth.sign_in"]),
         (Role.PROVIDER, ["providers.index", "public.directory_index"]),
-        (Role.COMMISSIONER, ["commissioners.index", "public.directory_index"]),
+        (Role.COMMISSIONER, ["commissioners.index", "spend.report", "public.directory_index"]),
         (
             Role.OFFICER,
-            ["commissioners.index", "officers.index", "officers.imports_list", "public.directory_index"],
+            [
+                "commissioners.index",
+                "officers.index",
+                "officers.imports_list",
+                "spend.report",
+                "public.directory_index",
+            ],
         ),
-        (Role.ADMIN, ["commissioners.index", "officers.index", "officers.imports_list", "public.directory_index"]),
+        (
+            Role.ADMIN,
+            [
+                "commissioners.index",
+                "officers.index",
+                "officers.imports_list",
+                "spend.report",
+                "public.directory_index",
+            ],
+        ),
     ],
 )
 def test_navigation_shows_the_areas_a_role_may_enter(role: Role | None, endpoints: list[str]) -> None:
