@@ -263,6 +263,44 @@ def test_payments_already_imported_from_another_file_are_flagged_not_doubled(
     assert "Already imported from another file: 1 row" in words
 
 
+SHARED_SPEND = Path(__file__).resolve().parents[3] / "shared" / "data" / "spend"
+
+
+def _form_choices(page: str) -> dict[str, str]:
+    """What a browser would post back from the columns page as it stands: each select's chosen value, each
+    checked radio."""
+    chosen = {}
+    for name in re.findall(r'<select[^>]* name="(column_[a-z_]+)"', page):
+        chosen[name] = _selected(page, name.removeprefix("column_")) or ""
+    for name, value in re.findall(r'<input[^>]* name="([a-z_]+)" type="radio" value="([^"]*)" checked', page):
+        chosen[name] = value
+    return chosen
+
+
+def test_a_real_published_month_accepted_as_guessed(client: FlaskClient, officer_token: str) -> None:
+    path = SHARED_SPEND / "hyndburn_spend_over_250_April-24.csv"
+    if not path.exists():
+        pytest.skip("the shared spend files are not here")
+    batch_id = _uploaded(client, officer_token, path.read_bytes(), path.name)
+    page = _text(client.get(f"/officer/spend/{batch_id}/columns"))
+    choices = _form_choices(page)
+    assert choices["column_supplier_name"] and choices["column_amount"] and choices["column_date"]
+    posted = client.post(f"/officer/spend/{batch_id}/columns", data={"csrf_token": officer_token, **choices})
+    assert posted.status_code == 302
+    batch = _batch(batch_id)
+    assert batch.status == SpendBatchStatus.IMPORTED, batch.error
+    counts = batch.counts
+    assert counts["rows"] == counts["payments"] + counts["rejected"] == 428
+    assert _count(Payment, Payment.batch_id == batch_id) == counts["payments"]
+    words = _squash(_text(client.get(f"/officer/spend/{batch_id}")))
+    sentence = f"{counts['rows']:,} rows read: {counts['payments']:,} payments and {counts['rejected']:,} rejected"
+    assert sentence in words
+    assert f"Payments made {batch.period_start.day} April 2024 to {batch.period_end.day} April 2024" in words
+    assert "The file has no total row to compare the payments with." in words
+    queue = _squash(_text(client.get("/officer/spend/suppliers")))
+    assert "Water Plus" in queue  # its account references folded into one supplier
+
+
 # Refusals ---------------------------------------------------------------------------------------------------------
 
 
