@@ -1,4 +1,4 @@
-"""`flask geo ...`: look up a postcode, load a postcode directory release, re-place every site."""
+"""`flask geo ...`: look up a postcode, load a postcode directory release, re-place every site, load deprivation."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from app.cli.common import CLI_ACTOR
 from app.cli.progress import progress_bar
+from app.config import PROJECT_ROOT
 from app.domain.postcodes import PostcodeError, parse_postcode
 from app.extensions import db
 from app.geo.factory import boundary_index, build_placer
@@ -22,12 +24,24 @@ from app.geo.postcode_directory import (
     load_release,
     purge_inactive_releases,
 )
+from app.models import Council, SpendSupplier
 from app.models.base import utcnow
 from app.services import audit
 from app.services.councils import council_by_code
 from app.services.locality import area_names_for, local_area_for, relocate_all
+from app.services.spend.classify import classify_suppliers
+from app.services.spend.deprivation import (
+    IMD_FILE,
+    LOOKUP_FILE,
+    SEED_LOOKUP_NAME,
+    SEED_RELEASE_NAME,
+    DeprivationFileError,
+    load_deprivation,
+    purge_inactive_deprivation,
+)
 
-geo = AppGroup("geo", help="The postcode directory, geocoding and locality.")
+geo = AppGroup("geo", help="The postcode directory, geocoding, locality and deprivation.")
+SEED_DIR = PROJECT_ROOT / "seed_data"
 
 
 @geo.command("lookup")
@@ -139,3 +153,81 @@ def relocate_command() -> None:
         click.echo("No provider's locality changed.")
     for provider, before, after in report.changed_providers:
         click.echo(f"  {provider.name} (#{provider.id}): {before} -> {after}")
+
+
+@geo.command("load-deprivation")
+@click.option(
+    "--imd",
+    "imd_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=SEED_DIR / IMD_FILE,
+    show_default=True,
+    help="The Index of Multiple Deprivation by LSOA (File 1 of the English Indices: rank and decile).",
+)
+@click.option(
+    "--lookup",
+    "lookup_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=SEED_DIR / LOOKUP_FILE,
+    show_default=True,
+    help="The ONS postcode to LSOA lookup (LSOAs of the same year as the index).",
+)
+@click.option("--name", help="What to call this release, e.g. 'English Indices of Deprivation 2019 (LSOA 2011)'.")
+@click.option("--lookup-name", help="What to call the postcode lookup, e.g. 'ONS postcode to LSOA lookup, May 2022'.")
+def load_deprivation_command(imd_path: Path, lookup_path: Path, name: str | None, lookup_name: str | None) -> None:
+    """Load a deprivation index and its postcode lookup, switch to them and reclassify every council's suppliers.
+
+    With no options, the release shipped in seed_data/deprivation (English Indices of Deprivation 2019 and the ONS
+    postcode to LSOA 2011 lookup for the North West)."""
+    started = time.perf_counter()
+    now = utcnow()
+    seeded = imd_path == SEED_DIR / IMD_FILE and lookup_path == SEED_DIR / LOOKUP_FILE
+    with progress_bar("Loading postcode to LSOA lookup", unit="postcodes") as bar:
+        try:
+            result = load_deprivation(
+                db.session,
+                imd_path,
+                lookup_path,
+                now,
+                progress=lambda rows, share: bar.update(rows, fraction=share),
+                name=name or (SEED_RELEASE_NAME if seeded else None),
+                lookup_name=lookup_name or (SEED_LOOKUP_NAME if seeded else None),
+            )
+        except DeprivationFileError as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from exc
+    release = result.release
+    if not result.created:
+        click.echo(f"{release.name} is already the active deprivation release: nothing changed.")
+        return
+    audit.record(
+        db.session,
+        CLI_ACTOR,
+        "deprivation_release.activated",
+        "deprivation_release",
+        release.id,
+        {
+            "name": release.name,
+            "lookup": release.postcode_lookup,
+            "counts": release.counts,
+            "replaced": result.replaced,
+        },
+    )
+    # Suppliers already classified take their deciles from the new release, in the same transaction.
+    with_suppliers = select(SpendSupplier.council_id).distinct()
+    reclassified = sum(
+        classify_suppliers(db.session, council, None, now)
+        for council in db.session.scalars(select(Council).where(Council.id.in_(with_suppliers)).order_by(Council.id))
+    )
+    db.session.commit()  # classification reads the new release from here on, all at once
+    purge_inactive_deprivation(db.session)
+    db.session.commit()
+    counts = release.counts
+    click.echo(
+        f"Loaded {release.name}: {counts['lsoas']:,} LSOAs and {counts['postcodes']:,} postcodes "
+        f"({counts['postcodes_with_decile']:,} with a decile) in {time.perf_counter() - started:.1f}s."
+    )
+    if result.replaced:
+        click.echo(f"Replaced {', '.join(result.replaced)}.")
+    if reclassified:
+        click.echo(f"Reclassified {reclassified:,} suppliers with the new deciles.")
