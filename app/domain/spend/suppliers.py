@@ -12,6 +12,7 @@ account references.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -33,6 +34,7 @@ _SEPARATOR = re.compile(r"\s+[-\u2013\u2014]\s*|\s*[-\u2013\u2014]\s+")
 # and names with a digit or two ("LH2uk", "JP4LIFE", "M41") are not.
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9/\-]*|-[0-9][A-Za-z0-9/\-]*")
 _REFERENCE_DIGITS = 5
+_DIGIT = re.compile(r"\d")
 _CODE_DIGITS = 3
 _CODE_LENGTH = 7
 
@@ -54,6 +56,8 @@ NO_REFERENCE = frozenset(
 
 def _fold(text: str) -> str:
     """Accents off ("Café" -> "Cafe"), so a name typed with them and without is the same name."""
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
@@ -89,6 +93,8 @@ def without_account_reference(name: str) -> str:
     "Total Energies"; "SSE 8700906741 Christmas Lighting" -> "SSE". A name that starts with a number ("7270356
     Canada Inc") keeps it, and a dash with no reference after it ("Wardell - Armstrong") is part of the name.
     """
+    if _DIGIT.search(name) is None:
+        return name.strip()  # most names: no reference to look for
     parts = _SEPARATOR.split(name.strip())
     if len(parts) > 1 and any(_is_reference(token) for part in parts[1:] for token in _TOKEN.findall(part)):
         name = parts[0]
@@ -125,6 +131,7 @@ def _normalise_part(text: str) -> str:
     return " ".join(words)
 
 
+@functools.lru_cache(maxsize=65_536)
 def normalise_supplier_name(name: str) -> str:
     """The name payments to one supplier are grouped and matched by.
 
