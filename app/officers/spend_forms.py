@@ -70,9 +70,15 @@ def sheet_form(sheets: Sequence[str]) -> SheetForm:
     return form
 
 
-def _column_label(index: int, heading: str) -> str:
-    """A column as the officer sees it in the file: its heading and where it is (two columns can share a heading)."""
-    return f"{heading.strip() or 'No heading'} (column {index + 1})"
+def _column_label(index: int, heading: str, first: str) -> str:
+    """A column as the officer sees it in the file: its heading and where it is (two columns can share a heading);
+    for a file with no row of headings ('Column 3'), its first value instead, to choose it by."""
+    heading = heading.strip()
+    if heading and heading != f"Column {index + 1}":
+        return f"{heading} (column {index + 1})"
+    value = " ".join(first.split())
+    value = value if len(value) <= 40 else value[:39] + "…"
+    return f"Column {index + 1}: {value}" if value else f"Column {index + 1} (no heading)"
 
 
 class SpendColumnsForm(Form):
@@ -144,11 +150,14 @@ class SpendColumnsForm(Form):
         target.errors = [*target.errors, message]
 
 
-def spend_columns_form(headers: Sequence[str], mapping: Mapping[str, object], basis: str | None) -> SpendColumnsForm:
-    """The column choices for a file's headings, each preselected from ``mapping`` (field -> position) when not
-    posted."""
+def spend_columns_form(
+    headers: Sequence[str], mapping: Mapping[str, object], basis: str | None, first_row: Sequence[str] = ()
+) -> SpendColumnsForm:
+    """The column choices for a file's headings (and its first row's values, for a column with no heading), each
+    preselected from ``mapping`` (field -> position) when not posted."""
     options = [SelectChoice("", NOT_IN_FILE)] + [
-        SelectChoice(str(index), _column_label(index, heading)) for index, heading in enumerate(headers)
+        SelectChoice(str(index), _column_label(index, heading, first_row[index] if index < len(first_row) else ""))
+        for index, heading in enumerate(headers)
     ]
 
     class _Form(SpendColumnsForm):

@@ -344,7 +344,9 @@ def spend_columns(batch_id: int) -> BaseResponse | tuple[str, int]:
     if batch.status not in MAY_IMPORT_FROM:
         return _refused(batch.id, f"This file is {batch.status.label.lower()}, so its columns cannot be changed now")
     headers = _headers(batch)
-    form = spend_columns_form(headers, batch.mapping or {}, _default_basis(batch, headers))
+    samples = _samples(batch)
+    first_row = samples[0] if samples else []
+    form = spend_columns_form(headers, batch.mapping or {}, _default_basis(batch, headers), first_row)
     if form.validate_on_submit():
         actor = _actor()
         try:

@@ -301,6 +301,19 @@ def test_a_real_published_month_accepted_as_guessed(client: FlaskClient, officer
     assert "Water Plus" in queue  # its account references folded into one supplier
 
 
+def test_a_file_with_no_headings_is_mapped_by_its_first_values(client: FlaskClient, officer_token: str) -> None:
+    headless = ("\r\n".join(ROWS[:5]) + "\r\n").encode("cp1252")
+    batch_id = _uploaded(client, officer_token, headless)
+    page = _text(client.get(f"/officer/spend/{batch_id}/columns"))
+    words = _squash(page)
+    assert "The file has no row of headings: choose each column by its first values below" in words
+    assert '<option value="5">Column 6: James O Garnett Ltd</option>' in page
+    posted = client.post(f"/officer/spend/{batch_id}/columns", data={"csrf_token": officer_token, **MAPPING})
+    assert posted.status_code == 302
+    counts = _batch(batch_id).counts
+    assert (counts["rows"], counts["payments"], counts["rejected"]) == (5, 5, 0)
+
+
 # Refusals ---------------------------------------------------------------------------------------------------------
 
 
