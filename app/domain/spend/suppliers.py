@@ -277,14 +277,15 @@ _COMPANY_WORDS = re.compile(r"\b(ltd|limited|plc|llp|cic|co|company|t a|trading 
 # Tax, duty, pensions and levies: statutory payments, not purchases.
 _TAX = re.compile(
     r"\b(hmrc|h ?m ?revenue|revenue and customs|inland revenue|pensions? fund|teachers pensions|local government "
-    r"pension|superannuation|apprenticeship levy|national insurance|vat payment|vat return)\b"
+    r"pension|superann\w*|apprenticeship levy|national insurance|vat payment|vat return)\b"
 )
-# Other public bodies.
+# Other public bodies (some cut short, as files cut names at 35 characters: "Greater Manchester Combined Authori").
 _PUBLIC_BODY = re.compile(
     r"\b("
     r"(borough|county|city|district|parish|town|metropolitan|unitary|community|combined) council"
-    r"|council$|metropolitan borough|combined authority|county borough"
-    r"|nhs|national health service|clinical commissioning|integrated care board|foundation trust|health authority"
+    r"|council$|metropolitan borough|mbc|combined authori\w*|county borough"
+    r"|nhs|health nh|national health service|clinical commissioning|integrated care board|foundation trust"
+    r"|health authority"
     r"|police|constabulary|fire and rescue|fire authority|fire service"
     r"|department for|department of|ministry of|cabinet office|home office|hm treasury|hm land registry|land registry"
     r"|hm courts|hmcts|courts and tribunals|magistrates|coroner|dvla|ofsted|environment agency|planning inspectorate"
@@ -293,7 +294,7 @@ _PUBLIC_BODY = re.compile(
     r"|public health england"
     r")\b"
 )
-_SCHOOL = re.compile(r"\b(primary school|high school|infant school|junior school|school|academy trust|university)\b")
+_SCHOOL = re.compile(r"\b(school|academy|academy trust|university)\b")
 # Money moving inside the council.
 _INTERNAL = re.compile(
     r"\b(internal transfer|internal recharge|recharge|petty cash|imprest|suspense|journal|payroll|salaries|salary)\b"

@@ -210,6 +210,16 @@ def test_names_that_merely_look_redacted_are_not(name: str) -> None:
         ("THE CABINET OFFICE", Exclusion.PUBLIC_BODY),
         ("The Barlow RC High School", Exclusion.PUBLIC_BODY),
         ("Petty Cash", Exclusion.INTERNAL),
+        # Trafford's largest payees, cut at 35 characters as its files give them.
+        ("Greater Manchester Combined Authori", Exclusion.PUBLIC_BODY),
+        ("GREATER MANCHESTER SUPERANN FUND", Exclusion.TAX),
+        ("HMRC CUMBERNAULD", Exclusion.TAX),
+        ("Stockport MBC (Accts Receiveable)", Exclusion.PUBLIC_BODY),
+        ("Greater Manchester Mental Health NH", Exclusion.PUBLIC_BODY),
+        ("NHS Greater Manchester ICB", Exclusion.PUBLIC_BODY),
+        ("Manor Academy (Sovereign Trust)", Exclusion.PUBLIC_BODY),
+        ("The Knowledge Academy Limited", None),
+        ("Amey LG Ltd", None),
         ("MR & MRS W L FARNWORTH", Exclusion.INDIVIDUAL),
         # Not public bodies, however they sound: a company, a charity for voluntary groups, a trust.
         ("NHS Property Services Ltd", None),
