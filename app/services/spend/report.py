@@ -443,7 +443,7 @@ def counting_batch_ids(session: Session, council: Council) -> list[int]:
     )
 
 
-def _counting(council: Council, period: Period, batch_ids: Sequence[int]) -> list[ColumnElement[bool]]:
+def counting_conditions(council: Council, period: Period, batch_ids: Sequence[int]) -> list[ColumnElement[bool]]:
     """The conditions every figure shares: this council, this period, counting batches."""
     return [
         Payment.council_id == council.id,
@@ -767,6 +767,24 @@ _DIMENSION_FIELDS: dict[str, set[str]] = {
 }
 
 
+def resolve_dimension(
+    session: Session, council: Council, period: Period, dimension: str, batch_ids: Sequence[int] | None = None
+) -> str:
+    """The category column a report of ``period`` uses: ``dimension`` itself, or for 'auto' the first of ProClass,
+    service area, department and expense type that most of the period's payments have (the files' confirmed
+    columns say, else the payments are counted)."""
+    if dimension != "auto":
+        if dimension not in DIMENSIONS:
+            raise ReportError(f"There is no category column called {dimension}")
+        return dimension
+    if batch_ids is None:
+        batch_ids = counting_batch_ids(session, council)
+    mapped = _mapped_dimension(session, period, batch_ids)
+    if mapped is not None:
+        return mapped
+    return choose_dimension(*_filled(session, counting_conditions(council, period, batch_ids)))
+
+
 def _filled(session: Session, conditions: Sequence[ColumnElement[bool]]) -> tuple[dict[str, int], int]:
     """How many of the period's payments fill in each category column, and how many there are (for 'auto')."""
     row = session.execute(
@@ -794,10 +812,9 @@ def spend_report(session: Session, council: Council, period: Period, *, dimensio
     if dimension != "auto" and dimension not in DIMENSIONS:
         raise ReportError(f"There is no category column called {dimension}")
     batch_ids = counting_batch_ids(session, council)
-    conditions = _counting(council, period, batch_ids)
+    conditions = counting_conditions(council, period, batch_ids)
     chosen = dimension == "auto"
-    if chosen:
-        dimension = _mapped_dimension(session, period, batch_ids) or choose_dimension(*_filled(session, conditions))
+    dimension = resolve_dimension(session, council, period, dimension, batch_ids)
     scan = _scan(session, conditions, dimension)
     groups = scan.groups
 
@@ -1251,7 +1268,7 @@ def payments_query(
         select(Payment, SpendSupplier, SpendBatch.file_name)
         .join(SpendSupplier, SpendSupplier.id == Payment.supplier_id)
         .join(SpendBatch, SpendBatch.id == Payment.batch_id)
-        .where(*_counting(council, period, batch_ids), *filter_conditions(filters))
+        .where(*counting_conditions(council, period, batch_ids), *filter_conditions(filters))
     )
 
 
@@ -1293,7 +1310,7 @@ def payments_behind(
     if order not in PAYMENT_ORDERS:
         raise ReportError("Order the payments by date or by amount")
     batch_ids = counting_batch_ids(session, council)
-    conditions = [*_counting(council, period, batch_ids), *filter_conditions(chosen)]
+    conditions = [*counting_conditions(council, period, batch_ids), *filter_conditions(chosen)]
     count, pence = session.execute(
         select(func.count(), func.coalesce(func.sum(Payment.amount_pence), 0))
         .select_from(Payment)
