@@ -283,7 +283,7 @@ _TAX = re.compile(
 _PUBLIC_BODY = re.compile(
     r"\b("
     r"(borough|county|city|district|parish|town|metropolitan|unitary|community|combined) council"
-    r"|council$|metropolitan borough|mbc|combined authori\w*|county borough"
+    r"|council$|metropolitan borough|mbc|bc$|combined authori\w*|county borough"
     r"|nhs|health nh|national health service|clinical commissioning|integrated care board|foundation trust"
     r"|health authority"
     r"|police|constabulary|fire and rescue|fire authority|fire service"
@@ -294,6 +294,8 @@ _PUBLIC_BODY = re.compile(
     r"|public health england"
     r")\b"
 )
+# Public bodies that are companies in law.
+_PUBLIC_COMPANY = re.compile(r"\b(national highways|highways england|network rail|ordnance survey)\b")
 _SCHOOL = re.compile(r"\b(school|academy|academy trust|university)\b")
 # Money moving inside the council.
 _INTERNAL = re.compile(
@@ -317,7 +319,7 @@ def suggested_exclusion(name: str) -> Exclusion | None:
         return None
     if _TAX.search(words):
         return Exclusion.TAX
-    company = bool(_COMPANY_WORDS.search(words))
+    company = bool(_COMPANY_WORDS.search(words)) and not _PUBLIC_COMPANY.search(words)
     if _INTERNAL.search(words) and not company:
         return Exclusion.INTERNAL
     if "voluntary" not in words and _PUBLIC_BODY.search(words) and not company:

@@ -219,6 +219,10 @@ def test_names_that_merely_look_redacted_are_not(name: str) -> None:
         ("NHS Greater Manchester ICB", Exclusion.PUBLIC_BODY),
         ("Manor Academy (Sovereign Trust)", Exclusion.PUBLIC_BODY),
         ("The Knowledge Academy Limited", None),
+        # Hyndburn's: a council written with its initials, a public body that is a company in law.
+        ("BLACKBURN WITH DARWEN B.C.", Exclusion.PUBLIC_BODY),
+        ("National Highways Ltd", Exclusion.PUBLIC_BODY),
+        ("Lancashire County Council (Direct Debit Payments)", Exclusion.PUBLIC_BODY),
         ("Amey LG Ltd", None),
         ("MR & MRS W L FARNWORTH", Exclusion.INDIVIDUAL),
         # Not public bodies, however they sound: a company, a charity for voluntary groups, a trust.
