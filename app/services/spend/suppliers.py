@@ -24,6 +24,7 @@ from app.domain.postcodes import PostcodeError, parse_postcode
 from app.domain.providers import IdentifierError, ProviderStatus, org_id
 from app.domain.refusals import Refusal
 from app.domain.spend.classification import ATTRIBUTED, Exclusion, PlaceBasis, Resolution
+from app.domain.spend.shares import percent_text, share, short_money
 from app.domain.spend.suppliers import (
     clean_reference,
     clean_vat_number,
@@ -723,7 +724,8 @@ def attribution_summary(session: Session, council: Council) -> dict[str, Any]:
     Keys: total_pence, attributed_pence (matched, linked, placed or left out), placed_pence (attributed to a place:
     attributed less left out), excluded_pence, suggested_pence, to_do_pence (unresolved and suggested),
     attributed_share (0 to 1, None with no spend), suppliers, suppliers_attributed, suppliers_excluded,
-    suppliers_suggested, suppliers_to_do (suppliers with counting payments).
+    suppliers_suggested, suppliers_to_do (suppliers with counting payments), and ``headline`` in words ("84.2% of
+    £7.5m attributed", or "No spend to attribute").
     """
     rows = session.execute(
         select(SpendSupplier.resolution, func.count(), func.coalesce(func.sum(SpendSupplier.total_pence), 0))
@@ -739,6 +741,11 @@ def attribution_summary(session: Session, council: Council) -> dict[str, Any]:
     to_do = (Resolution.UNRESOLVED, Resolution.SUGGESTED)
     total_pence = sum(pence.values())
     attributed = total(ATTRIBUTED, pence)
+    headline = (
+        f"{percent_text(share(attributed, total_pence))} of {short_money(total_pence)} attributed"
+        if total_pence > 0
+        else "No spend to attribute"
+    )
     return {
         "total_pence": total_pence,
         "attributed_pence": attributed,
@@ -752,4 +759,5 @@ def attribution_summary(session: Session, council: Council) -> dict[str, Any]:
         "suppliers_excluded": counts.get(Resolution.EXCLUDED, 0),
         "suppliers_suggested": counts.get(Resolution.SUGGESTED, 0),
         "suppliers_to_do": total(to_do, counts),
+        "headline": headline,
     }

@@ -577,6 +577,7 @@ def test_the_queue_is_ordered_by_spend_and_says_how_much_is_attributed(
         "to_do_pence": 550_000_00,
     }
     assert summary["attributed_share"] == pytest.approx(0.45)
+    assert summary["headline"] == "45.0% of £1m attributed"
     assert (summary["suppliers"], summary["suppliers_attributed"], summary["suppliers_to_do"]) == (4, 2, 2)
 
     assert [s.name for s in attribution_queue(session, council, show="excluded").suppliers] == ["HMRC"]
@@ -602,5 +603,6 @@ def test_the_queue_pages(session: Session, council: Council) -> None:
 def test_an_empty_queue(session: Session, council: Council) -> None:
     page = attribution_queue(session, council)
     assert (page.suppliers, page.total, page.page) == ([], 0, 1)
-    assert attribution_summary(session, council)["attributed_share"] is None
+    summary = attribution_summary(session, council)
+    assert (summary["attributed_share"], summary["headline"]) == (None, "No spend to attribute")
     assert session.scalar(select(func.count()).select_from(SpendSupplier)) == 0
