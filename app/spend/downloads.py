@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import request
 from werkzeug.wrappers import Response
 
-from app.domain.spend.periods import Period
 from app.extensions import db
+from app.services.spend import exports
 from app.services.spend.report import period_choices, spend_report
 from app.spend import bp
 from app.spend.pages import (
@@ -24,9 +24,7 @@ from app.web.downloads import csv_download
 
 @bp.route("/report.csv")
 def report_csv() -> Response | tuple[str, int]:
-    """The report as CSV, the method note at the top."""
-    from app.services.spend import exports
-
+    """The report as CSV: the method note, then every figure with its amount, payments and share."""
     council = council_shown()
     form = period_form(period_choices(db.session, council))
     dimension, errors = dimension_asked()
@@ -35,15 +33,13 @@ def report_csv() -> Response | tuple[str, int]:
     if period is None or errors:
         return report_refused(council, form, errors, dimension)
     found = spend_report(db.session, council, period, dimension=dimension)
-    return csv_download(exports.report_csv_rows(found), f"spend-report-{file_part(period)}.csv")
+    return csv_download(exports.report_csv_rows(found), exports.export_file_name(found, "spend"))
 
 
 @bp.route("/payments.csv")
 def payments_csv() -> Response | tuple[str, int]:
     """The payments behind a figure (every payment of the period when no filter is given), classified, as CSV with
-    the method note at the top."""
-    from app.services.spend import exports
-
+    the method note and the filter in words at the top. Streamed: a year of payments is never held whole."""
     council = council_shown()
     form = period_form(period_choices(db.session, council))
     period = form.read()
@@ -51,10 +47,6 @@ def payments_csv() -> Response | tuple[str, int]:
     errors = form_errors(form) + errors
     if period is None or filters is None or errors:
         return payments_refused(council, form, errors)
-    rows = exports.payments_csv_rows(db.session, council, period, filters)
-    return csv_download(rows, f"spend-payments-{file_part(period)}.csv")
-
-
-def file_part(period: Period) -> str:
-    """The period in a file name: '2025-26', '2026-04', '2025-26-Q1', '2026-04-01-to-2026-05-31'."""
-    return period.value.replace("/", "-to-")
+    found = spend_report(db.session, council, period)
+    rows = exports.payments_csv_rows(db.session, council, period, filters, report=found)
+    return csv_download(rows, exports.export_file_name(found, "payments"))

@@ -4,6 +4,8 @@ council's spend never shows, and an address that cannot be read gets the error s
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -21,7 +23,7 @@ from app.domain.spend.classification import Exclusion, PlaceBasis, SpendPlace
 from app.domain.spend.lifecycle import SpendBatchStatus
 from app.domain.spend.periods import Period
 from app.extensions import db
-from app.models import Council, SpendBatch, SpendSupplier
+from app.models import Council, Provider, ServiceCategory, SpendBatch, SpendCategoryService, SpendSupplier
 from app.services.spend.report import SpendReport, spend_report
 from app.spend.charts import breakdown_bars, change_between, cut, trend_columns
 from tests import factories
@@ -161,6 +163,9 @@ PAGES = [
     "/spend?period=year&year=2025-26",
     "/spend/compare?period=year&year=2025-26",
     "/spend/payments?period=year&year=2025-26&place=local",
+    "/spend/leakage?period=year&year=2025-26",
+    "/spend/report.csv?period=year&year=2025-26",
+    "/spend/payments.csv?period=year&year=2025-26&place=local",
 ]
 
 
@@ -172,7 +177,7 @@ def test_who_may_see_the_pages(
     spend: Spend, sign_in_as, client: FlaskClient, role: str, status: int, path: str
 ) -> None:
     sign_in_as(role)
-    response = client.get(path)
+    response = client.get(path, buffered=True)  # a download streams: read it whole inside the request
     assert response.status_code == status, _text(response)[:500]
     if role == ANON:
         assert response.headers["Location"].startswith("/sign-in")
@@ -260,7 +265,9 @@ def test_every_figure_links_to_payments_that_add_up_to_it(
         if figure.payments:
             assert {**year_query(), **figure.filters.query()} in queries, f"no link for {figure.label}"
     # Each link's money is the sum of the payments it opens; each listed payment is counted once.
-    for link, text in re.findall(r'<a class="govuk-link" href="(/spend/payments\?[^"]+)">(-?£[\d,.]+)', html):
+    money_links = re.findall(r'<a class="govuk-link" href="(/spend/payments\?[^"]+)">(-?£[\d,.]+)<', html)
+    assert len(money_links) >= 40  # places, kinds, categories, months, suppliers, exclusions, attribution
+    for link, text in money_links:
         listed, amounts = _every_amount(client, unescape(link))
         assert listed.total_pence == _money(text), (unescape(link), text)
         assert sum(amounts) == listed.total_pence and len(amounts) == listed.payments
@@ -631,3 +638,182 @@ def test_a_change_is_said_in_words() -> None:
     assert change_between(None, Fraction(1, 2)).direction == "none"
     assert change_between(None, Fraction(1, 2)).arrow == ""
 
+
+def test_officers_get_the_links_to_put_things_right(spend: Spend, sign_in_as, client: FlaskClient) -> None:
+    sign_in_as(OFFICER)
+    html = _text(client.get("/spend", query_string=year_query()))
+    assert f'href="/officer/spend/suppliers/{spend.based.id}"' in html
+    assert 'href="/officer/spend/suppliers"' in html  # "Attribute the largest suppliers": £15,000 is not attributed
+    assert 'href="/officer/spend"' in html
+    payments = _text(client.get("/spend/payments", query_string=year_query(place="local")))
+    assert f'href="/officer/spend/suppliers/{spend.based.id}"' in payments
+
+
+def test_commissioners_see_the_figures_without_the_officers_links(
+    spend: Spend, sign_in_as, client: FlaskClient
+) -> None:
+    sign_in_as(COMMISSIONER)
+    for path in ("/spend?period=year&year=2025-26", "/spend/payments?period=year&year=2025-26&place=local"):
+        html = _text(client.get(path))
+        assert "/officer/" not in html, path
+
+
+# --- Downloads ------------------------------------------------------------------------------------------------------
+
+
+def _csv(response: TestResponse) -> list[list[str]]:
+    assert response.status_code == 200, _text(response)[:500]
+    assert response.headers["Content-Type"].startswith("text/csv")
+    body = response.get_data(as_text=True)
+    assert body.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(body.removeprefix("\ufeff"))))
+
+
+@pytest.mark.parametrize("role", [COMMISSIONER, OFFICER])
+def test_the_report_downloads_with_its_method_note_and_formula_safe(
+    spend: Spend, sign_in_as, client: FlaskClient, role: str
+) -> None:
+    sign_in_as(role)
+    html = _text(client.get("/spend", query_string=year_query()))
+    href = unescape(re.search(r'href="(/spend/report\.csv\?[^"]+)"', html).group(1))
+    response = client.get(href, buffered=True)
+    assert 'filename="knowsley-council-spend-2025-26.csv"' in response.headers["Content-Disposition"]
+    rows = _csv(response)
+    report = _report(spend.council)
+    assert rows[0] == ["Spend report", "Knowsley Council"]
+    assert ["Period", "2025-26"] in rows[:3]
+    notes = [row[1] for row in rows if row[:1] == ["Method note"]]
+    assert notes == report.method.lines
+    # The method note comes before the figures.
+    header = rows.index(next(row for row in rows if row[:2] == ["Section", "Figure"]))
+    assert all(row[:1] != ["Method note"] for row in rows[header:])
+    totals = next(row for row in rows if row[:2] == ["Totals", "All payments"])
+    assert totals[2:4] == ["1000000.00", "8"]
+    # A payee whose name a spreadsheet would run as a formula is written as text.
+    named = [row for row in rows if any("HYPERLINK" in cell for cell in row)]
+    assert named and all(cell.startswith("'=") for row in named for cell in row if "HYPERLINK" in cell)
+    assert not any("Liverpool Secret" in cell for row in rows for cell in row)
+
+
+@pytest.mark.parametrize("role", [COMMISSIONER, OFFICER])
+def test_the_payments_behind_a_figure_download(spend: Spend, sign_in_as, client: FlaskClient, role: str) -> None:
+    sign_in_as(role)
+    page = _text(client.get("/spend/payments", query_string=year_query(place="not_known")))
+    href = unescape(re.search(r'href="(/spend/payments\.csv\?[^"]+)"', page).group(1))
+    rows = _csv(client.get(href, buffered=True))
+    report = _report(spend.council)
+    assert rows[0] == ["Payments", "Knowsley Council"]
+    assert [row[1] for row in rows if row[:1] == ["Method note"]] == report.method.lines
+    assert ["Which payments", "Not known"] in rows
+    header = rows.index(next(row for row in rows if row[:2] == ["Date paid", "Payee as the file names it"]))
+    payments = rows[header + 1 :]
+    assert len(payments) == 1
+    assert payments[0][1] == '\'=HYPERLINK("http://evil.example")'
+    assert payments[0][3] == "15000.00" and payments[0][4] == "Not known"
+    assert payments[0][19] == "knowsley-spend-2025-26.csv"
+
+
+def test_every_payment_of_the_period_downloads_and_adds_up(spend: Spend, sign_in_as, client: FlaskClient) -> None:
+    sign_in_as(OFFICER)
+    rows = _csv(client.get("/spend/payments.csv", query_string=year_query(), buffered=True))
+    header = rows.index(next(row for row in rows if row[:1] == ["Date paid"]))
+    payments = rows[header + 1 :]
+    report = _report(spend.council)
+    assert len(payments) == report.total.payments == 8
+    assert sum(_money("£" + row[3].replace("-", "")) * (-1 if row[3].startswith("-") else 1) for row in payments) == (
+        report.total.pence
+    )
+    assert not any("Liverpool Secret" in row[1] for row in payments)
+    assert ["Which payments", "All payments"] in rows
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/spend/report.csv?period=month&month=2025-13",
+        "/spend/report.csv?period=year&year=2025-26&dimension=colour",
+        "/spend/payments.csv?period=year&year=2025-26&place=moon",
+    ],
+)
+def test_a_download_that_cannot_be_read_gets_the_error_summary(
+    spend: Spend, sign_in_as, client: FlaskClient, path: str
+) -> None:
+    sign_in_as(OFFICER)
+    response = client.get(path, buffered=True)
+    assert response.status_code == 400
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert "There is a problem" in _text(response)
+
+
+# --- Leakage turned into opportunities ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Market:
+    highways: ServiceCategory
+    roads_cic: Provider
+    tarmac: Provider
+    elsewhere: Provider
+
+
+@pytest.fixture
+def market(spend: Spend) -> Market:
+    """Highways matched to a register service two local providers offer (one a CIC), and one in Liverpool."""
+    session = db.session
+    highways = ServiceCategory(slug="highways-maintenance", name="Highways maintenance")
+    session.add(highways)
+    roads_cic = factories.provider(session, "Knowsley Roads CIC")
+    tarmac = factories.provider(session, "Huyton Tarmac Ltd", legal_form=LegalForm.PRIVATE_COMPANY)
+    elsewhere = factories.provider(session, "Liverpool Roads CIC", district_code="E08000012", postcode="L1 8JQ")
+    for provider in (roads_cic, tarmac, elsewhere):
+        provider.services = [highways]
+    session.flush()
+    session.add(
+        SpendCategoryService(
+            council_id=spend.council.id, dimension="service_area", label="Highways", service_category_id=highways.id
+        )
+    )
+    session.commit()
+    return Market(highways, roads_cic, tarmac, elsewhere)
+
+
+@pytest.mark.parametrize("role", [COMMISSIONER, OFFICER])
+def test_leakage_names_the_local_providers_that_could_win_it(
+    market: Market, spend: Spend, sign_in_as, client: FlaskClient, role: str
+) -> None:
+    sign_in_as(role)
+    response = client.get("/spend/leakage", query_string=year_query())
+    assert response.status_code == 200
+    html = _text(response)
+    words = _seen(html)
+    assert (
+        "£200k on “Highways” went to 1 supplier outside Knowsley in 2025-26; 2 local providers on the register offer "
+        "it, 1 of them a social enterprise." in words
+    )
+    assert f'href="/directory/{market.roads_cic.id}">Knowsley Roads CIC</a>' in html
+    assert f'href="/directory/{market.tarmac.id}">Huyton Tarmac Ltd</a>' in html
+    assert "Liverpool Roads CIC" not in html
+    # Adult social care (to the wider area) is not matched to a service yet.
+    assert "“Adult social care” went to 1 supplier outside Knowsley in 2025-26; it is not yet matched" in words
+    # The outside spend links to the payments that make it up.
+    listed = _listed(
+        client,
+        unescape(re.search(r'href="(/spend/payments\?[^"]*category=Highways[^"]*)"', html).group(1)),
+    )
+    assert listed.total_pence == 200_000_00 and listed.payments == 1
+    assert "Liverpool Secret" not in html
+
+
+def test_leakage_with_nothing_outside_says_so(spend: Spend, sign_in_as, client: FlaskClient) -> None:
+    sign_in_as(COMMISSIONER)
+    response = client.get("/spend/leakage?period=month&month=2025-04")
+    assert response.status_code == 200
+    assert "No category's spend went outside Knowsley in April 2025." in _words(_text(response))
+
+
+def test_leakage_that_cannot_be_read_gets_the_error_summary(spend: Spend, sign_in_as, client: FlaskClient) -> None:
+    sign_in_as(OFFICER)
+    for path in ("/spend/leakage?period=year&year=2025-26&dimension=colour", "/spend/leakage?period=month&month=x"):
+        response = client.get(path)
+        assert response.status_code == 400
+        assert "There is a problem" in _text(response)
