@@ -189,7 +189,15 @@ class SupplierBook:
             "supplier_reference": clean_reference(line.supplier_reference),
             "vat_number": clean_vat_number(line.vat_number),
             "company_number": _company_number(line.company_number),
+            # Every row has every key, so a chunk of new suppliers is one statement however each was resolved.
             "resolution": Resolution.UNRESOLVED,
+            "provider_id": None,
+            "postcode": None,
+            "place_basis": None,
+            "exclusion": None,
+            "note": None,
+            "resolved_how": None,
+            "resolved_at": None,
         }
         same_name = self._attributed_names().get(compact_name(normalise_supplier_name(line.supplier_name)))
         charity = _charity_org_id(getattr(line, "charity_number", None))

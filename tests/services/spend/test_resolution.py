@@ -158,6 +158,18 @@ def test_a_new_supplier_takes_the_resolution_of_one_attributed_by_the_same_name(
     assert renamed.resolved_how == "as Acme Gardens (the same name)"
     assert (taxed.resolution, taxed.exclusion, taxed.note) == (Resolution.EXCLUDED, Exclusion.TAX, "Income tax")
 
+    # In a chunk, among new suppliers resolved no way at all, in order.
+    ids = SupplierBook(session, council).supplier_ids(
+        [Line("New One", "1"), Line("Acme Gardens", "902"), Line("New Two", "2"), Line("HMRC", "903")]
+    )
+    chunk = [session.get_one(SpendSupplier, i) for i in ids]
+    assert [(s.name, s.resolution, s.provider_id) for s in chunk] == [
+        ("New One", Resolution.UNRESOLVED, None),
+        ("Acme Gardens", Resolution.LINKED, provider.id),
+        ("New Two", Resolution.UNRESOLVED, None),
+        ("HMRC", Resolution.UNRESOLVED, None),
+    ]
+
 
 def test_a_charity_number_on_the_register_matches_as_the_book_reads_it(session: Session, council: Council) -> None:
     provider = organisation(session, "Knowsley Carers", identifiers=(("GB-CHC", "1234567"),))
