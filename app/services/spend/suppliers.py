@@ -273,6 +273,8 @@ class ResolveReport:
     suggested: int = 0
     excluded: int = 0
     unresolved: int = 0
+    #: The suppliers it matched, suggested or left out (to classify after, when they were not all given).
+    changed_ids: set[int] = field(default_factory=set)
 
     @property
     def matched(self) -> int:
@@ -385,6 +387,7 @@ def resolve_suppliers(
         supplier.candidate_score = round(score, 1)
         supplier.resolved_how = f"a near name ({score:.0f}% alike)"
         report.suggested += 1
+    report.changed_ids = {s.id for s in suppliers if s.resolution != Resolution.UNRESOLVED}
     session.flush()
     return report
 

@@ -209,6 +209,7 @@ def test_a_company_number_on_the_register_matches(session: Session, council: Cou
     )
     assert old.resolution == Resolution.UNRESOLVED and archived.id not in (old.provider_id, old.candidate_provider_id)
     assert (report.considered, report.matched_by_number, report.unresolved) == (2, 1, 1)
+    assert report.changed_ids == {matched.id}
 
 
 def test_an_exact_name_or_trading_name_matches(session: Session, council: Council) -> None:
