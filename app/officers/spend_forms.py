@@ -27,7 +27,7 @@ PLACE_BASIS_NEEDED = "Select what the postcode is"
 EXCLUSION_NEEDED = "Select why it is not a supplier for this measure"
 NOTE_TOO_LONG = "The note must be 2,000 characters or fewer"
 ORGANISATION_NEEDED = "Select the organisation on the register"
-SERVICE_NEEDED = "Select a service category"
+SERVICE_NEEDED = "Select the service it bought"
 #: The amount basis choices: what the file's amounts are ("not_said": the file does not say).
 NET, GROSS, NOT_SAID = "net", "gross", "not_said"
 #: The bases an officer can give with a postcode: what the postcode is an address of, in the words of the question.
@@ -274,17 +274,17 @@ class ExcludeForm(Form):
 
 
 class MapCategoryForm(Form):
-    """Map one spend category (its column and its words as the files give them) to a register service category."""
+    """Match one spend category (its column and its words as the files give them) to a register service category."""
 
     dimension = HiddenField(validators=[InputRequired()])
     label = HiddenField(validators=[InputRequired()])
     service = SelectField(
-        "Service category", widget=GovSelect(), choices=[], validators=[InputRequired(SERVICE_NEEDED)]
+        "Another service it bought", widget=GovSelect(), choices=[], validators=[InputRequired(SERVICE_NEEDED)]
     )
-    submit = SubmitField("Map", widget=GovSubmitInput())
+    submit = SubmitField("Match", widget=GovSubmitInput())
 
     def offer(self, services: Sequence[tuple[int, str]]) -> MapCategoryForm:
-        self.service.choices = [SelectChoice("", "Choose a service category")] + [
+        self.service.choices = [SelectChoice("", "Choose a service")] + [
             SelectChoice(str(i), name) for i, name in services
         ]
         return self
@@ -294,6 +294,8 @@ class MapCategoryForm(Form):
 
 
 class UnmapCategoryForm(Form):
+    """Undo a match (or, with the suggestion's service, confirm one: the same three values)."""
+
     dimension = HiddenField(validators=[InputRequired()])
     label = HiddenField(validators=[InputRequired()])
     service = HiddenField(validators=[InputRequired()])

@@ -10,6 +10,7 @@ own council's files and suppliers only (another council's are not found).
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +35,12 @@ from app.domain.refusals import Refusal
 from app.domain.spend.classification import Resolution
 from app.domain.spend.columns import REQUIRED_FIELDS, SpendField, amount_basis_for_heading
 from app.domain.spend.lifecycle import MAY_IMPORT_FROM, MAY_UNDO_FROM, SpendBatchStatus
-from app.domain.spend.shares import percent_text, share, short_money
+from app.domain.spend.periods import Period
+from app.domain.spend.shares import DIMENSIONS, percent_text, share, short_money
 from app.domain.spend.suppliers import suggested_exclusion
 from app.extensions import db
 from app.jobs import spend as spend_jobs
-from app.models import Council, Provider, User
+from app.models import Council, Provider, ServiceCategory, User
 from app.models.base import utcnow
 from app.models.spend import Payment, SpendBatch, SpendRejection, SpendSupplier
 from app.officers import bp
@@ -49,6 +51,7 @@ from app.officers.spend_forms import (
     ExcludeForm,
     ImportForm,
     LinkForm,
+    MapCategoryForm,
     PlaceForm,
     RejectSuggestionForm,
     ReopenForm,
@@ -57,14 +60,16 @@ from app.officers.spend_forms import (
     SpendColumnsForm,
     SpendUploadForm,
     UndoForm,
+    UnmapCategoryForm,
     sheet_form,
     spend_columns_form,
 )
 from app.services.audit import Actor
 from app.services.imports import storage
-from app.services.spend import importing
+from app.services.spend import importing, leakage
 from app.services.spend import suppliers as attribution
 from app.services.spend.files import forget_unused
+from app.services.spend.report import resolve_dimension
 from app.web.council import home_council
 from app.web.downloads import csv_download
 from app.web.sessions import signed_in_user
@@ -835,3 +840,125 @@ def spend_supplier_reopen(supplier_id: int) -> BaseResponse:
     except Refusal as exc:
         return _supplier_refused(supplier, str(exc))
     return _attributed(supplier, f"{supplier.name} is back in the queue to attribute")
+
+
+# Categories --------------------------------------------------------------------------------------------------------
+
+CATEGORIES_PER_PAGE = 25
+#: Every day a payment can have: the categories page counts all the council's payments that count.
+ALL_TIME = Period(date(1, 1, 1), date(9999, 12, 31))
+
+
+def _services() -> list[tuple[int, str]]:
+    return [(s.id, s.name) for s in db.session.scalars(select(ServiceCategory).order_by(ServiceCategory.name))]
+
+
+def _dimension(council: Council, asked: str | None) -> str:
+    """The column the categories come from: the one asked for, else the one the report would choose."""
+    if asked in DIMENSIONS:
+        return asked
+    return resolve_dimension(db.session, council, ALL_TIME, "auto")
+
+
+def _render_categories(
+    council: Council,
+    dimension: str,
+    page: int,
+    *,
+    failed: MapCategoryForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    categories = leakage.categories_to_map(db.session, council, dimension)
+    total = len(categories)
+    page = clamp_page(page, total, CATEGORIES_PER_PAGE)
+    shown = categories[
+        offset_of(page, CATEGORIES_PER_PAGE) : offset_of(page, CATEGORIES_PER_PAGE) + CATEGORIES_PER_PAGE
+    ]
+    services = _services()
+    failed_label = failed.label.data if failed is not None else None
+    return (
+        render_template(
+            "officers/spend/categories.html",
+            council=council,
+            dimension=dimension,
+            dimensions=DIMENSIONS,
+            categories=shown,
+            total=total,
+            page=page,
+            pages=page_count(total, CATEGORIES_PER_PAGE),
+            services=services,
+            map_form=MapCategoryForm(formdata=None).offer(services),
+            unmap_form=UnmapCategoryForm(formdata=None),
+            failed=failed,
+            failed_label=failed_label,
+        ),
+        status,
+    )
+
+
+@bp.route("/spend/categories")
+def spend_categories() -> tuple[str, int]:
+    """Match the files' spending categories to the register's services, so the leakage view can name the local
+    providers who offer what went outside the area. Suggestions count only once an officer confirms them."""
+    council = _council()
+    return _render_categories(council, _dimension(council, request.args.get("dimension")), _page_number())
+
+
+def _to_categories(dimension: str | None, page: int, anchor: str | None = None) -> BaseResponse:
+    return redirect(
+        url_for(
+            "officers.spend_categories", dimension=dimension or None, page=page if page > 1 else None, _anchor=anchor
+        )
+    )
+
+
+def _posted_page() -> int:
+    return max(1, request.form.get("page", 1, type=int) or 1)
+
+
+@bp.route("/spend/categories/match", methods=["POST"])
+def spend_category_map() -> BaseResponse | tuple[str, int]:
+    """Match one category to a service (a suggestion confirmed, or one the officer chose)."""
+    council = _council()
+    form = MapCategoryForm().offer(_services())
+    dimension = form.dimension.data if form.dimension.data in DIMENSIONS else None
+    if dimension is None or not form.label.data:
+        abort(400)
+    if not form.validate_on_submit():
+        return _render_categories(council, dimension, _posted_page(), failed=form, status=400)
+    service = db.session.get(ServiceCategory, form.service_id() or 0)
+    if service is None:
+        abort(400)
+    try:
+        leakage.map_category(db.session, council, dimension, form.label.data, service, _actor(), utcnow())
+    except Refusal as exc:
+        db.session.rollback()
+        form.service.errors = [str(exc)]
+        return _render_categories(council, dimension, _posted_page(), failed=form, status=400)
+    db.session.commit()
+    flash(f"'{form.label.data}' is matched to {service.name}", "success")
+    return _to_categories(dimension, _posted_page())
+
+
+@bp.route("/spend/categories/unmatch", methods=["POST"])
+def spend_category_unmap() -> BaseResponse:
+    """Remove a category's match to a service."""
+    council = _council()
+    form = UnmapCategoryForm()
+    if not form.validate_on_submit() or form.dimension.data not in DIMENSIONS:
+        abort(400)
+    service = db.session.get(ServiceCategory, form.service_id() or 0)
+    if service is None:
+        abort(400)
+    try:
+        removed = leakage.unmap_category(
+            db.session, council, form.dimension.data, form.label.data, service, _actor(), utcnow()
+        )
+    except Refusal as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _to_categories(form.dimension.data, _posted_page())
+    db.session.commit()
+    if removed:
+        flash(f"'{form.label.data}' is no longer matched to {service.name}", "success")
+    return _to_categories(form.dimension.data, _posted_page())

@@ -24,7 +24,16 @@ from app.domain.spend.lifecycle import SpendBatchStatus
 from app.domain.spend.shares import short_money
 from app.extensions import db
 from app.jobs import spend as spend_jobs
-from app.models import AuditEvent, Council, Payment, SpendBatch, SpendRejection, SpendSupplier
+from app.models import (
+    AuditEvent,
+    Council,
+    Payment,
+    ServiceCategory,
+    SpendBatch,
+    SpendCategoryService,
+    SpendRejection,
+    SpendSupplier,
+)
 from tests import factories
 from tests.conftest import AuthActions
 from tests.spend_factories import payment, spend_batch, spend_supplier
@@ -736,6 +745,82 @@ def test_a_back_address_elsewhere_is_ignored(
     assert left_out.headers["Location"].endswith(f"/officer/spend/suppliers/{hmrc.id}")
 
 
+# Categories -------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def grounds(knowsley: factories.CouncilSetup) -> ServiceCategory:
+    """Knowsley paid for grounds maintenance outside the area; the register has the service."""
+    service = ServiceCategory(slug="grounds-maintenance", name="Grounds maintenance")
+    db.session.add(service)
+    db.session.add(ServiceCategory(slug="cleaning", name="Cleaning"))
+    batch = spend_batch(db.session, knowsley.council)
+    outside = spend_supplier(db.session, knowsley.council, "Far Away Landscapes Ltd", place=SpendPlace.OUTSIDE)
+    payment(db.session, batch, outside, 60_000_00, date(2026, 4, 3), service_area="Grounds Maintenance")
+    payment(db.session, batch, outside, 5_000_00, date(2026, 4, 9), service_area="Cleaning Services")
+    db.session.commit()
+    return service
+
+
+def test_matching_a_spend_category_to_a_service(
+    client: FlaskClient, officer_token: str, grounds: ServiceCategory
+) -> None:
+    page = _text(client.get("/officer/spend/categories"))
+    words = _squash(page)
+    # The column the files fill in is chosen by itself; the largest category first.
+    assert "2 categories in the \u2018Service area\u2019 column, the most paid first" in words
+    assert words.index("Grounds Maintenance") < words.index("Cleaning Services")
+    assert "£60,000 in 1 payment" in words
+    assert "Possible matches: Grounds maintenance" in words
+
+    nothing = client.post(
+        "/officer/spend/categories/match",
+        data={"csrf_token": officer_token, "dimension": "service_area", "label": "Grounds Maintenance"},
+    )
+    assert nothing.status_code == 400
+    assert _error_summary_links(_text(nothing)) == [("#service-1", "Select the service it bought")]
+    assert 'id="service-1-error"' in _text(nothing)
+
+    matched = client.post(
+        "/officer/spend/categories/match",
+        data={
+            "csrf_token": officer_token,
+            "dimension": "service_area",
+            "label": "Grounds Maintenance",
+            "service": str(grounds.id),
+        },
+    )
+    assert matched.status_code == 302
+    rows = db.session.scalars(select(SpendCategoryService)).all()
+    assert [(r.dimension, r.label, r.service_category_id) for r in rows] == [
+        ("service_area", "Grounds Maintenance", grounds.id)
+    ]
+    words = _squash(_text(client.get(matched.headers["Location"])))
+    assert "is matched to Grounds maintenance" in words
+    assert "Grounds Maintenance £60,000 in 1 payment Matched to: Grounds maintenance Remove" in words
+
+    removed = client.post(
+        "/officer/spend/categories/unmatch",
+        data={
+            "csrf_token": officer_token,
+            "dimension": "service_area",
+            "label": "Grounds Maintenance",
+            "service": str(grounds.id),
+        },
+    )
+    assert removed.status_code == 302
+    assert _count(SpendCategoryService) == 0
+    # A column nobody filled in says so.
+    empty = _squash(_text(client.get("/officer/spend/categories?dimension=proclass")))
+    assert "No payment that counts has a proclass category" in empty
+    # Made-up columns are refused, not a 500.
+    bad = client.post(
+        "/officer/spend/categories/match",
+        data={"csrf_token": officer_token, "dimension": "colour", "label": "x", "service": str(grounds.id)},
+    )
+    assert bad.status_code == 400
+
+
 # Whose pages these are --------------------------------------------------------------------------------------------
 
 
@@ -767,7 +852,7 @@ def test_another_councils_files_and_suppliers_are_not_found(
     assert "Liverpool Only Ltd" not in _text(client.get("/officer/spend/suppliers?show=all"))
 
 
-GET_ROUTES = ("/officer/spend", "/officer/spend/suppliers")
+GET_ROUTES = ("/officer/spend", "/officer/spend/suppliers", "/officer/spend/categories")
 
 
 @pytest.mark.parametrize(
