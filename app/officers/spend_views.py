@@ -69,7 +69,7 @@ from app.services.imports import storage
 from app.services.spend import importing, leakage
 from app.services.spend import suppliers as attribution
 from app.services.spend.files import forget_unused
-from app.services.spend.report import resolve_dimension
+from app.services.spend.report import counting_batch_ids, resolve_dimension
 from app.web.council import home_council
 from app.web.downloads import csv_download
 from app.web.sessions import signed_in_user
@@ -891,6 +891,7 @@ def _render_categories(
             unmap_form=UnmapCategoryForm(formdata=None),
             failed=failed,
             failed_label=failed_label,
+            has_spend=bool(counting_batch_ids(db.session, council)),
         ),
         status,
     )

@@ -762,6 +762,11 @@ def grounds(knowsley: factories.CouncilSetup) -> ServiceCategory:
     return service
 
 
+def test_the_categories_page_before_any_file(client: FlaskClient, officer_token: str) -> None:
+    words = _squash(_text(client.get("/officer/spend/categories")))
+    assert "No spending file is imported yet." in words
+
+
 def test_matching_a_spend_category_to_a_service(
     client: FlaskClient, officer_token: str, grounds: ServiceCategory
 ) -> None:
