@@ -36,7 +36,7 @@ from app.domain.spend.classification import Resolution
 from app.domain.spend.columns import REQUIRED_FIELDS, SpendField, amount_basis_for_heading
 from app.domain.spend.lifecycle import MAY_IMPORT_FROM, MAY_UNDO_FROM, SpendBatchStatus
 from app.domain.spend.periods import Period
-from app.domain.spend.shares import DIMENSIONS, percent_text, share, short_money
+from app.domain.spend.shares import DIMENSIONS
 from app.domain.spend.suppliers import suggested_exclusion
 from app.extensions import db
 from app.jobs import spend as spend_jobs
@@ -636,14 +636,6 @@ def _providers_named(ids: set[int | None]) -> dict[int, Provider]:
     return {p.id: p for p in db.session.scalars(select(Provider).where(Provider.id.in_(wanted)))}
 
 
-def _summary(council: Council) -> dict[str, Any]:
-    """How much of the council's spend is attributed, with the headline in words ("84.0% of £7.5m")."""
-    summary = dict(attribution.attribution_summary(db.session, council))
-    fraction = share(int(summary["attributed_pence"]), int(summary["total_pence"]))
-    summary["share_words"] = f"{percent_text(fraction)} of {short_money(int(summary['total_pence']))}"
-    return summary
-
-
 @bp.route("/spend/suppliers")
 def spend_suppliers() -> str:
     """The suppliers paid, the most first, to attribute: link, confirm a possible match, place or leave out."""
@@ -655,7 +647,7 @@ def spend_suppliers() -> str:
     return render_template(
         "officers/spend/suppliers.html",
         council=council,
-        summary=_summary(council),
+        summary=attribution.attribution_summary(db.session, council),
         show=show,
         lists=QUEUE_LISTS,
         queue=queue,
