@@ -43,7 +43,15 @@ def seed_command(demo: bool, seed_dir: Path) -> None:
         click.echo(line)
     if demo:
         password = os.environ.get("DEMO_PASSWORD", DEFAULT_DEMO_PASSWORD)
-        demo_report = seed.load_demo_data(db.session, seed_dir, CLI_ACTOR, password, utcnow(), progress=echo_step)
+        demo_report = seed.load_demo_data(
+            db.session,
+            seed_dir,
+            CLI_ACTOR,
+            password,
+            utcnow(),
+            progress=echo_step,
+            upload_folder=Path(current_app.config["UPLOAD_FOLDER"]),
+        )
         db.session.commit()
         for line in demo_report.lines():
             click.echo(line)

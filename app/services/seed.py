@@ -14,6 +14,7 @@ import gzip
 import hashlib
 import io
 import json
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -57,6 +58,7 @@ from app.domain.providers import (
     org_id,
 )
 from app.domain.roles import COUNCIL_ROLES, Role
+from app.domain.spend.lifecycle import SpendBatchStatus
 from app.geo.placement import SitePlacer, apply_placement
 from app.geo.postcode_directory import PostcodeRecord, PostcodeStore, load_release
 from app.geo.postcode_directory import Progress as PostcodeProgress
@@ -72,6 +74,7 @@ from app.models import (
     ServiceCategory,
     Site,
     SpendBand,
+    SpendBatch,
     StatutoryThreshold,
 )
 from app.services import fulltext
@@ -84,6 +87,7 @@ from app.services.imports.snapshots import snapshot
 from app.services.policy import thresholds
 from app.services.spend.deprivation import SEED_RELEASE_NAME as DEPRIVATION_RELEASE_NAME
 from app.services.spend.deprivation import load_deprivation, load_seed_deprivation
+from app.services.spend.importing import import_file
 
 Progress = Callable[[str], None]
 Row = TypeVar("Row")
@@ -106,6 +110,8 @@ UK_POSTCODES_FILE = "postcodes/uk_postcodes_lad_latlon_nspd_lad25.csv.gz"
 WARD_POSTCODES_FILE = "postcodes/nw_england_postcodes_nspd_lad25.csv.gz"
 COOPS_UK_FILE = "social_economy/coops_uk_open_data_organisations_2017-06.csv.gz"
 DEMO_ACCOUNTS_FILE = "demo/demo_accounts.csv"
+SPEND_DEMO_FILE = "demo/spend_demo.csv"
+SPEND_DEMO_BANDS_FILE = "demo/spend_demo_bands.csv"
 
 POSTCODE_RELEASE_NAME = "ONS postcode directory (NSPD, LAD25), with North West wards"
 
@@ -471,8 +477,10 @@ def _area_by_code(session: Session, code: str, what: str) -> Area:
     return area
 
 
-def _load_councils(session: Session, seed_dir: Path, report: SeedReport) -> None:
-    for row in _read_csv(seed_dir / COUNCILS_FILE):
+def _load_councils(session: Session, seed_dir: Path, report: SeedReport, file: str = COUNCILS_FILE) -> list[Council]:
+    """The councils of a councils file, created or brought up to date, in the file's order."""
+    councils = []
+    for row in _read_csv(seed_dir / file):
         district = _area_by_code(session, row["district_code"], f"Council {row['name']}")
         wider = (
             _area_by_code(session, row["wider_area_code"], f"Council {row['name']}")
@@ -487,13 +495,15 @@ def _load_councils(session: Session, seed_dir: Path, report: SeedReport) -> None
         }
         found = session.scalar(select(Council).where(Council.district_id == district.id))
         _upsert(session, report, "councils", found, Council, {"district": district}, values)
-    session.flush()
+        session.flush()
+        councils.append(session.scalars(select(Council).where(Council.district_id == district.id)).one())
+    return councils
 
 
-def _load_spend_bands(session: Session, seed_dir: Path, report: SeedReport) -> None:
+def _load_spend_bands(session: Session, seed_dir: Path, report: SeedReport, file: str = SPEND_BANDS_FILE) -> None:
     councils: dict[str, Council] = {}
     proposed: list[tuple[Council, BandValues, date, date | None]] = []
-    for row in _read_csv(seed_dir / SPEND_BANDS_FILE):
+    for row in _read_csv(seed_dir / file):
         district_code = row["council_district_code"].strip()
         if district_code not in councils:
             council = council_by_code(session, district_code)
@@ -505,7 +515,8 @@ def _load_spend_bands(session: Session, seed_dir: Path, report: SeedReport) -> N
     # Each council's bands are checked as a set, by the rules the officers' band pages apply, before any is written.
     held = thresholds(session)
     for council in councils.values():
-        _check_band_set(council, [values.band(start, end) for c, values, start, end in proposed if c is council], held)
+        bands = [values.band(start, end) for c, values, start, end in proposed if c is council]
+        _check_band_set(council, bands, held, file)
     for council, values, effective_from, effective_to in proposed:
         columns = {**band_columns(values), "effective_to": effective_to}
         found = session.scalar(
@@ -552,7 +563,7 @@ def _band_from_row(row: dict[str, str], what: str) -> tuple[BandValues, date, da
     return values, effective_from, effective_to
 
 
-def _check_band_set(council: Council, bands: list[Band], held: list[Threshold]) -> None:
+def _check_band_set(council: Council, bands: list[Band], held: list[Threshold], file: str = SPEND_BANDS_FILE) -> None:
     """Refuse a council's bands that would overlap, leave a gap or break the rules at the threshold on any date."""
     first = min(band.effective_from for band in bands)
     dates = {on for on in change_dates(bands, held) if on >= first}
@@ -560,7 +571,7 @@ def _check_band_set(council: Council, bands: list[Band], held: list[Threshold]) 
     if found:
         on, issues = found[0]
         raise SeedError(
-            f"The spend bands of {council.name} in {SPEND_BANDS_FILE} would not work from {on:%-d %B %Y}. "
+            f"The spend bands of {council.name} in {file} would not work from {on:%-d %B %Y}. "
             + " ".join(issue.text for issue in issues)
         )
 
@@ -633,15 +644,21 @@ def load_demo_data(
     password: str,
     now: datetime,
     progress: Progress | None = None,
+    *,
+    upload_folder: Path | None = None,
+    spend: bool = True,
 ) -> SeedReport:
-    """Import the live Co-operatives UK organisations in the demo council's wider area, and demo accounts.
+    """Import the live Co-operatives UK organisations in the demo councils' wider areas, demo accounts, and the
+    spend demo: a council set up to show its own published payments (``demo/spend_demo.csv``), whose file is
+    imported by the spend import's own service (kept in ``upload_folder``, as an officer's upload is; a temporary
+    folder when none is given). ``spend`` False sets the council up but leaves its file out (tests).
 
     Needs the reference data (areas, councils, postcodes) loaded first. Accounts that already
     exist are left alone, password included. ``now`` is when the organisations are placed, verified and imported.
     """
     report = SeedReport()
     council = _demo_council(session, seed_dir)
-    districts = _districts_of_wider_area(session, council)
+    spend_councils = _load_spend_demo_councils(session, seed_dir, report)
 
     path = seed_dir / COOPS_UK_FILE
     if not path.exists():
@@ -677,59 +694,65 @@ def load_demo_data(
     # Directory entries are looked up in bulk, so placing each site needs no query of its own.
     store = PostcodeStore(session)
     placer = SitePlacer(store)  # the offline directory only: demo data never calls out
-    selected, entries = _live_rows_in(store, rows, districts)
-    _say(progress, f"Importing {len(selected):,} live organisations in {council.name}'s wider area…")
     categories_by_sector = _categories_by_sector(session, seed_dir)
-    already = set(session.scalars(select(Provider.source_reference).where(Provider.import_batch_id == batch.id)))
-    held_ids = set(session.scalars(select(ProviderIdentifier.org_id)))
     # Row numbers as a spreadsheet shows them (the header is row 1), for the import's record of what it changed.
     row_numbers = {row["CUK Organisation ID"].strip(): number for number, row in enumerate(rows, start=2)}
-    changes: list[dict[str, object]] = []
-    for row, postcode in selected:
-        reference = row["CUK Organisation ID"].strip()
-        if reference in already:
-            report.add("providers", "unchanged")
-            continue
-        provider = _provider_from_row(row, postcode, batch, now, report, held_ids)
-        provider.services = list(categories_by_sector.get(row["Sector - Simplified, High Level"].strip(), []))
-        session.add(provider)
-        site = provider.sites[0]
-        apply_placement(site, placer.place(site.postcode, site.address, known=entries.get(postcode)), now)
-        if site.district_code in districts:
-            provider.areas_served = [districts[site.district_code]]
-        else:
-            report.add("sites", "not placed")
-        session.flush()
-        fulltext.refresh(session, provider)
-        record(
-            session,
-            actor,
-            "provider.imported",
-            "provider",
-            provider.id,
-            {"name": provider.name, "source_reference": reference, "import_batch_id": batch.id},
-        )
-        report.add("providers", "created")
-        changes.append(
-            {
-                "batch_id": batch.id,
-                "provider_id": provider.id,
-                "row_number": row_numbers.get(reference, 0),
-                "action": "created",
-                "before": None,
-                "after_digest": state_digest(snapshot(provider)),
-            }
-        )
-    if changes:
-        session.execute(insert(ImportChange), changes)
+    selected_references: set[str] = set()
+    already_before = set(session.scalars(select(Provider.source_reference).where(Provider.import_batch_id == batch.id)))
+    for each in [council, *spend_councils]:
+        districts = _districts_of_wider_area(session, each)
+        selected, entries = _live_rows_in(store, rows, districts)
+        selected_references.update(row["CUK Organisation ID"].strip() for row, _ in selected)
+        _say(progress, f"Importing {len(selected):,} live organisations in {each.name}'s wider area…")
+        already = set(session.scalars(select(Provider.source_reference).where(Provider.import_batch_id == batch.id)))
+        held_ids = set(session.scalars(select(ProviderIdentifier.org_id)))
+        changes: list[dict[str, object]] = []
+        for row, postcode in selected:
+            reference = row["CUK Organisation ID"].strip()
+            if reference in already:
+                report.add("providers", "unchanged")
+                continue
+            provider = _provider_from_row(row, postcode, batch, now, report, held_ids)
+            provider.services = list(categories_by_sector.get(row["Sector - Simplified, High Level"].strip(), []))
+            session.add(provider)
+            site = provider.sites[0]
+            apply_placement(site, placer.place(site.postcode, site.address, known=entries.get(postcode)), now)
+            if site.district_code in districts:
+                provider.areas_served = [districts[site.district_code]]
+            else:
+                report.add("sites", "not placed")
+            session.flush()
+            fulltext.refresh(session, provider)
+            record(
+                session,
+                actor,
+                "provider.imported",
+                "provider",
+                provider.id,
+                {"name": provider.name, "source_reference": reference, "import_batch_id": batch.id},
+            )
+            report.add("providers", "created")
+            changes.append(
+                {
+                    "batch_id": batch.id,
+                    "provider_id": provider.id,
+                    "row_number": row_numbers.get(reference, 0),
+                    "action": "created",
+                    "before": None,
+                    "after_digest": state_digest(snapshot(provider)),
+                }
+            )
+        if changes:
+            session.execute(insert(ImportChange), changes)
     if report.count("providers", "created"):
         # Counted as any import is, so every page says what it did. Its rows are the file's live organisations
-        # in the wider area (the rest of the file is not the demo's): each was created, or is there already.
+        # in the demo councils' wider areas (the rest of the file is not the demo's): each was created, or is
+        # there already.
         batch.counts = {
             **dict.fromkeys(("updated", "archived", "flagged", "rejected", "possible_match"), 0),
-            "rows": len(selected),
-            "created": report.count("providers", "created"),
-            "unchanged": len(already),
+            "rows": len(selected_references),
+            "created": len(selected_references - already_before),
+            "unchanged": len(selected_references & already_before),
             "rows_in_file": len(rows),
             "checked": True,
         }
@@ -742,7 +765,59 @@ def load_demo_data(
     _say(progress, "Creating demo accounts…")
     _load_demo_accounts(session, seed_dir, actor, password, council, batch, report, now)
     session.flush()
+    for spend_council, spend_file in spend_councils.items() if spend else ():
+        _load_demo_spend(session, seed_dir, spend_council, spend_file, actor, now, report, progress, upload_folder)
+    session.flush()
     return report
+
+
+def _load_spend_demo_councils(session: Session, seed_dir: Path, report: SeedReport) -> dict[Council, str]:
+    """Set up the councils the spend demo shows (with their demo bands): each council and its spend file."""
+    path = seed_dir / SPEND_DEMO_FILE
+    if not path.exists():
+        return {}
+    rows = _read_csv(path)
+    councils = _load_councils(session, seed_dir, report, SPEND_DEMO_FILE)
+    _load_spend_bands(session, seed_dir, report, SPEND_DEMO_BANDS_FILE)
+    return {council: row["spend_file"].strip() for council, row in zip(councils, rows, strict=True)}
+
+
+def _load_demo_spend(
+    session: Session,
+    seed_dir: Path,
+    council: Council,
+    spend_file: str,
+    actor: Actor,
+    now: datetime,
+    report: SeedReport,
+    progress: Progress | None,
+    upload_folder: Path | None,
+) -> None:
+    """Import a council's published spend file, once, as an officer would (the same service as the web page)."""
+
+    path = seed_dir / spend_file
+    if not path.exists():
+        raise SeedError(f"Seed file {path} is missing")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    held = session.scalar(
+        select(SpendBatch.id).where(
+            SpendBatch.council_id == council.id,
+            SpendBatch.sha256 == digest,
+            SpendBatch.status == SpendBatchStatus.IMPORTED,
+        )
+    )
+    if held is not None:
+        report.add("spend files", "unchanged")
+        return
+    _say(progress, f"Importing {council.name}'s published spend file {path.name}…")
+    size = path.stat().st_size
+    if upload_folder is None:
+        with tempfile.TemporaryDirectory() as folder:
+            batch = import_file(session, council, path, path.name, actor, now, folder=Path(folder), max_bytes=size)
+    else:
+        batch = import_file(session, council, path, path.name, actor, now, folder=upload_folder, max_bytes=size)
+    report.add("spend files", "created")
+    report.add("payments", "created", int(batch.counts.get("payments", 0)))
 
 
 def _demo_council(session: Session, seed_dir: Path) -> Council:
@@ -906,6 +981,12 @@ def _load_demo_accounts(
         if find_user_by_email(session, email) is not None:
             report.add("demo accounts", "unchanged")
             continue
+        account_council = council
+        if code := (row.get("council_district_code") or "").strip():
+            found_council = council_by_code(session, code)
+            if found_council is None:
+                raise SeedError(f"Demo account {email} is for council {code}, which is not loaded")
+            account_council = found_council
         provider = None
         reference = row["provider_source_reference"].strip()
         if reference:
@@ -920,7 +1001,7 @@ def _load_demo_accounts(
             password=password,
             role=role,
             actor=actor,
-            council=council if role in COUNCIL_ROLES else None,
+            council=account_council if role in COUNCIL_ROLES else None,
             provider=provider,
             full_name=row["full_name"].strip() or None,
             email_confirmed_at=now,

@@ -44,6 +44,7 @@ ACTOR = Actor.system("test seed")
 PASSWORD = "demo password for tests"
 NOW = datetime(2026, 6, 1, 9, 30, tzinfo=UTC)
 KNOWSLEY = "E08000011"
+TRAFFORD = "E08000009"
 # The six districts of the Liverpool City Region (DOMAIN.md section 5).
 LCR = frozenset({"E06000006", "E08000011", "E08000012", "E08000013", "E08000014", "E08000015"})
 _COOPS_UK = "social_economy/coops_uk_open_data_organisations_2017-06.csv.gz"
@@ -263,7 +264,8 @@ def _expected_demo_references() -> set[str]:
 @pytest.fixture
 def demo(session: Session) -> SeedReport:
     load_reference_data(session, SEED_DIR, ACTOR, postcode_files=SAMPLE)
-    return load_demo_data(session, SEED_DIR, ACTOR, PASSWORD, NOW)
+    # The spend demo's file (38,055 payments) is imported by one test of its own, below.
+    return load_demo_data(session, SEED_DIR, ACTOR, PASSWORD, NOW, spend=False)
 
 
 def test_demo_data_imports_only_live_providers_in_the_city_region(session: Session, demo: SeedReport) -> None:
@@ -308,13 +310,13 @@ def test_the_demo_import_records_what_it_did_like_any_import(session: Session, d
     assert batch in imported_batches(session)
     published = review_queue_page(session, QueueFilters(QueueStatus.PUBLISHED_IMPORT, batch_id=batch.id))
     assert published.total == created
-    load_demo_data(session, SEED_DIR, ACTOR, PASSWORD, NOW)  # a second load changes nothing, so says what the first did
+    load_demo_data(session, SEED_DIR, ACTOR, PASSWORD, NOW, spend=False)  # a second load changes nothing, so says what the first did
     assert batch.counts["created"] == created
 
 
 def test_a_second_demo_load_creates_nothing(session: Session, demo: SeedReport) -> None:
     providers = _count(session, Provider)
-    again = load_demo_data(session, SEED_DIR, ACTOR, PASSWORD, NOW)
+    again = load_demo_data(session, SEED_DIR, ACTOR, PASSWORD, NOW, spend=False)
     assert not again.changed
     assert again.count("providers", "unchanged") == providers
     assert _count(session, Provider) == providers
@@ -333,5 +335,29 @@ def test_demo_accounts_sign_in(session: Session, demo: SeedReport) -> None:
             assert user.provider is not None and user.provider.source_reference == "R011605"
             assert user.council is None
         else:
-            assert user.council is not None and user.council.district.code == KNOWSLEY
+            expected = TRAFFORD if email.endswith("@trafford.example") else KNOWSLEY
+            assert user.council is not None and user.council.district.code == expected
     assert authenticate(session, demo.demo_accounts[0][0], "the wrong password", NOW) is None
+
+
+def test_the_spend_demo_sets_up_a_council_and_imports_its_published_file_once(session: Session) -> None:
+    from app.domain.spend.lifecycle import SpendBatchStatus
+    from app.models import Council, Payment, SpendBatch
+
+    load_reference_data(session, SEED_DIR, ACTOR, postcode_files=SAMPLE)
+    report = load_demo_data(session, SEED_DIR, ACTOR, PASSWORD, NOW)
+
+    trafford = session.scalars(select(Council).where(Council.name == "Trafford Council")).one()
+    assert trafford.district.code == TRAFFORD and trafford.wider_area is not None
+    assert "demo" in (trafford.local_area_rationale or "").lower()
+    [batch] = session.scalars(select(SpendBatch)).all()
+    assert batch.council_id == trafford.id and batch.status == SpendBatchStatus.IMPORTED
+    assert batch.file_name == "trafford-supplier-spend-2026-27.zip"
+    counts = batch.counts
+    assert counts["rows"] == counts["payments"] + counts["rejected"] == 38_055
+    assert _count(session, Payment) == counts["payments"] == report.count("payments", "created")
+    assert batch.publisher == "Trafford Council"
+
+    again = load_demo_data(session, SEED_DIR, ACTOR, PASSWORD, NOW)
+    assert again.count("spend files", "unchanged") == 1
+    assert _count(session, SpendBatch) == 1 and _count(session, Payment) == counts["payments"]
