@@ -23,16 +23,24 @@ from rapidfuzz import fuzz
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from app.domain.bands import BandError, Estimate, VatTreatment
+from app.domain.bands import Band, BandError, Estimate, VatTreatment, choose_band
 from app.domain.eligibility import eligibility, is_sme
 from app.domain.locality import LocalArea, Locality
-from app.domain.policy import ContractType, LocalAreaDefinition, LocalityRule, Reservation, format_pence
+from app.domain.policy import (
+    ContractType,
+    LocalAreaDefinition,
+    LocalityRule,
+    Reservation,
+    Threshold,
+    format_pence,
+)
 from app.domain.providers import SOCIAL_ECONOMY_FORMS, FactKind, LegalForm, ProviderStatus
 from app.domain.refusals import Refusal
 from app.domain.spend.classification import SpendPlace
 from app.domain.spend.periods import Period
 from app.domain.spend.shares import DIMENSIONS, NO_CATEGORY, NOT_LOCAL_PLACES, PaymentFilters, share, short_money
 from app.domain.text import plain_int
+from app.domain.wording import in_sentence
 from app.geo.factory import boundary_index
 from app.models import (
     Council,
@@ -218,10 +226,11 @@ class Opportunity:
 
 
 def _typical(pence: int, suppliers: int) -> int | None:
-    """The outside spend per supplier paid, rounded half up; None when there is none (or credits outweigh it)."""
+    """The outside spend per supplier paid, to the nearest pound (an estimate, not an account); None when there is
+    none (or credits outweigh it)."""
     if suppliers <= 0 or pence <= 0:
         return None
-    return int((Decimal(pence) / suppliers).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return int((Decimal(pence) / suppliers / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)) * 100
 
 
 def _count(number: int, one: str, many: str) -> str:
@@ -246,7 +255,7 @@ def _providers_words(providers: Sequence[LocalProvider]) -> str:
 
 def _rule_text(rule: LocalityRule, above: bool, area_name: str) -> str:
     if above:
-        return "at or above the statutory threshold, a regulated procedure open to all: location may not be used"
+        return "at or above the statutory threshold: a regulated procedure open to all, where location may not be used"
     if rule == LocalityRule.LOCAL_ONLY:
         return f"local only, so the council may ask just providers based in {area_name}"
     if rule == LocalityRule.LOCAL_FIRST:
@@ -281,10 +290,16 @@ def _wording(
     if services:
         details.append("Matched to " + ", ".join(s.name for s in services) + ".")
     if band is not None:
-        details.append(
+        typical = (
             f"A typical contract ({format_pence(band.typical_pence)}, the spend outside the area per supplier over "
-            f"{period.label}, as published) falls in {band.label} ({band.range_text}): {band.rule_text}."
+            f"{period.label}, as published)"
         )
+        if band.above_threshold:
+            details.append(f"{typical} is {band.rule_text}.")
+        else:
+            details.append(
+                f"{typical} falls in the council's band “{band.label}” ({band.range_text}): {band.rule_text}."
+            )
         if band.reservation != Reservation.NONE and providers:
             eligible = sum(1 for p in providers if p.eligible)
             details.append(
@@ -404,14 +419,20 @@ def _sme_by_provider(session: Session, provider_ids: Iterable[int]) -> dict[int,
     }
 
 
-def _band(
-    session: Session, council: Council, typical: int | None, on: date, area: LocalArea
-) -> tuple[TypicalBand | None, str | None]:
+@dataclass(frozen=True)
+class _Bands:
+    """The council's bands and the statutory thresholds, read once for every category."""
+
+    bands: list[Band]
+    thresholds: list[Threshold]
+
+
+def _band(rules: _Bands, typical: int | None, on: date, area: LocalArea) -> tuple[TypicalBand | None, str | None]:
     if typical is None:
         return None, "No typical contract value: credits outweigh the payments outside the area."
     estimate = Estimate(ContractType.GOODS_AND_SERVICES, on, VatTreatment.EXCLUDED, total_pence=typical)
     try:
-        choice = policy.choose(session, council, estimate, on)
+        choice = choose_band(rules.bands, rules.thresholds, estimate, on)
     except BandError as error:
         return None, str(error)
     rule = choice.locality_rule
@@ -454,11 +475,12 @@ def leakage_opportunities(
     providers_seen = {provider.id for rows in offering.values() for provider, _ in rows}
     smes = _sme_by_provider(session, providers_seen)
     matcher = ServiceMatcher.load(session) if any(row.label and row.label not in mappings for row in sums) else None
+    rules = _Bands(policy.council_bands(session, council), policy.thresholds(session))
     opportunities = []
     for row in sums:
         services = mappings.get(row.label, []) if row.label is not None else []
         typical = _typical(row.outside_pence, row.outside_suppliers)
-        band, problem = _band(session, council, typical, on, area)
+        band, problem = _band(rules, typical, on, area)
         rule = band.locality_rule if band else LocalityRule.OPEN
         reservation = band.reservation if band else Reservation.NONE
         names = {ref.id: ref.name for ref in services}
@@ -503,7 +525,7 @@ def leakage_opportunities(
             row.label, dimension, row.outside_pence, row.outside_suppliers, area, period, services, providers, band
         )
         if problem and typical is not None:
-            details.append(f"The band could not be worked out: {problem}")
+            details.append(f"The band a typical contract would fall in cannot be said: {in_sentence(problem)}")
         opportunities.append(
             Opportunity(
                 dimension=dimension,

@@ -164,13 +164,17 @@ def test_the_band_of_a_typical_contract_and_what_its_rule_lets_the_council_do(
     )
     assert (
         "A typical contract (£20,000, the spend outside the area per supplier over Q1 2026-27 (April to June 2026), "
-        "as published) falls in Intermediate value (£5,000 to £173,099.99 (excluding VAT)): local only, so the council "
-        "may ask just providers based in Knowsley."
+        "as published) falls in the council's band “Intermediate value” (£5,000 to £173,099.99 (excluding VAT)): "
+        "local only, so the council may ask just providers based in Knowsley."
     ) in found["Grounds Maintenance"].details
     cleaning = found["Cleaning"]
     assert cleaning.band is not None and cleaning.band.above_threshold
     assert cleaning.band.locality_rule == LocalityRule.OPEN
-    assert "regulated procedure open to all" in cleaning.band.rule_text
+    assert (
+        "A typical contract (£300,000, the spend outside the area per supplier over Q1 2026-27 (April to June 2026), "
+        "as published) is at or above the statutory threshold: a regulated procedure open to all, where location may "
+        "not be used."
+    ) in cleaning.details
     assert cleaning.wording.endswith("1 local provider on the register offers it, a social enterprise.")
 
 
