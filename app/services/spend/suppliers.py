@@ -274,7 +274,7 @@ class ResolveReport:
     excluded: int = 0
     unresolved: int = 0
     #: The suppliers it matched, suggested or left out (to classify after, when they were not all given).
-    changed_ids: set[int] = field(default_factory=set)
+    changed_ids: set[int] = field(default_factory=set, repr=False)
 
     @property
     def matched(self) -> int:
