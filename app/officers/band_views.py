@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.extensions import db
@@ -16,7 +15,7 @@ from app.officers import bp
 from app.officers.band_forms import AddBandForm, BandForm, ChangeBandForm, RetireBandForm
 from app.services import band_config
 from app.services.band_config import BandConfigError
-from app.web.council import home_council
+from app.web.council import users_council
 from app.web.sessions import signed_in_user
 
 
@@ -26,7 +25,7 @@ def _today() -> date:
 
 def _council_or_404() -> Council:
     """The officer's own council; officers always have one, but an admin's may only be the deployment's."""
-    council = current_user.council or home_council()
+    council = users_council()
     if council is None:
         abort(404)
     return council  # type: ignore[no-any-return]

@@ -26,7 +26,6 @@ from flask import (
     url_for,
 )
 from flask import session as flask_session
-from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -70,7 +69,7 @@ from app.services.spend import importing, leakage
 from app.services.spend import suppliers as attribution
 from app.services.spend.files import forget_unused
 from app.services.spend.report import counting_batch_ids, resolve_dimension
-from app.web.council import home_council
+from app.web.council import users_council
 from app.web.downloads import csv_download
 from app.web.sessions import signed_in_user
 
@@ -111,7 +110,7 @@ def _folder() -> Path:
 
 def _council() -> Council:
     """The officer's own council (an admin's may only be the deployment's): every page here is about its files."""
-    council = current_user.council or home_council()
+    council = users_council()
     if council is None:
         abort(404)
     return council  # type: ignore[no-any-return]

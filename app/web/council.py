@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, g
+from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.domain.locality import LocalArea
@@ -27,6 +28,13 @@ def home_council() -> Council | None:
             db.session.rollback()
             g.home_council = None
     return g.home_council  # type: ignore[no-any-return]
+
+
+def users_council() -> Council | None:
+    """The council a page is for: a signed-in council officer's or commissioner's own, else the deployment's."""
+    if current_user.is_authenticated and current_user.council is not None:
+        return current_user.council  # type: ignore[no-any-return]
+    return home_council()
 
 
 def home_local_area() -> LocalArea | None:

@@ -11,7 +11,7 @@ from flask_login import current_user
 from app.domain import wording
 from app.domain.policy import format_pence
 from app.domain.providers import address_text
-from app.web.council import home_council
+from app.web.council import users_council
 from app.web.headers import csp_nonce
 from app.web.navigation import navigation_for
 
@@ -21,7 +21,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _layout_context() -> dict[str, Any]:
-        council = home_council()
+        council = users_council()
         role = current_user.role if current_user.is_authenticated else None
         return {
             "council_name": council.name if council else app.config["COUNCIL_NAME"],
