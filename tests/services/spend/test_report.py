@@ -23,6 +23,7 @@ from app.services.spend.report import (
     months_with_payments,
     payments_behind,
     period_choices,
+    resolve_dimension,
     spend_report,
 )
 from tests import factories
@@ -423,3 +424,36 @@ def test_figure_as_dict() -> None:
         "filters": {"place": "local"},
     }
     assert (figure.money, figure.percent) == ("£123.45", "33.3%")
+
+
+def test_auto_follows_the_files_confirmed_columns_when_they_say(session: Session, knowsley: CouncilSetup) -> None:
+    """A file whose confirmed mapping has a ProClass column gives ProClass, even where few lines fill it in; a file
+    outside the period does not count; a file with no recorded mapping means the payments are counted instead."""
+    council = knowsley.council
+    with_proclass = spend_batch(session, council, period_start=APRIL, period_end=JUNE)
+    with_proclass.mapping = {"supplier_name": 0, "amount": 1, "date": 2, "service_area": 3, "proclass_label": 4}
+    with_proclass.counts = {"payments": 3}
+    old = spend_batch(session, council, period_start=date(2025, 4, 1), period_end=date(2025, 6, 30))
+    old.mapping = {"supplier_name": 0, "amount": 1, "date": 2, "department": 3}
+    supplier = spend_supplier(session, council, "Acme", place=SpendPlace.OUTSIDE)
+    for n in range(3):
+        payment(
+            session,
+            with_proclass,
+            supplier,
+            100_00,
+            APRIL,
+            service_area="Parks",
+            proclass_label="Grounds" if n else None,
+        )
+    report = spend_report(session, council, Q1)
+    assert report.dimension == "proclass"
+    assert {row.name: row.spend.payments for row in report.categories} == {"Grounds": 2, "Not given": 1}
+    assert resolve_dimension(session, council, Q1, "department") == "department"
+    with pytest.raises(ReportError):
+        resolve_dimension(session, council, Q1, "colour")
+    unmapped = spend_batch(session, council)  # no mapping recorded, no dates: it may hold the period's payments
+    payment(session, unmapped, supplier, 100_00, MAY, service_area="Parks")
+    assert resolve_dimension(session, council, Q1, "auto") == "proclass"  # 2 of 4 lines: half
+    payment(session, unmapped, supplier, 100_00, MAY, service_area="Parks")
+    assert resolve_dimension(session, council, Q1, "auto") == "service_area"  # 2 of 5 have ProClass, 5 a service area
