@@ -15,6 +15,7 @@ from app.spend.pages import (
     dimension_asked,
     filters_asked,
     form_errors,
+    no_spend,
     payments_refused,
     period_form,
     report_refused,
@@ -27,6 +28,8 @@ def report_csv() -> Response | tuple[str, int]:
     """The report as CSV: the method note, then every figure with its amount, payments and share."""
     council = council_shown()
     form = period_form(period_choices(db.session, council))
+    if (nothing := no_spend(council, form)) is not None:
+        return nothing
     dimension, errors = dimension_asked()
     period = form.read()
     errors = form_errors(form) + errors
@@ -42,6 +45,8 @@ def payments_csv() -> Response | tuple[str, int]:
     the method note and the filter in words at the top. Streamed: a year of payments is never held whole."""
     council = council_shown()
     form = period_form(period_choices(db.session, council))
+    if (nothing := no_spend(council, form)) is not None:
+        return nothing
     period = form.read()
     filters, errors = filters_asked(request.args, period)
     errors = form_errors(form) + errors

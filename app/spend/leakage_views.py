@@ -16,6 +16,7 @@ from app.spend.pages import (
     council_shown,
     dimension_asked,
     form_errors,
+    no_spend,
     officer_url,
     page,
     period_form,
@@ -33,8 +34,8 @@ def leakage() -> tuple[str, int]:
     choices = period_choices(db.session, council)
     form = period_form(choices)
     dimension, errors = dimension_asked()
-    if choices.empty and not form.asked:
-        return page("spend/no_spend.html", council=council, upload_url=officer_url("officers.spend_files"))
+    if (nothing := no_spend(council, form)) is not None:
+        return nothing
     period = form.read()
     errors = form_errors(form) + errors
     if period is None or errors:

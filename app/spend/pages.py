@@ -131,6 +131,14 @@ def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
     return render_template(template, is_officer=is_officer(), **context), status
 
 
+def no_spend(council: Council, form: PeriodForm) -> tuple[str, int] | None:
+    """The page saying the council has no spend files yet (with, for officers, the way to upload one), when it has
+    none and the address asks for no period; None otherwise."""
+    if not form.choices.empty or form.asked:
+        return None
+    return page("spend/no_spend.html", council=council, upload_url=officer_url("officers.spend_files"))
+
+
 def report_refused(council: Council, form: PeriodForm, errors: list[ErrorItem], dimension: str) -> tuple[str, int]:
     """The report page for an address that cannot be read: the error summary, the period chooser, and the
     category column's question when that is what could not be read."""

@@ -38,6 +38,7 @@ from app.spend.pages import (
     error,
     filters_asked,
     form_errors,
+    no_spend,
     officer_url,
     page,
     payments_refused,
@@ -99,9 +100,8 @@ def report() -> tuple[str, int]:
     choices = period_choices(db.session, council)
     form = period_form(choices)
     dimension, errors = dimension_asked()
-    upload_url = officer_url("officers.spend_files")
-    if choices.empty and not form.asked:
-        return page("spend/no_spend.html", council=council, upload_url=upload_url)
+    if (nothing := no_spend(council, form)) is not None:
+        return nothing
     period = form.read()
     errors = form_errors(form) + errors
     if period is None or errors:
@@ -121,7 +121,7 @@ def report() -> tuple[str, int]:
         period_query=period_query(period),
         csv_query={**period_query(period), **kept},
         kept=kept,
-        upload_url=upload_url,
+        upload_url=officer_url("officers.spend_files"),
         suppliers_url=officer_url("officers.spend_suppliers"),
         supplier_url=lambda supplier_id: officer_url("officers.spend_supplier", supplier_id=supplier_id),
         earlier=period.previous(),
@@ -137,8 +137,8 @@ def compare() -> tuple[str, int]:
     choices = period_choices(db.session, council)
     after_form = period_form(choices)
     before_form = period_form(choices, "with")
-    if choices.empty and not (after_form.asked or before_form.asked):
-        return page("spend/no_spend.html", council=council, upload_url=officer_url("officers.spend_files"))
+    if not before_form.asked and (nothing := no_spend(council, after_form)) is not None:
+        return nothing
     after = after_form.read()
     before = None
     if after is not None:
@@ -189,6 +189,8 @@ def payments() -> tuple[str, int]:
     """The payments behind a figure, a page at a time, with their sum (which is the figure) and the filter in words."""
     council = council_shown()
     form = period_form(period_choices(db.session, council))
+    if (nothing := no_spend(council, form)) is not None:
+        return nothing
     period = form.read()
     filters, errors = filters_asked(request.args, period)
     order = request.args.get("order", "date")
