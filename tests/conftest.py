@@ -39,6 +39,7 @@ from app.models import Area, Council
 from app.services.audit import Actor
 from app.services.seed import SeedReport, load_reference_data
 from tests import factories
+from tests.samples import DEPRIVATION_SAMPLE
 from tests.shared_connection import SharedConnection
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -173,7 +174,11 @@ def _prepared_database(
 def load_reference(session: Session) -> SeedReport:
     """Reference data from seed_data/ with the postcode sample in place of the whole directory, flushed."""
     return load_reference_data(
-        session, SEED_DIR, Actor.system("test"), postcode_files=(POSTCODE_SAMPLE, POSTCODE_SAMPLE_WARDS)
+        session,
+        SEED_DIR,
+        Actor.system("test"),
+        postcode_files=(POSTCODE_SAMPLE, POSTCODE_SAMPLE_WARDS),
+        deprivation_files=DEPRIVATION_SAMPLE,
     )
 
 

@@ -18,6 +18,7 @@ from app.services.audit import Actor
 from app.services.seed import load_reference_data
 from tests import factories
 from tests.browser.conftest import axe_violations, sign_in
+from tests.samples import DEPRIVATION_SAMPLE
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = (ROOT / "tests/fixtures/postcodes_sample.csv.gz", ROOT / "tests/fixtures/postcodes_sample_wards.csv.gz")
@@ -28,7 +29,13 @@ DESKTOP = {"width": 1280, "height": 900}
 @pytest.fixture
 def officer_email(app: Flask) -> str:
     with app.app_context():
-        load_reference_data(db.session, ROOT / "seed_data", Actor.system("test"), postcode_files=SAMPLE)
+        load_reference_data(
+            db.session,
+            ROOT / "seed_data",
+            Actor.system("test"),
+            postcode_files=SAMPLE,
+            deprivation_files=DEPRIVATION_SAMPLE,
+        )
         council = db.session.scalar(select(Council))
         user = factories.user(db.session, Role.OFFICER, email="bands@knowsley.example", council=council)
         db.session.commit()

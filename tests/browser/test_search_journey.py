@@ -22,6 +22,7 @@ from app.services.audit import Actor
 from app.services.seed import load_reference_data
 from tests import factories
 from tests.browser.conftest import axe_violations, sign_in
+from tests.samples import DEPRIVATION_SAMPLE
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = (ROOT / "tests/fixtures/postcodes_sample.csv.gz", ROOT / "tests/fixtures/postcodes_sample_wards.csv.gz")
@@ -31,7 +32,13 @@ NAVIGATION = "Community support, advice and navigation"
 @pytest.fixture
 def commissioner_email(app: Flask) -> str:
     with app.app_context():
-        load_reference_data(db.session, ROOT / "seed_data", Actor.system("test"), postcode_files=SAMPLE)
+        load_reference_data(
+            db.session,
+            ROOT / "seed_data",
+            Actor.system("test"),
+            postcode_files=SAMPLE,
+            deprivation_files=DEPRIVATION_SAMPLE,
+        )
         council = db.session.scalar(select(Council))
         category = db.session.scalar(select(ServiceCategory).where(ServiceCategory.name == NAVIGATION))
         for name, district, form in [

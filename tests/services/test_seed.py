@@ -38,6 +38,7 @@ from app.models.base import utcnow
 from app.services.accounts import authenticate
 from app.services.audit import Actor
 from app.services.seed import SeedError, SeedReport, load_demo_data, load_reference_data
+from tests.samples import DEPRIVATION_SAMPLE
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed_data"
 ACTOR = Actor.system("test seed")
@@ -90,7 +91,7 @@ def test_coops_uk_sectors_cover_the_file_and_name_real_categories() -> None:
 
 
 def test_reference_data_loads_and_a_second_run_changes_nothing(session: Session) -> None:
-    first = load_reference_data(session, SEED_DIR, ACTOR, postcode_files=SAMPLE)
+    first = load_reference_data(session, SEED_DIR, ACTOR, postcode_files=SAMPLE, deprivation_files=DEPRIVATION_SAMPLE)
     assert first.changed
     # 4 countries, 9 regions, 10 combined authorities, 361 current districts, 266 wards
     assert first.count("areas", "created") == 650
@@ -103,7 +104,7 @@ def test_reference_data_loads_and_a_second_run_changes_nothing(session: Session)
     release = session.scalar(select(PostcodeRelease))
     assert release is not None and release.active and release.with_wards > 14_000
 
-    second = load_reference_data(session, SEED_DIR, ACTOR, postcode_files=SAMPLE)
+    second = load_reference_data(session, SEED_DIR, ACTOR, postcode_files=SAMPLE, deprivation_files=DEPRIVATION_SAMPLE)
     assert not second.changed
     assert all(outcome in {"unchanged"} for bucket in second.counts.values() for outcome, n in bucket.items() if n)
     assert second.lines()[-1] == "Nothing was created or changed: everything was already loaded."
@@ -113,7 +114,7 @@ def test_reference_data_loads_and_a_second_run_changes_nothing(session: Session)
 
 
 def test_knowsley_has_its_wards_council_bands_and_thresholds(session: Session) -> None:
-    load_reference_data(session, SEED_DIR, ACTOR, postcode_files=SAMPLE)
+    load_reference_data(session, SEED_DIR, ACTOR, postcode_files=SAMPLE, deprivation_files=DEPRIVATION_SAMPLE)
 
     knowsley = session.scalar(select(Area).where(Area.code == KNOWSLEY))
     assert knowsley is not None
@@ -180,7 +181,7 @@ def _seed_with(tmp_path: Path, relative: str, key: str, change: dict[str, dict[s
 
 
 def test_a_changed_row_is_updated_and_the_same_codes_in_another_order_are_not(session: Session, tmp_path: Path) -> None:
-    load_reference_data(session, SEED_DIR, ACTOR, postcode_files=SAMPLE)
+    load_reference_data(session, SEED_DIR, ACTOR, postcode_files=SAMPLE, deprivation_files=DEPRIVATION_SAMPLE)
     rows = _csv("services/service_categories.csv")
     reordered = ";".join(reversed(rows[0]["cpv_codes"].split(";")))
     assert reordered != rows[0]["cpv_codes"]
@@ -226,7 +227,7 @@ def test_spend_bands_the_band_rules_refuse_are_not_loaded(
 
 
 def test_a_knowsley_postcode_places_a_site_in_knowsley_and_its_ward(session: Session) -> None:
-    load_reference_data(session, SEED_DIR, ACTOR, postcode_files=SAMPLE)
+    load_reference_data(session, SEED_DIR, ACTOR, postcode_files=SAMPLE, deprivation_files=DEPRIVATION_SAMPLE)
     placer = SitePlacer(PostcodeStore(session))
     site = Site(postcode="L36 9GD")
     apply_placement(site, placer.place(site.postcode), utcnow())
@@ -263,7 +264,7 @@ def _expected_demo_references() -> set[str]:
 
 @pytest.fixture
 def demo(session: Session) -> SeedReport:
-    load_reference_data(session, SEED_DIR, ACTOR, postcode_files=SAMPLE)
+    load_reference_data(session, SEED_DIR, ACTOR, postcode_files=SAMPLE, deprivation_files=DEPRIVATION_SAMPLE)
     # The spend demo's file (38,055 payments) is imported by one test of its own, below.
     return load_demo_data(session, SEED_DIR, ACTOR, PASSWORD, NOW, spend=False)
 
@@ -310,7 +311,9 @@ def test_the_demo_import_records_what_it_did_like_any_import(session: Session, d
     assert batch in imported_batches(session)
     published = review_queue_page(session, QueueFilters(QueueStatus.PUBLISHED_IMPORT, batch_id=batch.id))
     assert published.total == created
-    load_demo_data(session, SEED_DIR, ACTOR, PASSWORD, NOW, spend=False)  # a second load changes nothing, so says what the first did
+    load_demo_data(
+        session, SEED_DIR, ACTOR, PASSWORD, NOW, spend=False
+    )  # a second load changes nothing, so says what the first did
     assert batch.counts["created"] == created
 
 
@@ -344,7 +347,7 @@ def test_the_spend_demo_sets_up_a_council_and_imports_its_published_file_once(se
     from app.domain.spend.lifecycle import SpendBatchStatus
     from app.models import Council, Payment, SpendBatch
 
-    load_reference_data(session, SEED_DIR, ACTOR, postcode_files=SAMPLE)
+    load_reference_data(session, SEED_DIR, ACTOR, postcode_files=SAMPLE, deprivation_files=DEPRIVATION_SAMPLE)
     report = load_demo_data(session, SEED_DIR, ACTOR, PASSWORD, NOW)
 
     trafford = session.scalars(select(Council).where(Council.name == "Trafford Council")).one()
