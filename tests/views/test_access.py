@@ -12,6 +12,7 @@ from tests.views.conftest import ADMIN, ANON, COMMISSIONER, OFFICER, PROVIDER, R
 
 PROVIDER_ONLY = {ANON: 302, PROVIDER: 200, "default": 403}
 OFFICERS_ONLY = {ANON: 302, PROVIDER: 403, COMMISSIONER: 403, "default": 200}
+SPENDING = {ANON: 302, PROVIDER: 403, "default": 200}
 
 # endpoint -> (GET path, {role: expected status}); a role left out expects the "default" status.
 MATRIX: dict[str, tuple[str, dict[str, int]]] = {
@@ -109,6 +110,34 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "officers.import_matches": ("/officer/imports/999999/matches", {"default": 405}),
     "officers.import_commit": ("/officer/imports/999999/commit", {"default": 405}),
     "officers.import_retry": ("/officer/imports/999999/retry", {"default": 405}),
+    # Spending: officers' files, attribution and categories; the report for commissioners and officers.
+    "officers.spend_files": ("/officer/spend", OFFICERS_ONLY),
+    "officers.spend_suppliers": ("/officer/spend/suppliers", OFFICERS_ONLY),
+    "officers.spend_categories": ("/officer/spend/categories", OFFICERS_ONLY),
+    # Nothing waiting for a sheet to be chosen: back to the list of files.
+    "officers.spend_sheet": ("/officer/spend/sheet", {**OFFICERS_ONLY, "default": 302}),
+    "officers.spend_file": ("/officer/spend/999999", {**OFFICERS_ONLY, "default": 404}),
+    "officers.spend_columns": ("/officer/spend/999999/columns", {**OFFICERS_ONLY, "default": 404}),
+    "officers.spend_progress": ("/officer/spend/999999/progress.json", {**OFFICERS_ONLY, "default": 404}),
+    "officers.spend_undo": ("/officer/spend/999999/undo", {**OFFICERS_ONLY, "default": 404}),
+    "officers.spend_rejected": ("/officer/spend/999999/rejected.csv", {**OFFICERS_ONLY, "default": 404}),
+    "officers.spend_supplier": ("/officer/spend/suppliers/999999", {**OFFICERS_ONLY, "default": 404}),
+    "officers.spend_import": ("/officer/spend/999999/import", {"default": 405}),
+    "officers.spend_drop": ("/officer/spend/999999/drop", {"default": 405}),
+    "officers.spend_supplier_confirm": ("/officer/spend/suppliers/999999/confirm", {"default": 405}),
+    "officers.spend_supplier_reject": ("/officer/spend/suppliers/999999/reject", {"default": 405}),
+    "officers.spend_supplier_link": ("/officer/spend/suppliers/999999/link", {"default": 405}),
+    "officers.spend_supplier_place": ("/officer/spend/suppliers/999999/place", {"default": 405}),
+    "officers.spend_supplier_exclude": ("/officer/spend/suppliers/999999/exclude", {"default": 405}),
+    "officers.spend_supplier_reopen": ("/officer/spend/suppliers/999999/reopen", {"default": 405}),
+    "officers.spend_category_map": ("/officer/spend/categories/match", {"default": 405}),
+    "officers.spend_category_unmap": ("/officer/spend/categories/unmatch", {"default": 405}),
+    "spend.report": ("/spend", SPENDING),
+    "spend.compare": ("/spend/compare", SPENDING),
+    "spend.payments": ("/spend/payments", SPENDING),
+    "spend.leakage": ("/spend/leakage", SPENDING),
+    "spend.report_csv": ("/spend/report.csv", SPENDING),
+    "spend.payments_csv": ("/spend/payments.csv", SPENDING),
 }
 
 
@@ -149,7 +178,9 @@ def test_access(endpoint: str, role: str, client: FlaskClient, signed_in_as) -> 
     want = expected.get(role, expected["default"])
     assert response.status_code == want, f"{role} GET {path}"
     if want == 302 and endpoint not in ("auth.sign_in", "auth.create_account"):
-        assert response.headers["Location"].startswith("/sign-in?next=")
+        # Everyone turned away goes to sign in; an officer with no workbook waiting goes back to the spend files.
+        where = "/officer/spend" if endpoint == "officers.spend_sheet" and role != ANON else "/sign-in?next="
+        assert response.headers["Location"].startswith(where)
     if want in (403, 404, 405, 400):
         # the GOV.UK error pages, never a stack trace
         assert "Traceback" not in response.get_data(as_text=True)
