@@ -16,7 +16,7 @@ from app.domain.spend.shares import DIMENSIONS, FilterError, PaymentFilters, per
 from app.models import Council
 from app.spend import bp
 from app.spend.forms import PeriodForm, period_query
-from app.web.council import home_council
+from app.web.council import users_council
 
 #: The report's category column: 'auto' lets the report choose.
 DIMENSION_CHOICES = {"auto": "Chosen for you", **DIMENSIONS}
@@ -51,7 +51,7 @@ def _wording() -> dict[str, Any]:
 
 def council_shown() -> Council:
     """The signed-in user's council: its spend, and never another's."""
-    council = current_user.council or home_council()
+    council = users_council()
     if council is None:
         abort(404)
     return council
