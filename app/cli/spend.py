@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from app.cli.common import CLI_ACTOR
 from app.cli.progress import ProgressBar
+from app.cli.spend_report import report_command
 from app.domain.policy import format_pence
 from app.extensions import db
 from app.jobs.imports import upload_folder
@@ -50,6 +51,9 @@ JSON_KEYS = (
 @click.group("spend")
 def spend() -> None:
     """Councils' published spend: import payment files, and report where the money goes."""
+
+
+spend.add_command(report_command)
 
 
 @spend.command("import")
