@@ -7,6 +7,7 @@ import csv
 import gzip
 import io
 import zipfile
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -559,3 +560,61 @@ def test_a_named_mapping_that_does_not_exist_or_fit_is_refused(
     session.flush()
     with pytest.raises(SpendRefused, match="'BeneficiaryName', 'PaymentDate'"):
         upload(session, knowsley, folder, csv_bytes(APRIL), mapping_name="Trafford Council")
+
+
+def test_doubles_across_several_files_and_suppliers_match_a_count_by_hand(
+    session: Session, knowsley: CouncilSetup, folder: Path
+) -> None:
+    """Lines of many suppliers, dates and amounts spread over two earlier files: the new file's doubles are, for
+    each (supplier, date, amount), as many as the earlier files hold, never more than it has."""
+    names = ["Acme Supplies Ltd", "Roby Catering", "Page Moss Gardens CIC"]
+    earlier_a = [[names[n % 3], f"0{1 + n % 4}/04/2024", f"{10 + n % 5}.00", "", "X"] for n in range(24)]
+    earlier_b = [[names[n % 2], f"0{1 + n % 3}/04/2024", f"{10 + n % 4}.00", "", "X"] for n in range(18)]
+    new = [[names[n % 3], f"0{1 + n % 5}/04/2024", f"{10 + n % 6}.00", "", "X"] for n in range(60)]
+    imported(session, knowsley, folder, csv_bytes(earlier_a), "a.csv")
+    imported(session, knowsley, folder, csv_bytes(earlier_b), "b.csv")
+    batch = imported(session, knowsley, folder, csv_bytes(new), "new.csv")
+
+    def key(row: list[str]) -> tuple[str, str, str]:
+        return row[0], row[1], row[2]
+
+    # b's lines that a already held were doubles of a's: the council holds each line as often as the fuller file.
+    held = Counter(key(r) for r in earlier_a) | Counter(key(r) for r in earlier_b)
+    expected = sum(min(n, held[k]) for k, n in Counter(key(r) for r in new).items())
+    assert expected > 0 and batch.counts["duplicates"] == expected
+    assert batch.counts["payments"] == 60 - expected and adds_up(batch)
+    # Each earlier line is used at most once.
+    named = Counter(r.reason.split(":")[0] for r in rejections(session, batch))
+    assert all(n == 1 for n in named.values())
+
+
+def test_a_large_file_is_written_a_chunk_at_a_time_with_its_progress(
+    session: Session, knowsley: CouncilSetup, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importing, "CHUNK_ROWS", 3)
+    rows = [[f"Supplier {n % 7}", f"{n % 28 + 1:02d}/04/2024", f"{n}.50", f"T{n}", "Parks"] for n in range(40)]
+    rows[10][2] = "not money"
+    rows.insert(20, ["", "", "", "", ""])  # a blank row is neither a payment nor a rejection
+    seen: list[tuple[int, int | None]] = []
+    batch = upload(session, knowsley, folder, csv_bytes(rows))
+    confirm_mapping(session, batch, {"supplier_name": 0, "date": 1, "amount": 2}, ACTOR, NOW)
+    import_batch(session, batch, NOW, folder=folder, progress=lambda done, total: seen.append((done, total)))
+    assert batch.counts["rows"] == 40 and batch.counts["payments"] == 39 and batch.counts["rejected"] == 1
+    assert batch.counts["blank"] == 1 and batch.counts["suppliers"] == 7
+    assert batch.counts["total_pence"] == sum(n * 100 + 50 for n in range(40) if n != 10)
+    assert len(seen) > 5 and seen[-1] == (40, 40)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    assert all(total is None or total >= done for done, total in seen)
+    assert count(session, SpendSupplier) == 7
+
+
+def test_a_quote_never_closed_rejects_its_row_and_says_why(
+    session: Session, knowsley: CouncilSetup, folder: Path
+) -> None:
+    content = (
+        csv_bytes(APRIL[:2]) + b'Acme Supplies Ltd,06/04/2024,"10.00,T9,Highways\r\nRoby,07/04/2024,5.00,T10,X\r\n'
+    )
+    batch = imported(session, knowsley, folder, content)
+    assert batch.counts["payments"] == 2 and batch.counts["rejected"] == 1 and adds_up(batch)
+    [rejected] = rejections(session, batch)
+    assert rejected.code == "unclosed_quote" and "quote mark" in rejected.reason
