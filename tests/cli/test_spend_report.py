@@ -113,3 +113,10 @@ def test_several_councils_need_saying_which(runner: FlaskCliRunner, session: Ses
     result = runner.invoke(report_command, [])
     assert result.exit_code != 0 and "There are 2 councils: say which with --council" in result.output
     assert as_json(run(runner, "--council", "e08000011", "--json"))["council"] == "Knowsley Council"
+
+
+def test_it_is_flask_spend_report(runner: FlaskCliRunner, scene: Scene) -> None:
+    result = runner.invoke(args=["spend", "report", "--council", "E08000011", "--from", "2026-04-01", "--to",
+                                 "2026-06-30", "--json"])  # fmt: skip
+    assert as_json(result)["total"]["pence"] == 115_000_00
+    assert "Report where a council's money went" in runner.invoke(args=["spend", "report", "--help"]).output
