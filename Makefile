@@ -86,9 +86,12 @@ bench: install
 	$(BIN)/python -m tests.benchmarks.bench_geo
 	$(BIN)/python -m tests.benchmarks.bench_search
 	$(BIN)/python -m tests.benchmarks.bench_import
+	$(BIN)/python -m tests.benchmarks.bench_spend
 	@if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then \
 	  psql -h 127.0.0.1 -U postgres -qc 'DROP DATABASE IF EXISTS lsr_bench' -c 'CREATE DATABASE lsr_bench' && \
 	  $(BIN)/python -m tests.benchmarks.bench_search --database-url postgresql+psycopg://postgres@127.0.0.1:5432/lsr_bench && \
 	  psql -h 127.0.0.1 -U postgres -qc 'DROP DATABASE IF EXISTS lsr_bench' -c 'CREATE DATABASE lsr_bench' && \
-	  $(BIN)/python -m tests.benchmarks.bench_import --database-url postgresql+psycopg://postgres@127.0.0.1:5432/lsr_bench; \
+	  $(BIN)/python -m tests.benchmarks.bench_import --database-url postgresql+psycopg://postgres@127.0.0.1:5432/lsr_bench && \
+	  psql -h 127.0.0.1 -U postgres -qc 'DROP DATABASE IF EXISTS lsr_bench' -c 'CREATE DATABASE lsr_bench' && \
+	  $(BIN)/python -m tests.benchmarks.bench_spend --database-url postgresql+psycopg://postgres@127.0.0.1:5432/lsr_bench; \
 	else echo "PostgreSQL is not running on 127.0.0.1:5432: skipping the PostgreSQL benchmarks"; fi
