@@ -731,38 +731,42 @@ def _reject_duplicates(session: Session, batch: SpendBatch) -> int:
         .order_by(*key, Payment.batch_id, Payment.row_number),
         execution_options=streamed,
     )
-    fresh_groups = (
-        (k, [_Line(r.id, batch.id, r.row_number, r.transaction_number, r.supplier_name) for r in rows])
-        for k, rows in groupby(fresh, key=lambda r: (r.supplier_id, r.paid_on, r.amount_pence))
-    )
-    held_groups = (
-        (k, [_Line(r.id, r.batch_id, r.row_number, r.transaction_number, "") for r in rows])
-        for k, rows in groupby(held, key=lambda r: (r.supplier_id, r.paid_on, r.amount_pence))
-    )
-    doubles = 0
-    rejections: list[dict[str, Any]] = []
-    for (_supplier, paid_on, amount), lines, earlier_lines in _shared_groups(fresh_groups, held_groups):
-        for line, earlier, by_number in _match(lines, earlier_lines):
-            doubles += 1
-            same = "transaction number, supplier, date and amount" if by_number else "supplier, date and amount"
-            rejections.append(
-                {
-                    "batch_id": batch.id,
-                    "row_number": line.row_number,
-                    "code": "duplicate",
-                    "column": None,
-                    "cell": f"{line.supplier_name}, {paid_on:%d/%m/%Y}, "
-                    f"{format_pence(amount, always_show_pence=True)}"
-                    + (f", {line.transaction_number}" if line.transaction_number else ""),
-                    "reason": (
-                        f"Already imported from '{others[earlier.batch_id]}' (row {earlier.row_number}): the same "
-                        f"{same}. It is counted once, from that file"
-                    ),
-                }
-            )
-        if len(rejections) >= CHUNK_ROWS:
-            session.execute(insert(SpendRejection), rejections)
-            rejections = []
+    try:
+        fresh_groups = (
+            (k, [_Line(r.id, batch.id, r.row_number, r.transaction_number, r.supplier_name) for r in rows])
+            for k, rows in groupby(fresh, key=lambda r: (r.supplier_id, r.paid_on, r.amount_pence))
+        )
+        held_groups = (
+            (k, [_Line(r.id, r.batch_id, r.row_number, r.transaction_number, "") for r in rows])
+            for k, rows in groupby(held, key=lambda r: (r.supplier_id, r.paid_on, r.amount_pence))
+        )
+        doubles = 0
+        rejections: list[dict[str, Any]] = []
+        for (_supplier, paid_on, amount), lines, earlier_lines in _shared_groups(fresh_groups, held_groups):
+            for line, earlier, by_number in _match(lines, earlier_lines):
+                doubles += 1
+                same = "transaction number, supplier, date and amount" if by_number else "supplier, date and amount"
+                rejections.append(
+                    {
+                        "batch_id": batch.id,
+                        "row_number": line.row_number,
+                        "code": "duplicate",
+                        "column": None,
+                        "cell": f"{line.supplier_name}, {paid_on:%d/%m/%Y}, "
+                        f"{format_pence(amount, always_show_pence=True)}"
+                        + (f", {line.transaction_number}" if line.transaction_number else ""),
+                        "reason": (
+                            f"Already imported from '{others[earlier.batch_id]}' (row {earlier.row_number}): the same "
+                            f"{same}. It is counted once, from that file"
+                        ),
+                    }
+                )
+            if len(rejections) >= CHUNK_ROWS:
+                session.execute(insert(SpendRejection), rejections)
+                rejections = []
+    finally:  # a stream left part-read (the other ran out first) is closed, on PostgreSQL a server cursor
+        fresh.close()
+        held.close()
     if rejections:
         session.execute(insert(SpendRejection), rejections)
     if doubles:
