@@ -300,11 +300,16 @@ def _looks_fused(reading: _Reading) -> tuple[SpendField, str] | None:
     return None
 
 
+#: What finance systems write in an optional cell for "nothing here" (Trafford's ``NA`` for no ProClass category):
+#: read as blank, so it never becomes a category, a reference or a description of its own.
+NOT_GIVEN = frozenset({"na", "n/a", "n.a.", "n.a", "-", "--", "none", "null", "nil"})
+
+
 def _optional(reading: _Reading, field: SpendField) -> str | None:
     if field not in reading.mapping:
         return None
     text = _clean(reading.raw(field), multiline=field is SpendField.DESCRIPTION)
-    if not text:
+    if not text or text.casefold() in NOT_GIVEN:
         return None
     size = FIELD_SIZES[field]
     if len(text) > size:

@@ -183,6 +183,33 @@ def test_a_trafford_row_with_every_field():
     )
 
 
+def test_na_in_an_optional_cell_is_nothing_given_not_a_category():
+    # trafford-supplier-spend-2026-27.csv: a redacted payee, 'NA' for its unit, ProClass label and code.
+    cells = [
+        "Trafford Council",
+        "https://opendatacommunities.org/id/metropolitan-district-council/trafford",
+        "2026-04-30",
+        "NA",
+        "Redacted",
+        "Redacted",
+        "2026-04-01",
+        "1901747039",
+        "120.00",
+        "0.00",
+        "UNIDENTIFIED RECEIPT",
+        "NA",
+        "n/a",
+        "Redacted",
+        "NA",
+        "NA",
+    ]
+    line = read(TRAFFORD, cells)
+    assert isinstance(line, PaymentLine)
+    assert line.department is None and line.proclass_label is None and line.proclass_code is None
+    assert line.vat_number is None
+    assert line.description == "UNIDENTIFIED RECEIPT" and line.supplier_reference == "Redacted"
+
+
 def test_a_description_over_several_lines_keeps_them_other_text_does_not():
     # hyndburn_2017_2025/1736865942333_December-2024-CSV.csv: a quoted description over several lines.
     description = (
