@@ -1172,7 +1172,8 @@ def _method_note(
         lines.append(f"{format_pence(unexplained)} was left out with no reason recorded.")
     if not_attributed.payments:
         lines.append(
-            f"{not_attributed.money} ({not_attributed.percent} of all payments, {not_attributed.payments:,} payments "
+            f"{not_attributed.money} ({not_attributed.percent} of all payments, {not_attributed.payments:,} "
+            f"payment{'s' if not_attributed.payments != 1 else ''} "
             f"to {not_attributed_suppliers:,} supplier{'s' if not_attributed_suppliers != 1 else ''}) is not "
             "attributed yet: its place is counted as not known, which lowers every share. Attributing the largest "
             "suppliers raises the spend measured."
