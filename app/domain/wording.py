@@ -188,6 +188,7 @@ def plain_value(value: object) -> str | None:
 #: What each recorded action means, in words. An action not listed is spelt out from its name.
 ACTIONS: dict[str, str] = {
     "audit_log.exported": "Audit log downloaded",
+    "deprivation_release.activated": "Index of Multiple Deprivation loaded",
     "fact.verified": "Fact checked by the council",
     "identifier.verified": "Registration number checked by the council",
     "import.committed": "Import completed",
@@ -229,6 +230,20 @@ ACTIONS: dict[str, str] = {
     "site.placed": "Premises placed on the map",
     "site.removed": "Premises removed",
     "sites.relocated": "Premises placed again",
+    "spend.category_mapped": "Spending category matched to a service",
+    "spend.category_unmapped": "Spending category's match to a service removed",
+    "spend.drop": "Spending file dropped before importing",
+    "spend.failed": "Spending file's import failed",
+    "spend.import": "Spending file imported",
+    "spend.mapping": "Columns of a spending file matched",
+    "spend.undo": "Spending file's import undone",
+    "spend.upload": "Spending file uploaded",
+    "spend_supplier.excluded": "Supplier left out of the spend measure",
+    "spend_supplier.linked": "Supplier linked to an organisation on the register",
+    "spend_supplier.placed": "Supplier placed by a postcode",
+    "spend_supplier.reopened": "Supplier's attribution reopened",
+    "spend_supplier.suggestion_confirmed": "Supplier's possible match confirmed",
+    "spend_supplier.suggestion_rejected": "Supplier's possible match rejected",
     "spend_band.added": "Spend band added",
     "spend_band.changed": "Spend band changed",
     "spend_band.retired": "Spend band retired",
@@ -253,6 +268,9 @@ ENTITY_NOUNS: dict[str, str] = {
     "seed": "reference data",
     "site": "premises",
     "spend_band": "spend band",
+    "spend_batch": "spending file",
+    "spend_supplier": "supplier paid",
+    "deprivation_release": "deprivation index release",
     "user": "account",
 }
 

@@ -29,6 +29,8 @@ RECORD_PAGES = {
     "import_batch": ("officers.import_batch", "batch_id"),
     "commissioning_record": ("commissioners.record", "record_id"),
     "spend_band": ("officers.spend_bands", None),
+    "spend_batch": ("officers.spend_file", "batch_id"),
+    "spend_supplier": ("officers.spend_supplier", "supplier_id"),
 }
 
 

@@ -24,6 +24,8 @@ from app.models import (
     ServiceCategory,
     Site,
     SpendBand,
+    SpendBatch,
+    SpendSupplier,
     User,
 )
 from app.services.locality import area_names
@@ -42,7 +44,9 @@ EXPORT_HEADER: list[object] = [
 ]
 
 #: Record types with a page an officer can open, and the type of the page (a site's page is its organisation's).
-LINKED_TYPES = frozenset({"provider", "spend_band", "import_batch", "commissioning_record"})
+LINKED_TYPES = frozenset(
+    {"provider", "spend_band", "import_batch", "commissioning_record", "spend_batch", "spend_supplier"}
+)
 
 
 @dataclass(frozen=True)
@@ -144,6 +148,8 @@ def _names(session: Session, wanted: set[tuple[str, str]]) -> dict[tuple[str, st
         "commissioning_record": (CommissioningRecord.id, CommissioningRecord.title),
         "postcode_release": (PostcodeRelease.id, PostcodeRelease.name),
         "council": (Council.id, Council.name),
+        "spend_batch": (SpendBatch.id, SpendBatch.file_name),
+        "spend_supplier": (SpendSupplier.id, SpendSupplier.name),
     }
     for kind, (key, name) in queries.items():
         ids = _ids(wanted, kind)

@@ -94,3 +94,28 @@ def test_a_date_filter_takes_whole_days_in_utc(
     session.flush()
     events, total = audit_log.events(session, audit_log.AuditFilter(since=since, until=until))
     assert sorted(event.actor_label for event in events) == sorted(shown) and total == len(shown)
+
+
+def test_spending_events_name_and_link_the_file_and_the_supplier(session: Session, knowsley: CouncilSetup) -> None:
+    from app.domain.spend.classification import Exclusion
+    from app.services.audit import Actor
+    from app.services.spend.suppliers import exclude_supplier
+    from tests.spend_factories import spend_batch, spend_supplier
+
+    officer = factories.user(session, Role.OFFICER, email="officer@knowsley.example", council=knowsley.council)
+    batch = spend_batch(session, knowsley.council, file_name="April-24.csv")
+    supplier = spend_supplier(session, knowsley.council, "HM Revenue & Customs")
+    from app.services.audit import record
+
+    record(session, Actor.of(officer), "spend.upload", "spend_batch", batch.id, {"file_name": batch.file_name})
+    exclude_supplier(session, supplier, Exclusion.TAX, "", Actor.of(officer), datetime(2026, 6, 1, tzinfo=UTC))
+    session.flush()
+
+    events = list(session.scalars(select(AuditEvent).where(AuditEvent.entity_type.startswith("spend_"))))
+    entries = {entry.summary: entry for entry in audit_log.describe(session, events)}
+    uploaded = entries["Spending file uploaded"]
+    assert (uploaded.subject.name, uploaded.subject.noun) == ("April-24.csv", "spending file")
+    assert (uploaded.subject.link_type, uploaded.subject.link_id) == ("spend_batch", batch.id)
+    left_out = entries["Supplier left out of the spend measure"]
+    assert (left_out.subject.name, left_out.subject.noun) == ("HM Revenue & Customs", "supplier paid")
+    assert (left_out.subject.link_type, left_out.subject.link_id) == ("spend_supplier", supplier.id)
