@@ -21,6 +21,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import IO, Any
 
+from sqlalchemy import Table as Table_
 from sqlalchemy import case, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
@@ -49,7 +50,7 @@ from app.tabular.workbook import SheetNotChosen
 
 #: Payments (and rejections) written to the database at a time.
 CHUNK_ROWS = 5_000
-#: Payments written by COPY after which PostgreSQL's statistics of the table are refreshed (see _PaymentWriter).
+#: Payments written by COPY after which PostgreSQL's statistics of the table are refreshed (see _BulkWriter).
 ANALYZE_AFTER = 10_000
 #: Rows deleted or looked up by id at a time (well under every database's limit on bound parameters).
 ID_CHUNK = 500
@@ -482,7 +483,7 @@ class _BatchReader:
         self.fused_recovered = 0
         self._payments: list[PaymentLine] = []
         self._rejections: list[dict[str, Any]] = []
-        self._writer = _PaymentWriter(session)
+        self._writer = _BulkWriter(session)
 
     def read(self, stream: IO[bytes], size: int) -> None:
         batch = self.batch
@@ -542,7 +543,7 @@ class _BatchReader:
             supplier_ids = self.book.supplier_ids(lines)  # the chunk's new suppliers in one statement
             council_id, batch_id = self.batch.council_id, self.batch.id
             self.session.flush()  # the batch exists before its payments
-            self._writer.write(
+            self._writer.payments(
                 [
                     (
                         council_id,
@@ -565,7 +566,7 @@ class _BatchReader:
             )
             self._payments = []
         if self._rejections:
-            self.session.execute(insert(SpendRejection), self._rejections)
+            self._writer.rejections(self._rejections)
             self._rejections = []
 
 
@@ -588,15 +589,30 @@ PAYMENT_COLUMNS = (
 )
 
 
-class _PaymentWriter:
-    """Writes payments in bulk in the session's transaction: COPY with psycopg on PostgreSQL (several times faster
-    than many-row INSERTs there), a core INSERT with many rows elsewhere."""
+#: The rejection columns written, in the order the writer takes them.
+REJECTION_COLUMNS = ("batch_id", "row_number", "code", "column", "cell", "reason")
+
+
+class _BulkWriter:
+    """Writes payments and rejections in bulk in the session's transaction: COPY with psycopg on PostgreSQL (several
+    times faster than many-row INSERTs there), a core INSERT with many rows elsewhere."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        bind = session.get_bind()
-        self.copy = bind.dialect.name == "postgresql" and bind.dialect.driver == "psycopg"
+        self.dialect = session.get_bind().dialect
+        self.copy = self.dialect.name == "postgresql" and self.dialect.driver == "psycopg"
         self.written = 0
+
+    def payments(self, rows: list[tuple[Any, ...]]) -> None:
+        self.written += len(rows)
+        self._write(Payment.__table__, PAYMENT_COLUMNS, rows)  # type: ignore[arg-type]
+
+    def rejections(self, rows: list[dict[str, Any]]) -> None:
+        self._write(
+            SpendRejection.__table__,  # type: ignore[arg-type]
+            REJECTION_COLUMNS,
+            [tuple(row[name] for name in REJECTION_COLUMNS) for row in rows],
+        )
 
     def finish(self) -> None:
         """After a large load, PostgreSQL's planner is told how many payments there are now: without fresh
@@ -606,16 +622,18 @@ class _PaymentWriter:
         if self.copy and self.written >= ANALYZE_AFTER:
             self.session.execute(text(f"ANALYZE {Payment.__tablename__}"))
 
-    def write(self, rows: list[tuple[Any, ...]]) -> None:
-        self.written += len(rows)
+    def _write(self, table: Table_, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
         if self.copy:
+            quote = self.dialect.identifier_preparer.quote
+            statement = f"COPY {quote(table.name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
             driver = self.session.connection().connection.driver_connection
-            statement = f"COPY {Payment.__tablename__} ({', '.join(PAYMENT_COLUMNS)}) FROM STDIN"
             with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
                 for row in rows:
                     copy.write_row(row)
             return
-        self.session.execute(insert(Payment), [dict(zip(PAYMENT_COLUMNS, row, strict=True)) for row in rows])
+        self.session.connection().execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
 
 
 def _month_words(day: date) -> str:
@@ -641,8 +659,7 @@ def _reject_far_dates(
         return 0
     period = f"{_month_words(start)} to {_month_words(end)}"
     _delete_payments(session, [row.id for row in far])
-    session.execute(
-        insert(SpendRejection),
+    _BulkWriter(session).rejections(
         [
             {
                 "batch_id": batch.id,
@@ -713,6 +730,7 @@ def _reject_duplicates(session: Session, batch: SpendBatch) -> int:
     if not others:
         return 0
     streamed = {"yield_per": CHUNK_ROWS}
+    writer = _BulkWriter(session)
     key = (Payment.supplier_id, Payment.paid_on, Payment.amount_pence)
     fresh = session.execute(
         select(*key, Payment.id, Payment.row_number, Payment.transaction_number, Payment.supplier_name)
@@ -762,13 +780,12 @@ def _reject_duplicates(session: Session, batch: SpendBatch) -> int:
                     }
                 )
             if len(rejections) >= CHUNK_ROWS:
-                session.execute(insert(SpendRejection), rejections)
+                writer.rejections(rejections)
                 rejections = []
     finally:  # a stream left part-read (the other ran out first) is closed, on PostgreSQL a server cursor
         fresh.close()
         held.close()
-    if rejections:
-        session.execute(insert(SpendRejection), rejections)
+    writer.rejections(rejections)
     if doubles:
         # A payment's row is its own in a batch: the doubles are the payments whose rows were just rejected as such.
         session.execute(
