@@ -141,7 +141,7 @@ def upload_spend_file(
         sheet=sheet,
         file_format={**format_json(table_format), "sample_rows": samples, "amount_basis": basis},
         mapping=mapping_json(mapping),
-        mapping_name=mapping_name,
+        mapping_name=mapping_name or (publisher if source == "saved" else None),
         status=SpendBatchStatus.MAPPING,
         counts={"mapping_source": source},
     )
@@ -208,7 +208,9 @@ def format_json(table_format: TableFormat) -> dict[str, Any]:
     return {
         "kind": container if container in ("zip", "xlsx", "gzip") else "csv",
         "encoding": table_format.encoding,
+        "encoding_name": table_format.encoding_name,
         "delimiter": table_format.delimiter,
+        "delimiter_name": table_format.delimiter_name,
         "header_row_number": table_format.header_row_number,
         "header_position": table_format.header_position,
         "title_rows": list(table_format.title_rows),

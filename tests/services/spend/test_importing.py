@@ -157,7 +157,8 @@ def test_a_file_is_uploaded_mapped_by_its_headings_and_waits_for_the_officer(
     assert batch.file_format["headers"] == HEADER
     assert batch.file_format["kind"] == "csv"
     assert batch.file_format["sample_rows"][0] == APRIL[0]
-    assert batch.counts["mapping_source"] == "guessed"
+    assert batch.counts["mapping_source"] == "guessed" and batch.mapping_name is None
+    assert batch.file_format["encoding_name"] == "UTF-8" and batch.file_format["delimiter_name"] == "comma"
     [event] = events(session, "spend.upload")
     assert event.changes["file_name"] == "april.csv" and event.entity_id == str(batch.id)
 
@@ -253,7 +254,7 @@ def test_the_confirmed_mapping_is_saved_for_the_publisher_and_maps_its_next_file
     assert event.changes["columns"] == {"supplier_name": "Payee", "date": "When", "amount": "Value"}
 
     second = upload(session, knowsley, folder, csv_bytes([["Acme", "05/05/2024", "12.00", "X2"]], header), "may.csv")
-    assert second.counts["mapping_source"] == "saved"
+    assert second.counts["mapping_source"] == "saved" and second.mapping_name == "Knowsley Council"
     assert batch_mapping(second) == {SpendField.SUPPLIER_NAME: 0, SpendField.DATE: 1, SpendField.AMOUNT: 2}
     assert second.file_format["amount_basis"] == "net"
 
