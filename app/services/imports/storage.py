@@ -120,7 +120,8 @@ def verify_stored(stream: IO[bytes], batch: ImportBatch) -> None:
 def read_stored(stream: IO[bytes], batch: ImportBatch) -> Sheet:
     """The file read as it was when uploaded (its detected format, not detected afresh)."""
     sheet = read_sheet(stream)
-    if sheet.format != format_of(batch):
+    # Compared as the batch stores it: what the reading layer says beyond that (its title rows, say) is not kept.
+    if format_json(sheet.format) != format_json(format_of(batch)):
         raise StepRefused("The stored file no longer matches this import. Upload it again")
     return sheet
 
