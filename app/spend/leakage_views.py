@@ -7,6 +7,7 @@ from __future__ import annotations
 from app.extensions import db
 from app.services.spend import leakage as leakage_service
 from app.services.spend.report import period_choices
+from app.services.spend.suppliers import attribution_summary
 from app.spend import bp
 from app.spend.charts import ShareBar
 from app.spend.forms import period_query
@@ -74,4 +75,6 @@ def leakage() -> tuple[str, int]:
         behind=behind(period),
         period_query=period_query(period),
         categories_url=officer_url("officers.spend_categories"),
+        attribution=attribution_summary(db.session, council),
+        suppliers_url=officer_url("officers.spend_suppliers"),
     )
