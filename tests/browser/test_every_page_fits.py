@@ -1,23 +1,59 @@
 """Every page a role can reach, at 320 CSS px and on a desktop: nothing scrolls sideways (WCAG 2.2, 1.4.10)
 and axe-core finds no violations. The journeys cover the pages behind forms (imports, bands, searches, records,
-registration); this visits the rest with data long enough to stretch them."""
+registration, spend); this visits the rest with data long enough to stretch them (the spend pages with payees, file
+names, headings and categories as long as councils' files have them)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Page
+from sqlalchemy.orm import Session
 
-from app.domain.providers import ProviderStatus
+from app.domain.providers import LegalForm, ProviderStatus
 from app.domain.roles import Role
+from app.domain.spend.classification import Exclusion, PlaceBasis, Resolution, SpendPlace
+from app.domain.spend.lifecycle import SpendBatchStatus
 from app.extensions import db
+from app.models import Council, Provider, ServiceCategory, SpendCategoryService, SpendRejection
 from tests import factories
 from tests.browser.conftest import axe_violations, sign_in
+from tests.spend_factories import payment, spend_batch, spend_supplier
 
 WIDTHS = (320, 1280)
 LONG_NAME = "The Knowsley and Liverpool City Region Community Wellbeing and Neighbourhood Navigation CIC"
+
+
+#: Payees, headings and categories as long as councils' files have them (one a file name with no place to break).
+LONG_PAYEE = (
+    "THE KNOWSLEY AND LIVERPOOL CITY REGION COMMUNITY WELLBEING AND NEIGHBOURHOOD NAVIGATION CIC T/A KNOWSLEY "
+    "WELLBEING HUB - ACCOUNT 4035576019 - 2 FOXHILL BANK"
+)
+LONG_FILE = "knowsley_council_payments_over_500_april_and_may_2026_including_schools_and_capital_v2_FINAL.csv"
+LONG_CATEGORY = "Environmental Services - Parks, Open Spaces, Cemeteries and Crematoria Grounds Maintenance (Contract)"
+LONG_HEADINGS = [
+    "Directorate / Department Area",
+    "Service Area (Cost Centre Description)",
+    "Expenditure Category (ProClass Level 2)",
+    "Beneficiary Name (Supplier as held on the Finance System)",
+    "Date Paid (Payment Run Date)",
+    "Transaction Number / HBC Ref No.",
+    "Purpose of Expenditure (Narrative)",
+    "Net Amount (£) Excluding Irrecoverable VAT",
+]
+
+
+@dataclass(frozen=True)
+class Spend:
+    """The council's spend: an imported file with rejected rows, one with its columns to confirm, suppliers."""
+
+    imported_id: int
+    mapping_id: int
+    unresolved_id: int
+    suggested_id: int
 
 
 @dataclass(frozen=True)
@@ -25,6 +61,144 @@ class World:
     emails: dict[Role, str]
     published_id: int
     submitted_id: int
+    spend: Spend
+
+
+def _spend(session: Session, council: Council, published: Provider, submitted: Provider) -> Spend:
+    """Two months of payments, classified as the test says, to every kind of supplier; a file to map."""
+    grounds = ServiceCategory(
+        slug="grounds-maintenance-and-gardening",
+        name="Grounds maintenance and gardening",
+        description="Parks and green space maintenance, gardening, tree work and landscaping.",
+    )
+    session.add(grounds)
+    session.flush()
+    published.services.append(grounds)
+    batch = spend_batch(
+        session,
+        council,
+        file_name=LONG_FILE,
+        period_start=date(2026, 4, 2),
+        period_end=date(2026, 5, 28),
+        file_total_pence=9_876_543_21,
+    )
+    local = spend_supplier(
+        session,
+        council,
+        LONG_NAME,
+        place=SpendPlace.LOCAL,
+        basis=PlaceBasis.TRADING_SITE,
+        legal_form=LegalForm.CIC,
+        imd_decile=1,
+        provider=published,
+    )
+    wider = spend_supplier(
+        session,
+        council,
+        "Liverpool City Region Grounds Maintenance and Arboricultural Services Limited",
+        place=SpendPlace.WIDER,
+        basis=PlaceBasis.OFFICER,
+        legal_form=LegalForm.PRIVATE_COMPANY,
+        sme=True,
+        imd_decile=6,
+        place_postcode="L1 8JQ",
+    )
+    outside = spend_supplier(
+        session, council, "Northern Regional Office Supplies and Facilities Management Ltd", place=SpendPlace.OUTSIDE
+    )
+    unresolved = spend_supplier(session, council, LONG_PAYEE)
+    suggested = spend_supplier(
+        session,
+        council,
+        "Stockbridge Village Youth Trst",
+        resolution=Resolution.SUGGESTED,
+    )
+    suggested.candidate_provider_id = submitted.id
+    suggested.candidate_score = 96.6
+    excluded = spend_supplier(
+        session, council, "HM Revenue & Customs", place=SpendPlace.NOT_A_SUPPLIER, exclusion=Exclusion.TAX
+    )
+    rows = [
+        (local, 2_730_00, date(2026, 4, 7), "Adult Social Care and Health Integrated Commissioning"),
+        (local, 1_365_00, date(2026, 5, 19), "Adult Social Care and Health Integrated Commissioning"),
+        (wider, 1_248_000_00, date(2026, 4, 21), LONG_CATEGORY),
+        (wider, -1_250_00, date(2026, 5, 20), LONG_CATEGORY),
+        (outside, 97_550, date(2026, 4, 30), "ICT and Digital Transformation Programme"),
+        (unresolved, 3_456_789_00, date(2026, 5, 2), "Children's Services - Home to School Transport (SEND)"),
+        (suggested, 4_150_00, date(2026, 5, 27), "Children's Services - Youth Services and Positive Activities"),
+        (excluded, 18_000_00, date(2026, 4, 28), "Corporate Finance - Payroll and Pensions Control Account"),
+    ]
+    for number, (supplier, pence, paid_on, service_area) in enumerate(rows, start=3):
+        payment(
+            session,
+            batch,
+            supplier,
+            pence,
+            paid_on,
+            row_number=number,
+            department="Place, Regeneration, Environment and Neighbourhood Services Directorate",
+            service_area=service_area,
+            expense_type="Third Party Payments - Private Contractors - Grounds Maintenance and Arboriculture",
+            description='=HYPERLINK("http://example.com","Invoice CRINV0000848/CRINV0000849/CRINV0000850")',
+            transaction_number=f"KMBC-2026-27-{number:06d}-PAYMENT-RUN-0417",
+        )
+    for number, (code, column, cell) in enumerate(
+        [
+            ("amount", LONG_HEADINGS[7], "£1,680.00 (see invoices CRINV0000848, CRINV0000849 and CRINV0000850)"),
+            ("fused", LONG_HEADINGS[4], "05/10/20241,680.00JAMESOGARNETTLIMITEDONCALLCHARGESCRINV0000848"),
+            ("supplier", LONG_HEADINGS[3], ""),
+        ],
+        start=20,
+    ):
+        session.add(
+            SpendRejection(
+                batch_id=batch.id, row_number=number, code=code, column=column, cell=cell, reason=f"{column}: {cell}"
+            )
+        )
+    total = sum(pence for _, pence, _, _ in rows)
+    batch.counts = {
+        "rows": len(rows) + 3,
+        "payments": len(rows),
+        "rejected": 3,
+        "blank": 2,
+        "credits": 1,
+        "total_pence": total,
+        "credits_pence": -1_250_00,
+        "duplicates": 0,
+        "suppliers_new": 6,
+    }
+    batch.file_total_pence = total + 1_680_00
+    session.add(
+        SpendCategoryService(
+            council_id=council.id, dimension="service_area", label=LONG_CATEGORY, service_category_id=grounds.id
+        )
+    )
+    waiting = spend_batch(
+        session, council, file_name=LONG_FILE.replace("april", "june"), status=SpendBatchStatus.MAPPING
+    )
+    waiting.file_format = {
+        "kind": "csv",
+        "encoding_name": "Windows-1252",
+        "header_row_number": 3,
+        "header_position": "top",
+        "headers": LONG_HEADINGS,
+        "sample_rows": [
+            [
+                "Place, Regeneration, Environment and Neighbourhood Services Directorate",
+                LONG_CATEGORY,
+                "Third Party Payments - Private Contractors",
+                LONG_PAYEE,
+                "05/06/2026",
+                "KMBC-2026-27-000417-PAYMENT-RUN-0417",
+                "Grass cutting, hedge trimming and arboricultural works at Page Moss Park and Stockbridge Village",
+                "£1,248,000.00",
+            ]
+        ]
+        * 3,
+    }
+    waiting.mapping = {"supplier_name": 3, "date": 4, "amount": 7, "department": 0, "service_area": 1}
+    session.flush()
+    return Spend(batch.id, waiting.id, unresolved.id, suggested.id)
 
 
 @pytest.fixture
@@ -40,6 +214,7 @@ def world(app: Flask) -> World:
         for n in range(3):
             factories.provider(db.session, f"Page Moss Food Co-operative {n}", ward_code=setup.ward.code)
         submitted = factories.provider(db.session, "Stockbridge Village Youth Trust", status=ProviderStatus.SUBMITTED)
+        spend = _spend(db.session, setup.council, published, submitted)
         emails = {}
         for role in (Role.OFFICER, Role.COMMISSIONER, Role.PROVIDER):
             user = factories.user(
@@ -51,10 +226,21 @@ def world(app: Flask) -> World:
             )
             emails[role] = user.email
         db.session.commit()
-        return World(emails, published.id, submitted.id)
+        return World(emails, published.id, submitted.id, spend)
+
+
+#: The spend report's pages, as officers and commissioners reach them.
+SPEND_REPORT = [
+    "/spend",
+    "/spend?period=month&month=2026-05&dimension=department",
+    "/spend/compare?period=month&month=2026-05&with-period=month&with-month=2026-04",
+    "/spend/payments?period=year&year=2026-27",
+    "/spend/leakage",
+]
 
 
 def _pages(world: World) -> dict[Role | None, list[str]]:
+    spend = world.spend
     return {
         None: [
             "/",
@@ -77,8 +263,19 @@ def _pages(world: World) -> dict[Role | None, list[str]]:
             "/officer/imports",
             "/officer/imports/new",
             "/officer/audit",
+            "/officer/spend",
+            f"/officer/spend/{spend.imported_id}",
+            f"/officer/spend/{spend.imported_id}/undo",
+            f"/officer/spend/{spend.mapping_id}",
+            f"/officer/spend/{spend.mapping_id}/columns",
+            "/officer/spend/suppliers",
+            "/officer/spend/suppliers?show=all",
+            f"/officer/spend/suppliers/{spend.unresolved_id}",
+            f"/officer/spend/suppliers/{spend.suggested_id}",
+            "/officer/spend/categories",
+            *SPEND_REPORT,
         ],
-        Role.COMMISSIONER: ["/commissioner/", "/commissioner/records"],
+        Role.COMMISSIONER: ["/commissioner/", "/commissioner/records", *SPEND_REPORT],
         Role.PROVIDER: [
             "/provider/",
             "/provider/organisation/name",
