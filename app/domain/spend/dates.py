@@ -3,8 +3,9 @@
 Files from one council alone write ``05/10/2024``, ``5/10/24``, ``05-Oct-21``, ``6 June 2023`` and
 ``2024-10-05 00:00:00`` from one month to the next, and a spreadsheet saved without its date format leaves
 Excel's day number (``43658``). All are read; an impossible date (``31/02/2024``) or text is refused with the cell
-quoted. A date that reads but lies far from the rest of the file's payments is most likely a typing slip (2204 for
-2024): :func:`core_period` and :func:`far_outside` find those.
+quoted. A date that reads but cannot be a payment of a council's published spending (before 2000, after 2099:
+:func:`check_payment_year`) or lies far from the rest of the file's payments is most likely a typing slip (1999 for
+2019, 2204 for 2024): :func:`core_period` and :func:`far_outside` find the second kind.
 """
 
 from __future__ import annotations
@@ -107,23 +108,70 @@ def _add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, last))
 
 
+#: The years a payment of a council's published spending may be dated in. Councils have published their payments
+#: since 2010-11, and the report names its periods for 2000 to 2099: a date outside these years is a slip (1999 for
+#: 2019, 2102 for 2021) that no period of the report could show.
+PAYMENT_YEARS = range(2000, 2100)
+
+
+def check_payment_year(paid_on: date, cell: str) -> date:
+    """``paid_on`` (read from ``cell``) when its year is one a payment may have (:data:`PAYMENT_YEARS`); else
+    :class:`DateError`, quoting the cell.
+
+    Kept apart from :func:`parse_date`, which reads any real date: the check for cells run together tries ways of
+    splitting a cell and needs ``07/04/1999`` to read as the date it is, not as ``07/04/19`` with ``99`` cut off.
+    """
+    if paid_on.year not in PAYMENT_YEARS:
+        raise DateError(
+            f"The date {_quoted(cell)} is in {paid_on.year}: payments in a council's published spending are dated "
+            f"from {PAYMENT_YEARS[0]} to {PAYMENT_YEARS[-1]}, so it is probably mistyped. Correct it in the file and "
+            "import the row again"
+        )
+    return paid_on
+
+
 #: A date further than this many months from the months that hold a file's payments is far outside its period.
 FAR_OUTSIDE_MONTHS = 12
 #: Months holding less than this share of a file's payments are not part of its period.
 CORE_MONTH_SHARE = 0.005
+#: The share of a file's payments (in the months that count) one run of months must hold for dates in the file's
+#: other runs to stand out as strays.
+CORE_RUN_SHARE = 0.75
+
+
+def _month_index(month: tuple[int, int]) -> int:
+    return month[0] * 12 + month[1] - 1
 
 
 def core_period(month_counts: Mapping[tuple[int, int], int]) -> tuple[date, date] | None:
-    """The period a file's payments are in: from the first day of the earliest month to the last day of the latest
-    month that hold at least 0.5% of its payments (a stray few in other months do not stretch it). None when the
-    file has no dated payments."""
-    total = sum(month_counts.values())
+    """The period a file's payments are in, from the first day of its first month to the last day of its last, or
+    None when the file has no dated payments.
+
+    Months holding under 0.5% of the payments are left out first (in a large file, a stray few do not stretch it).
+    In a small file every month with a row holds more than that, so the months left are then taken as runs with no
+    gap of more than 12 months between one month and the next: when one run holds at least three quarters of the
+    payments, the period is that run, and a date in another run (by construction more than 12 months away) is far
+    outside it. A 6-row file of five April 2026 payments and one of April 2016 has April 2026 as its period. When no
+    run holds that much (two rows years apart, a file split evenly between two years), no date stands out from the
+    rest, and the period is every month left.
+    """
+    total = sum(count for count in month_counts.values() if count > 0)
     if total <= 0:
         return None
-    core = sorted(month for month, count in month_counts.items() if count > 0 and count >= total * CORE_MONTH_SHARE)
-    if not core:
+    months = sorted(
+        (month, count) for month, count in month_counts.items() if count > 0 and count >= total * CORE_MONTH_SHARE
+    )
+    if not months:
         return None
-    (first_year, first_month), (last_year, last_month) = core[0], core[-1]
+    runs: list[list[tuple[tuple[int, int], int]]] = []
+    for month, count in months:
+        if not runs or _month_index(month) - _month_index(runs[-1][-1][0]) > FAR_OUTSIDE_MONTHS:
+            runs.append([])
+        runs[-1].append((month, count))
+    core = max(runs, key=lambda run: sum(count for _, count in run))
+    if sum(count for _, count in core) < CORE_RUN_SHARE * sum(count for _, count in months):
+        core = months
+    (first_year, first_month), (last_year, last_month) = core[0][0], core[-1][0]
     return date(first_year, first_month, 1), date(last_year, last_month, calendar.monthrange(last_year, last_month)[1])
 
 
