@@ -73,6 +73,11 @@ class SpendRejection(Base):
     column: Mapped[str | None] = mapped_column(String(300))
     cell: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
+    # For a 'duplicate': the batch (and its row) holding the payment this row doubled, so that batch is not undone
+    # while this one counts on it (its payment would then count nowhere). No foreign key: batches are not deleted,
+    # and the row stays the record of what the import found.
+    duplicate_of_batch_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    duplicate_of_row_number: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_spend_rejections_batch_row", "batch_id", "row_number"),)
 

@@ -1,12 +1,14 @@
 """A council's spend file imported: taken (the same file twice is refused), its columns mapped (the publisher's
 saved mapping, else a guess the officer confirms), every data row read as a payment or rejected with its reason,
-payments already imported from another file flagged rather than doubled, and undone on request.
+payments already imported from another file flagged rather than doubled, and undone on request (not while a later
+file counts on its payments: see :func:`undo_batch`).
 
 The file is streamed once and never held: payments go to the database in chunks (COPY on PostgreSQL, a core
 ``INSERT`` with many rows elsewhere), and only small things stay in memory (the supplier keys, a count of rows per
-month, the file's total row). What can only be judged once the whole file is read is judged in the database after:
-dates far outside the file's period, and payments another file already brought. Every data row ends as a payment or
-a rejection: ``rows == payments + rejected``, checked before the batch is marked imported.
+month, the file's total row). A date in a year no payment may have (before 2000 or after 2099) is rejected as it is
+read. What can only be judged once the whole file is read is judged in the database after: dates far outside the
+file's period, and payments another file already brought. Every data row ends as a payment or a rejection:
+``rows == payments + rejected``, checked before the batch is marked imported.
 """
 
 from __future__ import annotations
@@ -35,9 +37,9 @@ from app.domain.spend.columns import (
     guess_mapping,
     missing_fields,
 )
-from app.domain.spend.dates import core_period, far_outside
+from app.domain.spend.dates import DateError, check_payment_year, core_period, far_outside
 from app.domain.spend.lifecycle import COUNTING_STATUSES, MAY_IMPORT_FROM, MAY_UNDO_FROM, SpendBatchStatus
-from app.domain.spend.rows import PaymentLine, RowRejection, TotalRow, read_payment
+from app.domain.spend.rows import DATE, PaymentLine, RowRejection, TotalRow, read_payment
 from app.models import Council
 from app.models.spend import Payment, SpendBatch, SpendMapping, SpendRejection
 from app.services.audit import Actor, record
@@ -479,10 +481,12 @@ class _BatchReader:
         self.read_payments = 0
         self.read_rejections = 0
         self.blank = 0
-        self.lines_pence = 0  # every amount read from a payment line, doubles and far dates included
+        self.lines_pence = 0  # every amount read from a payment line, doubles and dates rejected included
         self.totals: list[TotalRow] = []
         self.month_counts: Counter[tuple[int, int]] = Counter()
         self.fused_recovered = 0
+        self.out_of_range = 0  # rows rejected for a year no payment may have (also counted in rejections)
+        self.date_heading = _heading(batch_headers(batch), mapping[SpendField.DATE])
         self._payments: list[PaymentLine] = []
         self._rejections: list[dict[str, Any]] = []
         self._writer = _BulkWriter(session)
@@ -497,7 +501,7 @@ class _BatchReader:
                 if outcome is None:
                     self.blank += 1
                 elif isinstance(outcome, PaymentLine):
-                    self._payment(outcome)
+                    self._payment(outcome, row.cells)
                 elif isinstance(outcome, RowRejection):
                     self._rejection(outcome)
                 else:
@@ -516,14 +520,29 @@ class _BatchReader:
         if list(table.headers) != batch_headers(self.batch):
             raise SpendRefused("The stored file no longer matches this upload. Upload it again", "file")
 
-    def _payment(self, line: PaymentLine) -> None:
+    def _payment(self, line: PaymentLine, cells: Sequence[str]) -> None:
+        self.lines_pence += line.amount_pence  # the file's own total counts it, whatever its date
+        cell = self._date_cell(line, cells)
+        try:
+            check_payment_year(line.paid_on, cell)
+        except DateError as error:
+            # Before 2000 or after 2099: no period of the report could hold it, and it must not shape the file's.
+            self.out_of_range += 1
+            self._rejection(RowRejection(line.row_number, DATE, self.date_heading, cell, str(error)))
+            return
         self.rows += 1
         self.read_payments += 1
-        self.lines_pence += line.amount_pence
         self.month_counts[(line.paid_on.year, line.paid_on.month)] += 1
         if line.note:
             self.fused_recovered += 1
         self._payments.append(line)
+
+    def _date_cell(self, line: PaymentLine, cells: Sequence[str]) -> str:
+        """The date's cell as the file has it; the date as read when the row had its cells run together (the date
+        may have come from another column's cell) or has no such cell."""
+        index = self.mapping[SpendField.DATE]
+        cell = cells[index].strip() if 0 <= index < len(cells) and not line.note else ""
+        return cell or f"{line.paid_on:%d/%m/%Y}"
 
     def _rejection(self, rejection: RowRejection) -> None:
         self.rows += 1
@@ -591,8 +610,17 @@ PAYMENT_COLUMNS = (
 )
 
 
-#: The rejection columns written, in the order the writer takes them.
-REJECTION_COLUMNS = ("batch_id", "row_number", "code", "column", "cell", "reason")
+#: The rejection columns written, in the order the writer takes them (the last two only for a 'duplicate').
+REJECTION_COLUMNS = (
+    "batch_id",
+    "row_number",
+    "code",
+    "column",
+    "cell",
+    "reason",
+    "duplicate_of_batch_id",
+    "duplicate_of_row_number",
+)
 
 
 class _BulkWriter:
@@ -613,7 +641,7 @@ class _BulkWriter:
         self._write(
             SpendRejection.__table__,  # type: ignore[arg-type]
             REJECTION_COLUMNS,
-            [tuple(row[name] for name in REJECTION_COLUMNS) for row in rows],
+            [tuple(row.get(name) for name in REJECTION_COLUMNS) for row in rows],
         )
 
     def finish(self) -> None:
@@ -718,15 +746,20 @@ def _reject_duplicates(session: Session, batch: SpendBatch) -> int:
     ).one()
     if first is None:
         return 0
+    # FOR SHARE (PostgreSQL; SQLite takes one writer at a time anyway): a file being undone at this moment is
+    # waited for and then left out, and one not undone yet cannot be until this import has committed its doubles
+    # (undo_batch, which refuses to undo a file whose payments another file's doubles count on).
     others = dict(
         session.execute(
-            select(SpendBatch.id, SpendBatch.file_name).where(
+            select(SpendBatch.id, SpendBatch.file_name)
+            .where(
                 SpendBatch.council_id == batch.council_id,
                 SpendBatch.id != batch.id,
                 SpendBatch.status.in_(COUNTING_STATUSES),
                 SpendBatch.period_start <= last,
                 SpendBatch.period_end >= first,
             )
+            .with_for_update(read=True)
         ).all()
     )
     if not others:
@@ -779,6 +812,9 @@ def _reject_duplicates(session: Session, batch: SpendBatch) -> int:
                             f"Already imported from '{others[earlier.batch_id]}' (row {earlier.row_number}): the same "
                             f"{same}. It is counted once, from that file"
                         ),
+                        # What it doubled: that file is not undone while this one counts on it (undo_batch).
+                        "duplicate_of_batch_id": earlier.batch_id,
+                        "duplicate_of_row_number": earlier.row_number,
                     }
                 )
             if len(rejections) >= CHUNK_ROWS:
@@ -886,13 +922,14 @@ def _counts(session: Session, batch: SpendBatch, reader: _BatchReader, *, far: i
         "lines_pence": reader.lines_pence,
         "duplicates": duplicates,
         "dates_far_outside": far,
+        "dates_out_of_range": reader.out_of_range,
         "fused_recovered": reader.fused_recovered,
         "suppliers": int(suppliers),
         "suppliers_new": len(reader.book.new_ids),
         "file_total_pence": file_total,
         "total_row_number": reader.totals[-1].row_number if reader.totals else None,
-        # Against every amount read from the file (payments, and lines rejected as doubles or far dates), as the
-        # file's own total counts them all.
+        # Against every amount read from the file (payments, and lines rejected as doubles or for their dates), as
+        # the file's own total counts them all.
         "total_difference_pence": None if file_total is None else file_total - reader.lines_pence,
         "total_rows": len(reader.totals),
         "_period": (first, last),
@@ -907,11 +944,91 @@ def _suppliers_of(session: Session, batch: SpendBatch) -> set[int]:
 # --- Undoing and dropping -----------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class UndoBlocker:
+    """A later counting file some of whose rows were rejected as doubles of this file's payments: while it counts,
+    those payments are counted from this file only."""
+
+    batch_id: int
+    file_name: str
+    doubles: int
+
+
+def undo_blockers(session: Session, batch: SpendBatch) -> list[UndoBlocker]:
+    """The counting files whose rows were rejected as doubles of ``batch``'s payments, in the order imported, with
+    how many: undoing ``batch`` while they count would leave those payments counted nowhere. (The undo page may
+    show them before the officer confirms; :func:`undo_batch` refuses while there are any.)"""
+    rows = session.execute(
+        select(SpendBatch.id, SpendBatch.file_name, func.count(SpendRejection.id))
+        .join(SpendRejection, SpendRejection.batch_id == SpendBatch.id)
+        .where(
+            SpendRejection.duplicate_of_batch_id == batch.id,
+            SpendRejection.code == "duplicate",
+            SpendBatch.id != batch.id,
+            SpendBatch.status.in_(COUNTING_STATUSES),
+        )
+        .group_by(SpendBatch.id, SpendBatch.file_name)
+        .order_by(SpendBatch.id)
+    ).all()
+    return [UndoBlocker(int(batch_id), str(name), int(doubles)) for batch_id, name, doubles in rows]
+
+
+def _payments_words(count: int) -> str:
+    return f"{count:,} payment{'' if count == 1 else 's'}"
+
+
+def _and_list(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _refuse_undo_while_counted_on(blockers: Sequence[UndoBlocker]) -> None:
+    """SpendRefused naming each later file counting on this one, how many of its payments, and the way out."""
+    if not blockers:
+        return
+    files = [f"'{b.file_name}' (import {b.batch_id})" for b in blockers]
+    held = [f"{_payments_words(b.doubles)} in {name}" for b, name in zip(blockers, files, strict=True)]
+    total = sum(b.doubles for b in blockers)
+    one = total == 1
+    several = len(blockers) > 1
+    raise SpendRefused(
+        f"This file cannot be undone yet: {_and_list(held)} {'was' if one else 'were'} left out of "
+        f"{'those files' if several else 'that file'} as already imported from this one, so undoing this file "
+        f"would leave {'it' if one else 'them'} counted nowhere. Undo {_and_list(files)} first, then undo this "
+        f"file, then import {'them' if several else 'it'} again"
+    )
+
+
+def _refuse_undo_while_importing(session: Session, batch: SpendBatch) -> None:
+    """A file of the council being imported now may be finding doubles of this one's payments: the undo waits."""
+    importing = session.scalar(
+        select(SpendBatch.file_name)
+        .where(
+            SpendBatch.council_id == batch.council_id,
+            SpendBatch.id != batch.id,
+            SpendBatch.status == SpendBatchStatus.IMPORTING,
+        )
+        .order_by(SpendBatch.id)
+        .limit(1)
+    )
+    if importing is not None:
+        raise SpendRefused(
+            f"'{importing}' is being imported now, and its payments are being checked against this file's for "
+            "doubles. Undo this file when that import has finished"
+        )
+
+
 def undo_batch(session: Session, batch: SpendBatch, actor: Actor, now: datetime) -> dict[str, int]:
     """Remove an imported batch's payments and rejected rows; it stops counting (status UNDONE). Its suppliers stay,
-    with their resolutions, for the council's other files; their totals are recomputed."""
+    with their resolutions, for the council's other files; their totals are recomputed.
+
+    Refused while a later counting file had rows rejected as doubles of this one's payments (undo that file first,
+    then this one, then import that file again: otherwise those payments would count nowhere), and while another of
+    the council's files is being imported (it may be finding such doubles now).
+    """
     if batch.status not in MAY_UNDO_FROM:
         raise SpendRefused(f"This import cannot be undone: it is {batch.status.label.lower()}")
+    _refuse_undo_while_counted_on(undo_blockers(session, batch))
+    _refuse_undo_while_importing(session, batch)
     # Conditional, so two officers undoing at once undo it once.
     changed = session.execute(
         update(SpendBatch)
@@ -921,6 +1038,9 @@ def undo_batch(session: Session, batch: SpendBatch, actor: Actor, now: datetime)
     )
     if changed.rowcount != 1:  # type: ignore[attr-defined]
         raise SpendRefused("This import has been undone already")
+    # Again, now that this file's row is locked: an import that read it as counting (FOR SHARE in
+    # _reject_duplicates) had to commit first, and its doubles of this file are seen here. The caller rolls back.
+    _refuse_undo_while_counted_on(undo_blockers(session, batch))
     suppliers = _suppliers_of(session, batch)
     payments = session.execute(delete(Payment).where(Payment.batch_id == batch.id)).rowcount  # type: ignore[attr-defined]
     rejections = session.execute(delete(SpendRejection).where(SpendRejection.batch_id == batch.id)).rowcount  # type: ignore[attr-defined]
@@ -1032,6 +1152,7 @@ __all__ = [
     "ChooseSheet",
     "Progress",
     "SpendRefused",
+    "UndoBlocker",
     "batch_headers",
     "batch_mapping",
     "confirm_mapping",
@@ -1040,5 +1161,6 @@ __all__ = [
     "import_file",
     "import_stored",
     "undo_batch",
+    "undo_blockers",
     "upload_spend_file",
 ]

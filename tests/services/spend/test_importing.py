@@ -405,6 +405,206 @@ def test_a_date_far_outside_the_files_period_rejects_the_row(
     assert batch.counts["total_pence"] == 300 * 10_000 + 5_600
 
 
+#: Trafford's headings, as its files have them (../shared/data/spend/trafford), and a row in its form.
+TRAFFORD_HEADER = [
+    "OrganisationLabel",
+    "OrganisationURI",
+    "EffectiveDate",
+    "OrganisationalUnit",
+    "BeneficiaryName",
+    "BeneficiaryOtherID",
+    "PaymentDate",
+    "TransactionNumber",
+    "Amount",
+    "IrrecoverableVATAmount",
+    "Purpose",
+    "ProclassLabel",
+    "ProclassCode",
+    "InvoiceNumber",
+    "ProfitCentre",
+    "VATRegistrationNumber",
+]
+
+
+def trafford_row(name: str, paid_on: str, amount: str, number: str) -> list[str]:
+    return [
+        "Trafford Council",
+        "https://opendatacommunities.org/id/metropolitan-district-council/trafford",
+        "2026-05-31",
+        "LIFT REPAIRS & MTCE",
+        name,
+        "3536",
+        paid_on,
+        number,
+        amount,
+        "0.00",
+        "CLIENTS LIFT REP & M - Service Charges",
+        "FACILITIES MGT : Lifts",
+        "191400",
+        "68787",
+        "250210",
+        "GB812311285",
+    ]
+
+
+#: Six payments in Trafford's form, April and May 2026.
+TRAFFORD_SIX = [
+    trafford_row("VLC (Stairlifts) Limited", "2026-05-29", "742.50", "5100509851"),
+    trafford_row("George Cox & Sons Ltd", "2026-05-29", "31843.62", "5100507185"),
+    trafford_row("Acme Supplies Ltd", "2026-04-14", "120.00", "5100500001"),
+    trafford_row("Roby Catering", "2026-04-17", "99.99", "5100500002"),
+    trafford_row("Page Moss Gardens CIC", "2026-05-02", "1250.00", "5100500003"),
+    trafford_row("Halewood Hire Ltd", "2026-04-30", "310.00", "5100500004"),
+]
+
+
+def with_date(row: list[str], paid_on: str) -> list[str]:
+    return [*row[:6], paid_on, *row[7:]]
+
+
+def test_a_date_before_2000_or_after_2099_rejects_the_row_quoting_the_cell(
+    session: Session, knowsley: CouncilSetup, folder: Path
+) -> None:
+    """The reviewer's file: a row dated 1999 was taken as a payment (a small file let it through), and every report
+    page then failed, as no period of the report can be before 2000. It is rejected as it is read."""
+    rows = [
+        *APRIL,
+        ["Acme Supplies Ltd", "07/04/1999", "10.00", "T7", "Highways"],
+        ["Acme Supplies Ltd", "2101-04-07", "11.00", "T8", "Highways"],
+        ["Total", "", "3,950.98", "", ""],
+    ]
+    batch = imported(session, knowsley, folder, csv_bytes(rows))
+    counts = batch.counts
+    assert counts["rows"] == 7 and counts["payments"] == 5 and counts["rejected"] == 2 and adds_up(batch)
+    assert counts["dates_out_of_range"] == 2 and counts["rejected_by_code"] == {"date": 2}
+    nineteen, twenty_one = rejections(session, batch)
+    assert (nineteen.row_number, nineteen.code, nineteen.column, nineteen.cell) == (
+        7,
+        "date",
+        "Payment Date",
+        "07/04/1999",
+    )
+    assert nineteen.reason.startswith("The date '07/04/1999' is in 1999: ")
+    assert "dated from 2000 to 2099" in nineteen.reason
+    assert twenty_one.cell == "2101-04-07" and "is in 2101" in twenty_one.reason
+    # The period and the payments are the file's others; the file's total row counts the rejected lines too.
+    assert (batch.period_start, batch.period_end) == (date(2024, 4, 3), date(2024, 4, 12))
+    assert session.scalar(select(func.min(Payment.paid_on))) == date(2024, 4, 3)
+    assert counts["total_difference_pence"] == 0
+
+
+def test_a_workbooks_date_cell_in_1999_rejects_the_row(session: Session, knowsley: CouncilSetup, folder: Path) -> None:
+    book = workbook(
+        {
+            "Spend": [
+                HEADER,
+                ["Acme Supplies Ltd", date(2026, 4, 5), 2730, "T2", "Highways"],
+                ["Roby Catering", date(1999, 4, 7), 99.99, "T3", "Schools"],
+            ]
+        }
+    )
+    batch = imported(session, knowsley, folder, book, "small.xlsx")
+    assert batch.counts["payments"] == 1 and batch.counts["rejected"] == 1 and adds_up(batch)
+    [rejected] = rejections(session, batch)
+    assert rejected.code == "date" and rejected.row_number == 3
+    assert rejected.cell == "1999-04-07" and "is in 1999" in rejected.reason
+    assert batch.period_start == batch.period_end == date(2026, 4, 5)
+
+
+def test_a_date_run_together_with_the_amount_in_1999_is_rejected_with_the_date_read(
+    session: Session, knowsley: CouncilSetup, folder: Path
+) -> None:
+    header = ["Supplier Name", "Payment Date", "Amount", "Description"]
+    rows = [
+        ["Acme Supplies Ltd", "05/04/2024", "10.00", "Stationery"],
+        ["Roby Catering", "07/04/19991,680.00", "", ""],  # the date and the amount run together by the export
+    ]
+    batch = imported(session, knowsley, folder, csv_bytes(rows, header))
+    assert batch.counts["payments"] == 1 and adds_up(batch)
+    [rejected] = rejections(session, batch)
+    assert rejected.code == "date" and rejected.cell == "07/04/1999"
+    assert rejected.reason.startswith("The date '07/04/1999' is in 1999")
+
+
+def test_a_far_date_in_a_small_file_of_traffords_form_is_rejected(
+    session: Session, knowsley: CouncilSetup, folder: Path
+) -> None:
+    """Six rows, one dated 2016 among April and May 2026: the file's period is where most of its rows are, so the
+    stray is far outside it (it used to make a month of its own, and the period ran from 2016)."""
+    rows = [*TRAFFORD_SIX[:5], with_date(TRAFFORD_SIX[5], "2016-04-30")]
+    batch = imported(session, knowsley, folder, csv_bytes(rows, TRAFFORD_HEADER), "trafford-small.csv")
+    counts = batch.counts
+    assert counts["rows"] == 6 and counts["payments"] == 5 and counts["rejected"] == 1 and adds_up(batch)
+    assert counts["dates_far_outside"] == 1 and counts["dates_out_of_range"] == 0
+    [rejected] = rejections(session, batch)
+    assert (rejected.row_number, rejected.code, rejected.column, rejected.cell) == (
+        7,
+        "date",
+        "PaymentDate",
+        "30/04/2016",
+    )
+    assert "far outside the file's period (April 2026 to May 2026)" in rejected.reason
+    assert (batch.period_start, batch.period_end) == (date(2026, 4, 14), date(2026, 5, 29))
+
+
+def test_a_small_file_with_no_date_standing_out_keeps_them_all(
+    session: Session, knowsley: CouncilSetup, folder: Path
+) -> None:
+    """Two rows years apart: which one is the slip cannot be said, so neither is rejected as one."""
+    rows = [TRAFFORD_SIX[0], with_date(TRAFFORD_SIX[1], "2019-05-29")]
+    batch = imported(session, knowsley, folder, csv_bytes(rows, TRAFFORD_HEADER), "two.csv")
+    assert batch.counts["payments"] == 2 and batch.counts["rejected"] == 0
+    assert (batch.period_start, batch.period_end) == (date(2019, 5, 29), date(2026, 5, 29))
+
+
+SHARED_SPEND = Path(__file__).resolve().parents[4] / "shared" / "data" / "spend"
+TRAFFORD_2026 = SHARED_SPEND / "trafford" / "trafford-supplier-spend-2026-27.zip"
+HYNDBURN_APRIL = SHARED_SPEND / "hyndburn_spend_over_250_April-24.csv"
+
+
+def head_lines(content: bytes, rows: int) -> list[bytes]:
+    """The heading line and the first ``rows`` data lines of a published file, as its bytes are."""
+    return content.splitlines(keepends=True)[: rows + 1]
+
+
+@pytest.mark.skipif(not TRAFFORD_2026.is_file(), reason="the shared Trafford file is not here")
+def test_the_first_rows_of_traffords_file_with_one_date_mistyped(
+    session: Session, knowsley: CouncilSetup, folder: Path
+) -> None:
+    """Trafford's own first six rows (all 29 May 2026), one date typed as 1999 and another as 2016."""
+    with zipfile.ZipFile(TRAFFORD_2026) as archive:
+        content = archive.read(archive.namelist()[0])
+    lines = head_lines(content, 6)
+    assert lines[3].count(b",2026-05-29,") == 1 and lines[5].count(b",2026-05-29,") == 1
+    lines[3] = lines[3].replace(b",2026-05-29,", b",1999-05-29,")
+    lines[5] = lines[5].replace(b",2026-05-29,", b",2016-05-29,")
+    batch = imported(session, knowsley, folder, b"".join(lines), "trafford-head.csv")
+    assert batch.counts["rows"] == 6 and batch.counts["payments"] == 4 and adds_up(batch)
+    assert batch.counts["dates_out_of_range"] == 1 and batch.counts["dates_far_outside"] == 1
+    first, second = rejections(session, batch)
+    assert (first.row_number, first.cell) == (4, "1999-05-29") and "is in 1999" in first.reason
+    assert (second.row_number, second.cell) == (6, "29/05/2016") and "far outside" in second.reason
+    assert batch.period_start == batch.period_end == date(2026, 5, 29)
+
+
+@pytest.mark.skipif(not HYNDBURN_APRIL.is_file(), reason="the shared Hyndburn file is not here")
+def test_the_first_rows_of_hyndburns_file_with_one_date_mistyped(
+    session: Session, knowsley: CouncilSetup, folder: Path
+) -> None:
+    """Hyndburn's own first six rows (its '£' written in the Windows code page), one dated 07/04/1999, another
+    07/04/2014."""
+    lines = head_lines(HYNDBURN_APRIL.read_bytes(), 6)
+    assert lines[2].count(b",09/04/2024,") == 1 and lines[4].count(b",09/04/2024,") == 1
+    lines[2] = lines[2].replace(b",09/04/2024,", b",07/04/1999,")
+    lines[4] = lines[4].replace(b",09/04/2024,", b",07/04/2014,")
+    batch = imported(session, knowsley, folder, b"".join(lines), "hyndburn-head.csv")
+    assert batch.counts["rows"] == 6 and batch.counts["payments"] == 4 and adds_up(batch)
+    first, second = rejections(session, batch)
+    assert (first.row_number, first.column, first.cell) == (3, "Payment Date", "07/04/1999")
+    assert first.reason.startswith("The date '07/04/1999' is in 1999")
+    assert (second.row_number, second.cell) == (5, "07/04/2014") and "far outside" in second.reason
+
+
 def test_a_file_with_headings_and_no_rows_is_refused(session: Session, knowsley: CouncilSetup, folder: Path) -> None:
     batch = upload(session, knowsley, folder, csv_bytes([]))
     with pytest.raises(SpendRefused, match="no rows of payments"):
