@@ -57,8 +57,30 @@ def _day(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+def span_label(start: date, end: date) -> str:
+    """Days from ``start`` to ``end`` in words, saying a month or year once: '1 April to 29 May 2026', '2 to 28 April
+    2026', '1 December 2025 to 29 January 2026', '3 April 2026'."""
+    if start == end:
+        return _day(start)
+    if start.year != end.year:
+        return f"{_day(start)} to {_day(end)}"
+    if start.month != end.month:
+        return f"{start.day} {start:%B} to {_day(end)}"
+    return f"{start.day} to {_day(end)}"
+
+
+def can_show(year: int) -> bool:
+    """Whether a period of ``year`` can be chosen: spend dated outside these years is taken for a typing slip."""
+    return EARLIEST_YEAR <= year <= LATEST_YEAR
+
+
+def years_shown() -> str:
+    """The years a period can be chosen in, in words: '2000 to 2099'."""
+    return f"{EARLIEST_YEAR} to {LATEST_YEAR}"
+
+
 def _check_year(year: int, what: str, field_name: str) -> None:
-    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+    if not can_show(year):
         raise PeriodError(f"Enter {what} between {EARLIEST_YEAR} and {LATEST_YEAR}", field_name)
 
 
@@ -289,6 +311,23 @@ class Period:
         return Period(_year_earlier(self.start), _year_earlier(self.end), PeriodKind.RANGE)
 
 
+def previous_of(period: Period) -> Period | None:
+    """The period just before ``period`` (see :meth:`Period.previous`), or None when it would fall before the
+    earliest year a period can be chosen in."""
+    try:
+        return period.previous()
+    except PeriodError:
+        return None
+
+
+def year_before_of(period: Period) -> Period | None:
+    """The same period a year earlier (see :meth:`Period.year_before`), or None before the earliest year."""
+    try:
+        return period.year_before()
+    except PeriodError:
+        return None
+
+
 def _year_earlier(day: date) -> date:
     # 29 February has no day a year before: the 28th stands in.
     return date(day.year - 1, day.month, min(day.day, calendar.monthrange(day.year - 1, day.month)[1]))
@@ -296,11 +335,18 @@ def _year_earlier(day: date) -> date:
 
 @dataclass(frozen=True)
 class PeriodChoices:
-    """The months, quarters and financial years that hold payments, newest first, for a period chooser."""
+    """The months, quarters and financial years that hold payments, newest first, for a period chooser.
+
+    ``outside`` holds the months with payments dated outside the years a period can be chosen in (a date typed
+    as 07/04/1999 or 2101): no period shows them, so the pages say so rather than fail; ``outside_payments`` says
+    how many payments they hold (0 when only the months were given).
+    """
 
     months: list[Period]
     quarters: list[Period]
     years: list[Period]
+    outside: tuple[tuple[int, int], ...] = ()
+    outside_payments: int = 0
 
     @property
     def latest_year(self) -> Period | None:
@@ -311,23 +357,59 @@ class PeriodChoices:
         return not self.months
 
     def default(self) -> Period | None:
-        """The period a report opens on: the latest financial year with payments."""
-        return self.latest_year
+        """The period a report opens on: the latest financial year with payments (else the latest month: January
+        to March 2000 are months of a financial year, 1999-00, that cannot be chosen)."""
+        return self.latest_year or (self.months[0] if self.months else None)
+
+    def of_kind(self, kind: PeriodKind) -> list[Period]:
+        """The periods of ``kind`` that hold payments, newest first (none for a range: those are not listed)."""
+        return {PeriodKind.MONTH: self.months, PeriodKind.QUARTER: self.quarters, PeriodKind.YEAR: self.years}.get(
+            kind, []
+        )
+
+    def holds(self, period: Period) -> bool | None:
+        """Whether ``period`` holds payments: a month, quarter or year is listed only when it does; for a range
+        this cannot say (None), since payments are counted by month."""
+        if period.kind == PeriodKind.RANGE:
+            return None
+        return period in self.of_kind(period.kind)
+
+    def other_with_data(self, period: Period) -> Period | None:
+        """Another period of the same kind that holds payments, to compare ``period`` with: the latest one before
+        it, else the latest one after it; None for a range or when there is no other."""
+        others = [p for p in self.of_kind(period.kind) if p != period]
+        earlier = [p for p in others if p.end < period.start]
+        chosen = earlier or others
+        return chosen[0] if chosen else None
 
 
 def periods_with_data(months: Iterable[tuple[int, int]] | Mapping[tuple[int, int], int]) -> PeriodChoices:
-    """The periods that hold payments, given the (year, month) pairs that do (a mapping's counts of 0 are left out)."""
-    held = {key for key, count in months.items() if count} if isinstance(months, Mapping) else set(months)
+    """The periods that hold payments, given the (year, month) pairs that do (a mapping's counts of 0 are left out).
+
+    Months outside the years a period can be chosen in are set apart in ``outside``, never raised: a payment dated
+    1999 in an imported file must not stop the report opening.
+    """
+    counts: dict[tuple[int, int], int] | None = None
+    if isinstance(months, Mapping):
+        counts = {key: count for key, count in months.items() if count}
+        held = set(counts)
+    else:
+        held = set(months)
     ordered = sorted(held, reverse=True)
-    month_periods = [Period.month(year, month) for year, month in ordered]
+    outside = tuple(key for key in ordered if not can_show(key[0]))
+    month_periods = [Period.month(year, month) for year, month in ordered if can_show(year)]
     quarters: dict[tuple[int, int], Period] = {}
     years: dict[int, Period] = {}
     for period in month_periods:
         fy = financial_year_of(period.start)
+        if not can_show(fy):
+            continue  # January to March 2000: its financial year, 1999-00, cannot be chosen; the months can
         quarters.setdefault((fy, period.quarter_number), Period.quarter(fy, period.quarter_number))
         years.setdefault(fy, Period.financial_year(fy))
     return PeriodChoices(
         month_periods,
         sorted(quarters.values(), reverse=True),
         sorted(years.values(), reverse=True),
+        outside,
+        sum(counts[key] for key in outside) if counts is not None else 0,
     )

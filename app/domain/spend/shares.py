@@ -19,6 +19,7 @@ from app.domain.labelled import LabelledEnum
 from app.domain.providers import LegalForm
 from app.domain.refusals import Refusal
 from app.domain.spend.classification import Exclusion, PlaceBasis, SpendPlace
+from app.domain.spend.periods import can_show, years_shown
 from app.domain.wording import in_sentence
 
 # --- Shares and points ----------------------------------------------------------------------------------------------
@@ -58,6 +59,23 @@ def percent_text(value: Fraction | None) -> str:
         return "under -0.1%"
     rounded = percent(value)
     return f"{rounded}%"
+
+
+#: What a negative figure's share says: a net credit (refunds outweighing payments) is no share of anything.
+NET_CREDIT = "Net credit"
+#: What the share of a part says when the whole it would be a share of is a net credit.
+OF_NET_CREDIT = "No share: the whole is a net credit"
+
+
+def share_text(value: Fraction | None, pence: int, base_pence: int | None = None) -> str:
+    """A figure's share in words, honest about credits: 'Net credit' when the figure itself is negative (refunds
+    outweigh payments, so '-0.4% of the spend' would mean nothing), 'No share: the whole is a net credit' when what
+    it would be a share of is negative, else :func:`percent_text`."""
+    if pence < 0:
+        return NET_CREDIT
+    if value is None and base_pence is not None and base_pence < 0:
+        return OF_NET_CREDIT
+    return percent_text(value)
 
 
 def points(before: Fraction | None, after: Fraction | None) -> Fraction | None:
@@ -226,6 +244,8 @@ class PaymentFilters:
             raise FilterError("The most deprived areas are the 10% (1) or the 20% (2)", "deprived")
         if self.month is not None and not 1 <= self.month[1] <= 12:
             raise FilterError("Enter a month like 2026-04", "month")
+        if self.month is not None and not can_show(self.month[0]):
+            raise FilterError(f"Enter a month in a year from {years_shown()}", "month")
 
     def with_(self, **changes: object) -> PaymentFilters:
         """A copy with some filters changed."""

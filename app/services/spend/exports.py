@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.domain.spend.periods import Period
-from app.domain.spend.shares import DIMENSIONS, PaymentFilters, percent
+from app.domain.spend.shares import DIMENSIONS, NET_CREDIT, OF_NET_CREDIT, PaymentFilters, percent
 from app.models import Council, Payment
 from app.services.spend.report import (
     Figure,
@@ -79,20 +79,42 @@ def pounds(pence: int) -> Decimal:
 
 
 def _share(figure: Figure) -> Decimal | None:
+    """A figure's share as a percentage, left blank for a net credit (a negative share of spend means nothing)."""
+    if figure.net_credit:
+        return None
     return percent(figure.share, 2)
 
 
-def _figure_row(section: str, figure: Figure, local: Figure | None = None) -> list[Any]:
+#: The Note column's words for a share left blank because of a credit (app.domain.spend.shares.share_text).
+CREDIT_NOTES = {
+    NET_CREDIT: "net credit: refunds outweigh payments, so no share",
+    OF_NET_CREDIT: "no share: the whole is a net credit",
+}
+
+
+def _figure_row(section: str, figure: Figure, local: Figure | None = None, note: str = "") -> list[Any]:
+    """A figure as a row: section, label, amount, payments, share and what it is of; with ``local`` its local part;
+    then the Note column (``note``, and what a share left blank for a credit means)."""
+    share = _share(figure)
     row: list[Any] = [
         section,
         figure.label,
         pounds(figure.pence),
         figure.payments,
-        _share(figure),
-        SHARE_OF_WORDS.get(figure.share_of, figure.share_of) if figure.share is not None else "",
+        share,
+        SHARE_OF_WORDS.get(figure.share_of, figure.share_of) if share is not None else "",
     ]
-    if local is not None:
-        row += [pounds(local.pence), _share(local)]
+    notes = [note] if note else []
+    notes += [
+        f"{what}{CREDIT_NOTES[f.percent]}"
+        for what, f in (("", figure), ("local part: ", local))
+        if f is not None and f.percent in CREDIT_NOTES
+    ]
+    if local is not None or notes:
+        row += [pounds(local.pence), _share(local)] if local is not None else ["", ""]
+    if notes:
+        text = "; ".join(notes)
+        row.append(text[:1].upper() + text[1:])
     return row
 
 
@@ -101,7 +123,10 @@ def _preamble(report: SpendReport, title: str) -> list[list[Any]]:
         [title, report.council_name],
         ["Period", report.period.label],
         ["From", report.period.start.isoformat(), "To", report.period.end.isoformat()],
+        ["Summary", report.summary],
     ]
+    if report.coverage:
+        rows.append(["Coverage", report.coverage])
     rows += [["Method note", line] for line in report.method.lines]
     rows.append([])
     return rows
@@ -143,7 +168,7 @@ def report_csv_rows(report: SpendReport) -> Iterator[list[Any]]:
         yield _figure_row("By month", replace(month.measured, label=month.label), month.local)
     for supplier in report.top_suppliers:
         basis = f" ({supplier.basis.label.lower()})" if supplier.basis else ""
-        yield [*_figure_row("Largest suppliers", supplier.spend), "", "", f"{supplier.place.label}{basis}"]
+        yield _figure_row("Largest suppliers", supplier.spend, note=f"{supplier.place.label}{basis}")
 
 
 def _yes_no(value: bool | None) -> str:

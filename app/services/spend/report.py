@@ -13,7 +13,7 @@ not undone) count.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from fractions import Fraction
 from typing import Any
@@ -31,6 +31,7 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    or_,
     select,
     type_coerce,
     union_all,
@@ -42,7 +43,17 @@ from app.domain.policy import LocalAreaDefinition, format_pence
 from app.domain.providers import SOCIAL_ECONOMY_FORMS, LegalForm
 from app.domain.spend.classification import ATTRIBUTED, Exclusion, PlaceBasis, Resolution, SpendPlace
 from app.domain.spend.lifecycle import COUNTING_STATUSES
-from app.domain.spend.periods import Period, PeriodChoices, periods_with_data
+from app.domain.spend.periods import (
+    EARLIEST_YEAR,
+    LATEST_YEAR,
+    Period,
+    PeriodChoices,
+    periods_with_data,
+    previous_of,
+    span_label,
+    year_before_of,
+    years_shown,
+)
 from app.domain.spend.shares import (
     AUTO_ORDER,
     DIMENSIONS,
@@ -55,6 +66,7 @@ from app.domain.spend.shares import (
     points,
     points_text,
     share,
+    share_text,
 )
 from app.domain.wording import govuk_date, in_sentence
 from app.models import (
@@ -98,14 +110,23 @@ class Figure:
     filters: PaymentFilters
     share_of: str = "measured"
     hint: str = ""
+    #: What the share is of, in pence, where that can be a net credit (a category's or a month's measured spend).
+    base_pence: int | None = None
 
     @property
     def money(self) -> str:
         return format_pence(self.pence)
 
     @property
+    def net_credit(self) -> bool:
+        """Whether refunds outweigh payments here: the figure is negative, and no share of anything."""
+        return self.pence < 0
+
+    @property
     def percent(self) -> str:
-        return percent_text(self.share)
+        """The share in words: 'Net credit' for a negative figure, and no share of a whole that is a net credit
+        (see app.domain.spend.shares.share_text), rather than '-0.4%' or 'Not measured'."""
+        return share_text(self.share, self.pence, self.base_pence)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -205,6 +226,19 @@ class ExcludedRow:
 
 
 @dataclass(frozen=True)
+class OutsideYears:
+    """A file's payments dated outside the years a report can show (a date typed as 07/04/1999 or 2101): no period
+    holds them, so they are in no figure, and the method note says so."""
+
+    batch_id: int
+    file_name: str
+    payments: int
+    pence: int
+    first: date
+    last: date
+
+
+@dataclass(frozen=True)
 class MethodNote:
     """What a reader needs to trust (or question) the figures: the basis, what is left out and why, how current
     the register data is, what is not attributed, the deprivation release and the files."""
@@ -221,6 +255,9 @@ class MethodNote:
     classified_at: datetime | None
     deprivation_release: str | None
     files: list[SourceFile]
+    #: The files whose publisher is not the council (uploaded with "Who published it?" naming another body).
+    other_publishers: list[SourceFile]
+    outside_years: list[OutsideYears]
     lines: list[str]
 
     @property
@@ -261,10 +298,81 @@ class SpendReport:
     months: list[MonthRow]
     top_suppliers: list[SupplierRow]
     method: MethodNote
+    #: The first and last days the period's payments were made on (None with no payments).
+    first_paid_on: date | None = None
+    last_paid_on: date | None = None
 
     @property
     def dimension_label(self) -> str:
         return DIMENSIONS[self.dimension]
+
+    @property
+    def publishers(self) -> list[str]:
+        """Who published the files the period's payments come from, each once, in the files' order."""
+        return list(dict.fromkeys(f.publisher for f in self.method.files))
+
+    @property
+    def from_other_publishers(self) -> bool:
+        """Whether any of the period's payments come from a file another body published."""
+        return bool(self.method.other_publishers)
+
+    @property
+    def months_without_payments(self) -> list[MonthRow]:
+        """The period's months between its first and last payment that hold none (a file missing, usually)."""
+        if self.first_paid_on is None or self.last_paid_on is None:
+            return []
+        first = (self.first_paid_on.year, self.first_paid_on.month)
+        last = (self.last_paid_on.year, self.last_paid_on.month)
+        return [row for row in self.months if first < (row.year, row.month) < last and not row.total.payments]
+
+    @property
+    def partly_covered(self) -> bool:
+        """Whether the payments imported leave whole months of the period without any: at either end (a year
+        whose payments stop in May) or between (a month's file not imported). Days are not counted: a month's
+        payments seldom start on the 1st."""
+        if self.first_paid_on is None or self.last_paid_on is None:
+            return False
+        start, end = self.period.start, self.period.end
+        return (
+            (self.first_paid_on.year, self.first_paid_on.month) > (start.year, start.month)
+            or (self.last_paid_on.year, self.last_paid_on.month) < (end.year, end.month)
+            or bool(self.months_without_payments)
+        )
+
+    @property
+    def coverage(self) -> str | None:
+        """'The payments imported cover 1 April to 29 May 2026.' when they leave whole months of the period
+        without payments (and which months between have none); None when they cover it."""
+        if not self.partly_covered or self.first_paid_on is None or self.last_paid_on is None:
+            return None
+        sentence = f"The payments imported cover {span_label(self.first_paid_on, self.last_paid_on)}"
+        gaps = self.months_without_payments
+        if gaps:
+            sentence += ", with none in " + _and([row.label for row in gaps], "or")
+        return sentence + "."
+
+    @property
+    def summary(self) -> str:
+        """The report's first sentence: who paid how much in how many payments; when any file was published by
+        another body than the council, the publishers are named rather than the council said to have paid it."""
+        if self.empty:
+            return f"No payments from {self.council_name} {self.period.in_sentence} have been imported."
+        payments = counted(self.total.payments, "payment")
+        when = self.period.in_sentence
+        if not self.from_other_publishers:
+            return f"{self.council_name} paid {self.total.money} in {payments} {when}."
+        files = "files" if len(self.method.files) != 1 else "a file"
+        return f"{self.total.money} was paid in {payments} {when}, from {files} published by {_and(self.publishers)}."
+
+    @property
+    def sme_known_sentence(self) -> str:
+        """The SMEs' share of the spend whose supplier's size is known, or that no supplier's size is known."""
+        if self.sme_share_of_known is None:
+            return (
+                "No supplier's size is known for the measured spend "
+                f"{self.period.in_sentence}, so the SMEs' share of it cannot be measured."
+            )
+        return f"Of the spend whose supplier's size is known, {percent_text(self.sme_share_of_known)} went to SMEs."
 
     @property
     def empty(self) -> bool:
@@ -302,20 +410,22 @@ class SpendReport:
     def headline(self) -> list[str]:
         """The report's first sentences, for the command line and a summary."""
         if self.empty:
-            return [f"No payments from {self.council_name} {self.period.in_sentence} have been imported."]
-        lines = [
-            f"{self.council_name} paid {self.total.money} in {self.total.payments:,} payments "
-            f"{self.period.in_sentence}.",
+            return [self.summary]
+        lines = [self.summary]
+        if self.coverage:
+            lines.append(self.coverage)
+        lines += [
             f"Measured spend (leaving out payees that are not suppliers): {self.measured.money}.",
             f"Local ({self.method.local_area_name}): {self.local.percent} ({self.local.money}).",
         ]
         lines += [f"  {row.label}: {row.percent} ({row.money})" for row in self.places]
         lines.append(f"Social economy: {self.social_economy.percent} ({self.social_economy.money}).")
-        sme_known = percent_text(self.sme_share_of_known)
-        lines.append(
-            f"SMEs: {self.sme.percent} of measured spend ({sme_known} of the spend whose supplier's size is known; "
-            f"size not known for {self.sme_unknown.percent})."
-        )
+        if self.sme_share_of_known is None:
+            known = "no supplier's size is known"
+        else:
+            known = f"{percent_text(self.sme_share_of_known)} of the spend whose supplier's size is known; size not "
+            known += f"known for {self.sme_unknown.percent}"
+        lines.append(f"SMEs: {self.sme.percent} of measured spend ({known}).")
         lines.append(
             f"Suppliers in the 10% most deprived areas: {self.deprived_10.percent}; in the 20% most deprived: "
             f"{self.deprived_20.percent}."
@@ -336,6 +446,11 @@ class SpendReport:
                 "end": self.period.end.isoformat(),
             },
             "dimension": self.dimension,
+            "summary": self.summary,
+            "coverage": self.coverage,
+            "first_paid_on": self.first_paid_on.isoformat() if self.first_paid_on else None,
+            "last_paid_on": self.last_paid_on.isoformat() if self.last_paid_on else None,
+            "publishers": self.publishers,
             "total": self.total.as_dict(),
             "measured": self.measured.as_dict(),
             "not_a_supplier": self.not_a_supplier.as_dict(),
@@ -408,6 +523,18 @@ class SpendReport:
                         "amount_basis": f.amount_basis,
                     }
                     for f in method.files
+                ],
+                "other_publishers": [f.batch_id for f in method.other_publishers],
+                "outside_years": [
+                    {
+                        "batch": f.batch_id,
+                        "file_name": f.file_name,
+                        "payments": f.payments,
+                        "pence": f.pence,
+                        "first": f.first.isoformat(),
+                        "last": f.last.isoformat(),
+                    }
+                    for f in method.outside_years
                 ],
                 "note": method.lines,
             },
@@ -601,6 +728,9 @@ class _Scan:
     months: dict[tuple[int, int], list[int]]
     categories: dict[str | None, list[int]]
     by_batch: dict[int, tuple[int, int]]
+    #: The first and last days with payments (None with none).
+    first_day: date | None = None
+    last_day: date | None = None
 
 
 #: The classification columns the report reads from each supplier.
@@ -682,6 +812,7 @@ def _scan(session: Session, conditions: Sequence[ColumnElement[bool]], dimension
     months: dict[tuple[int, int], list[int]] = {}
     categories: dict[str | None, list[int]] = {}
     by_batch: dict[int, tuple[int, int]] = {}
+    days: list[date] = []
     total_payments = 0
     row: Any
     for row in session.execute(union_all(by_supplier, by_day, by_category)):
@@ -689,6 +820,7 @@ def _scan(session: Session, conditions: Sequence[ColumnElement[bool]], dimension
         numbers = [int(value or 0) for value in row[5:11]]
         pence, payments = numbers[0], numbers[1]
         if kind == "day":
+            days.append(paid_on)
             into = months.setdefault((paid_on.year, paid_on.month), [0] * 6)
             for index, number in enumerate(numbers):
                 into[index] += number
@@ -727,7 +859,15 @@ def _scan(session: Session, conditions: Sequence[ColumnElement[bool]], dimension
         )
         for key, (pence, payments, suppliers) in keyed.items()
     ]
-    return _Scan(sums, _Groups(groups, total_payments), months, categories, by_batch)
+    return _Scan(
+        sums,
+        _Groups(groups, total_payments),
+        months,
+        categories,
+        by_batch,
+        min(days, default=None),
+        max(days, default=None),
+    )
 
 
 def _mapped_dimension(session: Session, period: Period, batch_ids: Sequence[int]) -> str | None:
@@ -825,7 +965,7 @@ def spend_report(session: Session, council: Council, period: Period, *, dimensio
     def figure(key: str, label: str, filters: PaymentFilters, *, of: str = "measured", hint: str = "") -> Figure:
         pence, payments, _ = groups.sum(filters)
         against = base if of == "measured" else total_pence
-        return Figure(key, label, pence, payments, share(pence, against), filters, of, hint)
+        return Figure(key, label, pence, payments, share(pence, against), filters, of, hint, against)
 
     total = Figure("total", "All payments", total_pence, total_payments, None, PaymentFilters(), "total")
     measured = Figure(
@@ -921,6 +1061,7 @@ def spend_report(session: Session, council: Council, period: Period, *, dimensio
         not_attributed_suppliers=not_attributed_suppliers,
         sme_unknown=sme_unknown,
         decile_known=decile_known,
+        outside_years=outside_years(session, council, batch_ids),
     )
     known = sme.pence + not_sme.pence
     return SpendReport(
@@ -949,6 +1090,8 @@ def spend_report(session: Session, council: Council, period: Period, *, dimensio
         months=months,
         top_suppliers=top,
         method=method,
+        first_paid_on=scan.first_day,
+        last_paid_on=scan.last_day,
     )
 
 
@@ -965,7 +1108,15 @@ def _categories(sums: Mapping[str | None, list[int]], dimension: str, base: int)
         rows.append(
             CategoryRow(
                 label,
-                Figure(f"category:{name}", name, pence, int(payments or 0), share(pence, base), spend_filters),
+                Figure(
+                    f"category:{name}",
+                    name,
+                    pence,
+                    int(payments or 0),
+                    share(pence, base),
+                    spend_filters,
+                    base_pence=base,
+                ),
                 Figure(
                     f"category_local:{name}",
                     f"{name}: local",
@@ -974,6 +1125,7 @@ def _categories(sums: Mapping[str | None, list[int]], dimension: str, base: int)
                     share(local_pence, pence),
                     local_filters,
                     "category",
+                    base_pence=pence,
                 ),
             )
         )
@@ -1004,6 +1156,7 @@ def _months(sums: Mapping[tuple[int, int], list[int]], period: Period) -> list[M
                     share(measured_pence, total_pence),
                     PaymentFilters(month=key, measured=True),
                     "total",
+                    base_pence=total_pence,
                 ),
                 Figure(
                     f"month_local:{stamp}",
@@ -1013,6 +1166,7 @@ def _months(sums: Mapping[tuple[int, int], list[int]], period: Period) -> list[M
                     share(local_pence, measured_pence),
                     PaymentFilters(month=key, places=(SpendPlace.LOCAL,)),
                     "month",
+                    base_pence=measured_pence,
                 ),
             )
         )
@@ -1110,10 +1264,15 @@ def _basis_sentence(local: Figure, places: Sequence[Figure]) -> str:
     return "Of local spend, " + _and(parts) + "."
 
 
-def _and(parts: Sequence[str]) -> str:
+def _and(parts: Sequence[str], conjunction: str = "and") -> str:
     if len(parts) <= 1:
         return "".join(parts)
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
+    return ", ".join(parts[:-1]) + f" {conjunction} " + parts[-1]
+
+
+def counted(number: int, one: str, many: str | None = None) -> str:
+    """'1 payment', '2,000 payments' (``many`` when the plural is not ``one`` + 's')."""
+    return f"{number:,} {one if number == 1 else (many or one + 's')}"
 
 
 def _method_note(
@@ -1132,6 +1291,7 @@ def _method_note(
     not_attributed_suppliers: int,
     sme_unknown: Figure,
     decile_known: Figure,
+    outside_years: list[OutsideYears],
 ) -> MethodNote:
     area, wider = local_area_names(session, council)
     linked = select(SpendSupplier.provider_id).where(
@@ -1145,6 +1305,7 @@ def _method_note(
     )
     release = session.scalar(select(DeprivationRelease.name).where(DeprivationRelease.active.is_(True)).limit(1))
     files = _source_files(session, council, by_batch)
+    others = [f for f in files if not same_publisher(f.publisher, council.name)]
 
     lines = [
         f"Local means {area} ({in_sentence(council.local_area_definition.label)})"
@@ -1208,13 +1369,17 @@ def _method_note(
         for f in files:
             basis = f", amounts {f.amount_basis} of VAT" if f.amount_basis in ("net", "gross") else ""
             when = f", imported {govuk_date(f.imported_at)}" if f.imported_at else ""
-            described.append(f"{f.file_name} ({f.publisher}{when}{basis}: {f.payments:,} payments in this period)")
-        lines.append(
-            f"The figures come from {len(files)} file{'s' if len(files) != 1 else ''} as the council published "
-            "them: " + "; ".join(described) + "."
-        )
+            described.append(
+                f"{f.file_name} ({f.publisher}{when}{basis}: {counted(f.payments, 'payment')} in this period)"
+            )
+        published = "as the council published them" if not others else "as their publishers published them"
+        lines.append(f"The figures come from {counted(len(files), 'file')} {published}: " + "; ".join(described) + ".")
+        if others:
+            lines.append(_publishers_sentence(council, others))
     else:
         lines.append(f"No imported file holds payments {period.in_sentence}.")
+    if outside_years:
+        lines.append(outside_years_sentence(outside_years))
     return MethodNote(
         local_area_name=area,
         local_area_definition=council.local_area_definition.label,
@@ -1228,8 +1393,79 @@ def _method_note(
         classified_at=classified_at,
         deprivation_release=release,
         files=files,
+        other_publishers=others,
+        outside_years=outside_years,
         lines=lines,
     )
+
+
+def same_publisher(publisher: str, council_name: str) -> bool:
+    """Whether a file's publisher is the council itself (letter case and runs of spaces aside)."""
+    return " ".join(publisher.split()).casefold() == " ".join(council_name.split()).casefold()
+
+
+def _publishers_sentence(council: Council, others: Sequence[SourceFile]) -> str:
+    """Which files another body published: their payments count here as the council's own."""
+    files = [
+        f"{f.file_name} ({f.publisher}: {counted(f.payments, 'payment')}, {format_pence(f.pence)})" for f in others
+    ]
+    pence = sum(f.pence for f in others)
+    payments = sum(f.payments for f in others)
+    one_file, one_payment = len(others) == 1, payments == 1
+    return (
+        f"Not every file was published by {council.name}: {_and(files)} {'was' if one_file else 'were'} published "
+        f"by another body. {'Its' if one_file else 'Their'} {counted(payments, 'payment')} ({format_pence(pence)}) "
+        f"{'is' if one_payment else 'are'} counted in every figure as {council.name}'s spend; if "
+        f"{'it is' if one_payment else 'they are'} not, an officer can undo {'the file' if one_file else 'the files'}."
+    )
+
+
+def outside_years_sentence(found: Sequence[OutsideYears]) -> str:
+    """The payments no period can show, because their dates fall outside the years a report covers."""
+    payments = sum(f.payments for f in found)
+    pence = sum(f.pence for f in found)
+    files = [
+        f"{f.file_name} ({counted(f.payments, 'payment')} dated "
+        + (govuk_date(f.first) if f.first == f.last else f"{govuk_date(f.first)} to {govuk_date(f.last)}")
+        + ")"
+        for f in found
+    ]
+    return (
+        f"{counted(payments, 'payment')} ({format_pence(pence)}) {'is' if payments == 1 else 'are'} dated outside "
+        f"the years a report covers ({years_shown()}), so no period offered here includes "
+        f"{'it' if payments == 1 else 'them'}: {_and(files)}. Such a date is usually a typing slip in the file; an "
+        f"officer can undo the file and import it again with the date put right."
+    )
+
+
+def outside_years(session: Session, council: Council, batch_ids: Sequence[int] | None = None) -> list[OutsideYears]:
+    """The counting payments dated outside the years a report can show, by file (usually none)."""
+    if batch_ids is None:
+        batch_ids = counting_batch_ids(session, council)
+    if not batch_ids:
+        return []
+    query = (
+        select(
+            SpendBatch.id,
+            SpendBatch.file_name,
+            func.count(),
+            func.coalesce(func.sum(Payment.amount_pence), 0),
+            func.min(Payment.paid_on),
+            func.max(Payment.paid_on),
+        )
+        .join(SpendBatch, SpendBatch.id == Payment.batch_id)
+        .where(
+            Payment.council_id == council.id,
+            Payment.batch_id.in_(batch_ids),
+            or_(Payment.paid_on < date(EARLIEST_YEAR, 1, 1), Payment.paid_on > date(LATEST_YEAR, 12, 31)),
+        )
+        .group_by(SpendBatch.id, SpendBatch.file_name)
+        .order_by(SpendBatch.id)
+    )
+    return [
+        OutsideYears(int(batch_id), file_name, int(count), int(pence), first, last)
+        for batch_id, file_name, count, pence, first, last in session.execute(query)
+    ]
 
 
 # --- The payments behind a figure -----------------------------------------------------------------------------------
@@ -1352,8 +1588,40 @@ def months_with_payments(session: Session, council: Council) -> dict[tuple[int, 
 
 
 def period_choices(session: Session, council: Council) -> PeriodChoices:
-    """The months, quarters and financial years that hold the council's payments, newest first."""
+    """The months, quarters and financial years that hold the council's payments, newest first (payments dated
+    outside the years a period can be chosen in are set apart, never raised: see periods_with_data)."""
     return periods_with_data(months_with_payments(session, council))
+
+
+def has_payments(session: Session, council: Council, period: Period) -> bool:
+    """Whether any counting payment of the council falls in ``period``."""
+    batch_ids = counting_batch_ids(session, council)
+    if not batch_ids:
+        return False
+    found = session.scalar(select(Payment.id).where(*counting_conditions(council, period, batch_ids)).limit(1))
+    return found is not None
+
+
+def comparison_offers(session: Session, council: Council, period: Period, choices: PeriodChoices) -> list[Period]:
+    """The periods a report of ``period`` offers to compare it with, each holding payments (a comparison with a
+    period that has none could only say 'Not comparable'): the period before, else the latest other period of the
+    same kind with payments (an earlier one first); then the same period a year before when it differs."""
+
+    def holds(candidate: Period | None) -> bool:
+        if candidate is None or candidate == period:
+            return False
+        listed = choices.holds(candidate)
+        return listed if listed is not None else has_payments(session, council, candidate)
+
+    offers: list[Period] = []
+    previous = previous_of(period)
+    first = previous if holds(previous) else choices.other_with_data(period)
+    if first is not None and first != period:
+        offers.append(first)
+    year_before = year_before_of(period)
+    if year_before is not None and year_before not in offers and holds(year_before):
+        offers.append(year_before)
+    return offers
 
 
 @dataclass(frozen=True)
@@ -1369,6 +1637,18 @@ class ComparedShare:
     share_of: str = "measured"
     before_filters: PaymentFilters | None = None
     after_filters: PaymentFilters | None = None
+    #: What each share is of, in pence, where that can be a net credit (a category's measured spend).
+    before_base: int | None = None
+    after_base: int | None = None
+
+    @property
+    def before_text(self) -> str:
+        """The earlier share in words ('Net credit' rather than a negative share: see shares.share_text)."""
+        return share_text(self.before, self.before_pence, self.before_base)
+
+    @property
+    def after_text(self) -> str:
+        return share_text(self.after, self.after_pence, self.after_base)
 
     @property
     def change(self) -> Fraction | None:
@@ -1400,6 +1680,30 @@ class Comparison:
     shares: list[ComparedShare]
     categories: list[ComparedShare]
 
+    @property
+    def measured_shares(self) -> list[ComparedShare]:
+        """The shares of each period's measured spend (or of a part of it the label names): one table."""
+        return [row for row in self.shares if row.share_of != "total"]
+
+    @property
+    def total_shares(self) -> list[ComparedShare]:
+        """The shares of all each period's payments (the measured spend itself, the attributed): another table."""
+        return [row for row in self.shares if row.share_of == "total"]
+
+    def method_lines(self) -> list[tuple[str | None, list[str]]]:
+        """The method notes of both periods: the lines they share once (heading None), then each period's own
+        lines under its label."""
+        was, now = self.before.method.lines, self.after.method.lines
+        shared = [line for line in now if line in was]
+        groups: list[tuple[str | None, list[str]]] = []
+        if shared:
+            groups.append((None, shared))
+        for report, lines in ((self.before, was), (self.after, now)):
+            own = [line for line in lines if line not in shared]
+            if own:
+                groups.append((report.period.label, own))
+        return groups
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "before": self.before.period.label,
@@ -1422,6 +1726,8 @@ def _compared(before: Figure | None, after: Figure | None, label: str | None = N
         either.share_of,
         before.filters if before else None,
         after.filters if after else None,
+        before.base_pence if before else None,
+        after.base_pence if after else None,
     )
 
 
@@ -1453,13 +1759,9 @@ def compare_reports(before: SpendReport, after: SpendReport) -> Comparison:
         row = _compared(was, now)
         # A row missing on one side had no spend there: 0% of a measured base, not 'not comparable'.
         if was is None and before.measured.pence > 0:
-            row = ComparedShare(
-                row.key, row.label, Fraction(0), row.after, 0, row.after_pence, row.share_of, None, row.after_filters
-            )
+            row = replace(row, before=Fraction(0), before_pence=0)
         if now is None and after.measured.pence > 0:
-            row = ComparedShare(
-                row.key, row.label, row.before, Fraction(0), row.before_pence, 0, row.share_of, row.before_filters, None
-            )
+            row = replace(row, after=Fraction(0), after_pence=0)
         shares.append(row)
         if key == "not_sme":
             shares.append(

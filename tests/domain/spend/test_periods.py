@@ -12,6 +12,9 @@ from app.domain.spend.periods import (
     PeriodKind,
     financial_year_of,
     periods_with_data,
+    previous_of,
+    span_label,
+    year_before_of,
     year_label,
 )
 
@@ -173,3 +176,66 @@ def test_periods_with_data_lists_what_holds_payments_newest_first() -> None:
     assert choices.default() == Period.financial_year(2026)
     empty = periods_with_data([])
     assert empty.empty and empty.default() is None
+
+
+def test_months_outside_the_years_a_period_can_show_are_set_apart_not_raised() -> None:
+    """A payment typed as 07/04/1999 (or 2101) in an imported file must not stop the report opening."""
+    choices = periods_with_data({(1999, 4): 1, (2101, 1): 2, (2026, 4): 5})
+    assert [p.label for p in choices.months] == ["April 2026"]
+    assert [p.label for p in choices.years] == ["2026-27"]
+    assert choices.outside == ((2101, 1), (1999, 4))
+    assert choices.outside_payments == 3
+    assert choices.default() == Period.financial_year(2026)
+    # Only the months given (no counts): still set apart, with no count to say.
+    bare = periods_with_data([(1999, 4), (2026, 4)])
+    assert bare.outside == ((1999, 4),) and bare.outside_payments == 0
+    # All of them outside: nothing to choose, but not 'no payments'.
+    only = periods_with_data({(1999, 4): 1})
+    assert only.empty and only.default() is None and only.outside == ((1999, 4),)
+
+
+def test_january_to_march_2000_are_months_of_a_year_that_cannot_be_chosen() -> None:
+    choices = periods_with_data({(2000, 2): 3})
+    assert [p.label for p in choices.months] == ["February 2000"]
+    assert choices.quarters == [] and choices.years == [] and choices.outside == ()
+    assert choices.default() == Period.month(2000, 2)
+
+
+def test_the_period_before_the_earliest_year_is_none_not_an_error() -> None:
+    assert previous_of(Period.financial_year(2000)) is None
+    assert previous_of(Period.quarter(2000, 1)) is None
+    assert year_before_of(Period.month(2000, 6)) is None
+    assert previous_of(Period.month(2000, 6)) == Period.month(2000, 5)
+    assert year_before_of(Period.financial_year(2026)) == Period.financial_year(2025)
+    with pytest.raises(PeriodError):
+        Period.financial_year(2000).previous()
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "words"),
+    [
+        (date(2026, 4, 1), date(2026, 5, 29), "1 April to 29 May 2026"),
+        (date(2026, 4, 2), date(2026, 4, 28), "2 to 28 April 2026"),
+        (date(2025, 12, 1), date(2026, 1, 29), "1 December 2025 to 29 January 2026"),
+        (date(2026, 4, 3), date(2026, 4, 3), "3 April 2026"),
+    ],
+)
+def test_a_span_of_days_says_its_month_and_year_once(start: date, end: date, words: str) -> None:
+    assert span_label(start, end) == words
+
+
+def test_which_periods_hold_payments_and_another_to_compare_with() -> None:
+    choices = periods_with_data({(2024, 6): 1, (2024, 7): 1, (2025, 4): 3, (2026, 5): 1})
+    q1_2025 = Period.quarter(2025, 1)
+    assert choices.holds(q1_2025) is True
+    assert choices.holds(Period.quarter(2024, 4)) is False
+    assert choices.holds(Period(date(2025, 4, 3), date(2025, 4, 9))) is None  # a range: counted elsewhere
+    # The latest earlier period of the kind with payments: Q2 2024-25 (July 2024), not the empty Q4.
+    assert choices.other_with_data(q1_2025) == Period.quarter(2024, 2)
+    assert choices.other_with_data(Period.financial_year(2025)) == Period.financial_year(2024)
+    # The earliest: only a later one is left.
+    assert choices.other_with_data(Period.financial_year(2024)) == Period.financial_year(2026)
+    assert choices.other_with_data(Period.month(2025, 4)) == Period.month(2024, 7)
+    assert choices.other_with_data(Period(date(2025, 4, 1), date(2025, 4, 9))) is None
+    alone = periods_with_data({(2025, 4): 3})
+    assert alone.other_with_data(Period.financial_year(2025)) is None

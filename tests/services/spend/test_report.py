@@ -13,13 +13,14 @@ from app.domain.providers import LegalForm
 from app.domain.spend.classification import Exclusion, PlaceBasis, Resolution, SpendPlace
 from app.domain.spend.lifecycle import SpendBatchStatus
 from app.domain.spend.periods import Period
-from app.domain.spend.shares import PaymentFilters, SmeStatus
+from app.domain.spend.shares import FilterError, PaymentFilters, SmeStatus
 from app.models import Council, DeprivationRelease, SpendBatch, SpendMapping, SpendSupplier
 from app.services.spend.report import (
     Figure,
     ReportError,
     choose_dimension,
     compare_reports,
+    comparison_offers,
     months_with_payments,
     payments_behind,
     period_choices,
@@ -457,3 +458,205 @@ def test_auto_follows_the_files_confirmed_columns_when_they_say(session: Session
     assert resolve_dimension(session, council, Q1, "auto") == "proclass"  # 2 of 4 lines: half
     payment(session, unmapped, supplier, 100_00, MAY, service_area="Parks")
     assert resolve_dimension(session, council, Q1, "auto") == "service_area"  # 2 of 5 have ProClass, 5 a service area
+
+
+# --- What the report says about the payments behind it: their dates, their publishers -------------------------------
+
+
+def test_a_payment_dated_outside_the_years_a_report_covers_never_breaks_it(session: Session, scene: Scene) -> None:
+    """A row dated 07/04/1999 that got in (small files let far-out dates through) is set apart and said, never
+    raised: the chooser, the report and its method note all still work."""
+    odd = spend_batch(session, scene.council, file_name="small.xlsx")
+    payment(session, odd, scene.outside, 250_00, date(1999, 4, 7))
+    payment(session, odd, scene.outside, 100_00, date(2101, 1, 2))
+    choices = period_choices(session, scene.council)
+    assert choices.outside == ((2101, 1), (1999, 4)) and choices.outside_payments == 2
+    assert choices.default() == Period.financial_year(2026)
+    assert months_with_payments(session, scene.council)[(1999, 4)] == 1
+    report = spend_report(session, scene.council, Q1)
+    assert [(f.file_name, f.payments, f.pence, f.first, f.last) for f in report.method.outside_years] == [
+        ("small.xlsx", 2, 350_00, date(1999, 4, 7), date(2101, 1, 2))
+    ]
+    assert (
+        "2 payments (£350) are dated outside the years a report covers (2000 to 2099), so no period offered here "
+        "includes them: small.xlsx (2 payments dated 7 April 1999 to 2 January 2101)."
+    ) in report.method.text
+    assert report.total.pence == 115_000_00  # the quarter's figures are untouched
+    assert report.as_dict()["method"]["outside_years"] == [
+        {
+            "batch": odd.id,
+            "file_name": "small.xlsx",
+            "payments": 2,
+            "pence": 350_00,
+            "first": "1999-04-07",
+            "last": "2101-01-02",
+        }
+    ]
+    # A filter can never ask for such a month either.
+    with pytest.raises(FilterError, match="Enter a month in a year from 2000 to 2099"):
+        PaymentFilters(month=(1999, 4))
+
+
+def test_no_word_about_dates_outside_the_years_when_there_are_none(session: Session, scene: Scene) -> None:
+    report = spend_report(session, scene.council, Q1)
+    assert report.method.outside_years == [] and "dated outside" not in report.method.text
+
+
+def test_files_another_body_published_are_named_in_the_headline_and_the_method_note(
+    session: Session, knowsley: CouncilSetup
+) -> None:
+    council = knowsley.council
+    own = spend_batch(session, council, file_name="knowsley.csv", publisher="KNOWSLEY  council")
+    theirs = spend_batch(session, council, file_name="hyndburn.csv", publisher="Hyndburn Borough Council")
+    supplier = spend_supplier(session, council, "Acme", place=SpendPlace.OUTSIDE)
+    payment(session, own, supplier, 1_000_00, APRIL)
+    payment(session, theirs, supplier, 2_000_00, MAY)
+    payment(session, theirs, supplier, 3_000_00, MAY)
+    report = spend_report(session, council, Q1)
+    assert report.publishers == ["KNOWSLEY  council", "Hyndburn Borough Council"]
+    assert [f.file_name for f in report.method.other_publishers] == ["hyndburn.csv"]
+    assert report.headline()[0] == (
+        "£6,000 was paid in 3 payments in Q1 2026-27 (April to June 2026), from files published by KNOWSLEY  council "
+        "and Hyndburn Borough Council."
+    )
+    assert (
+        "Not every file was published by Knowsley Council: hyndburn.csv (Hyndburn Borough Council: 2 payments, "
+        "£5,000) was published by another body. Its 2 payments (£5,000) are counted in every figure as Knowsley "
+        "Council's spend; if they are not, an officer can undo the file."
+    ) in report.method.text
+    assert "The figures come from 2 files as their publishers published them:" in report.method.text
+    # The council's own files only (its name in another case is still the council): no word of publishers.
+    alone = spend_report(session, council, Period.month(2026, 4))
+    assert not alone.from_other_publishers
+    assert alone.summary == "Knowsley Council paid £1,000 in 1 payment in April 2026."
+    assert "Not every file" not in alone.method.text
+
+
+def test_one_payment_is_said_in_the_singular(session: Session, knowsley: CouncilSetup) -> None:
+    batch = spend_batch(session, knowsley.council, file_name="one.csv")
+    payment(session, batch, spend_supplier(session, knowsley.council, "Someone"), 10_000_00, APRIL)
+    report = spend_report(session, knowsley.council, Period.month(2026, 4))
+    assert report.headline()[0] == "Knowsley Council paid £10,000 in 1 payment in April 2026."
+    text = report.method.text
+    assert "one.csv (Knowsley Council, imported 2 May 2026: 1 payment in this period)" in text
+    assert "1 payments" not in text and not any("1 payments" in line for line in report.headline())
+    assert "(100.0% of all payments, 1 payment to 1 supplier)" in text
+
+
+def test_a_period_the_payments_only_partly_cover_says_which_days_they_cover(
+    session: Session, knowsley: CouncilSetup
+) -> None:
+    council = knowsley.council
+    batch = spend_batch(session, council)
+    supplier = spend_supplier(session, council, "Acme", place=SpendPlace.OUTSIDE)
+    payment(session, batch, supplier, 1_000_00, date(2026, 4, 1))
+    payment(session, batch, supplier, 1_000_00, date(2026, 5, 29))
+    year = spend_report(session, council, Period.financial_year(2026))
+    assert (year.first_paid_on, year.last_paid_on) == (date(2026, 4, 1), date(2026, 5, 29))
+    assert year.partly_covered and year.coverage == "The payments imported cover 1 April to 29 May 2026."
+    assert year.headline()[1] == "The payments imported cover 1 April to 29 May 2026."
+    assert year.as_dict()["coverage"] == year.coverage
+    assert (year.as_dict()["first_paid_on"], year.as_dict()["last_paid_on"]) == ("2026-04-01", "2026-05-29")
+    # A month whose payments start on the 2nd is covered: a month's payments seldom start on the 1st.
+    assert spend_report(session, council, Period.month(2026, 5)).coverage is None
+    assert spend_report(session, council, Period(date(2026, 4, 1), date(2026, 5, 31))).coverage is None
+    # A month missing between the first and last payment is named.
+    payment(session, batch, supplier, 1_000_00, date(2026, 7, 3))
+    quarter_and_a_bit = spend_report(session, council, Period(date(2026, 4, 1), date(2026, 7, 31)))
+    assert quarter_and_a_bit.coverage == "The payments imported cover 1 April to 3 July 2026, with none in June 2026."
+    assert spend_report(session, council, Period.month(2026, 6)).coverage is None  # empty: nothing to cover
+
+
+def test_when_no_suppliers_size_is_known_the_report_says_so(session: Session, knowsley: CouncilSetup) -> None:
+    batch = spend_batch(session, knowsley.council)
+    payment(session, batch, spend_supplier(session, knowsley.council, "Someone"), 10_000_00, APRIL)
+    report = spend_report(session, knowsley.council, Q1)
+    assert report.sme_share_of_known is None
+    assert report.sme_known_sentence == (
+        "No supplier's size is known for the measured spend in Q1 2026-27 (April to June 2026), so the SMEs' share "
+        "of it cannot be measured."
+    )
+    assert "SMEs: 0.0% of measured spend (no supplier's size is known)." in report.headline()
+    assert not any("Not measured" in line for line in report.headline())
+
+
+def test_a_category_of_credits_says_net_credit_not_a_share(session: Session, scene: Scene) -> None:
+    # Refunds outweigh payments in 'Refunds' (-£2,000); in 'Mixed' the local part is a credit.
+    payment(session, scene.batch, scene.outside, -3_000_00, MAY, service_area="Refunds")
+    payment(session, scene.batch, scene.based, 1_000_00, MAY, service_area="Refunds")
+    payment(session, scene.batch, scene.outside, 5_000_00, MAY, service_area="Mixed")
+    payment(session, scene.batch, scene.based, -500_00, MAY, service_area="Mixed")
+    report = spend_report(session, scene.council, Q1)
+    rows = {row.name: row for row in report.categories}
+    refunds, mixed = rows["Refunds"], rows["Mixed"]
+    assert (refunds.spend.pence, refunds.spend.net_credit) == (-2_000_00, True)
+    assert refunds.spend.money == "-£2,000" and refunds.spend.percent == "Net credit"
+    # Its local part is a payment, but of a whole that is a net credit: no share.
+    assert (refunds.local.pence, refunds.local.percent) == (1_000_00, "No share: the whole is a net credit")
+    assert mixed.spend.percent == "4.4%"  # £4,500 of £102,500
+    assert (mixed.local.pence, mixed.local.percent) == (-500_00, "Net credit")
+    # Nothing says 'under -0.1%' or leaves a credit 'Not measured'.
+    for figure in report.figures():
+        assert "under -" not in figure.percent
+    # The figures still trace to their payments.
+    for figure in (refunds.spend, refunds.local, mixed.local):
+        assert payments_behind(session, scene.council, Q1, figure.filters).total_pence == figure.pence
+
+
+def test_a_comparison_sets_shares_of_all_payments_apart_and_has_both_method_notes(
+    session: Session, scene: Scene
+) -> None:
+    earlier = spend_batch(session, scene.council, file_name="knowsley-q4.csv")
+    payment(session, earlier, scene.based, 50_000_00, date(2026, 2, 1), service_area="Parks")
+    before = spend_report(session, scene.council, Period.month(2026, 2))
+    after = spend_report(session, scene.council, Q1)
+    comparison = compare_reports(before, after)
+    assert {row.key for row in comparison.total_shares} == {"measured", "attributed"}
+    assert all(row.share_of != "total" for row in comparison.measured_shares)
+    assert "local" in {row.key for row in comparison.measured_shares}
+    groups = comparison.method_lines()
+    headings = [heading for heading, _ in groups]
+    assert headings == [None, "February 2026", "Q1 2026-27 (April to June 2026)"]
+    shared = groups[0][1]
+    assert "Credits (negative amounts) are netted off against payments in every figure." in shared
+    assert any("knowsley-q4.csv" in line for line in groups[1][1])
+    assert any("knowsley-q1.csv" in line for line in groups[2][1])
+    # Every line of both notes is said once.
+    assert {line for _, lines in groups for line in lines} == set(before.method.lines) | set(after.method.lines)
+
+
+def test_comparisons_are_offered_only_with_periods_that_hold_payments(session: Session, knowsley: CouncilSetup) -> None:
+    council = knowsley.council
+    batch = spend_batch(session, council)
+    supplier = spend_supplier(session, council, "Acme", place=SpendPlace.OUTSIDE)
+    for day in (date(2024, 6, 1), date(2024, 7, 1), date(2025, 4, 10), date(2025, 5, 10)):
+        payment(session, batch, supplier, 1_000_00, day)
+    choices = period_choices(session, council)
+
+    def offers(period: Period) -> list[str]:
+        return [p.label for p in comparison_offers(session, council, period, choices)]
+
+    # The period before holds payments, and so does the same period a year before.
+    assert offers(Period.month(2025, 5)) == ["April 2025"]  # May 2024 has none
+    assert offers(Period.financial_year(2025)) == ["2024-25"]
+    # Q4 2024-25 has none: the latest earlier quarter with payments instead; then Q1 2024-25, a year before.
+    assert offers(Period.quarter(2025, 1)) == ["Q2 2024-25 (July to September 2024)", "Q1 2024-25 (April to June 2024)"]
+    # The earliest year: only a later one holds payments.
+    assert offers(Period.financial_year(2024)) == ["2025-26"]
+    # A range: the same number of days before it, when they hold payments.
+    assert offers(Period(date(2025, 5, 1), date(2025, 5, 31))) == ["31 March 2025 to 30 April 2025"]
+    assert offers(Period(date(2025, 4, 10), date(2025, 5, 9))) == []
+    assert offers(Period(date(2025, 5, 10), date(2025, 6, 8))) == [
+        "10 April 2025 to 9 May 2025",
+        "10 May 2024 to 8 June 2024",
+    ]
+    # A year with no payments of its own is offered the year before it, which has some.
+    assert offers(Period.financial_year(2026)) == ["2025-26"]
+    # Before the earliest year a period can be chosen in: no error, the other year with payments.
+    assert offers(Period.financial_year(2000)) == ["2025-26"]
+    # A council with one period of payments: nothing to offer.
+    alone = Council(name="Sefton Council", district=knowsley.neighbour)
+    session.add(alone)
+    session.flush()
+    payment(session, spend_batch(session, alone), spend_supplier(session, alone, "Acme"), 1_000_00, APRIL)
+    assert comparison_offers(session, alone, Period.financial_year(2026), period_choices(session, alone)) == []
