@@ -13,7 +13,9 @@ from werkzeug.routing import BuildError
 from app.domain.roles import OFFICER_ROLES
 from app.domain.spend.periods import Period, PeriodChoices, PeriodKind
 from app.domain.spend.shares import DIMENSIONS, FilterError, PaymentFilters, percent_text, short_money
+from app.extensions import db
 from app.models import Council
+from app.services.spend.report import outside_years, outside_years_sentence
 from app.spend import bp
 from app.spend.forms import PeriodForm, period_query
 from app.web.council import users_council
@@ -133,9 +135,25 @@ def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
 
 def no_spend(council: Council, form: PeriodForm) -> tuple[str, int] | None:
     """The page saying the council has no spend files yet (with, for officers, the way to upload one), when it has
-    none and the address asks for no period; None otherwise."""
+    none and the address asks for no period; None otherwise.
+
+    A council whose only payments are dated outside the years a report covers (a file of dates typed as 1999) has
+    files: the report page says which payments no period can show, and the chooser is open for another period."""
     if not form.choices.empty or form.asked:
         return None
+    undated = outside_years(db.session, council) if form.choices.outside else []
+    if undated:
+        return page(
+            "spend/report.html",
+            council=council,
+            form=form,
+            errors=[],
+            report=None,
+            dimension="auto",
+            dimension_choices=DIMENSION_CHOICES,
+            outside_years=outside_years_sentence(undated),
+            upload_url=officer_url("officers.spend_files"),
+        )
     return page("spend/no_spend.html", council=council, upload_url=officer_url("officers.spend_files"))
 
 

@@ -23,6 +23,7 @@ from app.services.spend.report import (
     ReportError,
     SpendReport,
     compare_reports,
+    comparison_offers,
     payments_behind,
     period_choices,
     spend_report,
@@ -93,6 +94,16 @@ def compare_query(before: Period, after: Period) -> dict[str, str]:
     return {**period_query(after), **period_query(before, "with")}
 
 
+def in_order(one: Period, other: Period) -> tuple[Period, Period]:
+    """Two periods earlier first: a comparison's change runs forward in time."""
+    return (other, one) if other.start < one.start else (one, other)
+
+
+def offered_comparisons(period: Period, offers: list[Period]) -> list[tuple[Period, dict[str, str]]]:
+    """Each period offered for comparison with the query that sets the two side by side, earlier first."""
+    return [(offer, compare_query(*in_order(period, offer))) for offer in offers]
+
+
 @bp.route("")
 def report() -> tuple[str, int]:
     """The report for a period: the latest financial year with payments unless another is asked for."""
@@ -124,9 +135,7 @@ def report() -> tuple[str, int]:
         upload_url=officer_url("officers.spend_files"),
         suppliers_url=officer_url("officers.spend_suppliers"),
         supplier_url=lambda supplier_id: officer_url("officers.spend_supplier", supplier_id=supplier_id),
-        earlier=period.previous(),
-        year_before=period.year_before(),
-        compare_query=compare_query,
+        comparisons=offered_comparisons(period, comparison_offers(db.session, council, period, choices)),
     )
 
 
@@ -145,7 +154,21 @@ def compare() -> tuple[str, int]:
         if before_form.asked:
             before = before_form.read()
         else:
-            before = after.previous()
+            # The period before when it holds payments, else another that does: never one that could only say
+            # 'Not comparable'.
+            offers = comparison_offers(db.session, council, after, choices)
+            if not offers:
+                return page(
+                    "spend/compare.html",
+                    council=council,
+                    form=after_form,
+                    with_form=before_form,
+                    errors=[],
+                    nothing_to_compare=after,
+                    period_query=period_query,
+                )
+            before, after = in_order(after, offers[0])
+            after_form.show(after)
             before_form.show(before)
     errors = form_errors(after_form) + form_errors(before_form)
     if after is None or before is None or errors:

@@ -430,6 +430,11 @@ def test_a_period_without_payments_says_so(spend: Spend, sign_in_as, client: Fla
         ),
         ("/spend/payments?period=year&year=2025-26&supplier=x1", "The supplier must be a number", "#filters"),
         ("/spend/payments?period=year&year=2025-26&month=2025-99", "Enter a month like 2026-04", "#filters"),
+        (
+            "/spend/payments?period=year&year=2025-26&month=1999-04",
+            "Enter a month in a year from 2000 to 2099",
+            "#filters",
+        ),
         ("/spend/payments?period=year&year=2025-26&deprived=3", "The most deprived areas are", "#filters"),
         (
             "/spend/payments?period=year&year=2025-26&order=colour",
@@ -499,18 +504,48 @@ def test_the_report_links_to_its_comparisons(spend: Spend, sign_in_as, client: F
     sign_in_as(OFFICER)
     html = _text(client.get("/spend?period=quarter&quarter=2025-26-Q1"))
     links = [_query(link) for link in _links(html, "/spend/compare")]
-    assert {
-        "period": "quarter",
-        "quarter": "2025-26-Q1",
-        "with-period": "quarter",
-        "with-quarter": "2024-25-Q4",
-    } in links
-    assert {
-        "period": "quarter",
-        "quarter": "2025-26-Q1",
-        "with-period": "quarter",
-        "with-quarter": "2024-25-Q1",
-    } in links
+    # Q4 2024-25 holds no payments: the latest earlier quarter that does (July 2024), then the year before.
+    assert links == [
+        {"period": "quarter", "quarter": "2025-26-Q1", "with-period": "quarter", "with-quarter": "2024-25-Q2"},
+        {"period": "quarter", "quarter": "2025-26-Q1", "with-period": "quarter", "with-quarter": "2024-25-Q1"},
+    ]
+    assert "Compare with Q4 2024-25" not in _words(html)
+    # The earliest year: the later year that holds payments, set side by side earlier first.
+    html = _text(client.get("/spend?period=year&year=2024-25"))
+    assert [_query(link) for link in _links(html, "/spend/compare")] == [
+        {"period": "year", "year": "2025-26", "with-period": "year", "with-year": "2024-25"}
+    ]
+    assert "Compare with 2025-26" in _words(html) and "Compare with 2023-24" not in _words(html)
+
+
+def test_no_comparison_is_offered_when_no_other_period_holds_payments(
+    knowsley: factories.CouncilSetup, sign_in_as, client: FlaskClient
+) -> None:
+    batch = spend_batch(db.session, knowsley.council)
+    payment(db.session, batch, spend_supplier(db.session, knowsley.council, "Acme"), 1_000_00, date(2025, 4, 3))
+    db.session.commit()
+    sign_in_as(COMMISSIONER)
+    html = _text(client.get("/spend"))
+    assert _links(html, "/spend/compare") == [] and "Compare with" not in html
+    # Asked for anyway: the page says there is nothing to compare with, and offers the chooser; no 'Not comparable'.
+    response = client.get("/spend/compare?period=year&year=2025-26")
+    assert response.status_code == 200
+    words = _words(_text(response))
+    assert "No other financial year holds payments to compare 2025-26 with." in words
+    assert "Not comparable" not in words and "Choose other periods" in words
+
+
+def test_compare_with_no_period_before_it_takes_another_that_holds_payments(
+    spend: Spend, sign_in_as, client: FlaskClient
+) -> None:
+    sign_in_as(COMMISSIONER)
+    # 2023-24 holds nothing: 2024-25 is set beside 2025-26, the later one, earlier first.
+    response = client.get("/spend/compare?period=year&year=2024-25")
+    assert response.status_code == 200
+    words = _seen(_text(response))
+    assert "Compare two periods: 2024-25 and 2025-26" in words
+    assert "have been imported, so its shares cannot be measured" not in words  # both sides hold payments
+    assert re.search(r"Local 10\.0% 45\.0% ↑ up 35\.0 points", words)
 
 
 # --- Charts ---------------------------------------------------------------------------------------------------------
@@ -823,3 +858,148 @@ def test_leakage_that_cannot_be_read_gets_the_error_summary(spend: Spend, sign_i
         response = client.get(path)
         assert response.status_code == 400
         assert "There is a problem" in _text(response)
+
+
+# --- What the report says about the payments behind it ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", [COMMISSIONER, OFFICER])
+def test_a_payment_dated_1999_never_breaks_a_page(spend: Spend, sign_in_as, client: FlaskClient, role: str) -> None:
+    """A row dated 07/04/1999 that an import let through: every page still opens, and the report says so."""
+    odd = spend_batch(db.session, spend.council, file_name="small-workbook.xlsx")
+    payment(db.session, odd, spend.outside, 446_00, date(1999, 4, 7), service_area="Highways")
+    db.session.commit()
+    sign_in_as(role)
+    for path in [*PAGES, "/spend/compare", "/spend/leakage", "/spend/payments", "/spend/report.csv"]:
+        response = client.get(path, buffered=True)
+        assert response.status_code == 200, (path, _text(response)[:500])
+    words = _words(_text(client.get("/spend")))
+    assert "Where the money goes: 2025-26" in words
+    assert (
+        "1 payment (£446) is dated outside the years a report covers (2000 to 2099), so no period offered here "
+        "includes it: small-workbook.xlsx (1 payment dated 7 April 1999)." in words
+    )
+    rows = _csv(client.get("/spend/report.csv", query_string=year_query(), buffered=True))
+    assert any(row[:1] == ["Method note"] and "dated outside the years" in row[1] for row in rows)
+
+
+@pytest.mark.parametrize("path", ["/spend", "/spend/compare", "/spend/payments", "/spend/leakage", "/spend/report.csv"])
+def test_a_council_whose_only_payments_are_dated_outside_the_years_is_told_which(
+    knowsley: factories.CouncilSetup, sign_in_as, client: FlaskClient, path: str
+) -> None:
+    batch = spend_batch(db.session, knowsley.council, file_name="typo.csv")
+    payment(db.session, batch, spend_supplier(db.session, knowsley.council, "Acme"), 10_00, date(2101, 1, 2))
+    db.session.commit()
+    sign_in_as(OFFICER)
+    response = client.get(path, buffered=True)
+    assert response.status_code == 200
+    words = _words(_text(response))
+    assert "Knowsley Council's imported payments cannot be shown in any period." in words
+    assert "typo.csv (1 payment dated 2 January 2101)" in words
+    assert "no spend files imported yet" not in words
+
+
+def test_files_another_body_published_are_named_in_the_headline(
+    knowsley: factories.CouncilSetup, sign_in_as, client: FlaskClient
+) -> None:
+    council = knowsley.council
+    supplier = spend_supplier(db.session, council, "Acme", place=SpendPlace.OUTSIDE)
+    theirs = spend_batch(db.session, council, file_name="hyndburn.csv", publisher="Hyndburn Borough Council")
+    own = spend_batch(db.session, council, file_name="knowsley.csv")
+    payment(db.session, theirs, supplier, 9_000_00, date(2025, 4, 3))
+    payment(db.session, own, supplier, 1_000_00, date(2025, 4, 4))
+    payment(db.session, own, supplier, 1_000_00, date(2024, 4, 4))
+    db.session.commit()
+    sign_in_as(COMMISSIONER)
+    words = _seen(_text(client.get("/spend?period=month&month=2025-04")))
+    assert (
+        "£10,000 was paid in 2 payments in April 2025, from files published by Hyndburn Borough Council and "
+        "Knowsley Council." in words
+    )
+    assert "Knowsley Council paid" not in words
+    assert "Not every file was published by Knowsley Council: see how these figures were made" in words
+    assert (
+        "hyndburn.csv (Hyndburn Borough Council: 1 payment, £9,000) was published by another body. Its 1 payment "
+        "(£9,000) is counted in every figure as Knowsley Council's spend; if it is not, an officer can undo the file."
+    ) in words
+    # The comparison says it for the side it concerns.
+    words = _seen(_text(client.get("/spend/compare?period=month&month=2025-04&with-period=month&with-month=2024-04")))
+    assert "April 2024 Knowsley Council paid £1,000 in 1 payment in April 2024." in words
+    assert "April 2025 £10,000 was paid in 2 payments in April 2025, from files published by" in words
+
+
+def test_the_report_says_what_the_payments_cover_and_the_comparison_says_it_for_each_side(
+    spend: Spend, sign_in_as, client: FlaskClient
+) -> None:
+    sign_in_as(COMMISSIONER)
+    words = _seen(_text(client.get("/spend", query_string=year_query())))
+    # 2025-26's payments run from 3 April 2025 to 31 January 2026, none in October to December.
+    coverage = (
+        "The payments imported cover 3 April 2025 to 31 January 2026, with none in October 2025, November 2025 or "
+        "December 2025."
+    )
+    assert f"{coverage} Every figure is of those payments, not of the whole of 2025-26." in words
+    words = _seen(_text(client.get("/spend/compare", query_string=year_query())))
+    assert "2024-25 Knowsley Council paid £200,000 in 2 payments in 2024-25." in words
+    assert "The payments imported cover 1 June to 1 July 2024. Its shares are of those payments" in words
+    assert coverage in words
+    # A period the payments cover says nothing of it.
+    assert "The payments imported cover" not in _words(_text(client.get("/spend?period=month&month=2025-04")))
+
+
+def test_one_payment_and_no_size_known_are_said_in_words(spend: Spend, sign_in_as, client: FlaskClient) -> None:
+    sign_in_as(OFFICER)
+    words = _seen(_text(client.get("/spend?period=month&month=2025-08")))  # one payment, to a supplier of no size
+    assert "Knowsley Council paid £15,000 in 1 payment in August 2025." in words
+    assert "paid in 1 payment (£15,000)" in words
+    assert "1 payments" not in words
+    assert (
+        "No supplier's size is known for the measured spend in August 2025, so the SMEs' share of it cannot be "
+        "measured." in words
+    )
+    assert "Not measured went to SMEs" not in words
+
+
+def test_a_category_of_credits_shows_its_negative_amount_and_says_net_credit(
+    spend: Spend, sign_in_as, client: FlaskClient
+) -> None:
+    payment(db.session, spend.batch, spend.outside, -2_000_00, date(2025, 11, 3), service_area="Refunds")
+    payment(db.session, spend.batch, spend.based, 500_00, date(2025, 11, 4), service_area="Refunds")
+    db.session.commit()
+    sign_in_as(COMMISSIONER)
+    html = _text(client.get("/spend", query_string=year_query()))
+    table = html[html.index('id="categories-table"') :]
+    table = table[: table.index("</table>")]
+    row = re.search(r"Refunds</th>(.*?)</tr>", table, re.S)
+    assert row, table
+    cells = [_seen(cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)]
+    assert cells == ["-£1,500", "Net credit", "£500", "No share: the whole is a net credit"]
+    assert "under -0.1%" not in html
+    assert "A “net credit” is a category whose refunds outweigh its payments in this period" in _words(html)
+    rows = _csv(client.get("/spend/report.csv", query_string=year_query(), buffered=True))
+    refunds = next(row for row in rows if row[1:2] == ["Refunds"])
+    assert refunds[2:6] == ["-1500.00", "2", "", ""]
+    assert (
+        refunds[8]
+        == "Net credit: refunds outweigh payments, so no share; local part: no share: the whole is a net credit"
+    )
+
+
+def test_the_comparison_sets_shares_of_all_payments_apart_and_notes_both_periods(
+    spend: Spend, sign_in_as, client: FlaskClient
+) -> None:
+    sign_in_as(COMMISSIONER)
+    html = _text(client.get("/spend/compare", query_string=year_query()))
+    measured = html[html.index('id="compare-table"') :]
+    measured = measured[: measured.index("</table>")]
+    assert "Shares of measured spend, 2024-25 and 2025-26" in measured
+    assert ">Measured spend<" not in measured and ">Attributed<" not in measured
+    of_all = html[html.index('id="compare-total-table"') :]
+    of_all = of_all[: of_all.index("</table>")]
+    assert "Shares of all payments, 2024-25 and 2025-26" in of_all
+    assert re.search(r"Measured spend 100\.0% 50\.0%", _seen(of_all))
+    note = html[html.index('id="method-note"') :]
+    words = _seen(note)
+    assert "For both periods" in words and "For 2024-25" in words and "For 2025-26" in words
+    assert "£200,000 of £200,000 paid in 2024-25" in words
+    assert "£500,000 of £1,000,000 paid in 2025-26" in words
