@@ -231,7 +231,8 @@ class PlaceForm(Form):
     postcode = StringField(
         "Postcode",
         widget=GovTextInput(),
-        description="Where the supplier is, from its invoice, website or Companies House: like L36 9GD",
+        # No council's own postcode as the example: the pages serve every council.
+        description="A full postcode, for example SW1A 1AA",
         validators=[
             InputRequired(POSTCODE_NEEDED),
             Length(max=10, message="The postcode must be 10 characters or fewer"),

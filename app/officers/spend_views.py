@@ -26,6 +26,7 @@ from flask import (
     url_for,
 )
 from flask import session as flask_session
+from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -69,6 +70,7 @@ from app.services.spend import importing, leakage
 from app.services.spend import suppliers as attribution
 from app.services.spend.files import forget_unused
 from app.services.spend.report import counting_batch_ids, resolve_dimension
+from app.tabular import NOT_TEXT
 from app.web.council import users_council
 from app.web.downloads import csv_download
 from app.web.sessions import signed_in_user
@@ -90,6 +92,8 @@ REJECTION_KINDS = {
     "unclosed_quote": "A quote mark that is never closed",
     "duplicate": "Already imported from another file",
 }
+#: The names a workbook is given: a file so named that cannot be read is said to be a workbook that cannot be read.
+WORKBOOK_EXTENSIONS = frozenset({"xlsx", "xlsm", "xltx", "xls", "xlsb"})
 #: The attribution queue's lists (?show=...), with their names, in the order of the tabs.
 QUEUE_LISTS = {
     "to_do": "To do",
@@ -140,6 +144,32 @@ def _emails(ids: list[int | None]) -> dict[int, str]:
     if not wanted:
         return {}
     return {u.id: u.email for u in db.session.scalars(select(User).where(User.id.in_(wanted)))}
+
+
+def _counted(number: int, one: str, many: str) -> str:
+    """A number of things in words, as the pages' ``counted`` macro says them: "1 row", "2,000 rows"."""
+    return f"{number:,} {one if number == 1 else many}"
+
+
+#: A run of characters a table cell may break after (a file name with no space in it): after these, or this long.
+_BREAK_AFTER = frozenset("_-./\\")
+_BREAK_EVERY = 16
+_WBR = Markup("<wbr>")
+
+
+def breakable(text: str) -> Markup:
+    """``text`` escaped, with a line-break opportunity (``<wbr>``) after each underscore, hyphen, dot or slash and
+    in any long run without one, so a file name like ``payments_over_500_april_2026_FINAL.csv`` wraps in its table
+    cell instead of widening the table past the page (a table cell's words never break by themselves)."""
+    pieces: list[Markup] = []
+    run = 0
+    for char in text:
+        pieces.append(escape(char))
+        run = 0 if char.isspace() else run + 1
+        if run and (char in _BREAK_AFTER or run >= _BREAK_EVERY):
+            pieces.append(_WBR)
+            run = 0
+    return Markup("").join(pieces)
 
 
 def _file_name(name: str | None) -> str:
@@ -194,6 +224,7 @@ def _render_files(form: SpendUploadForm, status: int = 200) -> tuple[str, int]:
             pages=page_count(total, per_page),
             total=total,
             statuses=SpendBatchStatus,
+            breakable=breakable,
         ),
         status,
     )
@@ -239,6 +270,9 @@ def _begin(
             publisher=publisher,
             sheet=sheet,
         )
+        too_few = _too_few_columns(batch)
+        if too_few:
+            raise importing.SpendRefused(too_few, "file")
     except importing.ChooseSheet as exc:
         # The officer chooses the sheet; the upload waits (kept by its content) instead of being sent again.
         db.session.rollback()
@@ -252,18 +286,56 @@ def _begin(
         }
         return redirect(url_for("officers.spend_sheet"))
     except Refusal as exc:
+        message = _upload_refusal(exc, file_name)
         if isinstance(form, SheetForm):
             # The workbook stays while the officer may choose another sheet.
             db.session.rollback()
-            form.sheet.errors = [*form.sheet.errors, str(exc)]
+            form.sheet.errors = [*form.sheet.errors, message]
             return _render_sheet(form, 400)
         _forget_upload(stored)
         target = form.publisher if exc.field == "publisher" else form.file
-        target.errors = [*target.errors, str(exc)]
+        target.errors = [*target.errors, message]
         return _render_files(form, 400)
     db.session.commit()
     flask_session.pop(PENDING_UPLOAD, None)
     return redirect(url_for("officers.spend_columns", batch_id=batch.id))
+
+
+def _extension(file_name: str) -> str:
+    return file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
+
+
+def _upload_refusal(exc: Refusal, file_name: str) -> str:
+    """The refusal's message, fitted to the file the officer thinks they sent.
+
+    The reading layer knows a file by its bytes, not its name: a damaged workbook, or another file renamed .xlsx, is
+    to it a file that is not text, and it says to save the spreadsheet as CSV. The officer sent a workbook, so say
+    that the workbook cannot be read, with both ways to send it again."""
+    message = str(exc)
+    extension = _extension(file_name)
+    if message == NOT_TEXT and extension in WORKBOOK_EXTENSIONS:
+        return (
+            f"The file is named as an Excel workbook (.{extension}) but cannot be read as one: it may be damaged, "
+            "or another kind of file given a workbook's name. Open it in Excel and save it as an Excel Workbook "
+            "(.xlsx) or as 'CSV UTF-8', and upload that"
+        )
+    return message
+
+
+def _too_few_columns(batch: SpendBatch) -> str | None:
+    """Why a file read with fewer columns than a payment needs (a letter saved as .csv, a list of names) cannot be
+    imported; None when it has enough. Said at the upload: no choice of columns could make payments of it."""
+    headers = _headers(batch)
+    if len(headers) >= len(REQUIRED_FIELDS):
+        return None
+    named = [f"the {field.label.lower()}" for field in REQUIRED_FIELDS]
+    needed = f"{', '.join(named[:-1])} and {named[-1]}"
+    no_headings = (batch.file_format or {}).get("header_position") == "none"
+    read = _counted(len(headers), "column", "columns") + (", with no row of headings" if no_headings else "")
+    return (
+        f"The file was read as {read}, but a spending file needs a column each for {needed}. Check it is "
+        "the council's payments file. If it is a spreadsheet, save it as 'CSV UTF-8' and upload that"
+    )
 
 
 def _render_sheet(form: SheetForm, status: int = 200) -> tuple[str, int]:
@@ -378,18 +450,39 @@ def _start_import(batch: SpendBatch, actor: Actor) -> BaseResponse:
     db.session.expire_all()
     batch = _batch_or_404(batch_id)
     if batch.status == SpendBatchStatus.IMPORTED:
-        flash(_imported_message(batch), "success")
+        flash(*_imported_message(batch))
         return _to_batch(batch.id)
     if batch.status == SpendBatchStatus.FAILED:
         return _to_batch(batch.id)
     return _to_batch(batch.id, **{WAITING_FOR: "import"})
 
 
-def _imported_message(batch: SpendBatch) -> str:
+def _imported_message(batch: SpendBatch) -> tuple[str, str]:
+    """What the import did, and how to flash it: a success only when some payments now count. An import that made
+    no payment (every row rejected, or every row already imported from another file) is said as a notice."""
     counts = batch.counts or {}
+    payments = int(counts.get("payments") or 0)
+    rejected = int(counts.get("rejected") or 0)
+    duplicates = int(counts.get("duplicates") or 0)
+    if payments:
+        return (
+            f"{batch.file_name} is imported: {_counted(payments, 'payment', 'payments')} and "
+            f"{_counted(rejected, 'rejected row', 'rejected rows')}",
+            "success",
+        )
+    if not rejected:
+        return f"{batch.file_name} is read, but it has no rows of payments: nothing from it counts", "warning"
+    every = "the only row" if rejected == 1 else f"all {rejected:,} rows"
+    if duplicates == rejected:
+        return (
+            f"No payment from {batch.file_name} was added: {every} {'is' if rejected == 1 else 'are'} already "
+            "imported from another file, and count once, from that file",
+            "warning",
+        )
     return (
-        f"{batch.file_name} is imported: {counts.get('payments', 0):,} payments and "
-        f"{counts.get('rejected', 0):,} rejected rows"
+        f"No payment from {batch.file_name} was added: {every} {'was' if rejected == 1 else 'were'} rejected. "
+        "The reasons are below",
+        "warning",
     )
 
 
@@ -514,6 +607,7 @@ def _render_batch(batch: SpendBatch, status: int = 200) -> tuple[str, int]:
         "may_drop": batch.status in MAY_IMPORT_FROM,
         "kinds": [],
         "rejections": [],
+        "breakable": breakable,
     }
     if batch.status == SpendBatchStatus.IMPORTING:
         context["progress"] = _progress(batch)
@@ -540,7 +634,7 @@ def spend_file(batch_id: int) -> tuple[str, int]:
     # An officer who started a background import is sent here with ?job=import (the page reloads itself with the same
     # address when the job ends): once it has finished, say so, as an import done while waiting does.
     if request.args.get(WAITING_FOR) == "import" and batch.status == SpendBatchStatus.IMPORTED:
-        flash(_imported_message(batch), "success")
+        flash(*_imported_message(batch))
     return _render_batch(batch)
 
 
@@ -574,7 +668,13 @@ def spend_undo(batch_id: int) -> BaseResponse | tuple[str, int]:
         except Refusal as exc:
             return _refused(batch.id, str(exc))
         db.session.commit()
-        flash(f"{batch.file_name} is undone: its {payments:,} payments no longer count in the report", "success")
+        if payments == 1:
+            removed = "its 1 payment no longer counts in the report"
+        elif payments:
+            removed = f"its {payments:,} payments no longer count in the report"
+        else:
+            removed = "it had no payments that counted, so the report is as it was"
+        flash(f"{batch.file_name} is undone: {removed}", "success")
         return _to_batch(batch.id)
     return render_template("officers/spend/undo.html", batch=batch, form=form, counts=_counts(batch)), 200
 
@@ -711,6 +811,7 @@ def _render_supplier(
             suggested_exclusion=suggested_exclusion(supplier.name),
             bases=OFFICER_BASES,
             resolved_by=_emails([supplier.resolved_by_id]).get(supplier.resolved_by_id or 0),
+            breakable=breakable,
         ),
         status,
     )

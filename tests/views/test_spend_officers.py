@@ -80,8 +80,9 @@ def _text(response) -> str:  # type: ignore[no-untyped-def]
 
 
 def _squash(html: str) -> str:
-    """The page's words with tags and runs of white space removed, to look for sentences."""
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+    """The page's words with tags and runs of white space removed, to look for sentences (a line-break opportunity
+    inside a word, ``<wbr>``, is no space)."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html.replace("<wbr>", ""))).split())
 
 
 def _error_summary_links(html: str) -> list[tuple[str, str]]:
@@ -235,6 +236,14 @@ def test_upload_columns_import_counts_and_undo(client: FlaskClient, officer_toke
     assert "its 5 payments no longer count in the report" in words
     assert "This file is undone" in words
     assert "Undo this file" not in words
+    # The counts are kept as the import found them, said as history, and the rejected rows as removed (not as none).
+    assert "What the import found before it was undone 7 rows read: 5 payments and 2 rejected." in words
+    assert "Payments added up to £8,878.38" in words
+    assert "The record of the 2 rows the import rejected was removed when the file was undone" in words
+    assert "No row was rejected" not in words
+    assert "Download the rejected rows" not in words
+    listing = _squash(_text(client.get("/officer/spend")))
+    assert "None count now: its 5 payments (£8,878.38) were removed when it was undone" in listing
     # Undoing twice is refused with a message, not an error.
     again = client.post(f"/officer/spend/{batch_id}/undo", data={"csrf_token": officer_token})
     assert again.status_code == 302
@@ -316,6 +325,8 @@ def test_a_file_with_no_headings_is_mapped_by_its_first_values(client: FlaskClie
     page = _text(client.get(f"/officer/spend/{batch_id}/columns"))
     words = _squash(page)
     assert "The file has no row of headings: choose each column by its first values below" in words
+    assert "With no headings to go by, no column is chosen for you" in words
+    assert "by their headings" not in words
     assert '<option value="5">Column 6: James O Garnett Ltd</option>' in page
     posted = client.post(f"/officer/spend/{batch_id}/columns", data={"csrf_token": officer_token, **MAPPING})
     assert posted.status_code == 302
@@ -364,6 +375,91 @@ def test_an_empty_or_foreign_file_gets_its_own_message(client: FlaskClient, offi
     binary = _error_summary_links(_text(_upload(client, officer_token, b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)))
     assert empty[0][1] == "The selected file is empty"
     assert binary[0][1] and binary[0][1] != empty[0][1]
+
+
+def test_random_bytes_named_as_a_workbook_are_said_to_be_a_workbook_that_cannot_be_read(
+    client: FlaskClient, officer_token: str
+) -> None:
+    noise = bytes((n * 97 + 13) % 256 for n in range(4000))
+    as_workbook = _error_summary_links(_text(_upload(client, officer_token, noise, "payments.xlsx")))
+    assert as_workbook[0][0] == "#file"
+    assert as_workbook[0][1].startswith("The file is named as an Excel workbook (.xlsx) but cannot be read as one")
+    assert "Excel Workbook (.xlsx) or as 'CSV UTF-8'" in as_workbook[0][1]
+    # Named as a CSV file, the same bytes are said not to be one.
+    as_csv = _error_summary_links(_text(_upload(client, officer_token, noise, "payments.csv")))
+    assert as_csv[0][1].startswith("The file is not a CSV file")
+    assert _count(SpendBatch) == 0
+
+
+def test_a_text_file_named_csv_is_refused_at_the_upload(client: FlaskClient, officer_token: str) -> None:
+    letter = b"Dear colleague,\nplease find the payments attached.\nRegards,\nAlice\n"
+    refused = _upload(client, officer_token, letter, "letter.csv")
+    assert refused.status_code == 400
+    links = _error_summary_links(_text(refused))
+    assert links[0][0] == "#file"
+    assert links[0][1].startswith(
+        "The file was read as 1 column, with no row of headings, but a spending file needs a column each for "
+        "the supplier's name, the amount and the date paid."
+    )
+    assert _count(SpendBatch) == 0
+    # Refused, its copy is not kept: the same file, corrected, may be uploaded.
+    assert _upload(client, officer_token, letter, "letter.csv").status_code == 400
+
+
+def test_an_import_that_makes_no_payment_is_a_warning_not_a_success(client: FlaskClient, officer_token: str) -> None:
+    bad = [row.replace("09/04/2024", "not a date").replace("10/04/2024", "no date") for row in ROWS[:2]]
+    batch_id = _uploaded(client, officer_token, spend_file(bad, total=None))
+    done = client.post(f"/officer/spend/{batch_id}/columns", data={"csrf_token": officer_token, **MAPPING})
+    assert done.status_code == 302
+    page = _text(client.get(done.headers["Location"]))
+    words = _squash(page)
+    assert "govuk-notification-banner--success" not in page
+    assert "No payment from spend-april-24.csv was added: all 2 rows were rejected. The reasons are below" in words
+    assert "No payment from this file counts: all 2 rows were rejected." in words
+    assert "2 rows read: 0 payments and 2 rejected." in words
+
+
+def test_a_file_all_already_imported_is_a_warning_not_a_success(client: FlaskClient, officer_token: str) -> None:
+    first = _imported(client, officer_token, spend_file())
+    client.get(f"/officer/spend/{first}")  # its own (successful) import's message is shown there
+    again = spend_file(ROWS[:2], total=None)  # the same two payments, in another file
+    batch_id = _uploaded(client, officer_token, again, "spend-april-24-again.csv")
+    done = client.post(f"/officer/spend/{batch_id}/columns", data={"csrf_token": officer_token, **MAPPING})
+    page = _text(client.get(done.headers["Location"]))
+    words = _squash(page)
+    assert "govuk-notification-banner--success" not in page
+    assert (
+        "No payment from spend-april-24-again.csv was added: all 2 rows are already imported from another file, "
+        "and count once, from that file"
+    ) in words
+    assert "No payment from this file counts: all 2 rows are already imported from another file" in words
+    # Undone, a file that added nothing says so.
+    undone = client.post(f"/officer/spend/{batch_id}/undo", data={"csrf_token": officer_token})
+    words = _squash(_text(client.get(undone.headers["Location"])))
+    assert "it had no payments that counted, so the report is as it was" in words
+    listing = _squash(_text(client.get("/officer/spend")))
+    assert "No payments Undone: it had no payments that counted" in listing
+
+
+def test_the_files_table_fits_a_desktop(client: FlaskClient, officer_token: str, knowsley) -> None:  # type: ignore[no-untyped-def]
+    """Seven columns, and a long file name with no space may wrap (measured in a browser: 960 px at 1280)."""
+    long_name = "knowsley_council_payments_over_500_april_2026_including_schools_v2_FINAL.csv"
+    spend_batch(db.session, knowsley.council, file_name=long_name)
+    db.session.commit()
+    page = _text(client.get("/officer/spend"))
+    table = page.split('id="spend-files-table"', 1)[1].split("</table>", 1)[0]
+    headings = re.findall(r'<th scope="col"[^>]*>([^<]+)</th>', table)
+    assert headings == ["File", "Uploaded", "Status", "Payments made", "Payments", "Rejected", "Total"]
+    assert "knowsley_<wbr>council_<wbr>payments_<wbr>" in table
+    assert long_name in _squash(table)
+
+
+def test_breakable_escapes_and_breaks_long_runs() -> None:
+    from app.officers.spend_views import breakable
+
+    assert str(breakable("a_b<c>.csv")) == "a_<wbr>b&lt;c&gt;.<wbr>csv"
+    assert str(breakable("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) == "ABCDEFGHIJKLMNOP<wbr>QRSTUVWXYZ"
+    assert str(breakable("two words")) == "two words"
 
 
 def test_a_file_over_the_limit_gets_a_message(app: Flask, client: FlaskClient, officer_token: str) -> None:
@@ -646,6 +742,17 @@ def test_a_postcode_not_in_the_directory_is_refused_at_the_postcode(
     assert supplier.place == SpendPlace.LOCAL
     words = _squash(_text(client.get(placed.headers["Location"])))
     assert "Prescot Cafe is placed at L36 9GD" in words
+    # The place is said as the officer's, not as the register's.
+    assert "Entered by an officer: where it trades, the postcode given when attributing it" in words
+    assert "on the register" not in words.split("Place", 1)[1].split("Legal form", 1)[0]
+
+
+def test_the_postcode_question_gives_no_councils_own_postcode(
+    client: FlaskClient, officer_token: str, paid: dict[str, SpendSupplier]
+) -> None:
+    words = _squash(_text(client.get(f"/officer/spend/suppliers/{paid['cafe'].id}")))
+    assert "Postcode A full postcode, for example SW1A 1AA" in words
+    assert "L36" not in words
 
 
 def test_leaving_a_supplier_out_needs_a_reason_and_can_be_undone(
@@ -777,6 +884,12 @@ def test_matching_a_spend_category_to_a_service(
     assert words.index("Grounds Maintenance") < words.index("Cleaning Services")
     assert "£60,000 in 1 payment" in words
     assert "Possible matches: Grounds maintenance" in words
+    # The question names its category for a screen reader, as markup (never its tags shown as words).
+    assert re.search(
+        r'for="service-1">\s*The service it bought<span class="govuk-visually-hidden">: Grounds Maintenance</span>',
+        page,
+    )
+    assert "&lt;span" not in page
 
     nothing = client.post(
         "/officer/spend/categories/match",
