@@ -15,6 +15,10 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Sequence
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
 from app.domain.names import normalise_words
 from app.domain.spend.classification import Exclusion
@@ -330,3 +334,189 @@ def suggested_exclusion(name: str) -> Exclusion | None:
     if first in _TITLES and not company and len(rest) <= 5:
         return Exclusion.INDIVIDUAL
     return None
+
+
+# --- Near names: the same organisation written a little differently -------------------------------------------------
+
+#: Two names this alike (0-100, :func:`near_name_score`) are offered to the officer as a possible match.
+NEAR_NAME_SCORE = 90.0
+
+# Words that say nothing about which organisation it is, left out when names are compared ("Association of
+# Directors of Public Health (UK)" and "Association of Directors Public Health"; "TA" is "trading as").
+_FILLER_WORDS = frozenset({"of", "and", "for", "the", "uk", "ta"})
+# Legal words, wherever they are ("Saddleworth Plant Hire Ltd (SPH Ltd)").
+_LEGAL_WORDS = _LEGAL_SUFFIXES
+# A legal suffix as files cut it short at the end of a name ("Capita Property & Infrastructure Lt", "Arco
+# Professional Safety Services L", "Ingram Image Limit", "Lodge Tyre Co.Ltd"), or "Co" for Company at the end.
+_CUT_SUFFIXES = frozenset({"lt", "li", "lim", "limi", "limit", "limite", "coltd", "co"})
+# Abbreviations finance systems write, and other spellings of one word, read whole for comparing.
+_ABBREVIATIONS = {
+    "cooperative": "coop",
+    "cooperatives": "coop",
+    "coops": "coop",
+    "assoc": "association",
+    "assn": "association",
+    "svs": "services",
+    "svc": "services",
+    "svcs": "services",
+    "servs": "services",
+    "inst": "institute",
+    "intl": "international",
+    "mgmt": "management",
+    "mgt": "management",
+    "dept": "department",
+    "govt": "government",
+    "natl": "national",
+    "gtr": "greater",
+    "mcr": "manchester",
+    "ctr": "centre",
+    "center": "centre",
+    "bros": "brothers",
+    "info": "information",
+}
+# Words a name may have that the other lacks and still be the same organisation ("Wellacre Technology Academy" and
+# "Wellacre Technology Academy Trust", "Autism Initiatives" and "Autism Initiatives Group").
+_WEAK_WORDS = frozenset({"group", "trust", "holdings"})
+# A short word must be the same word: "NAS Services" is not "NUS Services", nor "HM" "HOM".
+_TYPO_MIN_LENGTH = 5
+_LONG_WORD = 11
+# A word cut short at the end of a name is read as the word it starts ("Creative Communi"), when the name has this
+# many words: "Buddi" alone is not "Buddies".
+_PREFIX_MIN_LENGTH = 3
+_CUT_NAME_WORDS = 3
+
+
+@functools.lru_cache(maxsize=65_536)
+def comparison_words(normalised: str) -> tuple[str, ...]:
+    """The words of a normalised name as near names are compared: filler words ('of', 'and', 'the', 'UK', 'TA') and
+    legal words left out (with a legal suffix cut short at the end: 'Lt', 'L', 'Limit'), spaced initials joined
+    ('L W T' -> 'lwt'), every spelling of a co-operative one word ('Co-op', 'Co Op', 'Co-operative') and common
+    abbreviations read whole ('Assoc', 'Svs', 'Gtr'). Never empty for a name with a word in it."""
+    joined: list[str] = []
+    after_letter = False  # whether the last word read was a letter on its own (an initial, spaced)
+    for word in normalised.split():
+        word = _ABBREVIATIONS.get(word, word)
+        letter = len(word) == 1 and word.isalpha()
+        if word == "op" and joined and joined[-1] == "co":  # "Co Op"
+            joined[-1] = "coop"
+        elif letter and after_letter:  # "L W T" -> "lwt"; a letter on its own stays as it is
+            joined[-1] += word
+        else:
+            joined.append(word)
+        after_letter = letter
+    kept = [word for word in joined if word not in _FILLER_WORDS and word not in _LEGAL_WORDS] or joined
+    while len(kept) > 1 and kept[-1] in _CUT_SUFFIXES:
+        kept = kept[:-1]
+    if len(kept) > 2 and kept[-1] == "l":  # "... Services L": "Ltd" cut to its first letter
+        kept = kept[:-1]
+    return tuple(kept)
+
+
+def _stem(word: str) -> str:
+    """A plural to its singular, roughly: 'nurseries' -> 'nursery', 'services' -> 'service', 'systems' -> 'system'."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _same_word(a: str, b: str, *, a_last: bool, b_last: bool) -> bool:
+    """Whether two words can be one word written differently: the same, a plural, a typo in a long word (same first
+    letter: 'Contruction', 'Dickenson'), or the last word of a name cut short ('Creative Communi', 'Community
+    Assoc'). A word with a digit in it must be the same ('11th' is not '14th')."""
+    if a == b:
+        return True
+    if any(char.isdigit() for char in a + b):
+        return False
+    stem_a, stem_b = _stem(a), _stem(b)
+    if stem_a == stem_b:
+        return True
+    if (a_last and len(a) >= _PREFIX_MIN_LENGTH and (b.startswith(a) or b.startswith(stem_a))) or (
+        b_last and len(b) >= _PREFIX_MIN_LENGTH and (a.startswith(b) or a.startswith(stem_b))
+    ):
+        return True
+    shorter = min(len(a), len(b))
+    if shorter < _TYPO_MIN_LENGTH or a[0] != b[0]:
+        return False
+    allowed = 2 if shorter >= _LONG_WORD else 1
+    return min(OSA.distance(a, b, score_cutoff=allowed), OSA.distance(stem_a, stem_b, score_cutoff=allowed)) <= allowed
+
+
+def _initials(words: Sequence[str], skip: str) -> str:
+    return "".join(word[0] for word in words if word != skip)
+
+
+def _accounted_for(words: Sequence[str], others: Sequence[str]) -> bool:
+    """Whether every word of one name is a word of the other (or weak, or the other's initials: 'LGA')."""
+    # Only the last word of a name of several words may be one the file cut short.
+    last = len(words) - 1 if len(words) >= _CUT_NAME_WORDS else -1
+    other_last = len(others) - 1 if len(others) >= _CUT_NAME_WORDS else -1
+    for index, word in enumerate(words):
+        if any(
+            other[0] == word[0] and _same_word(word, other, a_last=index == last, b_last=position == other_last)
+            for position, other in enumerate(others)
+        ):
+            continue
+        if word in _WEAK_WORDS:
+            continue
+        if len(word) >= 2 and word in (_initials(others, ""), _initials(words, word)):
+            continue
+        return False
+    return True
+
+
+def near_name_score(a: str, b: str) -> float:
+    """0-100: how alike two normalised names are as whole names, or 0 when a word of one is not in the other.
+
+    Whole names are compared (the ratio of their words sorted, as rapidfuzz's token_sort_ratio), not the best
+    matching part: "Lancashire County Council" shares two words with "Lancashire County Cricket Club" but is not it.
+    Every word of each name must be in the other, written the same or differently (a plural, a typo in a long
+    word, a word the file cut short at the end), apart from a weak word ('Group', 'Trust') and initials ('Local
+    Government Association (LGA)'); so "11th Sale Scout Group" is not "14th Sale Scout Group", nor "Bolton Carpets"
+    "Bolton Cares", however alike the letters. A word cut short at the end is read whole for the score.
+    """
+    words_a, words_b = comparison_words(a), comparison_words(b)
+    if not words_a or not words_b:
+        return 0.0
+    if not (_accounted_for(words_a, words_b) and _accounted_for(words_b, words_a)):
+        return 0.0
+    whole_a, whole_b = _complete_cut_word(words_a, words_b), _complete_cut_word(words_b, words_a)
+    return float(fuzz.ratio(" ".join(sorted(whole_a)), " ".join(sorted(whole_b))))
+
+
+def _complete_cut_word(words: Sequence[str], others: Sequence[str]) -> list[str]:
+    """The name with its last word read whole when the file cut it short ("... Creative Communi" -> "community")."""
+    last = words[-1]
+    if len(words) < _CUT_NAME_WORDS or len(last) < _PREFIX_MIN_LENGTH or last in others:
+        return list(words)
+    whole = [other for other in others if other.startswith(last) and other != last]
+    return [*words[:-1], min(whole, key=len)] if whole else list(words)
+
+
+def whole_name_score(a: str, b: str) -> float:
+    """0-100: how alike two normalised names are as whole names, their words compared sorted (rapidfuzz's
+    token_sort_ratio on the words :func:`comparison_words` keeps), whatever words they share or not."""
+    return float(fuzz.ratio(" ".join(sorted(comparison_words(a))), " ".join(sorted(comparison_words(b)))))
+
+
+def names_search(query: str, name: str) -> bool:
+    """Whether a name has every word of what an officer searched (normalised both): the same word, a plural, a typo
+    in a long word, or the start of a word ('Amey' finds 'Amey LG Ltd', 'Knowsley Comm' finds 'Knowsley Community
+    Gardens'), so a search never lists a name for one word it happens to share."""
+    wanted, words = comparison_words(query), comparison_words(name)
+    if not wanted or not words:
+        return False
+    present = set(words)
+    return all(
+        word in present
+        or any(
+            other[0] == word[0]
+            and (
+                (len(word) >= _PREFIX_MIN_LENGTH and other.startswith(word))
+                or _same_word(word, other, a_last=False, b_last=False)
+            )
+            for other in words
+        )
+        for word in wanted
+    )

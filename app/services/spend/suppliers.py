@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+import numpy
 from rapidfuzz import fuzz, process
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -26,15 +27,19 @@ from app.domain.refusals import Refusal
 from app.domain.spend.classification import ATTRIBUTED, Exclusion, PlaceBasis, Resolution
 from app.domain.spend.shares import percent_text, share, short_money
 from app.domain.spend.suppliers import (
+    NEAR_NAME_SCORE,
     clean_reference,
     clean_vat_number,
     compact_name,
+    comparison_words,
     is_redacted,
+    names_search,
+    near_name_score,
     normalise_supplier_name,
-    sorted_tokens,
     suggested_exclusion,
     supplier_key,
     supplier_name_variants,
+    whole_name_score,
 )
 from app.geo.postcode_directory import PostcodeStore
 from app.models import Council, Provider, ProviderIdentifier, Site, SpendSupplier
@@ -63,8 +68,9 @@ __all__ = [
     "resolve_suppliers",
 ]
 
-#: A near name this alike (0-100, rapidfuzz token_sort_ratio on normalised names) is suggested to the officer.
-NEAR_NAME_SCORE = 90.0
+#: Names whose words, sorted, are at least this alike (rapidfuzz ratio, 0-100) are scored as near names; the rest
+#: cannot reach :data:`NEAR_NAME_SCORE` (a word cut short at the end read whole raises a score by a few points).
+NEAR_NAME_SHORTLIST = 75.0
 #: Providers that may be matched: anything on the register but archived or rejected records.
 NOT_MATCHABLE = frozenset({ProviderStatus.ARCHIVED, ProviderStatus.REJECTED})
 #: Names compared at a time when looking for near names (a block of scores is this many rows by every name).
@@ -73,6 +79,8 @@ NEAR_BLOCK = 256
 ID_CHUNK = 500
 #: How the automatic resolution words a redacted payee.
 REDACTED_HOW = "redacted in the file"
+#: ... and a redacted payee with a VAT number: a business whose name the council withheld, not a person.
+REDACTED_BUSINESS_HOW = "redacted in the file: a business with VAT number {vat}, its name withheld"
 #: The names each view of the queue shows, in the order the tabs are.
 QUEUE_VIEWS = ("to_do", "suggested", "attributed", "excluded", "all")
 _NAME_MAX = 300
@@ -199,7 +207,13 @@ class SupplierBook:
             "resolved_how": None,
             "resolved_at": None,
         }
-        same_name = self._attributed_names().get(compact_name(normalise_supplier_name(line.supplier_name)))
+        # "Redacted" is not a name: payees whose names were withheld are not one supplier, so each is resolved as
+        # itself (and a business among them said to be one), never as another redacted payee was.
+        same_name = (
+            None
+            if is_redacted(line.supplier_name)
+            else self._attributed_names().get(compact_name(normalise_supplier_name(line.supplier_name)))
+        )
         charity = _charity_org_id(getattr(line, "charity_number", None))
         if same_name is not None:
             row.update(same_name)
@@ -230,6 +244,8 @@ class SupplierBook:
                 .order_by(SpendSupplier.id)
             )
             for name, resolution, provider_id, postcode, basis, exclusion, note in rows:
+                if is_redacted(name):
+                    continue
                 self._attributed.setdefault(
                     compact_name(normalise_supplier_name(name)),
                     {
@@ -283,11 +299,13 @@ class ResolveReport:
 
 @dataclass
 class _Register:
-    """The register's names, prepared once for many suppliers: exact (compact) names and names for near matching."""
+    """The register's names, prepared once for many suppliers: exact (compact) names, and every normalised name with
+    its words as near names are compared (sorted), for near matching."""
 
     by_compact: dict[str, list[int]]
-    choices: list[str]
-    choice_ids: list[list[int]]
+    names: list[str]
+    forms: list[str]
+    name_ids: list[list[int]]
     rank: dict[int, tuple[int, int]]
 
     def best(self, ids: Iterable[int]) -> int:
@@ -295,11 +313,16 @@ class _Register:
         return min(ids, key=lambda provider_id: self.rank[provider_id])
 
 
+def _form(normalised: str) -> str:
+    """A normalised name's words as near names are compared, sorted (what a ratio of them makes token_sort_ratio)."""
+    return " ".join(sorted(comparison_words(normalised)))
+
+
 def _register(session: Session) -> _Register:
     placed = select(Site.provider_id).where(Site.district_code.is_not(None)).distinct()
     has_site = {provider_id for (provider_id,) in session.execute(placed)}
     by_compact: dict[str, list[int]] = {}
-    by_tokens: dict[str, list[int]] = {}
+    by_name: dict[str, list[int]] = {}
     rank: dict[int, tuple[int, int]] = {}
     rows = session.execute(
         select(Provider.id, Provider.name, Provider.trading_name, Provider.status)
@@ -313,12 +336,12 @@ def _register(session: Session) -> _Register:
             normalised = normalise_supplier_name(given) if given else ""
             if not normalised:
                 continue
-            for index, found in ((compact_name(normalised), by_compact), (sorted_tokens(normalised), by_tokens)):
+            for index, found in ((compact_name(normalised), by_compact), (normalised, by_name)):
                 ids = found.setdefault(index, [])
                 if provider_id not in ids:
                     ids.append(provider_id)
-    choices = sorted(by_tokens)
-    return _Register(by_compact, choices, [by_tokens[c] for c in choices], rank)
+    names = sorted(by_name)
+    return _Register(by_compact, names, [_form(name) for name in names], [by_name[n] for n in names], rank)
 
 
 def resolve_suppliers(
@@ -326,11 +349,14 @@ def resolve_suppliers(
 ) -> ResolveReport:
     """Resolve the council's unresolved suppliers (those given, or all of them) to the register.
 
-    In order: a redacted payee is left out (an individual, "redacted in the file"); a company number on the register
-    matches; a name that is exactly one organisation's name or trading name (normalised) matches, and one that is
-    several organisations' is suggested (the verified one first); a name at least :data:`NEAR_NAME_SCORE` alike
-    (token_sort_ratio on normalised names) is suggested with its score; anything else stays unresolved, for the
-    officer's queue. Suppliers an officer has decided on (a rejected suggestion too) are left alone.
+    In order: a redacted payee is left out ("redacted in the file"; one with a VAT number is said to be a business
+    whose name was withheld); a company number on the register matches; a name that is exactly one organisation's
+    name or trading name (normalised) matches, and one that is several organisations' is suggested (the verified one
+    first); a name at least :data:`NEAR_NAME_SCORE` alike as a whole name
+    (:func:`app.domain.spend.suppliers.near_name_score`: every word of each name in the other) is suggested with its
+    score, unless the payee's name says it is no supplier (a council, the NHS, HMRC: :func:`suggested_exclusion`);
+    anything else stays unresolved, for the officer's queue. Suppliers an officer has decided on (a rejected
+    suggestion too) are left alone.
     """
     report = ResolveReport()
     query = select(SpendSupplier).where(
@@ -353,7 +379,8 @@ def resolve_suppliers(
     waiting = []
     for supplier in suppliers:
         if is_redacted(supplier.name):
-            _resolve(supplier, Resolution.EXCLUDED, now, REDACTED_HOW, exclusion=Exclusion.INDIVIDUAL)
+            how = REDACTED_BUSINESS_HOW.format(vat=supplier.vat_number) if supplier.vat_number else REDACTED_HOW
+            _resolve(supplier, Resolution.EXCLUDED, now, how, exclusion=Exclusion.INDIVIDUAL)
             report.excluded += 1
         else:
             waiting.append(supplier)
@@ -373,6 +400,11 @@ def resolve_suppliers(
                 report.matched_by_name += 1
             else:
                 report.suggested += 1
+            continue
+        if suggested_exclusion(supplier.name) is not None:
+            # A council, the NHS, HMRC, a person...: its name says it is no organisation on the register, so no near
+            # name is offered as it ("Lancashire County Council" is not "Lancashire County Cricket Club").
+            report.unresolved += 1
             continue
         near_wanted.append((supplier, variants))
 
@@ -449,28 +481,30 @@ def _exact(supplier: SpendSupplier, variants: list[str], register: _Register, no
 def _near(register: _Register, wanted: list[list[str]]) -> list[tuple[float, int | None]]:
     """For each supplier's name variants, the best near name on the register: (score, provider id or None).
 
-    Every variant is compared with every register name in blocks (rapidfuzz's cdist with a score cutoff: the ratio
-    of token-sorted names, which is token_sort_ratio, with each name sorted once rather than once per comparison).
+    Whole names are compared (:func:`app.domain.spend.suppliers.near_name_score`), never the best matching part of
+    one. Every variant is first compared with every register name in blocks (rapidfuzz's cdist: the ratio of the
+    names' words sorted, each name sorted once), and only the names at least :data:`NEAR_NAME_SHORTLIST` alike are
+    scored word by word.
     """
-    queries = [(index, sorted_tokens(variant)) for index, variants in enumerate(wanted) for variant in variants]
+    queries = [(index, variant) for index, variants in enumerate(wanted) for variant in variants]
     best: list[tuple[float, int | None]] = [(0.0, None)] * len(wanted)
-    if not queries or not register.choices:
+    if not queries or not register.names:
         return best
     for start in range(0, len(queries), NEAR_BLOCK):
         block = queries[start : start + NEAR_BLOCK]
         scores = process.cdist(
-            [text for _, text in block],
-            register.choices,
+            [_form(variant) for _, variant in block],
+            register.forms,
             scorer=fuzz.ratio,
             processor=None,
-            score_cutoff=NEAR_NAME_SCORE,
+            score_cutoff=NEAR_NAME_SHORTLIST,
+            dtype=numpy.uint8,
         )
-        columns = scores.argmax(axis=1)
-        for row, (index, _text) in enumerate(block):
-            column = int(columns[row])
-            score = float(scores[row, column])
-            if score >= NEAR_NAME_SCORE and score > best[index][0]:
-                best[index] = (score, register.best(register.choice_ids[column]))
+        for row, (index, variant) in enumerate(block):
+            for column in numpy.flatnonzero(scores[row]):
+                score = near_name_score(variant, register.names[column])
+                if score >= NEAR_NAME_SCORE and score > best[index][0]:
+                    best[index] = (score, register.best(register.name_ids[column]))
     return best
 
 
@@ -636,21 +670,37 @@ def reopen_supplier(session: Session, supplier: SpendSupplier, actor: Actor, now
 
 
 def link_candidates(session: Session, text: str, *, limit: int = 10) -> list[tuple[Provider, float]]:
-    """Organisations on the register whose name is most like ``text`` (a supplier's name, or what an officer typed
-    to search), best first, with how alike (0-100, rapidfuzz WRatio on normalised names)."""
+    """Organisations on the register named like ``text`` (a supplier's name, or what an officer typed to search),
+    the most alike first, with how alike as whole names (0-100: :func:`whole_name_score`, or the near-name score).
+
+    An organisation is listed when its name has every word of ``text`` (written the same, a plural, a typo in a long
+    word, or its start: 'Amey' lists 'Amey LG Ltd'), or when it is a near name of ``text`` as a whole
+    (:data:`NEAR_NAME_SCORE`); never for a word or two they share ("Amey LG Ltd" lists no "Formby Royal British
+    Legion Club", "Future Directions CIC" no "Future Artists Live Creative Co-op"). For a name that says it is no
+    supplier (a council, the NHS, HMRC: :func:`suggested_exclusion`) only names with every one of its words are
+    listed, never a near name.
+    """
     wanted = normalise_supplier_name(text)
     if not wanted:
         return []
-    names: dict[int, list[str]] = {}
+    near_allowed = suggested_exclusion(text) is None
+    best: dict[int, float] = {}
     for provider_id, name, trading_name in session.execute(
         select(Provider.id, Provider.name, Provider.trading_name).where(Provider.status.not_in(NOT_MATCHABLE))
     ):
-        names[provider_id] = [normalise_supplier_name(n) for n in (name, trading_name) if n]
-    choices = {(provider_id, i): n for provider_id, given in names.items() for i, n in enumerate(given)}
-    found = process.extract(wanted, choices, scorer=fuzz.WRatio, processor=None, limit=limit * 2, score_cutoff=50)
-    best: dict[int, float] = {}
-    for _name, score, (provider_id, _i) in found:
-        best[provider_id] = max(best.get(provider_id, 0.0), float(score))
+        for given in (name, trading_name):
+            normalised = normalise_supplier_name(given) if given else ""
+            if not normalised:
+                continue
+            whole = whole_name_score(wanted, normalised)
+            near = near_name_score(wanted, normalised) if near_allowed and whole >= NEAR_NAME_SHORTLIST else 0.0
+            if near >= NEAR_NAME_SCORE:
+                score = near
+            elif names_search(wanted, normalised):
+                score = whole
+            else:
+                continue
+            best[provider_id] = max(best.get(provider_id, 0.0), score)
     ordered = sorted(best.items(), key=lambda item: (-item[1], item[0]))[:limit]
     providers = {p.id: p for p in session.scalars(select(Provider).where(Provider.id.in_([i for i, _ in ordered])))}
     return [(providers[provider_id], score) for provider_id, score in ordered]

@@ -4,30 +4,44 @@ payees that are not suppliers for the measure. Names are real ones from Hyndburn
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import re
 import zipfile
 from pathlib import Path
 
+import numpy
 import pytest
+from rapidfuzz import fuzz, process
 
 from app.domain.spend.classification import Exclusion
 from app.domain.spend.suppliers import (
     KEY_MAX_LENGTH,
+    NEAR_NAME_SCORE,
     clean_reference,
     clean_vat_number,
     compact_name,
+    comparison_words,
     is_redacted,
+    names_search,
+    near_name_score,
     normalise_supplier_name,
     sorted_tokens,
     suggested_exclusion,
     supplier_key,
     supplier_name_variants,
     trading_parts,
+    whole_name_score,
     without_account_reference,
 )
 
 SPEND = Path(__file__).resolve().parents[4] / "shared" / "data" / "spend"
+COOPS_UK = (
+    Path(__file__).resolve().parents[3]
+    / "seed_data"
+    / "social_economy"
+    / "coops_uk_open_data_organisations_2017-06.csv.gz"
+)
 
 
 @pytest.mark.parametrize(
@@ -279,3 +293,146 @@ def test_trafford_redacted_payees_are_recognised_and_keys_group_by_supplier_id()
     assert all(re.fullmatch(r"(id|vat|name):.+", key) for key in keys)
     # A supplier id names one supplier however its name is written; only the redacted ones fall back to the name.
     assert {key for key in keys if key.startswith("name:")} == {"name:redacted"}
+
+
+# --- Near names -----------------------------------------------------------------------------------------------------
+
+# Real pairs: a payee as a council's file names it, and the same organisation as a register names it. Payees from
+# Trafford's 2024-25 and 2026-27 files, Hyndburn's files, and Bolton's, Oldham's and Salford's 2019 files (North West
+# Open Data, who matched each payee to its Companies House name); registered names from those matches
+# (registers/companies_house/companies_matched_in_gm_spend_2019.csv), the Charity Commission's Trafford extract and
+# Co-operatives UK's open data (seed_data/social_economy); the co-op pairs are one co-operative's registered and
+# trading names in Co-operatives UK's data.
+SAME_ORGANISATION = [
+    # A typo in a long word.
+    ("Womble Bond Dickenson (UK) LLP", "WOMBLE BOND DICKINSON (UK) LLP"),  # Trafford 2024-25
+    ("John Turner Contruction Group Ltd", "JOHN TURNER CONSTRUCTION GROUP LTD"),  # Oldham/Salford 2019
+    ("UK Containier Maintenance Limited", "UK CONTAINER MAINTENANCE LIMITED"),
+    ("JCS Online Rescources Ltd", "JCS ONLINE RESOURCES LIMITED"),
+    ("Haliwell Homes", "HALLIWELL HOMES LIMITED"),
+    ("CIPFA BUSINES LIMITED", "CIPFA BUSINESS LIMITED"),  # Hyndburn
+    ("Systems Hygiene Ltd", "SYSTEM HYGIENE LIMITED"),  # Hyndburn
+    ("Ladybird Private Day Nursery", "LADYBIRD PRIVATE DAY NURSERIES LTD"),
+    # A dropped "The", and a typo: Oldham's payee, Co-operatives UK's name.
+    ("The Hathershaw College", "Hatherhaw College"),
+    # Word order.
+    ("Monton Church (Unitarian)", "MONTON UNITARIAN CHURCH"),
+    # Ltd and Limited, '&' and 'and' (the same name once normalised: matched exactly, and 100% near).
+    ("Trafford United Credit Union Ltd", "Trafford United Credit Union Limited"),  # Trafford, Co-operatives UK
+    ("Capita Property & Infrastructure Lt", "CAPITA PROPERTY AND INFRASTRUCTURE LIMITED"),
+    ("Lodge Tyre Co.Ltd", "LODGE TYRE COMPANY LIMITED(THE)"),
+    # Names cut at 35 characters, and abbreviated.
+    ("Gorse Hill Studios Creative Communi", "GORSE HILL STUDIOS CREATIVE COMMUNITY"),  # Trafford, charity
+    ("Independent Choices Greater Manches", "INDEPENDENT CHOICES GREATER MANCHESTER"),  # Trafford, charity
+    ("Arco Professional Safety Services L", "ARCO PROFESSIONAL SAFETY SERVICES LIMITED"),
+    ("Firswood & District Community Assoc", "FIRSWOOD AND DISTRICT COMMUNITY ASSOCIATION"),  # Trafford, charity
+    ("Capita Business Servs", "CAPITA BUSINESS SERVICES LTD"),
+    ("LWT Contractor Ltd", "L W T CONTRACTORS LIMITED"),
+    # Initials after the name, and a weak word.
+    ("Local Government Association (Lga)", "LOCAL GOVERNMENT ASSOCIATION"),
+    ("Trafford Domestic Abuse Svc (TDAS)", "TRAFFORD DOMESTIC ABUSE SERVICES"),  # Trafford, charity
+    ("GREATER MANCHESTER INDUSTRIAL MISSION TRUST", "GREATER MANCHESTER INDUSTRIAL MISSION"),
+    # Co-operative and Co-op.
+    ("Isle of Skye Renewables Co-op", "Isle of Skye Renewables Co-operative Limited"),
+    ("Louth Wholefood Coop", "Louth Wholefoods Co-operative Limited"),
+    ("True Food Community Co-op", "The True Food Community Co-operative Limited"),
+    ("Chapel Street Studio Cooperative Ltd", "Chapel Street Studio Co-operative Limited"),  # Salford 2019
+]
+
+# Different organisations. The first four are the suggestions a reviewer was shown on the demo (the supplier page
+# listed them at 86%, 86%, 86% and 61% alike, rapidfuzz's WRatio rewarding a shared word); the rest are real payees
+# and a real register organisation with a different name, each of which rapidfuzz's token_sort_ratio on the
+# normalised names put at 90 or more (a possible match under the old rule) unless said.
+DIFFERENT_ORGANISATIONS = [
+    ("GMCA", "Manchester Pilots Limited (CH62)"),
+    ("Lancashire County Council (DD)", "Lancashire County Cricket Club"),
+    ("Future Directions CIC", "Future Artists Live Creative Co-op"),
+    ("Amey LG Ltd", "Formby Royal British Legion Club"),
+    ("Lancashire County Council", "Lancashire County Cricket Club Limited"),  # Hyndburn; Co-operatives UK (73)
+    ("11th Sale Scout Group", "14TH SALE SCOUT GROUP"),  # Trafford; charity
+    ("Bolton Carpets", "BOLTON CARES LIMITED"),  # Bolton 2019; Companies House
+    ("Ijm Electrical Contractors Ltd", "E.O.M.(Electrical Contractors) Ltd"),  # Co-operatives UK
+    ("Nas Services Ltd", "NUS Services Limited"),  # Trafford; Co-operatives UK
+    ("Old Trafford Supporters Club Ltd", "OLD TRAFFORD SPORTS CLUB"),  # Trafford; charity
+    ("Yemeni Community Association", "DEMESNE COMMUNITY ASSOCIATION"),  # Salford 2019; charity
+    ("Manchester United Football Club Ltd", "FOOTBALL CLUB MANCHESTER STARS UNITED"),  # Trafford; charity
+    ("Ovaltech Ltd", "VALTECH LIMITED"),  # Hyndburn; Companies House
+    ("HM Partnerships", "HOM PARTNERSHIPS CIC"),
+    ("Sense", "JSENSE"),  # Trafford; charity
+    ("Open Digital Cooperative", "Or Digital Co-Operative"),  # Trafford; Co-operatives UK
+    ("Buddi Ltd", "Buddies & Co."),  # Co-operatives UK (80)
+    ("Connect Cars Ltd", "CAREER CONNECT"),  # (71)
+    ("Haverhill Conservative Club Limited", "Harehills Conservative Club Limited"),  # two co-operatives (93)
+]
+
+
+@pytest.mark.parametrize(("paid", "registered"), SAME_ORGANISATION)
+def test_the_same_organisation_written_differently_is_a_near_name(paid: str, registered: str) -> None:
+    score = near_name_score(normalise_supplier_name(paid), normalise_supplier_name(registered))
+    assert score >= NEAR_NAME_SCORE, score
+    assert near_name_score(normalise_supplier_name(registered), normalise_supplier_name(paid)) == score
+
+
+@pytest.mark.parametrize(("paid", "registered"), DIFFERENT_ORGANISATIONS)
+def test_different_organisations_are_not_near_names(paid: str, registered: str) -> None:
+    assert near_name_score(normalise_supplier_name(paid), normalise_supplier_name(registered)) < NEAR_NAME_SCORE
+
+
+@pytest.mark.parametrize(("paid", "registered"), DIFFERENT_ORGANISATIONS[:5])
+def test_the_reviewers_suggestions_are_not_found_by_searching_either(paid: str, registered: str) -> None:
+    """The supplier page lists the register's names like the supplier's: none of these has its every word."""
+    assert not names_search(normalise_supplier_name(paid), normalise_supplier_name(registered))
+
+
+def test_a_word_of_one_name_missing_from_the_other_is_no_near_name() -> None:
+    """However alike the letters of the whole names, a word with no counterpart makes them different names."""
+    a, b = normalise_supplier_name("Old Trafford Supporters Club"), normalise_supplier_name("Old Trafford Sports Club")
+    assert whole_name_score(a, b) >= NEAR_NAME_SCORE
+    assert near_name_score(a, b) == 0.0
+
+
+def test_comparison_words() -> None:
+    assert comparison_words("association of directors of public health uk") == (
+        "association",
+        "directors",
+        "public",
+        "health",
+    )
+    assert comparison_words("arco professional safety services l") == ("arco", "professional", "safety", "services")
+    assert comparison_words("l w t contractors") == ("lwt", "contractors")
+    assert comparison_words("a1 concrete pumping") == ("a1", "concrete", "pumping")
+    assert (
+        comparison_words("south east co op") == comparison_words("south east cooperative") == ("south", "east", "coop")
+    )
+    assert comparison_words("the") == ("the",)
+    assert comparison_words("") == ()
+
+
+def test_searching_needs_every_word_searched() -> None:
+    amey = normalise_supplier_name("Amey LG Ltd")
+    assert names_search("amey", amey)
+    assert names_search(normalise_supplier_name("Knowsley Comm"), normalise_supplier_name("Knowsley Community Gardens"))
+    assert not names_search(normalise_supplier_name("Amey Highways"), amey)
+    assert not names_search("", amey)
+
+
+@pytest.mark.skipif(not COOPS_UK.is_file(), reason="Co-operatives UK's open data is not here")
+def test_few_of_8000_co_operatives_are_near_names_of_another() -> None:
+    """Co-operatives UK's 8,366 registered names, each against every other: the different co-operatives whose names
+    are near names are a dozen that differ by a letter or two of a place ('Romsey' and 'Ramsey Royal British Legion
+    Club'), where rapidfuzz's token_sort_ratio of 90 or more on the normalised names made 845 such pairs."""
+    with gzip.open(COOPS_UK, "rt", encoding="utf-8") as text:
+        names = sorted({normalise_supplier_name(row["Registered Name"]) for row in csv.DictReader(text)} - {""})
+    assert len(names) > 8000
+    forms = [" ".join(sorted(comparison_words(name))) for name in names]
+    confused = []
+    for start in range(0, len(names), 1000):
+        scores = process.cdist(
+            forms[start : start + 1000], forms, scorer=fuzz.ratio, score_cutoff=75, dtype=numpy.uint8
+        )
+        for row, column in zip(*numpy.nonzero(scores), strict=True):
+            a, b = names[start + int(row)], names[int(column)]
+            if a < b and compact_name(a) != compact_name(b) and near_name_score(a, b) >= NEAR_NAME_SCORE:
+                confused.append((a, b))
+    assert 0 < len(confused) <= 12, confused
+    assert ("romsey royal british legion club", "ramsey royal british legion club") in {(b, a) for a, b in confused}

@@ -25,6 +25,8 @@ from app.services.audit import Actor
 from app.services.councils import council_by_code
 from app.services.seed import SeedReport
 from app.services.spend.suppliers import (
+    NEAR_NAME_SCORE,
+    REDACTED_BUSINESS_HOW,
     REDACTED_HOW,
     SupplierBook,
     SupplierRefused,
@@ -194,6 +196,37 @@ def test_a_redacted_payee_is_left_out_as_redacted(session: Session, council: Cou
     assert found.resolved_at == NOW and found.resolved_by_id is None
 
 
+def test_a_redacted_payee_with_a_vat_number_is_left_out_as_a_business_whose_name_was_withheld(
+    session: Session, council: Council, actor: Actor
+) -> None:
+    """Trafford's 2024-25 file pays 131 VAT numbers as "Redacted": businesses, one supplier each, and never one
+    taking another's resolution because both are called "Redacted"."""
+    first, second, person = booked(
+        session,
+        council,
+        Line("Redacted", "Redacted", "GB815876986"),
+        Line("Redacted", "Redacted", "GB438958536"),
+        Line("Redacted", "Redacted", "NA"),
+    )
+    resolve_suppliers(session, council, None, NOW)
+    assert len({first.id, second.id, person.id}) == 3
+    assert [(s.resolution, s.exclusion) for s in (first, second, person)] == [
+        (Resolution.EXCLUDED, Exclusion.INDIVIDUAL)
+    ] * 3
+    assert first.resolved_how == REDACTED_BUSINESS_HOW.format(vat="GB815876986")
+    assert first.resolved_how == "redacted in the file: a business with VAT number GB815876986, its name withheld"
+    assert second.resolved_how == REDACTED_BUSINESS_HOW.format(vat="GB438958536")
+    assert person.resolved_how == REDACTED_HOW
+    # An officer reopens one and places it; the next redacted payee is resolved as itself, not as that one was.
+    reopen_supplier(session, first, actor, NOW)
+    place_supplier(session, first, "L36 9GD", PlaceBasis.TRADING_SITE, actor, NOW)
+    (third,) = booked(session, council, Line("Redacted", "Redacted", "GB888003801"))
+    assert (third.resolution, third.resolved_at) == (Resolution.UNRESOLVED, None)
+    resolve_suppliers(session, council, [third.id], NOW)
+    assert (third.resolution, third.postcode) == (Resolution.EXCLUDED, None)
+    assert third.resolved_how == REDACTED_BUSINESS_HOW.format(vat="GB888003801")
+
+
 def test_a_company_number_on_the_register_matches(session: Session, council: Council) -> None:
     provider = organisation(session, "Quite Different Name Ltd", identifiers=(("GB-COH", "01234567"),))
     archived = organisation(session, "Old Co", status=ProviderStatus.ARCHIVED, identifiers=(("GB-COH", "07654321"),))
@@ -267,6 +300,68 @@ def test_a_near_name_is_suggested_with_its_score(session: Session, council: Coun
     assert near.candidate_score is not None and 90 <= near.candidate_score < 100
     assert near.resolved_how == f"a near name ({near.candidate_score:.0f}% alike)"
     assert (far.resolution, far.candidate_provider_id) == (Resolution.UNRESOLVED, None)
+
+
+# Real pairs (see tests/domain/spend/test_suppliers.py for where each is from): a payee, and the organisation on the
+# register it is.
+NEAR_PAIRS = [
+    ("Womble Bond Dickenson (UK) LLP", "Womble Bond Dickinson (UK) LLP"),
+    ("Gorse Hill Studios Creative Communi", "Gorse Hill Studios Creative Community"),
+    ("Firswood & District Community Assoc", "Firswood and District Community Association"),
+    ("Isle of Skye Renewables Co-op", "Isle of Skye Renewables Co-operative Limited"),
+    ("Monton Church (Unitarian)", "Monton Unitarian Church"),
+    ("The Hathershaw College", "Hatherhaw College"),
+]
+
+
+@pytest.mark.parametrize(("paid", "registered"), NEAR_PAIRS)
+def test_real_near_names_are_suggested(session: Session, council: Council, paid: str, registered: str) -> None:
+    provider = organisation(session, registered)
+    organisation(session, "Formby Royal British Legion Club")
+    (found,) = resolved(session, council, paid)
+    assert (found.resolution, found.candidate_provider_id) == (Resolution.SUGGESTED, provider.id)
+    assert found.candidate_score is not None and found.candidate_score >= NEAR_NAME_SCORE
+    assert [p.id for p, _score in link_candidates(session, paid)] == [provider.id]
+
+
+# The possible matches a reviewer was shown on the demo, and the organisations they were shown for.
+REVIEWED = [
+    ("GMCA", "Manchester Pilots Limited (CH62)"),
+    ("Lancashire County Council (DD)", "Lancashire County Cricket Club"),
+    ("Future Directions CIC", "Future Artists Live Creative Co-op"),
+    ("Amey LG Ltd", "Formby Royal British Legion Club"),
+]
+
+
+def test_names_sharing_a_word_or_two_are_neither_suggested_nor_listed(session: Session, council: Council) -> None:
+    """GMCA was offered "Manchester Pilots Limited (CH62)" at 86%, Lancashire County Council "Lancashire County Cricket
+    Club" at 86%, Future Directions CIC "Future Artists Live Creative Co-op" at 86% and Amey LG Ltd "Formby Royal
+    British Legion Club" at 61%: none is suggested now, nor listed on the supplier's page."""
+    providers = [organisation(session, registered) for _paid, registered in REVIEWED]
+    suppliers = resolved(session, council, *(paid for paid, _registered in REVIEWED))
+    assert [(s.resolution, s.candidate_provider_id) for s in suppliers] == [(Resolution.UNRESOLVED, None)] * 4
+    for supplier in suppliers:
+        assert link_candidates(session, supplier.name) == []
+    # What an officer searches for is still found by its words.
+    assert [p.id for p, _score in link_candidates(session, "Formby Legion")] == [providers[3].id]
+    assert [p.id for p, _score in link_candidates(session, "lancashire cricket")] == [providers[1].id]
+
+
+def test_a_public_body_is_offered_no_near_name(session: Session, council: Council) -> None:
+    """A payee whose name says it is a council, the NHS or HMRC is offered no organisation as a possible match,
+    however near its name (Trafford's file cuts "Greater Manchester Combined Authority" at 35 characters)."""
+    authority = organisation(session, "Greater Manchester Combined Authority")
+    organisation(session, "Lancashire County Cricket Club")
+    council_payee, cut = resolved(session, council, "Lancashire County Council", "Greater Manchester Combined Authori")
+    assert [(s.resolution, s.candidate_provider_id) for s in (council_payee, cut)] == [
+        (Resolution.UNRESOLVED, None)
+    ] * 2
+    # The page lists only an organisation with every word of its name, never a near one.
+    assert link_candidates(session, "Lancashire County Council") == []
+    assert [p.id for p, _score in link_candidates(session, "Greater Manchester Combined Authori")] == [authority.id]
+    # A name exactly the organisation's is matched as any exact name is.
+    (exact,) = resolved(session, council, "Greater Manchester Combined Authority")
+    assert (exact.resolution, exact.provider_id) == (Resolution.MATCHED, authority.id)
 
 
 def test_the_word_order_does_not_matter_to_a_near_name(session: Session, council: Council) -> None:
@@ -535,10 +630,14 @@ def test_another_councils_supplier_is_not_found(session: Session, council: Counc
 def test_link_candidates_rank_the_register_by_name(session: Session) -> None:
     gardens = organisation(session, "Knowsley Community Gardens CIC")
     trading = organisation(session, "KCG Ltd", trading_name="Kirkby Community Gardens")
+    larger = organisation(session, "Knowsley Community Gardens and Allotments")
     organisation(session, "Prescot Tyres")
     found = link_candidates(session, "Knowsley Community Gardens")
-    assert [provider.id for provider, _score in found[:2]] == [gardens.id, trading.id]
-    assert found[0][1] == 100.0
+    # The name itself, then a name with every one of its words; never "Kirkby Community Gardens" for two words.
+    assert [provider.id for provider, _score in found] == [gardens.id, larger.id]
+    assert found[0][1] == 100.0 and found[1][1] < NEAR_NAME_SCORE
+    assert [provider.id for provider, _score in link_candidates(session, "kirkby gardens")] == [trading.id]
+    assert [p.id for p, _score in link_candidates(session, "Knowsley Comunity Gardns")] == [gardens.id, larger.id]
     assert link_candidates(session, "!!!") == []
 
 
