@@ -18,10 +18,37 @@ class SpendPlace(LabelledEnum):
 
 
 class PlaceBasis(LabelledEnum):
+    """What the address a supplier is placed by is: the same four whether the register's premises give it or an
+    officer's postcode does (an officer says which kind of address it is), so the hints say what, not where from;
+    :meth:`described` says both."""
+
     REGISTERED_OFFICE = "registered_office", "Registered office", "Its registered office is there"
     BRANCHED = "branched", "Branch", "A trading site there, its registered office elsewhere"
-    TRADING_SITE = "trading_site", "Trading site", "A trading site given on the register (no registered office)"
-    OFFICER = "officer", "Entered by an officer", "A postcode an officer gave when attributing it"
+    TRADING_SITE = "trading_site", "Trading site", "A trading site there, with no registered office elsewhere"
+    OFFICER = "officer", "Entered by an officer", "A postcode an officer gave, without saying what kind of address"
+
+    def described(self, by_officer: bool) -> str:
+        """The basis in words, saying where the address came from: an officer's postcode (a supplier an officer
+        placed: resolution PLACED, whatever basis they chose) or the register's premises (a matched or linked
+        organisation). "A trading site on the register" is never said of a postcode an officer typed."""
+        if by_officer:
+            return _BY_OFFICER[self]
+        return _ON_THE_REGISTER[self]
+
+
+_BY_OFFICER = {
+    PlaceBasis.REGISTERED_OFFICE: "An officer entered this postcode as its registered office",
+    PlaceBasis.BRANCHED: "An officer entered this postcode as a branch: a trading site, its registered office "
+    "elsewhere",
+    PlaceBasis.TRADING_SITE: "An officer entered this postcode as where it trades, with no registered office elsewhere",
+    PlaceBasis.OFFICER: "An officer entered this postcode, without saying what kind of address it is",
+}
+_ON_THE_REGISTER = {
+    PlaceBasis.REGISTERED_OFFICE: "Its registered office on the register is there",
+    PlaceBasis.BRANCHED: "A trading site on the register is there, its registered office elsewhere",
+    PlaceBasis.TRADING_SITE: "A trading site on the register is there; the register gives no registered office",
+    PlaceBasis.OFFICER: "An officer entered this postcode, without saying what kind of address it is",
+}
 
 
 class Exclusion(LabelledEnum):
@@ -29,7 +56,14 @@ class Exclusion(LabelledEnum):
 
     PUBLIC_BODY = "public_body", "Another public body", "A council, the NHS, a school, police or fire authority"
     TAX = "tax", "Tax or duty", "HMRC, pension funds, levies and other statutory payments"
-    INDIVIDUAL = "individual", "An individual or a redacted payee", "A person's name, or withheld by the council"
+    # A payee whose name the council withheld is left out here too: it cannot be placed. One with a VAT number is a
+    # business, not a person, and its resolution says so ("redacted in the file: a business with VAT number ...").
+    INDIVIDUAL = (
+        "individual",
+        "A person, or a name withheld",
+        "A person paid (their name is personal data), or a payee whose name the council withheld in its file: a "
+        "business, when it has a VAT number",
+    )
     INTERNAL = "internal", "An internal transfer", "Money moving inside the council"
 
 
@@ -41,7 +75,7 @@ class Resolution(LabelledEnum):
     MATCHED = "matched", "Matched", "Matched to an organisation on the register by number or exact name"
     LINKED = "linked", "Linked by an officer", "An officer linked it to an organisation on the register"
     PLACED = "placed", "Placed by an officer", "An officer gave its postcode and basis"
-    EXCLUDED = "excluded", "Not a supplier", "An officer left it out of the measure"
+    EXCLUDED = "excluded", "Not a supplier", "Left out of the measure"
 
 
 #: Resolutions that give the supplier a place (or an exclusion): it is attributed.

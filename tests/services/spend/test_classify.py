@@ -208,6 +208,35 @@ def test_an_officers_postcode_is_placed_by_the_directory_on_their_basis(session:
     assert (officer.legal_form, officer.social_economy, officer.sme) == (None, False, None)
 
 
+def _described(found: SpendSupplier) -> str:
+    """How the supplier page says the basis (an officer's postcode is said to be one, whatever basis they chose)."""
+    assert found.place_basis is not None
+    return found.place_basis.described(found.resolution == Resolution.PLACED)
+
+
+@pytest.mark.parametrize("basis", list(PlaceBasis))
+def test_an_officers_postcode_is_said_to_be_an_officers_on_any_basis(
+    session: Session, council: Council, basis: PlaceBasis
+) -> None:
+    """An officer placed a supplier 'Where it trades': it is a trading site an officer entered, not one 'given on the
+    register' (the reviewer's finding 6)."""
+    placed = supplier(session, council, "Placed", Resolution.PLACED, postcode="L34 1AA", basis=basis)
+    classified(session, council, placed)
+    assert placed.place_basis == basis
+    assert _described(placed).startswith("An officer entered this postcode")
+    assert "the register" not in _described(placed)
+    # The basis's own words say what the address is, not where it came from.
+    assert "the register" not in basis.hint
+
+
+def test_the_registers_premises_are_said_to_be_the_registers(session: Session, council: Council) -> None:
+    provider = organisation(session, "Roby Gardens CIC", [(TRADING, "L36 9GD", KNOWSLEY)])
+    matched = supplier(session, council, "Roby Gardens", Resolution.MATCHED, provider=provider)
+    classified(session, council, matched)
+    assert matched.place_basis == PlaceBasis.TRADING_SITE
+    assert _described(matched) == "A trading site on the register is there; the register gives no registered office"
+
+
 def test_excluded_and_unresolved_suppliers_lose_any_old_classification(session: Session, council: Council) -> None:
     provider = organisation(session, "Roby Gardens CIC", [(RO, "L36 9GD", KNOWSLEY)])
     left_out = supplier(session, council, "HMRC", Resolution.EXCLUDED, exclusion=Exclusion.TAX)
