@@ -179,12 +179,16 @@ NOT_LOCAL_PLACES = (SpendPlace.WIDER, SpendPlace.OUTSIDE)
 # --- Which payments a figure sums -----------------------------------------------------------------------------------
 
 #: The columns of a payment a report can be broken down by, and the words for each.
-DIMENSIONS: dict[str, str] = {
+#: The files' own category columns: what an officer matches to the register's services.
+FILE_DIMENSIONS: dict[str, str] = {
     "proclass": "ProClass category",
     "service_area": "Service area",
     "department": "Department",
     "expense_type": "Expense type",
 }
+#: Grouping by the register's service categories: each payment under the service an officer matched its category to.
+SERVICE_DIMENSION = "service"
+DIMENSIONS: dict[str, str] = {**FILE_DIMENSIONS, SERVICE_DIMENSION: "Register service (as an officer matched it)"}
 #: The order 'auto' tries them in: the most specific first.
 AUTO_ORDER = ("proclass", "service_area", "department", "expense_type")
 #: What a payment with no category in the chosen column is grouped under.

@@ -38,7 +38,16 @@ from app.domain.providers import SOCIAL_ECONOMY_FORMS, FactKind, LegalForm, Prov
 from app.domain.refusals import Refusal
 from app.domain.spend.classification import SpendPlace
 from app.domain.spend.periods import Period
-from app.domain.spend.shares import DIMENSIONS, NO_CATEGORY, NOT_LOCAL_PLACES, PaymentFilters, share, short_money
+from app.domain.spend.shares import (
+    DIMENSIONS,
+    FILE_DIMENSIONS,
+    NO_CATEGORY,
+    NOT_LOCAL_PLACES,
+    SERVICE_DIMENSION,
+    PaymentFilters,
+    share,
+    short_money,
+)
 from app.domain.text import plain_int
 from app.domain.wording import in_sentence
 from app.geo.factory import boundary_index
@@ -60,6 +69,7 @@ from app.services.audit import Actor
 from app.services.locality import local_area_for
 from app.services.spend.report import (
     Figure,
+    categorised_payments,
     category_column,
     counting_batch_ids,
     counting_conditions,
@@ -331,16 +341,15 @@ def _outside_by_category(session: Session, council: Council, period: Period, dim
     """Each category's measured spend and what went outside the local area (wider area or outside), largest outside
     first: summed per supplier and category in SQL, then by category over the suppliers' places."""
     conditions = counting_conditions(council, period, counting_batch_ids(session, council))
-    column = category_column(dimension)
+    lines = categorised_payments(conditions, dimension)
     per_supplier = (
         select(
-            Payment.supplier_id.label("supplier_id"),
-            column.label("category"),
-            func.sum(Payment.amount_pence).label("pence"),
+            lines.c.supplier_id,
+            lines.c.category,
+            func.sum(lines.c.amount_pence).label("pence"),
             func.count().label("payments"),
         )
-        .where(*conditions)
-        .group_by(Payment.supplier_id, column)
+        .group_by(lines.c.supplier_id, lines.c.category)
         .subquery()
     )
     outside = SpendSupplier.place.in_(NOT_LOCAL_PLACES)
@@ -366,7 +375,11 @@ def _outside_by_category(session: Session, council: Council, period: Period, dim
 
 
 def category_mappings(session: Session, council: Council, dimension: str) -> dict[str, list[ServiceRef]]:
-    """Spend category label -> the register service categories an officer matched it to."""
+    """Spend category label -> the register service categories an officer matched it to. Grouped by the register's
+    services themselves, each category is its own service."""
+    if dimension == SERVICE_DIMENSION:
+        services = session.execute(select(ServiceCategory.id, ServiceCategory.slug, ServiceCategory.name))
+        return {name: [ServiceRef(category_id, slug, name)] for category_id, slug, name in services}
     query = (
         select(SpendCategoryService.label, ServiceCategory.id, ServiceCategory.slug, ServiceCategory.name)
         .join(ServiceCategory, ServiceCategory.id == SpendCategoryService.service_category_id)
@@ -605,7 +618,7 @@ def suggest_services(session: Session, label: str) -> list[MappingSuggestion]:
 
 
 def _checked(dimension: str, label: str) -> str:
-    if dimension not in DIMENSIONS:
+    if dimension not in FILE_DIMENSIONS:
         raise MappingRefused("Choose the column the category comes from", "dimension")
     cleaned = (label or "").strip()
     if not cleaned:
@@ -709,7 +722,7 @@ def categories_to_map(
 ) -> list[CategoryToMap]:
     """Every category of ``dimension`` in the council's counting payments (or those of ``period``), largest first,
     with its matches and, where it has none, suggestions: the categories page."""
-    if dimension not in DIMENSIONS:
+    if dimension not in FILE_DIMENSIONS:
         raise MappingRefused("Choose the column the category comes from", "dimension")
     batch_ids = counting_batch_ids(session, council)
     if not batch_ids:

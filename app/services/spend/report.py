@@ -24,6 +24,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    Subquery,
     and_,
     case,
     extract,
@@ -57,8 +58,10 @@ from app.domain.spend.periods import (
 from app.domain.spend.shares import (
     AUTO_ORDER,
     DIMENSIONS,
+    FILE_DIMENSIONS,
     NO_CATEGORY,
     PLACE_ROWS,
+    SERVICE_DIMENSION,
     PaymentFilters,
     SmeStatus,
     percent,
@@ -74,7 +77,9 @@ from app.models import (
     DeprivationRelease,
     Payment,
     Provider,
+    ServiceCategory,
     SpendBatch,
+    SpendCategoryService,
     SpendMapping,
     SpendSupplier,
 )
@@ -548,8 +553,8 @@ def _iso(value: datetime | None) -> str | None:
 # --- Which payments count, and the filters in SQL -------------------------------------------------------------------
 
 
-def category_column(dimension: str) -> ColumnElement[Any]:
-    """The payment column (or expression) a dimension groups by: ProClass by its label, else its code."""
+def _file_category(dimension: str) -> ColumnElement[Any]:
+    """A payment's category in one of the files' own columns."""
     if dimension == "proclass":
         return func.coalesce(Payment.proclass_label, Payment.proclass_code)
     if dimension == "service_area":
@@ -559,6 +564,45 @@ def category_column(dimension: str) -> ColumnElement[Any]:
     if dimension == "expense_type":
         return Payment.expense_type.expression
     raise ReportError(f"There is no category column called {dimension}")
+
+
+def category_column(dimension: str) -> ColumnElement[Any]:
+    """The payment column (or expression) a dimension groups by: ProClass by its label, else its code; for the
+    register's services, the service an officer matched the payment's category to, in whichever of the files'
+    columns the match was made (a category matched to several services counts under the first by name, once)."""
+    if dimension != SERVICE_DIMENSION:
+        return _file_category(dimension)
+    matched = or_(
+        *(
+            and_(SpendCategoryService.dimension == name, SpendCategoryService.label == _file_category(name))
+            for name in FILE_DIMENSIONS
+        )
+    )
+    return (
+        select(func.min(ServiceCategory.name))
+        .select_from(SpendCategoryService)
+        .join(ServiceCategory, ServiceCategory.id == SpendCategoryService.service_category_id)
+        .where(SpendCategoryService.council_id == Payment.council_id, matched)
+        .correlate(Payment)
+        .scalar_subquery()
+    )
+
+
+def categorised_payments(conditions: Sequence[ColumnElement[bool]], dimension: str) -> Subquery:
+    """The payments ``conditions`` choose, each with its category in ``dimension``, to be grouped. Grouping by the
+    register's services groups by a looked-up value (PostgreSQL refuses to group by a subquery that reads the
+    payment's own columns), so each payment's service is found first and grouped after."""
+    return (
+        select(
+            Payment.supplier_id.label("supplier_id"),
+            Payment.batch_id.label("batch_id"),
+            Payment.paid_on.label("paid_on"),
+            Payment.amount_pence.label("amount_pence"),
+            category_column(dimension).label("category"),
+        )
+        .where(*conditions)
+        .subquery("payment_lines")
+    )
 
 
 def counting_batch_ids(session: Session, council: Council) -> list[int]:
@@ -757,17 +801,17 @@ def _scan(session: Session, conditions: Sequence[ColumnElement[bool]], dimension
     day rather than month spares SQLite working out a month from each payment's date (strftime costs more than the
     grouping), and a file has at most 366 days, folded into months here.
     """
+    lines = categorised_payments(conditions, dimension)
     day = (
         select(
-            Payment.supplier_id.label("supplier_id"),
-            Payment.batch_id.label("batch_id"),
-            Payment.paid_on.label("paid_on"),
-            category_column(dimension).label("category"),
-            func.sum(Payment.amount_pence).label("pence"),
+            lines.c.supplier_id,
+            lines.c.batch_id,
+            lines.c.paid_on,
+            lines.c.category,
+            func.sum(lines.c.amount_pence).label("pence"),
             func.count().label("payments"),
         )
-        .where(*conditions)
-        .group_by(Payment.supplier_id, Payment.batch_id, Payment.paid_on, category_column(dimension))
+        .group_by(lines.c.supplier_id, lines.c.batch_id, lines.c.paid_on, lines.c.category)
         .cte("supplier_days")
     )
     measured = SpendSupplier.place != SpendPlace.NOT_A_SUPPLIER

@@ -136,6 +136,38 @@ def test_category_figures_trace_to_their_payments_in_every_dimension(
             assert (behind.total_pence, behind.total) == (figure.pence, figure.payments)
 
 
+def test_by_the_registers_services_once_an_officer_has_matched_the_categories(session: Session, scene: Scene) -> None:
+    from app.models import ServiceCategory
+    from app.services.audit import Actor
+    from app.services.spend.leakage import leakage_opportunities, map_category
+
+    grounds = ServiceCategory(slug="grounds-maintenance", name="Grounds maintenance")
+    roads = ServiceCategory(slug="roads-and-highways", name="Roads and highways")
+    session.add_all([grounds, roads])
+    session.flush()
+    actor, now = Actor.system("test"), datetime(2026, 7, 1, tzinfo=UTC)
+    map_category(session, scene.council, "service_area", "Parks", grounds, actor, now)
+    map_category(session, scene.council, "service_area", "Highways", roads, actor, now)
+    # A second match of the same category counts its payments once, under the first service by name.
+    map_category(session, scene.council, "service_area", "Highways", grounds, actor, now)
+    session.flush()
+
+    report = spend_report(session, scene.council, Q1, dimension="service")
+    by_name = {row.label: row.spend.pence for row in report.categories}
+    assert sum(by_name.values()) == report.measured.pence
+    first_for_highways = min(grounds.name, roads.name)
+    parks = 20_000_00 - 1_000_00 + 10_000_00 + 5_000_00 + 3_000_00  # Parks payments of measured suppliers
+    highways = 6_000_00 + 15_000_00 + 30_000_00 + 8_000_00
+    assert by_name[grounds.name] == parks + (highways if first_for_highways == grounds.name else 0)
+    assert by_name[None] == 4_000_00  # no service area: not matched to a service
+    for row in report.categories:
+        behind = payments_behind(session, scene.council, Q1, row.spend.filters, per_page=500)
+        assert (behind.total_pence, behind.total) == (row.spend.pence, row.spend.payments)
+    # Leakage by the register's services: each service is its own match.
+    found = {o.label: o for o in leakage_opportunities(session, scene.council, Q1, dimension="service")}
+    assert [s.name for s in found[grounds.name].services] == [grounds.name]
+
+
 def test_headline_figures_and_shares_of_the_measured_base(session: Session, scene: Scene) -> None:
     report = spend_report(session, scene.council, Q1)
     assert (report.total.pence, report.total.payments) == (115_000_00, 12)
