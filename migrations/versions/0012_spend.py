@@ -196,6 +196,7 @@ def upgrade():
                 "tax",
                 "individual",
                 "internal",
+                "withheld",
                 name="spend_exclusion",
                 native_enum=False,
                 create_constraint=True,

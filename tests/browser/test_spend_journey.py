@@ -246,7 +246,7 @@ def test_an_officer_measures_where_the_money_goes_and_a_commissioner_reads_it(
     check(page, "importing")
     gate.set()
     expect(page.locator("#rows-sentence")).to_have_text("11 rows read: 10 payments and 1 rejected.", timeout=30_000)
-    expect(page.get_by_text("is imported: 10 payments and 1 rejected rows")).to_be_visible()
+    expect(page.get_by_text("is imported: 10 payments and 1 rejected row")).to_be_visible()
     expect(page.locator("#total-check")).to_contain_text(
         f"The file\u2019s total row (row 14) says {format_pence(TOTAL, always_show_pence=True)}, equal to the sum "
         "of the payments"
@@ -386,9 +386,11 @@ def test_an_officer_measures_where_the_money_goes_and_a_commissioner_reads_it(
     page.get_by_role("link", name="Back to the report").click()
     report_rows = download(page, re.compile(r"^The report in 2026-27 \(CSV\)"))
     assert report_rows[0] == ["Spend report", "Knowsley Council"]
-    assert report_rows[3][0] == "Method note" and report_rows[3][1]
+    assert report_rows[3][0] == "Summary" and report_rows[3][1]
+    assert any(row[:1] == ["Method note"] and row[1] for row in report_rows[4:])
     header = report_rows.index(next(r for r in report_rows if r and r[0] == "Section"))
-    assert all(row[0] in ("Period", "From", "Method note", "Spend report") for row in report_rows[:header] if row)
+    preamble = ("Period", "From", "Summary", "Coverage", "Method note", "Spend report")
+    assert all(row[0] in preamble for row in report_rows[:header] if row)
     figures_by_name = {(row[0], row[1]): row for row in report_rows[header + 1 :]}
     assert Decimal(figures_by_name[("Totals", "All payments")][2]) == Decimal(TOTAL) / 100
 

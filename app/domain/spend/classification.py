@@ -56,13 +56,13 @@ class Exclusion(LabelledEnum):
 
     PUBLIC_BODY = "public_body", "Another public body", "A council, the NHS, a school, police or fire authority"
     TAX = "tax", "Tax or duty", "HMRC, pension funds, levies and other statutory payments"
-    # A payee whose name the council withheld is left out here too: it cannot be placed. One with a VAT number is a
-    # business, not a person, and its resolution says so ("redacted in the file: a business with VAT number ...").
-    INDIVIDUAL = (
-        "individual",
-        "A person, or a name withheld",
-        "A person paid (their name is personal data), or a payee whose name the council withheld in its file: a "
-        "business, when it has a VAT number",
+    INDIVIDUAL = "individual", "An individual", "A person paid: their name is personal data, often redacted in the file"
+    # A payee whose name the council withheld but whose VAT number it published is a business, not a person: left
+    # out because it cannot be placed, not because it is not a supplier.
+    WITHHELD = (
+        "withheld",
+        "A business whose name was withheld",
+        "Redacted in the file with its VAT number given: a business that cannot be placed without its name",
     )
     INTERNAL = "internal", "An internal transfer", "Money moving inside the council"
 

@@ -151,7 +151,7 @@ PLACE_ROWS: tuple[PlaceRow, ...] = (
         SpendPlace.LOCAL,
         PlaceBasis.TRADING_SITE,
         "Local: a trading site in the area",
-        "A trading site on the register is in the local area; no registered office was given",
+        "A trading site in the local area (on the register, or as an officer gave it); no registered office is known",
     ),
     PlaceRow(
         "local_officer",

@@ -1298,7 +1298,7 @@ def _basis_sentence(local: Figure, places: Sequence[Figure]) -> str:
             words = {
                 "local_registered_office": "a registered office in the area",
                 "local_branched": "a branch in the area (a trading site, its registered office elsewhere)",
-                "local_trading_site": "a trading site given on the register with no registered office",
+                "local_trading_site": "a trading site with no registered office known",
                 "local_officer": "a postcode given by an officer",
                 "local_no_basis": "no recorded basis",
             }[row.key]

@@ -379,8 +379,11 @@ def resolve_suppliers(
     waiting = []
     for supplier in suppliers:
         if is_redacted(supplier.name):
-            how = REDACTED_BUSINESS_HOW.format(vat=supplier.vat_number) if supplier.vat_number else REDACTED_HOW
-            _resolve(supplier, Resolution.EXCLUDED, now, how, exclusion=Exclusion.INDIVIDUAL)
+            if supplier.vat_number:
+                how, reason = REDACTED_BUSINESS_HOW.format(vat=supplier.vat_number), Exclusion.WITHHELD
+            else:
+                how, reason = REDACTED_HOW, Exclusion.INDIVIDUAL
+            _resolve(supplier, Resolution.EXCLUDED, now, how, exclusion=reason)
             report.excluded += 1
         else:
             waiting.append(supplier)

@@ -211,8 +211,10 @@ def test_a_redacted_payee_with_a_vat_number_is_left_out_as_a_business_whose_name
     resolve_suppliers(session, council, None, NOW)
     assert len({first.id, second.id, person.id}) == 3
     assert [(s.resolution, s.exclusion) for s in (first, second, person)] == [
-        (Resolution.EXCLUDED, Exclusion.INDIVIDUAL)
-    ] * 3
+        (Resolution.EXCLUDED, Exclusion.WITHHELD),
+        (Resolution.EXCLUDED, Exclusion.WITHHELD),
+        (Resolution.EXCLUDED, Exclusion.INDIVIDUAL),
+    ]
     assert first.resolved_how == REDACTED_BUSINESS_HOW.format(vat="GB815876986")
     assert first.resolved_how == "redacted in the file: a business with VAT number GB815876986, its name withheld"
     assert second.resolved_how == REDACTED_BUSINESS_HOW.format(vat="GB438958536")
