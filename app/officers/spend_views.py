@@ -676,7 +676,11 @@ def spend_undo(batch_id: int) -> BaseResponse | tuple[str, int]:
             removed = "it had no payments that counted, so the report is as it was"
         flash(f"{batch.file_name} is undone: {removed}", "success")
         return _to_batch(batch.id)
-    return render_template("officers/spend/undo.html", batch=batch, form=form, counts=_counts(batch)), 200
+    blockers = importing.undo_blockers(db.session, batch)
+    return (
+        render_template("officers/spend/undo.html", batch=batch, form=form, counts=_counts(batch), blockers=blockers),
+        200,
+    )
 
 
 @bp.route("/spend/<int:batch_id>/drop", methods=["POST"])

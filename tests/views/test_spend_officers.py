@@ -281,6 +281,28 @@ def test_payments_already_imported_from_another_file_are_flagged_not_doubled(
     assert "Already imported from another file: 1 row" in words
 
 
+def test_a_file_whose_payments_another_file_left_out_as_doubles_is_not_undone_until_that_one_is(
+    client: FlaskClient, officer_token: str
+) -> None:
+    april_id = _imported(client, officer_token, spend_file())
+    may = [ROWS[0], f"{ENVS},New bench,1,CRINV0001001,Ark Plastics Ltd,02/05/2024,£120.00"]
+    may_id = _imported(client, officer_token, spend_file(may, total=None), "spend-may-24.csv")
+    # The confirmation page names the later file and offers no undo button.
+    words = _squash(_text(client.get(f"/officer/spend/{april_id}/undo")))
+    assert "This file cannot be undone yet." in words
+    assert "spend-may-24.csv : 1 payment left out as doubles of this file" in words  # text of the link, then its words
+    assert "Undo this file" not in words
+    # Posting anyway is refused, and nothing changes.
+    response = client.post(f"/officer/spend/{april_id}/undo", data={"csrf_token": officer_token})
+    assert response.status_code in (302, 303)
+    assert _batch(april_id).status.value == "imported"
+    # Undo the later file first: then this one may go.
+    client.post(f"/officer/spend/{may_id}/undo", data={"csrf_token": officer_token})
+    assert "This file cannot be undone yet." not in _squash(_text(client.get(f"/officer/spend/{april_id}/undo")))
+    client.post(f"/officer/spend/{april_id}/undo", data={"csrf_token": officer_token})
+    assert _batch(april_id).status.value == "undone"
+
+
 SHARED_SPEND = Path(__file__).resolve().parents[3] / "shared" / "data" / "spend"
 
 
