@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.imports.lifecycle import StepRefused
 from app.domain.imports.reading import Sheet, SheetFormat, read_sheet
-from app.models import ImportBatch
+from app.models import ImportBatch, SpendBatch
 
 
 class UploadError(Exception):
@@ -80,13 +80,18 @@ def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):g} MB"
 
 
+def open_upload(folder: Path, name: str | None) -> IO[bytes]:
+    """A stored upload, by its name in ``folder``, opened for reading; FileNotFoundError when it is not kept (or
+    never was). The one way any import (suppliers or spend) opens what it stored."""
+    if not name:
+        raise FileNotFoundError("no stored file")
+    return (folder / Path(name).name).open("rb")  # never outside the folder
+
+
 def open_stored(batch: ImportBatch, folder: Path) -> IO[bytes]:
     """The batch's stored file, opened for reading."""
-    if not batch.stored_file:
-        raise StepRefused("The file for this import is no longer kept. Upload it again")
-    path = folder / Path(batch.stored_file).name  # never outside the folder
     try:
-        return path.open("rb")
+        return open_upload(folder, batch.stored_file)
     except FileNotFoundError as error:
         raise StepRefused("The file for this import is no longer kept. Upload it again") from error
 
@@ -127,5 +132,10 @@ def read_stored(stream: IO[bytes], batch: ImportBatch) -> Sheet:
 
 
 def stored_file_in_use(session: Session, name: str) -> bool:
-    """Whether any batch refers to a stored upload (same content, same name)."""
-    return bool(session.scalar(select(func.count()).select_from(ImportBatch).where(ImportBatch.stored_file == name)))
+    """Whether any batch, a supplier import's or a spend file's, refers to a stored upload (uploads are named by
+    their content, so the same file uploaded to both shares one copy, which neither may delete while the other
+    holds it)."""
+    return any(
+        session.scalar(select(func.count()).select_from(model).where(model.stored_file == name))
+        for model in (ImportBatch, SpendBatch)
+    )

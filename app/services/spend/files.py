@@ -14,12 +14,10 @@ from itertools import islice
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain.spend.columns import SPEND_HEADER_RULE
-from app.models import ImportBatch
-from app.models.spend import SpendBatch
+from app.services.imports.storage import open_upload, stored_file_in_use
 from app.tabular import FileFormatError, Table, TableFormat, TableRow, read_table
 
 #: The first bytes of a gzip file (as North West Open Data's cleaned spend files come).
@@ -151,20 +149,10 @@ def _cut(cell: str) -> str:
 
 def open_stored(folder: Path, name: str | None) -> IO[bytes]:
     """A stored upload, opened for reading (raises FileFormatError when it is no longer kept)."""
-    if not name:
-        raise FileFormatError(NO_LONGER_KEPT)
     try:
-        return (folder / Path(name).name).open("rb")  # never outside the folder
+        return open_upload(folder, name)
     except FileNotFoundError as error:
         raise FileFormatError(NO_LONGER_KEPT) from error
-
-
-def stored_file_in_use(session: Session, name: str) -> bool:
-    """Whether a spend batch or a supplier import refers to a stored upload (the same content has one name)."""
-    for model in (SpendBatch, ImportBatch):
-        if session.scalar(select(func.count()).select_from(model).where(model.stored_file == name)):
-            return True
-    return False
 
 
 def forget_unused(session: Session, folder: Path, name: str | None) -> None:

@@ -25,7 +25,8 @@ from app.models.spend import Payment, SpendBatch, SpendMapping, SpendRejection, 
 from app.services.audit import Actor
 from app.services.imports.storage import StoredUpload, store_upload
 from app.services.spend import importing
-from app.services.spend.files import forget_unused, stored_file_in_use
+from app.services.imports.storage import stored_file_in_use
+from app.services.spend.files import forget_unused
 from app.services.spend.importing import (
     ChooseSheet,
     SpendRefused,
@@ -823,3 +824,14 @@ def test_a_quote_never_closed_rejects_its_row_and_says_why(
     assert batch.counts["payments"] == 2 and batch.counts["rejected"] == 1 and adds_up(batch)
     [rejected] = rejections(session, batch)
     assert rejected.code == "unclosed_quote" and "quote mark" in rejected.reason
+
+
+def test_a_stored_upload_a_spend_file_holds_is_in_use_for_the_supplier_import_too(
+    session: Session, knowsley: CouncilSetup, folder: Path
+) -> None:
+    # Uploads are named by their content: the same bytes uploaded as a supplier list would share this copy, and the
+    # supplier import's drop must not delete it while a spend batch holds it.
+    batch = upload(session, knowsley, folder, csv_bytes(APRIL))
+    assert batch.stored_file is not None
+    assert stored_file_in_use(session, batch.stored_file)
+    assert not stored_file_in_use(session, "no-such-upload.csv")
