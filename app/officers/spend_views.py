@@ -270,9 +270,6 @@ def _begin(
             publisher=publisher,
             sheet=sheet,
         )
-        too_few = _too_few_columns(batch)
-        if too_few:
-            raise importing.SpendRefused(too_few, "file")
     except importing.ChooseSheet as exc:
         # The officer chooses the sheet; the upload waits (kept by its content) instead of being sent again.
         db.session.rollback()
@@ -320,22 +317,6 @@ def _upload_refusal(exc: Refusal, file_name: str) -> str:
             "(.xlsx) or as 'CSV UTF-8', and upload that"
         )
     return message
-
-
-def _too_few_columns(batch: SpendBatch) -> str | None:
-    """Why a file read with fewer columns than a payment needs (a letter saved as .csv, a list of names) cannot be
-    imported; None when it has enough. Said at the upload: no choice of columns could make payments of it."""
-    headers = _headers(batch)
-    if len(headers) >= len(REQUIRED_FIELDS):
-        return None
-    named = [f"the {field.label.lower()}" for field in REQUIRED_FIELDS]
-    needed = f"{', '.join(named[:-1])} and {named[-1]}"
-    no_headings = (batch.file_format or {}).get("header_position") == "none"
-    read = _counted(len(headers), "column", "columns") + (", with no row of headings" if no_headings else "")
-    return (
-        f"The file was read as {read}, but a spending file needs a column each for {needed}. Check it is "
-        "the council's payments file. If it is a spreadsheet, save it as 'CSV UTF-8' and upload that"
-    )
 
 
 def _render_sheet(form: SheetForm, status: int = 200) -> tuple[str, int]:

@@ -302,6 +302,21 @@ def missing_fields(mapping: Mapping[SpendField, int]) -> list[SpendField]:
     return [field for field in REQUIRED_FIELDS if field not in mapping]
 
 
+def too_few_columns(width: int) -> str | None:
+    """Why a file with no row of headings and fewer columns than a payment needs (a letter saved as .csv) cannot be
+    imported, whatever columns are chosen; None when it has enough. (A file with headings is told instead which
+    column it lacks: :func:`describe_missing`.)"""
+    if width >= len(REQUIRED_FIELDS):
+        return None
+    named = [f"the {field.label.lower()}" for field in REQUIRED_FIELDS]
+    needed = f"{', '.join(named[:-1])} and {named[-1]}"
+    read = f"{width:,} column{'' if width == 1 else 's'}, with no row of headings"
+    return (
+        f"The file was read as {read}, but a spending file needs a column each for {needed}. Check it is "
+        "the council's payments file. If it is a spreadsheet, save it as 'CSV UTF-8' and upload that"
+    )
+
+
 def describe_missing(missing: Sequence[SpendField]) -> str:
     """What to tell the officer when required columns are missing: "The file has no column for the amount or the
     supplier's name. ..." (empty when nothing is missing)."""

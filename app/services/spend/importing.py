@@ -36,6 +36,7 @@ from app.domain.spend.columns import (
     describe_missing,
     guess_mapping,
     missing_fields,
+    too_few_columns,
 )
 from app.domain.spend.dates import DateError, check_payment_year, core_period, far_outside
 from app.domain.spend.lifecycle import COUNTING_STATUSES, MAY_IMPORT_FROM, MAY_UNDO_FROM, SpendBatchStatus
@@ -108,6 +109,8 @@ def upload_spend_file(
     with open_stored(folder, stored.name) as stream:
         table_format, samples = _read_head(stream, file_name, sheet)
     headers = list(table_format.headers)
+    if table_format.header_position == "none" and (narrow := too_few_columns(len(headers))):
+        raise SpendRefused(narrow, "file")
     publisher = (publisher or mapping_name or _publisher_in(headers, samples) or council.name).strip()[:200]
     saved = _saved_mapping(session, council, publisher)
     if mapping_name:

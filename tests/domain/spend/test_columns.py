@@ -268,3 +268,15 @@ def test_a_file_with_no_recognisable_header_names_examples():
     with pytest.raises(FileFormatError) as raised:
         read_table(io.BytesIO(data), SPEND_HEADER_RULE)
     assert "'Supplier Name'" in str(raised.value)
+
+
+def test_a_file_narrower_than_a_payment_cannot_be_a_spend_file():
+    from app.domain.spend.columns import too_few_columns
+
+    assert too_few_columns(3) is None and too_few_columns(16) is None
+    assert too_few_columns(1) == (
+        "The file was read as 1 column, with no row of headings, but a spending file needs a column each for the "
+        "supplier's name, the amount and the date paid. Check it is the council's payments file. If it is a "
+        "spreadsheet, save it as 'CSV UTF-8' and upload that"
+    )
+    assert (too_few_columns(2) or "").startswith("The file was read as 2 columns, with no row of headings, but")

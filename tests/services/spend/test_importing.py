@@ -23,9 +23,8 @@ from app.domain.spend.lifecycle import SpendBatchStatus
 from app.models import AuditEvent
 from app.models.spend import Payment, SpendBatch, SpendMapping, SpendRejection, SpendSupplier
 from app.services.audit import Actor
-from app.services.imports.storage import StoredUpload, store_upload
+from app.services.imports.storage import StoredUpload, store_upload, stored_file_in_use
 from app.services.spend import importing
-from app.services.imports.storage import stored_file_in_use
 from app.services.spend.files import forget_unused
 from app.services.spend.importing import (
     ChooseSheet,
@@ -835,3 +834,12 @@ def test_a_stored_upload_a_spend_file_holds_is_in_use_for_the_supplier_import_to
     assert batch.stored_file is not None
     assert stored_file_in_use(session, batch.stored_file)
     assert not stored_file_in_use(session, "no-such-upload.csv")
+
+
+def test_a_file_of_one_column_is_refused_at_the_upload_by_the_service(
+    session: Session, knowsley: CouncilSetup, folder: Path
+) -> None:
+    # The command line and the page get the same refusal: no choice of columns could make payments of it.
+    with pytest.raises(SpendRefused, match="read as 1 column") as refused:
+        upload(session, knowsley, folder, b"Dear colleague,\nplease find the payments attached.\n", "letter.csv")
+    assert refused.value.field == "file"
