@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := app:create_app
 
-.PHONY: install assets db seed run serve load test test-fast lint clean help bench
+.PHONY: install assets db seed run serve load test test-fast lint clean help bench bench-scale
 
 help:
 	@echo "make run    set up everything, load the demo data and serve on http://$(HOST):$(PORT)"
@@ -15,7 +15,9 @@ help:
 	@echo "make lint   ruff, mypy and the layers (import-linter) only"
 	@echo "make serve  the production shape: gunicorn + an RQ worker on PostgreSQL and Redis (DATABASE_URL, REDIS_URL)"
 	@echo "make load   a bounded load test on loopback (20 users, 60 s; SQLite, then PostgreSQL if running)"
-	@echo "make bench  benchmarks (printing their figures)"
+	@echo "make bench  benchmarks (printing their figures), every page's server time at 100,000 providers included"
+	@echo "make bench-scale  every page's server time as one register grows 10k -> 100k -> 1M providers on SQLite"
+	@echo "             (10k -> 100k on PostgreSQL if running); about an hour, most of it writing the 1M register"
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	@echo "==> Python packages into $(VENV)/ (about 30 seconds the first time)"
@@ -87,11 +89,23 @@ bench: install
 	$(BIN)/python -m tests.benchmarks.bench_search
 	$(BIN)/python -m tests.benchmarks.bench_import
 	$(BIN)/python -m tests.benchmarks.bench_spend
+	$(BIN)/python -m tests.benchmarks.bench_pages
 	@if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then \
 	  psql -h 127.0.0.1 -U postgres -qc 'DROP DATABASE IF EXISTS lsr_bench' -c 'CREATE DATABASE lsr_bench' && \
 	  $(BIN)/python -m tests.benchmarks.bench_search --database-url postgresql+psycopg://postgres@127.0.0.1:5432/lsr_bench && \
 	  psql -h 127.0.0.1 -U postgres -qc 'DROP DATABASE IF EXISTS lsr_bench' -c 'CREATE DATABASE lsr_bench' && \
 	  $(BIN)/python -m tests.benchmarks.bench_import --database-url postgresql+psycopg://postgres@127.0.0.1:5432/lsr_bench && \
 	  psql -h 127.0.0.1 -U postgres -qc 'DROP DATABASE IF EXISTS lsr_bench' -c 'CREATE DATABASE lsr_bench' && \
-	  $(BIN)/python -m tests.benchmarks.bench_spend --database-url postgresql+psycopg://postgres@127.0.0.1:5432/lsr_bench; \
+	  $(BIN)/python -m tests.benchmarks.bench_spend --database-url postgresql+psycopg://postgres@127.0.0.1:5432/lsr_bench && \
+	  psql -h 127.0.0.1 -U postgres -qc 'DROP DATABASE IF EXISTS lsr_bench' -c 'CREATE DATABASE lsr_bench' && \
+	  $(BIN)/python -m tests.benchmarks.bench_pages --database-url postgresql+psycopg://postgres@127.0.0.1:5432/lsr_bench; \
 	else echo "PostgreSQL is not running on 127.0.0.1:5432: skipping the PostgreSQL benchmarks"; fi
+
+# How every page grows with the register (issue 14): one SQLite database grown 10k -> 100k -> 1M providers, then
+# PostgreSQL 10k -> 100k, each printing the pages' p50/p95 at every size and the ratios from one size to the next.
+bench-scale: install
+	$(BIN)/python -m tests.benchmarks.bench_pages --scale
+	@if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then \
+	  psql -h 127.0.0.1 -U postgres -qc 'DROP DATABASE IF EXISTS lsr_bench' -c 'CREATE DATABASE lsr_bench' && \
+	  $(BIN)/python -m tests.benchmarks.bench_pages --scale --database-url postgresql+psycopg://postgres@127.0.0.1:5432/lsr_bench; \
+	else echo "PostgreSQL is not running on 127.0.0.1:5432: skipping the PostgreSQL scaling run"; fi
