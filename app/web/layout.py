@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, request
 from flask_login import current_user
 
-from app.domain import wording
+from app.domain import paging, wording
 from app.domain.policy import format_pence
 from app.domain.providers import address_text
 from app.web.council import users_council
@@ -44,3 +44,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(lambda site: address_text(site.address, site.town, site.postcode), "address_text")
     app.add_template_filter(wording.sentence_case, "sentence_case")
     app.add_template_filter(wording.in_sentence, "in_sentence")
+    # Which page links a pager offers, and a count that may have stopped at its cap (app/domain/paging.py).
+    app.add_template_global(paging.pager_items, "pager_items")
+    app.add_template_global(paging.count_words, "count_words")
