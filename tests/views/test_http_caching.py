@@ -1,0 +1,175 @@
+"""Conditional GETs of public pages (app/web/caching.py): an ETag from the register's version, a 304 before the page
+renders, a new ETag after any audited change, and nothing of it for anyone signed in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+from app.models import AuditEvent, User
+from app.models.base import utcnow
+from app.services import verification
+from app.web import caching
+from tests.views.conftest import NavigationMarket
+
+API_SEARCH = "/api/v1/eligible-providers?council=E08000011&value=4000&category=community-support"
+
+
+@pytest.fixture
+def public_paths(navigation_market: NavigationMarket) -> list[str]:
+    """Every kind of page answered conditionally."""
+    return [
+        "/",
+        "/directory",
+        "/directory?page=1&legal_form=cic&q=navigation",
+        f"/directory/{navigation_market.page_moss.id}",
+        "/accessibility",
+        "/privacy",
+        "/cookies",
+        "/data-sources",
+        API_SEARCH,
+        "/api/v1/openapi.json",
+    ]
+
+
+def test_a_public_page_answers_with_a_weak_etag_and_revalidation(client: FlaskClient, public_paths: list[str]) -> None:
+    for path in public_paths:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["ETag"].startswith('W/"'), path
+        assert "Cookie" in response.headers["Vary"], path
+        assert "Set-Cookie" not in response.headers, path
+        expected = caching.CACHE_CONTROL[
+            "api.eligible_providers" if path == API_SEARCH else "api.openapi" if "openapi" in path else "public.index"
+        ]
+        assert response.headers["Cache-Control"] == expected, path
+
+
+def test_the_etag_answers_304_with_no_body_and_the_same_cache_headers(
+    client: FlaskClient, public_paths: list[str]
+) -> None:
+    for path in public_paths:
+        first = client.get(path)
+        again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 304, path
+        assert again.data == b"", path
+        assert again.headers["ETag"] == first.headers["ETag"], path
+        assert again.headers["Cache-Control"] == first.headers["Cache-Control"], path
+        assert "Cookie" in again.headers["Vary"], path
+        assert "Content-Type" not in again.headers and "Content-Length" not in again.headers, path
+
+
+def test_a_304_keeps_the_cached_pages_csp_rather_than_sending_a_new_nonce(client: FlaskClient) -> None:
+    first = client.get("/directory")
+    nonce = first.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+    assert f'nonce="{nonce}"' in first.get_data(as_text=True)  # the 200's policy lets its own script run
+    again = client.get("/directory", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    assert "Content-Security-Policy" not in again.headers  # a cache keeps the stored one, which matches its body
+
+
+def test_a_stale_or_wrong_etag_gets_the_page(client: FlaskClient, navigation_market: NavigationMarket) -> None:
+    for sent in ('W/"0123"', '"0123"', "nonsense"):
+        response = client.get("/directory", headers={"If-None-Match": sent})
+        assert response.status_code == 200 and "Page Moss Navigators CIC" in response.get_data(as_text=True)
+
+
+def test_each_address_has_its_own_etag(client: FlaskClient, navigation_market: NavigationMarket) -> None:
+    tags = {client.get(path).headers["ETag"] for path in ("/directory", "/directory?page=1", "/directory?q=moss")}
+    assert len(tags) == 3
+    first = client.get("/directory?q=moss").headers["ETag"]
+    assert client.get("/directory", headers={"If-None-Match": first}).status_code == 200
+
+
+def test_an_officer_verifying_a_provider_changes_the_etag(
+    client: FlaskClient, navigation_market: NavigationMarket, officer: User
+) -> None:
+    before = client.get("/directory")
+    assert "Draft Navigators CIC" not in before.get_data(as_text=True)
+
+    verification.verify(db.session, officer, navigation_market.draft, utcnow(), "http://localhost/provider")
+    db.session.commit()
+
+    after = client.get("/directory", headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200
+    assert "Draft Navigators CIC" in after.get_data(as_text=True)
+    assert after.headers["ETag"] != before.headers["ETag"]
+    assert client.get("/directory", headers={"If-None-Match": after.headers["ETag"]}).status_code == 304
+
+
+def test_head_answers_conditionally_too(client: FlaskClient, navigation_market: NavigationMarket) -> None:
+    head = client.head("/directory")
+    assert head.status_code == 200 and head.data == b""
+    assert head.headers["ETag"] == client.get("/directory").headers["ETag"]
+    again = client.head("/directory", headers={"If-None-Match": head.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+
+
+def test_signed_in_pages_are_never_304_nor_publicly_cached(
+    client: FlaskClient, commissioner_client: FlaskClient, public_paths: list[str]
+) -> None:
+    for path in public_paths:
+        response = commissioner_client.get(path, headers={"If-None-Match": "*"})
+        assert response.status_code == 200, path
+        assert "ETag" not in response.headers, path
+        expected = "public, max-age=3600" if "openapi" in path else "private, no-store" if "/api/" in path else None
+        assert response.headers["Cache-Control"] == (expected or "no-store"), path
+
+
+def test_someone_with_a_session_cookie_but_not_signed_in_gets_no_store(
+    client: FlaskClient, navigation_market: NavigationMarket
+) -> None:
+    client.get("/sign-in")  # the sign-in form's CSRF token lives in the session: the browser now has its cookie
+    response = client.get("/directory", headers={"If-None-Match": "*"})
+    assert response.status_code == 200
+    assert "ETag" not in response.headers and response.headers["Cache-Control"] == "no-store"
+
+
+def test_pages_behind_sign_in_and_errors_are_not_tagged(
+    client: FlaskClient, navigation_market: NavigationMarket
+) -> None:
+    unverified = client.get(f"/directory/{navigation_market.draft.id}")
+    assert unverified.status_code == 404 and "ETag" not in unverified.headers
+    assert unverified.headers["Cache-Control"] == "no-store"
+    assert "ETag" not in client.get("/sign-in").headers
+    bad = client.get("/api/v1/eligible-providers?council=E08000011&value=lots")
+    assert bad.status_code == 400 and "ETag" not in bad.headers
+
+
+def test_a_late_commit_of_an_older_event_changes_the_register_version(session: Session) -> None:
+    """On PostgreSQL a transaction holding id 6 can commit after the one holding id 7: the version must move."""
+    row = {"actor_label": "test", "action": "test", "entity_type": "test", "changes": {}}
+    session.execute(insert(AuditEvent), [{"id": i, **row} for i in (1, 2, 3, 4, 5, 7)])
+    before = caching.register_version(session)
+    session.execute(insert(AuditEvent), [{"id": 6, **row}])
+    after = caching.register_version(session)
+    assert before == (7, 6) and after == (7, 7)
+
+
+def test_the_build_digest_changes_with_any_template_code_or_setting(tmp_path: Path) -> None:
+    for folder in caching.BUILD_FOLDERS:
+        (tmp_path / folder).mkdir()
+    (tmp_path / "templates" / "page.html").write_text("<p>Hello</p>")
+    (tmp_path / "app" / "views.py").write_text("x = 1")
+    settings = {"COUNCIL_NAME": "Knowsley Council"}
+    first = caching.build_digest(tmp_path, settings)
+    assert caching.build_digest(tmp_path, settings) == first
+    (tmp_path / "templates" / "page.html").write_text("<p>Hello!</p>")
+    second = caching.build_digest(tmp_path, settings)
+    (tmp_path / "app" / "views.py").write_text("x = 2")
+    third = caching.build_digest(tmp_path, settings)
+    fourth = caching.build_digest(tmp_path, {"COUNCIL_NAME": "Sefton Council"})
+    assert len({first, second, third, fourth}) == 4
+
+
+def test_the_build_is_worked_out_once_per_process(app: Flask, client: FlaskClient) -> None:
+    client.get("/accessibility")
+    kept = app.extensions["build_digest"]
+    client.get("/privacy")
+    assert app.extensions["build_digest"] is kept
