@@ -8,8 +8,9 @@ from flask_login import current_user
 from app.domain.providers import LegalForm, may_see_contact_details
 from app.extensions import db
 from app.public import bp
-from app.services import public_directory
-from app.web.council import home_council, provider_place
+from app.services import provider_page, public_directory
+from app.services.locality import provider_locality
+from app.web.council import home_council, home_local_area
 
 
 @bp.route("/")
@@ -58,18 +59,24 @@ def directory_index() -> str:
 @bp.route("/directory/<int:provider_id>")
 def provider(provider_id: int) -> str:
     """One verified provider's public page."""
-    found = public_directory.get_public_provider(db.session, provider_id)
-    if found is None:
+    page = provider_page.public_provider_page(db.session, provider_id)
+    if page is None:
         abort(404)
+    found = page.provider
     signed_in = current_user.is_authenticated
     show_contact = may_see_contact_details(
         current_user.role if signed_in else None, current_user.provider_id if signed_in else None, found.id
     )
+    # What provider_place gives (app/web/council.py), from the names the page has already looked up.
+    area = home_local_area()
+    locality = provider_locality(db.session, found, area, public=True, names=page.area_names) if area else None
     return render_template(
         "public/provider.html",
         provider=found,
         show_contact=show_contact,
-        **provider_place(found, public=True),
+        area_names=page.area_names,
+        area=area,
+        locality=locality,
     )
 
 
