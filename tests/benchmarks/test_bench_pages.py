@@ -52,3 +52,19 @@ def test_a_page_that_fails_is_reported_and_the_others_still_timed(app: Flask, re
     assert timings[0].ms == []
     assert timings[1].error is None and len(timings[1].ms) == 1
     assert "error" in json.loads(bench_pages.json_line("SQLite", 0, 1, timings))["pages"]["missing"]
+
+
+@pytest.mark.commits
+def test_a_page_slower_than_the_limit_at_warm_up_is_timed_fewer_times(
+    app: Flask, reference: SeedReport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with app.app_context():
+        bench_pages.add_commissioner(db.session)
+        db.session.commit()
+    monkeypatch.setattr(bench_pages, "SLOW_MS", 0.0)
+    monkeypatch.setattr(bench_pages, "SLOW_RUNS", 2)
+
+    (timing,) = bench_pages.measure(app, runs=4, pages=[bench_pages.PAGES[1]])
+
+    assert timing.error is None
+    assert len(timing.ms) == 2 and timing.figures()["runs"] == 2
