@@ -2,12 +2,13 @@
 API. Each answer carries an ETag made from the register's version, the app's build and the address asked for, and a
 request that already holds that ETag is answered 304 before anything is looked up or rendered.
 
-The register's version is the newest audit event: every change to what these pages show writes one in the same
-transaction (the project's rule; the write paths are listed in docs/deployment.md). On PostgreSQL the newest id
-alone is not enough: ids come from a sequence when a row is written, not when it commits, so a transaction that took
-id 100 can commit after another that took 101, and a reader could have seen 101 without 100's change. The version
-therefore also counts the events among the last RECENT_EVENTS ids, which changes when such a late one commits
-(services write their audit event last, just before the commit, so a late commit is a few ids behind at most).
+The register's version is the newest audit event of a kind that can change these pages (PRIVATE_ACTIONS cannot):
+every change to what they show writes one in the same transaction (the project's rule; docs/deployment.md lists the
+write paths checked). On PostgreSQL the newest id alone is not enough: ids come from a sequence when a row is
+written, not when it commits, so a transaction that took id 100 can commit after another that took 101, and a reader
+could have seen 101 without 100's change. The version therefore also counts the events among the last RECENT_EVENTS
+ids, which changes when such a late one commits (services write their audit event last, just before the commit, so a
+late commit is a few ids behind at most). SQLite has one writer at a time, so its ids come in commit order anyway.
 
 Only a request with no session or remember-me cookie is answered this way: anything signed in, holding a CSRF token
 or a flash message keeps today's ``no-store``. The ETag is weak (W/"..."): the body of two 200s differs by the CSP
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, g, request, session
 from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE_NAME
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -52,6 +53,11 @@ CACHE_CONTROL = {
 #: How far back a late commit's audit event is looked for (see the module's note).
 RECENT_EVENTS = 1_000
 
+#: Audit actions that change nothing the public pages or the API show (accounts and sign-ins, commissioners' records,
+#: spending files, membership, audit exports): a sign-in must not make every cached page stale. Any other action,
+#: including one added later, counts as a change.
+PRIVATE_ACTIONS = ("user.", "record.", "audit_log.", "invitation.", "join_request.", "spend.", "spend_supplier.")
+
 #: What the build is made of: every file that can change what a page says.
 BUILD_FOLDERS = ("app", "templates", "migrations")
 #: Settings the pages print.
@@ -68,12 +74,14 @@ BUILD_SETTINGS = (
 
 
 def register_version(session: Session) -> tuple[int, int]:
-    """The newest audit event's id and how many events are among the last RECENT_EVENTS ids, in one statement (so
-    one snapshot): both come from the primary key's index."""
-    newest = select(func.max(AuditEvent.id)).scalar_subquery()
-    recent = select(func.count()).where(AuditEvent.id > newest - RECENT_EVENTS).scalar_subquery()
-    top, count = session.execute(select(newest, recent)).one()
-    return int(top or 0), int(count or 0)
+    """The newest public audit event's id and how many public events are among the last RECENT_EVENTS ids, in one
+    statement (so one snapshot), both read backwards along the primary key's index."""
+    public = and_(*(~AuditEvent.action.startswith(prefix, autoescape=True) for prefix in PRIVATE_ACTIONS))
+    newest = select(AuditEvent.id).where(public).order_by(AuditEvent.id.desc()).limit(1).scalar_subquery()
+    top = select(func.max(AuditEvent.id)).scalar_subquery()
+    recent = select(func.count()).where(AuditEvent.id > top - RECENT_EVENTS, public).scalar_subquery()
+    found, count = session.execute(select(newest, recent)).one()
+    return int(found or 0), int(count or 0)
 
 
 def build_digest(root: Path, settings: dict[str, object]) -> str:

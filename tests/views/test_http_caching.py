@@ -16,6 +16,7 @@ from app.models import AuditEvent, User
 from app.models.base import utcnow
 from app.services import verification
 from app.web import caching
+from tests.conftest import AuthActions
 from tests.views.conftest import NavigationMarket
 
 API_SEARCH = "/api/v1/eligible-providers?council=E08000011&value=4000&category=community-support"
@@ -173,3 +174,23 @@ def test_the_build_is_worked_out_once_per_process(app: Flask, client: FlaskClien
     kept = app.extensions["build_digest"]
     client.get("/privacy")
     assert app.extensions["build_digest"] is kept
+
+
+def test_a_sign_in_changes_no_public_etag(
+    client: FlaskClient, auth: AuthActions, commissioner: User, navigation_market: NavigationMarket
+) -> None:
+    before = client.get("/directory").headers["ETag"]
+    assert auth.sign_in(commissioner.email).status_code == 302  # writes user.signed_in to the audit trail
+    anonymous = client.application.test_client()
+    assert anonymous.get("/directory", headers={"If-None-Match": before}).status_code == 304
+
+
+def test_only_actions_that_change_no_public_page_leave_the_version(session: Session) -> None:
+    row = {"actor_label": "test", "entity_type": "test", "changes": {}}
+    session.execute(insert(AuditEvent), [{"id": 1, "action": "provider.verified", **row}])
+    first = caching.register_version(session)
+    for number, action in enumerate(["user.signed_in", "record.created", "spend.import", "user_x.any"], start=2):
+        session.execute(insert(AuditEvent), [{"id": number, "action": action, **row}])
+        if action != "user_x.any":
+            assert caching.register_version(session) == first, action
+    assert caching.register_version(session) != first  # a prefix is a whole word: 'user_x.' is not 'user.'
