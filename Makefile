@@ -78,11 +78,16 @@ clean:
 serve: install assets
 	scripts/serve.sh
 
+# Each size on SQLite, then on PostgreSQL if it runs: "demo" is the Co-operatives UK import, a number is that many
+# providers from tests/benchmarks/register_data.py. One run at a time (each uses every core), each DURATION long.
+LOAD_SIZES ?= demo 100000
 load: install assets
 	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[load]'
-	scripts/load.sh sqlite
-	@if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then scripts/load.sh postgresql; \
-	else echo "PostgreSQL is not running on 127.0.0.1:5432: skipping the PostgreSQL load test"; fi
+	@for size in $(LOAD_SIZES); do \
+	  scripts/load.sh sqlite $$size || exit 1; \
+	  if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then scripts/load.sh postgresql $$size || exit 1; \
+	  else echo "PostgreSQL is not running on 127.0.0.1:5432: skipping the PostgreSQL load test"; fi; \
+	done
 
 bench: install
 	$(BIN)/python -m tests.benchmarks.bench_geo

@@ -14,7 +14,6 @@ export LOG_FORMAT="${LOG_FORMAT:-json}"
 PORT="${PORT:-8000}"
 # Links in emails and the API start here, and it is the one Host the service answers to (TRUSTED_HOSTS adds more).
 export SERVER_BASE_URL="${SERVER_BASE_URL:-http://127.0.0.1:$PORT}"
-WEB_CONCURRENCY="${WEB_CONCURRENCY:-2}"
 BIN=.venv/bin
 
 if [ -z "${SECRET_KEY:-}" ]; then
@@ -52,7 +51,9 @@ PY
 
 "$BIN/flask" db upgrade
 "$BIN/flask" seed            # reference data only (areas, thresholds, services, the council, postcodes); idempotent
-"$BIN/flask" search reindex >/dev/null
+# Search documents follow the code that writes them: rebuilt at each start (REINDEX_ON_START=0 skips it, for a
+# register whose documents were just written, as the load test's are).
+[ "${REINDEX_ON_START:-1}" = 0 ] || "$BIN/flask" search reindex >/dev/null
 "$BIN/python" - <<'PY'
 from app import create_app
 from app.domain.roles import Role
@@ -68,5 +69,6 @@ PY
 "$BIN/rq" worker --url "$REDIS_URL" --name "register-$(hostname)-$$" "${RQ_QUEUE:-register}" &
 WORKER=$!
 trap 'kill "$WORKER" 2>/dev/null; wait "$WORKER" 2>/dev/null' EXIT INT TERM
-echo "Serving on http://127.0.0.1:${PORT} (gunicorn, ${WEB_CONCURRENCY} workers) with an RQ worker (pid ${WORKER})"
-"$BIN/gunicorn" --config deploy/gunicorn.conf.py --bind "127.0.0.1:${PORT}" --workers "$WEB_CONCURRENCY" 'app:create_app()'
+echo "Serving on http://127.0.0.1:${PORT} with an RQ worker (pid ${WORKER}); gunicorn's workers and threads from" \
+  "WEB_CONCURRENCY and WEB_THREADS, else the machine's cores (deploy/gunicorn.conf.py)"
+"$BIN/gunicorn" --config deploy/gunicorn.conf.py --bind "127.0.0.1:${PORT}" 'app:create_app()'
