@@ -11,6 +11,10 @@ ENGINE_SPECIFIC_PREFIXES = (
     "ix_provider_search_documents_tsv",
     "ix_providers_status_signal_score",
     "search_vector",  # PostgreSQL's stored text vector, a generated column
+    "ix_provider_search_documents_names",
+    "names_vector",  # PostgreSQL's stored text vector of the names alone
+    "names",  # SQLite's names column, generated from the document
+    "ix_providers_status_lower_name",  # an expression index
 )
 
 

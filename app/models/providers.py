@@ -5,7 +5,21 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Column, Date, Float, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    column,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.providers import (
@@ -38,6 +52,8 @@ provider_services = Table(
     Base.metadata,
     Column("provider_id", ForeignKey("providers.id", ondelete="CASCADE"), primary_key=True),
     Column("category_id", ForeignKey("service_categories.id", ondelete="CASCADE"), primary_key=True),
+    # A service's providers (the search's and the directory's filter); the key serves a provider's services.
+    Index("ix_provider_services_category_provider", "category_id", "provider_id"),
 )
 
 provider_areas_served = Table(
@@ -128,7 +144,10 @@ class Provider(Timestamped, Base):
 
     __table_args__ = (
         Index("ix_providers_status_name", "status", "name"),
-        Index("ix_providers_status_signal_score", "status", text("signal_score DESC"), "name"),
+        # The search's order (signal weight, then name), which the engine walks and stops after a page.
+        Index("ix_providers_status_signal_score", "status", text("signal_score DESC"), "name", "id"),
+        # The public directory's order (names without regard to case), walked the same way.
+        Index("ix_providers_status_lower_name", "status", func.lower(column("name")), "id"),
         # The officers' review queue: oldest first within a status, and filtered by legal form.
         Index("ix_providers_status_submitted_at", "status", "submitted_at", "id"),
         Index("ix_providers_status_legal_form", "status", "legal_form"),

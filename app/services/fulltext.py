@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, column, func, literal_column, select, table, text
@@ -38,7 +39,9 @@ def document_text(
 ) -> str:
     """:func:`document_for` from plain values (for providers written in bulk)."""
     services = list(services)
-    parts = [name, trading_name or "", legal_form.label, description or ""]
+    # The first line is the provider's names, which the index also keeps on their own (models/search.py).
+    names = " ".join(" ".join(n.split()) for n in (name, trading_name) if n)
+    parts = [names, legal_form.label, description or ""]
     parts += [service.name for service in services]
     parts += [service.description for service in services if service.description]
     parts += [town or "" for town in public_towns]
@@ -109,21 +112,61 @@ def terms(query: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(query)][:12]
 
 
-def matches(session: Session, query: str) -> Select[tuple[int, float]] | None:
-    """(provider_id, relevance) for providers matching every word of ``query``; higher relevance first."""
+# A match this size or smaller is read into a list of ids and ordered whole; a larger one is walked in the order's
+# own index, which the engine stops after a page (scoring or sorting tens of thousands of matches is what made a
+# common word slow).
+FEW_MATCHES = 2_000
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    """Providers whose search document holds every word of a query, as conditions on ``Provider.id``.
+
+    ``anywhere``: the words are somewhere in the document (the filter). ``in_names``: they are all in the provider's
+    names (its name and trading name), which ranks it above the others. ``few``: the matching ids when there are at
+    most :data:`FEW_MATCHES` of them, else None."""
+
+    anywhere: ColumnElement[bool]
+    in_names: ColumnElement[bool]
+    few: list[int] | None
+
+
+def _postgresql_queries(words: list[str]) -> tuple[Select[Any], Select[Any]]:
+    tsquery = func.to_tsquery("english", " & ".join(f"{w}:*" for w in words))
+    # Stored, indexed text vectors (see models/search.py).
+    vector: ColumnElement[Any] = literal_column("provider_search_documents.search_vector")
+    names: ColumnElement[Any] = literal_column("provider_search_documents.names_vector")
+    document_id = ProviderSearchDocument.provider_id
+    return (
+        select(document_id).where(vector.op("@@")(tsquery)),
+        select(document_id).where(names.op("@@")(tsquery)),
+    )
+
+
+def _sqlite_queries(words: list[str]) -> tuple[Select[Any], Select[Any]]:
+    fts = table("provider_fts", column("rowid"))
+    phrase = " ".join('"' + w.replace('"', "") + '"*' for w in words)
+
+    def matching(expression: str, name: str) -> Select[Any]:
+        return select(fts.c.rowid).where(text(f"provider_fts MATCH :{name}").bindparams(**{name: expression}))
+
+    return matching(phrase, "fts_anywhere"), matching(f"names : ({phrase})", "fts_names")
+
+
+def match(session: Session, query: str) -> TextMatch | None:
+    """The providers matching every word of ``query`` (each word as a prefix); None when it has no words."""
     words = terms(query)
     if not words:
         return None
     if session.get_bind().dialect.name == "postgresql":
-        tsquery = func.to_tsquery("english", " & ".join(f"{w}:*" for w in words))
-        vector: ColumnElement[Any] = literal_column("provider_search_documents.search_vector")  # see models/search.py
-        return select(
-            ProviderSearchDocument.provider_id.label("provider_id"), func.ts_rank(vector, tsquery).label("relevance")
-        ).where(vector.op("@@")(tsquery))
-    fts = table("provider_fts", column("rowid"))
-    expression = " ".join('"' + w.replace('"', "") + '"*' for w in words)
-    return (
-        select(fts.c.rowid.label("provider_id"), (-literal_column("bm25(provider_fts)")).label("relevance"))
-        .select_from(fts)
-        .where(text("provider_fts MATCH :fts_query").bindparams(fts_query=expression))
-    )
+        anywhere, in_names = _postgresql_queries(words)
+        walked: Any = Provider.id
+    else:
+        anywhere, in_names = _sqlite_queries(words)
+        # "+id": SQLite then reads the matches as a set to test each row against while it walks the order's index,
+        # rather than fetching every match by id and sorting them all.
+        walked = literal_column("+providers.id")
+    few: list[int] = list(session.scalars(anywhere.limit(FEW_MATCHES + 1)))
+    if len(few) <= FEW_MATCHES:
+        return TextMatch(Provider.id.in_(few), Provider.id.in_(in_names), few)
+    return TextMatch(walked.in_(anywhere), walked.in_(in_names), None)

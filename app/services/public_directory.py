@@ -5,15 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, exists, false, func, select
+from sqlalchemy import ColumnElement, Select, false, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.domain.paging import Paged, clamp_page
+from app.domain.paging import Paged, clamp_page, offset_of
 from app.domain.policy import AreaKind
 from app.domain.providers import LegalForm, ProviderStatus
 from app.models import Area, Provider, ServiceCategory, Site, provider_services
 from app.services import fulltext
 from app.services.locality import area_names
+from app.services.ordered_pages import capped_count, page_ids
 
 # A search box's text past this is not a search anyone means; it is cut, not refused.
 QUERY_MAX = 200
@@ -34,21 +35,27 @@ class DirectoryPage(Paged):
     filters: dict[str, str] = field(default_factory=dict)
     # The words searched for, as typed (trimmed); empty when the page is not a search.
     query: str = ""
+    # The count stopped at COUNT_LIMIT: ``total`` is a floor.
+    total_capped: bool = False
 
 
-def _verified_query(district_code: str | None, legal_form: LegalForm | None, service: str | None) -> Select[Provider]:
-    query = select(Provider).where(Provider.status == ProviderStatus.VERIFIED)
+def _verified_query(
+    session: Session, district_code: str | None, legal_form: LegalForm | None, service: str | None
+) -> Select[Any]:
+    query = select(Provider.id).where(Provider.status == ProviderStatus.VERIFIED)
     if district_code:
-        query = query.where(exists().where(Site.provider_id == Provider.id, Site.district_code == district_code))
+        query = query.where(Provider.id.in_(select(Site.provider_id).where(Site.district_code == district_code)))
     if legal_form:
         query = query.where(Provider.legal_form == legal_form)
     if service:
-        query = query.where(
-            exists()
-            .where(provider_services.c.provider_id == Provider.id)
-            .where(provider_services.c.category_id == ServiceCategory.id, ServiceCategory.slug == service)
-        )
+        category_id = session.scalar(select(ServiceCategory.id).where(ServiceCategory.slug == service))
+        offering = select(provider_services.c.provider_id).where(provider_services.c.category_id == category_id)
+        query = query.where(Provider.id.in_(offering) if category_id is not None else false())
     return query
+
+
+# Names without regard to case, as the (status, lower(name), id) index holds them: the engine walks it and stops.
+NAME_ORDER = (func.lower(Provider.name), Provider.id)
 
 
 def list_verified_providers(
@@ -64,24 +71,27 @@ def list_verified_providers(
     """One page of verified providers, each with the districts its premises are in.
 
     In name order; a search (``query``: words of a name, a service, a description or a town, as the
-    commissioners' search reads them) lists the best matches first; a search with no words in it finds nothing.
+    commissioners' search reads them) lists the providers whose names hold the words first; a search with no words
+    in it finds nothing. The count stops at COUNT_LIMIT (the page says "more than").
     """
     query = query.strip()[:QUERY_MAX]
-    base = _verified_query(district_code, legal_form, service)
-    order: list[Any] = [func.lower(Provider.name), Provider.id]
-    matches = fulltext.matches(session, query) if query else None
-    if matches is not None:
-        found = matches.subquery("matches")
-        base = base.join(found, found.c.provider_id == Provider.id)
-        order = [found.c.relevance.desc(), *order]
+    base = _verified_query(session, district_code, legal_form, service)
+    segments: list[ColumnElement[bool]] = []
+    matched = fulltext.match(session, query) if query else None
+    if matched is not None:
+        base = base.where(matched.anywhere)
+        segments = [matched.in_names, ~matched.in_names]
     elif query:
         # Only punctuation: nothing to search for, so nothing matches (never every provider "found for '!!!'").
         base = base.where(false())
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    total, capped = capped_count(session, base)
     page = clamp_page(page, total, per_page)
-    providers = session.scalars(
-        base.options(selectinload(Provider.sites)).order_by(*order).limit(per_page).offset((page - 1) * per_page)
-    ).all()
+    ids = page_ids(session, base, segments, NAME_ORDER, offset=offset_of(page, per_page), limit=per_page)
+    loaded = {
+        p.id: p
+        for p in session.scalars(select(Provider).where(Provider.id.in_(ids)).options(selectinload(Provider.sites)))
+    }
+    providers = [loaded[i] for i in ids]
     names = area_names(session, (s.district_code for p in providers for s in p.sites))
     entries = [
         DirectoryEntry(
@@ -92,28 +102,31 @@ def list_verified_providers(
     ]
     asked = (("q", query), ("district", district_code), ("legal_form", legal_form), ("service", service))
     filters = {k: str(v) for k, v in asked if v}
-    return DirectoryPage(entries, total, page, per_page, filters, query)
+    return DirectoryPage(entries, total, page, per_page, filters, query, total_capped=capped)
 
 
 def districts_with_verified_providers(session: Session) -> list[Area]:
-    """Districts that hold at least one verified provider's premises, for the directory's filter."""
-    codes = select(Site.district_code).join(Provider).where(Provider.status == ProviderStatus.VERIFIED).distinct()
-    return list(
-        session.scalars(select(Area).where(Area.kind == AreaKind.DISTRICT, Area.code.in_(codes)).order_by(Area.name))
+    """Districts that hold at least one verified provider's premises, for the directory's filter: each of the few
+    hundred districts asks the sites index whether it holds one, rather than reading every site."""
+    holds_one = (
+        select(Site.id)
+        .join(Provider, Provider.id == Site.provider_id)
+        .where(Site.district_code == Area.code, Provider.status == ProviderStatus.VERIFIED)
+        .exists()
     )
+    return list(session.scalars(select(Area).where(Area.kind == AreaKind.DISTRICT, holds_one).order_by(Area.name)))
 
 
 def services_of_verified_providers(session: Session) -> list[ServiceCategory]:
-    """Service categories at least one verified provider offers, for the directory's filter."""
+    """Service categories at least one verified provider offers, for the directory's filter (one index question
+    per category)."""
     offered = (
-        select(provider_services.c.category_id)
+        select(provider_services.c.provider_id)
         .join(Provider, Provider.id == provider_services.c.provider_id)
-        .where(Provider.status == ProviderStatus.VERIFIED)
-        .distinct()
+        .where(provider_services.c.category_id == ServiceCategory.id, Provider.status == ProviderStatus.VERIFIED)
+        .exists()
     )
-    return list(
-        session.scalars(select(ServiceCategory).where(ServiceCategory.id.in_(offered)).order_by(ServiceCategory.name))
-    )
+    return list(session.scalars(select(ServiceCategory).where(offered).order_by(ServiceCategory.name)))
 
 
 def get_public_provider(session: Session, provider_id: int) -> Provider | None:

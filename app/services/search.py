@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Select, and_, case, func, select, true
+from sqlalchemy import BigInteger, ColumnElement, Select, and_, exists, false, func, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain.bands import BandChoice, Estimate
@@ -25,7 +25,7 @@ from app.domain.eligibility import (
     is_sme,
 )
 from app.domain.locality import LocalArea, LocalityAssessment
-from app.domain.paging import Paged, clamp_page
+from app.domain.paging import Paged, clamp_page, offset_of
 from app.domain.policy import LocalityRule, Reservation
 from app.domain.providers import SOCIAL_ECONOMY_FORMS, EvidenceState, FactKind, LegalForm, ProviderStatus
 from app.domain.text import plain_int
@@ -33,6 +33,7 @@ from app.geo.boundaries import BoundaryIndex
 from app.models import Council, Provider, ProviderFact, ServiceCategory, Site, provider_services
 from app.services import fulltext, policy
 from app.services.locality import area_names_for, provider_locality
+from app.services.ordered_pages import capped_count, page_ids
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,10 @@ class SearchResult(Paged):
     excluded: list[ResultRow] = field(default_factory=list)
     excluded_total: int = 0
     category: ServiceCategory | None = None
+    # Counts stop at COUNT_LIMIT: past it, the figure is a floor ("more than 10,000").
+    total_capped: bool = False
+    local_capped: bool = False
+    excluded_capped: bool = False
 
     @property
     def thin_market(self) -> bool:
@@ -90,24 +95,22 @@ class SearchResult(Paged):
         return f"{count} eligible {which}{noun} for the {quotes} quote{'s' if quotes != 1 else ''} this band needs"
 
 
-def _locality_levels(area: LocalArea) -> Any:
-    """provider_id -> best locality level (0 local, 1 wider, 2 placed elsewhere), in one pass over sites."""
-    level = case(
-        (Site.district_code.in_(area.district_codes), 0),
-        (Site.district_code.in_(area.wider_district_codes or {"-"}), 1),
-        else_=2,
-    )
-    return (
-        select(Site.provider_id.label("provider_id"), func.min(level).label("level"))
-        .where(Site.district_code.is_not(None))
-        .group_by(Site.provider_id)
-        .subquery()
-    )
+def _has_site_in(codes: Iterable[str]) -> ColumnElement[bool]:
+    """Providers with premises in any of these districts: an index lookup on sites(district_code, provider_id)."""
+    return Provider.id.in_(select(Site.provider_id).where(Site.district_code.in_(sorted(codes))))
 
 
 def _locally_based(area: LocalArea) -> ColumnElement[bool]:
-    """Providers with premises in the local area: an index lookup on sites(district_code, provider_id)."""
-    return Provider.id.in_(select(Site.provider_id).where(Site.district_code.in_(area.district_codes)))
+    return _has_site_in(area.district_codes)
+
+
+def _locality_levels(area: LocalArea) -> list[ColumnElement[bool]]:
+    """Local-first order's levels, best first, each provider in exactly one: premises in the local area; else in
+    the wider area; else placed elsewhere; else not placed at all."""
+    local = _locally_based(area)
+    wider = _has_site_in(area.wider_district_codes) if area.wider_district_codes else false()
+    placed = exists().where(Site.provider_id == Provider.id, Site.district_code.is_not(None))
+    return [local, and_(~local, wider), and_(~local, ~wider, placed), ~placed]
 
 
 def _fact_value(kind: FactKind) -> Any:
@@ -134,19 +137,25 @@ def _reserved(choice: BandChoice) -> ColumnElement[bool]:
     return true()
 
 
-def _candidates(session: Session, criteria: Criteria, boundaries: BoundaryIndex | None, area: LocalArea) -> Select[int]:
+def _candidates(
+    session: Session,
+    criteria: Criteria,
+    category: ServiceCategory | None,
+    boundaries: BoundaryIndex | None,
+    area: LocalArea,
+) -> Select[Any]:
     statuses = (
         [ProviderStatus.VERIFIED] if criteria.verified_only else [ProviderStatus.VERIFIED, ProviderStatus.SUBMITTED]
     )
     query = select(Provider.id).where(Provider.status.in_(statuses))
     if criteria.category:
-        query = query.where(
-            Provider.id.in_(
-                select(provider_services.c.provider_id)
-                .join(ServiceCategory, ServiceCategory.id == provider_services.c.category_id)
-                .where(ServiceCategory.slug == criteria.category)
-            )
+        # A service nobody has heard of is offered by nobody.
+        offering = (
+            select(provider_services.c.provider_id).where(provider_services.c.category_id == category.id)
+            if category is not None
+            else None
         )
+        query = query.where(Provider.id.in_(offering) if offering is not None else false())
     if criteria.legal_forms:
         query = query.where(Provider.legal_form.in_(criteria.legal_forms))
     if criteria.social_economy_only:
@@ -185,14 +194,20 @@ def _within(session: Session, km: float, boundaries: BoundaryIndex, area: LocalA
 
 @dataclass(frozen=True)
 class _Plan:
-    """A search's queries before paging: candidates, the eligibility condition and the ranking."""
+    """A search's queries before paging: the candidates, the band's condition, and the order in segments."""
 
     choice: BandChoice
+    category: ServiceCategory | None
     query: Select[Any]
     eligible: ColumnElement[bool]
     local: ColumnElement[bool]
-    order: list[Any]
-    ranked: Any
+    # The order: these segments in turn (locality levels where the rule puts local providers first; within each,
+    # providers whose names hold the words first), then within a segment the order's index.
+    segments: list[ColumnElement[bool]]
+
+
+# Within a segment: generative signals' weight, then name; the (status, signal_score, name, id) index gives it.
+WITHIN_SEGMENT = (Provider.signal_score.desc(), Provider.name, Provider.id)
 
 
 def _plan(
@@ -204,33 +219,22 @@ def _plan(
     boundaries: BoundaryIndex | None,
 ) -> _Plan:
     choice = policy.choose(session, council, criteria.estimate, today)
-    query: Select[Any] = _candidates(session, criteria, boundaries, area)
-    order: list[Any] = []
-    if choice.locality_rule == LocalityRule.LOCAL_FIRST:
-        levels = _locality_levels(area)
-        query = query.outerjoin(levels, levels.c.provider_id == Provider.id)
-        order.append(func.coalesce(levels.c.level, 3))
-    order.append(Provider.signal_score.desc())
-    matched_sub = fulltext.matches(session, criteria.keywords or "")
-    ranked = None
-    if matched_sub is not None:
-        # Filter with IN (the full-text engine answers first); join only to order the one page.
-        matched = matched_sub.subquery()
-        query = query.where(Provider.id.in_(select(matched.c.provider_id)))
-        ranked = matched
-    # Name as stored (not lower-cased) so the (status, signal_score, name) index can give the order.
-    order += [Provider.name, Provider.id]
+    category = (
+        session.scalar(select(ServiceCategory).where(ServiceCategory.slug == criteria.category))
+        if criteria.category
+        else None
+    )
+    query = _candidates(session, criteria, category, boundaries, area)
+    levels = _locality_levels(area) if choice.locality_rule == LocalityRule.LOCAL_FIRST else [true()]
+    tiers: list[ColumnElement[bool]] = [true()]
+    matched = fulltext.match(session, criteria.keywords or "")
+    if matched is not None:
+        query = query.where(matched.anywhere)
+        tiers = [matched.in_names, ~matched.in_names]
+    segments = [and_(level, tier) for level in levels for tier in tiers]
     local = _locally_based(area)
     eligible = and_(local if choice.locality_rule == LocalityRule.LOCAL_ONLY else true(), _reserved(choice))
-    return _Plan(choice, query, eligible, local, order, ranked)
-
-
-def _page_order(plan: _Plan, query: Select[Any]) -> tuple[Select[Any], list[Any]]:
-    if plan.ranked is None:
-        return query, plan.order
-    order = list(plan.order)
-    order.insert(len(order) - 2, plan.ranked.c.relevance.desc())
-    return query.join(plan.ranked, plan.ranked.c.provider_id == Provider.id), order
+    return _Plan(choice, category, query, eligible, local, segments if len(segments) > 1 else [])
 
 
 def search(
@@ -244,35 +248,44 @@ def search(
     per_page: int = 20,
     boundaries: BoundaryIndex | None = None,
 ) -> SearchResult:
-    """Apply the band for the estimate and list eligible providers ranked: locality (when the rule asks),
-    generative signals, relevance, name. Raises BandError for an estimate no band can take."""
+    """Apply the band for the estimate and list eligible providers ranked: locality (when the rule asks), names
+    that hold the words searched for, generative signals, name. Counts stop at COUNT_LIMIT (the result says so).
+    Raises BandError for an estimate no band can take."""
     plan = _plan(session, council, area, criteria, today, boundaries)
-    choice = plan.choice
     eligible_query = plan.query.where(plan.eligible)
-    # One pass counts the eligible providers and how many of them are local.
-    counted = eligible_query.add_columns(case((plan.local, 1), else_=0).label("is_local")).subquery()
-    total, local_eligible = session.execute(
-        select(func.count(), func.coalesce(func.sum(counted.c.is_local), 0)).select_from(counted)
-    ).one()
+    total, capped = capped_count(session, eligible_query)
+    if plan.choice.locality_rule == LocalityRule.LOCAL_ONLY:
+        local_eligible, local_capped = total, capped  # the band admits only local providers
+    else:
+        local_eligible, local_capped = capped_count(session, eligible_query.where(plan.local))
     page = clamp_page(page, total, per_page)
-    page_query, order = _page_order(plan, eligible_query)
-    ids = list(session.scalars(page_query.order_by(*order).limit(per_page).offset((page - 1) * per_page)))
-    rows = _explain(session, ids, choice, area, boundaries)
+    ids = page_ids(
+        session, eligible_query, plan.segments, WITHIN_SEGMENT, offset=offset_of(page, per_page), limit=per_page
+    )
+    rows = _explain(session, ids, plan.choice, area, boundaries)
 
     excluded: list[ResultRow] = []
-    excluded_total = 0
+    excluded_total, excluded_capped = 0, False
     if criteria.show_excluded:
         excluded_query = plan.query.where(~plan.eligible)
-        excluded_total = session.scalar(select(func.count()).select_from(excluded_query.subquery())) or 0
-        excluded_page, order = _page_order(plan, excluded_query)
-        excluded_ids = list(session.scalars(excluded_page.order_by(*order).limit(per_page)))
-        excluded = _explain(session, excluded_ids, choice, area, boundaries)
-    category = (
-        session.scalar(select(ServiceCategory).where(ServiceCategory.slug == criteria.category))
-        if criteria.category
-        else None
+        excluded_total, excluded_capped = capped_count(session, excluded_query)
+        excluded_ids = page_ids(session, excluded_query, plan.segments, WITHIN_SEGMENT, offset=0, limit=per_page)
+        excluded = _explain(session, excluded_ids, plan.choice, area, boundaries)
+    return SearchResult(
+        plan.choice,
+        area,
+        rows,
+        total,
+        local_eligible,
+        page,
+        per_page,
+        excluded,
+        excluded_total,
+        plan.category,
+        total_capped=capped,
+        local_capped=local_capped,
+        excluded_capped=excluded_capped,
     )
-    return SearchResult(choice, area, rows, total, local_eligible, page, per_page, excluded, excluded_total, category)
 
 
 NOT_ON_THE_REGISTER = "A provider no longer on the register"
@@ -331,7 +344,7 @@ def selected(
         return Selected([], [])
     plan = _plan(session, council, area, eligibility_only(criteria), today, boundaries)
     query = plan.query.where(plan.eligible, Provider.id.in_(wanted))
-    ids = list(session.scalars(query.order_by(*plan.order)))
+    ids = page_ids(session, query, plan.segments, WITHIN_SEGMENT, offset=0, limit=len(wanted))
     rows = _explain(session, ids, plan.choice, area, boundaries)
     found = set(ids)
     others = [provider_id for provider_id in wanted if provider_id not in found]

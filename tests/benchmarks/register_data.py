@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
+from app.domain.eligibility import generative_signals, signal_score
 from app.domain.providers import EvidenceState, FactKind, LegalForm, Placement, ProviderSource, ProviderStatus, SiteKind
 
 WORDS = [
@@ -104,12 +105,16 @@ def generate(session: Any, providers: int, rng: random.Random) -> float:
             )
             for category in rng.sample(categories, rng.randint(1, 3)):
                 services.append({"provider_id": provider_id, "category_id": category})
-            for kind in rng.sample(
+            declared = rng.sample(
                 [FactKind.ASSET_LOCK, FactKind.REAL_LIVING_WAGE, FactKind.MEMBER_OWNED], rng.randint(0, 2)
-            ):
+            )
+            for kind in declared:
                 facts.append(
                     {"provider_id": provider_id, "kind": kind, "value": "yes", "evidence": EvidenceState.SELF_DECLARED}
                 )
+            # The weight the register keeps beside each provider for ranking, from the same rule it uses.
+            signals = generative_signals(form, dict.fromkeys(declared, ("yes", EvidenceState.SELF_DECLARED)), 0)
+            rows[-1]["signal_score"] = signal_score(signals)
             documents.append({"provider_id": provider_id, "document": f"{name}\n{words}"})
         session.execute(insert(Provider), rows)
         session.execute(insert(Site), sites)
