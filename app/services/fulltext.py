@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, column, func, literal_column, select, table, text
+from sqlalchemy import ColumnElement, Select, and_, column, func, literal_column, select, table, text
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain.eligibility import generative_signals, signal_score
@@ -124,11 +124,26 @@ class TextMatch:
 
     ``anywhere``: the words are somewhere in the document (the filter). ``in_names``: they are all in the provider's
     names (its name and trading name), which ranks it above the others. ``few``: the matching ids when there are at
-    most :data:`FEW_MATCHES` of them, else None."""
+    most :data:`FEW_MATCHES` of them, else None. ``driving``: for many matches, the matching ids as a query to
+    count from (the engine stops at a count's cap without reading every match), else None."""
 
     anywhere: ColumnElement[bool]
     in_names: ColumnElement[bool]
     few: list[int] | None
+    driving: Select[Any] | None = None
+
+    @property
+    def tiers(self) -> list[ColumnElement[bool]]:
+        """The order's two segments: names that hold the words (which the document then holds too), then the rest."""
+        return [self.in_names, and_(self.anywhere, ~self.in_names)]
+
+    def counted(self, query: Select[Any]) -> Select[Any]:
+        """``query`` (providers' ids) narrowed to the matches, shaped so that counting it reads matches only as far
+        as the count goes."""
+        if self.driving is None:
+            return query.where(self.anywhere)
+        match_id = self.driving.selected_columns[0]
+        return self.driving.where(query.where(Provider.id == match_id).exists())
 
 
 def _postgresql_queries(words: list[str]) -> tuple[Select[Any], Select[Any]]:
@@ -169,4 +184,7 @@ def match(session: Session, query: str) -> TextMatch | None:
     few: list[int] = list(session.scalars(anywhere.limit(FEW_MATCHES + 1)))
     if len(few) <= FEW_MATCHES:
         return TextMatch(Provider.id.in_(few), Provider.id.in_(in_names), few)
-    return TextMatch(walked.in_(anywhere), walked.in_(in_names), None)
+    # Many: SQLite counts from the full-text index outwards (each match asks whether it is a candidate), which stops
+    # at the cap; PostgreSQL's planner chooses its own way.
+    driving = anywhere if session.get_bind().dialect.name == "sqlite" else None
+    return TextMatch(walked.in_(anywhere), walked.in_(in_names), None, driving)

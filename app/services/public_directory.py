@@ -78,13 +78,14 @@ def list_verified_providers(
     base = _verified_query(session, district_code, legal_form, service)
     segments: list[ColumnElement[bool]] = []
     matched = fulltext.match(session, query) if query else None
+    counted = base
     if matched is not None:
-        base = base.where(matched.anywhere)
-        segments = [matched.in_names, ~matched.in_names]
+        segments = matched.tiers
+        counted = matched.counted(base)
     elif query:
         # Only punctuation: nothing to search for, so nothing matches (never every provider "found for '!!!'").
-        base = base.where(false())
-    total, capped = capped_count(session, base)
+        base = counted = base.where(false())
+    total, capped = capped_count(session, counted)
     page = clamp_page(page, total, per_page)
     ids = page_ids(session, base, segments, NAME_ORDER, offset=offset_of(page, per_page), limit=per_page)
     loaded = {

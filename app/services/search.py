@@ -204,6 +204,15 @@ class _Plan:
     # The order: these segments in turn (locality levels where the rule puts local providers first; within each,
     # providers whose names hold the words first), then within a segment the order's index.
     segments: list[ColumnElement[bool]]
+    # The words searched for: in the segments (to page) and narrowing the counts.
+    matched: fulltext.TextMatch | None
+
+    def counted(self, query: Select[Any], *, local: bool) -> Select[Any]:
+        """``query`` narrowed to the words searched for, to count. Counting only local providers, the local area's
+        premises are the fewer to start from; otherwise the matches are."""
+        if self.matched is None:
+            return query
+        return query.where(self.matched.anywhere) if local else self.matched.counted(query)
 
 
 # Within a segment: generative signals' weight, then name; the (status, signal_score, name, id) index gives it.
@@ -229,12 +238,11 @@ def _plan(
     tiers: list[ColumnElement[bool]] = [true()]
     matched = fulltext.match(session, criteria.keywords or "")
     if matched is not None:
-        query = query.where(matched.anywhere)
-        tiers = [matched.in_names, ~matched.in_names]
+        tiers = matched.tiers
     segments = [and_(level, tier) for level in levels for tier in tiers]
     local = _locally_based(area)
     eligible = and_(local if choice.locality_rule == LocalityRule.LOCAL_ONLY else true(), _reserved(choice))
-    return _Plan(choice, category, query, eligible, local, segments if len(segments) > 1 else [])
+    return _Plan(choice, category, query, eligible, local, segments if len(segments) > 1 else [], matched)
 
 
 def search(
@@ -253,11 +261,12 @@ def search(
     Raises BandError for an estimate no band can take."""
     plan = _plan(session, council, area, criteria, today, boundaries)
     eligible_query = plan.query.where(plan.eligible)
-    total, capped = capped_count(session, eligible_query)
-    if plan.choice.locality_rule == LocalityRule.LOCAL_ONLY:
+    local_only = plan.choice.locality_rule == LocalityRule.LOCAL_ONLY
+    total, capped = capped_count(session, plan.counted(eligible_query, local=local_only))
+    if local_only:
         local_eligible, local_capped = total, capped  # the band admits only local providers
     else:
-        local_eligible, local_capped = capped_count(session, eligible_query.where(plan.local))
+        local_eligible, local_capped = capped_count(session, plan.counted(eligible_query.where(plan.local), local=True))
     page = clamp_page(page, total, per_page)
     ids = page_ids(
         session, eligible_query, plan.segments, WITHIN_SEGMENT, offset=offset_of(page, per_page), limit=per_page
@@ -268,7 +277,7 @@ def search(
     excluded_total, excluded_capped = 0, False
     if criteria.show_excluded:
         excluded_query = plan.query.where(~plan.eligible)
-        excluded_total, excluded_capped = capped_count(session, excluded_query)
+        excluded_total, excluded_capped = capped_count(session, plan.counted(excluded_query, local=False))
         excluded_ids = page_ids(session, excluded_query, plan.segments, WITHIN_SEGMENT, offset=0, limit=per_page)
         excluded = _explain(session, excluded_ids, plan.choice, area, boundaries)
     return SearchResult(
