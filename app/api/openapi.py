@@ -317,7 +317,11 @@ SCHEMAS: dict[str, Schema] = {
             "page": _integer("This page", minimum=1),
             "per_page": _integer("Results on a full page", minimum=1),
             "pages": _integer("How many pages", minimum=1),
-            "total": _integer("How many eligible providers in all", minimum=0),
+            "total": _integer(
+                "How many eligible providers in all, counted up to 10,000 (past that, 10,000 and total_capped)",
+                minimum=0,
+            ),
+            "total_capped": _boolean("The count stopped at 10,000: there are more than total"),
         },
     ),
     "Links": _object(
@@ -344,7 +348,11 @@ SCHEMAS: dict[str, Schema] = {
             "estimate": _ref("Estimate"),
             "band": _ref("Band"),
             "results": {"type": "array", "items": _ref("Provider")},
-            "local_eligible": _integer("How many of the eligible providers are local", minimum=0),
+            "local_eligible": _integer(
+                "How many of the eligible providers are local, counted up to 10,000 (past that, local_capped)",
+                minimum=0,
+            ),
+            "local_capped": _boolean("The local count stopped at 10,000: there are more than local_eligible"),
             "thin_market": _ref("ThinMarket"),
             "pagination": _ref("Pagination"),
             "links": _ref("Links"),

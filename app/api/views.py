@@ -433,12 +433,14 @@ def _body(result: SearchResult, council: Council, area: LocalArea, params: Param
         "band": _band(choice, area),
         "results": [_provider(row, area) for row in result.rows],
         "local_eligible": result.local_eligible,
+        "local_capped": result.local_capped,
         "thin_market": {"thin": result.thin_market, "message": result.thin_market_message()},
         "pagination": {
             "page": result.page,
             "per_page": result.per_page,
             "pages": result.pages,
             "total": result.total,
+            "total_capped": result.total_capped,
         },
         "links": {
             "self": _page_url(result.page),

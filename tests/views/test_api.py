@@ -27,6 +27,7 @@ from app.domain.providers import EvidenceState, FactKind, Placement, SiteKind
 from app.domain.roles import Role
 from app.extensions import db, limiter
 from app.models import Provider, ProviderFact, ProviderIdentifier, Site, SpendBand
+from app.services import ordered_pages
 from tests import factories
 from tests.conftest import AuthActions
 from tests.views.conftest import COMMISSIONER, PROVIDER, NavigationMarket
@@ -120,8 +121,8 @@ def test_a_4000_request_in_knowsley_lists_only_local_providers_with_reasons(
 
     # Local providers only, the CIC with more in its favour first; no one unchecked, no other service.
     assert names(body) == ["Page Moss Navigators CIC", "Huyton Helpers Co-operative"]
-    assert body["pagination"] == {"page": 1, "per_page": 20, "pages": 1, "total": 2}
-    assert body["local_eligible"] == 2
+    assert body["pagination"] == {"page": 1, "per_page": 20, "pages": 1, "total": 2, "total_capped": False}
+    assert body["local_eligible"] == 2 and body["local_capped"] is False
     first = body["results"][0]
     assert first["eligible"] is True
     assert first["reasons"][0] == "Eligible: based in Knowsley, as this band requires"
@@ -353,7 +354,7 @@ def test_pages(client: FlaskClient, knowsley: factories.CouncilSetup) -> None:
     factories.provider(db.session, "Elsewhere Ltd", district_code="E08000012")
     db.session.commit()
     first = get(client, value="4000", category="").get_json()
-    assert first["pagination"] == {"page": 1, "per_page": 20, "pages": 2, "total": 25}
+    assert first["pagination"] == {"page": 1, "per_page": 20, "pages": 2, "total": 25, "total_capped": False}
     assert len(first["results"]) == 20
     assert first["links"]["prev"] is None
     assert first["links"]["next"].startswith("http://localhost/api/v1/eligible-providers?")
@@ -365,6 +366,18 @@ def test_pages(client: FlaskClient, knowsley: factories.CouncilSetup) -> None:
     assert sorted(names(first) + names(second)) == [f"Provider {n:02d}" for n in range(25)]
     past_the_end = get(client, value="4000", category="", page="9").get_json()
     assert past_the_end["pagination"]["page"] == 2
+
+
+def test_a_count_past_the_cap_says_it_is_a_floor(
+    client: FlaskClient, knowsley: factories.CouncilSetup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ordered_pages, "COUNT_LIMIT", 3)
+    for number in range(5):
+        factories.provider(db.session, f"Provider {number:02d}")
+    db.session.commit()
+    body = get(client, value="4000", category="").get_json()
+    assert body["pagination"]["total"] == 3 and body["pagination"]["total_capped"] is True
+    assert body["local_eligible"] == 3 and body["local_capped"] is True
 
 
 def test_openapi_is_served_and_documents_every_parameter_the_view_reads(client: FlaskClient) -> None:
