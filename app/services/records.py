@@ -140,9 +140,18 @@ def band_snapshot(criteria: Criteria, result: SearchResult) -> dict[str, Any]:
         "local_area": result.area.name,
         "wider_area": result.area.wider_name,
         "eligible_total": result.total,
+        # The count stopped at COUNT_LIMIT: "more than" the figure.
+        "eligible_total_capped": result.total_capped,
         "local_eligible": result.local_eligible,
         "thin_market": result.thin_market_message(),
     }
+
+
+def _eligible_count(band: dict[str, Any]) -> str | int:
+    """The eligible providers' count as the record holds it: past the cap, "more than" the figure."""
+    if band.get("eligible_total_capped"):
+        return f"more than {band['eligible_total']:,}"
+    return band.get("eligible_total", "")  # type: ignore[no-any-return]
 
 
 def provider_snapshot(row: ResultRow) -> dict[str, Any]:
@@ -494,7 +503,11 @@ def export_csv(record: CommissioningRecord) -> str:
         band.get("summary", ""),
         " ".join(band.get("cautions", [])),
         "; ".join(filters) if filters else "None",
-        band.get("eligible_total", ""),
+        (
+            f"more than {band['eligible_total']:,}"
+            if band.get("eligible_total_capped")
+            else band.get("eligible_total", "")
+        ),
     ]
     common_after = [
         record.in_house_considered or "",

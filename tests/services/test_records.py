@@ -28,7 +28,7 @@ from app.models import (
     SpendBand,
     User,
 )
-from app.services import records
+from app.services import ordered_pages, records
 from app.services.locality import local_area_for
 from app.services.records import RecordError, safe_cell
 from app.services.search import Criteria, SearchResult, search
@@ -136,6 +136,21 @@ def test_a_record_keeps_the_inputs_band_and_providers_in_ranked_order(
     # The search's ranking, not the order the boxes were ticked in; a provider ticked twice is listed once.
     assert [p.provider_id for p in record.providers] == ranked
     assert [p.position for p in record.providers] == [1, 2]
+    assert (band["eligible_total"], band["eligible_total_capped"]) == (2, False)
+
+
+def test_a_record_made_from_a_count_past_the_cap_says_more_than(
+    session: Session,
+    knowsley: factories.CouncilSetup,
+    market: dict[str, Provider],
+    commissioner: User,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ordered_pages, "COUNT_LIMIT", 1)
+    ranked = [r.provider.id for r in _search(session, knowsley.council).rows]
+    record = _create(session, commissioner, knowsley.council, ranked[:1])
+
+    assert (record.band["eligible_total"], record.band["eligible_total_capped"]) == (1, True)
 
 
 def test_the_provider_snapshot_holds_public_facts_and_never_a_hidden_address(
