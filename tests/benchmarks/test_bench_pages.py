@@ -68,3 +68,19 @@ def test_a_page_slower_than_the_limit_at_warm_up_is_timed_fewer_times(
 
     assert timing.error is None
     assert len(timing.ms) == 2 and timing.figures()["runs"] == 2
+
+
+@pytest.mark.commits
+def test_a_request_running_past_the_stop_is_stopped_and_said_to_be_over_it(
+    app: Flask, reference: SeedReport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with app.app_context():
+        bench_pages.add_commissioner(db.session)
+        db.session.commit()
+    monkeypatch.setattr(bench_pages, "STOP_S", 0.0)
+
+    (timing,) = bench_pages.measure(app, runs=3, pages=[bench_pages.PAGES[1]])
+
+    assert timing.stopped and not timing.timed
+    assert timing.ms == []
+    assert timing.figures()["stopped_over_ms"] == 0.0
