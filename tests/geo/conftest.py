@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import csv
 import gzip
+import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from geopy.location import Location
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.geo.boundaries import BoundaryIndex
@@ -111,21 +113,33 @@ def write_csv(path: Path, header: list[str], rows: Iterable[Iterable[Any]], *, b
 
 
 class StatementCounter:
-    """Counts SQL statements sent on a session's connection while active."""
+    """Counts SQL statements sent on a session's connection while active, at the driver: those SQLAlchemy sends and
+    those sent on the driver's own cursors (the bulk paths) alike."""
 
     def __init__(self, session: Session) -> None:
-        self.engine = session.get_bind()
+        self.session = session
         self.statements: list[str] = []
-
-    def _count(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        self.statements.append(statement)
+        self._undo: Callable[[], None] = lambda: None
 
     def __enter__(self) -> StatementCounter:
-        event.listen(self.engine, "before_cursor_execute", self._count)
+        driver = self.session.connection().connection.driver_connection
+        if isinstance(driver, sqlite3.Connection):
+            driver.set_trace_callback(self.statements.append)
+            self._undo = lambda: driver.set_trace_callback(None)
+            return self
+        original = psycopg.Cursor.execute
+        statements = self.statements
+
+        def execute(cursor: psycopg.Cursor[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
+            statements.append(query if isinstance(query, str) else repr(query))
+            return original(cursor, query, *args, **kwargs)
+
+        psycopg.Cursor.execute = execute  # type: ignore[method-assign,assignment]
+        self._undo = lambda: setattr(psycopg.Cursor, "execute", original)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._count)
+        self._undo()
 
     @property
     def selects(self) -> list[str]:
