@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request
+from dataclasses import dataclass
+from functools import lru_cache
+
+from flask import abort, current_app, get_template_attribute, render_template, request
 from flask_login import current_user
+from markupsafe import Markup
 
 from app.domain.providers import LegalForm, may_see_contact_details
 from app.extensions import db
@@ -19,16 +23,43 @@ def index() -> str:
     return render_template("public/index.html", council=home_council())
 
 
+@dataclass(frozen=True)
+class FilterOption:
+    """One choice in a filter list: the value a request sends, and the words it shows."""
+
+    value: str
+    text: str
+
+
+def _filter_select(macro: str, options: tuple[FilterOption, ...], selected: str | None) -> Markup:
+    """A filter list's markup (templates/public/_directory_filters.html), kept for each list and choice: rendering a
+    list of every district is most of what the directory page costs to render, and the lists seldom change. Kept
+    by their content, so a changed list is never shown from an old copy (nor, while templates reload, an old one)."""
+    if current_app.debug:
+        return _render_filter_select(macro, options, selected)
+    return _kept_filter_select(macro, options, selected)
+
+
+def _render_filter_select(macro: str, options: tuple[FilterOption, ...], selected: str | None) -> Markup:
+    markup: Markup = get_template_attribute("public/_directory_filters.html", macro)(options, selected)
+    return markup
+
+
+_kept_filter_select = lru_cache(maxsize=1_024)(_render_filter_select)
+
+
 @bp.route("/directory")
 def directory_index() -> str:
     """Verified providers: searched by name or service, filtered by district, legal form and service, paginated."""
-    districts = public_directory.districts_with_verified_providers(db.session)
-    services = public_directory.services_of_verified_providers(db.session)
+    districts = tuple(
+        FilterOption(a.code, a.name) for a in public_directory.districts_with_verified_providers(db.session)
+    )
+    services = tuple(FilterOption(s.slug, s.name) for s in public_directory.services_of_verified_providers(db.session))
     district = request.args.get("district") or None
-    if district and district not in {d.code for d in districts}:
+    if district and district not in {d.value for d in districts}:
         district = None  # an unknown code filters nothing rather than failing
     service = request.args.get("service") or None
-    if service and service not in {s.slug for s in services}:
+    if service and service not in {s.value for s in services}:
         service = None
     try:
         legal_form = LegalForm(request.args["legal_form"]) if request.args.get("legal_form") else None
@@ -44,15 +75,15 @@ def directory_index() -> str:
         page=page,
         per_page=current_app.config["PER_PAGE"],
     )
+    forms = tuple(FilterOption(form.value, form.label) for form in LegalForm)
     return render_template(
         "public/directory.html",
         result=result,
-        districts=districts,
-        services=services,
-        legal_forms=list(LegalForm),
-        selected_district=district,
-        selected_service=service,
-        selected_legal_form=legal_form.value if legal_form else None,
+        filter_selects={
+            "district": _filter_select("district_select", districts, district),
+            "legal_form": _filter_select("legal_form_select", forms, legal_form.value if legal_form else None),
+            "service": _filter_select("service_select", services, service),
+        },
     )
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.models import AuditEvent, User
+from app.models import AuditEvent, ServiceCategory, User
 from app.models.base import utcnow
 from app.services import verification
 from app.web import caching
@@ -194,3 +194,17 @@ def test_only_actions_that_change_no_public_page_leave_the_version(session: Sess
         if action != "user_x.any":
             assert caching.register_version(session) == first, action
     assert caching.register_version(session) != first  # a prefix is a whole word: 'user_x.' is not 'user.'
+
+
+def test_the_directorys_kept_filter_lists_follow_the_register(
+    client: FlaskClient, navigation_market: NavigationMarket
+) -> None:
+    """The filter lists' markup is kept by content: a new service shows at once, even without an audited change."""
+    first = client.get("/directory").get_data(as_text=True)
+    assert '<option value="catering">' not in first
+    catering = ServiceCategory(slug="catering", name="Catering")
+    navigation_market.huyton.services.append(catering)
+    db.session.commit()
+    second = client.get("/directory?service=catering").get_data(as_text=True)
+    assert '<option value="catering" selected>Catering</option>' in second
+    assert first.count("<option") + 1 == second.count("<option")
