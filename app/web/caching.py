@@ -24,7 +24,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, g, request, session
 from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE_NAME
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -73,14 +73,22 @@ BUILD_SETTINGS = (
 )
 
 
-def register_version(session: Session) -> tuple[int, int]:
-    """The newest public audit event's id and how many public events are among the last RECENT_EVENTS ids, in one
-    statement (so one snapshot), both read backwards along the primary key's index."""
+def _version_statement() -> Select[tuple[int | None, int]]:
     public = and_(*(~AuditEvent.action.startswith(prefix, autoescape=True) for prefix in PRIVATE_ACTIONS))
     newest = select(AuditEvent.id).where(public).order_by(AuditEvent.id.desc()).limit(1).scalar_subquery()
     top = select(func.max(AuditEvent.id)).scalar_subquery()
     recent = select(func.count()).where(AuditEvent.id > top - RECENT_EVENTS, public).scalar_subquery()
-    found, count = session.execute(select(newest, recent)).one()
+    return select(newest, recent)
+
+
+#: Built once: making the statement cost more than running it, on every public request.
+_VERSION = _version_statement()
+
+
+def register_version(session: Session) -> tuple[int, int]:
+    """The newest public audit event's id and how many public events are among the last RECENT_EVENTS ids, in one
+    statement (so one snapshot), both read backwards along the primary key's index."""
+    found, count = session.execute(_VERSION).one()
     return int(found or 0), int(count or 0)
 
 
