@@ -205,6 +205,11 @@ def grow(app: Flask, providers: int, rng: random.Random) -> tuple[int, float]:
         if db.engine.dialect.name == "postgresql":
             db.session.execute(text("ANALYZE"))  # as autovacuum would after a load this size
             db.session.commit()
+        else:
+            # The bulk load's write-ahead log back into the database, as a server's checkpoints would have done:
+            # reads through a WAL of hundreds of megabytes took the directory from 0.7 s to 1.8 s at 100,000.
+            db.session.commit()
+            db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
         total = db.session.scalar(select(func.count()).select_from(Provider)) or 0
         db.session.remove()
     return total, seconds
