@@ -127,7 +127,9 @@ def _cache_control() -> str | None:
 
 def _etag() -> str:
     top, recent = register_version(db.session)
-    address = f"{request.scheme}://{request.host}{request.script_root}{request.path}?{request.query_string.decode()}"
+    # latin-1 reads any bytes: a query that is not UTF-8 is the view's to refuse, never a 500 here.
+    query = request.query_string.decode("latin-1")
+    address = f"{request.scheme}://{request.host}{request.script_root}{request.path}?{query}"
     # The API's bands depend on the day (thresholds and bands in force), so the day is part of the key.
     key = f"{_build()}|{top}|{recent}|{utcnow().date().isoformat()}|{address}"
     return hashlib.sha256(key.encode()).hexdigest()[:32]

@@ -208,3 +208,12 @@ def test_the_directorys_kept_filter_lists_follow_the_register(
     second = client.get("/directory?service=catering").get_data(as_text=True)
     assert '<option value="catering" selected>Catering</option>' in second
     assert first.count("<option") + 1 == second.count("<option")
+
+
+def test_a_query_that_is_not_utf8_still_gets_a_tagged_answer(
+    client: FlaskClient, navigation_market: NavigationMarket
+) -> None:
+    response = client.get("/directory?q=caf%E9")  # Latin-1, as an old form might send it
+    assert response.status_code == 200
+    assert response.headers["ETag"].startswith('W/"')
+    assert client.get("/directory?q=caf%E9", headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
