@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.domain.policy import ContractType, LocalityRule, VatBasis
 from app.domain.providers import ProviderStatus
 from app.models import Council, Site, SpendBand
-from app.services import overview, policy
+from app.services import ordered_pages, overview, policy
 from tests import factories
 from tests.factories import CouncilSetup
 
@@ -176,6 +176,18 @@ def test_a_council_without_a_wider_area(session: Session, knowsley: CouncilSetup
     factories.provider(session, district_code=KNOWSLEY)
     session.commit()
     assert overview.local_provider_counts(session, knowsley.council) == overview.LocalCounts(1, 0, None)
+
+
+def test_counts_past_the_cap_say_more_than(
+    session: Session, knowsley: CouncilSetup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ordered_pages, "COUNT_LIMIT", 2)
+    for code in (KNOWSLEY, KNOWSLEY, LIVERPOOL):
+        factories.provider(session, district_code=code)
+    session.commit()
+    counts = overview.local_provider_counts(session, knowsley.council)
+    assert (counts.local, counts.local_capped, counts.wider, counts.wider_capped) == (2, False, 2, True)
+    assert (counts.local_text, counts.wider_text) == ("2 providers", "more than 10,000 providers")
 
 
 def test_provider_status_counts(session: Session, knowsley: CouncilSetup) -> None:
