@@ -42,7 +42,7 @@ from app.geo.factory import boundary_index
 from app.models import Council, Provider, ProviderFact, ServiceCategory
 from app.models.base import utcnow
 from app.services.councils import council_by_code
-from app.services.locality import local_area_for, placed_sites
+from app.services.locality import area_names_for, local_area_for, placed_sites
 from app.services.search import Criteria, ResultRow, SearchResult, search
 from app.web.rate_limits import retry_after_seconds
 from app.web.urls import absolute_url, is_api_path
@@ -414,6 +414,7 @@ def _labelled(member: LabelledEnum, *, with_hint: bool = False) -> dict[str, str
 def _body(result: SearchResult, council: Council, area: LocalArea, params: Parameters) -> dict[str, Any]:
     choice = result.choice
     estimate = params.estimate
+    names = area_names_for(_session(), [row.provider for row in result.rows])
     return {
         "council": {"name": council.name, "district_code": council.district.code, "slug": _short_slug(council)},
         "local_area": {
@@ -431,7 +432,7 @@ def _body(result: SearchResult, council: Council, area: LocalArea, params: Param
             "value_including_vat_text": format_pence(choice.value.including_vat),
         },
         "band": _band(choice, area),
-        "results": [_provider(row, area) for row in result.rows],
+        "results": [_provider(row, area, names) for row in result.rows],
         "local_eligible": result.local_eligible,
         "local_capped": result.local_capped,
         "thin_market": {"thin": result.thin_market, "message": result.thin_market_message()},
@@ -492,7 +493,7 @@ def _band(choice: BandChoice, area: LocalArea) -> dict[str, Any]:
     }
 
 
-def _provider(row: ResultRow, area: LocalArea) -> dict[str, Any]:
+def _provider(row: ResultRow, area: LocalArea, names: dict[str, str]) -> dict[str, Any]:
     provider = row.provider
     verified = provider.status == ProviderStatus.VERIFIED
     item: dict[str, Any] = {
@@ -504,7 +505,7 @@ def _provider(row: ResultRow, area: LocalArea) -> dict[str, Any]:
         "verified": verified,
         "url": absolute_url("public.provider", provider_id=provider.id) if verified else None,
         "website": provider.website,
-        "locality": _locality(provider, area),
+        "locality": _locality(provider, area, names),
         "eligible": row.eligibility.eligible,
         "reasons": row.reasons,
         "services": sorted(service.name for service in provider.services),
@@ -533,18 +534,19 @@ def _fact(fact: ProviderFact) -> dict[str, Any]:
     }
 
 
-def _public_sites(provider: Provider) -> list[PlacedSite]:
+def _public_sites(provider: Provider, names: dict[str, str]) -> list[PlacedSite]:
     """The provider's sites as the public may see them. Beyond the postcode the locality service already hides,
-    a hidden site's placement note is dropped: it can name the postcode or the point a geocoder found."""
-    sites = placed_sites(_session(), provider, public=True)
+    a hidden site's placement note is dropped: it can name the postcode or the point a geocoder found. ``names``:
+    the area names of every provider on the page, looked up once."""
+    sites = placed_sites(_session(), provider, public=True, names=names)
     return [
         placed if site.address_public else replace(placed, postcode=None, not_placed_reason=None)
         for site, placed in zip(provider.sites, sites, strict=True)
     ]
 
 
-def _locality(provider: Provider, area: LocalArea) -> dict[str, Any]:
-    assessment = assess_locality(_public_sites(provider), area)
+def _locality(provider: Provider, area: LocalArea, names: dict[str, str]) -> dict[str, Any]:
+    assessment = assess_locality(_public_sites(provider, names), area)
     deciding = assessment.deciding
     return {
         "level": assessment.locality.value,

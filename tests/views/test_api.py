@@ -16,7 +16,7 @@ from urllib.parse import quote
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.api import views
 from app.api.openapi import document
@@ -640,3 +640,30 @@ def schema_problems(instance: Any, schema: dict[str, Any], spec: dict[str, Any],
         for index, item in enumerate(instance):
             problems += schema_problems(item, schema["items"], spec, f"{at}[{index}]")
     return problems
+
+
+def test_the_statements_an_answer_sends_do_not_grow_with_its_rows(
+    client: FlaskClient, knowsley: factories.CouncilSetup
+) -> None:
+    """Each provider's places are named from one lookup for the page, not one per provider."""
+
+    def statements() -> int:
+        sent: list[str] = []
+
+        def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            sent.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            assert get(client, value="4000", category="").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        return len(sent)
+
+    factories.provider(db.session, "First CIC")
+    db.session.commit()
+    one = statements()
+    for number in range(8):
+        factories.provider(db.session, f"Provider {number} CIC", district_code="E08000011")
+    db.session.commit()
+    assert statements() == one
