@@ -112,13 +112,25 @@ for _ in $(seq 1 8); do
   done
 done
 echo "  server up and warm in $((SECONDS - started)) s"
+server_cpu() {
+  # CPU time (clock ticks) the web server's processes have used: gunicorn and its workers. Unlike the times, this
+  # hardly moves with whatever else shares the cores. PostgreSQL's own work is in its processes, not counted here.
+  local total=0 pid
+  for pid in $(ps -s "$SERVER" -o pid=,comm= | awk '$2 == "gunicorn" {print $1}'); do
+    read -r -a stat < "/proc/$pid/stat" 2>/dev/null || continue
+    total=$((total + stat[13] + stat[14]))
+  done
+  echo "$total"
+}
 shape="$(grep -o 'gunicorn: [0-9]* workers x [0-9]* threads[^"]*' "$WORK/serve.log" | head -1 || true)"
 
 echo "Load: $USERS users for $DURATION against http://127.0.0.1:$PORT ($ENGINE, $SIZE providers, ${shape:-gunicorn})"
 echo "  load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (the load test's own client shares them)"
+cpu_before="$(server_cpu)"
 PYTHONPATH="$PWD" "$BIN/locust" -f tests/load/locustfile.py --host "http://127.0.0.1:$PORT" --headless -u "$USERS" -r "$USERS" \
   -t "$DURATION" --csv "$WORK/stats" --only-summary --loglevel WARNING >/dev/null 2>"$WORK/locust.log" || true
-"$BIN/python" - "$WORK/stats_stats.csv" "$WORK/serve.log" <<'PY'
+cpu_used=$(( $(server_cpu) - cpu_before ))
+"$BIN/python" - "$WORK/stats_stats.csv" "$WORK/serve.log" "$cpu_used" "$(getconf CLK_TCK)" <<'PY'
 import csv, json, statistics, sys
 sys.path.insert(0, ".")
 from tests.load.pages import PAGES
@@ -153,6 +165,9 @@ for r in csv.DictReader(open(sys.argv[1])):
     print(f"{r['Name']:<32} {int(r['Request Count']):>9,} {int(r['Failure Count']):>9,} "
           f"{float(r['Requests/s']):>7.1f} {r['50%']:>7} {r['95%']:>7} {percentile(times, 0.5):>11} "
           f"{percentile(times, 0.95):>11}")
+    if r["Name"] == "Aggregated" and int(r["Request Count"]):
+        cpu_ms = int(sys.argv[3]) * 1000 / int(sys.argv[4]) / int(r["Request Count"])
+        print(f"web server CPU: {cpu_ms:.1f} ms a request (gunicorn's processes; the database's own work not counted)")
 PY
 if grep -q . "$WORK/stats_failures.csv" 2>/dev/null && [ "$(wc -l < "$WORK/stats_failures.csv")" -gt 1 ]; then
   echo "Failures:"; tail -n +2 "$WORK/stats_failures.csv" | head -10
