@@ -12,12 +12,16 @@ from sqlalchemy.orm import Session
 from app.domain.names import normalise_words
 from app.models import ServiceCategory
 
+#: Distinct services cells remembered while reading a file.
+_READ_CACHE = 10_000
+
 
 class ServiceWords:
     """Turns a services cell into the register's service categories: by name or slug, or a Co-ops UK sector."""
 
     def __init__(self, categories: Iterable[ServiceCategory], sectors: Mapping[str, list[str]] | None = None) -> None:
         self._by_words: dict[str, list[int]] = {}
+        self._read: dict[str, tuple[list[int], list[str]]] = {}
         self.categories = {c.id: c for c in categories}
         by_slug = {c.slug: c.id for c in self.categories.values()}
         for category in self.categories.values():
@@ -42,6 +46,15 @@ class ServiceWords:
         """(category ids, words not recognised). The whole cell is tried first, then its ';' or '|' parts."""
         if not text:
             return [], []
+        # A file names the same few services row after row: each cell is read once (new lists every time).
+        known = self._read.get(text)
+        if known is None:
+            if len(self._read) >= _READ_CACHE:
+                self._read.clear()
+            known = self._read[text] = self._read_words(text)
+        return list(known[0]), list(known[1])
+
+    def _read_words(self, text: str) -> tuple[list[int], list[str]]:
         whole = self._by_words.get(normalise_words(text))
         if whole is not None:
             return list(whole), []

@@ -59,10 +59,11 @@ def snapshot(provider: Provider) -> dict[str, Any]:
 def snapshot_of_new(
     values: Mapping[str, Any],
     sites: list[dict[str, Any]],
-    identifiers: list[ProviderIdentifier],
+    identifiers: list[tuple[str, str, str]],
     services: list[ServiceCategory],
 ) -> dict[str, Any]:
-    """:func:`snapshot` of a provider about to be bulk-inserted, from the values being inserted."""
+    """:func:`snapshot` of a provider about to be bulk-inserted, from the values being inserted (its numbers as
+    (scheme, value, org-id), all recorded by the council's import)."""
     return {
         "name": values["name"],
         "trading_name": values["trading_name"],
@@ -76,7 +77,8 @@ def snapshot_of_new(
         "claimed": values["claimed"],
         "awaiting_review": values["awaiting_review"],
         "identifiers": sorted(
-            [[i.scheme, i.value, i.org_id, EvidenceState.COUNCIL_IMPORT.value] for i in identifiers], key=lambda i: i[2]
+            [[scheme, value, org_id, EvidenceState.COUNCIL_IMPORT.value] for scheme, value, org_id in identifiers],
+            key=lambda i: i[2],
         ),
         "sites": [
             {
@@ -102,9 +104,13 @@ def snapshot_of_new(
     }
 
 
+#: What json.dumps(state, sort_keys=True, default=str) makes one for every call.
+_ENCODER = json.JSONEncoder(sort_keys=True, default=str)
+
+
 def digest(state: Mapping[str, Any]) -> str:
     """A SHA-256 of a snapshot, to tell later whether the provider has changed."""
-    return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
+    return hashlib.sha256(_ENCODER.encode(state).encode()).hexdigest()
 
 
 def restore(

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from app.domain.imports.lifecycle import (
@@ -23,7 +23,8 @@ from app.domain.imports.rows import FLAGGED, RowProblem
 from app.models import ImportBatch, ImportChange, ImportIssue, Provider
 from app.services import fulltext
 from app.services.audit import Actor, record
-from app.services.imports.changes import apply_changes, insert_new_providers
+from app.services.imports.bulk import BulkTable, Row
+from app.services.imports.changes import CHANGE_COLUMNS, NewProviders, apply_changes, table_of
 from app.services.imports.planning import Collaborators, Progress, decisions_of, plan_file
 from app.services.imports.plans import ImportCounts, RowPlan
 from app.services.imports.snapshots import digest, snapshot
@@ -37,40 +38,60 @@ def _storable(text: str | None, limit: int | None = None) -> str | None:
     return text[:limit] if limit else text
 
 
-def _issue_rows(batch_id: int, plan: RowPlan, keep_decisions: Mapping[tuple[int, int], str]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
+#: An ImportIssue as the check and the commit write it.
+ISSUE_COLUMNS = (
+    "batch_id",
+    "row_number",
+    "kind",
+    "code",
+    "column",
+    "message",
+    "name",
+    "candidate_id",
+    "score",
+    "decision",
+)
+
+
+def _issue_rows(batch_id: int, plan: RowPlan, keep_decisions: Mapping[tuple[int, int], str]) -> list[Row]:
+    """The plan's problems and possible matches as ImportIssue rows (:data:`ISSUE_COLUMNS`)."""
+    rows: list[Row] = []
     name = _storable(plan.row.name, 300)
     for problem in plan.problems:
         rows.append(
-            {
-                "batch_id": batch_id,
-                "row_number": problem.row_number,
-                "kind": "error" if problem.rejects else "warning",
-                "code": problem.code,
-                "column": _storable(problem.column, 300),
-                "message": _storable(problem.message),
-                "name": name,
-                "candidate_id": None,
-                "score": None,
-                "decision": None,
-            }
+            (
+                batch_id,
+                problem.row_number,
+                "error" if problem.rejects else "warning",
+                problem.code,
+                _storable(problem.column, 300),
+                _storable(problem.message),
+                name,
+                None,
+                None,
+                None,
+            )
         )
     for candidate in plan.candidates:
         rows.append(
-            {
-                "batch_id": batch_id,
-                "row_number": plan.row.row_number,
-                "kind": "possible_match",
-                "code": None,
-                "column": None,
-                "message": _storable(candidate.why),
-                "name": name,
-                "candidate_id": candidate.provider_id,
-                "score": candidate.score,
-                "decision": keep_decisions.get((plan.row.row_number, candidate.provider_id)),
-            }
+            (
+                batch_id,
+                plan.row.row_number,
+                "possible_match",
+                None,
+                None,
+                _storable(candidate.why),
+                name,
+                candidate.provider_id,
+                candidate.score,
+                keep_decisions.get((plan.row.row_number, candidate.provider_id)),
+            )
         )
     return rows
+
+
+def _issues_table(session: Session) -> BulkTable:
+    return BulkTable(table_of(ImportIssue), ISSUE_COLUMNS, session.get_bind().dialect)
 
 
 def check(
@@ -87,13 +108,13 @@ def check(
     decisions = decisions_of(session, batch)
     session.execute(delete(ImportIssue).where(ImportIssue.batch_id == batch.id))
     counts = ImportCounts()
+    issue_table = _issues_table(session)
     for chunk, _providers in plan_file(session, batch, tools, decisions, progress, counts):
-        issues: list[dict[str, Any]] = []
+        issues: list[Row] = []
         for plan in chunk:
             counts.add(plan)
             issues += _issue_rows(batch.id, plan, decisions)
-        if issues:
-            session.execute(insert(ImportIssue), issues)
+        issue_table.write(session, issues)
         session.expire_all()  # let the chunk's providers go: memory stays flat over a long file
     batch.counts = {**counts.as_dict(), "checked": True}
     batch.status = ImportStatus.CHECKED
@@ -152,8 +173,11 @@ def commit(
     session.execute(delete(ImportIssue).where(ImportIssue.batch_id == batch.id))
     categories = tools.services.categories
     counts = ImportCounts()
+    new_providers = NewProviders(session, batch, categories, now)
+    change_table = BulkTable(table_of(ImportChange), CHANGE_COLUMNS, session.get_bind().dialect)
+    issue_table = _issues_table(session)
     for chunk, providers in plan_file(session, batch, tools, decisions, progress, counts):
-        issues: list[dict[str, Any]] = []
+        issues: list[Row] = []
         touched: list[tuple[RowPlan, Provider, dict[str, Any]]] = []
         created: list[RowPlan] = []
         for plan in chunk:
@@ -197,23 +221,13 @@ def commit(
             issues += _issue_rows(batch.id, plan, decisions)
         session.flush()
         fulltext.refresh_many(session, [provider for _, provider, _ in touched])
-        changes = [
-            {
-                "batch_id": batch.id,
-                "provider_id": provider.id,
-                "row_number": plan.row.row_number,
-                "action": "updated",
-                "before": before,
-                "after_digest": digest(snapshot(provider)),
-            }
+        changes: list[Row] = [
+            (batch.id, provider.id, plan.row.row_number, "updated", before, digest(snapshot(provider)))
             for plan, provider, before in touched
         ]
-        changes += insert_new_providers(session, batch, created, categories, now)
-        if changes:
-            session.execute(insert(ImportChange), changes)
-        if issues:
-            session.execute(insert(ImportIssue), issues)
-        session.flush()
+        changes += new_providers.write(created)
+        change_table.write(session, changes)
+        issue_table.write(session, issues)
         session.expire_all()
     batch.counts = {**counts.as_dict(), "checked": True}
     batch.status = ImportStatus.IMPORTED
