@@ -23,7 +23,12 @@ CACHE="${LOAD_CACHE:-instance/load-cache}"
 WORK="$(mktemp -d)"
 SERVER=""
 cleanup() {
-  if [ -n "$SERVER" ]; then kill -- "-$SERVER" 2>/dev/null || kill "$SERVER" 2>/dev/null || true; fi
+  if [ -n "$SERVER" ]; then
+    kill -- "-$SERVER" 2>/dev/null || kill "$SERVER" 2>/dev/null || true
+    # gunicorn finishes its requests first (graceful_timeout): wait, so the next run finds the database free.
+    for _ in $(seq 1 40); do ps -s "$SERVER" >/dev/null 2>&1 || break; sleep 1; done
+    kill -KILL -- "-$SERVER" 2>/dev/null || true
+  fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -88,7 +93,7 @@ case "$ENGINE" in
       DATABASE_URL="postgresql://postgres@127.0.0.1:5432/$template" prepare
       "${PSQL[@]}" -c "COMMENT ON DATABASE $template IS '$KEY'"
     fi
-    "${PSQL[@]}" -c 'DROP DATABASE IF EXISTS lsr_load' -c "CREATE DATABASE lsr_load TEMPLATE $template"
+    "${PSQL[@]}" -c 'DROP DATABASE IF EXISTS lsr_load WITH (FORCE)' -c "CREATE DATABASE lsr_load TEMPLATE $template"
     export DATABASE_URL="postgresql://postgres@127.0.0.1:5432/lsr_load" ;;
   *) echo "usage: scripts/load.sh sqlite|postgresql [demo|PROVIDERS]" >&2; exit 2 ;;
 esac
