@@ -334,12 +334,16 @@ def json_line(engine_name: str, providers: int, runs: int, timings: list[Timing]
     )
 
 
+def _ms(value: float) -> str:
+    return f"{value:.1f}" if value < 100 else f"{value:,.0f}"
+
+
 def print_growth(engine_name: str, by_size: dict[int, list[Timing]]) -> None:
     """How each page grows with the register: p50 and p95 at each size, and the ratio from one size to the next."""
     sizes = sorted(by_size)
     print(f"How each page grows on {engine_name} (p50 / p95 ms; ratio of p50 to the size before)")
-    header = "".join(f"{f'{n:,}':>16}" for n in sizes)
-    ratios = "".join(f"{f'x {b // 1000:,}k/{a // 1000:,}k':>13}" for a, b in itertools.pairwise(sizes))
+    header = "".join(f"{f'{n:,}':>20}" for n in sizes)
+    ratios = "".join(f"{f'x {b // 1000:,}k/{a // 1000:,}k':>15}" for a, b in itertools.pairwise(sizes))
     print(f"  {'page':<34}{header}{ratios}")
     growth: dict[str, dict[str, float | None]] = {}
     for index, page in enumerate(PAGES):
@@ -347,16 +351,15 @@ def print_growth(engine_name: str, by_size: dict[int, list[Timing]]) -> None:
         for n in sizes:
             timing = by_size[n][index]
             if timing.stopped:
-                cells.append(f"{f'over {STOP_S:.0f} s':>16}")
+                cell = f"over {STOP_S:.0f} s"
             else:
-                cells.append(
-                    f"{'error':>16}" if timing.error else f"{f'{timing.p(0.5):.1f} / {timing.p(0.95):.1f}':>16}"
-                )
+                cell = "error" if timing.error else f"{_ms(timing.p(0.5))} / {_ms(timing.p(0.95))}"
+            cells.append(f"{cell:>20}")
         for a, b in itertools.pairwise(sizes):
             before, after = by_size[a][index], by_size[b][index]
             ratio = after.p(0.5) / before.p(0.5) if before.timed and after.timed else None
             steps[f"{b}/{a}"] = None if ratio is None else round(ratio, 2)
-            ratio_cells.append(f"{'-' if ratio is None else f'{ratio:.1f}':>13}")
+            ratio_cells.append(f"{'-' if ratio is None else f'{ratio:.1f}':>15}")
         growth[page.name] = steps
         print(f"  {page.name:<34}{''.join(cells)}{''.join(ratio_cells)}")
     print(json.dumps({"benchmark": "pages-growth", "machine": machine(), "engine": engine_name, "p50_ratio": growth}))
