@@ -547,6 +547,9 @@ _LOOKUP_ONE = select(*_RECORD_COLUMNS).where(
 
 _LOOKUP_SELECT = "SELECT postcode, latitude, longitude, district_code, ward_code, terminated FROM postcodes"
 _LOOKUP_ANY = f"{_LOOKUP_SELECT} WHERE release_id = %s AND postcode = ANY(%s)"
+# The same, with the array sent as one text of lines split by the server: psycopg dumps a list a value at a time in
+# Python, which was four fifths of the client's time.
+_LOOKUP_LINES = f"{_LOOKUP_SELECT} WHERE release_id = %s AND postcode = ANY(string_to_array(%s, %s))"
 _ARRAY_BATCH = 10_000
 
 
@@ -599,7 +602,12 @@ class PostcodeStore:
             # One array parameter, so one statement text (prepared once) whatever the chunk's size; binary rows.
             with connection.connection.driver_connection.cursor(binary=True) as cursor:  # type: ignore[union-attr]
                 for start in range(0, len(wanted), _ARRAY_BATCH):
-                    cursor.execute(_LOOKUP_ANY, (release_id, wanted[start : start + _ARRAY_BATCH]))
+                    chunk = wanted[start : start + _ARRAY_BATCH]
+                    lines = "\n".join(chunk)
+                    if lines.count("\n") == len(chunk) - 1 and "" not in chunk:
+                        cursor.execute(_LOOKUP_LINES, (release_id, lines, "\n"))
+                    else:  # a line break inside a postcode asked for, or an empty one: send the array as it is
+                        cursor.execute(_LOOKUP_ANY, (release_id, chunk))
                     for row in cursor.fetchall():
                         found[row[0]] = make(row)
             return found

@@ -215,6 +215,20 @@ def test_bulk_lookups_answer_as_single_lookups_do(
     assert "l36 9gd" not in found and "L369GD" not in found
 
 
+@pytest.mark.parametrize(
+    "odd",
+    [["L36 9GD\nCF10 1EP"], ["L36 9GD,CF10 1EP"], ["L36 9GD\nCF10 1EP", ""], [""], ["\n"]],
+    ids=["line break", "comma", "line break and empty", "empty", "only a line break"],
+)
+def test_postcodes_run_together_in_one_string_find_nothing(
+    session: Session, sample_release: LoadResult, odd: list[str]
+) -> None:
+    store = PostcodeStore(session)
+
+    assert store.lookup_many(odd) == {}
+    assert set(store.lookup_many([*odd, "SW1A 1AA"])) == {"SW1A 1AA"}
+
+
 def test_bulk_lookups_give_the_same_types_as_single_lookups(
     session: Session, onspd_file: Path, ward_rows: Rows
 ) -> None:
