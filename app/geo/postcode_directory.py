@@ -553,7 +553,7 @@ _LOOKUP_LINES = f"{_LOOKUP_SELECT} WHERE release_id = %s AND postcode = ANY(stri
 _ARRAY_BATCH = 10_000
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=8)
 def _lookup_in(size: int) -> str:
     return f"{_LOOKUP_SELECT} WHERE release_id = ? AND postcode IN ({', '.join('?' * size)})"
 
@@ -618,7 +618,10 @@ class PostcodeStore:
             try:
                 for start in range(0, len(wanted), self.BATCH):
                     chunk = wanted[start : start + self.BATCH]
-                    cursor.execute(_lookup_in(len(chunk)), (release_id, *chunk))
+                    # Padded (with its last postcode again) to one of three sizes, so the driver reuses three
+                    # compiled statements instead of compiling one per size (a millisecond each).
+                    size = next(size for size in (8, 64, self.BATCH) if size >= len(chunk))
+                    cursor.execute(_lookup_in(size), (release_id, *chunk, *[chunk[-1]] * (size - len(chunk))))
                     for row in cursor.fetchall():
                         if row[5] is not None:  # SQLite keeps a boolean as 0 or 1
                             row = (*row[:5], bool(row[5]))

@@ -215,6 +215,18 @@ def test_bulk_lookups_answer_as_single_lookups_do(
     assert "l36 9gd" not in found and "L369GD" not in found
 
 
+@pytest.mark.parametrize("size", [1, 2, 8, 9, 64, 65, 499, 500, 501, 1_001])
+def test_bulk_lookups_of_any_size_find_each_postcode_once(
+    session: Session, sample_release: LoadResult, sample_rows: Rows, size: int
+) -> None:
+    asked = sorted(sample_rows)[-size:]
+
+    found = PostcodeStore(session).lookup_many(reversed(asked))
+
+    assert sorted(found) == asked
+    assert all(found[p].postcode == p for p in asked)
+
+
 @pytest.mark.parametrize(
     "odd",
     [["L36 9GD\nCF10 1EP"], ["L36 9GD,CF10 1EP"], ["L36 9GD\nCF10 1EP", ""], [""], ["\n"]],
