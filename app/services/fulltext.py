@@ -168,23 +168,29 @@ def _sqlite_queries(words: list[str]) -> tuple[Select[Any], Select[Any]]:
     return matching(phrase, "fts_anywhere"), matching(f"names : ({phrase})", "fts_names")
 
 
+def walked_id(session: Session) -> Any:
+    """The provider's id as a condition names it when the engine should test the condition row by row while it walks
+    an index in the order wanted, not start from the condition's rows: on SQLite "+providers.id" (the unary plus
+    keeps the planner from reading the condition's list first); PostgreSQL's planner weighs both ways itself."""
+    return literal_column("+providers.id") if session.get_bind().dialect.name == "sqlite" else Provider.id
+
+
 def match(session: Session, query: str) -> TextMatch | None:
     """The providers matching every word of ``query`` (each word as a prefix); None when it has no words."""
     words = terms(query)
     if not words:
         return None
     if session.get_bind().dialect.name == "postgresql":
+        # A GIN index cannot stop early at a few matches: the planner weighs the match against the filters itself.
         anywhere, in_names = _postgresql_queries(words)
-        walked: Any = Provider.id
-    else:
-        anywhere, in_names = _sqlite_queries(words)
-        # "+id": SQLite then reads the matches as a set to test each row against while it walks the order's index,
-        # rather than fetching every match by id and sorting them all.
-        walked = literal_column("+providers.id")
+        return TextMatch(Provider.id.in_(anywhere), Provider.id.in_(in_names), None)
+    anywhere, in_names = _sqlite_queries(words)
+    # "+id": SQLite then reads the matches as a set to test each row against while it walks the order's index,
+    # rather than fetching every match by id and sorting them all.
+    walked = walked_id(session)
     few: list[int] = list(session.scalars(anywhere.limit(FEW_MATCHES + 1)))
     if len(few) <= FEW_MATCHES:
         return TextMatch(Provider.id.in_(few), Provider.id.in_(in_names), few)
-    # Many: SQLite counts from the full-text index outwards (each match asks whether it is a candidate), which stops
-    # at the cap; PostgreSQL's planner chooses its own way.
-    driving = anywhere if session.get_bind().dialect.name == "sqlite" else None
-    return TextMatch(walked.in_(anywhere), walked.in_(in_names), None, driving)
+    # Many: counted from the full-text index outwards (each match asks whether it is a candidate), which stops at
+    # the cap.
+    return TextMatch(walked.in_(anywhere), walked.in_(in_names), None, anywhere)

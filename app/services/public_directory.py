@@ -40,17 +40,17 @@ class DirectoryPage(Paged):
 
 
 def _verified_query(
-    session: Session, district_code: str | None, legal_form: LegalForm | None, service: str | None
+    district_code: str | None, legal_form: LegalForm | None, service: str | None, category_id: int | None, member: Any
 ) -> Select[Any]:
+    """Verified providers with the filters; ``member`` names the provider's id in them (fulltext.walked_id)."""
     query = select(Provider.id).where(Provider.status == ProviderStatus.VERIFIED)
     if district_code:
-        query = query.where(Provider.id.in_(select(Site.provider_id).where(Site.district_code == district_code)))
+        query = query.where(member.in_(select(Site.provider_id).where(Site.district_code == district_code)))
     if legal_form:
         query = query.where(Provider.legal_form == legal_form)
     if service:
-        category_id = session.scalar(select(ServiceCategory.id).where(ServiceCategory.slug == service))
         offering = select(provider_services.c.provider_id).where(provider_services.c.category_id == category_id)
-        query = query.where(Provider.id.in_(offering) if category_id is not None else false())
+        query = query.where(member.in_(offering) if category_id is not None else false())
     return query
 
 
@@ -75,7 +75,8 @@ def list_verified_providers(
     in it finds nothing. The count stops at COUNT_LIMIT (the page says "more than").
     """
     query = query.strip()[:QUERY_MAX]
-    base = _verified_query(session, district_code, legal_form, service)
+    category_id = session.scalar(select(ServiceCategory.id).where(ServiceCategory.slug == service)) if service else None
+    base = _verified_query(district_code, legal_form, service, category_id, Provider.id)
     segments: list[ColumnElement[bool]] = []
     matched = fulltext.match(session, query) if query else None
     counted = base
@@ -87,6 +88,9 @@ def list_verified_providers(
         base = counted = base.where(false())
     total, capped = capped_count(session, counted)
     page = clamp_page(page, total, per_page)
+    if total > fulltext.FEW_MATCHES:
+        # Many: the filters are tested row by row along the name index, which stops after the page.
+        base = _verified_query(district_code, legal_form, service, category_id, fulltext.walked_id(session))
     ids = page_ids(session, base, segments, NAME_ORDER, offset=offset_of(page, per_page), limit=per_page)
     loaded = {
         p.id: p

@@ -95,20 +95,21 @@ class SearchResult(Paged):
         return f"{count} eligible {which}{noun} for the {quotes} quote{'s' if quotes != 1 else ''} this band needs"
 
 
-def _has_site_in(codes: Iterable[str]) -> ColumnElement[bool]:
-    """Providers with premises in any of these districts: an index lookup on sites(district_code, provider_id)."""
-    return Provider.id.in_(select(Site.provider_id).where(Site.district_code.in_(sorted(codes))))
+def _has_site_in(member: Any, codes: Iterable[str]) -> ColumnElement[bool]:
+    """Providers with premises in any of these districts: an index lookup on sites(district_code, provider_id).
+    ``member``: the provider's id as the condition names it (see :func:`_Plan.walked`)."""
+    return member.in_(select(Site.provider_id).where(Site.district_code.in_(sorted(codes))))  # type: ignore[no-any-return]
 
 
-def _locally_based(area: LocalArea) -> ColumnElement[bool]:
-    return _has_site_in(area.district_codes)
+def _locally_based(area: LocalArea, member: Any = Provider.id) -> ColumnElement[bool]:
+    return _has_site_in(member, area.district_codes)
 
 
-def _locality_levels(area: LocalArea) -> list[ColumnElement[bool]]:
+def _locality_levels(area: LocalArea, member: Any) -> list[ColumnElement[bool]]:
     """Local-first order's levels, best first, each provider in exactly one: premises in the local area; else in
     the wider area; else placed elsewhere; else not placed at all."""
-    local = _locally_based(area)
-    wider = _has_site_in(area.wider_district_codes) if area.wider_district_codes else false()
+    local = _locally_based(area, member)
+    wider = _has_site_in(member, area.wider_district_codes) if area.wider_district_codes else false()
     placed = exists().where(Site.provider_id == Provider.id, Site.district_code.is_not(None))
     return [local, and_(~local, wider), and_(~local, ~wider, placed), ~placed]
 
@@ -138,11 +139,7 @@ def _reserved(choice: BandChoice) -> ColumnElement[bool]:
 
 
 def _candidates(
-    session: Session,
-    criteria: Criteria,
-    category: ServiceCategory | None,
-    boundaries: BoundaryIndex | None,
-    area: LocalArea,
+    criteria: Criteria, category: ServiceCategory | None, near: set[int] | None, member: Any
 ) -> Select[Any]:
     statuses = (
         [ProviderStatus.VERIFIED] if criteria.verified_only else [ProviderStatus.VERIFIED, ProviderStatus.SUBMITTED]
@@ -155,15 +152,15 @@ def _candidates(
             if category is not None
             else None
         )
-        query = query.where(Provider.id.in_(offering) if offering is not None else false())
+        query = query.where(member.in_(offering) if offering is not None else false())
     if criteria.legal_forms:
         query = query.where(Provider.legal_form.in_(criteria.legal_forms))
     if criteria.social_economy_only:
         query = query.where(Provider.legal_form.in_(SOCIAL_ECONOMY_FORMS))
     if criteria.sme_only:
         query = query.where(_sme_condition())
-    if criteria.within_km is not None and boundaries is not None:
-        query = query.where(Provider.id.in_(_within(session, criteria.within_km, boundaries, area)))
+    if near is not None:
+        query = query.where(Provider.id.in_(near))
     return query
 
 
@@ -193,19 +190,31 @@ def _within(session: Session, km: float, boundaries: BoundaryIndex, area: LocalA
 
 
 @dataclass(frozen=True)
-class _Plan:
+class _Queries:
     """A search's queries before paging: the candidates, the band's condition, and the order in segments."""
 
-    choice: BandChoice
-    category: ServiceCategory | None
     query: Select[Any]
     eligible: ColumnElement[bool]
     local: ColumnElement[bool]
     # The order: these segments in turn (locality levels where the rule puts local providers first; within each,
     # providers whose names hold the words first), then within a segment the order's index.
     segments: list[ColumnElement[bool]]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    choice: BandChoice
+    category: ServiceCategory | None
     # The words searched for: in the segments (to page) and narrowing the counts.
     matched: fulltext.TextMatch | None
+    # The same queries twice. ``listed``: the filters' providers read as lists, which the engine starts from (to
+    # count, and to page through a few). ``walked``: on SQLite, the filters tested row by row ("+id IN ...") while
+    # the engine walks the order's index and stops after a page, rather than sorting thousands of candidates.
+    listed: _Queries
+    walked: _Queries
+
+    def for_page(self, total: int) -> _Queries:
+        return self.walked if total > fulltext.FEW_MATCHES else self.listed
 
     def counted(self, query: Select[Any], *, local: bool) -> Select[Any]:
         """``query`` narrowed to the words searched for, to count. Counting only local providers, the local area's
@@ -233,16 +242,25 @@ def _plan(
         if criteria.category
         else None
     )
-    query = _candidates(session, criteria, category, boundaries, area)
-    levels = _locality_levels(area) if choice.locality_rule == LocalityRule.LOCAL_FIRST else [true()]
-    tiers: list[ColumnElement[bool]] = [true()]
+    near = (
+        _within(session, criteria.within_km, boundaries, area)
+        if criteria.within_km is not None and boundaries is not None
+        else None
+    )
     matched = fulltext.match(session, criteria.keywords or "")
-    if matched is not None:
-        tiers = matched.tiers
-    segments = [and_(level, tier) for level in levels for tier in tiers]
-    local = _locally_based(area)
-    eligible = and_(local if choice.locality_rule == LocalityRule.LOCAL_ONLY else true(), _reserved(choice))
-    return _Plan(choice, category, query, eligible, local, segments if len(segments) > 1 else [], matched)
+
+    def queries(member: Any) -> _Queries:
+        query = _candidates(criteria, category, near, member)
+        levels = _locality_levels(area, member) if choice.locality_rule == LocalityRule.LOCAL_FIRST else [true()]
+        tiers = matched.tiers if matched is not None else [true()]
+        segments = [and_(level, tier) for level in levels for tier in tiers]
+        local = _locally_based(area, member)
+        eligible = and_(local if choice.locality_rule == LocalityRule.LOCAL_ONLY else true(), _reserved(choice))
+        return _Queries(query, eligible, local, segments if len(segments) > 1 else [])
+
+    listed = queries(Provider.id)
+    walked = queries(fulltext.walked_id(session)) if session.get_bind().dialect.name == "sqlite" else listed
+    return _Plan(choice, category, matched, listed, walked)
 
 
 def search(
@@ -260,25 +278,42 @@ def search(
     that hold the words searched for, generative signals, name. Counts stop at COUNT_LIMIT (the result says so).
     Raises BandError for an estimate no band can take."""
     plan = _plan(session, council, area, criteria, today, boundaries)
-    eligible_query = plan.query.where(plan.eligible)
+    listed = plan.listed
+    eligible_query = listed.query.where(listed.eligible)
     local_only = plan.choice.locality_rule == LocalityRule.LOCAL_ONLY
     total, capped = capped_count(session, plan.counted(eligible_query, local=local_only))
     if local_only:
         local_eligible, local_capped = total, capped  # the band admits only local providers
     else:
-        local_eligible, local_capped = capped_count(session, plan.counted(eligible_query.where(plan.local), local=True))
+        local_eligible, local_capped = capped_count(
+            session, plan.counted(eligible_query.where(listed.local), local=True)
+        )
     page = clamp_page(page, total, per_page)
+    paging = plan.for_page(total)
     ids = page_ids(
-        session, eligible_query, plan.segments, WITHIN_SEGMENT, offset=offset_of(page, per_page), limit=per_page
+        session,
+        paging.query.where(paging.eligible),
+        paging.segments,
+        WITHIN_SEGMENT,
+        offset=offset_of(page, per_page),
+        limit=per_page,
     )
     rows = _explain(session, ids, plan.choice, area, boundaries)
 
     excluded: list[ResultRow] = []
     excluded_total, excluded_capped = 0, False
     if criteria.show_excluded:
-        excluded_query = plan.query.where(~plan.eligible)
+        excluded_query = listed.query.where(~listed.eligible)
         excluded_total, excluded_capped = capped_count(session, plan.counted(excluded_query, local=False))
-        excluded_ids = page_ids(session, excluded_query, plan.segments, WITHIN_SEGMENT, offset=0, limit=per_page)
+        walking = plan.for_page(excluded_total)
+        excluded_ids = page_ids(
+            session,
+            walking.query.where(~walking.eligible),
+            walking.segments,
+            WITHIN_SEGMENT,
+            offset=0,
+            limit=per_page,
+        )
         excluded = _explain(session, excluded_ids, plan.choice, area, boundaries)
     return SearchResult(
         plan.choice,
@@ -352,8 +387,8 @@ def selected(
     if not wanted:
         return Selected([], [])
     plan = _plan(session, council, area, eligibility_only(criteria), today, boundaries)
-    query = plan.query.where(plan.eligible, Provider.id.in_(wanted))
-    ids = page_ids(session, query, plan.segments, WITHIN_SEGMENT, offset=0, limit=len(wanted))
+    query = plan.listed.query.where(plan.listed.eligible, Provider.id.in_(wanted))
+    ids = page_ids(session, query, plan.listed.segments, WITHIN_SEGMENT, offset=0, limit=len(wanted))
     rows = _explain(session, ids, plan.choice, area, boundaries)
     found = set(ids)
     others = [provider_id for provider_id in wanted if provider_id not in found]

@@ -94,11 +94,20 @@ def test_local_first_lists_each_level_in_turn_then_weight_then_name(
     assert (result.total, result.local_eligible, result.total_capped) == (7, 3, False)
 
 
+@pytest.mark.parametrize("few_matches", [fulltext.FEW_MATCHES, 0], ids=["listed", "walked-in-the-index"])
 @pytest.mark.parametrize("per_page", [1, 2, 3, 4, 6])
 def test_pages_that_span_two_levels_neither_repeat_nor_skip_a_provider(
-    session: Session, knowsley: factories.CouncilSetup, local_first: list[str], per_page: int
+    session: Session,
+    knowsley: factories.CouncilSetup,
+    local_first: list[str],
+    per_page: int,
+    few_matches: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Past FEW_MATCHES candidates a page walks the order's index testing the filters row by row; the same list."""
+    monkeypatch.setattr(fulltext, "FEW_MATCHES", few_matches)
     assert _all_pages(session, knowsley, _criteria(), per_page) == local_first
+    assert _all_pages(session, knowsley, _criteria(category="no-such-service"), per_page) == []
 
 
 @pytest.fixture
