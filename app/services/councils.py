@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.models import Council
 from app.models.geography import Area
@@ -13,4 +13,10 @@ def council_by_code(session: Session, district_code: str | None) -> Council | No
     """The council serving the district with this ONS code (E08000011 for Knowsley), or None."""
     if not district_code:
         return None
-    return session.scalar(select(Council).join(Area, Council.district_id == Area.id).where(Area.code == district_code))
+    # Its district and wider area come with it: every page that names the council's area reads both.
+    return session.scalar(
+        select(Council)
+        .join(Area, Council.district_id == Area.id)
+        .where(Area.code == district_code)
+        .options(joinedload(Council.district), joinedload(Council.wider_area))
+    )
