@@ -135,3 +135,27 @@ def refresh_statistics(session: Session, tables: Sequence[Table]) -> None:
     preparer = session.get_bind().dialect.identifier_preparer
     for table in tables:
         session.execute(text(f"ANALYZE {preparer.format_table(table)}"))
+
+
+#: SQLite's page cache, in KiB, while an import runs (SQLite's default is 2 MB). The new rows go into the indexes of
+#: a growing register at scattered places; with 2 MB most of those pages are read again from the operating system
+#: for each chunk (inserting 100,000 providers with their offices and search documents: 19-27 s of CPU with 2 MB,
+#: 14.5-16.7 s with 16 MB, 14-14.5 s with 64 MB).
+SQLITE_CACHE_KB = 16 * 1024
+
+
+@contextmanager
+def larger_page_cache(session: Session) -> Iterator[None]:
+    """On SQLite, a page cache of :data:`SQLITE_CACHE_KB` on the session's connection while the block runs, then
+    the connection's own again (it goes back to the pool). Nothing on other engines."""
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    connection = session.connection()
+    previous = int(connection.exec_driver_sql("PRAGMA cache_size").scalar_one())
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KB}")
+    try:
+        yield
+    finally:
+        if not connection.invalidated and not connection.closed:
+            connection.exec_driver_sql(f"PRAGMA cache_size = {previous}")

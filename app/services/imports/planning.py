@@ -78,11 +78,14 @@ class _Planner:
         self.dissolved = dissolved
         # Providers this batch creates are written chunk by chunk while committing; matching leaves them out so
         # the commit plans exactly as the check did (rows that repeat one are caught by created_keys instead).
-        # The queries that look rows up by number or postcode leave them out as they read the rows: said in SQL,
-        # PostgreSQL's planner would scan every provider for those not of this batch instead of using the indexes.
         self.batch_id = batch_id
         self.postgresql = session.get_bind().dialect.name == "postgresql"
         self.not_this_batch = or_(Provider.import_batch_id.is_(None), Provider.import_batch_id != batch_id)
+        # The lookups by number and postcode leave them out as they read the rows too. Said in SQL, PostgreSQL's
+        # planner scans every provider for those not of this batch instead of starting from the numbers or
+        # postcodes (80 ms a chunk at 100,000); SQLite's starts from them either way, and is spared reading the
+        # batch's own rows.
+        self.others_in_sql = [] if self.postgresql else [self.not_this_batch]
         self.mapping = mapping
         self.services = services
         self.placer = placer
@@ -322,7 +325,7 @@ class _Planner:
         rows = self.session.execute(
             select(ProviderIdentifier.org_id, ProviderIdentifier.provider_id, Provider.import_batch_id)
             .join(Provider, Provider.id == ProviderIdentifier.provider_id)
-            .where(self._among(ProviderIdentifier.org_id, org_ids))
+            .where(self._among(ProviderIdentifier.org_id, org_ids), *self.others_in_sql)
         )
         return {org_id: provider_id for org_id, provider_id, batch_id in rows if batch_id != self.batch_id}
 
@@ -334,7 +337,7 @@ class _Planner:
         rows = self.session.execute(
             select(Provider.id, Provider.name, Provider.trading_name, Site.postcode, Provider.import_batch_id)
             .join(Site, Site.provider_id == Provider.id)
-            .where(self._among(Site.postcode, postcodes))
+            .where(self._among(Site.postcode, postcodes), *self.others_in_sql)
         )
         for provider_id, name, trading_name, postcode, batch_id in rows:
             assert postcode is not None  # the query asked for these postcodes

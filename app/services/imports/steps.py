@@ -20,10 +20,10 @@ from app.domain.imports.lifecycle import (
     require_status,
 )
 from app.domain.imports.rows import FLAGGED, RowProblem
-from app.models import ImportBatch, ImportChange, ImportIssue, Provider
+from app.models import ImportBatch, ImportChange, ImportIssue, Provider, ServiceCategory
 from app.services import fulltext
 from app.services.audit import Actor, record
-from app.services.imports.bulk import BulkTable, Row
+from app.services.imports.bulk import BulkTable, Row, larger_page_cache
 from app.services.imports.changes import CHANGE_COLUMNS, NewProviders, apply_changes, table_of
 from app.services.imports.planning import Collaborators, Progress, decisions_of, plan_file
 from app.services.imports.plans import ImportCounts, RowPlan
@@ -109,13 +109,14 @@ def check(
     session.execute(delete(ImportIssue).where(ImportIssue.batch_id == batch.id))
     counts = ImportCounts()
     issue_table = _issues_table(session)
-    for chunk, _providers in plan_file(session, batch, tools, decisions, progress, counts):
-        issues: list[Row] = []
-        for plan in chunk:
-            counts.add(plan)
-            issues += _issue_rows(batch.id, plan, decisions)
-        issue_table.write(session, issues)
-        session.expire_all()  # let the chunk's providers go: memory stays flat over a long file
+    with larger_page_cache(session):
+        for chunk, _providers in plan_file(session, batch, tools, decisions, progress, counts):
+            issues: list[Row] = []
+            for plan in chunk:
+                counts.add(plan)
+                issues += _issue_rows(batch.id, plan, decisions)
+            issue_table.write(session, issues)
+            session.expire_all()  # let the chunk's providers go: memory stays flat over a long file
     batch.counts = {**counts.as_dict(), "checked": True}
     batch.status = ImportStatus.CHECKED
     batch.checked_at = now
@@ -171,12 +172,46 @@ def commit(
     serialise_writers(session)
     decisions = decisions_of(session, batch)
     session.execute(delete(ImportIssue).where(ImportIssue.batch_id == batch.id))
-    categories = tools.services.categories
     counts = ImportCounts()
-    new_providers = NewProviders(session, batch, categories, now)
-    change_table = BulkTable(table_of(ImportChange), CHANGE_COLUMNS, session.get_bind().dialect)
-    issue_table = _issues_table(session)
-    for chunk, providers in plan_file(session, batch, tools, decisions, progress, counts):
+    writer = _ChunkWriter(session, actor, batch, tools.services.categories, decisions, now)
+    with larger_page_cache(session):
+        for chunk, providers in plan_file(session, batch, tools, decisions, progress, counts):
+            writer.write(chunk, providers, counts)
+            session.expire_all()
+    batch.counts = {**counts.as_dict(), "checked": True}
+    batch.status = ImportStatus.IMPORTED
+    batch.committed_at = now
+    batch.committed_by_id = actor.user_id
+    batch.error = None
+    record(session, actor, "import.committed", "import_batch", batch.id, {"counts": counts.as_dict()})
+    return counts
+
+
+class _ChunkWriter:
+    """Writes a planned chunk: providers updated (and flagged) through the ORM, row by row, since each is its own
+    change; new ones, the changes undo needs and the issues in bulk."""
+
+    def __init__(
+        self,
+        session: Session,
+        actor: Actor,
+        batch: ImportBatch,
+        categories: Mapping[int, ServiceCategory],
+        decisions: Mapping[tuple[int, int], str],
+        now: datetime,
+    ) -> None:
+        self.session = session
+        self.actor = actor
+        self.batch = batch
+        self.categories = categories
+        self.decisions = decisions
+        self.now = now
+        self.new_providers = NewProviders(session, batch, categories, now)
+        self.changes = BulkTable(table_of(ImportChange), CHANGE_COLUMNS, session.get_bind().dialect)
+        self.issues = _issues_table(session)
+
+    def write(self, chunk: list[RowPlan], providers: Mapping[int, Provider], counts: ImportCounts) -> None:
+        session, batch = self.session, self.batch
         issues: list[Row] = []
         touched: list[tuple[RowPlan, Provider, dict[str, Any]]] = []
         created: list[RowPlan] = []
@@ -198,7 +233,7 @@ def commit(
             elif plan.outcome == RowOutcome.UPDATED and plan.provider_id is not None:
                 provider = providers[plan.provider_id]
                 before = snapshot(provider)
-                apply_changes(provider, plan.changes, plan, categories, now, batch.id)
+                apply_changes(provider, plan.changes, plan, self.categories, self.now, batch.id)
                 touched.append((plan, provider, before))
             elif plan.outcome == RowOutcome.FLAGGED and plan.provider_id is not None:
                 provider = providers[plan.provider_id]
@@ -207,7 +242,7 @@ def commit(
                 touched.append((plan, provider, before))
                 record(
                     session,
-                    actor,
+                    self.actor,
                     "provider.flagged_by_import",
                     "provider",
                     provider.id,
@@ -218,24 +253,16 @@ def commit(
                     },
                 )
             counts.add(plan)
-            issues += _issue_rows(batch.id, plan, decisions)
+            issues += _issue_rows(batch.id, plan, self.decisions)
         session.flush()
         fulltext.refresh_many(session, [provider for _, provider, _ in touched])
         changes: list[Row] = [
             (batch.id, provider.id, plan.row.row_number, "updated", before, digest(snapshot(provider)))
             for plan, provider, before in touched
         ]
-        changes += new_providers.write(created)
-        change_table.write(session, changes)
-        issue_table.write(session, issues)
-        session.expire_all()
-    batch.counts = {**counts.as_dict(), "checked": True}
-    batch.status = ImportStatus.IMPORTED
-    batch.committed_at = now
-    batch.committed_by_id = actor.user_id
-    batch.error = None
-    record(session, actor, "import.committed", "import_batch", batch.id, {"counts": counts.as_dict()})
-    return counts
+        changes += self.new_providers.write(created)
+        self.changes.write(session, changes)
+        self.issues.write(session, issues)
 
 
 #: The PostgreSQL advisory lock commits and undos take, so two never write the register at once.
