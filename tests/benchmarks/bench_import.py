@@ -5,7 +5,12 @@
 Prepares a database with the reference data and the UK postcode directory, writes the CSV (mixed legal forms
 and registration numbers, real postcodes from the directory, services by name, one row in a hundred with a
 problem), then runs the check and the commit in a separate process so its peak memory is the import's own.
-Targets: check + commit under 30 s and peak memory under 300 MB on SQLite; the file is streamed.
+
+Targets (issue 14): check + commit under 20 s on SQLite and under 30 s on PostgreSQL, peak memory under 300 MB on
+both. The file is streamed a chunk at a time; the commit writes new providers, their offices, numbers, services and
+search documents, and the ImportChange and ImportIssue rows, by COPY on PostgreSQL and one prepared executemany on
+SQLite (app/services/imports/bulk.py). Beside the seconds it prints the importing process's CPU seconds and the
+machine's load average, since the machine may be shared: seconds well above CPU seconds mean it was waiting.
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ from typing import Any
 from tests.benchmarks.bench_geo import machine
 
 ROOT = Path(__file__).resolve().parents[2]
+#: Seconds for check + commit, by engine, and the importing process's peak memory (issue 14).
+TARGET_SECONDS = {"SQLite": 20.0, "PostgreSQL": 30.0}
+TARGET_MB = 300
 FORMS = [
     ("Community Interest Company", "company"),
     ("Society", "society"),
@@ -105,25 +113,50 @@ def run_import(url: str, csv_path: Path, uploads: Path) -> dict[str, Any]:
     app = _app(url)
     actor = Actor.system("bench")
     with app.app_context():
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu_seconds()
         with csv_path.open("rb") as stream:
             stored = storage.store_upload(stream, uploads, 200 * 1024 * 1024)
         batch = mapping.begin(db.session, actor, stored, csv_path.name, uploads)
         tools = planning.collaborators(db.session, uploads, SECTORS_FILE)
         checked = steps.check(db.session, batch, tools, now=utcnow())
         db.session.commit()
-        check_seconds = time.perf_counter() - started
-        started = time.perf_counter()
+        check_seconds, check_cpu = time.perf_counter() - started, _cpu_seconds() - cpu
+        started, cpu = time.perf_counter(), _cpu_seconds()
         counts = steps.commit(db.session, actor, batch, tools, now=utcnow())
         db.session.commit()
-        commit_seconds = time.perf_counter() - started
+        commit_seconds, commit_cpu = time.perf_counter() - started, _cpu_seconds() - cpu
     return {
         "check_seconds": check_seconds,
         "commit_seconds": commit_seconds,
+        "check_cpu": check_cpu,
+        "commit_cpu": commit_cpu,
         "checked": checked.as_dict(),
         "counts": counts.as_dict(),
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_mb": _peak_mb(),
     }
+
+
+def _peak_mb() -> float:
+    """This process's peak resident memory. Linux's VmHWM, which starts afresh when the process starts its program:
+    getrusage's maxrss carries over the parent's at the fork, so a parent that loaded the postcode directory (440 MB)
+    would be counted as the import's."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kb = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
+    return int(kb) / 1024
+
+
+def _cpu_seconds() -> float:
+    """This process's CPU seconds (user and system)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _load() -> str:
+    """The machine's load average over the last minute (what else was running)."""
+    return f"{os.getloadavg()[0]:.1f}"
 
 
 def main() -> None:
@@ -144,6 +177,7 @@ def main() -> None:
         reference = prepare(url, csv_path, args.rows)
         size_mb = csv_path.stat().st_size / (1024 * 1024)
         uploads = Path(tmp) / "uploads"
+        load_before = _load()
         result = subprocess.run(  # noqa: S603  (this interpreter, this module)
             [sys.executable, "-m", "tests.benchmarks.bench_import", "--run-import", url, str(csv_path), str(uploads)],
             cwd=ROOT,
@@ -155,15 +189,18 @@ def main() -> None:
         figures = json.loads(result.stdout.strip().splitlines()[-1])
     counts = figures["counts"]
     total = figures["check_seconds"] + figures["commit_seconds"]
+    target = TARGET_SECONDS[engine_name]
     adds_up = counts["created"] + counts["updated"] + counts["unchanged"] + counts["rejected"] == counts["rows"]
-    print(f"Import benchmark on {engine_name}, {machine()}")
+    print(f"Import benchmark on {engine_name}, {machine()}, load average {load_before} before, {_load()} after")
     print(f"  reference data and UK postcode directory: {reference:.1f} s")
     print(f"  file: {args.rows:,} rows, {size_mb:.1f} MB, real postcodes")
-    print(f"  check (dry run): {figures['check_seconds']:.1f} s, {args.rows / figures['check_seconds']:,.0f} rows/s")
-    print(f"  commit: {figures['commit_seconds']:.1f} s, {args.rows / figures['commit_seconds']:,.0f} rows/s")
+    for step, label in (("check", "check (dry run)"), ("commit", "commit")):
+        seconds = figures[f"{step}_seconds"]
+        print(f"  {label}: {seconds:.1f} s ({figures[f'{step}_cpu']:.1f} s CPU), {args.rows / seconds:,.0f} rows/s")
     print(
-        f"  check + commit: {total:.1f} s [target < 30 s]; peak memory of the importing process: "
-        f"{figures['peak_mb']:.0f} MB [target < 300 MB]"
+        f"  check + commit: {total:.1f} s [target < {target:.0f} s: {'met' if total < target else 'NOT met'}]; "
+        f"peak memory of the importing process: {figures['peak_mb']:.0f} MB [target < {TARGET_MB} MB: "
+        f"{'met' if figures['peak_mb'] < TARGET_MB else 'NOT met'}]"
     )
     print(
         f"  counts: created {counts['created']:,}, updated {counts['updated']:,}, unchanged {counts['unchanged']:,}, "
