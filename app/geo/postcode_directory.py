@@ -599,17 +599,25 @@ class PostcodeStore:
         driver = connection.dialect.driver
         make = PostcodeRecord._make
         if driver == "psycopg":
-            # One array parameter, so one statement text (prepared once) whatever the chunk's size; binary rows.
-            with connection.connection.driver_connection.cursor(binary=True) as cursor:  # type: ignore[union-attr]
-                for start in range(0, len(wanted), _ARRAY_BATCH):
-                    chunk = wanted[start : start + _ARRAY_BATCH]
-                    lines = "\n".join(chunk)
-                    if lines.count("\n") == len(chunk) - 1 and "" not in chunk:
-                        cursor.execute(_LOOKUP_LINES, (release_id, lines, "\n"))
-                    else:  # a line break inside a postcode asked for, or an empty one: send the array as it is
-                        cursor.execute(_LOOKUP_ANY, (release_id, chunk))
-                    for row in cursor.fetchall():
-                        found[row[0]] = make(row)
+            raw = connection.connection.driver_connection
+            try:
+                # One array parameter, so one statement text (prepared once) whatever the chunk's size; binary rows.
+                with raw.cursor(binary=True) as cursor:  # type: ignore[union-attr]
+                    for start in range(0, len(wanted), _ARRAY_BATCH):
+                        chunk = wanted[start : start + _ARRAY_BATCH]
+                        lines = "\n".join(chunk)
+                        if lines.count("\n") == len(chunk) - 1 and "" not in chunk:
+                            cursor.execute(_LOOKUP_LINES, (release_id, lines, "\n"))
+                        else:  # a line break inside a postcode asked for, or an empty one: send the array as it is
+                            cursor.execute(_LOOKUP_ANY, (release_id, chunk))
+                        for row in cursor.fetchall():
+                            found[row[0]] = make(row)
+            except Exception as error:
+                # SQLAlchemy does not see the driver's own cursor: when the server ended the session, tell it, as it
+                # would have seen for itself, so the caller's rollback does not fail again on the dead connection.
+                if getattr(raw, "broken", False) or getattr(raw, "closed", False):
+                    connection.invalidate(error)
+                raise
             return found
         if driver == "pysqlite":
             # In postcode order, SQLite's probes of the primary key's index walk it forwards.
