@@ -64,7 +64,8 @@ def test_upgrade_from_empty_matches_the_models_and_downgrades(migrated_app: Flas
         # SQLite's reflection skips expression indexes (the directory's lower(name) order) with a warning; the
         # filter below leaves them out of the comparison on both engines anyway.
         warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index", SAWarning)
-        warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression-based index", UserWarning)
+        skipped = "autogenerate skipping metadata-specified expression-based index"
+        warnings.filterwarnings("ignore", skipped, UserWarning)
         diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), db.metadata)
     # compare_metadata does not apply env.py's filters, so apply the same rule here.
     diff = [d for d in diff if all(include_name(getattr(part, "name", None), "any", None) for part in d[1:])]
