@@ -8,8 +8,10 @@ The fixtures and helpers are test_imports_service.py's.
 from __future__ import annotations
 
 import gc
+import io
 import warnings
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,8 +21,11 @@ from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from app.domain.eligibility import generative_signals, signal_score
+from app.domain.imports.duplicates import DuplicateFinder
+from app.domain.imports.reading import read_sheet
 from app.domain.imports.registration_status import DissolvedRows
-from app.domain.providers import EvidenceState, FactKind, SiteKind
+from app.domain.imports.rows import parse_row
+from app.domain.providers import IDENTIFIER_SCHEMES, EvidenceState, FactKind, SiteKind
 from app.extensions import db
 from app.models import (
     AuditEvent,
@@ -36,7 +41,7 @@ from app.models import (
 )
 from app.models.base import Base
 from app.services import fulltext
-from app.services.imports import bulk, changes, planning, snapshots, steps, undoing
+from app.services.imports import bulk, changes, parsed, planning, snapshots, steps, undoing
 from app.services.imports.planning import providers_for_update
 from tests import factories
 from tests.services.test_imports_service import (
@@ -380,3 +385,106 @@ def test_on_sqlite_the_commit_works_with_a_larger_page_cache_and_gives_the_conne
 
     assert during == [-bulk.SQLITE_CACHE_KB] and own != -bulk.SQLITE_CACHE_KB
     assert session.execute(text("PRAGMA cache_size")).scalar_one() == own
+
+
+# --- The rows the check parsed, kept for the commit -------------------------------------------------------------------
+
+
+def _checked(session: Session, tools: planning.Collaborators) -> ImportBatch:
+    _existing_register(session)
+    batch = upload(session, tools.folder, csv_bytes(EVERY_KIND, header=HEADER), "every kind.csv")
+    batch.dissolved_rows = DissolvedRows.ARCHIVE
+    steps.check(session, batch, tools, now=NOW)
+    return batch
+
+
+def _parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the rows parsed from the file from now on."""
+    parsed_rows: list[int] = []
+    real = planning.parse_row
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        parsed_rows.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(planning, "parse_row", counting)
+    return parsed_rows
+
+
+def test_the_commit_plans_the_rows_the_check_kept_without_parsing_the_file_again(
+    session: Session, tools: planning.Collaborators, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batch = _checked(session, tools)
+    checked_counts = {k: v for k, v in batch.counts.items() if k != "checked"}
+    assert parsed.kept_path(tools.folder, batch).exists()
+    parses = _parses(monkeypatch)
+
+    counts = steps.commit(session, ACTOR, batch, tools, now=NOW)
+
+    assert parses == []
+    possible = checked_counts.pop("possible_match")
+    assert counts.possible_match == 0 and counts.rejected == checked_counts.pop("rejected") + possible
+    assert {k: v for k, v in counts.as_dict().items() if k in checked_counts} == checked_counts
+    assert not parsed.kept_path(tools.folder, batch).exists()  # read once, then let go
+
+
+@pytest.mark.parametrize("change", ["mapping", "code", "file cut short"])
+def test_rows_kept_for_another_mapping_other_code_or_cut_short_are_parsed_again(
+    session: Session, tools: planning.Collaborators, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    batch = _checked(session, tools)
+    kept = parsed.kept_path(tools.folder, batch)
+    if change == "mapping":
+        batch.mapping = {**batch.mapping, "phone": None}
+    elif change == "code":
+        monkeypatch.setattr(parsed, "code_digest", lambda: "other code")
+    else:
+        kept.write_bytes(kept.read_bytes().rsplit(b"\n", 2)[0] + b"\n")  # its last line lost
+    parses = _parses(monkeypatch)
+
+    counts = steps.commit(session, ACTOR, batch, tools, now=NOW)
+
+    assert len(parses) == len(EVERY_KIND) and counts.rows == len(EVERY_KIND)
+
+
+def test_a_check_that_fails_part_way_keeps_nothing(
+    session: Session, tools: planning.Collaborators, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _existing_register(session)
+    batch = upload(session, tools.folder, csv_bytes(EVERY_KIND, header=HEADER), "every kind.csv")
+    before = set(tools.folder.iterdir())
+    monkeypatch.setattr(planning, "CHUNK_ROWS", 5)
+    calls: list[int] = []
+    real = planning._Planner.plan_chunk
+
+    def failing(self: Any, plans: list[Any]) -> Any:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the database went away")
+        return real(self, plans)
+
+    monkeypatch.setattr(planning._Planner, "plan_chunk", failing)
+    with pytest.raises(RuntimeError):
+        steps.check(session, batch, tools, now=NOW)
+    assert set(tools.folder.iterdir()) == before
+
+
+def test_every_kind_of_parsed_row_is_kept_as_it_was(session: Session, tools: planning.Collaborators) -> None:
+    batch = _checked(session, tools)
+    with parsed.kept_rows(tools.folder, batch) as kept:
+        assert kept is not None
+        read_back = [row for chunk in kept.chunks() for row in chunk]
+    mapping = planning.mapping_of(batch)
+    finder = DuplicateFinder(mapping)
+    sheet = read_sheet(io.BytesIO(csv_bytes(EVERY_KIND, header=HEADER)))
+    assert read_back == [finder.check(parse_row(row, mapping)) for row in sheet]
+    assert {row.status.ended for row in read_back} == {True, False}
+    assert any(row.problems for row in read_back) and any(row.legal_form for row in read_back)
+    with pytest.raises(parsed.Unkeepable):  # a value of a kind it does not know is refused, not kept wrongly
+        parsed.encode(replace(read_back[0], town=3.5))  # type: ignore[arg-type]
+
+
+def test_an_org_ids_scheme_is_read_as_the_register_names_it() -> None:
+    for org_id in ("GB-COH-123", "GB-COH", "GB-COH-", "GB--X", "XX-COH-1", "", "-", "GB-SC-SC1", "GB-SCX-1", "GB"):
+        expected = next((code for code in IDENTIFIER_SCHEMES if org_id.startswith(f"{code}-")), "")
+        assert changes.scheme_of(org_id) == expected, org_id

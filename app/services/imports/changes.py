@@ -134,8 +134,17 @@ def apply_changes(
         provider.services.extend(categories[i] for i in changes["services"] if i in categories)
 
 
+#: Every scheme's code is two words joined by a hyphen ('GB-COH'), so an org-id's scheme is its first two words.
+_TWO_WORD_SCHEMES = all(code.count("-") == 1 for code in IDENTIFIER_SCHEMES)
+
+
 def scheme_of(identifier: str) -> str:
-    """'GB-COH-01234567' -> 'GB-COH'."""
+    """'GB-COH-01234567' -> 'GB-COH'; '' when it starts with no scheme's code and a hyphen."""
+    if _TWO_WORD_SCHEMES:  # a lookup, not a loop: it runs for every row of an import
+        first, _, rest = identifier.partition("-")
+        second, hyphen, _ = rest.partition("-")
+        code = f"{first}-{second}"
+        return code if hyphen and code in IDENTIFIER_SCHEMES else ""
     return next((code for code in IDENTIFIER_SCHEMES if identifier.startswith(f"{code}-")), "")
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from app.domain.providers import IDENTIFIER_SCHEMES, Placement, ProviderStatus
 from app.geo.placement import PlacementResult, SitePlacer
 from app.geo.postcode_directory import PostcodeStore
 from app.models import ImportBatch, ImportIssue, Provider, ProviderIdentifier, Site
+from app.services.imports import parsed
 from app.services.imports.changes import differences, scheme_of, site_values
 from app.services.imports.mapping import mapping_of
 from app.services.imports.plans import Candidate, ImportCounts, RowPlan
@@ -105,28 +107,33 @@ class _Planner:
             matched = self._match_names[name] = match_name(name)
         return matched
 
-    def parse(self, sheet_row: SheetRow) -> RowPlan:
-        parsed = self.duplicates.check(parse_row(sheet_row, self.mapping))
-        plan = RowPlan(parsed)
-        reference = parsed.source_reference
-        if reference and not parsed.rejected:
-            first = self.references.setdefault(reference, parsed.row_number)
-            if first != parsed.row_number:
+    def parse(self, sheet_row: SheetRow) -> ParsedRow:
+        """The row typed and checked, and checked against the file's earlier rows (what :mod:`.parsed` keeps)."""
+        return self.duplicates.check(parse_row(sheet_row, self.mapping))
+
+    def plan_row(self, row: ParsedRow) -> RowPlan:
+        """A parsed row's plan, with what it says checked against the file's references and the register's
+        services."""
+        plan = RowPlan(row)
+        reference = row.source_reference
+        if reference and not row.rejected:
+            first = self.references.setdefault(reference, row.row_number)
+            if first != row.row_number:
                 plan.extra_problems.append(
                     RowProblem(
-                        parsed.row_number,
+                        row.row_number,
                         self.mapping.header_for("source_reference"),
                         f"Same reference as row {first}",
                         rejects=True,
                     )
                 )
         if not self.rejected(plan):
-            ids, unknown = self.services.read(parsed.services)
+            ids, unknown = self.services.read(row.services)
             plan.service_ids = ids
             for words in unknown:
                 plan.extra_problems.append(
                     RowProblem(
-                        parsed.row_number,
+                        row.row_number,
                         self.mapping.header_for("services"),
                         f"'{words}' is not one of the register's services, so it was left out",
                     )
@@ -445,32 +452,61 @@ def plan_file(
     decisions: Mapping[tuple[int, int], str],
     progress: Progress | None,
     counts: ImportCounts,
+    *,
+    keep_parsed: bool = False,
+    reuse_parsed: bool = False,
 ) -> Iterator[tuple[list[RowPlan], dict[int, Provider]]]:
-    """The file's rows planned a chunk at a time, streamed from the stored file (``counts`` gets its blank rows)."""
+    """The file's rows planned a chunk at a time, streamed from the stored file (``counts`` gets its blank rows).
+
+    ``keep_parsed`` (the check): the parsed rows are kept beside the file (:mod:`.parsed`). ``reuse_parsed`` (the
+    commit): the rows the check kept are read instead of parsing the file again, when they are this file's as
+    mapped now; every row is planned against the register as it is either way."""
     mapping = mapping_of(batch)
     mapping.check()
     planner = _Planner(
         session, mapping, tools.services, tools.placer, decisions, batch.id, DissolvedRows(batch.dissolved_rows)
     )
-    with open_stored(batch, tools.folder) as stream:
-        size = max(1, batch.file_size or os.fstat(stream.fileno()).st_size)
+    with (
+        open_stored(batch, tools.folder) as stream,
+        parsed.kept_rows(tools.folder, batch) if reuse_parsed else contextlib.nullcontext() as kept,
+    ):
         verify_stored(stream, batch)
-        sheet = read_stored(stream, batch)
-        chunk: list[RowPlan] = []
-        done = 0
-        for sheet_row in sheet:
-            chunk.append(planner.parse(sheet_row))
-            if len(chunk) >= CHUNK_ROWS:
+        keeper: parsed.Keeper | None = None
+        if kept is not None:
+            chunks, where = kept.chunks(), kept.fraction
+        else:
+            size = max(1, batch.file_size or os.fstat(stream.fileno()).st_size)
+            sheet = read_stored(stream, batch)
+            chunks, where = _chunked(planner.parse(row) for row in sheet), lambda: min(1.0, stream.tell() / size)
+            keeper = parsed.Keeper(tools.folder, batch) if keep_parsed else None
+        try:
+            done = 0
+            for rows in chunks:
+                if keeper is not None:
+                    keeper.add(rows)
+                chunk = [planner.plan_row(row) for row in rows]
                 providers = planner.plan_chunk(chunk)
                 done += len(chunk)
                 yield chunk, providers
-                if progress:
-                    progress(done, min(1.0, stream.tell() / size))
-                chunk = []
-        if chunk:
-            providers = planner.plan_chunk(chunk)
-            done += len(chunk)
-            yield chunk, providers
-        counts.blank_rows = sheet.blank_rows
+                if progress and len(chunk) >= CHUNK_ROWS:
+                    progress(done, where())
+            counts.blank_rows = kept.blank_rows if kept is not None else sheet.blank_rows
+            if keeper is not None:
+                keeper.finish(counts.blank_rows)
+        finally:
+            chunks.close()  # the file's reader ends here, while the file is open, however this ends
+            if keeper is not None:
+                keeper.abandon()  # nothing once finished
         if progress:
             progress(done, 1.0)
+
+
+def _chunked(rows: Iterable[ParsedRow]) -> Generator[list[ParsedRow], None, None]:
+    chunk: list[ParsedRow] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= CHUNK_ROWS:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -23,6 +23,7 @@ from app.domain.imports.rows import FLAGGED, RowProblem
 from app.models import ImportBatch, ImportChange, ImportIssue, Provider, ServiceCategory
 from app.services import fulltext
 from app.services.audit import Actor, record
+from app.services.imports import parsed
 from app.services.imports.bulk import BulkTable, Row, larger_page_cache
 from app.services.imports.changes import CHANGE_COLUMNS, NewProviders, apply_changes, table_of
 from app.services.imports.planning import Collaborators, Progress, decisions_of, plan_file
@@ -110,7 +111,7 @@ def check(
     counts = ImportCounts()
     issue_table = _issues_table(session)
     with larger_page_cache(session):
-        for chunk, _providers in plan_file(session, batch, tools, decisions, progress, counts):
+        for chunk, _providers in plan_file(session, batch, tools, decisions, progress, counts, keep_parsed=True):
             issues: list[Row] = []
             for plan in chunk:
                 counts.add(plan)
@@ -175,9 +176,10 @@ def commit(
     counts = ImportCounts()
     writer = _ChunkWriter(session, actor, batch, tools.services.categories, decisions, now)
     with larger_page_cache(session):
-        for chunk, providers in plan_file(session, batch, tools, decisions, progress, counts):
+        for chunk, providers in plan_file(session, batch, tools, decisions, progress, counts, reuse_parsed=True):
             writer.write(chunk, providers, counts)
             session.expire_all()
+    parsed.discard(tools.folder, batch)  # read: a commit that fails after this parses the file again
     batch.counts = {**counts.as_dict(), "checked": True}
     batch.status = ImportStatus.IMPORTED
     batch.committed_at = now
