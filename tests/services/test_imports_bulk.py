@@ -488,3 +488,37 @@ def test_an_org_ids_scheme_is_read_as_the_register_names_it() -> None:
     for org_id in ("GB-COH-123", "GB-COH", "GB-COH-", "GB--X", "XX-COH-1", "", "-", "GB-SC-SC1", "GB-SCX-1", "GB"):
         expected = next((code for code in IDENTIFIER_SCHEMES if org_id.startswith(f"{code}-")), "")
         assert changes.scheme_of(org_id) == expected, org_id
+
+
+def test_a_folder_that_cannot_keep_the_parsed_rows_does_not_stop_the_check(
+    session: Session, tools: planning.Collaborators, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(28, "No space left on device")
+
+    _existing_register(session)
+    batch = upload(session, tools.folder, csv_bytes(EVERY_KIND, header=HEADER), "every kind.csv")
+    parsed.discard(tools.folder, batch)  # the folder is the session's: an earlier test may have kept this file's rows
+    monkeypatch.setattr(parsed.tempfile, "mkstemp", full)
+    steps.check(session, batch, tools, now=NOW)
+    assert batch.counts["rows"] == len(EVERY_KIND) and not parsed.kept_path(tools.folder, batch).exists()
+    monkeypatch.undo()
+    counts = steps.commit(session, ACTOR, batch, tools, now=NOW)
+    assert counts.rows == len(EVERY_KIND)
+
+
+def test_kept_rows_that_cannot_be_read_fail_one_commit_and_are_let_go(
+    session: Session, tools: planning.Collaborators
+) -> None:
+    batch = _checked(session, tools)
+    kept = parsed.kept_path(tools.folder, batch)
+    lines = kept.read_bytes().split(b"\n")
+    kept.write_bytes(b"\n".join([lines[0], b"[[not json", *lines[2:]]))  # its rows garbled, its ends intact
+
+    savepoint = session.begin_nested()
+    with pytest.raises(ValueError):
+        steps.commit(session, ACTOR, batch, tools, now=NOW)
+    savepoint.rollback()
+    assert not kept.exists()
+    counts = steps.commit(session, ACTOR, batch, tools, now=NOW)  # the file parsed again
+    assert counts.rows == len(EVERY_KIND)

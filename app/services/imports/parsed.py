@@ -113,39 +113,50 @@ def decode(values: list[Any]) -> ParsedRow:
 
 
 class Keeper:
-    """Writes the rows a check parses, a chunk at a time; :meth:`finish` puts them in place, :meth:`abandon` not."""
+    """Writes the rows a check parses, a chunk at a time; :meth:`finish` puts them in place, :meth:`abandon` not.
+
+    Keeping them only saves time: when the folder cannot take them (full, read-only) nothing is kept and the check
+    goes on."""
 
     def __init__(self, folder: Path, batch: ImportBatch) -> None:
         self.path = kept_path(folder, batch)
-        handle, name = tempfile.mkstemp(prefix="parsed-", suffix=".part", dir=folder)
-        self._temp = Path(name)
-        self._out: IO[str] | None = os.fdopen(handle, "w", encoding="utf-8")
-        self._out.write(json.dumps(_key(batch)) + "\n")
+        self._temp: Path | None = None
+        self._out: IO[str] | None = None
+        try:
+            handle, name = tempfile.mkstemp(prefix="parsed-", suffix=".part", dir=folder)
+            self._temp = Path(name)
+            self._out = os.fdopen(handle, "w", encoding="utf-8")
+            self._out.write(json.dumps(_key(batch)) + "\n")
+        except OSError:
+            self.abandon()
 
     def add(self, rows: list[ParsedRow]) -> None:
         if self._out is None:
             return
         try:
-            line = json.dumps([encode(row) for row in rows], ensure_ascii=False)
-        except Unkeepable:
-            self.abandon()  # parsed again at the commit, as before this module
-            return
-        self._out.write(line + "\n")
+            self._out.write(json.dumps([encode(row) for row in rows], ensure_ascii=False) + "\n")
+        except (Unkeepable, OSError):
+            self.abandon()  # parsed again at the commit
 
     def finish(self, blank_rows: int) -> None:
-        if self._out is None:
+        if self._out is None or self._temp is None:
             return
-        self._out.write(json.dumps({"blank_rows": blank_rows}) + "\n")
-        self._out.close()
-        self._out = None
-        os.replace(self._temp, self.path)
+        try:
+            self._out.write(json.dumps({"blank_rows": blank_rows}) + "\n")
+            self._out.close()
+            self._out = None
+            os.replace(self._temp, self.path)
+        except OSError:
+            self.abandon()
 
     def abandon(self) -> None:
         if self._out is not None:
-            self._out.close()
+            with contextlib.suppress(OSError):
+                self._out.close()
             self._out = None
-        with contextlib.suppress(FileNotFoundError):
-            self._temp.unlink()
+        if self._temp is not None:
+            with contextlib.suppress(OSError):
+                self._temp.unlink()
 
 
 class Kept:
@@ -173,15 +184,24 @@ class Kept:
 @contextlib.contextmanager
 def kept_rows(folder: Path, batch: ImportBatch) -> Iterator[Kept | None]:
     """The rows the batch's check kept, if they were parsed from this file as mapped now by this code and are all
-    there; else None."""
+    there; else None. If anything fails while they are read, they are deleted, so the next commit parses the file
+    rather than meet the same failure."""
     path = kept_path(folder, batch)
     try:
         stream = path.open("rb")
-    except FileNotFoundError:
+    except OSError:
         yield None
         return
     with stream:
-        yield Kept(stream) if _complete(stream) and _read_json(stream.readline()) == _key(batch) else None
+        try:
+            usable = _complete(stream) and _read_json(stream.readline()) == _key(batch)
+        except OSError:
+            usable = False
+        try:
+            yield Kept(stream) if usable else None
+        except BaseException:
+            discard(folder, batch)
+            raise
 
 
 def _complete(stream: IO[bytes]) -> bool:
@@ -203,5 +223,5 @@ def _read_json(line: bytes) -> Any:
 
 def discard(folder: Path, batch: ImportBatch) -> None:
     """Delete the batch's kept rows, if any."""
-    with contextlib.suppress(FileNotFoundError):
+    with contextlib.suppress(OSError):
         kept_path(folder, batch).unlink()
