@@ -132,11 +132,3 @@ def services_of_verified_providers(session: Session) -> list[ServiceCategory]:
         .exists()
     )
     return list(session.scalars(select(ServiceCategory).where(offered).order_by(ServiceCategory.name)))
-
-
-def get_public_provider(session: Session, provider_id: int) -> Provider | None:
-    """A provider the public may see: verified ones only."""
-    provider = session.get(Provider, provider_id)
-    if provider is None or provider.status != ProviderStatus.VERIFIED:
-        return None
-    return provider

@@ -1,8 +1,9 @@
 """The request guard: control characters in a query string, a form value or a file name never reach the database.
 
 One check before every view (the rule itself is app.domain.text):
-- a query string (GET searches, filters, links) with a control character gets a 400: a page that says what is
-  wrong, or, under /api/, the API's JSON error naming the parameter;
+- a query string (GET searches, filters, links) with a control character, or bytes that are not UTF-8 (a raw
+  byte rather than its %-escape: werkzeug cannot decode it), gets a 400: a page that says what is wrong, or,
+  under /api/, the API's JSON error naming the parameter;
 - a form value or uploaded file name with one: a form field the app's forms know is left to the form, which
   answers with a message beside the field (app/forms.py); anything else gets the same 400 page.
 Tab and line breaks are allowed in form values (a textarea has them); the form decides per field.
@@ -20,6 +21,7 @@ from app.web.forms import FIELD_NAMES
 from app.web.urls import is_api_path
 
 QUERY_MESSAGE = "The web address contains hidden characters, such as null characters, that the service cannot use"
+ENCODING_MESSAGE = "The web address contains characters the service cannot read (they are not encoded as UTF-8)"
 FORM_MESSAGE = "What you sent contains hidden characters, such as null characters, that the service cannot use"
 
 
@@ -52,6 +54,10 @@ def _refusal(parameter: str, message: str) -> Response:
 
 def refuse_control_characters() -> Response | None:
     """Before every view: refuse control characters the forms will not answer for (see the module docstring)."""
+    try:
+        request.query_string.decode()
+    except UnicodeDecodeError:
+        return _refusal("", ENCODING_MESSAGE)
     bad = _first_bad(request.args.items(multi=True), multiline=False)
     if bad is not None:
         return _refusal(bad, QUERY_MESSAGE)

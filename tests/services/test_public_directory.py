@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.providers import LegalForm, Placement, ProviderStatus, SiteKind
 from app.models import Provider, ServiceCategory, Site
-from app.services import fulltext, public_directory
+from app.services import fulltext, provider_page, public_directory
 from tests import factories
 from tests.factories import CouncilSetup
 
@@ -184,21 +184,21 @@ def test_no_districts_when_nothing_is_verified(session: Session, knowsley: Counc
     assert public_directory.districts_with_verified_providers(session) == []
 
 
-def test_get_public_provider_returns_a_verified_provider(session: Session, knowsley: CouncilSetup) -> None:
+def test_the_public_provider_page_returns_a_verified_provider(session: Session, knowsley: CouncilSetup) -> None:
     provider = factories.provider(session, "Verified")
     session.commit()
-    assert public_directory.get_public_provider(session, provider.id) is provider
+    assert (page := provider_page.public_provider_page(session, provider.id)) is not None and page.provider is provider
 
 
 @pytest.mark.parametrize("status", [s for s in ProviderStatus if s != ProviderStatus.VERIFIED])
-def test_get_public_provider_hides_unverified(session: Session, knowsley: CouncilSetup, status: ProviderStatus) -> None:
+def test_the_public_page_hides_unverified(session: Session, knowsley: CouncilSetup, status: ProviderStatus) -> None:
     provider = factories.provider(session, status=status)
     session.commit()
-    assert public_directory.get_public_provider(session, provider.id) is None
+    assert provider_page.public_provider_page(session, provider.id) is None
 
 
-def test_get_public_provider_for_a_missing_id(session: Session, knowsley: CouncilSetup) -> None:
-    assert public_directory.get_public_provider(session, 999_999) is None
+def test_the_public_provider_page_for_a_missing_id(session: Session, knowsley: CouncilSetup) -> None:
+    assert provider_page.public_provider_page(session, 999_999) is None
 
 
 # Searching by name or service ------------------------------------------------------------------------------------

@@ -193,3 +193,18 @@ def test_create_account_refuses_a_hidden_character_a_blank_or_an_over_long_name_
     assert "\x00" not in page
     assert "Field cannot be longer than" not in page
     assert _count(User) == 0
+
+
+@pytest.mark.parametrize("query", ["q=\xff", "\xff=1", "q=caf\xe9"])  # raw bytes, as a WSGI server passes them
+def test_a_query_string_that_is_not_utf8_is_a_400_page_not_a_500(client: FlaskClient, query: str) -> None:
+    response = client.get("/directory", environ_overrides={"QUERY_STRING": query})
+    assert response.status_code == 400
+    assert "not encoded as UTF-8" in response.get_data(as_text=True)
+    response = client.get("/api/v1/eligible-providers", environ_overrides={"QUERY_STRING": query})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_parameter"
+    assert "UTF-8" in response.get_json()["error"]["message"]
+
+
+def test_a_percent_escaped_byte_that_is_not_utf8_is_read_as_a_replacement_character(client: FlaskClient) -> None:
+    assert client.get("/directory?q=%ff").status_code == 200
