@@ -90,6 +90,8 @@ load: install assets
 	done
 
 bench: install
+	@if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then \
+	  psql -h 127.0.0.1 -U postgres -qc 'DROP DATABASE IF EXISTS lsr_bench' -c 'CREATE DATABASE lsr_bench'; fi
 	$(BIN)/python -m tests.benchmarks.bench_geo
 	$(BIN)/python -m tests.benchmarks.bench_search
 	$(BIN)/python -m tests.benchmarks.bench_import

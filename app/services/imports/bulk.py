@@ -19,9 +19,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, select, text
+from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
+
+from app.models.driver import driver_of
 
 Row = tuple[Any, ...]
 
@@ -75,21 +77,6 @@ class BulkTable:
             connection.exec_driver_sql(statement, self.bound(rows))
         else:
             connection.execute(insert(self.table), [dict(zip(self.columns, row, strict=True)) for row in rows])
-
-
-@contextmanager
-def driver_of(connection: Connection) -> Iterator[Any]:
-    """The driver's own connection under SQLAlchemy's, for what SQLAlchemy has no statement for (COPY).
-
-    SQLAlchemy does not see what is done on it: when that breaks the connection (the server ended the session), it
-    is told here, as it would have seen for itself, so the caller's rollback does not fail again on the dead one."""
-    driver = connection.connection.driver_connection
-    try:
-        yield driver
-    except Exception as error:
-        if getattr(driver, "broken", False) or getattr(driver, "closed", False):
-            connection.invalidate(error)
-        raise
 
 
 def _processed(values: Sequence[Any], processor: Callable[[Any], Any]) -> Sequence[Any]:
