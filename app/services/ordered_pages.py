@@ -25,8 +25,15 @@ def count_upto(session: Session, query: Select[Any], limit: int) -> int:
 
 def capped_count(session: Session, query: Select[Any]) -> tuple[int, bool]:
     """(count, capped): the rows ``query`` gives, exact up to COUNT_LIMIT; past it, COUNT_LIMIT and True."""
-    counted = count_upto(session, query, COUNT_LIMIT + 1)
-    return min(counted, COUNT_LIMIT), counted > COUNT_LIMIT
+    return capped_counts(session, query)[0]
+
+
+def capped_counts(session: Session, *queries: Select[Any]) -> list[tuple[int, bool]]:
+    """:func:`capped_count` of each query, in one statement (one round trip, one statement to build and run)."""
+    limit = COUNT_LIMIT + 1
+    counts = [select(func.count()).select_from(q.limit(limit).subquery()).scalar_subquery() for q in queries]
+    row = session.execute(select(*counts)).one()
+    return [(min(n or 0, COUNT_LIMIT), (n or 0) > COUNT_LIMIT) for n in row]
 
 
 def page_ids(

@@ -33,7 +33,7 @@ from app.geo.boundaries import BoundaryIndex
 from app.models import Council, Provider, ProviderFact, ServiceCategory, Site, provider_services
 from app.services import fulltext, policy
 from app.services.locality import area_names_for, provider_locality
-from app.services.ordered_pages import capped_count, page_ids
+from app.services.ordered_pages import capped_count, capped_counts, page_ids
 
 
 @dataclass(frozen=True)
@@ -281,12 +281,14 @@ def search(
     listed = plan.listed
     eligible_query = listed.query.where(listed.eligible)
     local_only = plan.choice.locality_rule == LocalityRule.LOCAL_ONLY
-    total, capped = capped_count(session, plan.counted(eligible_query, local=local_only))
     if local_only:
+        total, capped = capped_count(session, plan.counted(eligible_query, local=True))
         local_eligible, local_capped = total, capped  # the band admits only local providers
     else:
-        local_eligible, local_capped = capped_count(
-            session, plan.counted(eligible_query.where(listed.local), local=True)
+        (total, capped), (local_eligible, local_capped) = capped_counts(
+            session,
+            plan.counted(eligible_query, local=False),
+            plan.counted(eligible_query.where(listed.local), local=True),
         )
     page = clamp_page(page, total, per_page)
     paging = plan.for_page(total)
