@@ -159,6 +159,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": False,
         "PER_PAGE": 20,
+        # Keep what every page asks and only a public change alters (the directory's filter lists, the council's
+        # local area) in each process until the register's version moves (app/web/caching.py). Off in tests,
+        # whose factories write rows with no audit event and whose rolled-back ids come round again.
+        "KEEP_FOR_REGISTER_VERSION": env != "test",
         # Geocoders in order. The default is offline: the postcode directory only.
         "GEOCODERS": os.environ.get("GEOCODERS", "postcode_directory"),
         "GEOCODER_USER_AGENT": os.environ.get(

@@ -14,6 +14,7 @@ from app.extensions import db
 from app.public import bp
 from app.services import provider_page, public_directory
 from app.services.locality import provider_locality
+from app.web.caching import kept_for_register_version
 from app.web.council import home_council, home_local_area
 
 
@@ -51,10 +52,18 @@ _kept_filter_select = lru_cache(maxsize=1_024)(_render_filter_select)
 @bp.route("/directory")
 def directory_index() -> str:
     """Verified providers: searched by name or service, filtered by district, legal form and service, paginated."""
-    districts = tuple(
-        FilterOption(a.code, a.name) for a in public_directory.districts_with_verified_providers(db.session)
+    districts = kept_for_register_version(
+        "directory districts",
+        lambda: tuple(
+            FilterOption(a.code, a.name) for a in public_directory.districts_with_verified_providers(db.session)
+        ),
     )
-    services = tuple(FilterOption(s.slug, s.name) for s in public_directory.services_of_verified_providers(db.session))
+    services = kept_for_register_version(
+        "directory services",
+        lambda: tuple(
+            FilterOption(s.slug, s.name) for s in public_directory.services_of_verified_providers(db.session)
+        ),
+    )
     district = request.args.get("district") or None
     if district and district not in {d.value for d in districts}:
         district = None  # an unknown code filters nothing rather than failing

@@ -20,7 +20,10 @@ nonce would no longer match the script in the body it keeps.
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from flask import Flask, current_app, g, request, session
 from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE_NAME
@@ -92,6 +95,38 @@ def register_version(session: Session) -> tuple[int, int]:
     return int(found or 0), int(count or 0)
 
 
+def this_requests_register_version() -> tuple[int, int]:
+    """:func:`register_version`, read once per request."""
+    if "register_version" not in g:
+        g.register_version = register_version(db.session)
+    return g.register_version  # type: ignore[no-any-return]
+
+
+T = TypeVar("T")
+_kept_lock = threading.Lock()
+
+
+def kept_for_register_version(name: str, compute: Callable[[], T]) -> T:
+    """What ``compute`` gives, worked out once in this process for each version of the register: for what every
+    page asks and only a public change can alter (the districts and services the directory lists, the council's
+    local area). ``compute`` must return plain values, never ORM objects, which belong to one request's session.
+
+    Sound for the reason the ETags are: every change to what a public page shows records a public audit event in the
+    same transaction, which moves the version. Read at the request's start, the version is never newer than what
+    ``compute`` then reads, so a value is at worst worked out again once more than needed."""
+    if not current_app.config["KEEP_FOR_REGISTER_VERSION"]:
+        return compute()
+    version = this_requests_register_version()
+    kept: dict[str, tuple[tuple[int, int], object]] = current_app.extensions.setdefault("kept_for_register", {})
+    found = kept.get(name)
+    if found is not None and found[0] == version:
+        return found[1]  # type: ignore[return-value]
+    value = compute()
+    with _kept_lock:
+        kept[name] = (version, value)
+    return value
+
+
 def build_digest(root: Path, settings: dict[str, object]) -> str:
     """A digest of the code, templates, static files, migrations and the settings pages print: the same in every
     worker of one deployment, and different after any change to what a page could say."""
@@ -126,7 +161,7 @@ def _cache_control() -> str | None:
 
 
 def _etag() -> str:
-    top, recent = register_version(db.session)
+    top, recent = this_requests_register_version()
     # latin-1 reads any bytes: a query that is not UTF-8 is the view's to refuse, never a 500 here.
     query = request.query_string.decode("latin-1")
     address = f"{request.scheme}://{request.host}{request.script_root}{request.path}?{query}"

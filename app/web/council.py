@@ -15,6 +15,7 @@ from app.geo.factory import boundary_index
 from app.models import Council, Provider
 from app.services.councils import council_by_code
 from app.services.locality import area_names_for, local_area_for, provider_locality
+from app.web.caching import kept_for_register_version
 
 
 def home_council() -> Council | None:
@@ -38,16 +39,19 @@ def users_council() -> Council | None:
 
 
 def home_local_area() -> LocalArea | None:
-    """The home council's definition of local, built once per request."""
+    """The home council's definition of local: built once per request, and kept in the process until the register
+    changes (a council's area, its bordering authorities and their names change only by audited writes)."""
     if "home_local_area" not in g:
-        council = home_council()
-        g.home_local_area = None
-        if council is not None:
-            needs_boundaries = council.local_area_definition == LocalAreaDefinition.WITH_BORDERING
-            g.home_local_area = local_area_for(
-                db.session, council, boundary_index(db.session) if needs_boundaries else None
-            )
+        g.home_local_area = kept_for_register_version("home local area", _build_home_local_area)
     return g.home_local_area  # type: ignore[no-any-return]
+
+
+def _build_home_local_area() -> LocalArea | None:
+    council = home_council()
+    if council is None:
+        return None
+    needs_boundaries = council.local_area_definition == LocalAreaDefinition.WITH_BORDERING
+    return local_area_for(db.session, council, boundary_index(db.session) if needs_boundaries else None)
 
 
 def provider_place(provider: Provider, *, public: bool) -> dict[str, Any]:

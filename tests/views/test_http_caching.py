@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
@@ -217,3 +217,44 @@ def test_a_query_that_is_not_utf8_still_gets_a_tagged_answer(
     assert response.status_code == 200
     assert response.headers["ETag"].startswith('W/"')
     assert client.get("/directory?q=caf%E9", headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
+
+
+def test_values_kept_for_the_register_version_are_worked_out_again_only_when_it_moves(
+    app: Flask, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "KEEP_FOR_REGISTER_VERSION", True)
+    monkeypatch.setitem(app.extensions, "kept_for_register", {})
+    worked: list[int] = []
+
+    def kept() -> int:
+        with app.test_request_context("/directory"):
+            g.pop("register_version", None)  # a new request (this test's app context, and so g, outlives each)
+            return caching.kept_for_register_version("answer", lambda: worked.append(1) or len(worked))
+
+    row = {"actor_label": "test", "entity_type": "test", "changes": {}}
+    assert kept() == 1 and kept() == 1  # a second request, the same version: kept
+    session.execute(insert(AuditEvent), [{"action": "user.signed_in", **row}])
+    assert kept() == 1  # a private event leaves the version
+    session.execute(insert(AuditEvent), [{"action": "provider.verified", **row}])
+    assert kept() == 2 and kept() == 2  # a public one moves it: worked out again, once
+    monkeypatch.setitem(app.config, "KEEP_FOR_REGISTER_VERSION", False)
+    assert kept() == 3 and kept() == 4  # off (as in tests): worked out every time
+
+
+def test_the_directorys_districts_kept_in_production_follow_an_audited_change(
+    app: Flask, client: FlaskClient, navigation_market: NavigationMarket, officer: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "KEEP_FOR_REGISTER_VERSION", True)
+    monkeypatch.setitem(app.extensions, "kept_for_register", {})
+    kept = app.extensions["kept_for_register"]
+    before = client.get("/directory").get_data(as_text=True)
+    assert "Draft Navigators CIC" not in before
+    version, districts = kept["directory districts"]
+    assert client.get("/directory?page=1").status_code == 200
+    assert kept["directory districts"][1] is districts  # kept while nothing changes
+    verification.verify(db.session, officer, navigation_market.draft, utcnow(), "http://localhost/provider")
+    db.session.commit()
+    after = client.get("/directory").get_data(as_text=True)
+    assert "Draft Navigators CIC" in after
+    assert kept["directory districts"][0] != version  # read again for the new version
+    assert kept["directory districts"][1] == districts and kept["directory districts"][1] is not districts
