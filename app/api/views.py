@@ -32,18 +32,18 @@ from app.api.openapi import EXAMPLE_CATEGORY, MAX_KEYWORDS, MAX_QUERY_LENGTH, do
 from app.domain.bands import BandChoice, BandError, Estimate, VatTreatment, check_start_date, whole_life_value
 from app.domain.labelled import LabelledEnum
 from app.domain.locality import LocalArea, PlacedSite, assess_locality
-from app.domain.policy import ContractType, LocalAreaDefinition, MoneyError, format_pence, parse_pounds
+from app.domain.policy import ContractType, MoneyError, format_pence, parse_pounds
 from app.domain.providers import MONEY_FACTS, ProviderStatus, may_see_contact_details
 from app.domain.roles import may_enter
 from app.domain.text import has_hidden_characters, hidden_characters_message, is_plain_number, plain_int
 from app.domain.wording import fact_text
 from app.extensions import db, limiter
-from app.geo.factory import boundary_index
 from app.models import Council, Provider, ProviderFact, ServiceCategory
 from app.models.base import utcnow
 from app.services.councils import council_by_code
-from app.services.locality import area_names_for, local_area_for, placed_sites
+from app.services.locality import area_names_for, placed_sites
 from app.services.search import Criteria, ResultRow, SearchResult, search
+from app.web.council import council_local_area
 from app.web.rate_limits import retry_after_seconds
 from app.web.urls import absolute_url, is_api_path
 
@@ -101,9 +101,8 @@ def eligible_providers() -> Response:
     staff = _is_staff()
     params = _read_parameters(staff)
     council = params.council
-    needs_boundaries = council.local_area_definition == LocalAreaDefinition.WITH_BORDERING
     session = _session()
-    area = local_area_for(session, council, boundary_index(session) if needs_boundaries else None)
+    area = council_local_area(council)
     criteria = Criteria(
         estimate=params.estimate,
         category=params.category.slug if params.category else None,

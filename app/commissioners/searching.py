@@ -14,16 +14,15 @@ from app.commissioners.forms import SearchForm, legal_form_choices
 from app.commissioners.record_forms import ShortlistForm
 from app.domain.bands import BandError
 from app.domain.locality import LocalArea
-from app.domain.policy import LocalAreaDefinition
 from app.domain.providers import LegalForm
 from app.extensions import db
 from app.geo.factory import boundary_index
 from app.models import Council, ServiceCategory
 from app.models.base import utcnow
-from app.services.locality import local_area_for
 from app.services.search import Criteria, SearchResult, Selected
 from app.services.search import search as run_search
 from app.services.search import selected as selected_providers
+from app.web.council import council_local_area
 
 
 def search_form_choices() -> list[SelectChoice]:
@@ -75,8 +74,7 @@ def search_from(params: MultiDict[str, str], council: Council, chosen: Sequence[
     if not form.validate():
         return run
     today = utcnow().date()
-    needs_boundaries = council.local_area_definition == LocalAreaDefinition.WITH_BORDERING
-    area = local_area_for(db.session, council, boundary_index(db.session) if needs_boundaries else None)
+    area = council_local_area(council)
     within = float(form.within_km.data) if form.within_km.data and form.within_km.data.strip() else None
     criteria = Criteria(
         estimate=form.estimate(today),

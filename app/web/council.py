@@ -48,10 +48,18 @@ def home_local_area() -> LocalArea | None:
 
 def _build_home_local_area() -> LocalArea | None:
     council = home_council()
-    if council is None:
-        return None
-    needs_boundaries = council.local_area_definition == LocalAreaDefinition.WITH_BORDERING
-    return local_area_for(db.session, council, boundary_index(db.session) if needs_boundaries else None)
+    return None if council is None else council_local_area(council)
+
+
+def council_local_area(council: Council) -> LocalArea:
+    """A council's definition of local (its districts and wider area, with their names), kept in the process until
+    the register changes."""
+
+    def build() -> LocalArea:
+        needs_boundaries = council.local_area_definition == LocalAreaDefinition.WITH_BORDERING
+        return local_area_for(db.session, council, boundary_index(db.session) if needs_boundaries else None)
+
+    return kept_for_register_version(f"local area of council {council.id}", build)
 
 
 def provider_place(provider: Provider, *, public: bool) -> dict[str, Any]:
