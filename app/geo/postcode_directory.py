@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.postcodes import try_normalise_postcode
 from app.models import OutcodeCentroid, Postcode, PostcodeRelease
+from app.models.driver import driver_of
 
 # Hears the rows loaded so far and the share of the file read (0 to 1).
 Progress = Callable[[int, float], None]
@@ -461,11 +462,11 @@ def _bulk_insert(
     connection = session.connection()
     dialect = connection.dialect.name
     columns = ", ".join(("release_id", *ROW_FIELDS))
-    driver = connection.connection.driver_connection
     total = 0
     if dialect == "postgresql":
         # Binary: no number is formatted as text and parsed back (a third of the text COPY's time in the client).
-        with driver.cursor() as cursor, cursor.copy(f"COPY postcodes ({columns}) FROM STDIN (FORMAT BINARY)") as copy:  # type: ignore[union-attr]
+        copying = f"COPY postcodes ({columns}) FROM STDIN (FORMAT BINARY)"
+        with driver_of(connection) as driver, driver.cursor() as cursor, cursor.copy(copying) as copy:
             copy.set_types(["int4", "varchar", "varchar", "float8", "float8", "varchar", "varchar", "bool"])
             write_row = copy.write_row
             for chunk in chunks:
@@ -474,6 +475,7 @@ def _bulk_insert(
                 total += len(chunk)
                 chunk_done(total)
         return
+    driver = connection.connection.driver_connection
     if dialect == "sqlite":
         # The release is a constant of the statement, so the rows go in as the reader made them, with no copy.
         values = ", ".join(("?",) * len(ROW_FIELDS))
@@ -599,25 +601,17 @@ class PostcodeStore:
         driver = connection.dialect.driver
         make = PostcodeRecord._make
         if driver == "psycopg":
-            raw = connection.connection.driver_connection
-            try:
+            with driver_of(connection) as raw, raw.cursor(binary=True) as cursor:
                 # One array parameter, so one statement text (prepared once) whatever the chunk's size; binary rows.
-                with raw.cursor(binary=True) as cursor:  # type: ignore[union-attr]
-                    for start in range(0, len(wanted), _ARRAY_BATCH):
-                        chunk = wanted[start : start + _ARRAY_BATCH]
-                        lines = "\n".join(chunk)
-                        if lines.count("\n") == len(chunk) - 1 and "" not in chunk:
-                            cursor.execute(_LOOKUP_LINES, (release_id, lines, "\n"))
-                        else:  # a line break inside a postcode asked for, or an empty one: send the array as it is
-                            cursor.execute(_LOOKUP_ANY, (release_id, chunk))
-                        for row in cursor.fetchall():
-                            found[row[0]] = make(row)
-            except Exception as error:
-                # SQLAlchemy does not see the driver's own cursor: when the server ended the session, tell it, as it
-                # would have seen for itself, so the caller's rollback does not fail again on the dead connection.
-                if getattr(raw, "broken", False) or getattr(raw, "closed", False):
-                    connection.invalidate(error)
-                raise
+                for start in range(0, len(wanted), _ARRAY_BATCH):
+                    chunk = wanted[start : start + _ARRAY_BATCH]
+                    lines = "\n".join(chunk)
+                    if lines.count("\n") == len(chunk) - 1 and "" not in chunk:
+                        cursor.execute(_LOOKUP_LINES, (release_id, lines, "\n"))
+                    else:  # a line break inside a postcode asked for, or an empty one: send the array as it is
+                        cursor.execute(_LOOKUP_ANY, (release_id, chunk))
+                    for row in cursor.fetchall():
+                        found[row[0]] = make(row)
             return found
         if driver == "pysqlite":
             # In postcode order, SQLite's probes of the primary key's index walk it forwards.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.policy import AreaKind, LocalAreaDefinition
@@ -102,7 +102,10 @@ class Postcode(Base):
     ward_code: Mapped[str | None] = mapped_column(String(9))
     terminated: Mapped[bool | None] = mapped_column(Boolean)
 
-    __table_args__ = (Index("ix_postcodes_release_outcode", "release_id", "outcode"),)
+    # On SQLite the primary key is the table (WITHOUT ROWID): a lookup probes one B-tree, not the key's index and
+    # then the table, and a load writes one. No index on the outcode: nothing reads postcodes by it (a postcode
+    # district's centre is OutcodeCentroid's), and a load would build it over millions of rows (migration 0014).
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class OutcodeCentroid(Base):
