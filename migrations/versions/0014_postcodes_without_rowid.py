@@ -4,6 +4,12 @@ on SQLite the table is rebuilt WITHOUT ROWID, so the primary key is the table it
 instead of the key's index and then the table, and a load writes one instead of two. PostgreSQL has no such option:
 there only the index goes.
 
+The postcodes' foreign key to their release goes too: PostgreSQL checks it row by row at the end of a COPY (a lookup
+of the release and a lock on it for each of 2.7 million rows, 20-25 s of the server's time a load, more than the
+table and its key), and SQLite never checked it (foreign keys are off on its connections). A release's postcodes are
+written only by load_release, after the release, in its transaction, and deleted only by purge_inactive_releases,
+before the release: the ON DELETE CASCADE was never what deleted them.
+
 Revision ID: 0014_postcodes_without_rowid
 Revises: 0013_search_at_scale
 Create Date: 2026-12-04
@@ -18,6 +24,8 @@ down_revision = "0013_search_at_scale"
 branch_labels = None
 depends_on = None
 
+FOREIGN_KEY = "fk_postcodes_release_id_postcode_releases"
+
 
 def upgrade():
     if op.get_bind().dialect.name == "sqlite":
@@ -28,8 +36,10 @@ def upgrade():
             "postcodes", recreate="always", table_kwargs={"sqlite_with_rowid": False}
         ) as batch_op:
             batch_op.drop_index("ix_postcodes_release_outcode")
+            batch_op.drop_constraint(FOREIGN_KEY, type_="foreignkey")
     else:
         op.drop_index("ix_postcodes_release_outcode", table_name="postcodes")
+        op.drop_constraint(FOREIGN_KEY, "postcodes", type_="foreignkey")
 
 
 def downgrade():
@@ -38,5 +48,7 @@ def downgrade():
             "postcodes", recreate="always", table_kwargs={"sqlite_with_rowid": True}
         ) as batch_op:
             batch_op.create_index("ix_postcodes_release_outcode", ["release_id", "outcode"], unique=False)
+            batch_op.create_foreign_key(FOREIGN_KEY, "postcode_releases", ["release_id"], ["id"], ondelete="CASCADE")
     else:
         op.create_index("ix_postcodes_release_outcode", "postcodes", ["release_id", "outcode"], unique=False)
+        op.create_foreign_key(FOREIGN_KEY, "postcodes", "postcode_releases", ["release_id"], ["id"], ondelete="CASCADE")

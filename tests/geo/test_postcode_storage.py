@@ -42,9 +42,10 @@ def _rows(connection: Connection) -> list[tuple[object, ...]]:
     return [(*row[:6], None if row[6] is None else bool(row[6])) for row in connection.execute(text(query))]
 
 
-def test_the_models_make_the_postcodes_table_without_rowid_and_without_an_outcode_index(session: Session) -> None:
+def test_the_models_make_the_postcodes_table_without_rowid_an_outcode_index_or_a_foreign_key(session: Session) -> None:
     connection = session.connection()
     assert "ix_postcodes_release_outcode" not in _indexes(connection)
+    assert inspect(connection).get_foreign_keys("postcodes") == []
     if connection.dialect.name == "sqlite":
         assert "WITHOUT ROWID" in _postcodes_ddl(connection).upper()
 
@@ -88,7 +89,8 @@ def test_migration_0014_keeps_a_loaded_directory_and_gives_it_back_on_downgrade(
         assert "ix_postcodes_release_outcode" not in _indexes(connection)
         if sqlite:
             ddl = _postcodes_ddl(connection).upper()
-            assert "WITHOUT ROWID" in ddl and "ON DELETE CASCADE" in ddl and "PK_POSTCODES" in ddl
+            assert "WITHOUT ROWID" in ddl and "PK_POSTCODES" in ddl
+        assert inspect(connection).get_foreign_keys("postcodes") == []
         # The store reads it as before.
         found = PostcodeStore(db.session).lookup_many(["L36 9GD", "GY1 1AA", "L36 9ZZ"])
         assert sorted(found) == ["GY1 1AA", "L36 9GD"] and found["L36 9GD"].ward_code == "E05010942"
@@ -98,6 +100,8 @@ def test_migration_0014_keeps_a_loaded_directory_and_gives_it_back_on_downgrade(
     with db.engine.connect() as connection:
         assert _rows(connection) == sorted(ROWS)
         assert "ix_postcodes_release_outcode" in _indexes(connection)
+        (foreign_key,) = inspect(connection).get_foreign_keys("postcodes")
+        assert foreign_key["referred_table"] == "postcode_releases" and foreign_key["options"]["ondelete"] == "CASCADE"
         if sqlite:
             assert "WITHOUT ROWID" not in _postcodes_ddl(connection).upper()
     downgrade(revision="base")
