@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from flask import current_app, render_template
+from flask import current_app, get_template_attribute, render_template
+from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from wtforms.fields import SelectChoice
@@ -22,13 +26,54 @@ from app.models.base import utcnow
 from app.services.search import Criteria, SearchResult, Selected
 from app.services.search import search as run_search
 from app.services.search import selected as selected_providers
+from app.web.caching import kept_for_register_version, this_requests_register_version
 from app.web.council import council_local_area
 
 
 def search_form_choices() -> list[SelectChoice]:
-    """The service categories to choose from, 'Any service' first."""
-    categories = db.session.scalars(select(ServiceCategory).order_by(ServiceCategory.name))
-    return [SelectChoice("", "Any service"), *[SelectChoice(c.slug, c.name) for c in categories]]
+    """The service categories to choose from, 'Any service' first (kept until the register changes)."""
+
+    def categories() -> tuple[tuple[str, str], ...]:
+        rows = db.session.execute(select(ServiceCategory.slug, ServiceCategory.name).order_by(ServiceCategory.name))
+        return tuple((slug, name) for slug, name in rows)
+
+    return [
+        SelectChoice("", "Any service"),
+        *[SelectChoice(slug, name) for slug, name in kept_for_register_version("search categories", categories)],
+    ]
+
+
+#: Search forms' markup kept, by the parameters they were rendered from (most recently used last).
+_FORMS_KEPT = 256
+_forms_lock = threading.Lock()
+
+
+def search_form_markup(form: SearchForm, params: MultiDict[str, str]) -> Markup:
+    """The search form's markup (templates/commissioners/_search_form.html). A form without errors is kept in the
+    process for the same parameters (the page number aside), the same day and the same version of the register
+    (its service categories): paging through results, or adding to a shortlist, renders the form once. A form with
+    errors is rendered afresh."""
+
+    def render() -> Markup:
+        markup: Markup = get_template_attribute("commissioners/_search_form.html", "search_form")(form, params)
+        return markup
+
+    if not current_app.config["KEEP_FOR_REGISTER_VERSION"] or any(field.errors for field in form):
+        return render()
+    asked = tuple(sorted((name, value) for name, value in params.items(multi=True) if name != "page"))
+    key = (this_requests_register_version(), utcnow().date(), asked)
+    kept: OrderedDict[Any, Markup] = current_app.extensions.setdefault("search_forms", OrderedDict())
+    with _forms_lock:
+        found = kept.get(key)
+        if found is not None:
+            kept.move_to_end(key)
+            return found
+    markup = render()
+    with _forms_lock:
+        kept[key] = markup
+        while len(kept) > _FORMS_KEPT:
+            kept.popitem(last=False)
+    return markup
 
 
 def search_form(params: MultiDict[str, str]) -> SearchForm:
@@ -116,6 +161,7 @@ def render_search(
     shortlist's own error, when choosing from it failed)."""
     page = render_template(
         "commissioners/search.html",
+        search_form_markup=search_form_markup(run.form, run.params),
         form=run.form,
         result=run.result,
         query=run.query,

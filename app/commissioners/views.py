@@ -6,7 +6,7 @@ from flask import abort, render_template, request
 from flask_login import current_user
 
 from app.commissioners import bp, shortlist
-from app.commissioners.searching import render_search, search_form, search_from
+from app.commissioners.searching import render_search, search_form, search_form_markup, search_from
 from app.domain.policy import ContractType
 from app.domain.records import selected_text
 from app.extensions import db
@@ -45,6 +45,12 @@ def search() -> tuple[str, int] | str:
     if council is None:
         abort(404)
     if "value" not in request.args:
-        return render_template("commissioners/search.html", form=search_form(request.args), result=None)
+        form = search_form(request.args)
+        return render_template(
+            "commissioners/search.html",
+            form=form,
+            result=None,
+            search_form_markup=search_form_markup(form, request.args),
+        )
     run = search_from(request.args, council, shortlist.chosen(council))
     return render_search(run, 200 if run.result is not None else 400)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 
 import pytest
 from flask.testing import FlaskClient
@@ -172,3 +173,23 @@ def test_a_search_lands_on_its_results(commissioner_client: FlaskClient, knowsle
     assert '<h2 class="govuk-heading-l" id="results" tabindex="-1">' in page
     assert '<a class="govuk-link" href="#results">Skip to results</a>' in page
     assert re.search(r'href="/commissioner/search\?page=2[^"]*#results"', page)
+
+
+def test_the_search_form_is_rendered_once_for_the_same_search_and_afresh_with_errors(
+    commissioner_client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = commissioner_client.application
+    monkeypatch.setitem(app.config, "KEEP_FOR_REGISTER_VERSION", True)
+    kept: OrderedDict[object, str] = OrderedDict()
+    monkeypatch.setitem(app.extensions, "search_forms", kept)
+    first = commissioner_client.get("/commissioner/search?value=4000&q=navigation")
+    assert first.status_code == 200 and len(kept) == 1
+    (markup,) = kept.values()
+    assert 'value="navigation"' in markup and markup in first.get_data(as_text=True)
+    assert commissioner_client.get("/commissioner/search?value=4000&q=navigation&page=2").status_code == 200
+    assert len(kept) == 1  # another page of the same search: the same form
+    assert commissioner_client.get("/commissioner/search?value=4000&q=cleaning").status_code == 200
+    assert len(kept) == 2
+    wrong = commissioner_client.get("/commissioner/search?value=lots")
+    assert wrong.status_code == 400 and len(kept) == 2  # a form with errors is never kept
+    assert "govuk-error-message" in wrong.get_data(as_text=True)
