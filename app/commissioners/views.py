@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models.base import utcnow
 from app.services import overview
 from app.services.policy import bands_as_entered, bands_in_force
+from app.web.caching import kept_for_register_version
 
 
 @bp.context_processor
@@ -27,7 +28,14 @@ def index() -> str:
     today = utcnow().date()
     bands = bands_as_entered(db.session, council, today) if council else None
     light_touch = bands_in_force(db.session, council, today, ContractType.LIGHT_TOUCH) if council else []
-    counts = overview.local_provider_counts(db.session, council) if council else None
+    counts = (
+        kept_for_register_version(
+            f"local provider counts of council {council.id}",
+            lambda: overview.local_provider_counts(db.session, council),
+        )
+        if council
+        else None
+    )
     return render_template(
         "commissioners/index.html",
         council=council,
