@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol
 
 from app.domain.imports.fields import FIELDS_BY_NAME, ColumnMapping
@@ -141,6 +142,13 @@ class ParsedRow:
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _HOST = re.compile(r"^([a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}(:\d+)?$", re.IGNORECASE)
+_SCHEME = re.compile(r"^https?://", re.IGNORECASE)
+_URL = re.compile(r"^https?://([^/?#\s]+)([/?#]\S*)?$", re.IGNORECASE)
+#: Distinct legal-form and status cells remembered while parsing: a file repeats the same few row after row.
+_READINGS_KEPT = 4096
+#: The same words always read the same way (both readings are frozen), so each is read once.
+_legal_form = lru_cache(maxsize=_READINGS_KEPT)(legal_form_from_words)
+_status = lru_cache(maxsize=_READINGS_KEPT)(read_status)
 
 
 def check_email(text: str) -> str:
@@ -154,19 +162,23 @@ def check_email(text: str) -> str:
 def check_website(text: str) -> str:
     """'www.example.org' -> 'https://www.example.org'; raise ValueError when it is not a web address."""
     value = text.strip()
-    url = value if re.match(r"^https?://", value, re.IGNORECASE) else f"https://{value}"
-    host = re.match(r"^https?://([^/?#\s]+)([/?#]\S*)?$", url, re.IGNORECASE)
+    url = value if _SCHEME.match(value) else f"https://{value}"
+    host = _URL.match(url)
     if not host or not _HOST.match(host.group(1)):
         raise ValueError(f"'{value}' is not a website address, so it was left out")
     return url
 
 
 def _text(value: str) -> str | None:
+    if not value:
+        return None
     value = " ".join(value.split())
     return value or None
 
 
 def _lines(value: str) -> str | None:
+    if not value:
+        return None
     lines = [" ".join(line.split()) for line in value.splitlines()]
     joined = "\n".join(line for line in lines if line)
     return joined or None
@@ -181,17 +193,24 @@ def parse_row(raw: TableRow | tuple[str, ...], mapping: ColumnMapping, row_numbe
             raise TypeError("row_number is needed when raw is a tuple of cells")
         cells, number = tuple(raw), row_number
     problems: list[RowProblem] = []
-
-    def value(name: str) -> str:
-        """The cell for a field; a value past the field's limit reads as blank (its problem is reported below).
-
-        A leading apostrophe before a formula (:func:`looks_like_formula`) is dropped: it is what our own downloads
-        (and spreadsheets) put there to stop one, so a fixed-up rejected row imports as it was first written.
-        """
-        text = mapping.value(name, cells)
+    columns = mapping.columns
+    width_of_row = len(cells)
+    # Each field's cell read once: its text as stored (a leading apostrophe before a formula dropped; blank when past
+    # the field's limit, whose problem is reported here).
+    texts: dict[str, str] = {}
+    over_limit: list[str] = []
+    for field_name, limit in FIELD_LIMITS.items():
+        index = columns.get(field_name)
+        text = cells[index] if index is not None and index < width_of_row else ""
+        if not text:
+            texts[field_name] = text
+            continue
+        if len(text) > limit:
+            over_limit.append(field_name)
         if text.startswith("'") and looks_like_formula(text[1:]):
             text = text[1:]
-        return "" if len(text) > FIELD_LIMITS.get(name, len(text)) else text
+        texts[field_name] = "" if len(text) > limit else text
+    value = texts.__getitem__
 
     def problem(name: str, message: str, rejects: bool = False, code: str | None = None) -> None:
         problems.append(RowProblem(number, mapping.header_for(name), message, rejects, code))
@@ -206,7 +225,7 @@ def parse_row(raw: TableRow | tuple[str, ...], mapping: ColumnMapping, row_numbe
                 rejects=True,
             )
         )
-    if any("\x00" in cell for cell in cells):
+    if "\x00" in "".join(cells):
         problems.append(
             RowProblem(
                 number,
@@ -217,7 +236,7 @@ def parse_row(raw: TableRow | tuple[str, ...], mapping: ColumnMapping, row_numbe
             )
         )
     width = len(mapping.headers)
-    if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+    if width_of_row > width and any(cell.strip() for cell in cells[width:]):
         problems.append(
             RowProblem(
                 number,
@@ -227,7 +246,7 @@ def parse_row(raw: TableRow | tuple[str, ...], mapping: ColumnMapping, row_numbe
                 rejects=True,
             )
         )
-    elif len(cells) < width:
+    elif width_of_row < width:
         problems.append(
             RowProblem(
                 number,
@@ -236,20 +255,20 @@ def parse_row(raw: TableRow | tuple[str, ...], mapping: ColumnMapping, row_numbe
             )
         )
 
-    for field_name, limit in FIELD_LIMITS.items():
-        if len(mapping.value(field_name, cells)) > limit:
-            label = FIELDS_BY_NAME[field_name].label
-            if field_name in REQUIRED_WITHIN_LIMIT:
-                problem(field_name, f"The {label.lower()} is longer than {limit:,} characters", rejects=True)
-            else:
-                problem(field_name, f"The {label.lower()} is longer than {limit:,} characters, so it was left out")
+    for field_name in over_limit:
+        limit = FIELD_LIMITS[field_name]
+        label = FIELDS_BY_NAME[field_name].label
+        if field_name in REQUIRED_WITHIN_LIMIT:
+            problem(field_name, f"The {label.lower()} is longer than {limit:,} characters", rejects=True)
+        else:
+            problem(field_name, f"The {label.lower()} is longer than {limit:,} characters, so it was left out")
 
     name = _text(value("name"))
     if name is None and not any(p.column == mapping.header_for("name") and p.rejects for p in problems):
         problem("name", "The name is missing", rejects=True)
 
     legal_words = _text(value("legal_form"))
-    reading = legal_form_from_words(value("legal_form"))
+    reading = _legal_form(value("legal_form"))
     if reading.note:
         problem("legal_form", reading.note)
 
@@ -288,13 +307,13 @@ def parse_row(raw: TableRow | tuple[str, ...], mapping: ColumnMapping, row_numbe
                 problem("website", f"The website is longer than {limit:,} characters, so it was left out")
                 website = None
 
-    status = read_status(value("status"), value("dissolved_on"))
+    status = _status(value("status"), value("dissolved_on"))
     if status.note and status.note_column:
         problem(status.note_column, status.note)
 
     for field_name in SHOWN_FIELDS:
         text = value(field_name)
-        if formula_like(field_name, text):
+        if text and formula_like(field_name, text):
             shown = " ".join(text.split())
             shown = shown if len(shown) <= 60 else shown[:57] + "..."
             problem(

@@ -23,6 +23,7 @@ from collections.abc import Generator, Iterator
 from dataclasses import fields
 from datetime import date
 from functools import cache
+from operator import attrgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -71,45 +72,50 @@ def _plain(value: Any) -> Any:
     raise Unkeepable(f"cannot keep {type(value).__name__}")
 
 
+_row_values = attrgetter(*_ROW_FIELDS)
+_LEGAL_FORM = _ROW_FIELDS.index("legal_form")
+_STATUS = _ROW_FIELDS.index("status")
+_PROBLEMS = _ROW_FIELDS.index("problems")
+#: The fields kept as they are (text, numbers, None).
+_PLAIN = tuple(i for i in range(len(_ROW_FIELDS)) if i not in (_LEGAL_FORM, _STATUS, _PROBLEMS))
+
+
 def encode(row: ParsedRow) -> list[Any]:
     """A parsed row as plain JSON values, in the order of its fields."""
-    values: list[Any] = []
-    for name in _ROW_FIELDS:
-        value = getattr(row, name)
-        if name == "legal_form":
-            values.append(None if value is None else LegalForm(value).value)
-        elif name == "status":
-            if value == _NO_STATUS:
-                values.append(None)
-            else:
-                values.append(
-                    [
-                        getattr(value, f).isoformat() if f == "on" and getattr(value, f) else _plain(getattr(value, f))
-                        for f in _STATUS_FIELDS
-                    ]
-                )
-        elif name == "problems":
-            values.append([[_plain(getattr(p, f)) for f in _PROBLEM_FIELDS] for p in value])
-        else:
-            values.append(_plain(value))
+    values: list[Any] = list(_row_values(row))
+    for index in _PLAIN:
+        _plain(values[index])
+    form = values[_LEGAL_FORM]
+    values[_LEGAL_FORM] = None if form is None else LegalForm(form).value
+    status = values[_STATUS]
+    if status == _NO_STATUS:
+        values[_STATUS] = None
+    else:
+        values[_STATUS] = [
+            getattr(status, f).isoformat() if f == "on" and getattr(status, f) else _plain(getattr(status, f))
+            for f in _STATUS_FIELDS
+        ]
+    values[_PROBLEMS] = [[_plain(getattr(p, f)) for f in _PROBLEM_FIELDS] for p in values[_PROBLEMS]]
     return values
 
 
 def decode(values: list[Any]) -> ParsedRow:
     """:func:`encode` undone."""
-    named = dict(zip(_ROW_FIELDS, values, strict=True))
-    if named["legal_form"] is not None:
-        named["legal_form"] = LegalForm(named["legal_form"])
-    status = named["status"]
+    if len(values) != len(_ROW_FIELDS):
+        raise ValueError(f"a kept row has {len(values)} values, not {len(_ROW_FIELDS)}")
+    values = list(values)
+    if values[_LEGAL_FORM] is not None:
+        values[_LEGAL_FORM] = LegalForm(values[_LEGAL_FORM])
+    status = values[_STATUS]
     if status is None:
-        named["status"] = _NO_STATUS
+        values[_STATUS] = _NO_STATUS
     else:
         reading = dict(zip(_STATUS_FIELDS, status, strict=True))
         if reading["on"] is not None:
             reading["on"] = date.fromisoformat(reading["on"])
-        named["status"] = StatusReading(**reading)
-    named["problems"] = tuple(RowProblem(*problem) for problem in named["problems"])
-    return ParsedRow(**named)
+        values[_STATUS] = StatusReading(**reading)
+    values[_PROBLEMS] = tuple(RowProblem(*problem) for problem in values[_PROBLEMS])
+    return ParsedRow(*values)
 
 
 class Keeper:
