@@ -142,15 +142,18 @@ class _Planner:
 
     @staticmethod
     def rejected(plan: RowPlan) -> bool:
-        return any(p.rejects for p in plan.problems)
+        # The row's own problems, then those found planning it (plan.problems would build a list of both each time).
+        return any(p.rejects for p in plan.row.problems) or any(p.rejects for p in plan.extra_problems)
 
     def plan_chunk(self, plans: list[RowPlan]) -> dict[int, Provider]:
         """Give every plan its outcome; returns the matched providers (loaded with what updating needs)."""
         self._match_names.clear()
-        live = [p for p in plans if not self.rejected(p)]
+        live: list[RowPlan] = []
         for plan in plans:
             if self.rejected(plan):
                 plan.outcome = RowOutcome.REJECTED
+            else:
+                live.append(plan)
         self._place(live)
         by_org_id = self._providers_by_org_id({p.row.org_id for p in live if p.row.org_id})
         near = self._providers_near({p.row.postcode for p in live if p.row.postcode})
