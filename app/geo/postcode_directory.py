@@ -18,7 +18,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -547,6 +548,10 @@ _LOOKUP_ONE = select(*_RECORD_COLUMNS).where(
 )
 
 
+# A row as a record with no Python frame per row (a named tuple's _make has one): the bulk lookups map it over rows.
+_record = partial(tuple.__new__, PostcodeRecord)
+_FIRST = itemgetter(0)
+
 _LOOKUP_SELECT = "SELECT postcode, latitude, longitude, district_code, ward_code, terminated FROM postcodes"
 _LOOKUP_ANY = f"{_LOOKUP_SELECT} WHERE release_id = %s AND postcode = ANY(%s)"
 # The same, with the array sent as one text of lines split by the server: psycopg dumps a list a value at a time in
@@ -610,8 +615,8 @@ class PostcodeStore:
                         cursor.execute(_LOOKUP_LINES, (release_id, lines, "\n"))
                     else:  # a line break inside a postcode asked for, or an empty one: send the array as it is
                         cursor.execute(_LOOKUP_ANY, (release_id, chunk))
-                    for row in cursor.fetchall():
-                        found[row[0]] = make(row)
+                    rows = cursor.fetchall()
+                    found.update(zip(map(_FIRST, rows), map(_record, rows), strict=True))
             return found
         if driver == "pysqlite":
             # In postcode order, SQLite's probes of the primary key's index walk it forwards.
@@ -624,10 +629,11 @@ class PostcodeStore:
                     # compiled statements instead of compiling one per size (a millisecond each).
                     size = next(size for size in (8, 64, self.BATCH) if size >= len(chunk))
                     cursor.execute(_lookup_in(size), (release_id, *chunk, *[chunk[-1]] * (size - len(chunk))))
-                    for row in cursor.fetchall():
+                    rows = cursor.fetchall()
+                    found.update(zip(map(_FIRST, rows), map(_record, rows), strict=True))
+                    for row in rows:
                         if row[5] is not None:  # SQLite keeps a boolean as 0 or 1
-                            row = (*row[:5], bool(row[5]))
-                        found[row[0]] = make(row)
+                            found[row[0]] = _record((*row[:5], bool(row[5])))
             finally:
                 cursor.close()
             return found
