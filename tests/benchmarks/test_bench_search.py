@@ -39,11 +39,16 @@ def register(app: Flask, reference: SeedReport) -> Iterator[Any]:
     with app.app_context():
         generate(db.session, 120, random.Random(3))
         raw = db.engine.raw_connection()
-        if db.engine.dialect.name == "postgresql":
+        postgresql = db.engine.dialect.name == "postgresql"
+        if postgresql:
             raw.driver_connection.autocommit = True  # type: ignore[union-attr]
         try:
             yield raw
         finally:
+            if postgresql:
+                # The connection goes back to the app's pool: a later test's session must not find it in
+                # autocommit, where its SAVEPOINTs fail ("can only be used in transaction blocks").
+                raw.driver_connection.autocommit = False  # type: ignore[union-attr]
             raw.close()
 
 
