@@ -4,10 +4,8 @@ a memory mapping."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from flask import Flask
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import Connection, inspect, text
@@ -16,7 +14,10 @@ from sqlalchemy.orm import Session
 from app import create_app
 from app.extensions import SQLITE_MMAP_BYTES, db
 from app.geo.postcode_directory import PostcodeStore
-from tests.test_migrations import _empty_database_url
+from tests import test_migrations
+
+#: The migration tests' fixture: an app on an empty database of each engine.
+migrated_app = test_migrations.migrated_app
 
 BEFORE = "0013_search_at_scale"
 ROWS = [
@@ -48,16 +49,6 @@ def test_the_models_make_the_postcodes_table_without_rowid_an_outcode_index_or_a
     assert inspect(connection).get_foreign_keys("postcodes") == []
     if connection.dialect.name == "sqlite":
         assert "WITHOUT ROWID" in _postcodes_ddl(connection).upper()
-
-
-@pytest.fixture
-def migrated_app(tmp_path: Path) -> Iterator[Flask]:
-    for url in _empty_database_url(tmp_path):
-        app = create_app({"APP_ENV": "test", "SQLALCHEMY_DATABASE_URI": url})
-        with app.app_context():
-            yield app
-            db.session.remove()
-            db.engine.dispose()
 
 
 def test_migration_0014_keeps_a_loaded_directory_and_gives_it_back_on_downgrade(migrated_app: Flask) -> None:
