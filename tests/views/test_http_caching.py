@@ -199,7 +199,8 @@ def test_only_actions_that_change_no_public_page_leave_the_version(session: Sess
 def test_the_directorys_kept_filter_lists_follow_the_register(
     client: FlaskClient, navigation_market: NavigationMarket
 ) -> None:
-    """The filter lists' markup is kept by content: a new service shows at once, even without an audited change."""
+    """The filter lists' markup is kept by content: a new service shows at once. (With the lists themselves kept for
+    the register's version, as in production, an audited change is what brings it: the next test.)"""
     first = client.get("/directory").get_data(as_text=True)
     assert '<option value="catering">' not in first
     catering = ServiceCategory(slug="catering", name="Catering")
