@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from flask import current_app, get_template_attribute, render_template
 from markupsafe import Markup
@@ -26,7 +23,7 @@ from app.models.base import utcnow
 from app.services.search import Criteria, SearchResult, Selected
 from app.services.search import search as run_search
 from app.services.search import selected as selected_providers
-from app.web.caching import kept_for_register_version, this_requests_register_version
+from app.web.caching import kept_for_register_version
 from app.web.council import council_local_area
 
 
@@ -43,9 +40,8 @@ def search_form_choices() -> list[SelectChoice]:
     ]
 
 
-#: Search forms' markup kept, by the parameters they were rendered from (most recently used last).
+#: Search forms kept, rendered for their parameters.
 _FORMS_KEPT = 256
-_forms_lock = threading.Lock()
 
 
 def search_form_markup(form: SearchForm, params: MultiDict[str, str]) -> Markup:
@@ -58,22 +54,10 @@ def search_form_markup(form: SearchForm, params: MultiDict[str, str]) -> Markup:
         markup: Markup = get_template_attribute("commissioners/_search_form.html", "search_form")(form, params)
         return markup
 
-    if not current_app.config["KEEP_FOR_REGISTER_VERSION"] or any(field.errors for field in form):
+    if any(field.errors for field in form):
         return render()
     asked = tuple(sorted((name, value) for name, value in params.items(multi=True) if name != "page"))
-    key = (this_requests_register_version(), utcnow().date(), asked)
-    kept: OrderedDict[Any, Markup] = current_app.extensions.setdefault("search_forms", OrderedDict())
-    with _forms_lock:
-        found = kept.get(key)
-        if found is not None:
-            kept.move_to_end(key)
-            return found
-    markup = render()
-    with _forms_lock:
-        kept[key] = markup
-        while len(kept) > _FORMS_KEPT:
-            kept.popitem(last=False)
-    return markup
+    return kept_for_register_version("search form", render, key=(utcnow().date(), asked), most=_FORMS_KEPT)
 
 
 def search_form(params: MultiDict[str, str]) -> SearchForm:

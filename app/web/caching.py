@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import TypeVar
 
@@ -106,24 +107,30 @@ T = TypeVar("T")
 _kept_lock = threading.Lock()
 
 
-def kept_for_register_version(name: str, compute: Callable[[], T]) -> T:
-    """What ``compute`` gives, worked out once in this process for each version of the register: for what every
-    page asks and only a public change can alter (the districts and services the directory lists, the council's
-    local area). ``compute`` must return plain values, never ORM objects, which belong to one request's session.
+def kept_for_register_version(name: str, compute: Callable[[], T], *, key: Hashable = None, most: int = 1) -> T:
+    """What ``compute`` gives, worked out once in this process for each version of the register (and ``key``): for
+    what many pages ask and only a public change can alter (the districts and services the directory lists, a
+    council's local area, a search form rendered for its parameters). The ``most`` most recently used values are
+    kept under ``name``. ``compute`` must return plain values, never ORM objects, which belong to one request's
+    session.
 
     Sound for the reason the ETags are: every change to what a public page shows records a public audit event in the
-    same transaction, which moves the version. Read at the request's start, the version is never newer than what
-    ``compute`` then reads, so a value is at worst worked out again once more than needed."""
+    same transaction, which moves the version. Read once per request, before ``compute`` reads anything, the version
+    is never newer than what ``compute`` sees, so a value is at worst worked out again once more than needed."""
     if not current_app.config["KEEP_FOR_REGISTER_VERSION"]:
         return compute()
-    version = this_requests_register_version()
-    kept: dict[str, tuple[tuple[int, int], object]] = current_app.extensions.setdefault("kept_for_register", {})
-    found = kept.get(name)
-    if found is not None and found[0] == version:
-        return found[1]  # type: ignore[return-value]
+    wanted = (this_requests_register_version(), key)
+    every: dict[str, OrderedDict[Hashable, object]] = current_app.extensions.setdefault("kept_for_register", {})
+    with _kept_lock:
+        kept = every.setdefault(name, OrderedDict())
+        if wanted in kept:
+            kept.move_to_end(wanted)
+            return kept[wanted]  # type: ignore[return-value]
     value = compute()
     with _kept_lock:
-        kept[name] = (version, value)
+        kept[wanted] = value
+        while len(kept) > most:
+            kept.popitem(last=False)
     return value
 
 

@@ -180,8 +180,8 @@ def test_the_search_form_is_rendered_once_for_the_same_search_and_afresh_with_er
 ) -> None:
     app = commissioner_client.application
     monkeypatch.setitem(app.config, "KEEP_FOR_REGISTER_VERSION", True)
-    kept: OrderedDict[object, str] = OrderedDict()
-    monkeypatch.setitem(app.extensions, "search_forms", kept)
+    monkeypatch.setitem(app.extensions, "kept_for_register", {"search form": OrderedDict()})
+    kept: OrderedDict[object, str] = app.extensions["kept_for_register"]["search form"]
     first = commissioner_client.get("/commissioner/search?value=4000&q=navigation")
     assert first.status_code == 200 and len(kept) == 1
     (markup,) = kept.values()
