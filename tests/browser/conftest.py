@@ -99,11 +99,15 @@ def reflow_problems(page: Any) -> list[dict[str, Any]]:
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:
     """Run axe-core (WCAG 2.0-2.2 A and AA rules) on the page and return its violations, with "reflow" added
-    when the page scrolls sideways at its current width (journeys run at 320 CSS px and on a desktop)."""
+    when the page scrolls sideways at its current width (journeys run at 320 CSS px and on a desktop).
+
+    Only violations are asked for: axe then keeps one node per rule for its passes and inapplicable results instead
+    of every node it looked at (a third less time a page on the officer's pages)."""
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
         """async () => await axe.run(document, {
-            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}
+            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']},
+            resultTypes: ['violations']
         })"""
     )
     return [
