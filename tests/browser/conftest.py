@@ -28,13 +28,52 @@ _STATIC_FILE_LEFT_OPEN = (
 )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+#: The widths the browser tests look at, in CSS px: a phone (WCAG 2.2 reflow) and a desktop.
+ALL_WIDTHS = (320, 1280)
+
+
+def browser_widths() -> tuple[int, ...]:
+    """The widths this run looks at: all of them, or those ``BROWSER_WIDTHS`` names ("320", "1280" or "320,1280").
+
+    CI's two passes split them: the SQLite pass looks at the phone and the PostgreSQL pass at the desktop, so every
+    journey meets each engine and each width while the browser's share of a pass is halved (how a page lays out does
+    not depend on the database behind it)."""
+    chosen = os.environ.get("BROWSER_WIDTHS", "").replace(" ", "")
+    if not chosen:
+        return ALL_WIDTHS
+    widths = tuple(int(w) for w in chosen.split(",") if w)
+    unknown = set(widths) - set(ALL_WIDTHS)
+    if unknown or not widths:
+        raise pytest.UsageError(f"BROWSER_WIDTHS={chosen!r}: choose from {', '.join(map(str, ALL_WIDTHS))}")
+    return widths
+
+
+def _width_of(item: pytest.Item) -> int | None:
+    """The width a browser test is parametrized with ("width", or a "viewport" with a width), if any."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if isinstance(params.get("width"), int):
+        return int(params["width"])
+    viewport = params.get("viewport")
+    return int(viewport["width"]) if isinstance(viewport, dict) and "width" in viewport else None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    widths = browser_widths()
+    kept, left_out = [], []
     for item in items:
         if "tests/browser" in str(item.path):
             item.add_marker(pytest.mark.browser)
             # Chromium may drop a connection mid-download when a journey moves on (a static file still being sent);
             # the werkzeug thread then leaves the file to the garbage collector. Harmless, and not the app's doing.
             item.add_marker(pytest.mark.filterwarnings(_STATIC_FILE_LEFT_OPEN))
+            width = _width_of(item)
+            if width is not None and width not in widths:
+                left_out.append(item)
+                continue
+        kept.append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
 
 
 @pytest.fixture(autouse=True, scope="session")  # session scope: checked before the browser is launched

@@ -20,10 +20,9 @@ from app.domain.spend.lifecycle import SpendBatchStatus
 from app.extensions import db
 from app.models import Council, Provider, ServiceCategory, SpendCategoryService, SpendRejection
 from tests import factories
-from tests.browser.conftest import axe_violations, sign_in
+from tests.browser.conftest import axe_violations, browser_widths, sign_in
 from tests.spend_factories import payment, spend_batch, spend_supplier
 
-WIDTHS = (320, 1280)
 LONG_NAME = "The Knowsley and Liverpool City Region Community Wellbeing and Neighbourhood Navigation CIC"
 
 
@@ -299,7 +298,7 @@ def test_every_page_fits_a_phone_and_passes_axe(role: Role | None, page: Page, l
         sign_in(page, live_server, world.emails[role])
     problems = {}
     for path in _pages(world)[role]:
-        for width in WIDTHS:
+        for width in browser_widths():
             page.set_viewport_size({"width": width, "height": 900})
             response = page.goto(f"{live_server}{path}")
             assert response is not None and response.status == 200, f"{path}: {response and response.status}"

@@ -34,7 +34,7 @@ from app.models import Council, ServiceCategory
 from app.services.audit import Actor
 from app.services.seed import load_reference_data
 from tests import factories
-from tests.browser.conftest import axe_violations, sign_in
+from tests.browser.conftest import axe_violations, browser_widths, sign_in
 from tests.samples import DEPRIVATION_SAMPLE, POSTCODE_SAMPLE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,7 +88,8 @@ LOCAL = BAKERY + TRANSPORT
 APRIL_LOCAL, APRIL_MEASURED = 2_730_00 + 4_150_00, 2_730_00 + 4_150_00 + 12_480_00 + 1_975_50
 MAY_LOCAL, MAY_MEASURED = 1_365_00 + 4_150_00, 9_360_00 + 1_365_00 - 1_250_00 + 4_150_00
 
-WIDTHS = (1280, 320)
+#: The widths this run looks at, the desktop first: the journey itself runs at the first.
+WIDTHS = tuple(sorted(browser_widths(), reverse=True))
 
 
 @dataclass(frozen=True)
@@ -141,8 +142,9 @@ def people(app: Flask) -> Iterator[People]:
 
 
 def check(page: Page, shot: str | None = None) -> None:
-    """axe-core finds nothing and nothing scrolls sideways, on a desktop and at 320 CSS px. With JOURNEY_SCREENSHOTS
-    naming a folder, the pages ``shot`` names are photographed there too (journey_<shot>_<width>_<part>.png)."""
+    """axe-core finds nothing and nothing scrolls sideways, on a desktop and at 320 CSS px (those this run looks at).
+    With JOURNEY_SCREENSHOTS naming a folder, the pages ``shot`` names are photographed there too
+    (journey_<shot>_<width>_<part>.png)."""
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         violations = axe_violations(page)
