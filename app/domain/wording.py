@@ -225,6 +225,7 @@ ACTIONS: dict[str, str] = {
     "record.created": "Commissioning record saved",
     "record.notes_updated": "Notes on a commissioning record changed",
     "reference_data.loaded": "Reference data loaded",
+    "register_release.activated": "Public register release loaded",
     "search.reindexed": "Search index rebuilt",
     "site.added": "Premises added",
     "site.address_changed": "Address of premises changed",

@@ -28,6 +28,7 @@ from app.models.providers import (
     service_category_cpv,
 )
 from app.models.records import CommissioningRecord, RecordProvider
+from app.models.registers import RegisteredCharity, RegisteredCompany, RegisteredSociety, RegisterRelease
 from app.models.search import ProviderSearchDocument
 from app.models.spend import (
     DeprivationRelease,
@@ -69,6 +70,10 @@ __all__ = [
     "ProviderReview",
     "ProviderSearchDocument",
     "RecordProvider",
+    "RegisterRelease",
+    "RegisteredCharity",
+    "RegisteredCompany",
+    "RegisteredSociety",
     "ServiceCategory",
     "SignInThrottle",
     "Site",

@@ -1,0 +1,580 @@
+"""The UK's public registers of organisations as their bulk files write them: Companies House's BasicCompanyData,
+the Charity Commission's register extract and the FCA's Mutuals Public Register.
+
+Pure reading: a file's header to the columns we keep, a row to a record, a register's numbers to one shape, a
+company category to a legal form and a status to whether the organisation is still live. Loading, looking up and
+matching against loaded releases are in :mod:`app.services.registers`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+
+from app.domain.labelled import LabelledEnum
+from app.domain.postcodes import try_normalise_postcode
+from app.domain.providers import LegalForm
+from app.domain.spend.suppliers import compact_name, normalise_supplier_name
+
+
+class Register(LabelledEnum):
+    """A public register we load: its command-line name, its name in words and where its bulk files are published."""
+
+    COMPANIES_HOUSE = (
+        "companies-house",
+        "Companies House",
+        "https://download.companieshouse.gov.uk/en_output.html (BasicCompanyData, monthly)",
+    )
+    CHARITIES = (
+        "charities",
+        "the Charity Commission",
+        "https://register-of-charities.charitycommission.gov.uk/register/full-register-download (daily)",
+    )
+    MUTUALS = (
+        "mutuals",
+        "the FCA Mutuals Public Register",
+        "https://mutuals.fca.org.uk/ (search results download, or an org-id link file of society numbers)",
+    )
+
+
+class RegisterFileError(ValueError):
+    """A register file that cannot be loaded; the message says what is wrong and where, in words."""
+
+
+class Liveness(Enum):
+    """Whether an organisation is still on its register: live, live but ending (liquidation, administration, a
+    proposal to strike it off), or gone (dissolved, struck off, removed, converted or closed)."""
+
+    LIVE = "live"
+    ENDING = "ending"
+    GONE = "gone"
+    # The file gave no status (a link file of numbers, a list cut from the register): nothing is assumed.
+    UNKNOWN = "unknown"
+
+
+#: Longest name kept (Companies House allows 160 characters).
+NAME_MAX_LENGTH = 160
+
+
+def name_key(name: str) -> str:
+    """The key a registered name is matched by: the spend analysis's normal form of a supplier's name with its spaces
+    taken out (:func:`app.domain.spend.suppliers.normalise_supplier_name`), so "K P DODD LIMITED", "K.P. Dodd Ltd"
+    and "The K P Dodd Ltd" share one key, as do "Acme Co" and "ACME COMPANY (THE)"."""
+    return compact_name(normalise_supplier_name(name))[:NAME_MAX_LENGTH]
+
+
+# --- Numbers -------------------------------------------------------------------------------------------------------
+
+_PREFIXED = re.compile(r"([A-Z]{2})(\d{1,6})", re.ASCII)
+# Older registered societies' numbers: IP or RS, five digits and a letter ("IP10002R").
+_SOCIETY_COMPANY = re.compile(r"[A-Z]{2}\d{5}[A-Z]", re.ASCII)
+
+
+def company_number(text: str | None) -> str | None:
+    """A Companies House number in its 8-character form, or None when ``text`` cannot be one.
+
+    Spreadsheets drop leading zeros ("8209948" -> "08209948"; "SC12345" -> "SC012345"); spaces, dots, dashes and an
+    org-id's "GB-COH-" are ignored. Older registered societies' numbers end in a letter ("IP10002R")."""
+    if not text:
+        return None
+    cleaned = re.sub(r"[\s.\-]", "", text.upper().removeprefix("GB-COH-"))
+    if cleaned.isdigit() and len(cleaned) <= 8:
+        return cleaned.zfill(8)
+    prefixed = _PREFIXED.fullmatch(cleaned)
+    if prefixed is not None:
+        return prefixed.group(1) + prefixed.group(2).zfill(6)
+    return cleaned if _SOCIETY_COMPANY.fullmatch(cleaned) else None
+
+
+def charity_number(text: str | None) -> str | None:
+    """A Charity Commission (England and Wales) number: 6 or 7 digits, or None."""
+    if not text:
+        return None
+    cleaned = re.sub(r"[\s.\-]", "", text.upper().removeprefix("GB-CHC-"))
+    return cleaned if cleaned.isdigit() and 6 <= len(cleaned) <= 7 else None
+
+
+_SOCIETY_NUMBER = re.compile(r"\d{1,6}[A-Z]{0,4}", re.ASCII)
+
+
+def society_number(text: str | None) -> str | None:
+    """An FCA mutuals register number ("525R", "31129", "IP10002R" written without its Companies House prefix), or
+    None."""
+    if not text:
+        return None
+    cleaned = re.sub(r"[\s.\-]", "", text.upper().removeprefix("GB-MPR-"))
+    return cleaned if _SOCIETY_NUMBER.fullmatch(cleaned) else None
+
+
+# --- Companies House -----------------------------------------------------------------------------------------------
+
+#: BasicCompanyData's header as the product writes it, spaces and all (55 columns, from the published sample). The
+#: loader needs only COMPANY_COLUMNS of it; the benchmark writes files of the real format under it.
+BASIC_COMPANY_DATA_HEADER = (
+    "CompanyName",
+    " CompanyNumber",
+    "RegAddress.CareOf",
+    "RegAddress.POBox",
+    "RegAddress.AddressLine1",
+    " RegAddress.AddressLine2",
+    "RegAddress.PostTown",
+    "RegAddress.County",
+    "RegAddress.Country",
+    "RegAddress.PostCode",
+    "CompanyCategory",
+    "CompanyStatus",
+    "CountryOfOrigin",
+    "DissolutionDate",
+    "IncorporationDate",
+    "Accounts.AccountRefDay",
+    "Accounts.AccountRefMonth",
+    "Accounts.NextDueDate",
+    "Accounts.LastMadeUpDate",
+    "Accounts.AccountCategory",
+    "Returns.NextDueDate",
+    "Returns.LastMadeUpDate",
+    "Mortgages.NumMortCharges",
+    "Mortgages.NumMortOutstanding",
+    "Mortgages.NumMortPartSatisfied",
+    "Mortgages.NumMortSatisfied",
+    "SICCode.SicText_1",
+    "SICCode.SicText_2",
+    "SICCode.SicText_3",
+    "SICCode.SicText_4",
+    "LimitedPartnerships.NumGenPartners",
+    "LimitedPartnerships.NumLimPartners",
+    "URI",
+    "PreviousName_1.CONDATE",
+    " PreviousName_1.CompanyName",
+    " PreviousName_2.CONDATE",
+    " PreviousName_2.CompanyName",
+    "PreviousName_3.CONDATE",
+    " PreviousName_3.CompanyName",
+    "PreviousName_4.CONDATE",
+    " PreviousName_4.CompanyName",
+    "PreviousName_5.CONDATE",
+    " PreviousName_5.CompanyName",
+    "PreviousName_6.CONDATE",
+    " PreviousName_6.CompanyName",
+    "PreviousName_7.CONDATE",
+    " PreviousName_7.CompanyName",
+    "PreviousName_8.CONDATE",
+    " PreviousName_8.CompanyName",
+    "PreviousName_9.CONDATE",
+    " PreviousName_9.CompanyName",
+    "PreviousName_10.CONDATE",
+    " PreviousName_10.CompanyName",
+    "ConfStmtNextDueDate",
+    " ConfStmtLastMadeUpDate",
+)
+
+#: BasicCompanyData's columns that are kept, by their header name (the product writes some with a leading space).
+COMPANY_COLUMNS = {
+    "name": "CompanyName",
+    "number": "CompanyNumber",
+    "care_of": "RegAddress.CareOf",
+    "po_box": "RegAddress.POBox",
+    "line_1": "RegAddress.AddressLine1",
+    "line_2": "RegAddress.AddressLine2",
+    "town": "RegAddress.PostTown",
+    "county": "RegAddress.County",
+    "country": "RegAddress.Country",
+    "postcode": "RegAddress.PostCode",
+    "category": "CompanyCategory",
+    "status": "CompanyStatus",
+    "dissolved_on": "DissolutionDate",
+    "incorporated_on": "IncorporationDate",
+    "sic_1": "SICCode.SicText_1",
+    "sic_2": "SICCode.SicText_2",
+    "sic_3": "SICCode.SicText_3",
+    "sic_4": "SICCode.SicText_4",
+    "previous_name": "PreviousName_1.CompanyName",
+}
+COMPANY_REQUIRED = ("name", "number", "category", "status", "postcode")
+
+#: Company categories as BasicCompanyData writes them, to the legal form they are (None: a form of its own the
+#: register's legal forms do not distinguish, shown as the category itself). Matched case-insensitively.
+COMPANY_CATEGORIES: dict[str, LegalForm | None] = {
+    "community interest company": LegalForm.CIC,
+    "private limited company": LegalForm.PRIVATE_COMPANY,
+    "pri/ltd by guar/nsc (private, limited by guarantee, no share capital)": LegalForm.CLG,
+    "pri/lbg/nsc (private, limited by guarantee, no share capital, use of 'limited' exemption)": LegalForm.CLG,
+    "private limited by guarantee without share capital": LegalForm.CLG,
+    "limited liability partnership": LegalForm.PRIVATE_COMPANY,
+    "public limited company": LegalForm.OTHER,
+    "old public company": LegalForm.OTHER,
+    "private unlimited company": LegalForm.OTHER,
+    "private unlimited": LegalForm.OTHER,
+    "limited partnership": LegalForm.SOLE_TRADER,
+    "scottish partnership": LegalForm.SOLE_TRADER,
+    "charitable incorporated organisation": LegalForm.CHARITY,
+    "scottish charitable incorporated organisation": LegalForm.CHARITY,
+    # A co-operative or a community benefit society: which one, the FCA register says.
+    "registered society": None,
+    "industrial and provident society": None,
+    "royal charter company": LegalForm.OTHER,
+    "investment company with variable capital": LegalForm.OTHER,
+    "investment company with variable capital (umbrella)": LegalForm.OTHER,
+    "investment company with variable capital(securities)": LegalForm.OTHER,
+    "further education and sixth form college corps": LegalForm.OTHER,
+    "overseas entity": LegalForm.OTHER,
+    "other company type": LegalForm.OTHER,
+    "protected cell company": LegalForm.OTHER,
+    "converted/closed": LegalForm.OTHER,
+    "united kingdom societas": LegalForm.OTHER,
+    "united kingdom economic interest grouping": LegalForm.OTHER,
+    "european public limited-liability company (se)": LegalForm.OTHER,
+}
+
+
+def known_category(category: str) -> bool:
+    return category.strip().casefold() in COMPANY_CATEGORIES
+
+
+def category_legal_form(category: str | None) -> LegalForm:
+    """The legal form a company category is: "Community Interest Company" is a CIC. An unknown category, or a
+    registered society (a co-operative or a community benefit society), is "not known" until something says which."""
+    if not category:
+        return LegalForm.UNKNOWN
+    return COMPANY_CATEGORIES.get(category.strip().casefold()) or LegalForm.UNKNOWN
+
+
+_GONE = ("dissolved", "removed", "converted/closed", "closed", "struck off", "deregistered", "cancelled")
+_ENDING = ("liquidation", "administration", "receiver", "strike off", "insolvency", "voluntary arrangement")
+
+
+def liveness(status: str | None, ended_on: date | None = None) -> Liveness:
+    """Whether a register's status (and end date, when it has one) says the organisation is live, ending or gone."""
+    words = (status or "").strip().casefold()
+    if not words and ended_on is None:
+        return Liveness.UNKNOWN
+    if ended_on is not None or any(word in words for word in _GONE):
+        return Liveness.GONE
+    if any(word in words for word in _ENDING):
+        return Liveness.ENDING
+    return Liveness.LIVE
+
+
+def register_date(text: str | None) -> date | None:
+    """A register's date: dd/mm/yyyy (Companies House, the FCA) or yyyy-mm-dd (the Charity Commission, with or
+    without a time). None for blank; RegisterFileError for anything else."""
+    text = (text or "").strip()
+    if not text or text.upper() in {"NA", "NULL"}:
+        return None
+    for form in ("%d/%m/%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(text[:19], form).date()
+        except ValueError:
+            continue
+    raise RegisterFileError(f"'{text}' is not a date")
+
+
+def sic_codes(texts: Iterable[str]) -> list[str]:
+    """SIC codes with their words, as the register writes them ("88990 - Other social work activities n.e.c."),
+    blanks and the 'None Supplied' placeholder left out."""
+    return [t.strip() for t in texts if t and t.strip() and t.strip().casefold() != "none supplied"]
+
+
+def _clean(text: str | None, most: int = 500) -> str:
+    return " ".join((text or "").split())[:most]
+
+
+@dataclass(frozen=True)
+class CompanyRecord:
+    number: str
+    name: str
+    category: str
+    status: str
+    incorporated_on: date | None
+    dissolved_on: date | None
+    address: str
+    postcode: str | None
+    country: str
+    sic: tuple[str, ...]
+    previous_name: str
+
+
+def company_columns(header: Sequence[str], source: str) -> dict[str, int]:
+    """Where each kept column is in a BasicCompanyData header (spaces around names ignored); RegisterFileError
+    naming what is missing when it is not the product's header."""
+    at = {name.strip().lstrip("\ufeff").casefold(): i for i, name in enumerate(header)}
+    positions = {ours: at[theirs.casefold()] for ours, theirs in COMPANY_COLUMNS.items() if theirs.casefold() in at}
+    missing = [COMPANY_COLUMNS[c] for c in COMPANY_REQUIRED if c not in positions]
+    if missing:
+        raise RegisterFileError(
+            f"{source} is not Companies House's BasicCompanyData: its header has no {', '.join(missing)} "
+            f"column. Nothing was loaded."
+        )
+    return positions
+
+
+def company_record(row: Sequence[str], at: dict[str, int], where: str) -> CompanyRecord:
+    """One BasicCompanyData row as a record; RegisterFileError (naming ``where``) for a row that cannot be one."""
+
+    def cell(name: str) -> str:
+        position = at.get(name)
+        return row[position] if position is not None and position < len(row) else ""
+
+    number = company_number(cell("number"))
+    if number is None:
+        raise RegisterFileError(f"{where}: '{cell('number')}' is not a company number")
+    try:
+        incorporated, dissolved = register_date(cell("incorporated_on")), register_date(cell("dissolved_on"))
+    except RegisterFileError as error:
+        raise RegisterFileError(f"{where}: {error}") from None
+    lines = [cell(n) for n in ("care_of", "po_box", "line_1", "line_2", "town", "county")]
+    return CompanyRecord(
+        number=number,
+        name=_clean(cell("name"), NAME_MAX_LENGTH),
+        category=_clean(cell("category"), 120),
+        status=_clean(cell("status"), 80),
+        incorporated_on=incorporated,
+        dissolved_on=dissolved,
+        address=", ".join(_clean(line, 120) for line in lines if line.strip()),
+        postcode=try_normalise_postcode(cell("postcode")),
+        country=_clean(cell("country"), 60),
+        sic=tuple(sic_codes(cell(f"sic_{n}") for n in range(1, 5))),
+        previous_name=_clean(cell("previous_name"), NAME_MAX_LENGTH),
+    )
+
+
+def unwrapped_lines(lines: Iterator[str], width: int, complete: int) -> Iterator[str]:
+    """Physical lines joined back into records where a file was hard-wrapped at ``width`` characters (as the
+    published BasicCompanyData sample is): a line exactly ``width`` long goes on into the next one until the joined
+    text has ``complete`` fields with every quote closed."""
+    pending = ""
+    for raw in lines:
+        line = raw.rstrip("\r\n")
+        pending += line
+        if len(line) == width and not _whole_record(pending, complete):
+            continue
+        yield pending
+        pending = ""
+    if pending:
+        yield pending
+
+
+def _whole_record(text: str, fields: int) -> bool:
+    if text.count('"') % 2:
+        return False
+    return _field_count(text) >= fields
+
+
+def _field_count(text: str) -> int:
+    count, quoted = 1, False
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+        elif char == "," and not quoted:
+            count += 1
+    return count
+
+
+# --- The Charity Commission ----------------------------------------------------------------------------------------
+
+#: The register extract's charity table's columns that are kept (the published extract and files cut from it, such
+#: as a council's "charities operating in our area", use these names).
+CHARITY_COLUMNS = {
+    "number": ("registered_charity_number",),
+    "linked": ("linked_charity_number",),
+    "name": ("charity_name",),
+    "company_number": ("charity_company_registration_number",),
+    "charity_type": ("charity_type",),
+    "status": ("charity_registration_status",),
+    "registered_on": ("date_of_registration",),
+    "removed_on": ("date_of_removal",),
+    "address": ("charity_contact_address",),
+    "address_1": ("charity_contact_address1",),
+    "address_2": ("charity_contact_address2",),
+    "address_3": ("charity_contact_address3",),
+    "address_4": ("charity_contact_address4",),
+    "address_5": ("charity_contact_address5",),
+    "postcode": ("charity_contact_postcode",),
+    "website": ("charity_contact_web",),
+    "activities": ("charity_activities",),
+    "is_cio": ("charity_is_cio",),
+    "extract_date": ("date_of_extract",),
+}
+CHARITY_REQUIRED = ("number", "name")
+#: The extract's other tables, told apart by their columns.
+CLASSIFICATION_COLUMNS = ("registered_charity_number", "classification_type", "classification_description")
+AREA_COLUMNS = ("registered_charity_number", "geographic_area_type", "geographic_area_description")
+
+
+def _na(text: str) -> str:
+    """The extract's "no value": blank or NA."""
+    text = text.strip()
+    return "" if text.upper() in {"NA", "NULL"} else text
+
+
+@dataclass(frozen=True)
+class CharityRecord:
+    number: str
+    name: str
+    company_number: str | None
+    charity_type: str
+    status: str
+    registered_on: date | None
+    removed_on: date | None
+    address: str
+    postcode: str | None
+    website: str
+    activities: str
+
+
+def charity_columns(header: Sequence[str], source: str) -> dict[str, int]:
+    at = {name.strip().lstrip("\ufeff").casefold(): i for i, name in enumerate(header)}
+    positions: dict[str, int] = {}
+    for ours, names in CHARITY_COLUMNS.items():
+        for name in names:
+            if name in at:
+                positions[ours] = at[name]
+                break
+    missing = [CHARITY_COLUMNS[c][0] for c in CHARITY_REQUIRED if c not in positions]
+    if missing:
+        raise RegisterFileError(
+            f"{source} is not the Charity Commission's register extract (its charity table): its header has no "
+            f"{', '.join(missing)} column. Nothing was loaded."
+        )
+    return positions
+
+
+def charity_record(row: Sequence[str], at: dict[str, int], where: str) -> CharityRecord | None:
+    """One charity table row as a record; None for a linked charity (one that shares its main charity's number:
+    the register lists the main one); RegisterFileError for a row that cannot be one."""
+
+    def cell(name: str) -> str:
+        position = at.get(name)
+        return _na(row[position]) if position is not None and position < len(row) else ""
+
+    if cell("linked") not in ("", "0"):
+        return None
+    number = charity_number(cell("number"))
+    if number is None:
+        raise RegisterFileError(f"{where}: '{cell('number')}' is not a charity number")
+    try:
+        registered, removed = register_date(cell("registered_on")), register_date(cell("removed_on"))
+    except RegisterFileError as error:
+        raise RegisterFileError(f"{where}: {error}") from None
+    address = cell("address") or ", ".join(cell(f"address_{n}") for n in range(1, 6) if cell(f"address_{n}"))
+    status = cell("status") or ("Removed" if removed else "")
+    return CharityRecord(
+        number=number,
+        name=_clean(cell("name"), NAME_MAX_LENGTH),
+        company_number=company_number(cell("company_number")),
+        charity_type=_clean(cell("charity_type") or ("CIO" if cell("is_cio").casefold() == "true" else ""), 60),
+        status=_clean(status, 40),
+        registered_on=registered,
+        removed_on=removed,
+        address=_clean(address),
+        postcode=try_normalise_postcode(cell("postcode")),
+        website=_clean(cell("website"), 200),
+        activities=_clean(cell("activities"), 2000),
+    )
+
+
+# --- The FCA Mutuals Public Register -------------------------------------------------------------------------------
+
+#: The register's own download and the org-id link files that carry its numbers (GB-MPR-...).
+SOCIETY_COLUMNS = {
+    "number": ("registration number", "society number", "register number", "number", "org_id_a"),
+    "name": ("society name", "name", "org_name"),
+    "company_number": ("companies house number", "company number", "org_id_b"),
+    "society_type": ("society type", "registered as", "type", "legal form"),
+    "status": ("status", "society status", "current status"),
+    "registered_on": ("registration date", "date registered"),
+    "deregistered_on": ("deregistration date", "date deregistered", "cancellation date"),
+    "address": ("registered office", "address", "registered office address"),
+    "postcode": ("postcode", "registered office postcode", "post code"),
+}
+SOCIETY_REQUIRED = ("number", "name")
+
+#: How the FCA names a society's type, to the legal form it is.
+SOCIETY_TYPES: dict[str, LegalForm] = {
+    "co-operative society": LegalForm.COOPERATIVE,
+    "cooperative society": LegalForm.COOPERATIVE,
+    "bona fide co-operative society": LegalForm.COOPERATIVE,
+    "community benefit society": LegalForm.COMMUNITY_BENEFIT,
+    "society for the benefit of the community": LegalForm.COMMUNITY_BENEFIT,
+    "bencom": LegalForm.COMMUNITY_BENEFIT,
+    "credit union": LegalForm.COOPERATIVE,
+}
+
+
+def society_legal_form(society_type: str | None, number: str | None = None) -> LegalForm:
+    """A society's legal form from its type, or from its number where the number says (since August 2014, numbers
+    of co-operatives start 4000 and of community benefit societies 7000); otherwise not known."""
+    found = SOCIETY_TYPES.get((society_type or "").strip().casefold())
+    if found is not None:
+        return found
+    digits = (number or "").rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    if len(digits) >= 5 and digits.startswith("4000"):
+        return LegalForm.COOPERATIVE
+    if len(digits) >= 5 and digits.startswith("7000"):
+        return LegalForm.COMMUNITY_BENEFIT
+    return LegalForm.UNKNOWN
+
+
+@dataclass(frozen=True)
+class SocietyRecord:
+    number: str
+    name: str
+    company_number: str | None
+    society_type: str
+    status: str
+    registered_on: date | None
+    deregistered_on: date | None
+    address: str
+    postcode: str | None
+
+
+def society_columns(header: Sequence[str], source: str) -> dict[str, int]:
+    at = {name.strip().lstrip("\ufeff").casefold(): i for i, name in enumerate(header)}
+    positions: dict[str, int] = {}
+    for ours, names in SOCIETY_COLUMNS.items():
+        for name in names:
+            if name in at:
+                positions[ours] = at[name]
+                break
+    missing = [f"'{SOCIETY_COLUMNS[c][0]}'" for c in SOCIETY_REQUIRED if c not in positions]
+    if missing:
+        raise RegisterFileError(
+            f"{source} is not the FCA Mutuals Public Register (or a link file of its numbers): its header has no "
+            f"{' or '.join(missing)} column. Nothing was loaded."
+        )
+    return positions
+
+
+def society_record(row: Sequence[str], at: dict[str, int], where: str) -> SocietyRecord | None:
+    """One society; None for a link file's row that is not a society's (its first identifier not GB-MPR-)."""
+
+    def cell(name: str) -> str:
+        position = at.get(name)
+        return row[position].strip() if position is not None and position < len(row) else ""
+
+    raw = cell("number")
+    if raw.upper().startswith("GB-") and not raw.upper().startswith("GB-MPR-"):
+        return None
+    number = society_number(raw)
+    if number is None:
+        raise RegisterFileError(f"{where}: '{raw}' is not a mutuals register number")
+    try:
+        registered, deregistered = register_date(cell("registered_on")), register_date(cell("deregistered_on"))
+    except RegisterFileError as error:
+        raise RegisterFileError(f"{where}: {error}") from None
+    linked = cell("company_number")
+    status = cell("status") or ("Deregistered" if deregistered else "")
+    return SocietyRecord(
+        number=number,
+        name=_clean(cell("name"), NAME_MAX_LENGTH),
+        company_number=company_number(linked),
+        society_type=_clean(cell("society_type"), 80),
+        status=_clean(status, 40),
+        registered_on=registered,
+        deregistered_on=deregistered,
+        address=_clean(cell("address")),
+        postcode=try_normalise_postcode(cell("postcode")),
+    )

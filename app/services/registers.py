@@ -1,0 +1,995 @@
+"""The public registers, loaded offline as dated releases, looked up by number and matched by name.
+
+A load reads a register's bulk files as they are published (Companies House's multi-part zip of CSVs, the Charity
+Commission's extract, the FCA mutuals register or a link file of its numbers), streamed a chunk at a time, into a
+release beside the active one; the release is switched on in the caller's transaction when every row is in, so a
+file that is cut short or wrong part-way leaves the active release as it was. Like the postcode directory
+(:mod:`app.geo.postcode_directory`), rows go in by the engine's fastest path: COPY on PostgreSQL, the driver's
+prepared executemany on SQLite.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import re
+import sqlite3
+import time
+import zipfile
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import date
+from functools import partial
+from pathlib import Path
+from typing import IO, Any
+
+import psycopg
+from sqlalchemy import delete, exc, select, update
+from sqlalchemy.orm import Session
+
+from app.domain.providers import LegalForm
+from app.domain.registers import (
+    AREA_COLUMNS,
+    CLASSIFICATION_COLUMNS,
+    CharityRecord,
+    CompanyRecord,
+    Liveness,
+    Register,
+    RegisterFileError,
+    SocietyRecord,
+    category_legal_form,
+    charity_columns,
+    charity_number,
+    charity_record,
+    company_columns,
+    company_number,
+    company_record,
+    known_category,
+    liveness,
+    name_key,
+    register_date,
+    society_columns,
+    society_legal_form,
+    society_number,
+    society_record,
+    unwrapped_lines,
+)
+from app.domain.spend.suppliers import near_name_score, normalise_supplier_name, supplier_name_variants
+from app.models import RegisteredCharity, RegisteredCompany, RegisteredSociety, RegisterRelease
+from app.models.driver import driver_of
+
+#: Hears the rows loaded so far and the share of the files read (0 to 1).
+Progress = Callable[[int, float], None]
+CHUNK_SIZE = 10_000
+_TABLES: dict[Register, Any] = {
+    Register.COMPANIES_HOUSE: RegisteredCompany,
+    Register.CHARITIES: RegisteredCharity,
+    Register.MUTUALS: RegisteredSociety,
+}
+# A date in a file's name: BasicCompanyData-2026-12-01-part1_7.zip.
+_NAMED_DATE = re.compile(r"(20\d\d)-(\d\d)-(\d\d)")
+_CUT_SHORT = (zipfile.BadZipFile, EOFError, zlib.error, gzip.BadGzipFile)
+
+
+# --- Reading the files ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Reading:
+    """The files of one load: their total size, and how much has been read (for the progress bar)."""
+
+    paths: list[Path]
+    total_bytes: int = 0
+    done_bytes: int = 0
+    current: IO[bytes] | None = None
+
+    def share(self) -> float:
+        now = self.done_bytes
+        if self.current is not None:
+            with suppress(OSError, ValueError):
+                now += self.current.tell()
+        return min(now / self.total_bytes, 1.0) if self.total_bytes else 0.0
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One table of a load: its name (file, or zip and member) and its lines as text."""
+
+    source: str
+    lines: Iterator[str]
+
+
+def _parts(reading: _Reading) -> Iterator[_Part]:
+    """Every CSV or text table in the files, in order: a zip's members by name (the product's parts in turn)."""
+    reading.total_bytes = sum(path.stat().st_size for path in reading.paths)
+    for path in reading.paths:
+        if path.suffix.lower() == ".zip" and not zipfile.is_zipfile(path):
+            raise RegisterFileError(
+                f"{path.name} is not a zip file that can be opened: it is probably cut short or damaged. Nothing was "
+                f"loaded; the active release is unchanged."
+            )
+        if zipfile.is_zipfile(path):
+            try:
+                archive = zipfile.ZipFile(path)
+            except _CUT_SHORT as error:
+                raise _cut_short(path.name, error) from error
+            with archive:
+                members = sorted(
+                    (i for i in archive.infolist() if i.filename.lower().endswith((".csv", ".txt"))),
+                    key=lambda i: i.filename,
+                )
+                if not members:
+                    raise RegisterFileError(f"{path.name} has no CSV or text file in it. Nothing was loaded.")
+                size = sum(i.compress_size for i in members) or 1
+                for member in members:
+                    with path.open("rb") as raw:
+                        reading.current = raw
+                        with archive.open(member) as opened:
+                            yield _Part(f"{path.name}: {member.filename}", _text_lines(opened, f"{path.name}"))
+                    reading.current = None
+                    reading.done_bytes += int(path.stat().st_size * member.compress_size / size)
+            continue
+        with path.open("rb") as raw:
+            reading.current = raw
+            binary: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if path.suffix == ".gz" else raw  # type: ignore[assignment]
+            yield _Part(path.name, _text_lines(binary, path.name))
+            reading.current = None
+        reading.done_bytes += path.stat().st_size
+
+
+def _text_lines(binary: IO[bytes], source: str) -> Iterator[str]:
+    """The lines of a file as text: UTF-8 (with or without its byte-order mark), else Windows-1252, as registers'
+    files and the spreadsheets they pass through are written. A file cut short says so."""
+    try:
+        with io.TextIOWrapper(binary, encoding="utf-8-sig", errors="strict", newline="") as text:
+            yield from text
+    except UnicodeDecodeError:
+        raise RegisterFileError(
+            f"{source} is not UTF-8 text from the point it was read to; save it as CSV UTF-8. Nothing was loaded."
+        ) from None
+    except _CUT_SHORT as error:
+        raise _cut_short(source, error) from error
+
+
+def _cut_short(source: str, error: BaseException) -> RegisterFileError:
+    return RegisterFileError(
+        f"{source} could not be read to its end ({error}): it is probably cut short or damaged. Nothing was loaded; "
+        f"the active release is unchanged."
+    )
+
+
+def _dialect_of(first_line: str) -> type[csv.Dialect]:
+    """The register extract's .txt tables are tab-separated; everything else is comma-separated."""
+    return csv.excel_tab if first_line.count("\t") > first_line.count(",") else csv.excel
+
+
+def _rows(part: _Part, header_check: Callable[[list[str]], Any]) -> tuple[Any, Iterator[tuple[int, list[str]]]]:
+    """A table's column positions (``header_check`` of its header) and its rows, numbered as lines of the file.
+
+    Every row must have the header's number of fields; a row with fewer at the end of a file is a file cut short."""
+    first = next(part.lines, None)
+    if first is None or not first.strip():
+        raise RegisterFileError(f"{part.source} is empty. Nothing was loaded.")
+    dialect = _dialect_of(first)
+    header = next(csv.reader([first], dialect))
+    lines: Iterator[str] = part.lines
+    try:
+        positions = header_check(header)
+    except RegisterFileError:
+        # The published BasicCompanyData sample is hard-wrapped: the header goes on over lines of the same width.
+        width = len(first.rstrip("\r\n"))
+        joined, rest = _unwrap_header(first, part.lines, width)
+        header = next(csv.reader([joined], dialect))
+        positions = header_check(header)  # still wrong: the error names what is missing
+        lines = unwrapped_lines(rest, width, len(header))
+    expected = len(header)
+
+    def numbered() -> Iterator[tuple[int, list[str]]]:
+        for number, row in enumerate(csv.reader(lines, dialect), start=2):
+            if len(row) != expected:
+                if not row or not "".join(row).strip():
+                    continue
+                raise RegisterFileError(
+                    f"{part.source}, row {number}: {len(row)} columns where the header has {expected}"
+                    + (": the file is probably cut short" if len(row) < expected else "")
+                    + ". Nothing was loaded; the active release is unchanged."
+                )
+            yield number, row
+
+    return positions, numbered()
+
+
+def _unwrap_header(first: str, lines: Iterator[str], width: int) -> tuple[str, Iterator[str]]:
+    joined = first.rstrip("\r\n")
+    line = first.rstrip("\r\n")
+    while len(line) == width:
+        following = next(lines, None)
+        if following is None:
+            break
+        line = following.rstrip("\r\n")
+        joined += line
+    return joined, lines
+
+
+# --- Loading --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    release: RegisterRelease
+    created: bool
+    replaced: list[str]
+
+
+@dataclass
+class _Tally:
+    rows: int = 0
+    statuses: Counter[str] = field(default_factory=Counter)
+    unknown_categories: Counter[str] = field(default_factory=Counter)
+    left_out: Counter[str] = field(default_factory=Counter)
+    tables: list[str] = field(default_factory=list)
+    published_on: date | None = None
+    # The charity extract's classification and area-of-operation lines by charity number, written onto the
+    # charities once they are all in.
+    extras: dict[str, dict[str, list[str]]] = field(
+        default_factory=lambda: {"classifications": {}, "areas_of_operation": {}}
+    )
+
+    def counts(self) -> dict[str, object]:
+        return {
+            "statuses": dict(self.statuses.most_common()),
+            "unknown_categories": dict(self.unknown_categories.most_common()),
+            "left_out": dict(self.left_out),
+            "tables": self.tables,
+        }
+
+
+def active_release(session: Session, register: Register) -> RegisterRelease | None:
+    return session.scalar(
+        select(RegisterRelease).where(RegisterRelease.register == register.value, RegisterRelease.active.is_(True))
+    )
+
+
+def active_releases(session: Session) -> dict[Register, RegisterRelease]:
+    found = session.scalars(select(RegisterRelease).where(RegisterRelease.active.is_(True)))
+    return {Register(release.register): release for release in found}
+
+
+def _fingerprint(paths: Sequence[Path]) -> str:
+    digests = []
+    for path in paths:
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        digests.append(digest.hexdigest()[:32])
+    return "+".join(digests)[:700]
+
+
+def _named_date(paths: Sequence[Path]) -> date | None:
+    for path in paths:
+        found = _NAMED_DATE.search(path.name)
+        if found:
+            try:
+                return date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
+            except ValueError:
+                continue
+    return None
+
+
+def load_register(
+    session: Session,
+    register: Register,
+    paths: Sequence[Path],
+    today: date,
+    *,
+    name: str | None = None,
+    published_on: date | None = None,
+    progress: Progress | None = None,
+) -> LoadResult:
+    """Load a register's files as a new release and make it the active one, in the caller's transaction.
+
+    The same files already active are left alone. On any error (RegisterFileError, in words) nothing is switched and
+    the caller rolls back; the release it replaces is kept until :func:`purge_superseded`."""
+    started = time.perf_counter()
+    if not paths:
+        raise RegisterFileError("Name at least one file to load.")
+    for path in paths:
+        if not path.is_file():
+            raise RegisterFileError(f"{path} does not exist. Nothing was loaded.")
+    fingerprint = _fingerprint(paths)
+    current = active_release(session, register)
+    if current is not None and current.sha256 == fingerprint:
+        return LoadResult(current, created=False, replaced=[])
+    release = RegisterRelease(
+        register=register.value,
+        name=name or f"{register.label[0].upper()}{register.label[1:]}, {', '.join(p.name for p in paths)}"[:200],
+        source_files=", ".join(p.name for p in paths),
+        sha256=fingerprint,
+        published_on=published_on or _named_date(paths) or today,
+        active=False,
+        counts={},
+    )
+    session.add(release)
+    session.flush()
+    reading = _Reading(list(paths))
+    tally = _Tally()
+    readers = {
+        Register.COMPANIES_HOUSE: _company_chunks,
+        Register.CHARITIES: _charity_chunks,
+        Register.MUTUALS: _society_chunks,
+    }
+    chunks = readers[register](_parts(reading), tally)
+
+    def chunk_done(total: int) -> None:
+        if progress is not None:
+            progress(total, reading.share())
+
+    try:
+        _bulk_insert(session, _TABLES[register], release.id, chunks, chunk_done)
+    except (exc.IntegrityError, sqlite3.IntegrityError, psycopg.errors.IntegrityError) as error:
+        # Only a company can be here (the others' loaders keep an organisation's first listing): millions of numbers
+        # are not held in memory to find the repeat before the database does.
+        raise RegisterFileError(
+            f"The files hold a company number twice ({getattr(error, 'orig', error)}). Nothing was loaded; the "
+            f"active release is unchanged."
+        ) from None
+    if tally.rows == 0:
+        raise RegisterFileError(
+            f"{', '.join(p.name for p in paths)} held no {register.label} organisations. Nothing was loaded."
+        )
+    if register == Register.CHARITIES:
+        _attach_charity_tables(session, release.id, tally)
+    replaced = [r.name for r in session.scalars(_active(register))]
+    session.execute(
+        update(RegisterRelease)
+        .where(RegisterRelease.register == register.value, RegisterRelease.id != release.id)
+        .values(active=False)
+    )
+    release.active = True
+    release.row_count = tally.rows
+    if tally.published_on is not None and published_on is None and _named_date(paths) is None:
+        release.published_on = tally.published_on
+    release.counts = tally.counts()
+    release.seconds_to_load = round(time.perf_counter() - started, 1)
+    if progress is not None:
+        progress(tally.rows, 1.0)
+    session.flush()
+    return LoadResult(release, created=True, replaced=replaced)
+
+
+def _active(register: Register) -> Any:
+    return select(RegisterRelease).where(RegisterRelease.register == register.value, RegisterRelease.active.is_(True))
+
+
+def purge_superseded(session: Session, register: Register) -> int:
+    """Delete the rows of a register's releases that are no longer active (rows first); returns how many went."""
+    old = list(
+        session.scalars(
+            select(RegisterRelease.id).where(
+                RegisterRelease.register == register.value, RegisterRelease.active.is_(False)
+            )
+        )
+    )
+    if old:
+        table = _TABLES[register]
+        session.execute(delete(table).where(table.release_id.in_(old)))
+        session.execute(delete(RegisterRelease).where(RegisterRelease.id.in_(old)))
+    return len(old)
+
+
+_COMPANY_FIELDS = (
+    "number",
+    "name",
+    "name_key",
+    "category",
+    "status",
+    "incorporated_on",
+    "dissolved_on",
+    "address",
+    "postcode",
+    "country",
+    "sic",
+    "previous_name",
+)
+
+
+def _company_chunks(parts: Iterator[_Part], tally: _Tally) -> Iterator[list[tuple[Any, ...]]]:
+    found_any = False
+    for part in parts:
+        positions, rows = _rows(part, partial(company_columns, source=part.source))
+        found_any = True
+        tally.tables.append(part.source)
+        chunk: list[tuple[Any, ...]] = []
+        for number, row in rows:
+            record: CompanyRecord = company_record(row, positions, f"{part.source}, row {number}")
+            if not known_category(record.category):
+                tally.unknown_categories[record.category or "(blank)"] += 1
+            tally.statuses[record.status or "(blank)"] += 1
+            chunk.append(
+                (
+                    record.number,
+                    record.name,
+                    name_key(record.name),
+                    record.category,
+                    record.status,
+                    record.incorporated_on,
+                    record.dissolved_on,
+                    record.address,
+                    record.postcode,
+                    record.country,
+                    "\n".join(record.sic),
+                    record.previous_name,
+                )
+            )
+            if len(chunk) >= CHUNK_SIZE:
+                tally.rows += len(chunk)
+                yield chunk
+                chunk = []
+        if chunk:
+            tally.rows += len(chunk)
+            yield chunk
+    if not found_any:
+        raise RegisterFileError("No BasicCompanyData file was given. Nothing was loaded.")
+
+
+_CHARITY_FIELDS = (
+    "number",
+    "name",
+    "name_key",
+    "company_number",
+    "charity_type",
+    "status",
+    "registered_on",
+    "removed_on",
+    "address",
+    "postcode",
+    "website",
+    "activities",
+    "classifications",
+    "areas_of_operation",
+)
+
+
+def _charity_chunks(parts: Iterator[_Part], tally: _Tally) -> Iterator[list[tuple[Any, ...]]]:
+    found_charities = False
+    seen: set[str] = set()
+    for part in parts:
+        first = next(part.lines, None)
+        if first is None:
+            continue
+        header = {h.strip().lstrip("\ufeff").casefold() for h in next(csv.reader([first], _dialect_of(first)))}
+        whole = _Part(part.source, _prepend(first, part.lines))
+        if set(CLASSIFICATION_COLUMNS) <= header:
+            tally.tables.append(part.source)
+            _read_extra(whole, tally, "classification_type", "classification_description", "classifications")
+            continue
+        if set(AREA_COLUMNS) <= header:
+            tally.tables.append(part.source)
+            _read_extra(whole, tally, "geographic_area_type", "geographic_area_description", "areas_of_operation")
+            continue
+        if "registered_charity_number" not in header or "charity_name" not in header:
+            tally.left_out[f"{part.source} (not a table of the extract this register uses)"] += 1
+            continue
+        found_charities = True
+        tally.tables.append(part.source)
+        positions, rows = _rows(whole, partial(charity_columns, source=part.source))
+        chunk: list[tuple[Any, ...]] = []
+        for number, row in rows:
+            record: CharityRecord | None = charity_record(row, positions, f"{part.source}, row {number}")
+            if record is None:
+                tally.left_out["linked charities (listed under their main charity)"] += 1
+                continue
+            if record.number in seen:
+                tally.left_out["a charity listed again (the first listing is kept)"] += 1
+                continue
+            seen.add(record.number)
+            if tally.published_on is None and "extract_date" in positions:
+                tally.published_on = register_date(row[positions["extract_date"]])
+            tally.statuses[record.status or "(blank)"] += 1
+            chunk.append(
+                (
+                    record.number,
+                    record.name,
+                    name_key(record.name),
+                    record.company_number,
+                    record.charity_type,
+                    record.status,
+                    record.registered_on,
+                    record.removed_on,
+                    record.address,
+                    record.postcode,
+                    record.website,
+                    record.activities,
+                    "",
+                    "",
+                )
+            )
+            if len(chunk) >= CHUNK_SIZE:
+                tally.rows += len(chunk)
+                yield chunk
+                chunk = []
+        if chunk:
+            tally.rows += len(chunk)
+            yield chunk
+    if not found_charities:
+        raise RegisterFileError(
+            "None of the files is the Charity Commission's charity table (registered_charity_number, charity_name). "
+            "Nothing was loaded."
+        )
+
+
+def _prepend(first: str, rest: Iterator[str]) -> Iterator[str]:
+    yield first
+    yield from rest
+
+
+def _read_extra(part: _Part, tally: _Tally, kind_column: str, text_column: str, into: str) -> None:
+    def check(header: list[str]) -> dict[str, int]:
+        at = {h.strip().lstrip("\ufeff").casefold(): i for i, h in enumerate(header)}
+        return {"number": at["registered_charity_number"], "kind": at[kind_column], "text": at[text_column]} | (
+            {"linked": at["linked_charity_number"]} if "linked_charity_number" in at else {}
+        )
+
+    positions, rows = _rows(part, check)
+    kept = tally.extras[into]
+    for _number, row in rows:
+        if "linked" in positions and row[positions["linked"]].strip() not in ("", "0"):
+            continue
+        number = charity_number(row[positions["number"]])
+        if number is None:
+            continue
+        text = row[positions["text"]].strip()
+        kind = row[positions["kind"]].strip()
+        if text:
+            kept.setdefault(number, []).append(f"{kind}: {text}" if kind else text)
+
+
+def _attach_charity_tables(session: Session, release_id: int, tally: _Tally) -> None:
+    """Write the classification and area tables' lines onto the release's charities."""
+    for column, kept in tally.extras.items():
+        for number, lines in kept.items():
+            session.execute(
+                update(RegisteredCharity)
+                .where(RegisteredCharity.release_id == release_id, RegisteredCharity.number == number)
+                .values({column: "\n".join(lines)})
+            )
+
+
+_SOCIETY_FIELDS = (
+    "number",
+    "name",
+    "name_key",
+    "company_number",
+    "society_type",
+    "status",
+    "registered_on",
+    "deregistered_on",
+    "address",
+    "postcode",
+)
+
+
+def _society_chunks(parts: Iterator[_Part], tally: _Tally) -> Iterator[list[tuple[Any, ...]]]:
+    seen: set[str] = set()  # a link file lists a society once for each Companies House number it has had
+    for part in parts:
+        positions, rows = _rows(part, partial(society_columns, source=part.source))
+        tally.tables.append(part.source)
+        chunk: list[tuple[Any, ...]] = []
+        for number, row in rows:
+            record: SocietyRecord | None = society_record(row, positions, f"{part.source}, row {number}")
+            if record is None:
+                tally.left_out["rows naming another register's organisation first"] += 1
+                continue
+            if record.number in seen:
+                tally.left_out["a society listed again (the first listing is kept)"] += 1
+                continue
+            seen.add(record.number)
+            tally.statuses[record.status or "(blank)"] += 1
+            chunk.append(
+                (
+                    record.number,
+                    record.name,
+                    name_key(record.name),
+                    record.company_number,
+                    record.society_type,
+                    record.status,
+                    record.registered_on,
+                    record.deregistered_on,
+                    record.address,
+                    record.postcode,
+                )
+            )
+            if len(chunk) >= CHUNK_SIZE:
+                tally.rows += len(chunk)
+                yield chunk
+                chunk = []
+        if chunk:
+            tally.rows += len(chunk)
+            yield chunk
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {
+    RegisteredCompany: _COMPANY_FIELDS,
+    RegisteredCharity: _CHARITY_FIELDS,
+    RegisteredSociety: _SOCIETY_FIELDS,
+}
+_COPY_TYPES = {
+    "number": "varchar",
+    "company_number": "varchar",
+    "incorporated_on": "date",
+    "dissolved_on": "date",
+    "registered_on": "date",
+    "removed_on": "date",
+    "deregistered_on": "date",
+}
+
+
+def _bulk_insert(
+    session: Session,
+    table: type[RegisteredCompany] | type[RegisteredCharity] | type[RegisteredSociety],
+    release_id: int,
+    chunks: Iterable[list[tuple[Any, ...]]],
+    chunk_done: Callable[[int], None],
+) -> None:
+    """Write the rows in the caller's transaction: binary COPY on PostgreSQL, the driver's executemany on SQLite."""
+    fields = _FIELDS[table]
+    name = table.__tablename__
+    columns = ", ".join(("release_id", *fields))
+    connection = session.connection()
+    dialect = connection.dialect.name
+    total = 0
+    if dialect == "postgresql":
+        copying = f"COPY {name} ({columns}) FROM STDIN (FORMAT BINARY)"
+        with driver_of(connection) as driver, driver.cursor() as cursor, cursor.copy(copying) as copy:
+            copy.set_types(["int4", *(_COPY_TYPES.get(f, "text") for f in fields)])
+            write_row = copy.write_row
+            for chunk in chunks:
+                for row in chunk:
+                    write_row((release_id, *row))
+                total += len(chunk)
+                chunk_done(total)
+        return
+    if dialect == "sqlite":
+        driver = connection.connection.driver_connection
+        values = ", ".join(("?",) * len(fields))
+        statement = f"INSERT INTO {name} ({columns}) VALUES ({int(release_id)}, {values})"  # noqa: S608  (fixed names, an int)
+        cursor = driver.cursor()  # type: ignore[union-attr]
+        # Dates as SQLAlchemy writes them on SQLite (ISO text), not by the driver's deprecated date adapter.
+        dated = [i for i, f in enumerate(fields) if _COPY_TYPES.get(f) == "date"]
+
+        def iso(row: tuple[Any, ...]) -> tuple[Any, ...]:
+            values = list(row)
+            for i in dated:
+                if values[i] is not None:
+                    values[i] = values[i].isoformat()
+            return tuple(values)
+
+        try:
+            for chunk in chunks:
+                cursor.executemany(statement, map(iso, chunk))
+                total += len(chunk)
+                chunk_done(total)
+        finally:
+            cursor.close()
+        return
+    for chunk in chunks:
+        session.execute(
+            table.__table__.insert(),  # type: ignore[attr-defined]
+            [{"release_id": release_id, **dict(zip(fields, row, strict=True))} for row in chunk],
+        )
+        total += len(chunk)
+        chunk_done(total)
+
+
+# --- Looking up -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegisterEntry:
+    """An organisation as a loaded register has it, with the release it is from (the "from Companies House, 1
+    December 2026" every fact shows)."""
+
+    register: Register
+    number: str
+    name: str
+    status: str
+    liveness: Liveness
+    legal_form: LegalForm
+    kind: str  # the company category, charity type or society type, as the register words it
+    address: str
+    postcode: str | None
+    started_on: date | None
+    ended_on: date | None
+    sic: tuple[str, ...]
+    company_number: str | None
+    release_name: str
+    published_on: date
+
+    @property
+    def org_id(self) -> str:
+        prefix = {Register.COMPANIES_HOUSE: "GB-COH", Register.CHARITIES: "GB-CHC", Register.MUTUALS: "GB-MPR"}
+        return f"{prefix[self.register]}-{self.number}"
+
+    @property
+    def basis(self) -> str:
+        """Where the facts are from, in words: "Companies House, 1 December 2026"."""
+        return f"{self.register.label[0].upper()}{self.register.label[1:]}, {self.published_on:%-d %B %Y}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "register": self.register.value,
+            "org_id": self.org_id,
+            "number": self.number,
+            "name": self.name,
+            "status": self.status,
+            "live": self.liveness.value,
+            "legal_form": self.legal_form.value,
+            "kind": self.kind,
+            "address": self.address,
+            "postcode": self.postcode,
+            "started_on": self.started_on.isoformat() if self.started_on else None,
+            "ended_on": self.ended_on.isoformat() if self.ended_on else None,
+            "sic": list(self.sic),
+            "company_number": self.company_number,
+            "release": self.release_name,
+            "published_on": self.published_on.isoformat(),
+        }
+
+
+def _company_entry(row: RegisteredCompany, release: RegisterRelease) -> RegisterEntry:
+    return RegisterEntry(
+        Register.COMPANIES_HOUSE,
+        row.number,
+        row.name,
+        row.status,
+        liveness(row.status, row.dissolved_on),
+        category_legal_form(row.category),
+        row.category,
+        row.address,
+        row.postcode,
+        row.incorporated_on,
+        row.dissolved_on,
+        tuple(line for line in row.sic.split("\n") if line),
+        row.number,
+        release.name,
+        release.published_on,
+    )
+
+
+def _charity_entry(row: RegisteredCharity, release: RegisterRelease) -> RegisterEntry:
+    return RegisterEntry(
+        Register.CHARITIES,
+        row.number,
+        row.name,
+        row.status,
+        liveness(row.status, row.removed_on),
+        LegalForm.CHARITY,
+        row.charity_type,
+        row.address,
+        row.postcode,
+        row.registered_on,
+        row.removed_on,
+        (),
+        row.company_number,
+        release.name,
+        release.published_on,
+    )
+
+
+def _society_entry(row: RegisteredSociety, release: RegisterRelease) -> RegisterEntry:
+    return RegisterEntry(
+        Register.MUTUALS,
+        row.number,
+        row.name,
+        row.status,
+        liveness(row.status, row.deregistered_on),
+        society_legal_form(row.society_type, row.number),
+        row.society_type,
+        row.address,
+        row.postcode,
+        row.registered_on,
+        row.deregistered_on,
+        (),
+        row.company_number,
+        release.name,
+        release.published_on,
+    )
+
+
+def lookup(session: Session, text: str) -> list[RegisterEntry]:
+    """Every active register's organisation ``text`` is the number of: a company number (one that lost its leading
+    zeros too), a charity number, a mutuals register number, or an org-id; with the organisations the registers link
+    it to (a society's Companies House number, a charitable company's company)."""
+    releases = active_releases(session)
+    found: dict[str, RegisterEntry] = {}
+
+    def add(entries: Iterable[RegisterEntry]) -> None:
+        for entry in entries:
+            found.setdefault(entry.org_id, entry)
+
+    upper = text.strip().upper()
+    scheme = upper[:7] if upper.startswith("GB-") else ""
+    companies = releases.get(Register.COMPANIES_HOUSE)
+    charities = releases.get(Register.CHARITIES)
+    societies = releases.get(Register.MUTUALS)
+    as_company = company_number(text) if scheme in ("", "GB-COH-") else None
+    as_charity = charity_number(text) if scheme in ("", "GB-CHC-") else None
+    as_society = society_number(text) if scheme in ("", "GB-MPR-") else None
+    if companies is not None and as_company:
+        add(_companies(session, companies, [as_company]))
+    if charities is not None:
+        if as_charity:
+            add(
+                _charity_entry(row, charities)
+                for row in session.scalars(
+                    select(RegisteredCharity).where(
+                        RegisteredCharity.release_id == charities.id, RegisteredCharity.number == as_charity
+                    )
+                )
+            )
+        if as_company:
+            add(
+                _charity_entry(row, charities)
+                for row in session.scalars(
+                    select(RegisteredCharity).where(
+                        RegisteredCharity.release_id == charities.id, RegisteredCharity.company_number == as_company
+                    )
+                )
+            )
+    if societies is not None:
+        conditions = []
+        if as_society:
+            conditions.append(RegisteredSociety.number == as_society)
+        if as_company:
+            conditions.append(RegisteredSociety.company_number == as_company)
+        for condition in conditions:
+            add(
+                _society_entry(row, societies)
+                for row in session.scalars(
+                    select(RegisteredSociety).where(RegisteredSociety.release_id == societies.id, condition)
+                )
+            )
+    # What the registers link the found ones to, at Companies House.
+    linked = {e.company_number for e in found.values() if e.company_number and e.register != Register.COMPANIES_HOUSE}
+    if companies is not None and linked:
+        add(_companies(session, companies, sorted(linked)))
+    return list(found.values())
+
+
+def _companies(session: Session, release: RegisterRelease, numbers: Sequence[str]) -> Iterator[RegisterEntry]:
+    rows = session.scalars(
+        select(RegisteredCompany).where(
+            RegisteredCompany.release_id == release.id, RegisteredCompany.number.in_(numbers)
+        )
+    )
+    return (_company_entry(row, release) for row in rows)
+
+
+# --- Matching names -------------------------------------------------------------------------------------------------
+
+#: A near name scores at least this (0-100, app.domain.spend.suppliers.near_name_score) to be a candidate.
+NEAR_NAME_SCORE = 85.0
+#: How many names that begin as a near name's key does are read to compare (per register).
+NEAR_CANDIDATES = 400
+#: Characters of a name's key that a near name's must begin with.
+NEAR_PREFIX = 5
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A registered organisation a name may be: its number, name, score (100: the same name as the matcher reads
+    names) and how it was found."""
+
+    entry: RegisterEntry
+    score: float
+    how: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "register": self.entry.register.value,
+            "number": self.entry.number,
+            "org_id": self.entry.org_id,
+            "name": self.entry.name,
+            "score": round(self.score, 1),
+            "how": self.how,
+            "status": self.entry.status,
+            "postcode": self.entry.postcode,
+        }
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    name: str
+    candidates: list[Candidate]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "candidates": [c.as_dict() for c in self.candidates]}
+
+
+_ENTRY: dict[Any, Callable[[Any, RegisterRelease], RegisterEntry]] = {
+    RegisteredCompany: _company_entry,
+    RegisteredCharity: _charity_entry,
+    RegisteredSociety: _society_entry,
+}
+_REGISTER_OF: dict[Register, Any] = {
+    Register.COMPANIES_HOUSE: RegisteredCompany,
+    Register.CHARITIES: RegisteredCharity,
+    Register.MUTUALS: RegisteredSociety,
+}
+_KEY_BATCH = 500
+
+
+def match_names(
+    session: Session, names: Sequence[str], *, postcode: str | None = None, limit: int = 5
+) -> list[NameMatch]:
+    """Match names as councils' files write them against the active registers, best candidates first.
+
+    A name is read as the spend analysis reads a payee (:func:`app.domain.spend.suppliers.normalise_supplier_name`:
+    case, punctuation, "Ltd"/"Limited", "Co"/"Company", a leading "The" or trailing "(THE)", spaced or dotted
+    initials, the part after "t/a" and then the part before it). The same name is a candidate scoring 100; failing
+    that, names that begin as it does (its key's first characters) and are near it as whole names
+    (:func:`app.domain.spend.suppliers.near_name_score`, at least NEAR_NAME_SCORE). A live organisation ranks above
+    a dissolved one of the same score, and one at ``postcode`` above both."""
+    releases = active_releases(session)
+    variants = {name: [v.replace(" ", "")[:160] for v in supplier_name_variants(name)] for name in names}
+    keys = sorted({key for found in variants.values() for key in found if key})
+    exact: dict[str, list[RegisterEntry]] = {}
+    for register, release in releases.items():
+        table = _REGISTER_OF[register]
+        for start in range(0, len(keys), _KEY_BATCH):
+            batch = keys[start : start + _KEY_BATCH]
+            rows = session.scalars(select(table).where(table.release_id == release.id, table.name_key.in_(batch)))
+            for row in rows:
+                exact.setdefault(row.name_key, []).append(_ENTRY[table](row, release))
+    wanted_postcode = postcode.strip().upper() if postcode else None
+    results = []
+    for name in names:
+        candidates: dict[str, Candidate] = {}
+        for key in variants[name]:
+            for entry in exact.get(key, []):
+                candidates.setdefault(entry.org_id, Candidate(entry, 100.0, "the same name"))
+        if not candidates:
+            for candidate in _near(session, releases, name, variants[name]):
+                best = candidates.get(candidate.entry.org_id)
+                if best is None or candidate.score > best.score:
+                    candidates[candidate.entry.org_id] = candidate
+        ranked = sorted(
+            candidates.values(),
+            key=lambda c: (
+                -c.score,
+                c.entry.liveness != Liveness.LIVE,
+                wanted_postcode is None or c.entry.postcode != wanted_postcode,
+                c.entry.name,
+            ),
+        )
+        results.append(NameMatch(name, ranked[:limit]))
+    return results
+
+
+def _near(
+    session: Session, releases: dict[Register, RegisterRelease], name: str, keys: list[str]
+) -> Iterator[Candidate]:
+    normalised = [normalise_supplier_name(name), *supplier_name_variants(name)[1:]]
+    for register, release in releases.items():
+        table = _REGISTER_OF[register]
+        for key in keys:
+            if len(key) < NEAR_PREFIX:
+                continue
+            prefix = key[:NEAR_PREFIX]
+            rows = session.scalars(
+                select(table)
+                .where(table.release_id == release.id, table.name_key >= prefix, table.name_key < prefix + "\uffff")
+                .order_by(table.name_key)
+                .limit(NEAR_CANDIDATES)
+            )
+            for row in rows:
+                theirs = normalise_supplier_name(row.name)
+                score = max(near_name_score(ours, theirs) for ours in normalised)
+                if score >= NEAR_NAME_SCORE:
+                    yield Candidate(_ENTRY[table](row, release), score, "a near name")
