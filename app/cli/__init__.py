@@ -12,6 +12,7 @@ def register_cli(app: Flask) -> None:
     from app.cli.geo import geo
     from app.cli.imports import import_suppliers_command
     from app.cli.mail import outbox_command, send_outbox_command
+    from app.cli.registers import registers
     from app.cli.search import search_group
     from app.cli.seed import seed_command
     from app.cli.spend import spend
@@ -26,5 +27,6 @@ def register_cli(app: Flask) -> None:
         import_suppliers_command,
         backup_command,
         spend,
+        registers,
     ):
         app.cli.add_command(command)

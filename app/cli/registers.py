@@ -1,0 +1,159 @@
+"""`flask registers ...`: load the public registers' bulk files, look a number up, match names against them.
+
+The command line contract (scripts depend on it): ``load`` exits 0 when the release loaded; ``lookup NUMBER
+[--json]`` prints the active record for a company, charity or society number; ``match NAME... [--file FILE]
+[--postcode PC] [--json]`` prints, with ``--json``, a list with each name's ``name`` and ``candidates`` (best first,
+each with ``number``, ``name`` and ``score``).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from app.cli.common import CLI_ACTOR
+from app.cli.progress import progress_bar
+from app.domain.registers import Register, RegisterFileError
+from app.extensions import db
+from app.services import audit
+from app.services.registers import RegisterEntry, load_register, lookup, match_names, purge_superseded
+
+registers = AppGroup("registers", help="The public registers: Companies House, charities and mutuals, offline.")
+
+
+@registers.command("load")
+@click.argument("register", type=click.Choice([r.value for r in Register]))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--name", help="What to call this release, e.g. 'BasicCompanyData December 2026'.")
+@click.option(
+    "--published-on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The date the register's data is as of (default: the date in the file's name, or the extract's, or today).",
+)
+def load_command(register: str, paths: tuple[Path, ...], name: str | None, published_on: object) -> None:
+    """Load a register's bulk files (Companies House's BasicCompanyData zip or CSVs, the Charity Commission's
+    extract tables, the FCA mutuals register) as a new release and switch to it."""
+    chosen = Register(register)
+    as_of = published_on.date() if hasattr(published_on, "date") else None  # type: ignore[union-attr]
+    with progress_bar(f"Loading {chosen.label}", unit="organisations") as bar:
+
+        def progress(rows: int, share: float) -> None:
+            bar.update(rows, fraction=share)
+
+        try:
+            result = load_register(
+                db.session, chosen, list(paths), date.today(), name=name, published_on=as_of, progress=progress
+            )
+        except RegisterFileError as error:
+            db.session.rollback()
+            raise click.ClickException(str(error)) from error
+    release = result.release
+    if not result.created:
+        click.echo(f"{release.name} is already the active release of {chosen.label}: nothing changed.")
+        return
+    audit.record(
+        db.session,
+        CLI_ACTOR,
+        "register_release.activated",
+        "register_release",
+        release.id,
+        {"register": chosen.value, "name": release.name, "rows": release.row_count, "replaced": result.replaced},
+    )
+    db.session.commit()  # readers switch to the new release here, all at once
+    purge_superseded(db.session, chosen)
+    db.session.commit()
+    counts = release.counts
+    click.echo(
+        f"Loaded {release.row_count:,} organisations from {chosen.label} as of {release.published_on:%-d %B %Y} "
+        f"in {release.seconds_to_load or 0:.1f}s."
+    )
+    statuses = counts.get("statuses") or {}
+    if isinstance(statuses, dict) and statuses:
+        click.echo("  By status: " + "; ".join(f"{status} {count:,}" for status, count in statuses.items()))
+    unknown = counts.get("unknown_categories") or {}
+    if isinstance(unknown, dict) and unknown:
+        click.echo(
+            "  Company categories this register does not know (their legal form is shown as not known): "
+            + "; ".join(f"{category} ({count:,})" for category, count in unknown.items())
+        )
+    left_out = counts.get("left_out") or {}
+    if isinstance(left_out, dict) and left_out:
+        click.echo("  Left out: " + "; ".join(f"{why}: {count:,}" for why, count in left_out.items()))
+    if result.replaced:
+        click.echo(f"  Replaced {', '.join(result.replaced)}.")
+
+
+def _entry_lines(entry: RegisterEntry) -> list[str]:
+    lines = [
+        f"{entry.name} ({entry.org_id})",
+        f"  Register:     {entry.basis}",
+        f"  Status:       {entry.status or 'not given'}"
+        + (f" since {entry.ended_on:%-d %B %Y}" if entry.ended_on else ""),
+        f"  Kind:         {entry.kind or 'not given'} (legal form: {entry.legal_form.label})",
+    ]
+    if entry.address or entry.postcode:
+        lines.append(f"  Address:      {', '.join(p for p in (entry.address, entry.postcode or '') if p)}")
+    if entry.started_on:
+        lines.append(f"  Registered:   {entry.started_on:%-d %B %Y}")
+    for sic in entry.sic:
+        lines.append(f"  SIC:          {sic}")
+    if entry.company_number and entry.register != Register.COMPANIES_HOUSE:
+        lines.append(f"  Company:      {entry.company_number} at Companies House")
+    return lines
+
+
+@registers.command("lookup")
+@click.argument("number")
+@click.option("--json", "as_json", is_flag=True, help="Print the records as JSON.")
+def lookup_command(number: str, as_json: bool) -> None:
+    """The active registers' record for a company, charity or society NUMBER (or an org-id); exits 1 when no loaded
+    register has it."""
+    entries = lookup(db.session, number)
+    if as_json:
+        click.echo(json.dumps([entry.as_dict() for entry in entries], indent=2))
+    elif not entries:
+        click.echo(f"No loaded register has {number.strip()}.", err=True)
+    for entry in [] if as_json else entries:
+        click.echo("\n".join(_entry_lines(entry)))
+    if not entries:
+        raise SystemExit(1)
+
+
+@registers.command("match")
+@click.argument("names", nargs=-1)
+@click.option(
+    "--file",
+    "from_file",
+    type=click.File("r", encoding="utf-8-sig"),
+    help="Names to match, one a line ('-' for standard input).",
+)
+@click.option("--postcode", help="Rank organisations at this postcode first.")
+@click.option("--limit", default=5, show_default=True, help="Candidates a name, at most.")
+@click.option("--json", "as_json", is_flag=True, help="Print a list of {name, candidates} as JSON.")
+def match_command(
+    names: tuple[str, ...], from_file: click.utils.LazyFile | None, postcode: str | None, limit: int, as_json: bool
+) -> None:
+    """Match payee or supplier NAMES, as councils' files write them, against the loaded registers."""
+    wanted = list(names)
+    if from_file is not None:
+        wanted += [line.strip() for line in from_file if line.strip()]
+    if not wanted:
+        raise click.UsageError("Give a name to match, or --file with names one a line.")
+    matches = match_names(db.session, wanted, postcode=postcode, limit=max(limit, 1))
+    if as_json:
+        click.echo(json.dumps([m.as_dict() for m in matches], indent=2))
+        return
+    for match in matches:
+        click.echo(match.name)
+        if not match.candidates:
+            click.echo("  no candidate on the loaded registers")
+        for candidate in match.candidates:
+            entry = candidate.entry
+            click.echo(
+                f"  {candidate.score:5.1f}  {entry.name} ({entry.org_id}, {entry.status or 'status not given'}"
+                f"{', ' + entry.postcode if entry.postcode else ''}): {candidate.how}"
+            )
