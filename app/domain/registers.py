@@ -13,11 +13,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
+from typing import Any
 
 from app.domain.labelled import LabelledEnum
 from app.domain.postcodes import try_normalise_postcode
 from app.domain.providers import LegalForm
 from app.domain.spend.suppliers import compact_name, normalise_supplier_name
+from app.domain.wording import govuk_date
 
 
 class Register(LabelledEnum):
@@ -578,3 +580,75 @@ def society_record(row: Sequence[str], at: dict[str, int], where: str) -> Societ
         address=_clean(cell("address")),
         postcode=try_normalise_postcode(cell("postcode")),
     )
+
+
+# --- An organisation as a register has it ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegisterEntry:
+    """An organisation as a loaded register has it, with the release it is from (the "from Companies House, 1
+    December 2026" every fact shows)."""
+
+    register: Register
+    number: str
+    name: str
+    status: str
+    liveness: Liveness
+    legal_form: LegalForm
+    kind: str  # the company category, charity type or society type, as the register words it
+    address: str
+    postcode: str | None
+    started_on: date | None
+    ended_on: date | None
+    sic: tuple[str, ...]
+    company_number: str | None
+    release_name: str
+    published_on: date
+
+    @property
+    def org_id(self) -> str:
+        prefix = {Register.COMPANIES_HOUSE: "GB-COH", Register.CHARITIES: "GB-CHC", Register.MUTUALS: "GB-MPR"}
+        return f"{prefix[self.register]}-{self.number}"
+
+    @property
+    def basis(self) -> str:
+        """Where the facts are from, in words: "Companies House, 1 December 2026"."""
+        return f"{self.register_name}, {govuk_date(self.published_on)}"
+
+    @property
+    def register_name(self) -> str:
+        """The register's name to begin a sentence: "Companies House", "The Charity Commission"."""
+        return self.register.label[0].upper() + self.register.label[1:]
+
+    def refusal(self) -> str | None:
+        """Why this organisation cannot be registered as a live one, in words, or None: a dissolved company, a
+        removed charity or a deregistered society is not trading and cannot be asked for quotes."""
+        if self.liveness != Liveness.GONE:
+            return None
+        since = f" since {govuk_date(self.ended_on)}" if self.ended_on else ""
+        status = self.status.lower() if self.status else "no longer registered"
+        return (
+            f"{self.register_name} lists {self.number} ({self.name}) as {status}{since}: an organisation that is "
+            f"no longer on its register cannot be registered here. Check the number"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "register": self.register.value,
+            "org_id": self.org_id,
+            "number": self.number,
+            "name": self.name,
+            "status": self.status,
+            "live": self.liveness.value,
+            "legal_form": self.legal_form.value,
+            "kind": self.kind,
+            "address": self.address,
+            "postcode": self.postcode,
+            "started_on": self.started_on.isoformat() if self.started_on else None,
+            "ended_on": self.ended_on.isoformat() if self.ended_on else None,
+            "sic": list(self.sic),
+            "company_number": self.company_number,
+            "release": self.release_name,
+            "published_on": self.published_on.isoformat(),
+        }

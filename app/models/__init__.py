@@ -28,7 +28,13 @@ from app.models.providers import (
     service_category_cpv,
 )
 from app.models.records import CommissioningRecord, RecordProvider
-from app.models.registers import RegisteredCharity, RegisteredCompany, RegisteredSociety, RegisterRelease
+from app.models.registers import (
+    ProviderRegisterRecord,
+    RegisteredCharity,
+    RegisteredCompany,
+    RegisteredSociety,
+    RegisterRelease,
+)
 from app.models.search import ProviderSearchDocument
 from app.models.spend import (
     DeprivationRelease,
@@ -67,6 +73,7 @@ __all__ = [
     "Provider",
     "ProviderFact",
     "ProviderIdentifier",
+    "ProviderRegisterRecord",
     "ProviderReview",
     "ProviderSearchDocument",
     "RecordProvider",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, Float, Index, String, Text
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, utcnow
@@ -117,3 +117,38 @@ class RegisteredSociety(Base):
         Index("ix_register_societies_release_name_key", "release_id", "name_key"),
         Index("ix_register_societies_release_company_number", "release_id", "company_number"),
     )
+
+
+class ProviderRegisterRecord(Base):
+    """What a public register said about a provider when it was last compared: the register's name, kind, status,
+    registered office and SIC codes, with the release they came from ("from Companies House, 1 December 2026").
+
+    Written when the provider confirms the register's details at registration (``confirmed_at``), and kept beside
+    what the provider said, so the officer's review shows both and the differences."""
+
+    __tablename__ = "provider_register_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"))
+    # app.domain.registers.Register's value.
+    register: Mapped[str] = mapped_column(String(20))
+    number: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(String(160))
+    kind: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(80))
+    # app.domain.registers.Liveness's value, and app.domain.providers.LegalForm's, as the register's record says.
+    liveness: Mapped[str] = mapped_column(String(10))
+    legal_form: Mapped[str] = mapped_column(String(40))
+    address: Mapped[str] = mapped_column(String(800))
+    postcode: Mapped[str | None] = mapped_column(String(8))
+    sic: Mapped[str] = mapped_column(Text, default="")
+    started_on: Mapped[date | None] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    release_name: Mapped[str] = mapped_column(String(200))
+    published_on: Mapped[date] = mapped_column(Date)
+    # The day it was last compared with the register (the release's date).
+    checked_on: Mapped[date] = mapped_column(Date)
+    confirmed_at: Mapped[datetime | None]
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    __table_args__ = (UniqueConstraint("provider_id", "register"),)

@@ -93,6 +93,17 @@ class RegistrationNumbersForm(Form):
     submit = SubmitField("Save and continue", widget=GovSubmitInput())
 
 
+class RegisterDetailsForm(Form):
+    """Whether the public register's details for the numbers given are the organisation's."""
+
+    confirmed = RadioField(
+        "Are these your organisation's details?",
+        choices=[SelectChoice("yes", "Yes, these are our details"), SelectChoice("no", "No, the number is wrong")],
+        validators=[InputRequired("Select yes if these are your organisation's details")],
+    )
+    submit = SubmitField("Save and continue", widget=GovSubmitInput())
+
+
 class PremisesPostcodeForm(Form):
     kind = RadioField(
         "What kind of premises is it?",

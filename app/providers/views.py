@@ -12,7 +12,8 @@ from wtforms.fields import SelectChoice
 
 from app.domain.policy import AreaKind, format_pence
 from app.domain.postcodes import try_normalise_postcode
-from app.domain.providers import FactKind, LegalForm, ProviderStatus, SiteKind
+from app.domain.providers import FactKind, IdentifierError, LegalForm, ProviderStatus, SiteKind, org_id
+from app.domain.registers import Register, RegisterEntry
 from app.domain.registration import (
     CHARITY_SCHEMES,
     EDITABLE_STATUSES,
@@ -27,11 +28,12 @@ from app.domain.registration import (
     task_list,
 )
 from app.domain.text import plain_int
+from app.domain.wording import govuk_date
 from app.extensions import db
 from app.geo.factory import build_placer
 from app.geo.placement import PlacementResult, SitePlacer
 from app.jobs.mail import deliver_outbox
-from app.models import Area, Provider, ServiceCategory, Site
+from app.models import Area, Provider, RegisterRelease, ServiceCategory, Site
 from app.models.base import utcnow
 from app.providers import bp
 from app.providers.forms import (
@@ -44,6 +46,7 @@ from app.providers.forms import (
     OwnershipForm,
     PremisesAddressForm,
     PremisesPostcodeForm,
+    RegisterDetailsForm,
     RegistrationNumbersForm,
     RemovePremisesForm,
     ServicesForm,
@@ -52,6 +55,7 @@ from app.providers.forms import (
 )
 from app.services import membership, registration
 from app.services.locality import area_names_for
+from app.services.registers import REGISTER_OF_SCHEME, active_releases, entries_for_numbers
 from app.services.registration import NOT_KNOWN, DuplicateIdentifier, RegistrationError
 from app.services.verification import members_of, reviews_of
 from app.web.council import home_council, provider_place
@@ -262,7 +266,12 @@ def registration_numbers() -> Response | tuple[str, int]:
         )
         for question, message in checked.problems.items():
             _field_for(form, question).errors = [message]
-        if not checked.problems:
+        on_registers = {} if checked.problems else _register_entries(checked.numbers)
+        for org_id, entry in on_registers.items():
+            refusal = entry.refusal() if entry is not None else None
+            if refusal is not None:
+                _field_for(form, org_id[: org_id.rfind("-")]).errors = [refusal]
+        if not checked.problems and not form.errors:
             try:
                 registration.set_identifiers(db.session, signed_in_user(), provider, checked.numbers)
             except DuplicateIdentifier as exc:
@@ -273,8 +282,65 @@ def registration_numbers() -> Response | tuple[str, int]:
                 db.session.rollback()
                 _field_for(form, exc.field).errors = [str(exc)]
             else:
+                if on_registers:  # a loaded register has something to say about the numbers: show it to confirm
+                    db.session.commit()
+                    return redirect(url_for("providers.register_details", **_from()))
                 return _save_and_continue(Question.REGISTRATION_NUMBERS, provider)
     return _question_page(Question.REGISTRATION_NUMBERS, form, provider, asked=asked, existing=existing)
+
+
+def _register_entries(numbers: dict[str, str]) -> dict[str, RegisterEntry | None]:
+    """The loaded registers' records for the numbers typed ({scheme: number}), by org-id."""
+    org_ids = []
+    for scheme, typed in numbers.items():
+        if typed.strip() and scheme in REGISTER_OF_SCHEME:
+            try:
+                org_ids.append(org_id(scheme, typed))
+            except IdentifierError:
+                continue
+    return entries_for_numbers(db.session, org_ids)
+
+
+def _not_on_register(org: str, releases: dict[Register, RegisterRelease]) -> str:
+    register = REGISTER_OF_SCHEME[org[: org.rfind("-")]]
+    name = register.label[0].upper() + register.label[1:]
+    return (
+        f"{name}'s register of {govuk_date(releases[register].published_on)} has no number {org.rsplit('-', 1)[1]}. "
+        "If it was registered since then, the council will check it with the register."
+    )
+
+
+@bp.route("/organisation/register-details", methods=["GET", "POST"])
+def register_details() -> Response | tuple[str, int]:
+    """What the public registers say about the numbers given, for the organisation to confirm."""
+    provider = _provider()
+    found = entries_for_numbers(db.session, [i.org_id for i in provider.identifiers])
+    entries = [entry for entry in found.values() if entry is not None]
+    missing = [org for org, entry in found.items() if entry is None]
+    releases = active_releases(db.session)
+    form = RegisterDetailsForm()
+    if not entries:  # nothing to confirm: the page says what the registers lack, and goes on
+        del form.confirmed
+    if form.validate_on_submit():
+        if entries and form.data.get("confirmed") == "no":
+            flash("Check the registration number: the register's details for it are not your organisation's", "info")
+            return redirect(url_for("providers.registration_numbers", **_from()))
+        if entries:
+            try:
+                registration.confirm_register_details(db.session, signed_in_user(), provider, entries, utcnow())
+            except RegistrationError as exc:
+                db.session.rollback()
+                flash(str(exc), "info")
+                return redirect(url_for("providers.registration_numbers", **_from()))
+        return _save_and_continue(Question.REGISTRATION_NUMBERS, provider)
+    return _page(
+        "providers/register_details.html",
+        form,
+        provider=provider,
+        entries=entries,
+        missing=[_not_on_register(org, releases) for org in missing],
+        back_url=url_for("providers.registration_numbers", **_from()),
+    )
 
 
 def _field_for(form: RegistrationNumbersForm, question: str | None) -> Any:

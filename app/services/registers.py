@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 from typing import IO, Any
@@ -40,6 +40,7 @@ from app.domain.registers import (
     CompanyRecord,
     Liveness,
     Register,
+    RegisterEntry,
     RegisterFileError,
     SocietyRecord,
     category_legal_form,
@@ -60,7 +61,13 @@ from app.domain.registers import (
     unwrapped_lines,
 )
 from app.domain.spend.suppliers import near_name_score, normalise_supplier_name, supplier_name_variants
-from app.models import RegisteredCharity, RegisteredCompany, RegisteredSociety, RegisterRelease
+from app.models import (
+    ProviderRegisterRecord,
+    RegisteredCharity,
+    RegisteredCompany,
+    RegisteredSociety,
+    RegisterRelease,
+)
 from app.models.driver import driver_of
 
 #: Hears the rows loaded so far and the share of the files read (0 to 1).
@@ -690,58 +697,6 @@ def _bulk_insert(
 # --- Looking up -----------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RegisterEntry:
-    """An organisation as a loaded register has it, with the release it is from (the "from Companies House, 1
-    December 2026" every fact shows)."""
-
-    register: Register
-    number: str
-    name: str
-    status: str
-    liveness: Liveness
-    legal_form: LegalForm
-    kind: str  # the company category, charity type or society type, as the register words it
-    address: str
-    postcode: str | None
-    started_on: date | None
-    ended_on: date | None
-    sic: tuple[str, ...]
-    company_number: str | None
-    release_name: str
-    published_on: date
-
-    @property
-    def org_id(self) -> str:
-        prefix = {Register.COMPANIES_HOUSE: "GB-COH", Register.CHARITIES: "GB-CHC", Register.MUTUALS: "GB-MPR"}
-        return f"{prefix[self.register]}-{self.number}"
-
-    @property
-    def basis(self) -> str:
-        """Where the facts are from, in words: "Companies House, 1 December 2026"."""
-        return f"{self.register.label[0].upper()}{self.register.label[1:]}, {self.published_on:%-d %B %Y}"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "register": self.register.value,
-            "org_id": self.org_id,
-            "number": self.number,
-            "name": self.name,
-            "status": self.status,
-            "live": self.liveness.value,
-            "legal_form": self.legal_form.value,
-            "kind": self.kind,
-            "address": self.address,
-            "postcode": self.postcode,
-            "started_on": self.started_on.isoformat() if self.started_on else None,
-            "ended_on": self.ended_on.isoformat() if self.ended_on else None,
-            "sic": list(self.sic),
-            "company_number": self.company_number,
-            "release": self.release_name,
-            "published_on": self.published_on.isoformat(),
-        }
-
-
 def _company_entry(row: RegisteredCompany, release: RegisterRelease) -> RegisterEntry:
     return RegisterEntry(
         Register.COMPANIES_HOUSE,
@@ -993,3 +948,68 @@ def _near(
                 score = max(near_name_score(ours, theirs) for ours in normalised)
                 if score >= NEAR_NAME_SCORE:
                     yield Candidate(_ENTRY[table](row, release), score, "a near name")
+
+
+# --- Providers and the registers -------------------------------------------------------------------------------------
+
+#: The org-id scheme each loaded register's numbers are written in.
+SCHEME_OF = {Register.COMPANIES_HOUSE: "GB-COH", Register.CHARITIES: "GB-CHC", Register.MUTUALS: "GB-MPR"}
+REGISTER_OF_SCHEME = {scheme: register for register, scheme in SCHEME_OF.items()}
+
+
+def entries_for_numbers(session: Session, org_ids: Iterable[str]) -> dict[str, RegisterEntry | None]:
+    """Each org-id's record on its own register's active release: the entry, or None when that register is loaded
+    and does not have the number. Org-ids of a register that is not loaded are left out (nothing to say)."""
+    releases = active_releases(session)
+    found: dict[str, RegisterEntry | None] = {}
+    for org_id in org_ids:
+        register = REGISTER_OF_SCHEME.get(org_id[: org_id.rfind("-")])
+        if register is None or register not in releases:
+            continue
+        same = [e for e in lookup(session, org_id) if e.org_id == org_id]
+        found[org_id] = same[0] if same else None
+    return found
+
+
+def provider_register_records(session: Session, provider_id: int) -> list[ProviderRegisterRecord]:
+    return list(
+        session.scalars(
+            select(ProviderRegisterRecord)
+            .where(ProviderRegisterRecord.provider_id == provider_id)
+            .order_by(ProviderRegisterRecord.register)
+        )
+    )
+
+
+def record_register_details(
+    session: Session, provider_id: int, entry: RegisterEntry, *, confirmed_by_id: int | None, now: datetime
+) -> ProviderRegisterRecord:
+    """Keep what the register says about the provider (one record per register, replaced when compared again)."""
+    record = session.scalar(
+        select(ProviderRegisterRecord).where(
+            ProviderRegisterRecord.provider_id == provider_id,
+            ProviderRegisterRecord.register == entry.register.value,
+        )
+    )
+    if record is None:
+        record = ProviderRegisterRecord(provider_id=provider_id, register=entry.register.value)
+        session.add(record)
+    record.number = entry.number
+    record.name = entry.name
+    record.kind = entry.kind
+    record.status = entry.status
+    record.liveness = entry.liveness.value
+    record.legal_form = entry.legal_form.value
+    record.address = entry.address
+    record.postcode = entry.postcode
+    record.sic = "\n".join(entry.sic)
+    record.started_on = entry.started_on
+    record.ended_on = entry.ended_on
+    record.release_name = entry.release_name
+    record.published_on = entry.published_on
+    record.checked_on = entry.published_on
+    if confirmed_by_id is not None:
+        record.confirmed_at = now
+        record.confirmed_by_id = confirmed_by_id
+    session.flush()
+    return record

@@ -25,6 +25,7 @@ from app.domain.providers import (
     org_id,
 )
 from app.domain.refusals import Refusal
+from app.domain.registers import Register, RegisterEntry
 from app.domain.registration import (
     EDITABLE_STATUSES,
     SENDABLE_STATUSES,
@@ -38,6 +39,7 @@ from app.geo.placement import PlacementResult, SitePlacer, apply_placement
 from app.models import Area, Provider, ProviderFact, ProviderIdentifier, ServiceCategory, Site, User
 from app.services import audit, fulltext
 from app.services.audit import Actor
+from app.services.registers import SCHEME_OF, record_register_details
 
 
 class NotAMember(PermissionError):
@@ -441,3 +443,39 @@ def submit(session: Session, user: User, provider: Provider, now: datetime) -> S
     provider.submitted_at = now
     audit.record(session, Actor.of(user), "provider.submitted", "provider", provider.id, {"resubmitted": resubmitted})
     return Submitted(provider, resubmitted)
+
+
+def confirm_register_details(
+    session: Session, user: User, provider: Provider, entries: list[RegisterEntry], now: datetime
+) -> None:
+    """The provider confirms what the public registers say about its numbers: the records are kept (from the
+    register, with its date), its numbers become "matched to a public register", and its legal form follows the
+    register's (Companies House's category, or the FCA's society type; a charity that is also a company stays a
+    charity). An organisation that is no longer on its register is refused."""
+    ensure_member(user, provider)
+    for entry in entries:
+        refusal = entry.refusal()
+        if refusal is not None:
+            raise RegistrationError(refusal, SCHEME_OF[entry.register])
+    matched = {entry.org_id for entry in entries}
+    for entry in entries:
+        record_register_details(session, provider.id, entry, confirmed_by_id=user.id, now=now)
+    for identifier in provider.identifiers:
+        if identifier.org_id in matched and identifier.evidence == EvidenceState.SELF_DECLARED:
+            identifier.evidence = EvidenceState.REGISTER_MATCHED
+            identifier.checked_at = now
+    audit.record(
+        session,
+        Actor.of(user),
+        "provider.register_details_confirmed",
+        "provider",
+        provider.id,
+        {
+            entry.org_id: {"name": entry.name, "status": entry.status, "as_of": entry.published_on.isoformat()}
+            for entry in entries
+        },
+    )
+    is_charity = provider.legal_form == LegalForm.CHARITY and any(e.register == Register.CHARITIES for e in entries)
+    forms = [e.legal_form for e in entries if e.register != Register.CHARITIES and e.legal_form != LegalForm.UNKNOWN]
+    if forms and not is_charity:
+        set_legal_form(session, user, provider, forms[0])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -14,13 +15,16 @@ from playwright.sync_api import Page
 from sqlalchemy.orm import Session
 
 from app.domain.providers import LegalForm, ProviderStatus
+from app.domain.registers import Register
 from app.domain.roles import Role
 from app.domain.spend.classification import Exclusion, PlaceBasis, Resolution, SpendPlace
 from app.domain.spend.lifecycle import SpendBatchStatus
 from app.extensions import db
-from app.models import Council, Provider, ServiceCategory, SpendCategoryService, SpendRejection
+from app.models import Council, Provider, ProviderIdentifier, ServiceCategory, SpendCategoryService, SpendRejection
+from app.services.registers import load_register
 from tests import factories
 from tests.browser.conftest import axe_violations, browser_widths, sign_in
+from tests.registers_data import company_row, write_companies
 from tests.spend_factories import payment, spend_batch, spend_supplier
 
 LONG_NAME = "The Knowsley and Liverpool City Region Community Wellbeing and Neighbourhood Navigation CIC"
@@ -201,7 +205,7 @@ def _spend(session: Session, council: Council, published: Provider, submitted: P
 
 
 @pytest.fixture
-def world(app: Flask) -> World:
+def world(app: Flask, tmp_path: Path) -> World:
     with app.app_context():
         setup = factories.knowsley_council(db.session)
         published = factories.provider(
@@ -210,6 +214,21 @@ def world(app: Flask) -> World:
             ward_code=setup.ward.code,
             address="Unit 14, Knowsley Business Park, Prescot Road, Huyton-with-Roby",
         )
+        # Its company on a loaded Companies House release, with a name and SIC texts as long as the register's.
+        published.identifiers.append(ProviderIdentifier(scheme="GB-COH", value="14567890", org_id="GB-COH-14567890"))
+        company = company_row(
+            "14567890",
+            LONG_NAME.upper().replace(" CIC", " COMMUNITY INTEREST COMPANY"),
+            CompanyCategory="PRI/LBG/NSC (Private, Limited by guarantee, no share capital, use of 'Limited' exemption)",
+            **{
+                "RegAddress.AddressLine1": "UNIT 14 KNOWSLEY BUSINESS PARK PRESCOT ROAD",
+                "RegAddress.PostCode": "L34 9HY",
+                "SICCode.SicText_1": "88990 - Other social work activities without accommodation n.e.c.",
+                "SICCode.SicText_2": "94990 - Activities of other membership organisations not elsewhere classified",
+            },
+        )
+        companies = write_companies(tmp_path / "BasicCompanyData-2026-12-01.csv", [company])
+        load_register(db.session, Register.COMPANIES_HOUSE, [companies], date(2026, 12, 4))
         for n in range(3):
             factories.provider(db.session, f"Page Moss Food Co-operative {n}", ward_code=setup.ward.code)
         submitted = factories.provider(db.session, "Stockbridge Village Youth Trust", status=ProviderStatus.SUBMITTED)
@@ -279,6 +298,7 @@ def _pages(world: World) -> dict[Role | None, list[str]]:
             "/provider/",
             "/provider/organisation/name",
             "/provider/organisation/legal-form",
+            "/provider/organisation/register-details",
             "/provider/premises",
             "/provider/areas-served",
             "/provider/services",

@@ -44,6 +44,7 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "providers.organisation_name": ("/provider/organisation/name", PROVIDER_ONLY),
     "providers.legal_form": ("/provider/organisation/legal-form", PROVIDER_ONLY),
     "providers.registration_numbers": ("/provider/organisation/registration-numbers", PROVIDER_ONLY),
+    "providers.register_details": ("/provider/organisation/register-details", PROVIDER_ONLY),
     "providers.premises": ("/provider/premises", PROVIDER_ONLY),
     "providers.add_premises": ("/provider/premises/add", PROVIDER_ONLY),
     "providers.premises_address": ("/provider/premises/{site_id}/address", PROVIDER_ONLY),
