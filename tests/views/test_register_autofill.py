@@ -39,6 +39,7 @@ def companies(tmp_path: Path, session: Session) -> None:
             CompanyStatus="Dissolved",
             DissolutionDate="02/05/2025",
         ),
+        company_row("SC000003", '<script>alert("x")</script> & SONS LTD', **{"SICCode.SicText_1": "<b>bold</b>"}),
     ]
     path = write_companies(tmp_path / "BasicCompanyData-2026-12-01.csv", rows)
     load_register(session, Register.COMPANIES_HOUSE, [path], date(2026, 12, 4))
@@ -69,8 +70,8 @@ def test_a_number_on_the_register_shows_its_details_to_confirm_and_the_legal_for
 
     page = provider_client.get("/provider/organisation/register-details").get_data(as_text=True)
     assert "PAGE MOSS COMMUNITY NAVIGATORS C.I.C." in page and "From Companies House, 1 December 2026" in page
-    assert "Differs from the name you gave: Page Moss Navigators" in page
-    assert "Register says Community interest company (CIC), you said Private company" in page
+    assert "Different</strong> You said: Page Moss Navigators" in page
+    assert "That is community interest company (CIC); you said private company" in page
     assert "88990 - Other social work activities n.e.c." in page and "L36 9GD" in page
 
     unanswered = post_form(provider_client, "/provider/organisation/register-details", {})
@@ -136,3 +137,12 @@ def test_without_a_loaded_register_numbers_are_saved_as_before(provider_client: 
         provider_client, "/provider/organisation/registration-numbers", {"companies_house_number": "14567890"}
     )
     assert saved.headers["Location"] == "/provider/premises/add"
+
+
+@pytest.mark.usefixtures("companies")
+def test_what_the_register_says_is_escaped(provider_client: FlaskClient) -> None:
+    _draft(provider_client, "private_company")
+    post_form(provider_client, NUMBERS, {"companies_house_number": "SC000003"})
+    page = provider_client.get("/provider/organisation/register-details").get_data(as_text=True)
+    assert "<script>alert" not in page and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; SONS LTD" in page
+    assert "&lt;b&gt;bold&lt;/b&gt;" in page
