@@ -13,13 +13,19 @@ from datetime import date
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from app.cli.common import CLI_ACTOR
 from app.cli.progress import progress_bar
 from app.domain.registers import Register, RegisterFileError
 from app.extensions import db
+from app.geo.factory import boundary_index
+from app.models.base import utcnow
 from app.services import audit
+from app.services.councils import council_by_code
+from app.services.locality import local_area_for
+from app.services.register_checks import NothingToCheckAgainst, check_providers
 from app.services.registers import RegisterEntry, load_register, lookup, match_names, purge_superseded
 
 registers = AppGroup("registers", help="The public registers: Companies House, charities and mutuals, offline.")
@@ -157,3 +163,36 @@ def match_command(
                 f"  {candidate.score:5.1f}  {entry.name} ({entry.org_id}, {entry.status or 'status not given'}"
                 f"{', ' + entry.postcode if entry.postcode else ''}): {candidate.how}"
             )
+
+
+@registers.command("check")
+def check_command() -> None:
+    """Compare every provider's numbers with the loaded registers and put what changed in the officers' queue
+    (dissolved or removed, no longer on the register, a new registered name, office or legal form). Safe to run
+    every night after the registers are loaded (see docs/deployment.md)."""
+    council = council_by_code(db.session, current_app.config["COUNCIL_CODE"])
+    area = local_area_for(db.session, council, boundary_index(db.session)) if council is not None else None
+    with progress_bar("Checking providers against the registers", unit="providers") as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.update(done, total)
+
+        try:
+            report = check_providers(db.session, area, CLI_ACTOR, utcnow(), progress)
+        except NothingToCheckAgainst as error:
+            raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(
+        f"Checked {_count(report.numbers, 'number')} of {_count(report.providers, 'provider')} against "
+        f"{'; '.join(report.registers)}."
+    )
+    if not report.flagged:
+        click.echo("Nothing new for an officer to look at.")
+        return
+    click.echo(f"{_count(report.flagged_count, 'provider')} in the officers' queue with something new to look at:")
+    for provider_id, name, findings in report.flagged:
+        click.echo(f"  {name} (#{provider_id}): {'; '.join(findings)}")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"

@@ -19,7 +19,7 @@ from app.domain.labelled import LabelledEnum
 from app.domain.postcodes import try_normalise_postcode
 from app.domain.providers import LegalForm
 from app.domain.spend.suppliers import compact_name, normalise_supplier_name
-from app.domain.wording import govuk_date
+from app.domain.wording import govuk_date, in_sentence
 
 
 class Register(LabelledEnum):
@@ -652,3 +652,58 @@ class RegisterEntry:
             "release": self.release_name,
             "published_on": self.published_on.isoformat(),
         }
+
+
+# --- Checking providers against the registers ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KnownDetails:
+    """What the service holds about one of a provider's numbers before a check: the register's record as last
+    kept (None the first time), and what the provider said."""
+
+    name: str | None
+    legal_form: str | None  # LegalForm's value
+    postcode: str | None
+    provider_name: str
+    provider_legal_form: LegalForm
+
+
+def check_findings(
+    entry: RegisterEntry | None,
+    known: KnownDetails,
+    *,
+    register_name: str,
+    as_of: date,
+    office_outside_area: str | None = None,
+) -> list[str]:
+    """What an officer should look at, in words, after comparing a provider's number with the register: the
+    organisation gone or ending, no longer on the register, its registered name, office or legal form changed
+    since the record kept (or, the first time, not what the provider said). ``office_outside_area`` names the
+    council's local area when the registered office's new postcode is outside it. Empty: nothing to look at."""
+    if entry is None:
+        return [f"Not on {register_name}'s register of {govuk_date(as_of)}"]
+    found = []
+    if entry.liveness == Liveness.GONE:
+        since = f" since {govuk_date(entry.ended_on)}" if entry.ended_on else ""
+        found.append(f"{entry.register_name} lists it as {entry.status.lower() or 'no longer registered'}{since}")
+    elif entry.liveness == Liveness.ENDING:
+        found.append(f"{entry.register_name} lists it as {entry.status.lower()}")
+    before_name = known.name if known.name is not None else known.provider_name
+    if name_key(entry.name) != name_key(before_name):
+        found.append(f"Its registered name is {entry.name} (was {before_name})")
+    if known.postcode and entry.postcode and entry.postcode != known.postcode:
+        moved = f"Its registered office moved from {known.postcode} to {entry.postcode}"
+        if office_outside_area:
+            moved += f", outside {office_outside_area}"
+        found.append(moved)
+    before_form = LegalForm(known.legal_form) if known.legal_form else known.provider_legal_form
+    if (
+        entry.register != Register.CHARITIES
+        and entry.legal_form != LegalForm.UNKNOWN
+        and before_form != LegalForm.UNKNOWN
+        and entry.legal_form != before_form
+    ):
+        now, then = in_sentence(entry.legal_form.label), in_sentence(before_form.label)
+        found.append(f"Its legal form on the register is {now} (was {then})")
+    return found

@@ -206,6 +206,8 @@ ACTIONS: dict[str, str] = {
     "postcode_release.activated": "ONS postcode directory release loaded",
     "provider.areas_served_changed": "Areas served changed",
     "provider.change_to_check": "Change sent for checking",
+    "provider.register_check_flagged": "Public register check found something to look at",
+    "provider.register_details_confirmed": "Public register details confirmed",
     "provider.changes_requested": "Changes asked for",
     "provider.contact_changed": "Contact details changed",
     "provider.facts_changed": "Ownership, size or fair-work answers changed",

@@ -146,8 +146,10 @@ class ProviderRegisterRecord(Base):
     ended_on: Mapped[date | None] = mapped_column(Date)
     release_name: Mapped[str] = mapped_column(String(200))
     published_on: Mapped[date] = mapped_column(Date)
-    # The day it was last compared with the register (the release's date).
+    # The day it was last compared with the register's active release (published_on says which).
     checked_on: Mapped[date] = mapped_column(Date)
+    # What that comparison found for an officer to look at, one a line (app.domain.registers.check_findings).
+    findings: Mapped[str] = mapped_column(Text, default="")
     confirmed_at: Mapped[datetime | None]
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

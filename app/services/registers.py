@@ -982,7 +982,13 @@ def provider_register_records(session: Session, provider_id: int) -> list[Provid
 
 
 def record_register_details(
-    session: Session, provider_id: int, entry: RegisterEntry, *, confirmed_by_id: int | None, now: datetime
+    session: Session,
+    provider_id: int,
+    entry: RegisterEntry,
+    *,
+    confirmed_by_id: int | None,
+    now: datetime,
+    findings: Sequence[str] = (),
 ) -> ProviderRegisterRecord:
     """Keep what the register says about the provider (one record per register, replaced when compared again)."""
     record = session.scalar(
@@ -1007,7 +1013,8 @@ def record_register_details(
     record.ended_on = entry.ended_on
     record.release_name = entry.release_name
     record.published_on = entry.published_on
-    record.checked_on = entry.published_on
+    record.checked_on = now.date()
+    record.findings = "\n".join(findings)
     if confirmed_by_id is not None:
         record.confirmed_at = now
         record.confirmed_by_id = confirmed_by_id

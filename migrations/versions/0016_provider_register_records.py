@@ -36,6 +36,7 @@ def upgrade():
         sa.Column("release_name", sa.String(length=200), nullable=False),
         sa.Column("published_on", sa.Date(), nullable=False),
         sa.Column("checked_on", sa.Date(), nullable=False),
+        sa.Column("findings", sa.Text(), nullable=False),
         sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("confirmed_by_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(

@@ -11,7 +11,8 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import AuditEvent
+from app.models import AuditEvent, ProviderIdentifier
+from tests import factories
 from tests.registers_data import COMPANIES_SAMPLE, company_row, write_companies
 
 
@@ -101,3 +102,20 @@ def test_the_published_sample_loads_from_the_command_line(runner: FlaskCliRunner
     result = runner.invoke(args=["registers", "load", "companies-house", str(COMPANIES_SAMPLE)])
     assert result.exit_code == 0, result.output
     assert json.loads(runner.invoke(args=["registers", "lookup", "08209948", "--json"]).output)[0]["name"] == "! LTD"
+
+
+def test_check_puts_what_changed_in_the_queue_and_says_so(
+    runner: FlaskCliRunner, session: Session, companies: Path
+) -> None:
+    assert "No public register is loaded" in runner.invoke(args=["registers", "check"]).output
+    gone = factories.provider(session, "Gone Away Ltd")
+    gone.identifiers.append(ProviderIdentifier(scheme="GB-COH", value="SC000003", org_id="GB-COH-SC000003"))
+    session.commit()
+    assert runner.invoke(args=["registers", "load", "companies-house", str(companies)]).exit_code == 0
+
+    result = runner.invoke(args=["registers", "check"])
+
+    assert result.exit_code == 0, result.output
+    assert "Checked 1 number of 1 provider against Companies House" in result.output
+    assert f"Gone Away Ltd (#{gone.id}): Companies House lists it as dissolved since 1 February 2024" in result.output
+    assert "Nothing new for an officer to look at." in runner.invoke(args=["registers", "check"]).output
