@@ -42,6 +42,24 @@ class Register(LabelledEnum):
     )
 
 
+#: The org-id scheme each register's numbers are written in (app.domain.providers.IDENTIFIER_SCHEMES).
+SCHEME_OF = {Register.COMPANIES_HOUSE: "GB-COH", Register.CHARITIES: "GB-CHC", Register.MUTUALS: "GB-MPR"}
+REGISTER_OF_SCHEME = {scheme: register for register, scheme in SCHEME_OF.items()}
+
+
+def register_name(register: Register) -> str:
+    """The register's name to begin a sentence: "Companies House", "The Charity Commission"."""
+    return register.label[0].upper() + register.label[1:]
+
+
+def last_checked(register: Register, checked_on: date, published_on: date) -> str:
+    """'Last checked against Companies House on 4 December 2026 (its register of 1 December 2026)'."""
+    return (
+        f"Last checked against {register.label} on {govuk_date(checked_on)} "
+        f"(its register of {govuk_date(published_on)})"
+    )
+
+
 class RegisterFileError(ValueError):
     """A register file that cannot be loaded; the message says what is wrong and where, in words."""
 
@@ -608,8 +626,7 @@ class RegisterEntry:
 
     @property
     def org_id(self) -> str:
-        prefix = {Register.COMPANIES_HOUSE: "GB-COH", Register.CHARITIES: "GB-CHC", Register.MUTUALS: "GB-MPR"}
-        return f"{prefix[self.register]}-{self.number}"
+        return f"{SCHEME_OF[self.register]}-{self.number}"
 
     @property
     def basis(self) -> str:
@@ -618,8 +635,11 @@ class RegisterEntry:
 
     @property
     def register_name(self) -> str:
-        """The register's name to begin a sentence: "Companies House", "The Charity Commission"."""
-        return self.register.label[0].upper() + self.register.label[1:]
+        return register_name(self.register)
+
+    def name_differs(self, name: str) -> bool:
+        """Whether ``name`` is another name than the register's, as the matcher reads names."""
+        return name_key(self.name) != name_key(name)
 
     def refusal(self) -> str | None:
         """Why this organisation cannot be registered as a live one, in words, or None: a dissolved company, a

@@ -38,6 +38,7 @@ from app.models.geography import Area
 
 if TYPE_CHECKING:
     from app.models.imports import ImportBatch
+    from app.models.registers import ProviderRegisterRecord
 
 
 def _evidence_text(state: EvidenceState, batch: ImportBatch | None) -> str:
@@ -132,6 +133,10 @@ class Provider(Timestamped, Base):
 
     identifiers: Mapped[list[ProviderIdentifier]] = relationship(
         back_populates="provider", cascade="all, delete-orphan", order_by="ProviderIdentifier.id"
+    )
+    # What the public registers said when last compared (app.services.registers), one per register.
+    register_records: Mapped[list[ProviderRegisterRecord]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="ProviderRegisterRecord.register"
     )
     sites: Mapped[list[Site]] = relationship(
         back_populates="provider", cascade="all, delete-orphan", order_by="Site.id"

@@ -13,6 +13,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.domain.providers import LegalForm
+from app.domain.registers import SCHEME_OF, Register, last_checked, name_key, register_name
 from app.models.base import Base, utcnow
 
 
@@ -154,3 +156,29 @@ class ProviderRegisterRecord(Base):
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     __table_args__ = (UniqueConstraint("provider_id", "register"),)
+
+    @property
+    def org_id(self) -> str:
+        return f"{SCHEME_OF[Register(self.register)]}-{self.number}"
+
+    @property
+    def register_name(self) -> str:
+        return register_name(Register(self.register))
+
+    @property
+    def last_checked(self) -> str:
+        """'Last checked against Companies House on 4 December 2026 (its register of 1 December 2026)'."""
+        return last_checked(Register(self.register), self.checked_on, self.published_on)
+
+    def name_differs(self, name: str) -> bool:
+        """Whether ``name`` is another name than the register's, as the matcher reads names ("CIC" is "Community
+        Interest Company", case and punctuation aside)."""
+        return name_key(self.name) != name_key(name)
+
+    @property
+    def legal_form_label(self) -> str:
+        return LegalForm(self.legal_form).label
+
+    @property
+    def finding_lines(self) -> list[str]:
+        return [line for line in self.findings.split("\n") if line]

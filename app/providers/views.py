@@ -13,7 +13,7 @@ from wtforms.fields import SelectChoice
 from app.domain.policy import AreaKind, format_pence
 from app.domain.postcodes import try_normalise_postcode
 from app.domain.providers import FactKind, IdentifierError, LegalForm, ProviderStatus, SiteKind, org_id
-from app.domain.registers import Register, RegisterEntry
+from app.domain.registers import REGISTER_OF_SCHEME, Register, RegisterEntry, register_name
 from app.domain.registration import (
     CHARITY_SCHEMES,
     EDITABLE_STATUSES,
@@ -55,7 +55,7 @@ from app.providers.forms import (
 )
 from app.services import membership, registration
 from app.services.locality import area_names_for
-from app.services.registers import REGISTER_OF_SCHEME, active_releases, entries_for_numbers
+from app.services.registers import active_releases, entries_for_numbers
 from app.services.registration import NOT_KNOWN, DuplicateIdentifier, RegistrationError
 from app.services.verification import members_of, reviews_of
 from app.web.council import home_council, provider_place
@@ -303,9 +303,9 @@ def _register_entries(numbers: dict[str, str]) -> dict[str, RegisterEntry | None
 
 def _not_on_register(org: str, releases: dict[Register, RegisterRelease]) -> str:
     register = REGISTER_OF_SCHEME[org[: org.rfind("-")]]
-    name = register.label[0].upper() + register.label[1:]
+    as_of = govuk_date(releases[register].published_on)
     return (
-        f"{name}'s register of {govuk_date(releases[register].published_on)} has no number {org.rsplit('-', 1)[1]}. "
+        f"{register_name(register)}'s register of {as_of} has no number {org.rsplit('-', 1)[1]}. "
         "If it was registered since then, the council will check it with the register."
     )
 

@@ -1,6 +1,7 @@
 """A verified provider's public page: the provider and everything the page shows of it, in three statements.
 
-1. the provider with its premises, registration numbers and facts (and the imports that recorded them), joined:
+1. the provider with its premises, registration numbers, facts (and the imports that recorded them) and what the
+   public registers said when last compared, joined:
    one row per premises x number x fact, which the unique numbers and one fact of each kind keep small;
 2. its services;
 3. the areas it serves and the names of its premises' districts and wards, one look-up of the areas table.
@@ -37,6 +38,8 @@ def public_provider_page(session: Session, provider_id: int) -> ProviderPage | N
                 joinedload(Provider.sites),
                 joinedload(Provider.identifiers).joinedload(ProviderIdentifier.import_batch),
                 joinedload(Provider.facts).joinedload(ProviderFact.import_batch),
+                # At most one a register: when each number was last checked against it.
+                joinedload(Provider.register_records),
                 selectinload(Provider.services),
             )
         )

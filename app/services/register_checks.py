@@ -17,18 +17,20 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.domain.locality import LocalArea
 from app.domain.providers import ProviderStatus
-from app.domain.registers import KnownDetails, Register, RegisterEntry, check_findings
+from app.domain.registers import (
+    REGISTER_OF_SCHEME,
+    SCHEME_OF,
+    KnownDetails,
+    Register,
+    RegisterEntry,
+    check_findings,
+    register_name,
+)
 from app.geo.postcode_directory import PostcodeStore
 from app.models import Provider, ProviderIdentifier, ProviderRegisterRecord, RegisterRelease
 from app.services import audit
 from app.services.audit import Actor
-from app.services.registers import (
-    REGISTER_OF_SCHEME,
-    SCHEME_OF,
-    active_releases,
-    entries_for_numbers,
-    record_register_details,
-)
+from app.services.registers import active_releases, entries_for_numbers, record_register_details
 
 #: Whose numbers are checked: everyone on the register or on its way to it.
 CHECKED_STATUSES = (ProviderStatus.VERIFIED, ProviderStatus.SUBMITTED, ProviderStatus.CHANGES_REQUESTED)
@@ -149,11 +151,10 @@ def _findings(
         placed = store.lookup(current.postcode)
         if placed is not None and placed.district_code and placed.district_code not in area.district_codes:
             outside = area.name
-    name = register.label[0].upper() + register.label[1:]
     return check_findings(
         current,
         known,
-        register_name=name,
+        register_name=register_name(register),
         as_of=release.published_on,
         office_outside_area=outside,
     )

@@ -36,6 +36,7 @@ from app.domain.providers import LegalForm
 from app.domain.registers import (
     AREA_COLUMNS,
     CLASSIFICATION_COLUMNS,
+    REGISTER_OF_SCHEME,
     CharityRecord,
     CompanyRecord,
     Liveness,
@@ -951,10 +952,6 @@ def _near(
 
 
 # --- Providers and the registers -------------------------------------------------------------------------------------
-
-#: The org-id scheme each loaded register's numbers are written in.
-SCHEME_OF = {Register.COMPANIES_HOUSE: "GB-COH", Register.CHARITIES: "GB-CHC", Register.MUTUALS: "GB-MPR"}
-REGISTER_OF_SCHEME = {scheme: register for register, scheme in SCHEME_OF.items()}
 
 
 def entries_for_numbers(session: Session, org_ids: Iterable[str]) -> dict[str, RegisterEntry | None]:

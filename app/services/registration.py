@@ -25,7 +25,7 @@ from app.domain.providers import (
     org_id,
 )
 from app.domain.refusals import Refusal
-from app.domain.registers import Register, RegisterEntry
+from app.domain.registers import SCHEME_OF, Register, RegisterEntry
 from app.domain.registration import (
     EDITABLE_STATUSES,
     SENDABLE_STATUSES,
@@ -39,7 +39,7 @@ from app.geo.placement import PlacementResult, SitePlacer, apply_placement
 from app.models import Area, Provider, ProviderFact, ProviderIdentifier, ServiceCategory, Site, User
 from app.services import audit, fulltext
 from app.services.audit import Actor
-from app.services.registers import SCHEME_OF, record_register_details
+from app.services.registers import record_register_details
 
 
 class NotAMember(PermissionError):

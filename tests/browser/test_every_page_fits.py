@@ -6,7 +6,7 @@ names, headings and categories as long as councils' files have them)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,8 @@ from app.domain.spend.classification import Exclusion, PlaceBasis, Resolution, S
 from app.domain.spend.lifecycle import SpendBatchStatus
 from app.extensions import db
 from app.models import Council, Provider, ProviderIdentifier, ServiceCategory, SpendCategoryService, SpendRejection
+from app.services.audit import Actor
+from app.services.register_checks import check_providers
 from app.services.registers import load_register
 from tests import factories
 from tests.browser.conftest import axe_violations, browser_widths, sign_in
@@ -229,6 +231,8 @@ def world(app: Flask, tmp_path: Path) -> World:
         )
         companies = write_companies(tmp_path / "BasicCompanyData-2026-12-01.csv", [company])
         load_register(db.session, Register.COMPANIES_HOUSE, [companies], date(2026, 12, 4))
+        # Checked against it: the officer's review sets the register beside the answers, the public page says when.
+        check_providers(db.session, None, Actor.system("test"), datetime(2026, 12, 4, 9, tzinfo=UTC))
         for n in range(3):
             factories.provider(db.session, f"Page Moss Food Co-operative {n}", ward_code=setup.ward.code)
         submitted = factories.provider(db.session, "Stockbridge Village Youth Trust", status=ProviderStatus.SUBMITTED)
