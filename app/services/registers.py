@@ -1017,3 +1017,71 @@ def record_register_details(
         record.confirmed_by_id = confirmed_by_id
     session.flush()
     return record
+
+
+# --- Placing payees that are only on a public register ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegisterPlace:
+    """A payee placed by a public register: the organisation and how it was found ("company number 01234567",
+    "its exact name")."""
+
+    entry: RegisterEntry
+    how: str
+
+    @property
+    def basis(self) -> str:
+        """'registered office (Companies House, 1 December 2026): company number 01234567'."""
+        return f"registered office ({self.entry.basis}): {self.how}"
+
+
+def places_on_registers(session: Session, payees: Sequence[tuple[str | None, str]]) -> list[RegisterPlace | None]:
+    """For each payee (company number as the file gave it, name), the one organisation a loaded register has for it
+    with a registered office to place it by: by company number first, else by its exact name (as the matcher reads
+    names) when exactly one organisation has it (a charitable company on two registers counts once). None where no
+    register decides: no match, several organisations of that name, or no registered office given."""
+    releases = active_releases(session)
+    if not releases or not payees:
+        return [None] * len(payees)
+    numbers = sorted({n for n in (company_number(number) for number, _ in payees) if n})
+    by_number: dict[str, RegisterEntry] = {}
+    companies = releases.get(Register.COMPANIES_HOUSE)
+    if companies is not None:
+        for start in range(0, len(numbers), _KEY_BATCH):
+            for entry in _companies(session, companies, numbers[start : start + _KEY_BATCH]):
+                by_number[entry.number] = entry
+    variants = [[v.replace(" ", "")[:160] for v in supplier_name_variants(name)] for _, name in payees]
+    keys = sorted({key for found in variants for key in found if key})
+    by_key: dict[str, list[RegisterEntry]] = {}
+    for register, release in releases.items():
+        table = _REGISTER_OF[register]
+        for start in range(0, len(keys), _KEY_BATCH):
+            batch = keys[start : start + _KEY_BATCH]
+            for row in session.scalars(select(table).where(table.release_id == release.id, table.name_key.in_(batch))):
+                by_key.setdefault(row.name_key, []).append(_ENTRY[table](row, release))
+    places: list[RegisterPlace | None] = []
+    for (number, _name), keys_of in zip(payees, variants, strict=True):
+        found = by_number.get(company_number(number) or "")
+        if found is not None:
+            places.append(RegisterPlace(found, f"company number {found.number}") if found.postcode else None)
+            continue
+        chosen = None
+        for key in keys_of:
+            candidates = _one_organisation(by_key.get(key, []))
+            if candidates is not None:
+                chosen = candidates
+                break
+        places.append(RegisterPlace(chosen, "its exact name") if chosen is not None and chosen.postcode else None)
+    return places
+
+
+def _one_organisation(entries: list[RegisterEntry]) -> RegisterEntry | None:
+    """The one organisation these entries are (a company and the charity or society the registers link to it count
+    once, the company's entry kept), or None for none or several."""
+    if not entries:
+        return None
+    companies = {e.number for e in entries if e.register == Register.COMPANIES_HOUSE}
+    others = [e for e in entries if e.register != Register.COMPANIES_HOUSE and e.company_number not in companies]
+    distinct = [e for e in entries if e.register == Register.COMPANIES_HOUSE] + others
+    return distinct[0] if len(distinct) == 1 else None

@@ -75,8 +75,17 @@ class Resolution(LabelledEnum):
     MATCHED = "matched", "Matched", "Matched to an organisation on the register by number or exact name"
     LINKED = "linked", "Linked by an officer", "An officer linked it to an organisation on the register"
     PLACED = "placed", "Placed by an officer", "An officer gave its postcode and basis"
+    # Not on this register, but a public register (Companies House, the Charity Commission, the FCA) has it by its
+    # number or exact name: placed by the registered office it gives, that basis and date in resolved_how.
+    REGISTERED = (
+        "registered",
+        "On a public register",
+        "Not on this register: placed by its registered office on a public register",
+    )
     EXCLUDED = "excluded", "Not a supplier", "Left out of the measure"
 
 
 #: Resolutions that give the supplier a place (or an exclusion): it is attributed.
-ATTRIBUTED = frozenset({Resolution.MATCHED, Resolution.LINKED, Resolution.PLACED, Resolution.EXCLUDED})
+ATTRIBUTED = frozenset(
+    {Resolution.MATCHED, Resolution.LINKED, Resolution.PLACED, Resolution.REGISTERED, Resolution.EXCLUDED}
+)

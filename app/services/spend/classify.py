@@ -156,6 +156,7 @@ def classify_suppliers(session: Session, council: Council, supplier_ids: Iterabl
         SpendSupplier.provider_id,
         SpendSupplier.postcode,
         SpendSupplier.place_basis,
+        SpendSupplier.legal_form,
     ).where(SpendSupplier.council_id == council.id)
     if supplier_ids is None:
         suppliers = session.execute(query.order_by(SpendSupplier.id)).all()
@@ -175,7 +176,8 @@ def classify_suppliers(session: Session, council: Council, supplier_ids: Iterabl
         }
     )
     providers = _provider_places(session, linked, area)
-    placed_postcodes = {row.postcode for row in suppliers if row.resolution == Resolution.PLACED and row.postcode}
+    by_postcode = (Resolution.PLACED, Resolution.REGISTERED)
+    placed_postcodes = {row.postcode for row in suppliers if row.resolution in by_postcode and row.postcode}
     directory = PostcodeStore(session).lookup_many(sorted(placed_postcodes)) if placed_postcodes else {}
 
     values: list[dict[str, Any]] = []
@@ -185,7 +187,7 @@ def classify_suppliers(session: Session, council: Council, supplier_ids: Iterabl
             found["place"] = SpendPlace.NOT_A_SUPPLIER
         elif row.resolution in (Resolution.MATCHED, Resolution.LINKED) and row.provider_id in providers:
             found.update(providers[row.provider_id])
-        elif row.resolution == Resolution.PLACED and row.postcode:
+        elif row.resolution in by_postcode and row.postcode:
             entry = directory.get(row.postcode)
             district = entry.district_code if entry else None
             found.update(
@@ -194,6 +196,8 @@ def classify_suppliers(session: Session, council: Council, supplier_ids: Iterabl
                 district_code=district,
                 place_postcode=row.postcode,
             )
+            if row.resolution == Resolution.REGISTERED:  # the register's legal form, kept when it was placed
+                found.update(legal_form=row.legal_form, social_economy=row.legal_form in SOCIAL_ECONOMY_FORMS)
         found.update(id=row.id, classified_at=now)
         values.append(found)
 

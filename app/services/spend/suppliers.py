@@ -44,6 +44,7 @@ from app.domain.spend.suppliers import (
 from app.geo.postcode_directory import PostcodeStore
 from app.models import Council, Provider, ProviderIdentifier, Site, SpendSupplier
 from app.services.audit import Actor, record
+from app.services.registers import places_on_registers
 from app.services.spend.classify import classify_suppliers, refresh_supplier_totals
 
 __all__ = [
@@ -288,6 +289,8 @@ class ResolveReport:
     matched_by_name: int = 0
     suggested: int = 0
     excluded: int = 0
+    #: Placed by their registered office on a public register (not on this register).
+    registered: int = 0
     unresolved: int = 0
     #: The suppliers it matched, suggested or left out (to classify after, when they were not all given).
     changed_ids: set[int] = field(default_factory=set, repr=False)
@@ -411,17 +414,31 @@ def resolve_suppliers(
             continue
         near_wanted.append((supplier, variants))
 
+    no_candidate: list[SpendSupplier] = []
     for supplier, (score, provider_id) in zip(
         (s for s, _ in near_wanted), _near(register, [v for _, v in near_wanted]), strict=True
     ):
         if provider_id is None:
-            report.unresolved += 1
+            no_candidate.append(supplier)
             continue
         supplier.resolution = Resolution.SUGGESTED
         supplier.candidate_provider_id = provider_id
         supplier.candidate_score = round(score, 1)
         supplier.resolved_how = f"a near name ({score:.0f}% alike)"
         report.suggested += 1
+
+    # Nobody on this register, not even a near name: a public register may still place it, by its number or exact
+    # name, at the registered office it gives.
+    places = places_on_registers(session, [(s.company_number, s.name) for s in no_candidate])
+    for supplier, place in zip(no_candidate, places, strict=True):
+        if place is None:
+            report.unresolved += 1
+            continue
+        _resolve(supplier, Resolution.REGISTERED, now, place.basis[:200])
+        supplier.postcode = place.entry.postcode
+        supplier.place_basis = PlaceBasis.REGISTERED_OFFICE
+        supplier.legal_form = place.entry.legal_form
+        report.registered += 1
     report.changed_ids = {s.id for s in suppliers if s.resolution != Resolution.UNRESOLVED}
     session.flush()
     return report
