@@ -30,6 +30,7 @@ from app.models.providers import (
 from app.models.records import CommissioningRecord, RecordProvider
 from app.models.registers import (
     ProviderRegisterRecord,
+    RegisterCheckRun,
     RegisteredCharity,
     RegisteredCompany,
     RegisteredSociety,
@@ -77,6 +78,7 @@ __all__ = [
     "ProviderReview",
     "ProviderSearchDocument",
     "RecordProvider",
+    "RegisterCheckRun",
     "RegisterRelease",
     "RegisteredCharity",
     "RegisteredCompany",

@@ -182,3 +182,25 @@ class ProviderRegisterRecord(Base):
     @property
     def finding_lines(self) -> list[str]:
         return [line for line in self.findings.split("\n") if line]
+
+
+class RegisterCheckRun(Base):
+    """One run of the check of every provider against the loaded registers, started by an officer (a job) or the
+    command line: when, by whom, how far it got and what it found."""
+
+    __tablename__ = "register_check_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # running, finished or failed.
+    status: Mapped[str] = mapped_column(String(10))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    started_by_label: Mapped[str] = mapped_column(String(200))
+    job_id: Mapped[str | None] = mapped_column(String(100))
+    providers: Mapped[int] = mapped_column(default=0)
+    numbers: Mapped[int] = mapped_column(default=0)
+    # The providers put in the queue: [[id, name, [finding, ...]], ...].
+    flagged: Mapped[list[list[object]]] = mapped_column(JSON, default=list)
+    registers: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str | None] = mapped_column(Text)

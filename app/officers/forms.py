@@ -151,3 +151,9 @@ class ConfirmBulkActionForm(BulkActionForm):
     """The same choice, sent again from the confirmation page."""
 
     submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class StartRegisterCheckForm(Form):
+    """One button: check every provider against the loaded public registers now."""
+
+    submit = SubmitField("Check every provider now", widget=GovSubmitInput())

@@ -20,7 +20,15 @@ from app.domain.roles import Role
 from app.domain.spend.classification import Exclusion, PlaceBasis, Resolution, SpendPlace
 from app.domain.spend.lifecycle import SpendBatchStatus
 from app.extensions import db
-from app.models import Council, Provider, ProviderIdentifier, ServiceCategory, SpendCategoryService, SpendRejection
+from app.models import (
+    Council,
+    Provider,
+    ProviderIdentifier,
+    RegisterCheckRun,
+    ServiceCategory,
+    SpendCategoryService,
+    SpendRejection,
+)
 from app.services.audit import Actor
 from app.services.register_checks import check_providers
 from app.services.registers import load_register
@@ -232,7 +240,18 @@ def world(app: Flask, tmp_path: Path) -> World:
         companies = write_companies(tmp_path / "BasicCompanyData-2026-12-01.csv", [company])
         load_register(db.session, Register.COMPANIES_HOUSE, [companies], date(2026, 12, 4))
         # Checked against it: the officer's review sets the register beside the answers, the public page says when.
-        check_providers(db.session, None, Actor.system("test"), datetime(2026, 12, 4, 9, tzinfo=UTC))
+        report = check_providers(db.session, None, Actor.system("test"), datetime(2026, 12, 4, 9, tzinfo=UTC))
+        db.session.add(
+            RegisterCheckRun(
+                status="finished",
+                started_by_label="a-rather-long-address-for-the-officer@knowsley-borough-council.example",
+                finished_at=datetime(2026, 12, 4, 9, 5, tzinfo=UTC),
+                providers=report.providers,
+                numbers=report.numbers,
+                flagged=[list(flagged) for flagged in report.flagged],
+                registers="; ".join(report.registers),
+            )
+        )
         for n in range(3):
             factories.provider(db.session, f"Page Moss Food Co-operative {n}", ward_code=setup.ward.code)
         submitted = factories.provider(db.session, "Stockbridge Village Youth Trust", status=ProviderStatus.SUBMITTED)
@@ -285,6 +304,7 @@ def _pages(world: World) -> dict[Role | None, list[str]]:
             "/officer/imports",
             "/officer/imports/new",
             "/officer/audit",
+            "/officer/registers",
             "/officer/spend",
             f"/officer/spend/{spend.imported_id}",
             f"/officer/spend/{spend.imported_id}/undo",

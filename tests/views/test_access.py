@@ -45,6 +45,12 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "providers.legal_form": ("/provider/organisation/legal-form", PROVIDER_ONLY),
     "providers.registration_numbers": ("/provider/organisation/registration-numbers", PROVIDER_ONLY),
     "providers.register_details": ("/provider/organisation/register-details", PROVIDER_ONLY),
+    "officers.registers": ("/officer/registers", OFFICERS_ONLY),
+    "officers.start_register_check": ("/officer/registers/check", {"default": 405}),
+    "officers.register_check_progress": (
+        "/officer/registers/checks/999999/progress.json",
+        {**OFFICERS_ONLY, "default": 404},
+    ),
     "providers.premises": ("/provider/premises", PROVIDER_ONLY),
     "providers.add_premises": ("/provider/premises/add", PROVIDER_ONLY),
     "providers.premises_address": ("/provider/premises/{site_id}/address", PROVIDER_ONLY),

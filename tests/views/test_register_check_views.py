@@ -4,20 +4,23 @@ number was last checked."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.registers import Register
-from app.models import ProviderIdentifier
+from app.models import ProviderIdentifier, RegisterCheckRun
+from app.jobs.register_checks import progress_store
 from app.services.audit import Actor
 from app.services.register_checks import check_providers
 from app.services.registers import load_register
 from tests import factories
 from tests.registers_data import company_row, write_companies
+from tests.views.conftest import post_form
 
 pytestmark = pytest.mark.usefixtures("app_context")
 
@@ -53,3 +56,45 @@ def test_the_public_page_says_when_each_number_was_last_checked(client: FlaskCli
     page = client.get(f"/directory/{checked}").get_data(as_text=True)
     assert "Last checked against Companies House on 4 December 2026 (its register of 1 December 2026)" in page
     assert "liquidation" not in page  # the findings are for the officer to weigh, not published as they stand
+
+
+def test_an_officer_starts_the_check_and_reads_what_it_found(
+    officer_client: FlaskClient, session: Session, knowsley: factories.CouncilSetup, tmp_path: Path
+) -> None:
+    page = officer_client.get("/officer/registers").get_data(as_text=True)
+    assert "Not loaded. Load it with" in page and "No check has been run from here yet." in page
+    nothing = post_form(officer_client, "/officer/registers/check", {})
+    assert "No public register is loaded yet" in officer_client.get(nothing.headers["Location"]).get_data(as_text=True)
+
+    provider = factories.provider(session, "Gone Away CIC", ward_code=knowsley.ward.code)
+    provider.identifiers.append(ProviderIdentifier(scheme="GB-COH", value="00000009", org_id="GB-COH-00000009"))
+    rows = [company_row("00000009", "GONE AWAY CIC", CompanyStatus="Dissolved", DissolutionDate="01/10/2026")]
+    load_register(session, Register.COMPANIES_HOUSE, [write_companies(tmp_path / "c.csv", rows)], date(2026, 12, 4))
+    session.commit()
+
+    started = post_form(officer_client, "/officer/registers/check", {})  # run inline in tests
+    assert started.status_code == 302
+    page = officer_client.get("/officer/registers").get_data(as_text=True)
+    assert "Companies House, c.csv" in page and "1 provider (1 number)" in page
+    assert "Gone Away CIC" in page and "Companies House lists it as dissolved since 1 October 2026" in page
+    run = session.scalars(select(RegisterCheckRun)).one()
+    assert run.status == "finished" and run.started_by_label != ""
+    progress = officer_client.get(f"/officer/registers/checks/{run.id}/progress.json").get_json()
+    assert progress["running"] is False and progress["words"] == "Checked 1 provider"
+
+
+def test_a_running_check_shows_its_progress_and_is_not_started_twice(
+    officer_client: FlaskClient, session: Session, tmp_path: Path
+) -> None:
+    rows = [company_row("00000009", "ANY CIC")]
+    load_register(session, Register.COMPANIES_HOUSE, [write_companies(tmp_path / "c.csv", rows)], date(2026, 12, 4))
+    run = RegisterCheckRun(status="running", started_by_label="An officer", flagged=[])
+    session.add(run)
+    session.commit()
+    progress_store.clear(run.id)  # kept in this process's memory between tests (ids start again after a rollback)
+    page = officer_client.get("/officer/registers").get_data(as_text=True)
+    assert 'data-app-import-progress="/officer/registers/checks/' in page and "<progress" in page
+    assert "Waiting to start" in page and "app/import-progress.js" in page
+    again = post_form(officer_client, "/officer/registers/check", {})
+    assert "A check is running already" in officer_client.get(again.headers["Location"]).get_data(as_text=True)
+    assert len(session.scalars(select(RegisterCheckRun)).all()) == 1
