@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.registers import Register
-from app.models import ProviderIdentifier, RegisterCheckRun
 from app.jobs.register_checks import progress_store
+from app.models import ProviderIdentifier, RegisterCheckRun
 from app.services.audit import Actor
 from app.services.register_checks import check_providers
 from app.services.registers import load_register
