@@ -281,7 +281,15 @@ def liveness(status: str | None, ended_on: date | None = None) -> Liveness:
 def register_date(text: str | None) -> date | None:
     """A register's date: dd/mm/yyyy (Companies House, the FCA) or yyyy-mm-dd (the Charity Commission, with or
     without a time). None for blank; RegisterFileError for anything else."""
-    text = (text or "").strip()
+    if not text:
+        return None
+    # The bulk products' own shapes first, read by position (strptime costs 5 us a date: 11 million in a load).
+    if len(text) == 10 and text[2] == "/" and text[5] == "/" and text[:2].isdigit():
+        try:
+            return date(int(text[6:]), int(text[3:5]), int(text[:2]))
+        except ValueError:
+            raise RegisterFileError(f"'{text}' is not a date") from None
+    text = text.strip()
     if not text or text.upper() in {"NA", "NULL"}:
         return None
     for form in ("%d/%m/%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d-%m-%Y"):
@@ -331,34 +339,64 @@ def company_columns(header: Sequence[str], source: str) -> dict[str, int]:
     return positions
 
 
+# A postcode as the registers mostly write it (upper case, one space): taken as it is, skipping the general parser.
+_CANONICAL_POSTCODE = re.compile(r"[A-Z]{1,2}[0-9][0-9A-Z]? [0-9][A-Z]{2}")
+_ADDRESS_PARTS = ("care_of", "po_box", "line_1", "line_2", "town", "county")
+_SIC_PARTS = ("sic_1", "sic_2", "sic_3", "sic_4")
+
+
+def _tidy(text: str, most: int) -> str:
+    """_clean for a cell that is usually clean already (no doubled or outer spaces): 0.1 us instead of 0.5."""
+    if "  " in text or text[:1] == " " or text[-1:] == " " or "\n" in text or "\t" in text:
+        return " ".join(text.split())[:most]
+    return text[:most]
+
+
+class CompanyRows:
+    """BasicCompanyData rows read as records, with the columns' positions worked out once for a file (5.5 million
+    rows: a microsecond a row is five seconds)."""
+
+    def __init__(self, at: dict[str, int]) -> None:
+        self._at = at
+        wanted = ["number", "name", "category", "status", "incorporated_on", "dissolved_on", "postcode", "country"]
+        wanted += ["previous_name", *_ADDRESS_PARTS, *_SIC_PARTS]
+        self._fields = [name for name in wanted if name in at]
+        self._positions = [at[name] for name in self._fields]
+
+    def record(self, row: Sequence[str], where: str) -> CompanyRecord:
+        """One row (of the header's width) as a record; RegisterFileError (naming ``where``) for one that cannot be."""
+        cells = dict(zip(self._fields, (row[i] if i < len(row) else "" for i in self._positions), strict=True))
+        get = cells.get
+        raw_number = get("number", "")
+        number = company_number(raw_number)
+        if number is None:
+            raise RegisterFileError(f"{where}: '{raw_number}' is not a company number")
+        try:
+            incorporated, dissolved = register_date(get("incorporated_on")), register_date(get("dissolved_on"))
+        except RegisterFileError as error:
+            raise RegisterFileError(f"{where}: {error}") from None
+        postcode = get("postcode", "")
+        if not _CANONICAL_POSTCODE.fullmatch(postcode):
+            postcode = try_normalise_postcode(postcode)  # type: ignore[assignment]
+        address = ", ".join(_tidy(part, 120) for name in _ADDRESS_PARTS if (part := get(name, "")) and part.strip())
+        return CompanyRecord(
+            number=number,
+            name=_tidy(get("name", ""), NAME_MAX_LENGTH),
+            category=_tidy(get("category", ""), 120),
+            status=_tidy(get("status", ""), 80),
+            incorporated_on=incorporated,
+            dissolved_on=dissolved,
+            address=address,
+            postcode=postcode or None,
+            country=_tidy(get("country", ""), 60),
+            sic=tuple(sic_codes(get(name, "") for name in _SIC_PARTS)),
+            previous_name=_tidy(get("previous_name", ""), NAME_MAX_LENGTH),
+        )
+
+
 def company_record(row: Sequence[str], at: dict[str, int], where: str) -> CompanyRecord:
     """One BasicCompanyData row as a record; RegisterFileError (naming ``where``) for a row that cannot be one."""
-
-    def cell(name: str) -> str:
-        position = at.get(name)
-        return row[position] if position is not None and position < len(row) else ""
-
-    number = company_number(cell("number"))
-    if number is None:
-        raise RegisterFileError(f"{where}: '{cell('number')}' is not a company number")
-    try:
-        incorporated, dissolved = register_date(cell("incorporated_on")), register_date(cell("dissolved_on"))
-    except RegisterFileError as error:
-        raise RegisterFileError(f"{where}: {error}") from None
-    lines = [cell(n) for n in ("care_of", "po_box", "line_1", "line_2", "town", "county")]
-    return CompanyRecord(
-        number=number,
-        name=_clean(cell("name"), NAME_MAX_LENGTH),
-        category=_clean(cell("category"), 120),
-        status=_clean(cell("status"), 80),
-        incorporated_on=incorporated,
-        dissolved_on=dissolved,
-        address=", ".join(_clean(line, 120) for line in lines if line.strip()),
-        postcode=try_normalise_postcode(cell("postcode")),
-        country=_clean(cell("country"), 60),
-        sic=tuple(sic_codes(cell(f"sic_{n}") for n in range(1, 5))),
-        previous_name=_clean(cell("previous_name"), NAME_MAX_LENGTH),
-    )
+    return CompanyRows(at).record(row, where)
 
 
 def unwrapped_lines(lines: Iterator[str], width: int, complete: int) -> Iterator[str]:
