@@ -1,19 +1,26 @@
-"""Local Supplier Register: the application factory."""
+"""Local Supplier Register: the application factory.
+
+The factory imports the web stack when it is called, not when the package is: pure code (``app.domain``) imported by
+itself, as the register loader's worker processes and the domain tests do, brings no Flask or SQLAlchemy with it.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-from govuk_frontend_wtf.main import WTFormsHelpers
-from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
-
-from app.config import INSTANCE_DIR, PROJECT_ROOT, load_config
-from app.extensions import csrf, db, limiter, login_manager, migrate
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app from the environment plus ``config`` overrides. No I/O beyond reading settings."""
+    from flask import Flask
+    from govuk_frontend_wtf.main import WTFormsHelpers
+    from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+    from app.config import INSTANCE_DIR, PROJECT_ROOT, load_config
+    from app.extensions import csrf, db, limiter, login_manager, migrate
+
     app = Flask(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),

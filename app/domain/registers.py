@@ -8,7 +8,9 @@ matching against loaded releases are in :mod:`app.services.registers`.
 
 from __future__ import annotations
 
+import csv
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -397,6 +399,61 @@ class CompanyRows:
 def company_record(row: Sequence[str], at: dict[str, int], where: str) -> CompanyRecord:
     """One BasicCompanyData row as a record; RegisterFileError (naming ``where``) for a row that cannot be one."""
     return CompanyRows(at).record(row, where)
+
+
+def numbered_rows(
+    lines: Iterable[str], source: str, expected: int, dialect: str, first_line: int = 2
+) -> Iterator[tuple[int, list[str]]]:
+    """A table's rows with the line each starts on. Every row must have the header's number of fields; a row with
+    fewer at the end of a file is a file cut short."""
+    reader = csv.reader(lines, dialect)
+    line = first_line
+    for row in reader:
+        number = line
+        line = first_line + reader.line_num
+        if len(row) != expected:
+            if not row or not "".join(row).strip():
+                continue
+            raise RegisterFileError(
+                f"{source}, row {number}: {len(row)} columns where the header has {expected}"
+                + (": the file is probably cut short" if len(row) < expected else "")
+                + ". Nothing was loaded; the active release is unchanged."
+            )
+        yield number, row
+
+
+def parse_company_batch(
+    work: tuple[str, int, list[str], Any, int, str],
+) -> tuple[list[tuple[Any, ...]], dict[str, int], dict[str, int]]:
+    """A batch of BasicCompanyData lines as the rows to write (``_COMPANY_FIELDS`` order), with the statuses and the
+    unknown categories counted. Pure, and module-level: worker processes run it."""
+    source, first_line, lines, positions, expected, dialect = work
+    reader = CompanyRows(positions)
+    statuses: Counter[str] = Counter()
+    unknown: Counter[str] = Counter()
+    rows = []
+    for number, row in numbered_rows(lines, source, expected, dialect, first_line):
+        record = reader.record(row, f"{source}, row {number}")
+        if not known_category(record.category):
+            unknown[record.category or "(blank)"] += 1
+        statuses[record.status or "(blank)"] += 1
+        rows.append(
+            (
+                record.number,
+                record.name,
+                name_key(record.name),
+                record.category,
+                record.status,
+                record.incorporated_on,
+                record.dissolved_on,
+                record.address,
+                record.postcode,
+                record.country,
+                "\n".join(record.sic),
+                record.previous_name,
+            )
+        )
+    return rows, dict(statuses), dict(unknown)
 
 
 def unwrapped_lines(lines: Iterator[str], width: int, complete: int) -> Iterator[str]:

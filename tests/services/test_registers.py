@@ -248,3 +248,23 @@ def test_a_postcode_ranks_the_organisation_there_first(session: Session, tmp_pat
 
 def test_the_header_has_the_product_s_55_columns() -> None:
     assert len(HEADER) == 55 and HEADER[1] == " CompanyNumber"
+
+
+def test_worker_processes_parse_a_file_in_batches_as_this_process_would(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.services import registers
+
+    monkeypatch.setattr(registers, "BATCH_LINES", 7)  # batches of a few lines, cut only where no quote is open
+    rows = [company_row(f"{n:08d}", f"COMPANY {n} LTD") for n in range(1, 40)]
+    rows[10] = company_row("00000011", "LINE\nBREAK LTD")  # a quoted field with a line break in it
+    path = write_companies(tmp_path / "c.csv", rows)
+    release = load_register(session, Register.COMPANIES_HOUSE, [path], TODAY, parse_workers=2).release
+    assert release.row_count == 39 and release.counts["statuses"] == {"Active": 39}
+    assert [e.name for e in lookup(session, "11")] == ["LINE BREAK LTD"]
+    assert [e.name for e in lookup(session, "39")] == ["COMPANY 39 LTD"]
+
+    rows[30] = company_row("NOT-A-NUMBER", "BAD LTD")
+    bad = write_companies(tmp_path / "bad.csv", rows)
+    with pytest.raises(RegisterFileError, match=r"bad\.csv, row 33: 'NOT-A-NUMBER' is not a company number"):
+        load_register(session, Register.COMPANIES_HOUSE, [bad], TODAY, parse_workers=1)

@@ -144,9 +144,9 @@ SHOWS_A_PAGE = {"officers.bulk_action"}
 
 def test_the_table_covers_every_new_endpoint(app) -> None:  # type: ignore[no-untyped-def]
     # Every review endpoint; the spend band pages have their own table in test_band_config_views.py, the
-    # import pages theirs in test_import_views.py, the spending pages theirs in test_spend_officers.py, and the
-    # audit log its tests in test_audit_log.py.
-    elsewhere = ("spend_", "import", "audit")
+    # import pages theirs in test_import_views.py, the spending pages theirs in test_spend_officers.py, the
+    # audit log its tests in test_audit_log.py, and the public registers page test_register_check_views.py.
+    elsewhere = ("spend_", "import", "audit", "register")
     review_endpoints = {
         rule.endpoint
         for rule in app.url_map.iter_rules()

@@ -98,3 +98,10 @@ def test_a_running_check_shows_its_progress_and_is_not_started_twice(
     again = post_form(officer_client, "/officer/registers/check", {})
     assert "A check is running already" in officer_client.get(again.headers["Location"]).get_data(as_text=True)
     assert len(session.scalars(select(RegisterCheckRun)).all()) == 1
+
+
+def test_starting_a_check_without_a_csrf_token_is_refused(officer_client: FlaskClient, session: Session) -> None:
+    response = officer_client.post("/officer/registers/check", data={})
+    assert response.status_code == 400
+    assert "Sorry, there is a problem with this form" in response.get_data(as_text=True)
+    assert session.scalars(select(RegisterCheckRun)).first() is None
