@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import psycopg
+from rapidfuzz import fuzz, process
 from sqlalchemy import delete, exc, select, update
 from sqlalchemy.orm import Session
 
@@ -883,6 +884,9 @@ NEAR_NAME_SCORE = 85.0
 NEAR_CANDIDATES = 400
 #: Characters of a name's key that a near name's must begin with.
 NEAR_PREFIX = 5
+#: How alike (0-100, rapidfuzz's ratio of the keys) a candidate's key must be to be compared whole, and how many are.
+NEAR_KEY_SCORE = 70.0
+NEAR_KEPT = 20
 
 
 @dataclass(frozen=True)
@@ -979,6 +983,9 @@ def match_names(
 def _near(
     session: Session, releases: dict[Register, RegisterRelease], name: str, keys: list[str]
 ) -> Iterator[Candidate]:
+    """Near names: the names whose keys begin as this name's do (an index range, at most NEAR_CANDIDATES a
+    register), narrowed by how alike the keys are (rapidfuzz, in C) to the few worth the whole-name comparison
+    (:func:`app.domain.spend.suppliers.near_name_score`, in Python); only those are read whole."""
     normalised = [normalise_supplier_name(name), *supplier_name_variants(name)[1:]]
     for register, release in releases.items():
         table = _REGISTER_OF[register]
@@ -986,17 +993,34 @@ def _near(
             if len(key) < NEAR_PREFIX:
                 continue
             prefix = key[:NEAR_PREFIX]
-            rows = session.scalars(
-                select(table)
+            found = session.execute(
+                select(table.number, table.name, table.name_key)
                 .where(table.release_id == release.id, table.name_key >= prefix, table.name_key < prefix + "\uffff")
                 .order_by(table.name_key)
                 .limit(NEAR_CANDIDATES)
+            ).all()
+            if not found:
+                continue
+            alike = process.extract(
+                key, [row.name_key for row in found], scorer=fuzz.ratio, score_cutoff=NEAR_KEY_SCORE, limit=NEAR_KEPT
             )
-            for row in rows:
-                theirs = normalise_supplier_name(row.name)
+            scored = []
+            for _key, _alike, index in alike:
+                theirs = normalise_supplier_name(found[index].name)
                 score = max(near_name_score(ours, theirs) for ours in normalised)
                 if score >= NEAR_NAME_SCORE:
-                    yield Candidate(_ENTRY[table](row, release), score, "a near name")
+                    scored.append((found[index].number, score))
+            if not scored:
+                continue
+            rows = {
+                row.number: row
+                for row in session.scalars(
+                    select(table).where(table.release_id == release.id, table.number.in_([n for n, _ in scored]))
+                )
+            }
+            for number, score in scored:
+                if number in rows:
+                    yield Candidate(_ENTRY[table](rows[number], release), score, "a near name")
 
 
 # --- Providers and the registers -------------------------------------------------------------------------------------
