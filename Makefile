@@ -97,6 +97,7 @@ bench: install
 	$(BIN)/python -m tests.benchmarks.bench_import
 	$(BIN)/python -m tests.benchmarks.bench_spend
 	$(BIN)/python -m tests.benchmarks.bench_pages
+	$(BIN)/python -m tests.benchmarks.bench_registers --sqlite
 	@if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then \
 	  psql -h 127.0.0.1 -U postgres -qc 'DROP DATABASE IF EXISTS lsr_bench' -c 'CREATE DATABASE lsr_bench' && \
 	  $(BIN)/python -m tests.benchmarks.bench_search --database-url postgresql+psycopg://postgres@127.0.0.1:5432/lsr_bench && \
@@ -104,6 +105,8 @@ bench: install
 	  $(BIN)/python -m tests.benchmarks.bench_import --database-url postgresql+psycopg://postgres@127.0.0.1:5432/lsr_bench && \
 	  psql -h 127.0.0.1 -U postgres -qc 'DROP DATABASE IF EXISTS lsr_bench' -c 'CREATE DATABASE lsr_bench' && \
 	  $(BIN)/python -m tests.benchmarks.bench_spend --database-url postgresql+psycopg://postgres@127.0.0.1:5432/lsr_bench && \
+	  psql -h 127.0.0.1 -U postgres -qc 'DROP DATABASE IF EXISTS lsr_bench' -c 'CREATE DATABASE lsr_bench' && \
+	  $(BIN)/python -m tests.benchmarks.bench_registers --database-url postgresql+psycopg://postgres@127.0.0.1:5432/lsr_bench && \
 	  psql -h 127.0.0.1 -U postgres -qc 'DROP DATABASE IF EXISTS lsr_bench' -c 'CREATE DATABASE lsr_bench' && \
 	  $(BIN)/python -m tests.benchmarks.bench_pages --database-url postgresql+psycopg://postgres@127.0.0.1:5432/lsr_bench; \
 	else echo "PostgreSQL is not running on 127.0.0.1:5432: skipping the PostgreSQL benchmarks"; fi
