@@ -32,7 +32,7 @@ from typing import IO, Any
 
 import psycopg
 from rapidfuzz import fuzz, process
-from sqlalchemy import delete, exc, select, update
+from sqlalchemy import delete, exc, select, text, update
 from sqlalchemy.orm import Session
 
 from app.domain.providers import LegalForm
@@ -91,18 +91,41 @@ _CUT_SHORT = (zipfile.BadZipFile, EOFError, zlib.error, gzip.BadGzipFile)
 # --- Reading the files ---------------------------------------------------------------------------------------------
 
 
+class _Counted(io.RawIOBase):
+    """A zip member read through, counting its (uncompressed) bytes: how far into it the load is."""
+
+    def __init__(self, inner: IO[bytes]) -> None:
+        self._inner = inner
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._inner.read(len(buffer))
+        buffer[: len(data)] = data
+        self.count += len(data)
+        return len(data)
+
+
 @dataclass
 class _Reading:
-    """The files of one load: their total size, and how much has been read (for the progress bar)."""
+    """The files of one load: their total size, and how much has been read (for the progress bar): bytes on disk
+    for a CSV or gzip, and for a zip's member the share of its uncompressed bytes read, weighted by its size."""
 
     paths: list[Path]
     total_bytes: int = 0
     done_bytes: int = 0
     current: IO[bytes] | None = None
+    member: _Counted | None = None
+    member_size: int = 0  # uncompressed
+    member_weight: float = 0.0  # its part of total_bytes
 
     def share(self) -> float:
-        now = self.done_bytes
-        if self.current is not None:
+        now = float(self.done_bytes)
+        if self.member is not None and self.member_size:
+            now += self.member_weight * min(self.member.count / self.member_size, 1.0)
+        elif self.current is not None:
             with suppress(OSError, ValueError):
                 now += self.current.tell()
         return min(now / self.total_bytes, 1.0) if self.total_bytes else 0.0
@@ -139,12 +162,14 @@ def _parts(reading: _Reading) -> Iterator[_Part]:
                     raise RegisterFileError(f"{path.name} has no CSV or text file in it. Nothing was loaded.")
                 size = sum(i.compress_size for i in members) or 1
                 for member in members:
-                    with path.open("rb") as raw:
-                        reading.current = raw
-                        with archive.open(member) as opened:
-                            yield _Part(f"{path.name}: {member.filename}", _text_lines(opened, f"{path.name}"))
-                    reading.current = None
-                    reading.done_bytes += int(path.stat().st_size * member.compress_size / size)
+                    weight = path.stat().st_size * member.compress_size / size
+                    with archive.open(member) as opened:
+                        counted = _Counted(opened)
+                        reading.member, reading.member_size, reading.member_weight = counted, member.file_size, weight
+                        buffered = io.BufferedReader(counted, buffer_size=1 << 20)
+                        yield _Part(f"{path.name}: {member.filename}", _text_lines(buffered, f"{path.name}"))
+                    reading.member = None
+                    reading.done_bytes += int(weight)
             continue
         with path.open("rb") as raw:
             reading.current = raw
@@ -374,6 +399,9 @@ def load_register(
     if tally.published_on is not None and published_on is None and _named_date(paths) is None:
         release.published_on = tally.published_on
     release.counts = tally.counts()
+    # Fresh statistics for the new rows: without them the engines scan the whole release for a batch of names
+    # (matching 7,500 names took 30 s right after a 5.5 million row load, under 1 s after ANALYZE).
+    session.execute(text(f"ANALYZE {_TABLES[register].__tablename__}"))
     release.seconds_to_load = round(time.perf_counter() - started, 1)
     if progress is not None:
         progress(tally.rows, 1.0)
@@ -438,10 +466,10 @@ def _company_batches(table: _Table) -> Iterator[tuple[str, int, list[str], Any, 
     batch: list[str] = []
     start = line = 2
     open_quote = False
-    for text in table.lines:
-        batch.append(text)
+    for record_line in table.lines:
+        batch.append(record_line)
         line += 1
-        if text.count('"') % 2:
+        if record_line.count('"') % 2:
             open_quote = not open_quote
         if len(batch) >= BATCH_LINES and not open_quote:
             yield table.source, start, batch, table.positions, table.expected, table.dialect
@@ -983,9 +1011,10 @@ def match_names(
 def _near(
     session: Session, releases: dict[Register, RegisterRelease], name: str, keys: list[str]
 ) -> Iterator[Candidate]:
-    """Near names: the names whose keys begin as this name's do (an index range, at most NEAR_CANDIDATES a
-    register), narrowed by how alike the keys are (rapidfuzz, in C) to the few worth the whole-name comparison
-    (:func:`app.domain.spend.suppliers.near_name_score`, in Python); only those are read whole."""
+    """Near names: the names whose keys begin as this name's do, nearest its key first (two index ranges, at most
+    NEAR_CANDIDATES a register), narrowed by how alike the keys are (rapidfuzz, in C) to the few worth the
+    whole-name comparison (:func:`app.domain.spend.suppliers.near_name_score`, in Python); only those are read
+    whole."""
     normalised = [normalise_supplier_name(name), *supplier_name_variants(name)[1:]]
     for register, release in releases.items():
         table = _REGISTER_OF[register]
@@ -993,12 +1022,17 @@ def _near(
             if len(key) < NEAR_PREFIX:
                 continue
             prefix = key[:NEAR_PREFIX]
-            found = session.execute(
-                select(table.number, table.name, table.name_key)
-                .where(table.release_id == release.id, table.name_key >= prefix, table.name_key < prefix + "\uffff")
-                .order_by(table.name_key)
-                .limit(NEAR_CANDIDATES)
-            ).all()
+            # The names either side of where this one's key would be (a typo near the end of a name keeps it near
+            # its company's key), both within the keys that begin alike.
+            in_range = (table.release_id == release.id, table.name_key >= prefix, table.name_key < prefix + "\uffff")
+            columns = select(table.number, table.name, table.name_key)
+            half = NEAR_CANDIDATES // 2
+            found = [
+                *session.execute(columns.where(*in_range, table.name_key >= key).order_by(table.name_key).limit(half)),
+                *session.execute(
+                    columns.where(*in_range, table.name_key < key).order_by(table.name_key.desc()).limit(half)
+                ),
+            ]
             if not found:
                 continue
             alike = process.extract(
