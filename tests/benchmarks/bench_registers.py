@@ -29,6 +29,7 @@ import multiprocessing
 import os
 import queue
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -398,6 +399,7 @@ def _load(url: str, path: str, answers: Any) -> None:
     """In a child process, so its peak memory is the load's alone."""
     from app.domain.registers import Register
     from app.extensions import db
+    from app.services import registers
     from app.services.registers import load_register
 
     app = _app(url)
@@ -417,13 +419,18 @@ def _load(url: str, path: str, answers: Any) -> None:
         result = load_register(session, Register.COMPANIES_HOUSE, [Path(path)], TODAY, progress=progress)
         session.commit()
         seconds = time.perf_counter() - started
+        # A big file is parsed by worker processes (app.services.registers._parsers): their CPU is the load's too,
+        # and their memory adds to this process's (each worker's peak, counted once a worker).
+        workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+        count = registers._workers(True) if Path(path).stat().st_size >= registers.PARALLEL_FROM_BYTES else 0
         answers.put(
             {
                 "rows": float(result.release.row_count),
                 "load_seconds": seconds,
-                "load_cpu_seconds": time.process_time() - cpu,
+                "load_cpu_seconds": time.process_time() - cpu + workers.ru_utime + workers.ru_stime,
                 "load_rows_per_s": result.release.row_count / seconds,
-                "load_max_rss_mb": _peak_memory_mb(),
+                "load_max_rss_mb": _peak_memory_mb() + count * workers.ru_maxrss / 1024,
+                "load_workers": float(count),
             }
         )
 
@@ -699,9 +706,13 @@ def report(results: dict[str, dict[str, float]], made: Product, samples: int) ->
     row("", engines, "target")
     row("BasicCompanyData rows loaded", each("{:,.0f}", "rows"))
     row("  load (wall)", each("{:.1f} s", "load_seconds"), TARGETS["load_seconds"])
-    row("  load (CPU of the loading process)", each("{:.1f} s", "load_cpu_seconds"))
+    row("  load (CPU of the loading process and its parsers)", each("{:.1f} s", "load_cpu_seconds"))
     row("  rows a second", each("{:,.0f}/s", "load_rows_per_s"))
-    row("  peak memory (RSS of the loading process)", each("{:.0f} MB", "load_max_rss_mb"), TARGETS["load_max_rss_mb"])
+    row(
+        "  peak memory (loading process + its parsers)",
+        each("{:.0f} MB", "load_max_rss_mb"),
+        TARGETS["load_max_rss_mb"],
+    )
     row(f"lookup() of {samples:,} numbers, p50", each("{:.3f} ms", "lookup_p50_ms"), TARGETS["lookup_p50_ms"])
     row("  p95", each("{:.3f} ms", "lookup_p95_ms"), TARGETS["lookup_p95_ms"])
     row(
