@@ -50,7 +50,8 @@ class RegisteredCompany(Base):
     release_id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(8), primary_key=True)
     name: Mapped[str] = mapped_column(String(160))
-    # app.domain.registers.name_key: how names as finance systems write them find this one.
+    # app.domain.registers.name_key: how names as finance systems write them find this one. Its index carries the
+    # number and name too, so a near-name search reads candidates from the index alone (no lookup of each row).
     name_key: Mapped[str] = mapped_column(String(160))
     category: Mapped[str] = mapped_column(String(120))
     status: Mapped[str] = mapped_column(String(80))
@@ -64,7 +65,7 @@ class RegisteredCompany(Base):
     previous_name: Mapped[str] = mapped_column(String(160))
 
     __table_args__ = (
-        Index("ix_register_companies_release_name_key", "release_id", "name_key"),
+        Index("ix_register_companies_release_name_key", "release_id", "name_key", "number", "name"),
         {"sqlite_with_rowid": False},
     )
 
@@ -92,7 +93,7 @@ class RegisteredCharity(Base):
     areas_of_operation: Mapped[str] = mapped_column(Text, default="")
 
     __table_args__ = (
-        Index("ix_register_charities_release_name_key", "release_id", "name_key"),
+        Index("ix_register_charities_release_name_key", "release_id", "name_key", "number", "name"),
         Index("ix_register_charities_release_company_number", "release_id", "company_number"),
     )
 
@@ -116,7 +117,7 @@ class RegisteredSociety(Base):
     postcode: Mapped[str | None] = mapped_column(String(8))
 
     __table_args__ = (
-        Index("ix_register_societies_release_name_key", "release_id", "name_key"),
+        Index("ix_register_societies_release_name_key", "release_id", "name_key", "number", "name"),
         Index("ix_register_societies_release_company_number", "release_id", "company_number"),
     )
 

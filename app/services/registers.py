@@ -909,7 +909,7 @@ def _companies(session: Session, release: RegisterRelease, numbers: Sequence[str
 #: A near name scores at least this (0-100, app.domain.spend.suppliers.near_name_score) to be a candidate.
 NEAR_NAME_SCORE = 85.0
 #: How many names that begin as a near name's key does are read to compare (per register).
-NEAR_CANDIDATES = 400
+NEAR_CANDIDATES = 200
 #: Characters of a name's key that a near name's must begin with.
 NEAR_PREFIX = 5
 #: How alike (0-100, rapidfuzz's ratio of the keys) a candidate's key must be to be compared whole, and how many are.

@@ -54,7 +54,9 @@ def upgrade():
         sa.PrimaryKeyConstraint("release_id", "number", name=op.f("pk_register_companies")),
         sqlite_with_rowid=False,
     )
-    op.create_index("ix_register_companies_release_name_key", "register_companies", ["release_id", "name_key"])
+    op.create_index(
+        "ix_register_companies_release_name_key", "register_companies", ["release_id", "name_key", "number", "name"]
+    )
     op.create_table(
         "register_charities",
         sa.Column("release_id", sa.Integer(), nullable=False),
@@ -74,7 +76,9 @@ def upgrade():
         sa.Column("areas_of_operation", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("release_id", "number", name=op.f("pk_register_charities")),
     )
-    op.create_index("ix_register_charities_release_name_key", "register_charities", ["release_id", "name_key"])
+    op.create_index(
+        "ix_register_charities_release_name_key", "register_charities", ["release_id", "name_key", "number", "name"]
+    )
     op.create_index(
         "ix_register_charities_release_company_number", "register_charities", ["release_id", "company_number"]
     )
@@ -93,7 +97,9 @@ def upgrade():
         sa.Column("postcode", sa.String(length=8), nullable=True),
         sa.PrimaryKeyConstraint("release_id", "number", name=op.f("pk_register_societies")),
     )
-    op.create_index("ix_register_societies_release_name_key", "register_societies", ["release_id", "name_key"])
+    op.create_index(
+        "ix_register_societies_release_name_key", "register_societies", ["release_id", "name_key", "number", "name"]
+    )
     op.create_index(
         "ix_register_societies_release_company_number", "register_societies", ["release_id", "company_number"]
     )
