@@ -9,7 +9,9 @@ matching against loaded releases are in :mod:`app.services.registers`.
 from __future__ import annotations
 
 import csv
+import os
 import re
+import resource
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -424,9 +426,10 @@ def numbered_rows(
 
 def parse_company_batch(
     work: tuple[str, int, list[str], Any, int, str],
-) -> tuple[list[tuple[Any, ...]], dict[str, int], dict[str, int]]:
+) -> tuple[list[tuple[Any, ...]], dict[str, int], dict[str, int], tuple[int, float, float]]:
     """A batch of BasicCompanyData lines as the rows to write (``_COMPANY_FIELDS`` order), with the statuses and the
-    unknown categories counted. Pure, and module-level: worker processes run it."""
+    unknown categories counted, and which process parsed it with its peak memory and CPU. Module-level: worker
+    processes run it."""
     source, first_line, lines, positions, expected, dialect = work
     reader = CompanyRows(positions)
     statuses: Counter[str] = Counter()
@@ -453,7 +456,9 @@ def parse_company_batch(
                 record.previous_name,
             )
         )
-    return rows, dict(statuses), dict(unknown)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    # Which process parsed it, its peak memory (MB) and CPU so far: a load run by worker processes reports theirs.
+    return rows, dict(statuses), dict(unknown), (os.getpid(), usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
 
 
 def unwrapped_lines(lines: Iterator[str], width: int, complete: int) -> Iterator[str]:

@@ -277,6 +277,8 @@ class _Tally:
     extras: dict[str, dict[str, list[str]]] = field(
         default_factory=lambda: {"classifications": {}, "areas_of_operation": {}}
     )
+    # Worker processes that parsed the file: process id -> (peak memory in MB, CPU seconds).
+    parsers: dict[int, tuple[float, float]] = field(default_factory=dict)
 
     def counts(self) -> dict[str, object]:
         return {
@@ -284,6 +286,11 @@ class _Tally:
             "unknown_categories": dict(self.unknown_categories.most_common()),
             "left_out": dict(self.left_out),
             "tables": self.tables,
+            "parsers": {
+                "processes": len(self.parsers),
+                "peak_mb": round(sum(peak for peak, _ in self.parsers.values()), 1),
+                "cpu_seconds": round(sum(cpu for _, cpu in self.parsers.values()), 1),
+            },
         }
 
 
@@ -480,13 +487,16 @@ def _company_batches(table: _Table) -> Iterator[tuple[str, int, list[str], Any, 
 
 @contextmanager
 def _parsers(workers: int) -> Iterator[Callable[[Iterator[Any]], Iterator[Any]]]:
-    """``parse_company_batch`` over batches, in order: in ``workers`` processes (spawned: a forked copy of a web
-    process's threads and connections is no place to run anything; they import only the pure domain module), at
-    most BATCHES_AHEAD batches ahead, or here."""
+    """``parse_company_batch`` over batches, in order: in ``workers`` processes (from a fork server, not forked from
+    this process: a copy of a web process's threads and connections is no place to run anything), at most
+    BATCHES_AHEAD batches ahead, or here."""
     if workers <= 0:
         yield lambda batches: map(parse_company_batch, batches)
         return
-    context = multiprocessing.get_context("spawn")
+    # A fork server that has imported only the pure domain module: workers forked from it hold that (20 MB), not a
+    # copy of whatever the process that started the load had imported (spawned workers re-import its __main__).
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["app.domain.registers"])
     with context.Pool(workers) as pool:
 
         def parsed(batches: Iterator[Any]) -> Iterator[Any]:
@@ -508,9 +518,11 @@ def _company_chunks(parts: Iterator[_Part], tally: _Tally, workers: int = 0) -> 
             table = _table(part, partial(company_columns, source=part.source))
             found_any = True
             tally.tables.append(part.source)
-            for rows, statuses, unknown in parsed(_company_batches(table)):
+            for rows, statuses, unknown, (pid, peak_mb, cpu) in parsed(_company_batches(table)):
                 tally.statuses.update(statuses)
                 tally.unknown_categories.update(unknown)
+                if workers:
+                    tally.parsers[pid] = (peak_mb, cpu)
                 if rows:
                     tally.rows += len(rows)
                     yield rows

@@ -29,7 +29,6 @@ import multiprocessing
 import os
 import queue
 import random
-import resource
 import statistics
 import sys
 import tempfile
@@ -399,7 +398,6 @@ def _load(url: str, path: str, answers: Any) -> None:
     """In a child process, so its peak memory is the load's alone."""
     from app.domain.registers import Register
     from app.extensions import db
-    from app.services import registers
     from app.services.registers import load_register
 
     app = _app(url)
@@ -419,18 +417,17 @@ def _load(url: str, path: str, answers: Any) -> None:
         result = load_register(session, Register.COMPANIES_HOUSE, [Path(path)], TODAY, progress=progress)
         session.commit()
         seconds = time.perf_counter() - started
-        # A big file is parsed by worker processes (app.services.registers._parsers): their CPU is the load's too,
-        # and their memory adds to this process's (each worker's peak, counted once a worker).
-        workers = resource.getrusage(resource.RUSAGE_CHILDREN)
-        count = registers._workers(True) if Path(path).stat().st_size >= registers.PARALLEL_FROM_BYTES else 0
+        # A big file is parsed by worker processes (app.services.registers._parsers), which report their peak memory
+        # and CPU with what they parse: their CPU is the load's too, and their memory adds to this process's.
+        parsers = result.release.counts.get("parsers") or {}
         answers.put(
             {
                 "rows": float(result.release.row_count),
                 "load_seconds": seconds,
-                "load_cpu_seconds": time.process_time() - cpu + workers.ru_utime + workers.ru_stime,
+                "load_cpu_seconds": time.process_time() - cpu + float(parsers.get("cpu_seconds", 0)),
                 "load_rows_per_s": result.release.row_count / seconds,
-                "load_max_rss_mb": _peak_memory_mb() + count * workers.ru_maxrss / 1024,
-                "load_workers": float(count),
+                "load_max_rss_mb": _peak_memory_mb() + float(parsers.get("peak_mb", 0)),
+                "load_workers": float(parsers.get("processes", 0)),
             }
         )
 
