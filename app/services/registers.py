@@ -39,6 +39,7 @@ from app.domain.providers import LegalForm
 from app.domain.registers import (
     AREA_COLUMNS,
     CLASSIFICATION_COLUMNS,
+    NAME_MAX_LENGTH,
     REGISTER_OF_SCHEME,
     CharityRecord,
     Liveness,
@@ -973,6 +974,26 @@ _REGISTER_OF: dict[Register, Any] = {
 _KEY_BATCH = 500
 
 
+def _name_keys(name: str) -> list[str]:
+    """The keys a name as a file writes it may be registered under: its trading name's, then its proprietor's."""
+    return [key for key in (v.replace(" ", "")[:NAME_MAX_LENGTH] for v in supplier_name_variants(name)) if key]
+
+
+def _entries_by_key(
+    session: Session, releases: dict[Register, RegisterRelease], keys: set[str]
+) -> dict[str, list[RegisterEntry]]:
+    """Every active register's organisations with one of these name keys, by key (the keys asked a batch at a time)."""
+    wanted = sorted(keys)
+    found: dict[str, list[RegisterEntry]] = {}
+    for register, release in releases.items():
+        table = _REGISTER_OF[register]
+        for start in range(0, len(wanted), _KEY_BATCH):
+            batch = wanted[start : start + _KEY_BATCH]
+            for row in session.scalars(select(table).where(table.release_id == release.id, table.name_key.in_(batch))):
+                found.setdefault(row.name_key, []).append(_ENTRY[table](row, release))
+    return found
+
+
 def match_names(
     session: Session, names: Sequence[str], *, postcode: str | None = None, limit: int = 5
 ) -> list[NameMatch]:
@@ -985,16 +1006,8 @@ def match_names(
     (:func:`app.domain.spend.suppliers.near_name_score`, at least NEAR_NAME_SCORE). A live organisation ranks above
     a dissolved one of the same score, and one at ``postcode`` above both."""
     releases = active_releases(session)
-    variants = {name: [v.replace(" ", "")[:160] for v in supplier_name_variants(name)] for name in names}
-    keys = sorted({key for found in variants.values() for key in found if key})
-    exact: dict[str, list[RegisterEntry]] = {}
-    for register, release in releases.items():
-        table = _REGISTER_OF[register]
-        for start in range(0, len(keys), _KEY_BATCH):
-            batch = keys[start : start + _KEY_BATCH]
-            rows = session.scalars(select(table).where(table.release_id == release.id, table.name_key.in_(batch)))
-            for row in rows:
-                exact.setdefault(row.name_key, []).append(_ENTRY[table](row, release))
+    variants = {name: _name_keys(name) for name in names}
+    exact = _entries_by_key(session, releases, {key for found in variants.values() for key in found})
     wanted_postcode = postcode.strip().upper() if postcode else None
     results = []
     for name in names:
@@ -1169,15 +1182,8 @@ def places_on_registers(session: Session, payees: Sequence[tuple[str | None, str
         for start in range(0, len(numbers), _KEY_BATCH):
             for entry in _companies(session, companies, numbers[start : start + _KEY_BATCH]):
                 by_number[entry.number] = entry
-    variants = [[v.replace(" ", "")[:160] for v in supplier_name_variants(name)] for _, name in payees]
-    keys = sorted({key for found in variants for key in found if key})
-    by_key: dict[str, list[RegisterEntry]] = {}
-    for register, release in releases.items():
-        table = _REGISTER_OF[register]
-        for start in range(0, len(keys), _KEY_BATCH):
-            batch = keys[start : start + _KEY_BATCH]
-            for row in session.scalars(select(table).where(table.release_id == release.id, table.name_key.in_(batch))):
-                by_key.setdefault(row.name_key, []).append(_ENTRY[table](row, release))
+    variants = [_name_keys(name) for _, name in payees]
+    by_key = _entries_by_key(session, releases, {key for found in variants for key in found})
     places: list[RegisterPlace | None] = []
     for (number, _name), keys_of in zip(payees, variants, strict=True):
         found = by_number.get(company_number(number) or "")
