@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import os
 import re
-import resource
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -456,9 +455,19 @@ def parse_company_batch(
                 record.previous_name,
             )
         )
-    usage = resource.getrusage(resource.RUSAGE_SELF)
     # Which process parsed it, its peak memory (MB) and CPU so far: a load run by worker processes reports theirs.
-    return rows, dict(statuses), dict(unknown), (os.getpid(), usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
+    return rows, dict(statuses), dict(unknown), _this_process()
+
+
+def _this_process() -> tuple[int, float, float]:
+    """(process id, peak memory in MB, CPU seconds so far); memory 0 where the platform does not say (Windows)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on the Unix systems the service runs on
+        times = os.times()
+        return os.getpid(), 0.0, times.user + times.system
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return os.getpid(), usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def unwrapped_lines(lines: Iterator[str], width: int, complete: int) -> Iterator[str]:
