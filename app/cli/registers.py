@@ -20,11 +20,10 @@ from app.cli.common import CLI_ACTOR
 from app.cli.progress import progress_bar
 from app.domain.registers import Register, RegisterFileError
 from app.extensions import db
-from app.geo.factory import boundary_index
 from app.models.base import utcnow
 from app.services import audit
 from app.services.councils import council_by_code
-from app.services.locality import local_area_for
+from app.services.locality import council_area
 from app.services.register_checks import NothingToCheckAgainst, check_providers
 from app.services.registers import RegisterEntry, load_register, lookup, match_names, purge_superseded
 
@@ -171,7 +170,7 @@ def check_command() -> None:
     (dissolved or removed, no longer on the register, a new registered name, office or legal form). Safe to run
     every night after the registers are loaded (see docs/deployment.md)."""
     council = council_by_code(db.session, current_app.config["COUNCIL_CODE"])
-    area = local_area_for(db.session, council, boundary_index(db.session)) if council is not None else None
+    area = council_area(db.session, council) if council is not None else None
     with progress_bar("Checking providers against the registers", unit="providers") as bar:
 
         def progress(done: int, total: int) -> None:

@@ -750,6 +750,9 @@ class RegisterEntry:
         """Whether ``name`` is another name than the register's, as the matcher reads names."""
         return name_key(self.name) != name_key(name)
 
+    def legal_form_differs(self, ours: LegalForm) -> bool:
+        return legal_form_differs(self.register, self.legal_form, ours)
+
     def refusal(self) -> str | None:
         """Why this organisation cannot be registered as a live one, in words, or None: a dissolved company, a
         removed charity or a deregistered society is not trading and cannot be asked for quotes."""
@@ -798,6 +801,13 @@ class KnownDetails:
     provider_legal_form: LegalForm
 
 
+def legal_form_differs(register: Register, theirs: LegalForm, ours: LegalForm) -> bool:
+    """Whether a register's legal form for an organisation says something other than ``ours``: both known, and not
+    the Charity Commission's (a charity that is also a company or society is a charity there whatever its form)."""
+    known = LegalForm.UNKNOWN not in (theirs, ours)
+    return register != Register.CHARITIES and known and theirs != ours
+
+
 def check_findings(
     entry: RegisterEntry | None,
     known: KnownDetails,
@@ -827,12 +837,17 @@ def check_findings(
             moved += f", outside {office_outside_area}"
         found.append(moved)
     before_form = LegalForm(known.legal_form) if known.legal_form else known.provider_legal_form
-    if (
-        entry.register != Register.CHARITIES
-        and entry.legal_form != LegalForm.UNKNOWN
-        and before_form != LegalForm.UNKNOWN
-        and entry.legal_form != before_form
-    ):
+    if legal_form_differs(entry.register, entry.legal_form, before_form):
         now, then = in_sentence(entry.legal_form.label), in_sentence(before_form.label)
         found.append(f"Its legal form on the register is {now} (was {then})")
     return found
+
+
+def legal_form_from_registers(entries: Sequence[RegisterEntry], current: LegalForm) -> LegalForm | None:
+    """The legal form the registers give an organisation whose details are confirmed: Companies House's category or
+    the FCA's society type (the Charity Commission's says only "charity"), or None to keep ``current`` (no register
+    says, or a charity that is also a company or society stays a charity)."""
+    if current == LegalForm.CHARITY and any(e.register == Register.CHARITIES for e in entries):
+        return None
+    forms = [e.legal_form for e in entries if e.register != Register.CHARITIES and e.legal_form != LegalForm.UNKNOWN]
+    return forms[0] if forms else None

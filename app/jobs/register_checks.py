@@ -16,13 +16,12 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.geo.factory import boundary_index
 from app.jobs import runner
 from app.models import RegisterCheckRun
 from app.models.base import utcnow
 from app.services.audit import Actor
 from app.services.councils import council_by_code
-from app.services.locality import local_area_for
+from app.services.locality import council_area
 from app.services.register_checks import NothingToCheckAgainst, check_providers
 
 log = logging.getLogger(__name__)
@@ -98,7 +97,7 @@ def perform(run_id: int, actor_id: int | None, actor_label: str) -> None:
     progress(0, 0)
     try:
         council = council_by_code(session, current_app.config["COUNCIL_CODE"])
-        area = local_area_for(session, council, boundary_index(session)) if council is not None else None
+        area = council_area(session, council) if council is not None else None
         report = check_providers(session, area, Actor(actor_id, actor_label), utcnow(), progress)
         run.status = FINISHED
         run.finished_at = utcnow()

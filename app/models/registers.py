@@ -14,7 +14,7 @@ from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, String, Te
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.domain.providers import LegalForm
-from app.domain.registers import SCHEME_OF, Register, last_checked, name_key, register_name
+from app.domain.registers import SCHEME_OF, Register, last_checked, legal_form_differs, name_key, register_name
 from app.models.base import Base, utcnow
 
 
@@ -175,6 +175,9 @@ class ProviderRegisterRecord(Base):
         """Whether ``name`` is another name than the register's, as the matcher reads names ("CIC" is "Community
         Interest Company", case and punctuation aside)."""
         return name_key(self.name) != name_key(name)
+
+    def legal_form_differs(self, ours: LegalForm) -> bool:
+        return legal_form_differs(Register(self.register), LegalForm(self.legal_form), ours)
 
     @property
     def legal_form_label(self) -> str:

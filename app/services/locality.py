@@ -14,6 +14,7 @@ from app.domain.locality import LocalArea, LocalityAssessment, PlacedSite, asses
 from app.domain.policy import AreaKind, LocalAreaDefinition
 from app.domain.providers import Placement
 from app.geo.boundaries import BoundaryIndex
+from app.geo.factory import boundary_index
 from app.geo.placement import SitePlacer, place_sites
 from app.models import Area, Council, Provider, Site
 from app.services import audit
@@ -75,6 +76,13 @@ def local_area_for(session: Session, council: Council, boundaries: BoundaryIndex
             )
     name = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     return LocalArea(name, frozenset(codes), wider_name, frozenset(wider_codes))
+
+
+def council_area(session: Session, council: Council) -> LocalArea:
+    """The council's local and wider areas by its rule: the district boundaries are read only when the authorities
+    bordering it count as local."""
+    needs_boundaries = council.local_area_definition == LocalAreaDefinition.WITH_BORDERING
+    return local_area_for(session, council, boundary_index(session) if needs_boundaries else None)
 
 
 def placed_sites(

@@ -79,6 +79,7 @@ Progress = Callable[[int, float], None]
 CHUNK_SIZE = 10_000
 #: SQLite's page cache while a register loads, in KiB (the load's peak memory stays under 400 MB with it).
 SQLITE_LOAD_CACHE_KIB = 65_536
+#: Each register's table of organisations.
 _TABLES: dict[Register, Any] = {
     Register.COMPANIES_HOUSE: RegisteredCompany,
     Register.CHARITIES: RegisteredCharity,
@@ -583,7 +584,10 @@ def _charity_chunks(parts: Iterator[_Part], tally: _Tally) -> Iterator[list[tupl
                 continue
             seen.add(record.number)
             if tally.published_on is None and "extract_date" in positions:
-                tally.published_on = register_date(row[positions["extract_date"]])
+                try:
+                    tally.published_on = register_date(row[positions["extract_date"]])
+                except RegisterFileError as error:
+                    raise RegisterFileError(f"{part.source}, row {number}: date_of_extract {error}") from None
             tally.statuses[record.status or "(blank)"] += 1
             chunk.append(
                 (
@@ -966,11 +970,6 @@ _ENTRY: dict[Any, Callable[[Any, RegisterRelease], RegisterEntry]] = {
     RegisteredCharity: _charity_entry,
     RegisteredSociety: _society_entry,
 }
-_REGISTER_OF: dict[Register, Any] = {
-    Register.COMPANIES_HOUSE: RegisteredCompany,
-    Register.CHARITIES: RegisteredCharity,
-    Register.MUTUALS: RegisteredSociety,
-}
 _KEY_BATCH = 500
 
 
@@ -986,7 +985,7 @@ def _entries_by_key(
     wanted = sorted(keys)
     found: dict[str, list[RegisterEntry]] = {}
     for register, release in releases.items():
-        table = _REGISTER_OF[register]
+        table = _TABLES[register]
         for start in range(0, len(wanted), _KEY_BATCH):
             batch = wanted[start : start + _KEY_BATCH]
             for row in session.scalars(select(table).where(table.release_id == release.id, table.name_key.in_(batch))):
@@ -1042,7 +1041,7 @@ def _near(
     whole."""
     normalised = [normalise_supplier_name(name), *supplier_name_variants(name)[1:]]
     for register, release in releases.items():
-        table = _REGISTER_OF[register]
+        table = _TABLES[register]
         for key in keys:
             if len(key) < NEAR_PREFIX:
                 continue

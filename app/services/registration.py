@@ -25,7 +25,7 @@ from app.domain.providers import (
     org_id,
 )
 from app.domain.refusals import Refusal
-from app.domain.registers import SCHEME_OF, Register, RegisterEntry
+from app.domain.registers import SCHEME_OF, RegisterEntry, legal_form_from_registers
 from app.domain.registration import (
     EDITABLE_STATUSES,
     SENDABLE_STATUSES,
@@ -475,7 +475,6 @@ def confirm_register_details(
             for entry in entries
         },
     )
-    is_charity = provider.legal_form == LegalForm.CHARITY and any(e.register == Register.CHARITIES for e in entries)
-    forms = [e.legal_form for e in entries if e.register != Register.CHARITIES and e.legal_form != LegalForm.UNKNOWN]
-    if forms and not is_charity:
-        set_legal_form(session, user, provider, forms[0])
+    form = legal_form_from_registers(entries, provider.legal_form)
+    if form is not None:
+        set_legal_form(session, user, provider, form)

@@ -28,6 +28,7 @@ from app.spend.pages import (
     page,
     period_form,
 )
+from app.web.council import council_local_area
 
 #: The most categories the leakage chart draws (the cards below it show them all).
 CHART_CATEGORIES = 12
@@ -116,7 +117,7 @@ def leakage() -> tuple[str, int]:
         errors=[],
         period=period,
         opportunities=opportunities,
-        area_name=leakage_service.local_area(db.session, council).name,
+        area_name=council_local_area(council).name,
         outside_pence=sum(opportunity.outside.pence for opportunity in opportunities),
         with_providers=sum(1 for opportunity in opportunities if opportunity.providers),
         not_mapped=sum(1 for opportunity in opportunities if not opportunity.mapped),

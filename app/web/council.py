@@ -9,12 +9,10 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.domain.locality import LocalArea
-from app.domain.policy import LocalAreaDefinition
 from app.extensions import db
-from app.geo.factory import boundary_index
 from app.models import Council, Provider
 from app.services.councils import council_by_code
-from app.services.locality import area_names_for, local_area_for, provider_locality
+from app.services.locality import area_names_for, council_area, provider_locality
 from app.web.caching import kept_for_register_version
 
 
@@ -55,11 +53,7 @@ def council_local_area(council: Council) -> LocalArea:
     """A council's definition of local (its districts and wider area, with their names), kept in the process until
     the register changes."""
 
-    def build() -> LocalArea:
-        needs_boundaries = council.local_area_definition == LocalAreaDefinition.WITH_BORDERING
-        return local_area_for(db.session, council, boundary_index(db.session) if needs_boundaries else None)
-
-    return kept_for_register_version(f"local area of council {council.id}", build)
+    return kept_for_register_version(f"local area of council {council.id}", lambda: council_area(db.session, council))
 
 
 def provider_place(provider: Provider, *, public: bool) -> dict[str, Any]:

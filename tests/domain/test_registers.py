@@ -12,6 +12,8 @@ from app.domain.providers import LegalForm
 from app.domain.registers import (
     BASIC_COMPANY_DATA_HEADER,
     Liveness,
+    Register,
+    RegisterEntry,
     RegisterFileError,
     category_legal_form,
     charity_columns,
@@ -20,6 +22,8 @@ from app.domain.registers import (
     company_columns,
     company_number,
     company_record,
+    legal_form_differs,
+    legal_form_from_registers,
     liveness,
     name_key,
     register_date,
@@ -189,3 +193,25 @@ def test_names_as_finance_systems_write_them_key_as_their_registered_name(as_pai
 def test_different_names_keep_different_keys() -> None:
     assert name_key("Bolton Carpets Ltd") != name_key("Bolton Cares Ltd")
     assert name_key("11th Sale Scout Group") != name_key("14th Sale Scout Group")
+
+
+def _entry(register: Register, form: LegalForm) -> RegisterEntry:
+    return RegisterEntry(
+        register, "1", "A", "Active", Liveness.LIVE, form, "", "", None, None, None, (), None, "r", date(2026, 12, 1)
+    )
+
+
+def test_which_registers_legal_form_an_organisation_takes() -> None:
+    company = _entry(Register.COMPANIES_HOUSE, LegalForm.CLG)
+    charity = _entry(Register.CHARITIES, LegalForm.CHARITY)
+    assert legal_form_from_registers([company], LegalForm.CIC) == LegalForm.CLG
+    assert legal_form_from_registers([company, charity], LegalForm.CHARITY) is None  # a charitable company stays one
+    assert legal_form_from_registers([charity], LegalForm.CLG) is None  # the charity register says no form
+    assert legal_form_from_registers([_entry(Register.MUTUALS, LegalForm.UNKNOWN)], LegalForm.CIC) is None
+
+
+def test_a_legal_form_differs_only_when_both_are_known_and_not_the_charity_registers() -> None:
+    assert legal_form_differs(Register.COMPANIES_HOUSE, LegalForm.CLG, LegalForm.CIC)
+    assert not legal_form_differs(Register.COMPANIES_HOUSE, LegalForm.CIC, LegalForm.CIC)
+    assert not legal_form_differs(Register.COMPANIES_HOUSE, LegalForm.UNKNOWN, LegalForm.CIC)
+    assert not legal_form_differs(Register.CHARITIES, LegalForm.CHARITY, LegalForm.CLG)

@@ -268,3 +268,14 @@ def test_worker_processes_parse_a_file_in_batches_as_this_process_would(
     bad = write_companies(tmp_path / "bad.csv", rows)
     with pytest.raises(RegisterFileError, match=r"bad\.csv, row 33: 'NOT-A-NUMBER' is not a company number"):
         load_register(session, Register.COMPANIES_HOUSE, [bad], TODAY, parse_workers=1)
+
+
+def test_an_extract_date_that_is_not_a_date_names_its_row(session: Session, tmp_path: Path) -> None:
+    path = tmp_path / "publicextract.charity.txt"
+    path.write_text(
+        "date_of_extract\tregistered_charity_number\tlinked_charity_number\tcharity_name\n"
+        "yesterday\t1000611\t0\tDENTON BURN COMMUNITY ASSOCIATION\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RegisterFileError, match=r"charity\.txt, row 2: date_of_extract 'yesterday' is not a date"):
+        load_register(session, Register.CHARITIES, [path], TODAY)

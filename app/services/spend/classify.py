@@ -27,15 +27,13 @@ from sqlalchemy.orm import Session
 
 from app.domain.eligibility import is_sme
 from app.domain.locality import LocalArea, Locality, PlacedSite, assess_locality
-from app.domain.policy import LocalAreaDefinition
 from app.domain.providers import SOCIAL_ECONOMY_FORMS, FactKind, LegalForm, Placement, SiteKind
 from app.domain.spend.classification import PlaceBasis, Resolution, SpendPlace
 from app.domain.spend.lifecycle import COUNTING_STATUSES
 from app.domain.text import plain_int
-from app.geo.factory import boundary_index
 from app.geo.postcode_directory import PostcodeStore
 from app.models import Council, Payment, Provider, ProviderFact, Site, SpendBatch, SpendSupplier
-from app.services.locality import local_area_for
+from app.services.locality import council_area
 from app.services.spend.deprivation import imd_for_postcodes
 
 #: Ids read at a time (well under every database's limit on bound parameters).
@@ -59,12 +57,6 @@ _NOTHING: dict[str, Any] = {
     "lsoa_code": None,
     "imd_decile": None,
 }
-
-
-def council_local_area(session: Session, council: Council) -> LocalArea:
-    """The council's local and wider areas (the district boundaries are read only when bordering councils count)."""
-    needs_boundaries = council.local_area_definition == LocalAreaDefinition.WITH_BORDERING
-    return local_area_for(session, council, boundary_index(session) if needs_boundaries else None)
 
 
 def place_of_district(district_code: str | None, area: LocalArea) -> SpendPlace:
@@ -167,7 +159,7 @@ def classify_suppliers(session: Session, council: Council, supplier_ids: Iterabl
         ]
     if not suppliers:
         return 0
-    area = council_local_area(session, council)
+    area = council_area(session, council)
     linked = sorted(
         {
             row.provider_id

@@ -28,7 +28,6 @@ from app.domain.eligibility import eligibility, is_sme
 from app.domain.locality import LocalArea, Locality
 from app.domain.policy import (
     ContractType,
-    LocalAreaDefinition,
     LocalityRule,
     Reservation,
     Threshold,
@@ -50,7 +49,6 @@ from app.domain.spend.shares import (
 )
 from app.domain.text import plain_int
 from app.domain.wording import in_sentence
-from app.geo.factory import boundary_index
 from app.models import (
     Council,
     CpvCode,
@@ -66,7 +64,7 @@ from app.models import (
 )
 from app.services import audit, policy
 from app.services.audit import Actor
-from app.services.locality import local_area_for
+from app.services.locality import council_area
 from app.services.spend.report import (
     Figure,
     categorised_payments,
@@ -322,12 +320,6 @@ def _wording(
 # --- Finding opportunities ------------------------------------------------------------------------------------------
 
 
-def local_area(session: Session, council: Council) -> LocalArea:
-    """The council's local area by the register's rule (bordering authorities need the district boundaries)."""
-    needs_boundaries = council.local_area_definition == LocalAreaDefinition.WITH_BORDERING
-    return local_area_for(session, council, boundary_index(session) if needs_boundaries else None)
-
-
 @dataclass
 class _CategorySums:
     label: str | None
@@ -478,7 +470,7 @@ def leakage_opportunities(
     categories not yet matched."""
     dimension = resolve_dimension(session, council, period, dimension)
     on = today or period.end
-    area = local_area(session, council)
+    area = council_area(session, council)
     sums = _outside_by_category(session, council, period, dimension)
     if limit is not None:
         sums = sums[:limit]
