@@ -437,8 +437,8 @@ def parse_company_batch(
     for number, row in numbered_rows(lines, source, expected, dialect, first_line):
         record = reader.record(row, f"{source}, row {number}")
         if not known_category(record.category):
-            unknown[record.category or "(blank)"] += 1
-        statuses[record.status or "(blank)"] += 1
+            unknown[record.category or "not given"] += 1
+        statuses[record.status or "not given"] += 1
         rows.append(
             (
                 record.number,

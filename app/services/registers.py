@@ -588,7 +588,7 @@ def _charity_chunks(parts: Iterator[_Part], tally: _Tally) -> Iterator[list[tupl
                     tally.published_on = register_date(row[positions["extract_date"]])
                 except RegisterFileError as error:
                     raise RegisterFileError(f"{part.source}, row {number}: date_of_extract {error}") from None
-            tally.statuses[record.status or "(blank)"] += 1
+            tally.statuses[record.status or "not given"] += 1
             chunk.append(
                 (
                     record.number,
@@ -687,7 +687,7 @@ def _society_chunks(parts: Iterator[_Part], tally: _Tally) -> Iterator[list[tupl
                 tally.left_out["a society listed again (the first listing is kept)"] += 1
                 continue
             seen.add(record.number)
-            tally.statuses[record.status or "(blank)"] += 1
+            tally.statuses[record.status or "not given"] += 1
             chunk.append(
                 (
                     record.number,
