@@ -28,6 +28,7 @@ from app.models.providers import (
     service_category_cpv,
 )
 from app.models.records import CommissioningRecord, RecordProvider
+from app.models.register_api import CompaniesHouseAnswer
 from app.models.registers import (
     ProviderRegisterRecord,
     RegisterCheckRun,
@@ -54,6 +55,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "CommissioningRecord",
+    "CompaniesHouseAnswer",
     "Council",
     "CpvCode",
     "DeprivationRelease",
