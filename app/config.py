@@ -6,12 +6,16 @@ test (set by the test suite) and production (refuses to start without ``SECRET_K
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from limits import parse as parse_limit
+
+from app.domain.companies_house_api import SERVICE_LIMIT_REQUESTS, SERVICE_LIMIT_SECONDS
 from app.domain.text import plain_int
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -92,6 +96,44 @@ def _session_length(name: str, value: object) -> int:
     return number
 
 
+#: Companies House settings given in seconds (a timeout may be a fraction of one).
+COMPANIES_HOUSE_SECONDS = (
+    "COMPANIES_HOUSE_TIMEOUT",
+    "COMPANIES_HOUSE_CACHE_SECONDS",
+    "COMPANIES_HOUSE_NOT_FOUND_CACHE_SECONDS",
+)
+
+
+def _seconds(name: str, value: object) -> float:
+    """A positive number of seconds, or ConfigError saying what to set."""
+    try:
+        seconds = float(str(value).strip())
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < 10**9:
+        raise ConfigError(f"{name} must be a number of seconds greater than 0, not {str(value).strip()!r}")
+    return seconds
+
+
+def companies_house_rate_limit(text: str) -> str:
+    """COMPANIES_HOUSE_RATE_LIMIT as the limits library reads it ("500 per 5 minutes"), below Companies House's own
+    600 requests in 5 minutes a key; ConfigError otherwise."""
+    try:
+        item = parse_limit(text)
+    except ValueError:
+        item = None
+    if item is None:
+        raise ConfigError(f"COMPANIES_HOUSE_RATE_LIMIT must be a rate like '500 per 5 minutes', not {text!r}")
+    # The most requests the limit lets through in any 5 minutes: its amount once per window the 5 minutes touch.
+    windows = max(1, math.ceil(SERVICE_LIMIT_SECONDS / item.get_expiry()))
+    if item.amount * windows >= SERVICE_LIMIT_REQUESTS:
+        raise ConfigError(
+            f"COMPANIES_HOUSE_RATE_LIMIT must stay below Companies House's own limit of {SERVICE_LIMIT_REQUESTS} "
+            f"requests in 5 minutes, not {text!r}"
+        )
+    return text.strip()
+
+
 def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment, then apply ``overrides``."""
     overrides = dict(overrides or {})
@@ -170,6 +212,16 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         ),
         "GEOCODER_TIMEOUT": float(os.environ.get("GEOCODER_TIMEOUT", "5")),
         "GEOCODER_MIN_DELAY_SECONDS": float(os.environ.get("GEOCODER_MIN_DELAY_SECONDS", "1")),
+        # Companies House's online service (its public data API): with a key, registration looks up a company
+        # number the loaded register lacks; empty, everything works from the loaded files. The key is a secret:
+        # it is sent to Companies House only, never logged or shown.
+        "COMPANIES_HOUSE_API_KEY": os.environ.get("COMPANIES_HOUSE_API_KEY", "").strip() or None,
+        "COMPANIES_HOUSE_TIMEOUT": os.environ.get("COMPANIES_HOUSE_TIMEOUT", "5"),
+        # Below the service's own 600 requests in 5 minutes a key; shared by every worker through REDIS_URL.
+        "COMPANIES_HOUSE_RATE_LIMIT": os.environ.get("COMPANIES_HOUSE_RATE_LIMIT", "500 per 5 minutes"),
+        # How long an answer is kept before the service is asked again: a company found, a number not found.
+        "COMPANIES_HOUSE_CACHE_SECONDS": os.environ.get("COMPANIES_HOUSE_CACHE_SECONDS", str(24 * 60 * 60)),
+        "COMPANIES_HOUSE_NOT_FOUND_CACHE_SECONDS": os.environ.get("COMPANIES_HOUSE_NOT_FOUND_CACHE_SECONDS", "3600"),
         # Signed-in sessions end after this long without a request, and this long after signing in however busy.
         "SESSION_IDLE_MINUTES": os.environ.get("SESSION_IDLE_MINUTES", "30"),
         "SESSION_MAX_HOURS": os.environ.get("SESSION_MAX_HOURS", "12"),
@@ -209,6 +261,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
                 "MAIL_SERVER": None,
                 "RATELIMIT_STORAGE_URI": "memory://",
                 "JOB_RUNNER": "inline",
+                # Tests never reach the online service, whatever the shell holds: they inject a client.
+                "COMPANIES_HOUSE_API_KEY": None,
             }
         )
     config.update(overrides)
@@ -220,6 +274,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     config["SERVER_BASE_URL"] = checked_base_url(str(config["SERVER_BASE_URL"]))
     for name in SESSION_LENGTHS:
         config[name] = _session_length(name, config[name])
+    for name in COMPANIES_HOUSE_SECONDS:
+        config[name] = _seconds(name, config[name])
+    config["COMPANIES_HOUSE_RATE_LIMIT"] = companies_house_rate_limit(str(config["COMPANIES_HOUSE_RATE_LIMIT"]))
     if "TRUSTED_HOSTS" not in overrides:
         listed = None if env == "test" else os.environ.get("TRUSTED_HOSTS")
         config["TRUSTED_HOSTS"] = trusted_hosts(env, config["SERVER_BASE_URL"], listed)

@@ -13,7 +13,7 @@ from wtforms.fields import SelectChoice
 from app.domain.policy import AreaKind, format_pence
 from app.domain.postcodes import try_normalise_postcode
 from app.domain.providers import FactKind, IdentifierError, LegalForm, ProviderStatus, SiteKind, org_id
-from app.domain.registers import REGISTER_OF_SCHEME, Register, RegisterEntry, register_name
+from app.domain.registers import REGISTER_OF_SCHEME
 from app.domain.registration import (
     CHARITY_SCHEMES,
     EDITABLE_STATUSES,
@@ -28,12 +28,11 @@ from app.domain.registration import (
     task_list,
 )
 from app.domain.text import plain_int
-from app.domain.wording import govuk_date
 from app.extensions import db
 from app.geo.factory import build_placer
 from app.geo.placement import PlacementResult, SitePlacer
 from app.jobs.mail import deliver_outbox
-from app.models import Area, Provider, RegisterRelease, ServiceCategory, Site
+from app.models import Area, Provider, ServiceCategory, Site
 from app.models.base import utcnow
 from app.providers import bp
 from app.providers.forms import (
@@ -55,9 +54,10 @@ from app.providers.forms import (
 )
 from app.services import membership, registration
 from app.services.locality import area_names_for
-from app.services.registers import active_releases, entries_for_numbers
+from app.services.register_lookup import NumberLookup, look_up_numbers
 from app.services.registration import NOT_KNOWN, DuplicateIdentifier, RegistrationError
 from app.services.verification import members_of, reviews_of
+from app.web.companies_house import companies_house_api
 from app.web.council import home_council, provider_place
 from app.web.sessions import signed_in_user
 from app.web.urls import absolute_url
@@ -266,9 +266,9 @@ def registration_numbers() -> Response | tuple[str, int]:
         )
         for question, message in checked.problems.items():
             _field_for(form, question).errors = [message]
-        on_registers = {} if checked.problems else _register_entries(checked.numbers)
-        for org_id, entry in on_registers.items():
-            refusal = entry.refusal() if entry is not None else None
+        on_registers = {} if checked.problems else _register_lookups(checked.numbers)
+        for org_id, found in on_registers.items():
+            refusal = found.entry.refusal() if found.entry is not None else None
             if refusal is not None:
                 _field_for(form, org_id[: org_id.rfind("-")]).errors = [refusal]
         if not checked.problems and not form.errors:
@@ -289,8 +289,9 @@ def registration_numbers() -> Response | tuple[str, int]:
     return _question_page(Question.REGISTRATION_NUMBERS, form, provider, asked=asked, existing=existing)
 
 
-def _register_entries(numbers: dict[str, str]) -> dict[str, RegisterEntry | None]:
-    """The loaded registers' records for the numbers typed ({scheme: number}), by org-id."""
+def _register_lookups(numbers: dict[str, str]) -> dict[str, NumberLookup]:
+    """The registers' records for the numbers typed ({scheme: number}), by org-id: the loaded releases, and
+    Companies House's online service for a company number they lack when the council has a key."""
     org_ids = []
     for scheme, typed in numbers.items():
         if typed.strip() and scheme in REGISTER_OF_SCHEME:
@@ -298,26 +299,23 @@ def _register_entries(numbers: dict[str, str]) -> dict[str, RegisterEntry | None
                 org_ids.append(org_id(scheme, typed))
             except IdentifierError:
                 continue
-    return entries_for_numbers(db.session, org_ids)
+    return _looked_up(org_ids)
 
 
-def _not_on_register(org: str, releases: dict[Register, RegisterRelease]) -> str:
-    register = REGISTER_OF_SCHEME[org[: org.rfind("-")]]
-    as_of = govuk_date(releases[register].published_on)
-    return (
-        f"{register_name(register)}'s register of {as_of} has no number {org.rsplit('-', 1)[1]}. "
-        "If it was registered since then, the council will check it with the register."
-    )
+def _looked_up(org_ids: list[str]) -> dict[str, NumberLookup]:
+    found = look_up_numbers(db.session, org_ids, online=companies_house_api(), now=utcnow())
+    # Online answers are kept whatever the form does next (an error, a rollback), so asking again is from the cache.
+    db.session.commit()
+    return found
 
 
 @bp.route("/organisation/register-details", methods=["GET", "POST"])
 def register_details() -> Response | tuple[str, int]:
     """What the public registers say about the numbers given, for the organisation to confirm."""
     provider = _provider()
-    found = entries_for_numbers(db.session, [i.org_id for i in provider.identifiers])
-    entries = [entry for entry in found.values() if entry is not None]
-    missing = [org for org, entry in found.items() if entry is None]
-    releases = active_releases(db.session)
+    found = _looked_up([i.org_id for i in provider.identifiers])
+    entries = [f.entry for f in found.values() if f.entry is not None]
+    missing = [f.note for f in found.values() if f.entry is None and f.note]
     form = RegisterDetailsForm()
     if not entries:  # nothing to confirm: the page says what the registers lack, and goes on
         del form.confirmed
@@ -338,7 +336,7 @@ def register_details() -> Response | tuple[str, int]:
         form,
         provider=provider,
         entries=entries,
-        missing=[_not_on_register(org, releases) for org in missing],
+        missing=missing,
         back_url=url_for("providers.registration_numbers", **_from()),
     )
 
