@@ -18,12 +18,14 @@ from flask.cli import AppGroup
 
 from app.cli.common import CLI_ACTOR
 from app.cli.progress import progress_bar
+from app.domain.ownership import PSC_LABEL, PSC_REGISTER
 from app.domain.registers import Register, RegisterFileError
 from app.extensions import db
 from app.models.base import utcnow
 from app.services import audit
 from app.services.councils import council_by_code
 from app.services.locality import council_area
+from app.services.ownership import load_psc, purge_superseded_psc
 from app.services.register_checks import NothingToCheckAgainst, check_providers
 from app.services.registers import RegisterEntry, load_register, lookup, match_names, purge_superseded
 
@@ -31,7 +33,7 @@ registers = AppGroup("registers", help="The public registers: Companies House, c
 
 
 @registers.command("load")
-@click.argument("register", type=click.Choice([r.value for r in Register]))
+@click.argument("register", type=click.Choice([*(r.value for r in Register), PSC_REGISTER]))
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--name", help="What to call this release, e.g. 'BasicCompanyData December 2026'.")
 @click.option(
@@ -41,9 +43,13 @@ registers = AppGroup("registers", help="The public registers: Companies House, c
 )
 def load_command(register: str, paths: tuple[Path, ...], name: str | None, published_on: object) -> None:
     """Load a register's bulk files (Companies House's BasicCompanyData zip or CSVs, the Charity Commission's
-    extract tables, the FCA mutuals register) as a new release and switch to it."""
-    chosen = Register(register)
+    extract tables, the FCA mutuals register, or Companies House's PSC snapshot as "psc") as a new release and
+    switch to it."""
     as_of = published_on.date() if hasattr(published_on, "date") else None  # type: ignore[union-attr]
+    if register == PSC_REGISTER:
+        _load_psc(list(paths), name, as_of)
+        return
+    chosen = Register(register)
     with progress_bar(f"Loading {chosen.label}", unit="organisations") as bar:
 
         def progress(rows: int, share: float) -> None:
@@ -88,6 +94,54 @@ def load_command(register: str, paths: tuple[Path, ...], name: str | None, publi
     left_out = counts.get("left_out") or {}
     if isinstance(left_out, dict) and left_out:
         click.echo("  Left out: " + "; ".join(f"{why}: {count:,}" for why, count in left_out.items()))
+    if result.replaced:
+        click.echo(f"  Replaced {', '.join(result.replaced)}.")
+
+
+def _load_psc(paths: list[Path], name: str | None, as_of: date | None) -> None:
+    """``load psc``: the PSC snapshot is no register of organisations (app.domain.ownership.PSC_REGISTER says why),
+    so it has its own loader; the release, progress and summary are the same as the others'."""
+    with progress_bar("Loading the PSC register", unit="organisations") as bar:
+
+        def progress(rows: int, share: float) -> None:
+            bar.update(rows, fraction=share)
+
+        try:
+            result = load_psc(db.session, paths, date.today(), name=name, published_on=as_of, progress=progress)
+        except RegisterFileError as error:
+            db.session.rollback()
+            raise click.ClickException(str(error)) from error
+    release = result.release
+    if not result.created:
+        click.echo(f"{release.name} is already the active release of {PSC_LABEL}: nothing changed.")
+        return
+    audit.record(
+        db.session,
+        CLI_ACTOR,
+        "register_release.activated",
+        "register_release",
+        release.id,
+        {"register": PSC_REGISTER, "name": release.name, "rows": release.row_count, "replaced": result.replaced},
+    )
+    db.session.commit()  # readers switch to the new release here, all at once
+    purge_superseded_psc(db.session)
+    db.session.commit()
+    counts = release.counts
+    companies = counts.get("companies") if isinstance(counts.get("companies"), int) else 0
+    click.echo(
+        f"Loaded {release.row_count:,} organisations with significant control, from the records of "
+        f"{companies:,} compan{'y' if companies == 1 else 'ies'} in {PSC_LABEL} as of "
+        f"{release.published_on:%-d %B %Y}, in {release.seconds_to_load or 0:.1f}s."
+    )
+    records = counts.get("records") or {}
+    if isinstance(records, dict) and records:
+        click.echo("  Records: " + "; ".join(f"{what} {count:,}" for what, count in records.items()))
+    unknown = counts.get("unknown_kinds") or {}
+    if isinstance(unknown, dict) and unknown:
+        click.echo(
+            "  Kinds of record this loader does not know (counted, not kept): "
+            + "; ".join(f"{kind} ({count:,})" for kind, count in unknown.items())
+        )
     if result.replaced:
         click.echo(f"  Replaced {', '.join(result.replaced)}.")
 

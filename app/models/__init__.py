@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate; imported here so metadata is complete."""
 
+from app.models import ownership as ownership  # the PSC register's tables and providers' ownership (metadata)
 from app.models.accounts import SignInThrottle, User, UserSession
 from app.models.audit import AuditEvent
 from app.models.base import Base

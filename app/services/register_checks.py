@@ -1,9 +1,10 @@
 """Keeping the register true: every provider's numbers compared with the public registers' active releases.
 
-What the comparison finds (gone or ending, no longer on the register, a new registered name, office or legal form)
-is kept with the register's record beside the provider's answers and put in the officers' queue; nothing the
-provider said is changed. An officer decides, and the provider is told through the review (app.services.
-verification). Run by ``flask registers check``, or by an officer from the registers page as a job.
+What the comparison finds (gone or ending, no longer on the register, a new registered name, office or legal form;
+on the PSC register, an offshore ultimate parent or another parent than the provider said) is kept with the
+register's record beside the provider's answers and put in the officers' queue; nothing the provider said is
+changed. An officer decides, and the provider is told through the review (app.services.verification). Run by
+``flask registers check``, or by an officer from the registers page as a job.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from app.geo.postcode_directory import PostcodeStore
 from app.models import Provider, ProviderIdentifier, ProviderRegisterRecord, RegisterRelease
 from app.services import audit
 from app.services.audit import Actor
+from app.services.ownership import active_psc_release, check_provider_ownership
 from app.services.registers import active_releases, entries_for_numbers, record_register_details
 
 #: Whose numbers are checked: everyone on the register or on its way to it.
@@ -69,12 +71,15 @@ def check_providers(
     caller's transaction. A provider with something new to look at is put in the officers' queue (a verified one
     as "changes to check") with an audit event naming the findings; the same findings are not raised twice."""
     releases = active_releases(session)
-    if not releases:
+    psc = active_psc_release(session)
+    if not releases and psc is None:
         raise NothingToCheckAgainst(
             "No public register is loaded: load one with 'flask registers load' (see the README) first."
         )
     schemes = [SCHEME_OF[register] for register in releases]
-    report = CheckReport(registers=[release.name for release in releases.values()])
+    if psc is not None and SCHEME_OF[Register.COMPANIES_HOUSE] not in schemes:
+        schemes.append(SCHEME_OF[Register.COMPANIES_HOUSE])  # the PSC register is read by company number
+    report = CheckReport(registers=[release.name for release in [*releases.values(), *([psc] if psc else [])]])
     provider_ids = list(
         session.scalars(
             select(Provider.id)
@@ -89,7 +94,9 @@ def check_providers(
     for start in range(0, len(provider_ids), BATCH):
         batch = provider_ids[start : start + BATCH]
         providers = session.scalars(
-            select(Provider).where(Provider.id.in_(batch)).options(selectinload(Provider.identifiers))
+            select(Provider)
+            .where(Provider.id.in_(batch))
+            .options(selectinload(Provider.identifiers), selectinload(Provider.facts))
         ).all()
         records = {
             (r.provider_id, r.register): r
@@ -119,6 +126,11 @@ def check_providers(
                 report.numbers += 1
                 if new:
                     found[identifier.org_id] = new
+            if psc is not None:
+                # Who owns it, on the PSC register: an offshore parent, or a parent other than the provider said.
+                _, new_ownership = check_provider_ownership(session, provider, psc, now)
+                if new_ownership:
+                    found["ownership (PSC register)"] = new_ownership
             report.providers += 1
             if found:
                 _flag(session, provider, found, actor)

@@ -303,7 +303,11 @@ def active_release(session: Session, register: Register) -> RegisterRelease | No
 
 
 def active_releases(session: Session) -> dict[Register, RegisterRelease]:
-    found = session.scalars(select(RegisterRelease).where(RegisterRelease.active.is_(True)))
+    # Only registers of organisations: the PSC snapshot's releases share the table (app.services.ownership).
+    registers = [register.value for register in Register]
+    found = session.scalars(
+        select(RegisterRelease).where(RegisterRelease.active.is_(True), RegisterRelease.register.in_(registers))
+    )
     return {Register(release.register): release for release in found}
 
 
