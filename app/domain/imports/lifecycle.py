@@ -142,12 +142,13 @@ COUNT_LABELS: Mapping[str, str] = {
     "blank_rows": "Blank rows (skipped)",
     "with_warnings": "Imported with a warning",
     "dissolved": "Dissolved in the file",
+    "register_dissolved": "Dissolved on a public register",
     "formula": "With a formula-like cell",
     "not_placed": "Not placed on the map",
 }
 COUNT_KEYS: tuple[str, ...] = tuple(COUNT_LABELS)
 #: Counts listed only when there are some (the rest are always listed).
-SHOWN_WHEN_ANY = frozenset({"archived", "flagged", "blank_rows", "dissolved", "formula"})
+SHOWN_WHEN_ANY = frozenset({"archived", "flagged", "blank_rows", "dissolved", "register_dissolved", "formula"})
 #: The outcomes that change the register when imported (a possible match may, once decided).
 _CHANGING = (RowOutcome.CREATED, RowOutcome.UPDATED, RowOutcome.ARCHIVED, RowOutcome.FLAGGED)
 

@@ -119,6 +119,16 @@ class StatusReading:
     because: str | None = None  # the file's own words, for the officer: "Registered Status: Dead, dissolved 3/5/2012"
     note: str | None = None  # a warning for the officer (at risk, words not recognised, a date not readable)
     note_column: str | None = None  # "status" or "dissolved_on": which cell the note is about
+    # Who says it has ended, to begin a sentence: None for the file, else a public register and its date
+    # ("Companies House's register of 1 December 2026": app.domain.imports.register_facts).
+    source: str | None = None
+
+    @property
+    def said(self) -> str:
+        """Who says it has ended and why, to begin a sentence."""
+        if self.source is not None:
+            return f"{self.source} says {self.because}" if self.because else f"{self.source} says it has ended"
+        return f"The file says it has ended ({self.because})" if self.because else "The file says it has ended"
 
 
 #: A dissolution cell of only dashes, dots, slashes and zeros is a placeholder: "-", "—", "0000-00-00", "00/00/0000".
@@ -183,8 +193,8 @@ def read_status(status: str, dissolved: str) -> StatusReading:
 
 
 def dissolved_message(reading: StatusReading, policy: DissolvedRows) -> str:
-    """What happens to a row the file says has ended, in words for the officer."""
-    said = f"The file says it has ended ({reading.because})" if reading.because else "The file says it has ended"
+    """What happens to a row the file (or its register) says has ended, in words for the officer."""
+    said = reading.said
     if policy == DissolvedRows.ARCHIVE:
         return f"{said}, so it is kept on the register as archived and never published"
     return f"{said}, so it was not imported"
@@ -192,5 +202,5 @@ def dissolved_message(reading: StatusReading, policy: DissolvedRows) -> str:
 
 def flagged_message(reading: StatusReading, provider_name: str) -> str:
     """A row that has ended matches an organisation on the register: it is flagged, not changed."""
-    said = f"The file says it has ended ({reading.because})" if reading.because else "The file says it has ended"
+    said = reading.said
     return f"{said}. {provider_name} on the register was not changed: it is flagged for an officer to check"

@@ -119,7 +119,7 @@ def apply_changes(
         if name in changes:
             setattr(provider, name, changes[name])
     if "identifier" in changes:
-        provider.identifiers.append(_identifier(changes["identifier"], batch_id))
+        provider.identifiers.append(_identifier(changes["identifier"], batch_id, _evidence(plan)))
     if "registered_office" in changes:
         office = _registered_office(provider)
         values = changes["registered_office"]
@@ -154,16 +154,25 @@ def _identifier_parts(identifier: str) -> tuple[str, str, str]:
     return scheme, identifier.removeprefix(f"{scheme}-"), identifier
 
 
-def _identifier(identifier: str, batch_id: int | None = None) -> ProviderIdentifier:
-    """A number as an import records it: from the council's import (naming the batch), not self-declared."""
+def _identifier(
+    identifier: str, batch_id: int | None = None, evidence: EvidenceState = EvidenceState.COUNCIL_IMPORT
+) -> ProviderIdentifier:
+    """A number as an import records it: from the council's import (naming the batch), not self-declared, or
+    matched to a public register when the register gave it."""
     scheme, value, org_id = _identifier_parts(identifier)
     return ProviderIdentifier(
         scheme=scheme,
         value=value,
         org_id=org_id,
-        evidence=EvidenceState.COUNCIL_IMPORT,
+        evidence=evidence,
         import_batch_id=batch_id,
     )
+
+
+def _evidence(plan: RowPlan) -> EvidenceState:
+    """How a row's number is known: the file gave it (the council's import), or a public register did (the row's
+    exact name and postcode matched one organisation there)."""
+    return EvidenceState.REGISTER_MATCHED if plan.number_from_register else EvidenceState.COUNCIL_IMPORT
 
 
 def _place_site(site: Site, plan: RowPlan, now: datetime) -> None:
@@ -330,8 +339,9 @@ class NewProviders:
                 site_rows.append(site)
                 sites.append((provider_id, *(site[name] for name in _SITE_COLUMNS[1:-2]), now, now))
             identifier = _identifier_parts(row.org_id) if row.org_id else None
+            evidence = _evidence(plan)
             if identifier is not None:
-                identifiers.append((provider_id, *identifier, EvidenceState.COUNCIL_IMPORT, self.batch_id))
+                identifiers.append((provider_id, *identifier, evidence, self.batch_id))
             chosen = [self.categories[i] for i in plan.service_ids if i in self.categories]
             services += [(provider_id, c.id) for c in chosen]
             documents.append(
@@ -347,7 +357,7 @@ class NewProviders:
                     ),
                 )
             )
-            state = snapshot_of_new(values, site_rows, [identifier] if identifier is not None else [], chosen)
+            state = snapshot_of_new(values, site_rows, [identifier] if identifier is not None else [], chosen, evidence)
             changes.append((self.batch_id, provider_id, row.row_number, "created", None, digest(state)))
         self.providers.write(self.session, providers)
         self.sites.write(self.session, sites)

@@ -16,6 +16,7 @@ from app.domain.imports.duplicates import DuplicateFinder
 from app.domain.imports.fields import ColumnMapping
 from app.domain.imports.lifecycle import RowOutcome
 from app.domain.imports.reading import SheetRow
+from app.domain.imports.register_facts import placed_by_register_note
 from app.domain.imports.registration_status import DissolvedRows, dissolved_message, flagged_message
 from app.domain.imports.rows import ENDED, FLAGGED, NOT_PLACED, ParsedRow, RowProblem, parse_row
 from app.domain.names import NEAR_MATCH_SCORE, match_name, name_similarity
@@ -27,6 +28,7 @@ from app.services.imports import parsed
 from app.services.imports.changes import differences, scheme_of, site_values
 from app.services.imports.mapping import mapping_of
 from app.services.imports.plans import Candidate, ImportCounts, RowPlan
+from app.services.imports.register_facts import RegisterLookup
 from app.services.imports.service_words import ServiceWords
 from app.services.imports.storage import open_stored, read_stored, verify_stored
 
@@ -75,9 +77,12 @@ class _Planner:
         decisions: Mapping[tuple[int, int], str],
         batch_id: int,
         dissolved: DissolvedRows = DissolvedRows.REJECT,
+        registers: RegisterLookup | None = None,
     ) -> None:
         self.session = session
         self.dissolved = dissolved
+        # The public registers loaded (None: none is, and none is consulted).
+        self.registers = registers
         # Providers this batch creates are written chunk by chunk while committing; matching leaves them out so
         # the commit plans exactly as the check did (rows that repeat one are caught by created_keys instead).
         self.batch_id = batch_id
@@ -154,6 +159,8 @@ class _Planner:
                 plan.outcome = RowOutcome.REJECTED
             else:
                 live.append(plan)
+        if self.registers is not None:
+            self.registers.read_chunk(live, self.mapping)
         self._place(live)
         by_org_id = self._providers_by_org_id({p.row.org_id for p in live if p.row.org_id})
         near = self._providers_near({p.row.postcode for p in live if p.row.postcode})
@@ -233,9 +240,17 @@ class _Planner:
 
     def _ended(self, row: ParsedRow, *, rejects: bool) -> RowProblem:
         policy = DissolvedRows.REJECT if rejects else DissolvedRows.ARCHIVE
+        return RowProblem(
+            row.row_number, self._ended_column(row), dissolved_message(row.status, policy), rejects, ENDED
+        )
+
+    def _ended_column(self, row: ParsedRow) -> str | None:
+        """The cell that says the row has ended: its number's when its register says so, else the file's date or
+        status."""
+        if row.status.source is not None:
+            return self.mapping.header_for("registration_number") or self.mapping.header_for("name")
         column = self.mapping.header_for("dissolved_on") if row.status.on else None
-        column = column or self.mapping.header_for("status") or self.mapping.header_for("dissolved_on")
-        return RowProblem(row.row_number, column, dissolved_message(row.status, policy), rejects, ENDED)
+        return column or self.mapping.header_for("status") or self.mapping.header_for("dissolved_on")
 
     def _flag(self, plan: RowPlan, provider: Provider) -> None:
         """A row the file says has ended matches a provider on the register: never changed from the file; flagged
@@ -245,7 +260,10 @@ class _Planner:
             return
         plan.outcome = RowOutcome.FLAGGED
         plan.changes = {"awaiting_review": True}
-        column = self.mapping.header_for("status") or self.mapping.header_for("dissolved_on")
+        if plan.row.status.source is not None:
+            column = self._ended_column(plan.row)
+        else:
+            column = self.mapping.header_for("status") or self.mapping.header_for("dissolved_on")
         plan.extra_problems.append(
             RowProblem(plan.row.row_number, column, flagged_message(plan.row.status, provider.name), code=FLAGGED)
         )
@@ -264,6 +282,8 @@ class _Planner:
         postcode_column = self.mapping.header_for("postcode")
         row = plan.row
         for index, problem in enumerate(row.problems):
+            if plan.placed_by_register:
+                break  # the postcode column's problem says it is placed by the register: said below instead
             if postcode_column and problem.column == postcode_column and not problem.rejects:
                 # The file's postcode is not a postcode: that problem is the one that says it is not placed.
                 coded = replace(problem, code=NOT_PLACED)
@@ -282,12 +302,13 @@ class _Planner:
         org_ids = {i.org_id for i in provider.identifiers}
         scheme = scheme_of(plan.row.org_id or "")
         if plan.row.org_id not in org_ids and scheme in {i.scheme for i in provider.identifiers}:
+            whose = "the number matched on the public register" if plan.number_from_register else "the file's number"
             plan.extra_problems.append(
                 RowProblem(
                     plan.row.row_number,
-                    self.mapping.header_for("registration_number"),
+                    self.mapping.header_for("registration_number") or self.mapping.header_for("name"),
                     f"The register holds a different {IDENTIFIER_SCHEMES[scheme].register} number for "
-                    f"{provider.name}, so the file's number was left out",
+                    f"{provider.name}, so {whose} was left out",
                 )
             )
 
@@ -309,6 +330,9 @@ class _Planner:
                     )
                 continue
             result = self.placer.place(row.postcode, row.address, known=known.get(row.postcode))
+            if plan.placed_by_register and plan.register_entry is not None and result.placed:
+                basis = placed_by_register_note(plan.register_entry)
+                result = replace(result, note=f"{basis}. {result.note}" if result.note else basis)
             plan.placement = result
             if result.placement == Placement.POSTCODE_DISTRICT:
                 plan.extra_problems.append(
@@ -467,7 +491,14 @@ def plan_file(
     mapping = mapping_of(batch)
     mapping.check()
     planner = _Planner(
-        session, mapping, tools.services, tools.placer, decisions, batch.id, DissolvedRows(batch.dissolved_rows)
+        session,
+        mapping,
+        tools.services,
+        tools.placer,
+        decisions,
+        batch.id,
+        DissolvedRows(batch.dissolved_rows),
+        RegisterLookup.of(session),
     )
     with (
         open_stored(batch, tools.folder) as stream,

@@ -7,6 +7,7 @@ from typing import Any
 
 from app.domain.imports.lifecycle import COUNT_KEYS, RowOutcome, counts_add_up
 from app.domain.imports.rows import FORMULA, NOT_PLACED, ParsedRow, RowProblem
+from app.domain.registers import RegisterEntry
 from app.geo.placement import PlacementResult
 
 
@@ -32,6 +33,12 @@ class RowPlan:
     extra_problems: list[RowProblem] = field(default_factory=list)
     service_ids: list[int] = field(default_factory=list)
     placement: PlacementResult | None = None
+    # The loaded public register's record for the row's number (app.services.imports.register_facts), kept for the
+    # provider it creates or updates; whether that number came from the register (matched by exact name and
+    # postcode, not in the file), and whether the register's registered office placed it (the file gave no postcode).
+    register_entry: RegisterEntry | None = None
+    number_from_register: bool = False
+    placed_by_register: bool = False
 
     @property
     def problems(self) -> list[RowProblem]:
@@ -43,8 +50,9 @@ class RowPlan:
 class ImportCounts:
     """What a check or an import found, row by row. ``rows`` is every non-blank row below the header; each has one
     outcome (created ... rejected, or a possible match before the commit), and those add up to ``rows``. The rest
-    count rows within those: blank rows skipped, rows with warnings, rows the file says are dissolved, rows with a
-    formula-like cell, and organisations that could not be placed (each listed as a problem).
+    count rows within those: blank rows skipped, rows with warnings, rows the file says are dissolved (and those a
+    public register says are), rows with a formula-like cell, and organisations that could not be placed (each
+    listed as a problem).
 
     One field per count the rulebook names (:data:`COUNT_KEYS`, in its order); :meth:`as_dict` is what a batch
     stores."""
@@ -60,6 +68,7 @@ class ImportCounts:
     blank_rows: int = 0
     with_warnings: int = 0
     dissolved: int = 0
+    register_dissolved: int = 0
     formula: int = 0
     not_placed: int = 0
 
@@ -76,7 +85,10 @@ class ImportCounts:
         if any(p.code == NOT_PLACED for p in problems):
             self.not_placed += 1
         if plan.row.ended:
-            self.dissolved += 1
+            if plan.row.status.source is None:
+                self.dissolved += 1
+            else:  # the file said nothing of it: a public register says so
+                self.register_dissolved += 1
         if any(p.code == FORMULA for p in problems):
             self.formula += 1
 

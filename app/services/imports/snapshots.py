@@ -61,9 +61,11 @@ def snapshot_of_new(
     sites: list[dict[str, Any]],
     identifiers: list[tuple[str, str, str]],
     services: list[ServiceCategory],
+    evidence: EvidenceState = EvidenceState.COUNCIL_IMPORT,
 ) -> dict[str, Any]:
     """:func:`snapshot` of a provider about to be bulk-inserted, from the values being inserted (its numbers as
-    (scheme, value, org-id), all recorded by the council's import)."""
+    (scheme, value, org-id), all known as ``evidence`` says: the council's import, or matched to a public
+    register)."""
     return {
         "name": values["name"],
         "trading_name": values["trading_name"],
@@ -77,7 +79,7 @@ def snapshot_of_new(
         "claimed": values["claimed"],
         "awaiting_review": values["awaiting_review"],
         "identifiers": sorted(
-            [[scheme, value, org_id, EvidenceState.COUNCIL_IMPORT.value] for scheme, value, org_id in identifiers],
+            [[scheme, value, org_id, evidence.value] for scheme, value, org_id in identifiers],
             key=lambda i: i[2],
         ),
         "sites": [

@@ -22,6 +22,7 @@ from app.domain.imports.lifecycle import (
     require_status,
 )
 from app.domain.imports.rows import FLAGGED, RowProblem
+from app.domain.providers import LegalForm
 from app.models import ImportBatch, ImportChange, ImportIssue, Provider, ServiceCategory
 from app.services import fulltext
 from app.services.audit import Actor, record
@@ -30,6 +31,7 @@ from app.services.imports.bulk import BulkTable, Row, larger_page_cache
 from app.services.imports.changes import CHANGE_COLUMNS, NewProviders, apply_changes, table_of
 from app.services.imports.planning import Collaborators, Progress, decisions_of, plan_file
 from app.services.imports.plans import ImportCounts, RowPlan
+from app.services.imports.register_facts import KeptRecord, keep_register_records
 from app.services.imports.snapshots import digest, snapshot
 
 
@@ -264,9 +266,34 @@ class _ChunkWriter:
             (batch.id, provider.id, plan.row.row_number, "updated", before, digest(snapshot(provider)))
             for plan, provider, before in touched
         ]
-        changes += self.new_providers.write(created)
+        new = self.new_providers.write(created)
+        changes += new
         self.changes.write(session, changes)
         self.issues.write(session, issues)
+        self._keep_register_records(created, new, touched)
+
+    def _keep_register_records(
+        self, created: list[RowPlan], new: list[Row], touched: list[tuple[RowPlan, Provider, dict[str, Any]]]
+    ) -> None:
+        """What a public register said about each row's number, kept for the provider it created or updated, so
+        the officer's review and the register checks see it."""
+        provider_of_row = {row_number: provider_id for _, provider_id, row_number, *_ in new}
+        kept = [
+            KeptRecord(
+                provider_of_row[plan.row.row_number],
+                plan.register_entry,
+                plan.row.name or "",
+                plan.row.legal_form or LegalForm.UNKNOWN,
+            )
+            for plan in created
+            if plan.register_entry is not None
+        ]
+        kept += [
+            KeptRecord(provider.id, plan.register_entry, provider.name, provider.legal_form)
+            for plan, provider, _ in touched
+            if plan.register_entry is not None
+        ]
+        keep_register_records(self.session, kept, self.now)
 
 
 #: Objects allocated (less those freed) between two collections of Python's youngest generation while a check or

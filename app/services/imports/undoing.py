@@ -21,6 +21,7 @@ from app.models import (
     Provider,
     ProviderFact,
     ProviderIdentifier,
+    ProviderRegisterRecord,
     ProviderReview,
     ProviderSearchDocument,
     RecordProvider,
@@ -150,6 +151,7 @@ def _remove_providers(session: Session, ids: list[int]) -> None:
         (provider_areas_served, "provider_id"),
         (table_of(ProviderFact), "provider_id"),
         (table_of(ProviderIdentifier), "provider_id"),
+        (table_of(ProviderRegisterRecord), "provider_id"),
         (table_of(Site), "provider_id"),
         (table_of(Provider), "id"),
     ):

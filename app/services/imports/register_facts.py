@@ -1,0 +1,290 @@
+"""The loaded public registers as an import consults them: a chunk's numbers and names looked up a chunk at a time
+(a few queries a chunk, never one a row), and the registers' records kept for the providers an import writes.
+
+What the records mean for a row is the domain's (:mod:`app.domain.imports.register_facts`). Lookups use the
+registers' own tables and matcher (:mod:`app.services.registers`): names by their key, exact first
+(``_entries_by_key``), then near names read as ``match_names`` reads them, asked for many names in one statement.
+With no register loaded the planner makes no lookup at all (:meth:`RegisterLookup.of` is None).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import Select, literal_column, select, union_all
+from sqlalchemy.orm import Session
+
+from app.domain.imports.fields import ColumnMapping
+from app.domain.imports.register_facts import (
+    not_on_register,
+    number_matched,
+    one_at_postcode,
+    possible_registrations,
+    read_with_register,
+)
+from app.domain.providers import LegalForm
+from app.domain.registers import (
+    REGISTER_OF_SCHEME,
+    KnownDetails,
+    Liveness,
+    Register,
+    RegisterEntry,
+    check_findings,
+    register_name,
+)
+from app.domain.spend.suppliers import near_name_score, normalise_supplier_name, supplier_name_variants
+from app.models import ProviderRegisterRecord, RegisterRelease
+from app.services.imports.changes import scheme_of
+from app.services.imports.plans import RowPlan
+from app.services.registers import (
+    _ENTRY,
+    _KEY_BATCH,
+    _TABLES,
+    NEAR_CANDIDATES,
+    NEAR_KEPT,
+    NEAR_KEY_SCORE,
+    NEAR_NAME_SCORE,
+    NEAR_PREFIX,
+    _entries_by_key,
+    _name_keys,
+    _one_organisation,
+    active_releases,
+)
+
+#: Names whose near names one statement reads (two ranges each: SQLite allows 500 parts to a compound SELECT).
+NEAR_NAMES_PER_QUERY = 200
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A registered organisation a row's name may be, and how alike (100: the same name as the matcher reads it)."""
+
+    entry: RegisterEntry
+    score: float
+
+
+class RegisterLookup:
+    """The active releases of the public registers, consulted for an import's rows a chunk at a time."""
+
+    def __init__(self, session: Session, releases: Mapping[Register, RegisterRelease]) -> None:
+        self.session = session
+        self.releases = dict(releases)
+
+    @classmethod
+    def of(cls, session: Session) -> RegisterLookup | None:
+        """The lookup over the registers loaded now, or None when none is (the import then consults none)."""
+        releases = active_releases(session)
+        return cls(session, releases) if releases else None
+
+    def read_chunk(self, plans: Sequence[RowPlan], mapping: ColumnMapping) -> None:
+        """Give each plan what the registers say of it (before it is placed and matched): a number's record, with
+        what it fills in and warns of; a row with no number, its number when its exact name and postcode are one
+        live organisation's, or the candidates for the officer."""
+        wanted: dict[str, Register] = {}
+        for plan in plans:
+            org_id = plan.row.org_id
+            if org_id:
+                register = REGISTER_OF_SCHEME.get(scheme_of(org_id))
+                if register is not None and register in self.releases:
+                    wanted[org_id] = register
+        found = self.entries(wanted)
+        unnumbered: list[RowPlan] = []
+        for plan in plans:
+            row = plan.row
+            if row.org_id in wanted:
+                entry = found.get(row.org_id)
+                if entry is None:
+                    register = wanted[row.org_id]
+                    published_on = self.releases[register].published_on
+                    plan.extra_problems.append(not_on_register(row, register, published_on, mapping))
+                    continue
+                reading = read_with_register(row, entry, mapping)
+                plan.row, plan.register_entry = reading.row, entry
+                plan.placed_by_register = reading.placed_by_register
+            elif row.org_id is None and not row.registration_number and row.name and not row.ended:
+                # A number the file gives that is not kept (a wrong format) is never replaced by a guess.
+                unnumbered.append(plan)
+        if unnumbered:
+            self._match_names(unnumbered, mapping)
+
+    def entries(self, wanted: Mapping[str, Register]) -> dict[str, RegisterEntry]:
+        """Each org-id's record on its register's active release (those the release has), a query per register
+        and few hundred numbers."""
+        numbers: dict[Register, list[str]] = {}
+        for org_id, register in wanted.items():
+            numbers.setdefault(register, []).append(org_id.removeprefix(f"{scheme_of(org_id)}-"))
+        found: dict[str, RegisterEntry] = {}
+        for register, values in numbers.items():
+            for entry in self._by_number(register, sorted(set(values))):
+                found.setdefault(entry.org_id, entry)
+        return found
+
+    def _by_number(self, register: Register, numbers: Sequence[str]) -> list[RegisterEntry]:
+        table, release = _TABLES[register], self.releases[register]
+        entries = []
+        for start in range(0, len(numbers), _KEY_BATCH):
+            part = numbers[start : start + _KEY_BATCH]
+            rows = self.session.scalars(select(table).where(table.release_id == release.id, table.number.in_(part)))
+            entries += [_ENTRY[table](row, release) for row in rows]
+        return entries
+
+    def _match_names(self, plans: Sequence[RowPlan], mapping: ColumnMapping) -> None:
+        keys = {plan.row.row_number: _name_keys(plan.row.name or "") for plan in plans}
+        exact = _entries_by_key(self.session, self.releases, {key for found in keys.values() for key in found})
+        without: list[RowPlan] = []
+        candidates: dict[int, list[_Found]] = {}
+        for plan in plans:
+            row = plan.row
+            same = next((exact[key] for key in keys[row.row_number] if exact.get(key)), [])
+            if not same:
+                without.append(plan)
+                continue
+            one = _one_organisation([e for e in same if e.liveness == Liveness.LIVE])
+            chosen = one_at_postcode(one, row.postcode)
+            if chosen is not None:
+                reading = number_matched(row, chosen, mapping)
+                plan.row, plan.register_entry, plan.number_from_register = reading.row, chosen, True
+                plan.placed_by_register = reading.placed_by_register
+                continue
+            candidates[row.row_number] = [_Found(e, 100.0) for e in same]
+        near = self._near([(plan.row.name or "", keys[plan.row.row_number]) for plan in without])
+        for plan, found in zip(without, near, strict=True):
+            candidates[plan.row.row_number] = found
+        for plan in plans:
+            listed = candidates.get(plan.row.row_number)
+            if listed:
+                ranked = _ranked(listed, plan.row.postcode)
+                problem = possible_registrations(plan.row, [(f.entry, f.score) for f in ranked], mapping)
+                if problem is not None:
+                    plan.extra_problems.append(problem)
+
+    def _near(self, names: Sequence[tuple[str, list[str]]]) -> list[list[_Found]]:
+        """For each (name, its keys), the near names on the registers, as
+        :func:`app.services.registers.match_names` finds them (the names whose keys begin as its keys do and sit
+        nearest them, narrowed by rapidfuzz to the few compared whole), many names to a statement."""
+        results: list[dict[str, _Found]] = [{} for _ in names]
+        if not names:
+            return []
+        normalised = [[normalise_supplier_name(name), *supplier_name_variants(name)[1:]] for name, _ in names]
+        probes = [(index, key) for index, (_, keys) in enumerate(names) for key in keys if len(key) >= NEAR_PREFIX]
+        for register, release in self.releases.items():
+            table = _TABLES[register]
+            nearby: dict[int, list[Any]] = {}
+            for start in range(0, len(probes), NEAR_NAMES_PER_QUERY):
+                part = probes[start : start + NEAR_NAMES_PER_QUERY]
+                for probe, number, name, name_key in self.session.execute(_around(table, release, part, start)):
+                    nearby.setdefault(probe, []).append((number, name, name_key))
+            scored: list[tuple[int, str, float]] = []
+            for probe, rows in nearby.items():
+                index, key = probes[probe]
+                alike = process.extract(
+                    key, [r[2] for r in rows], scorer=fuzz.ratio, score_cutoff=NEAR_KEY_SCORE, limit=NEAR_KEPT
+                )
+                for _key, _alike, at in alike:
+                    theirs = normalise_supplier_name(rows[at][1])
+                    score = max(near_name_score(ours, theirs) for ours in normalised[index])
+                    if score >= NEAR_NAME_SCORE:
+                        scored.append((index, rows[at][0], score))
+            if not scored:
+                continue
+            entries = {e.number: e for e in self._by_number(register, sorted({n for _, n, _ in scored}))}
+            for index, number, score in scored:
+                entry = entries.get(number)
+                if entry is None:
+                    continue
+                best = results[index].get(entry.org_id)
+                if best is None or score > best.score:
+                    results[index][entry.org_id] = _Found(entry, score)
+        return [list(found.values()) for found in results]
+
+
+def _around(table: Any, release: RegisterRelease, probes: Sequence[tuple[int, str]], first: int) -> Select[Any]:
+    """One statement reading, for each probe (a name's key), the names either side of where the key would be among
+    the keys that begin as it does (half of NEAR_CANDIDATES each side), tagged with the probe's number."""
+    half = NEAR_CANDIDATES // 2
+    parts = []
+    for offset, (_, key) in enumerate(probes):
+        prefix = key[:NEAR_PREFIX]
+        columns = select(
+            literal_column(str(first + offset)).label("probe"), table.number, table.name, table.name_key
+        ).where(table.release_id == release.id, table.name_key >= prefix, table.name_key < prefix + "\uffff")
+        above = columns.where(table.name_key >= key).order_by(table.name_key).limit(half)
+        below = columns.where(table.name_key < key).order_by(table.name_key.desc()).limit(half)
+        parts += [select(above.subquery()), select(below.subquery())]
+    return union_all(*parts)  # type: ignore[return-value]
+
+
+def _ranked(found: Sequence[_Found], postcode: str | None) -> list[_Found]:
+    """Best first, as the matcher ranks candidates: the nearest name, then live before not, then at the row's
+    postcode, then by name."""
+    return sorted(
+        found,
+        key=lambda f: (
+            -f.score,
+            f.entry.liveness != Liveness.LIVE,
+            postcode is None or f.entry.postcode != postcode,
+            f.entry.name,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class KeptRecord:
+    """A register's record to keep for a provider an import wrote, with what the provider now says (to compare)."""
+
+    provider_id: int
+    entry: RegisterEntry
+    provider_name: str
+    provider_legal_form: LegalForm
+
+
+def keep_register_records(session: Session, kept: Sequence[KeptRecord], now: datetime) -> None:
+    """Keep each register's record for its provider (one record per provider and register, replaced), with what
+    comparing it with the provider finds (:func:`app.domain.registers.check_findings`), as
+    :func:`app.services.registers.record_register_details` keeps one with no confirming user, for many providers
+    in a few queries: the providers' records are read together and written in one flush."""
+    if not kept:
+        return
+    ids = sorted({k.provider_id for k in kept})
+    records: dict[tuple[int, str], ProviderRegisterRecord] = {}
+    for start in range(0, len(ids), _KEY_BATCH):
+        part = ids[start : start + _KEY_BATCH]
+        for found in session.scalars(
+            select(ProviderRegisterRecord).where(ProviderRegisterRecord.provider_id.in_(part))
+        ):
+            records[(found.provider_id, found.register)] = found
+    for item in kept:
+        entry = item.entry
+        record = records.get((item.provider_id, entry.register.value))
+        known = KnownDetails(
+            name=record.name if record is not None else None,
+            legal_form=record.legal_form if record is not None else None,
+            postcode=record.postcode if record is not None else None,
+            provider_name=item.provider_name,
+            provider_legal_form=item.provider_legal_form,
+        )
+        findings = check_findings(entry, known, register_name=register_name(entry.register), as_of=entry.published_on)
+        if record is None:
+            record = ProviderRegisterRecord(provider_id=item.provider_id, register=entry.register.value)
+            session.add(record)
+            records[(item.provider_id, entry.register.value)] = record
+        record.number = entry.number
+        record.name = entry.name
+        record.kind = entry.kind
+        record.status = entry.status
+        record.liveness = entry.liveness.value
+        record.legal_form = entry.legal_form.value
+        record.address = entry.address
+        record.postcode = entry.postcode
+        record.sic = "\n".join(entry.sic)
+        record.started_on = entry.started_on
+        record.ended_on = entry.ended_on
+        record.release_name = entry.release_name
+        record.published_on = entry.published_on
+        record.checked_on = now.date()
+        record.findings = "\n".join(findings)
+    session.flush()
