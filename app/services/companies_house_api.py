@@ -164,6 +164,10 @@ class CompaniesHouseApi:
             log.warning("Companies House's own rate limit stopped the look-up of %s (HTTP 429)", number)
         elif state == OnlineState.SERVICE_ERROR:
             log.warning("Companies House answered HTTP %s about %s", response.status_code, number)
+        if state == OnlineState.NOT_FOUND and not _service_error_body(response):
+            # Something else between us and Companies House (a proxy, a wrong address) said 404: not an answer.
+            log.warning("HTTP 404 about %s without Companies House's error body: not taken as not found", number)
+            return Reply(OnlineState.SERVICE_ERROR)
         if state != OnlineState.FOUND:
             return Reply(state)
         try:
@@ -175,6 +179,15 @@ class CompaniesHouseApi:
             log.warning("Companies House's answer about %s was not a JSON object", number)
             return Reply(OnlineState.SERVICE_ERROR)
         return Reply(OnlineState.FOUND, profile)
+
+
+def _service_error_body(response: httpx.Response) -> bool:
+    """Whether a response carries Companies House's own error body ({"errors": [...]}), as its 404 does."""
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and isinstance(body.get("errors"), list)
 
 
 @cache

@@ -64,6 +64,9 @@ class Service:
         return CompaniesHouseApi(KEY, transport=httpx.MockTransport(self), **options)
 
 
+NOT_FOUND_BODY = {"errors": [{"type": "ch:service", "error": "company-profile-not-found"}]}
+
+
 def answering(status: int, **content: Any) -> Service:
     return Service(lambda request: httpx.Response(status, **content))
 
@@ -119,7 +122,7 @@ def test_a_second_worker_reads_the_first_one_s_answer(session: Session) -> None:
 
 
 def test_a_number_not_found_is_cached_for_its_own_shorter_lifetime(session: Session) -> None:
-    service = answering(404, json={"errors": [{"error": "company-profile-not-found"}]})
+    service = answering(404, json=NOT_FOUND_BODY)
     api = service.api(lifetimes=Lifetimes(not_found=timedelta(hours=1)))
     answer = look_up_company(session, api, "01234567", NOW)
     assert (answer.state, answer.entry) == (OnlineState.NOT_FOUND, None)
@@ -145,6 +148,9 @@ def test_a_number_not_found_is_cached_for_its_own_shorter_lifetime(session: Sess
         (answering(200, json=["not", "a", "profile"]), OnlineState.SERVICE_ERROR),
         (answering(200, json={"company_number": "14567890"}), OnlineState.SERVICE_ERROR),  # no name
         (raising(httpx.ConnectError), OnlineState.SERVICE_ERROR),
+        # A 404 from something in between (a proxy, a wrong address): not Companies House saying "not found".
+        (answering(404, text="Not Found"), OnlineState.SERVICE_ERROR),
+        (answering(404), OnlineState.SERVICE_ERROR),
     ],
 )
 def test_every_failure_is_a_state_with_no_company(session: Session, service: Service, state: OnlineState) -> None:
@@ -241,7 +247,7 @@ def test_a_client_needs_a_key() -> None:
 def test_an_answer_kept_by_another_worker_meanwhile_stands(session: Session) -> None:
     session.add(CompaniesHouseAnswer(company_number="14567890", state="found", profile=PROFILE, fetched_at=NOW))
     session.flush()
-    mine = look_up_company(session, answering(404).api(), "00000009", NOW)
+    mine = look_up_company(session, answering(404, json=NOT_FOUND_BODY).api(), "00000009", NOW)
     racing = type(mine)("14567890", OnlineState.NOT_FOUND, NOW)
     _keep(session, None, racing, None)  # its insert meets the row the other worker kept
     assert (
@@ -283,7 +289,7 @@ def test_without_a_key_a_number_the_release_lacks_says_the_release_s_date(sessio
 
 
 def test_with_no_release_loaded_a_company_number_goes_online_and_others_stay_offline(session: Session) -> None:
-    service = answering(404)
+    service = answering(404, json=NOT_FOUND_BODY)
     found = look_up_numbers(
         session, ["GB-COH-14567890", "GB-CHC-1234567", "GB-MPR-525R"], online=service.api(), now=NOW
     )
