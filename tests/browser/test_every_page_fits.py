@@ -5,6 +5,7 @@ names, headings and categories as long as councils' files have them)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -30,6 +31,7 @@ from app.models import (
     SpendRejection,
 )
 from app.services.audit import Actor
+from app.services.ownership import load_psc
 from app.services.register_checks import check_providers
 from app.services.registers import load_register
 from tests import factories
@@ -214,6 +216,36 @@ def _spend(session: Session, council: Council, published: Provider, submitted: P
     return Spend(batch.id, waiting.id, unresolved.id, suggested.id)
 
 
+def _psc_snapshot(tmp_path: Path) -> Path:
+    """A PSC snapshot (tests/fixtures/psc/README.md) in which the published provider's company has a UK parent owned
+    in the British Virgin Islands, both with names as long as the register's."""
+    parent = {"country_registered": "England And Wales", "registration_number": "09876543"}
+    offshore = {"country_registered": "Virgin Islands, British", "registration_number": "BVI-2045678"}
+    natures = ["ownership-of-shares-75-to-100-percent", "voting-rights-75-to-100-percent"]
+    records = [
+        ("14567890", "KNOWSLEY AND LIVERPOOL CITY REGION COMMUNITY WELLBEING HOLDINGS LIMITED", parent),
+        ("09876543", "INTERNATIONAL NEIGHBOURHOOD SERVICES GROUP (BRITISH VIRGIN ISLANDS) LIMITED", offshore),
+    ]
+    lines = [
+        {
+            "company_number": number,
+            "data": {
+                "kind": "corporate-entity-person-with-significant-control",
+                "name": name,
+                "identification": identification,
+                "natures_of_control": [*natures, "right-to-appoint-and-remove-directors"],
+                "notified_on": "2016-04-06",
+            },
+        }
+        for number, name, identification in records
+    ]
+    totals = {"persons_of_significant_control_count": 2, "statements_count": 0, "exemptions_count": 0}
+    lines.append({"data": {"kind": "totals#persons-of-significant-control-snapshot", **totals}})
+    path = tmp_path / "persons-with-significant-control-snapshot-2026-12-01.txt"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
 @pytest.fixture
 def world(app: Flask, tmp_path: Path) -> World:
     with app.app_context():
@@ -239,6 +271,8 @@ def world(app: Flask, tmp_path: Path) -> World:
         )
         companies = write_companies(tmp_path / "BasicCompanyData-2026-12-01.csv", [company])
         load_register(db.session, Register.COMPANIES_HOUSE, [companies], date(2026, 12, 4))
+        # Owned, on the PSC register, by an offshore parent with a long name: the review's ownership chain.
+        load_psc(db.session, [_psc_snapshot(tmp_path)], date(2026, 12, 4))
         # Checked against it: the officer's review sets the register beside the answers, the public page says when.
         report = check_providers(db.session, None, Actor.system("test"), datetime(2026, 12, 4, 9, tzinfo=UTC))
         db.session.add(
