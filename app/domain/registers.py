@@ -55,8 +55,12 @@ def register_name(register: Register) -> str:
     return register.label[0].upper() + register.label[1:]
 
 
-def last_checked(register: Register, checked_on: date, published_on: date) -> str:
-    """'Last checked against Companies House on 4 December 2026 (its register of 1 December 2026)'."""
+def last_checked(register: Register, checked_on: date, published_on: date, *, online: bool = False) -> str:
+    """'Last checked against Companies House on 4 December 2026 (its register of 1 December 2026)'; for a record
+    from the register's online service, 'Last checked against Companies House's online service on 5 December 2026'
+    (it has no register of a date: it is the register on the day)."""
+    if online:
+        return f"Last checked against {register.label}'s online service on {govuk_date(checked_on)}"
     return (
         f"Last checked against {register.label} on {govuk_date(checked_on)} "
         f"(its register of {govuk_date(published_on)})"
@@ -424,12 +428,13 @@ def numbered_rows(
 
 
 def parse_company_batch(
-    work: tuple[str, int, list[str], Any, int, str],
+    work: tuple[str, int, list[str], Any, int, str, bool],
 ) -> tuple[list[tuple[Any, ...]], dict[str, int], dict[str, int], tuple[int, float, float]]:
     """A batch of BasicCompanyData lines as the rows to write (``_COMPANY_FIELDS`` order), with the statuses and the
     unknown categories counted, and which process parsed it with its peak memory and CPU. Module-level: worker
-    processes run it."""
-    source, first_line, lines, positions, expected, dialect = work
+    processes run it. The last of ``work`` says whether dates are given as ISO text (what SQLite stores: made here,
+    in the parsing processes, not by the one writing)."""
+    source, first_line, lines, positions, expected, dialect, iso_dates = work
     reader = CompanyRows(positions)
     statuses: Counter[str] = Counter()
     unknown: Counter[str] = Counter()
@@ -446,8 +451,8 @@ def parse_company_batch(
                 name_key(record.name),
                 record.category,
                 record.status,
-                record.incorporated_on,
-                record.dissolved_on,
+                _iso(record.incorporated_on) if iso_dates else record.incorporated_on,
+                _iso(record.dissolved_on) if iso_dates else record.dissolved_on,
                 record.address,
                 record.postcode,
                 record.country,
@@ -457,6 +462,10 @@ def parse_company_batch(
         )
     # Which process parsed it, its peak memory (MB) and CPU so far: a load run by worker processes reports theirs.
     return rows, dict(statuses), dict(unknown), _this_process()
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
 
 
 def _this_process() -> tuple[int, float, float]:
@@ -799,6 +808,8 @@ class KnownDetails:
     postcode: str | None
     provider_name: str
     provider_legal_form: LegalForm
+    # The day the kept record's source is as of (a loaded release's date, or the day the online service was asked).
+    kept_as_of: date | None = None
 
 
 def legal_form_differs(register: Register, theirs: LegalForm, ours: LegalForm) -> bool:
@@ -821,6 +832,10 @@ def check_findings(
     since the record kept (or, the first time, not what the provider said). ``office_outside_area`` names the
     council's local area when the registered office's new postcode is outside it. Empty: nothing to look at."""
     if entry is None:
+        if known.kept_as_of is not None and known.kept_as_of > as_of:
+            # Found on the register after this release was made (its online service, at registration): the
+            # release's silence says nothing; the next release will.
+            return []
         return [f"Not on {register_name}'s register of {govuk_date(as_of)}"]
     found = []
     if entry.liveness == Liveness.GONE:

@@ -11,6 +11,7 @@ import pytest
 from app.domain.providers import LegalForm
 from app.domain.registers import (
     BASIC_COMPANY_DATA_HEADER,
+    KnownDetails,
     Liveness,
     Register,
     RegisterEntry,
@@ -19,9 +20,11 @@ from app.domain.registers import (
     charity_columns,
     charity_number,
     charity_record,
+    check_findings,
     company_columns,
     company_number,
     company_record,
+    last_checked,
     legal_form_differs,
     legal_form_from_registers,
     liveness,
@@ -215,3 +218,28 @@ def test_a_legal_form_differs_only_when_both_are_known_and_not_the_charity_regis
     assert not legal_form_differs(Register.COMPANIES_HOUSE, LegalForm.CIC, LegalForm.CIC)
     assert not legal_form_differs(Register.COMPANIES_HOUSE, LegalForm.UNKNOWN, LegalForm.CIC)
     assert not legal_form_differs(Register.CHARITIES, LegalForm.CHARITY, LegalForm.CLG)
+
+
+def test_last_checked_names_the_release_or_the_online_service() -> None:
+    assert last_checked(Register.COMPANIES_HOUSE, date(2026, 12, 4), date(2026, 12, 1)) == (
+        "Last checked against Companies House on 4 December 2026 (its register of 1 December 2026)"
+    )
+    assert last_checked(Register.COMPANIES_HOUSE, date(2026, 12, 5), date(2026, 12, 5), online=True) == (
+        "Last checked against Companies House's online service on 5 December 2026"
+    )
+
+
+@pytest.mark.parametrize(
+    ("kept_as_of", "findings"),
+    [
+        (None, ["Not on Companies House's register of 1 December 2026"]),  # never seen on the register
+        (date(2026, 11, 1), ["Not on Companies House's register of 1 December 2026"]),  # an older record: gone
+        (date(2026, 12, 1), ["Not on Companies House's register of 1 December 2026"]),  # the same release lacks it
+        (date(2026, 12, 3), []),  # found online after this release was made: the next release will say
+    ],
+)
+def test_a_number_missing_from_a_release_is_a_finding_unless_the_record_is_newer(
+    kept_as_of: date | None, findings: list[str]
+) -> None:
+    known = KnownDetails("NEW CIC", LegalForm.CIC.value, "L36 9GD", "New CIC", LegalForm.CIC, kept_as_of=kept_as_of)
+    assert check_findings(None, known, register_name="Companies House", as_of=date(2026, 12, 1)) == findings

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from app.domain.providers import LegalForm
@@ -279,3 +279,49 @@ def test_an_extract_date_that_is_not_a_date_names_its_row(session: Session, tmp_
     )
     with pytest.raises(RegisterFileError, match=r"charity\.txt, row 2: date_of_extract 'yesterday' is not a date"):
         load_register(session, Register.CHARITIES, [path], TODAY)
+
+
+def test_a_load_sorts_its_rows_into_place_and_keeps_the_indexes(session: Session, tmp_path: Path) -> None:
+    # The product is in name order; the rows are written in number order with the indexes built again afterwards
+    # (on SQLite), and the previous release's rows are found through the same indexes until it is purged.
+    first = _load(session, Register.COMPANIES_HOUSE, write_companies(tmp_path / "a.csv", [company_row("5", "OLD LTD")]))
+    rows = [company_row(f"{n:08d}", f"{chr(90 - n % 26)} COMPANY {n} LTD") for n in range(1, 60)]
+    shares: list[float] = []
+    second = _load(
+        session,
+        Register.COMPANIES_HOUSE,
+        write_companies(tmp_path / "b.csv", rows),
+        progress=lambda rows, share: shares.append(share),
+    )
+    assert shares == sorted(shares) and shares[-1] == 1.0 and 0 < shares[0] < 1
+    names = {i["name"] for i in inspect(session.connection()).get_indexes("register_companies")}
+    assert "ix_register_companies_release_name_key" in names
+    stored = session.execute(
+        select(RegisteredCompany.release_id, RegisteredCompany.number).order_by(RegisteredCompany.release_id)
+    ).all()
+    assert stored[0] == (first.id, "00000005") and len(stored) == 60
+    assert sorted(number for release, number in stored if release == second.id) == [f"{n:08d}" for n in range(1, 60)]
+    [first, *_] = match_names(session, ["y company 27 limited"])[0].candidates
+    assert first.entry.number == "00000027" and first.score == 100
+
+
+@needs_samples
+def test_a_number_is_looked_up_on_every_register_in_one_statement(session: Session) -> None:
+    _load(session, Register.COMPANIES_HOUSE, COMPANIES_SAMPLE)
+    _load(session, Register.CHARITIES, CHARITIES_SAMPLE)
+    _load(session, Register.MUTUALS, MUTUALS_LINKS)
+    statements: list[str] = []
+    engine = session.get_bind()
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert [e.name for e in lookup(session, "08209948")] == ["! LTD"]
+        assert len(statements) == 1  # companies, charities and societies with that number, in their active releases
+        statements.clear()
+        found = lookup(session, "214927")  # a charity, and the company it is registered as: two
+        assert [e.org_id for e in found] == ["GB-CHC-214927"] and len(statements) == 2
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
