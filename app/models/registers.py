@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.domain.companies_house_api import SERVICE_NAME as ONLINE_SERVICE_NAME
 from app.domain.providers import LegalForm
 from app.domain.registers import SCHEME_OF, Register, last_checked, legal_form_differs, name_key, register_name
 from app.models.base import Base, utcnow
@@ -169,7 +170,8 @@ class ProviderRegisterRecord(Base):
     @property
     def last_checked(self) -> str:
         """'Last checked against Companies House on 4 December 2026 (its register of 1 December 2026)'."""
-        return last_checked(Register(self.register), self.checked_on, self.published_on)
+        online = self.release_name.startswith(ONLINE_SERVICE_NAME)
+        return last_checked(Register(self.register), self.checked_on, self.published_on, online=online)
 
     def name_differs(self, name: str) -> bool:
         """Whether ``name`` is another name than the register's, as the matcher reads names ("CIC" is "Community

@@ -120,7 +120,8 @@ def check_providers(
                     record_register_details(
                         session, provider.id, entry, confirmed_by_id=None, now=now, findings=findings
                     )
-                elif record is not None:
+                elif record is not None and not record.published_on > releases[register].published_on:
+                    # (A record newer than the release, from the online service, stays as it was checked then.)
                     record.checked_on = now.date()
                     record.findings = "\n".join(findings)
                 report.numbers += 1
@@ -157,6 +158,7 @@ def _findings(
         postcode=record.postcode if record is not None else None,
         provider_name=provider.name,
         provider_legal_form=provider.legal_form,
+        kept_as_of=record.published_on if record is not None else None,
     )
     outside = None
     if area is not None and current is not None and current.postcode and known.postcode != current.postcode:

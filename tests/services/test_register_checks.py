@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.companies_house_api import entry_from_profile
 from app.domain.locality import LocalArea
 from app.domain.providers import LegalForm, ProviderStatus
 from app.domain.registers import Register
@@ -140,3 +141,30 @@ def test_a_submitted_provider_is_checked_and_a_draft_is_not(session: Session, tm
 def test_with_no_register_loaded_the_check_says_so(session: Session) -> None:
     with pytest.raises(NothingToCheckAgainst, match="No public register is loaded"):
         check_providers(session, None, ACTOR, NOW)
+
+
+def test_a_company_confirmed_online_after_the_release_is_not_flagged_until_a_later_release_lacks_it(
+    session: Session, tmp_path: Path
+) -> None:
+    new = _with_number(session, "Brand New CIC", "15000001")
+    _release(session, tmp_path, "BasicCompanyData-2026-12-01.csv", [company_row("00000002", "OTHER LTD")])
+    profile = {
+        "company_number": "15000001",
+        "company_name": "BRAND NEW CIC",
+        "company_status": "active",
+        "type": "private-limited-guarant-nsc",
+        "subtype": "community-interest-company",
+        "registered_office_address": {"address_line_1": "1 New Street", "postal_code": "L36 9GD"},
+    }
+    # Registered on 2 December, after the loaded release of 1 December: found on the online service at registration.
+    fetched = datetime(2026, 12, 3, 14, 2, tzinfo=UTC)
+    record_register_details(session, new.id, entry_from_profile(profile, fetched), confirmed_by_id=None, now=fetched)
+
+    report = check_providers(session, None, ACTOR, NOW)
+    assert report.numbers == 1 and report.flagged == []  # the release's silence says nothing about it
+    record = session.scalars(select(ProviderRegisterRecord).where(ProviderRegisterRecord.provider_id == new.id)).one()
+    assert record.last_checked == "Last checked against Companies House's online service on 3 December 2026"
+
+    _release(session, tmp_path, "BasicCompanyData-2027-01-01.csv", [company_row("00000003", "ANOTHER LTD")])
+    later = check_providers(session, None, ACTOR, NOW.replace(year=2027, month=1, day=4))
+    assert later.flagged == [(new.id, "Brand New CIC", ["Not on Companies House's register of 1 January 2027"])]
