@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import flash, jsonify, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
+from app.domain.ownership import PSC_LABEL
 from app.domain.registers import Register, register_name
 from app.extensions import db
 from app.jobs import register_checks as check_jobs
@@ -13,6 +14,7 @@ from app.models import RegisterCheckRun
 from app.officers import bp
 from app.officers.forms import StartRegisterCheckForm
 from app.services.audit import Actor
+from app.services.ownership import active_psc_release
 from app.services.registers import active_releases
 from app.web.sessions import signed_in_user
 
@@ -26,7 +28,11 @@ def _render(form: StartRegisterCheckForm, status: int = 200) -> tuple[str, int]:
         render_template(
             "officers/registers.html",
             form=form,
-            releases=[(register_name(register), releases.get(register)) for register in Register],
+            releases=[
+                *((register_name(register), releases.get(register)) for register in Register),
+                # Its organisations are the companies and bodies that control companies (people are not kept).
+                (PSC_LABEL[0].upper() + PSC_LABEL[1:], active_psc_release(db.session)),
+            ],
             run=run,
             progress=check_jobs.progress_of(run) if run is not None else None,
         ),
@@ -46,7 +52,7 @@ def start_register_check() -> Response | tuple[str, int]:
     form = StartRegisterCheckForm()
     if not form.validate_on_submit():
         return _render(form, 400)
-    if not active_releases(db.session):
+    if not active_releases(db.session) and active_psc_release(db.session) is None:
         flash("No public register is loaded yet, so there is nothing to check against", "info")
         return redirect(url_for("officers.registers"))
     try:

@@ -17,6 +17,7 @@ from app.jobs.register_checks import progress_store
 from app.models import ProviderIdentifier, RegisterCheckRun
 from app.services.audit import Actor
 from app.services.register_checks import check_providers
+from app.services.ownership import load_psc
 from app.services.registers import load_register
 from tests import factories
 from tests.registers_data import company_row, write_companies
@@ -105,3 +106,22 @@ def test_starting_a_check_without_a_csrf_token_is_refused(officer_client: FlaskC
     assert response.status_code == 400
     assert "Sorry, there is a problem with this form" in response.get_data(as_text=True)
     assert session.scalars(select(RegisterCheckRun)).first() is None
+
+
+def test_the_psc_register_alone_is_listed_and_can_be_checked_against(
+    officer_client: FlaskClient, session: Session, knowsley: factories.CouncilSetup
+) -> None:
+    snapshot = (
+        Path(__file__).parent.parent / "fixtures" / "psc" / "persons-with-significant-control-snapshot-2026-12-01.txt"
+    )
+    release = load_psc(session, [snapshot], date(2026, 12, 4)).release
+    provider = factories.provider(session, "Owned Ltd", ward_code=knowsley.ward.code)
+    provider.identifiers.append(ProviderIdentifier(scheme="GB-COH", value="00000009", org_id="GB-COH-00000009"))
+    session.commit()
+    page = officer_client.get("/officer/registers").get_data(as_text=True)
+    assert "The Companies House PSC register" in page and release.source_files in page
+    started = post_form(officer_client, "/officer/registers/check", {})
+    assert started.status_code == 302
+    page = officer_client.get(started.headers["Location"]).get_data(as_text=True)
+    assert "No public register is loaded yet" not in page
+    assert "Against Companies House PSC snapshot" in page and "Checked 1 provider (0 numbers)" in page
