@@ -124,4 +124,4 @@ def test_the_psc_register_alone_is_listed_and_can_be_checked_against(
     assert started.status_code == 302
     page = officer_client.get(started.headers["Location"]).get_data(as_text=True)
     assert "No public register is loaded yet" not in page
-    assert "Against Companies House PSC snapshot" in page and "Checked 1 provider (0 numbers)" in page
+    assert "Companies House PSC snapshot, persons-with" in page and "1 provider (0 numbers)" in page
