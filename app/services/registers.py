@@ -22,7 +22,7 @@ import time
 import zipfile
 import zlib
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -80,7 +80,7 @@ CHUNK_SIZE = 10_000
 #: SQLite's page cache while a register loads, in KiB (the load's peak memory stays under 400 MB with it).
 SQLITE_LOAD_CACHE_KIB = 65_536
 #: Each register's table of organisations.
-_TABLES: dict[Register, Any] = {
+REGISTER_TABLES: dict[Register, Any] = {
     Register.COMPANIES_HOUSE: RegisteredCompany,
     Register.CHARITIES: RegisteredCharity,
     Register.MUTUALS: RegisteredSociety,
@@ -403,7 +403,13 @@ def load_register(
 
     try:
         _bulk_insert(
-            session, _TABLES[register], release.id, chunks, chunk_done, dates_as_text=iso_dates, finishing=finishing
+            session,
+            REGISTER_TABLES[register],
+            release.id,
+            chunks,
+            chunk_done,
+            dates_as_text=iso_dates,
+            finishing=finishing,
         )
     except (exc.IntegrityError, sqlite3.IntegrityError, psycopg.errors.IntegrityError) as error:
         # Only a company can be here (the others' loaders keep an organisation's first listing): millions of numbers
@@ -431,7 +437,7 @@ def load_register(
     release.counts = tally.counts()
     # Fresh statistics for the new rows: without them the engines scan the whole release for a batch of names
     # (matching 7,500 names took 30 s right after a 5.5 million row load, under 1 s after ANALYZE).
-    session.execute(text(f"ANALYZE {_TABLES[register].__tablename__}"))
+    session.execute(text(f"ANALYZE {REGISTER_TABLES[register].__tablename__}"))
     release.seconds_to_load = round(time.perf_counter() - started, 1)
     if progress is not None:
         progress(tally.rows, 1.0)
@@ -460,7 +466,7 @@ def purge_superseded(session: Session, register: Register) -> int:
         )
     )
     if old:
-        table = _TABLES[register]
+        table = REGISTER_TABLES[register]
         session.execute(delete(table).where(table.release_id.in_(old)))
         session.execute(delete(RegisterRelease).where(RegisterRelease.id.in_(old)))
     return len(old)
@@ -1103,31 +1109,31 @@ class NameMatch:
         return {"name": self.name, "candidates": [c.as_dict() for c in self.candidates]}
 
 
-_ENTRY: dict[Any, Callable[[Any, RegisterRelease], RegisterEntry]] = {
+ENTRY_OF_ROW: dict[Any, Callable[[Any, RegisterRelease], RegisterEntry]] = {
     RegisteredCompany: _company_entry,
     RegisteredCharity: _charity_entry,
     RegisteredSociety: _society_entry,
 }
-_KEY_BATCH = 500
+KEY_BATCH = 500
 
 
-def _name_keys(name: str) -> list[str]:
+def name_keys_of(name: str) -> list[str]:
     """The keys a name as a file writes it may be registered under: its trading name's, then its proprietor's."""
     return [key for key in (v.replace(" ", "")[:NAME_MAX_LENGTH] for v in supplier_name_variants(name)) if key]
 
 
-def _entries_by_key(
+def entries_by_name_key(
     session: Session, releases: dict[Register, RegisterRelease], keys: set[str]
 ) -> dict[str, list[RegisterEntry]]:
     """Every active register's organisations with one of these name keys, by key (the keys asked a batch at a time)."""
     wanted = sorted(keys)
     found: dict[str, list[RegisterEntry]] = {}
     for register, release in releases.items():
-        table = _TABLES[register]
-        for start in range(0, len(wanted), _KEY_BATCH):
-            batch = wanted[start : start + _KEY_BATCH]
+        table = REGISTER_TABLES[register]
+        for start in range(0, len(wanted), KEY_BATCH):
+            batch = wanted[start : start + KEY_BATCH]
             for row in session.scalars(select(table).where(table.release_id == release.id, table.name_key.in_(batch))):
-                found.setdefault(row.name_key, []).append(_ENTRY[table](row, release))
+                found.setdefault(row.name_key, []).append(ENTRY_OF_ROW[table](row, release))
     return found
 
 
@@ -1143,8 +1149,8 @@ def match_names(
     (:func:`app.domain.spend.suppliers.near_name_score`, at least NEAR_NAME_SCORE). A live organisation ranks above
     a dissolved one of the same score, and one at ``postcode`` above both."""
     releases = active_releases(session)
-    variants = {name: _name_keys(name) for name in names}
-    exact = _entries_by_key(session, releases, {key for found in variants.values() for key in found})
+    variants = {name: name_keys_of(name) for name in names}
+    exact = entries_by_name_key(session, releases, {key for found in variants.values() for key in found})
     wanted_postcode = postcode.strip().upper() if postcode else None
     results = []
     for name in names:
@@ -1179,7 +1185,7 @@ def _near(
     whole."""
     normalised = [normalise_supplier_name(name), *supplier_name_variants(name)[1:]]
     for register, release in releases.items():
-        table = _TABLES[register]
+        table = REGISTER_TABLES[register]
         for key in keys:
             if len(key) < NEAR_PREFIX:
                 continue
@@ -1216,24 +1222,43 @@ def _near(
             }
             for number, score in scored:
                 if number in rows:
-                    yield Candidate(_ENTRY[table](rows[number], release), score, "a near name")
+                    yield Candidate(ENTRY_OF_ROW[table](rows[number], release), score, "a near name")
 
 
 # --- Providers and the registers -------------------------------------------------------------------------------------
 
 
-def entries_for_numbers(session: Session, org_ids: Iterable[str]) -> dict[str, RegisterEntry | None]:
+def entries_for_numbers(
+    session: Session, org_ids: Iterable[str], releases: Mapping[Register, RegisterRelease] | None = None
+) -> dict[str, RegisterEntry | None]:
     """Each org-id's record on its own register's active release: the entry, or None when that register is loaded
-    and does not have the number. Org-ids of a register that is not loaded are left out (nothing to say)."""
-    releases = active_releases(session)
-    found: dict[str, RegisterEntry | None] = {}
+    and does not have the number. Org-ids of a register that is not loaded are left out (nothing to say). A few
+    hundred numbers a statement, whatever how many are asked."""
+    releases = active_releases(session) if releases is None else releases
+    wanted: dict[Register, dict[str, str]] = {}
     for org_id in org_ids:
-        register = REGISTER_OF_SCHEME.get(org_id[: org_id.rfind("-")])
-        if register is None or register not in releases:
-            continue
-        same = [e for e in lookup(session, org_id) if e.org_id == org_id]
-        found[org_id] = same[0] if same else None
+        scheme, _, number = org_id.rpartition("-")
+        register = REGISTER_OF_SCHEME.get(scheme)
+        if register is not None and register in releases:
+            wanted.setdefault(register, {})[number] = org_id
+    found: dict[str, RegisterEntry | None] = {}
+    for register, numbers in wanted.items():
+        for org_id in numbers.values():
+            found[org_id] = None
+        for entry in entries_by_number(session, releases[register], sorted(numbers)):
+            found[numbers[entry.number]] = entry
     return found
+
+
+def entries_by_number(session: Session, release: RegisterRelease, numbers: Sequence[str]) -> list[RegisterEntry]:
+    """The release's organisations with these numbers (as its register writes them), KEY_BATCH a statement."""
+    table = REGISTER_TABLES[Register(release.register)]
+    entries = []
+    for start in range(0, len(numbers), KEY_BATCH):
+        part = numbers[start : start + KEY_BATCH]
+        rows = session.scalars(select(table).where(table.release_id == release.id, table.number.in_(part)))
+        entries += [ENTRY_OF_ROW[table](row, release) for row in rows]
+    return entries
 
 
 def provider_register_records(session: Session, provider_id: int) -> list[ProviderRegisterRecord]:
@@ -1265,6 +1290,16 @@ def record_register_details(
     if record is None:
         record = ProviderRegisterRecord(provider_id=provider_id, register=entry.register.value)
         session.add(record)
+    keep_entry(record, entry, now, findings)
+    if confirmed_by_id is not None:
+        record.confirmed_at = now
+        record.confirmed_by_id = confirmed_by_id
+    session.flush()
+    return record
+
+
+def keep_entry(record: ProviderRegisterRecord, entry: RegisterEntry, now: datetime, findings: Sequence[str]) -> None:
+    """Write what the register says (and what comparing it found) into a provider's record of that register."""
     record.number = entry.number
     record.name = entry.name
     record.kind = entry.kind
@@ -1280,11 +1315,6 @@ def record_register_details(
     record.published_on = entry.published_on
     record.checked_on = now.date()
     record.findings = "\n".join(findings)
-    if confirmed_by_id is not None:
-        record.confirmed_at = now
-        record.confirmed_by_id = confirmed_by_id
-    session.flush()
-    return record
 
 
 # --- Placing payees that are only on a public register ----------------------------------------------------------------
@@ -1316,11 +1346,11 @@ def places_on_registers(session: Session, payees: Sequence[tuple[str | None, str
     by_number: dict[str, RegisterEntry] = {}
     companies = releases.get(Register.COMPANIES_HOUSE)
     if companies is not None:
-        for start in range(0, len(numbers), _KEY_BATCH):
-            for entry in _companies(session, companies, numbers[start : start + _KEY_BATCH]):
+        for start in range(0, len(numbers), KEY_BATCH):
+            for entry in _companies(session, companies, numbers[start : start + KEY_BATCH]):
                 by_number[entry.number] = entry
-    variants = [_name_keys(name) for _, name in payees]
-    by_key = _entries_by_key(session, releases, {key for found in variants for key in found})
+    variants = [name_keys_of(name) for _, name in payees]
+    by_key = entries_by_name_key(session, releases, {key for found in variants for key in found})
     places: list[RegisterPlace | None] = []
     for (number, _name), keys_of in zip(payees, variants, strict=True):
         found = by_number.get(company_number(number) or "")
@@ -1329,7 +1359,7 @@ def places_on_registers(session: Session, payees: Sequence[tuple[str | None, str
             continue
         chosen = None
         for key in keys_of:
-            candidates = _one_organisation(by_key.get(key, []))
+            candidates = one_organisation(by_key.get(key, []))
             if candidates is not None:
                 chosen = candidates
                 break
@@ -1337,7 +1367,7 @@ def places_on_registers(session: Session, payees: Sequence[tuple[str | None, str
     return places
 
 
-def _one_organisation(entries: list[RegisterEntry]) -> RegisterEntry | None:
+def one_organisation(entries: list[RegisterEntry]) -> RegisterEntry | None:
     """The one organisation these entries are (a company and the charity or society the registers link to it count
     once, the company's entry kept), or None for none or several."""
     if not entries:

@@ -3,7 +3,7 @@
 
 What the records mean for a row is the domain's (:mod:`app.domain.imports.register_facts`). Lookups use the
 registers' own tables and matcher (:mod:`app.services.registers`): names by their key, exact first
-(``_entries_by_key``), then near names read as ``match_names`` reads them, asked for many names in one statement.
+(``entries_by_name_key``), then near names read as ``match_names`` reads them, asked for many names in one statement.
 With no register loaded the planner makes no lookup at all (:meth:`RegisterLookup.of` is None).
 """
 
@@ -42,18 +42,19 @@ from app.models import ProviderRegisterRecord, RegisterRelease
 from app.services.imports.changes import scheme_of
 from app.services.imports.plans import RowPlan
 from app.services.registers import (
-    _ENTRY,
-    _KEY_BATCH,
-    _TABLES,
+    KEY_BATCH,
     NEAR_CANDIDATES,
     NEAR_KEPT,
     NEAR_KEY_SCORE,
     NEAR_NAME_SCORE,
     NEAR_PREFIX,
-    _entries_by_key,
-    _name_keys,
-    _one_organisation,
+    REGISTER_TABLES,
     active_releases,
+    entries_by_name_key,
+    entries_by_number,
+    keep_entry,
+    name_keys_of,
+    one_organisation,
 )
 
 #: Names whose near names one statement reads (two ranges each: SQLite allows 500 parts to a compound SELECT).
@@ -121,22 +122,13 @@ class RegisterLookup:
             numbers.setdefault(register, []).append(org_id.removeprefix(f"{scheme_of(org_id)}-"))
         found: dict[str, RegisterEntry] = {}
         for register, values in numbers.items():
-            for entry in self._by_number(register, sorted(set(values))):
+            for entry in entries_by_number(self.session, self.releases[register], sorted(set(values))):
                 found.setdefault(entry.org_id, entry)
         return found
 
-    def _by_number(self, register: Register, numbers: Sequence[str]) -> list[RegisterEntry]:
-        table, release = _TABLES[register], self.releases[register]
-        entries = []
-        for start in range(0, len(numbers), _KEY_BATCH):
-            part = numbers[start : start + _KEY_BATCH]
-            rows = self.session.scalars(select(table).where(table.release_id == release.id, table.number.in_(part)))
-            entries += [_ENTRY[table](row, release) for row in rows]
-        return entries
-
     def _match_names(self, plans: Sequence[RowPlan], mapping: ColumnMapping) -> None:
-        keys = {plan.row.row_number: _name_keys(plan.row.name or "") for plan in plans}
-        exact = _entries_by_key(self.session, self.releases, {key for found in keys.values() for key in found})
+        keys = {plan.row.row_number: name_keys_of(plan.row.name or "") for plan in plans}
+        exact = entries_by_name_key(self.session, self.releases, {key for found in keys.values() for key in found})
         without: list[RowPlan] = []
         candidates: dict[int, list[_Found]] = {}
         for plan in plans:
@@ -145,7 +137,7 @@ class RegisterLookup:
             if not same:
                 without.append(plan)
                 continue
-            one = _one_organisation([e for e in same if e.liveness == Liveness.LIVE])
+            one = one_organisation([e for e in same if e.liveness == Liveness.LIVE])
             chosen = one_at_postcode(one, row.postcode)
             if chosen is not None:
                 reading = number_matched(row, chosen, mapping)
@@ -174,7 +166,7 @@ class RegisterLookup:
         normalised = [[normalise_supplier_name(name), *supplier_name_variants(name)[1:]] for name, _ in names]
         probes = [(index, key) for index, (_, keys) in enumerate(names) for key in keys if len(key) >= NEAR_PREFIX]
         for register, release in self.releases.items():
-            table = _TABLES[register]
+            table = REGISTER_TABLES[register]
             nearby: dict[int, list[Any]] = {}
             if self.postgresql and probes:
                 # One statement for the chunk: the keys as arrays, each read by a lateral pair of index ranges.
@@ -211,7 +203,10 @@ class RegisterLookup:
                         scored.append((index, rows[at][0], score))
             if not scored:
                 continue
-            entries = {e.number: e for e in self._by_number(register, sorted({n for _, n, _ in scored}))}
+            entries = {
+                e.number: e
+                for e in entries_by_number(self.session, self.releases[register], sorted({n for _, n, _ in scored}))
+            }
             for index, number, score in scored:
                 entry = entries.get(number)
                 if entry is None:
@@ -236,7 +231,7 @@ def _around_postgresql(table_name: str) -> TextClause:
     return text(f"SELECT {found} FROM {probes} CROSS JOIN LATERAL ({above} UNION ALL {below}) AS near")  # noqa: S608
 
 
-_AROUND_POSTGRESQL = {register: _around_postgresql(table.__tablename__) for register, table in _TABLES.items()}
+_AROUND_POSTGRESQL = {register: _around_postgresql(table.__tablename__) for register, table in REGISTER_TABLES.items()}
 
 
 @lru_cache(maxsize=16)
@@ -292,8 +287,8 @@ def keep_register_records(session: Session, kept: Sequence[KeptRecord], now: dat
         return
     ids = sorted({k.provider_id for k in kept})
     records: dict[tuple[int, str], ProviderRegisterRecord] = {}
-    for start in range(0, len(ids), _KEY_BATCH):
-        part = ids[start : start + _KEY_BATCH]
+    for start in range(0, len(ids), KEY_BATCH):
+        part = ids[start : start + KEY_BATCH]
         for found in session.scalars(
             select(ProviderRegisterRecord).where(ProviderRegisterRecord.provider_id.in_(part))
         ):
@@ -313,19 +308,5 @@ def keep_register_records(session: Session, kept: Sequence[KeptRecord], now: dat
             record = ProviderRegisterRecord(provider_id=item.provider_id, register=entry.register.value)
             session.add(record)
             records[(item.provider_id, entry.register.value)] = record
-        record.number = entry.number
-        record.name = entry.name
-        record.kind = entry.kind
-        record.status = entry.status
-        record.liveness = entry.liveness.value
-        record.legal_form = entry.legal_form.value
-        record.address = entry.address
-        record.postcode = entry.postcode
-        record.sic = "\n".join(entry.sic)
-        record.started_on = entry.started_on
-        record.ended_on = entry.ended_on
-        record.release_name = entry.release_name
-        record.published_on = entry.published_on
-        record.checked_on = now.date()
-        record.findings = "\n".join(findings)
+        keep_entry(record, entry, now, findings)
     session.flush()
