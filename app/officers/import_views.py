@@ -72,7 +72,7 @@ NO_DECISIONS = "Select whether each organisation is the same as the one on the r
 PROBLEM_LISTS = {
     NOT_PLACED: "Organisations that could not be placed",
     FORMULA: "Rows with a cell that looks like a formula",
-    ENDED: "Rows the file says are dissolved",
+    ENDED: "Rows the file or a public register says are dissolved",
     FLAGGED: "Organisations on the register flagged as dissolved",
 }
 #: The query parameter that says the officer started this step and is waiting for it (never that it has finished).

@@ -961,7 +961,7 @@ def test_the_check_explains_every_count_and_lists_each(client: FlaskClient, offi
     # The dissolved row: left out, and listed with its reason.
     assert "1 row the file says is dissolved, removed or struck off: left out ( show it )" in words
     dissolved = _squash(_text(client.get(f"/officer/imports/{batch_id}?show=ended")))
-    assert "Rows the file says are dissolved" in dissolved
+    assert "Rows the file or a public register says are dissolved" in dissolved
     assert "The file says it has ended (status 'Dead', dissolved on 3 May 2012), so it was not imported" in dissolved
     assert "Page Moss Bakers Co-operative" in dissolved and "Halewood Printers" not in dissolved
     # Every organisation not placed (no postcode directory is loaded here) is in the list the count links to.
