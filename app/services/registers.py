@@ -26,13 +26,27 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import IO, Any, cast
 
 import psycopg
 from rapidfuzz import fuzz, process
-from sqlalchemy import Connection, Executable, Table, delete, exc, literal, or_, select, text, union_all, update
+from sqlalchemy import (
+    Connection,
+    Executable,
+    String,
+    Table,
+    bindparam,
+    delete,
+    exc,
+    literal,
+    or_,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from app.domain.providers import LegalForm
@@ -821,9 +835,12 @@ def _sqlite_staged_insert(
     key = ", ".join(column.name for column in table_shape.primary_key.columns if column.name != "release_id")
     driver = connection.connection.driver_connection
     cursor = driver.cursor()  # type: ignore[union-attr]
-    # A page cache for the sort and the index builds, given back afterwards.
+    # A page cache for the sort and the index builds, given back afterwards; and no memory-mapped reads while
+    # loading (every page of the register read through the map would stay in this process's memory until it ends).
     cache_size = cursor.execute("PRAGMA cache_size").fetchone()[0]
+    mmap_size = cursor.execute("PRAGMA mmap_size").fetchone()[0]
     cursor.execute(f"PRAGMA cache_size = -{SQLITE_LOAD_CACHE_KIB}")
+    cursor.execute("PRAGMA mmap_size = 0")
     # Dates as SQLAlchemy writes them on SQLite (ISO text), not by the driver's deprecated date adapter.
     dated = [i for i, f in enumerate(fields) if _COPY_TYPES.get(f) == "date"]
 
@@ -857,6 +874,7 @@ def _sqlite_staged_insert(
         finishing(0.97)
     finally:
         cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
+        cursor.execute(f"PRAGMA mmap_size = {int(mmap_size)}")
         cursor.close()
 
 
@@ -948,20 +966,13 @@ def lookup(session: Session, text: str) -> list[RegisterEntry]:
     return list(found.values())
 
 
-def _active_entries(
-    session: Session,
-    as_company: str | None = None,
-    as_charity: str | None = None,
-    as_society: str | None = None,
-    *,
-    companies: Sequence[str] = (),
-) -> Iterator[RegisterEntry]:
-    """The active releases' organisations with these numbers (a company number also finds the charity or society
-    registered as that company), in one statement over the three registers' tables."""
-    company_numbers = [*([as_company] if as_company else []), *companies]
+@lru_cache(maxsize=16)
+def _entries_statement(companies: bool, charity: bool, society: bool, company: bool) -> Executable | None:
+    """The statement :func:`_active_entries` sends for the numbers it has (built once for each shape, its values
+    bound: building it took more of a lookup than PostgreSQL's answer did)."""
     active = RegisterRelease.active.is_(True)
     selects: list[Any] = []
-    if company_numbers:
+    if companies:
         selects.append(
             select(
                 literal(Register.COMPANIES_HOUSE.value).label("register"),
@@ -979,13 +990,14 @@ def _active_entries(
                 RegisterRelease.published_on,
             )
             .join(RegisterRelease, (RegisterRelease.id == RegisteredCompany.release_id) & active)
-            .where(RegisteredCompany.number.in_(company_numbers))
+            .where(RegisteredCompany.number.in_(bindparam("companies", expanding=True)))
         )
-    others: list[tuple[Register, Any, str | None, Any, str, str]] = [
+    others: list[tuple[Register, Any, bool, str, Any, str, str]] = [
         (
             Register.CHARITIES,
             RegisteredCharity,
-            as_charity,
+            charity,
+            "charity",
             RegisteredCharity.charity_type,
             "registered_on",
             "removed_on",
@@ -993,18 +1005,19 @@ def _active_entries(
         (
             Register.MUTUALS,
             RegisteredSociety,
-            as_society,
+            society,
+            "society",
             RegisteredSociety.society_type,
             "registered_on",
             "deregistered_on",
         ),
     ]
-    for register, table, own, kind, started, ended in others:
+    for register, table, own, own_value, kind, started, ended in others:
         conditions = []
         if own:
-            conditions.append(table.number == own)
-        if as_company:
-            conditions.append(table.company_number == as_company)
+            conditions.append(table.number == bindparam(own_value, type_=String))
+        if company:
+            conditions.append(table.company_number == bindparam("company", type_=String))
         if not conditions:
             continue
         selects.append(
@@ -1027,9 +1040,26 @@ def _active_entries(
             .where(or_(*conditions))
         )
     if not selects:
+        return None
+    return selects[0] if len(selects) == 1 else union_all(*selects)
+
+
+def _active_entries(
+    session: Session,
+    as_company: str | None = None,
+    as_charity: str | None = None,
+    as_society: str | None = None,
+    *,
+    companies: Sequence[str] = (),
+) -> Iterator[RegisterEntry]:
+    """The active releases' organisations with these numbers (a company number also finds the charity or society
+    registered as that company), in one statement over the three registers' tables."""
+    company_numbers = [*([as_company] if as_company else []), *companies]
+    statement = _entries_statement(bool(company_numbers), bool(as_charity), bool(as_society), bool(as_company))
+    if statement is None:
         return
-    statement: Executable = selects[0] if len(selects) == 1 else union_all(*selects)
-    for row in session.execute(statement):
+    values = {"companies": company_numbers, "charity": as_charity, "society": as_society, "company": as_company}
+    for row in session.execute(statement, values):
         on = Register(row.register)
         if on == Register.COMPANIES_HOUSE:
             legal_form = category_legal_form(row.kind)
