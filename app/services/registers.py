@@ -503,7 +503,7 @@ _COMPANY_FIELDS = (
 
 
 #: Lines a batch of a Companies House file is parsed in (a worker's unit of work).
-BATCH_LINES = 5_000
+BATCH_LINES = 2_000
 #: Batches handed to the workers ahead of the one being written: bounds the memory the pipeline holds.
 BATCHES_AHEAD = 4
 #: A file at least this big (bytes on disk) is parsed by worker processes beside the one writing.

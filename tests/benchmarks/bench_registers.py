@@ -578,7 +578,7 @@ def bench_queries(url: str, product: Product, samples: int) -> dict[str, float]:
 
     from app.domain.registers import Register, company_number
     from app.extensions import db
-    from app.services.registers import active_release, active_releases, lookup, match_names
+    from app.services.registers import active_release, lookup, match_names
 
     app = _app(url)
     figures: dict[str, float] = {}
@@ -599,12 +599,6 @@ def bench_queries(url: str, product: Product, samples: int) -> dict[str, float]:
             entries = lookup(session, number)
             app_ms.append((time.perf_counter() - started) * 1000)
             found += bool(entries)
-        # Of a lookup's time, how much is finding the active releases (a query of its own on every lookup).
-        releases_ms = []
-        for _number in asked[:1_000]:
-            started = time.perf_counter()
-            active_releases(session)
-            releases_ms.append((time.perf_counter() - started) * 1000)
         bare_found = 0
         for number in normalised:
             started = time.perf_counter()
@@ -619,7 +613,6 @@ def bench_queries(url: str, product: Product, samples: int) -> dict[str, float]:
             "bare_p50_ms": statistics.median(bare_ms),
             "bare_p95_ms": _percentile(bare_ms, 0.95),
             "bare_found": float(bare_found),
-            "lookup_releases_p50_ms": statistics.median(releases_ms),
         }
         session.rollback()
 
@@ -716,7 +709,6 @@ def report(results: dict[str, dict[str, float]], made: Product, samples: int) ->
         "  found of asked (1 in 10 is on no register)",
         [f"{r['lookup_found']:,.0f} / {r['lookup_asked']:,.0f}" for r in results.values()],
     )
-    row("  of which active_releases(), p50", each("{:.3f} ms", "lookup_releases_p50_ms"))
     row("  bare primary-key SELECT, p50", each("{:.3f} ms", "bare_p50_ms"))
     row("  bare primary-key SELECT, p95", each("{:.3f} ms", "bare_p95_ms"))
     row(f"match_names() of {samples:,} names", each("{:.1f} s", "match_seconds"), TARGETS["match_seconds"])
