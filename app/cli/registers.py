@@ -9,6 +9,8 @@ each with ``number``, ``name`` and ``score``).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from app.cli.progress import progress_bar
 from app.domain.ownership import PSC_LABEL, PSC_REGISTER
 from app.domain.registers import Register, RegisterFileError
 from app.extensions import db
+from app.models import RegisterRelease
 from app.models.base import utcnow
 from app.services import audit
 from app.services.councils import council_by_code
@@ -30,6 +33,36 @@ from app.services.register_checks import NothingToCheckAgainst, check_providers
 from app.services.registers import RegisterEntry, load_register, lookup, match_names, purge_superseded
 
 registers = AppGroup("registers", help="The public registers: Companies House, charities and mutuals, offline.")
+
+
+@contextmanager
+def _loading(words: str) -> Iterator[Callable[[int, float], None]]:
+    """A load's progress bar, and its RegisterFileError said as the command's error (the transaction rolled back)."""
+    with progress_bar(words, unit="organisations") as bar:
+
+        def progress(rows: int, share: float) -> None:
+            bar.update(rows, fraction=share)
+
+        try:
+            yield progress
+        except RegisterFileError as error:
+            db.session.rollback()
+            raise click.ClickException(str(error)) from error
+
+
+def _switch_to(release: RegisterRelease, register: str, replaced: list[str], purge: Callable[[], int]) -> None:
+    """Record the new release and commit, when readers switch to it all at once; then purge the ones it replaced."""
+    audit.record(
+        db.session,
+        CLI_ACTOR,
+        "register_release.activated",
+        "register_release",
+        release.id,
+        {"register": register, "name": release.name, "rows": release.row_count, "replaced": replaced},
+    )
+    db.session.commit()
+    purge()
+    db.session.commit()
 
 
 @registers.command("load")
@@ -50,33 +83,15 @@ def load_command(register: str, paths: tuple[Path, ...], name: str | None, publi
         _load_psc(list(paths), name, as_of)
         return
     chosen = Register(register)
-    with progress_bar(f"Loading {chosen.label}", unit="organisations") as bar:
-
-        def progress(rows: int, share: float) -> None:
-            bar.update(rows, fraction=share)
-
-        try:
-            result = load_register(
-                db.session, chosen, list(paths), date.today(), name=name, published_on=as_of, progress=progress
-            )
-        except RegisterFileError as error:
-            db.session.rollback()
-            raise click.ClickException(str(error)) from error
+    with _loading(f"Loading {chosen.label}") as progress:
+        result = load_register(
+            db.session, chosen, list(paths), date.today(), name=name, published_on=as_of, progress=progress
+        )
     release = result.release
     if not result.created:
         click.echo(f"{release.name} is already the active release of {chosen.label}: nothing changed.")
         return
-    audit.record(
-        db.session,
-        CLI_ACTOR,
-        "register_release.activated",
-        "register_release",
-        release.id,
-        {"register": chosen.value, "name": release.name, "rows": release.row_count, "replaced": result.replaced},
-    )
-    db.session.commit()  # readers switch to the new release here, all at once
-    purge_superseded(db.session, chosen)
-    db.session.commit()
+    _switch_to(release, chosen.value, result.replaced, lambda: purge_superseded(db.session, chosen))
     counts = release.counts
     click.echo(
         f"Loaded {release.row_count:,} organisations from {chosen.label} as of {release.published_on:%-d %B %Y} "
@@ -101,31 +116,13 @@ def load_command(register: str, paths: tuple[Path, ...], name: str | None, publi
 def _load_psc(paths: list[Path], name: str | None, as_of: date | None) -> None:
     """``load psc``: the PSC snapshot is no register of organisations (app.domain.ownership.PSC_REGISTER says why),
     so it has its own loader; the release, progress and summary are the same as the others'."""
-    with progress_bar("Loading the PSC register", unit="organisations") as bar:
-
-        def progress(rows: int, share: float) -> None:
-            bar.update(rows, fraction=share)
-
-        try:
-            result = load_psc(db.session, paths, date.today(), name=name, published_on=as_of, progress=progress)
-        except RegisterFileError as error:
-            db.session.rollback()
-            raise click.ClickException(str(error)) from error
+    with _loading("Loading the PSC register") as progress:
+        result = load_psc(db.session, paths, date.today(), name=name, published_on=as_of, progress=progress)
     release = result.release
     if not result.created:
         click.echo(f"{release.name} is already the active release of {PSC_LABEL}: nothing changed.")
         return
-    audit.record(
-        db.session,
-        CLI_ACTOR,
-        "register_release.activated",
-        "register_release",
-        release.id,
-        {"register": PSC_REGISTER, "name": release.name, "rows": release.row_count, "replaced": result.replaced},
-    )
-    db.session.commit()  # readers switch to the new release here, all at once
-    purge_superseded_psc(db.session)
-    db.session.commit()
+    _switch_to(release, PSC_REGISTER, result.replaced, lambda: purge_superseded_psc(db.session))
     counts = release.counts
     companies = counts.get("companies") if isinstance(counts.get("companies"), int) else 0
     click.echo(

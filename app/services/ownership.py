@@ -52,7 +52,7 @@ from app.models.ownership import CompanyController, ProviderOwnership, PscCompan
 from app.services import fulltext
 
 # The registers' file reader, fingerprint and file-name date: one home for reading a register's bulk files.
-from app.services.registers import _fingerprint, _named_date, _parts, _Reading
+from app.services.registers import ReadingFiles, file_parts, new_release
 
 #: Hears the organisations kept so far and the share of the files read (0 to 1).
 Progress = Callable[[int, float], None]
@@ -150,27 +150,19 @@ def load_psc(
     The same files already active are left alone. On any error (RegisterFileError, in words) nothing is switched and
     the caller rolls back; the release it replaces is kept until :func:`purge_superseded_psc`."""
     started = time.perf_counter()
-    if not paths:
-        raise RegisterFileError("Name at least one file to load.")
-    for path in paths:
-        if not path.is_file():
-            raise RegisterFileError(f"{path} does not exist. Nothing was loaded.")
-    fingerprint = _fingerprint(paths)
-    current = active_psc_release(session)
-    if current is not None and current.sha256 == fingerprint:
-        return PscLoadResult(current, created=False, replaced=[])
-    release = RegisterRelease(
-        register=PSC_REGISTER,
-        name=name or f"Companies House PSC snapshot, {', '.join(p.name for p in paths)}"[:200],
-        source_files=", ".join(p.name for p in paths),
-        sha256=fingerprint,
-        published_on=published_on or _named_date(paths) or today,
-        active=False,
-        counts={},
+    release = new_release(
+        session,
+        PSC_REGISTER,
+        paths,
+        today,
+        active_psc_release(session),
+        default_name="Companies House PSC snapshot",
+        name=name,
+        published_on=published_on,
     )
-    session.add(release)
-    session.flush()
-    reading = _Reading(list(paths))
+    if release.active:  # the same files are the active release already
+        return PscLoadResult(release, created=False, replaced=[])
+    reading = ReadingFiles(list(paths))
     tally = _PscTally()
     writer = _Writer(session, release.id)
     for source, number, line in _lines(reading, tally):
@@ -217,10 +209,10 @@ def _active_psc() -> Any:
     return (RegisterRelease.register == PSC_REGISTER) & RegisterRelease.active.is_(True)
 
 
-def _lines(reading: _Reading, tally: _PscTally) -> Iterator[tuple[str, int, str]]:
+def _lines(reading: ReadingFiles, tally: _PscTally) -> Iterator[tuple[str, int, str]]:
     """Every non-blank line of the files, with its file and line number; a file whose first line is not a PSC
     record is not the product."""
-    for part in _parts(reading):
+    for part in file_parts(reading):
         tally.tables.append(part.source)
         first = True
         for number, line in enumerate(part.lines, start=1):

@@ -125,7 +125,7 @@ class _Counted(io.RawIOBase):
 
 
 @dataclass
-class _Reading:
+class ReadingFiles:
     """The files of one load: their total size, and how much has been read (for the progress bar): bytes on disk
     for a CSV or gzip, and for a zip's member the share of its uncompressed bytes read, weighted by its size."""
 
@@ -158,7 +158,7 @@ class _Part:
     lines: Iterator[str]
 
 
-def _parts(reading: _Reading) -> Iterator[_Part]:
+def file_parts(reading: ReadingFiles) -> Iterator[_Part]:
     """Every CSV or text table in the files, in order: a zip's members by name (the product's parts in turn)."""
     reading.total_bytes = sum(path.stat().st_size for path in reading.paths)
     for path in reading.paths:
@@ -350,6 +350,41 @@ def _named_date(paths: Sequence[Path]) -> date | None:
     return None
 
 
+def new_release(
+    session: Session,
+    register: str,
+    paths: Sequence[Path],
+    today: date,
+    current: RegisterRelease | None,
+    *,
+    default_name: str,
+    name: str | None,
+    published_on: date | None,
+) -> RegisterRelease:
+    """A release for these files, added and not yet active; or ``current`` (active) when it is of the same files.
+    RegisterFileError when no file, or a missing one, is named."""
+    if not paths:
+        raise RegisterFileError("Name at least one file to load.")
+    for path in paths:
+        if not path.is_file():
+            raise RegisterFileError(f"{path} does not exist. Nothing was loaded.")
+    fingerprint = _fingerprint(paths)
+    if current is not None and current.sha256 == fingerprint:
+        return current
+    release = RegisterRelease(
+        register=register,
+        name=name or f"{default_name}, {', '.join(p.name for p in paths)}"[:200],
+        source_files=", ".join(p.name for p in paths),
+        sha256=fingerprint,
+        published_on=published_on or _named_date(paths) or today,
+        active=False,
+        counts={},
+    )
+    session.add(release)
+    session.flush()
+    return release
+
+
 def load_register(
     session: Session,
     register: Register,
@@ -369,37 +404,29 @@ def load_register(
     The same files already active are left alone. On any error (RegisterFileError, in words) nothing is switched and
     the caller rolls back; the release it replaces is kept until :func:`purge_superseded`."""
     started = time.perf_counter()
-    if not paths:
-        raise RegisterFileError("Name at least one file to load.")
-    for path in paths:
-        if not path.is_file():
-            raise RegisterFileError(f"{path} does not exist. Nothing was loaded.")
-    fingerprint = _fingerprint(paths)
-    current = active_release(session, register)
-    if current is not None and current.sha256 == fingerprint:
-        return LoadResult(current, created=False, replaced=[])
-    release = RegisterRelease(
-        register=register.value,
-        name=name or f"{register.label[0].upper()}{register.label[1:]}, {', '.join(p.name for p in paths)}"[:200],
-        source_files=", ".join(p.name for p in paths),
-        sha256=fingerprint,
-        published_on=published_on or _named_date(paths) or today,
-        active=False,
-        counts={},
+    release = new_release(
+        session,
+        register.value,
+        paths,
+        today,
+        active_release(session, register),
+        default_name=f"{register.label[0].upper()}{register.label[1:]}",
+        name=name,
+        published_on=published_on,
     )
-    session.add(release)
-    session.flush()
-    reading = _Reading(list(paths))
+    if release.active:  # the same files are the active release already
+        return LoadResult(release, created=False, replaced=[])
+    reading = ReadingFiles(list(paths))
     tally = _Tally()
     iso_dates = False
     if register == Register.COMPANIES_HOUSE:
         big = sum(path.stat().st_size for path in paths) >= PARALLEL_FROM_BYTES
         workers = parse_workers if parse_workers is not None else _workers(big)
         iso_dates = session.get_bind().dialect.name == "sqlite"  # what SQLite stores, made by the parsers
-        chunks = _company_chunks(_parts(reading), tally, workers, iso_dates=iso_dates)
+        chunks = _company_chunks(file_parts(reading), tally, workers, iso_dates=iso_dates)
     else:
         chunks = {Register.CHARITIES: _charity_chunks, Register.MUTUALS: _society_chunks}[register](
-            _parts(reading), tally
+            file_parts(reading), tally
         )
 
     # Reading the files is most of a load; on SQLite the rows are then sorted into place and indexed (a fifth of
