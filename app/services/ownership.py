@@ -155,7 +155,7 @@ def load_psc(
         PSC_REGISTER,
         paths,
         today,
-        active_psc_release(session),
+        active_psc_release,
         default_name="Companies House PSC snapshot",
         name=name,
         published_on=published_on,

@@ -355,20 +355,21 @@ def new_release(
     register: str,
     paths: Sequence[Path],
     today: date,
-    current: RegisterRelease | None,
+    active: Callable[[Session], RegisterRelease | None],
     *,
     default_name: str,
     name: str | None,
     published_on: date | None,
 ) -> RegisterRelease:
-    """A release for these files, added and not yet active; or ``current`` (active) when it is of the same files.
-    RegisterFileError when no file, or a missing one, is named."""
+    """A release for these files, added and not yet active; or the ``active`` one when it is of the same files.
+    RegisterFileError when no file, or a missing one, is named (before the database is asked anything)."""
     if not paths:
         raise RegisterFileError("Name at least one file to load.")
     for path in paths:
         if not path.is_file():
             raise RegisterFileError(f"{path} does not exist. Nothing was loaded.")
     fingerprint = _fingerprint(paths)
+    current = active(session)
     if current is not None and current.sha256 == fingerprint:
         return current
     release = RegisterRelease(
@@ -409,7 +410,7 @@ def load_register(
         register.value,
         paths,
         today,
-        active_release(session, register),
+        partial(active_release, register=register),
         default_name=f"{register.label[0].upper()}{register.label[1:]}",
         name=name,
         published_on=published_on,

@@ -16,8 +16,8 @@ from app.domain.registers import Register
 from app.jobs.register_checks import progress_store
 from app.models import ProviderIdentifier, RegisterCheckRun
 from app.services.audit import Actor
-from app.services.register_checks import check_providers
 from app.services.ownership import load_psc
+from app.services.register_checks import check_providers
 from app.services.registers import load_register
 from tests import factories
 from tests.registers_data import company_row, write_companies
