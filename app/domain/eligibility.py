@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.domain.locality import Locality
+from app.domain.ownership import country_of
 from app.domain.policy import LocalityRule, Reservation
 from app.domain.providers import SOCIAL_ECONOMY_FORMS, EvidenceState, FactKind, LegalForm
 
@@ -37,6 +38,9 @@ FACT_SIGNALS: dict[FactKind, tuple[int, str]] = {
     FactKind.SOCIAL_ENTERPRISE_MARK: (1, "Holds the Social Enterprise Mark"),
     FactKind.SUPPORTED_EMPLOYMENT: (1, "Supported employment provider"),
 }
+#: An ultimate parent in an offshore financial centre counts against a provider (DOMAIN.md: offshore ownership is
+#: an extractive signal): it is listed lower, and says why; it never excludes.
+OFFSHORE_PARENT_WEIGHT = -2
 #: Being checked by the council counts a little too.
 VERIFIED_NUMBER_WEIGHT = 1
 LOCALITY_ORDER = {Locality.LOCAL: 0, Locality.WIDER: 1, Locality.OUTSIDE: 2, Locality.UNKNOWN: 3}
@@ -73,7 +77,7 @@ def is_vcse(legal_form: LegalForm) -> bool:
 def generative_signals(
     legal_form: LegalForm, facts: Mapping[FactKind, tuple[str | None, EvidenceState]], checked_numbers: int
 ) -> list[Signal]:
-    """What counts in the provider's favour, each in words with how we know it."""
+    """What counts in the provider's favour (and an offshore parent, against it), each in words with how we know it."""
     signals = []
     if legal_form in LEGAL_FORM_SIGNALS:
         weight, words = LEGAL_FORM_SIGNALS[legal_form]
@@ -82,6 +86,16 @@ def generative_signals(
         value, evidence = facts.get(kind, (None, EvidenceState.UNKNOWN))
         if value == "yes":
             signals.append(Signal(weight, f"{words} ({EVIDENCE_WORDS.get(evidence, 'self-declared')})"))
+    country, evidence = facts.get(FactKind.PARENT_COUNTRY, (None, EvidenceState.UNKNOWN))
+    parent = country_of(country) if country else None
+    if parent is not None and parent.offshore:
+        signals.append(
+            Signal(
+                OFFSHORE_PARENT_WEIGHT,
+                f"Its ultimate parent is registered in {parent.name}, an offshore financial centre "
+                f"({EVIDENCE_WORDS.get(evidence, 'self-declared')}): listed lower, not excluded",
+            )
+        )
     if checked_numbers:
         signals.append(Signal(VERIFIED_NUMBER_WEIGHT, "Registration number checked by the council"))
     return signals

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.domain.eligibility import OFFSHORE_PARENT_WEIGHT, generative_signals, signal_score
 from app.domain.ownership import OwnerKind
 from app.domain.providers import EvidenceState, FactKind, ProviderStatus
 from app.domain.registers import RegisterFileError
@@ -198,6 +199,9 @@ def test_the_parent_fills_unanswered_facts_and_is_never_written_over_an_answer(s
     assert facts[FactKind.PARENT_COUNTRY].value == "Jersey"
     assert {f.evidence for f in facts.values()} == {EvidenceState.REGISTER_MATCHED}
     assert facts[FactKind.PARENT_COUNTRY].as_of == date(2026, 12, 1)
+    # The offshore parent counts against it in a commissioner's results (listed lower, never excluded).
+    without = signal_score(generative_signals(unanswered.legal_form, {}, 0))
+    assert unanswered.signal_score == without + OFFSHORE_PARENT_WEIGHT
     assert (
         findings
         == new
