@@ -325,3 +325,15 @@ def test_a_number_is_looked_up_on_every_register_in_one_statement(session: Sessi
         assert [e.org_id for e in found] == ["GB-CHC-214927"] and len(statements) == 2
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+def test_the_progress_bar_moves_within_a_zip_part(session: Session, tmp_path: Path) -> None:
+    # One part of a zip read in several batches: the share read moves with the part's uncompressed bytes, and the
+    # steps after reading take it to the end.
+    rows = [company_row(f"{n:08d}", f"COMPANY {n} LTD") for n in range(1, 10_001)]
+    path = write_companies(tmp_path / "BasicCompanyData-2026-12-01.zip", rows, parts=1)
+    shares: list[float] = []
+    _load(session, Register.COMPANIES_HOUSE, path, progress=lambda rows, share: shares.append(share))
+    reading = [share for share in shares if share < 0.8]
+    assert len(set(reading)) >= 4 and reading == sorted(reading)  # 10,000 rows: batches of 2,000 lines
+    assert shares == sorted(shares) and shares[-1] == 1.0
