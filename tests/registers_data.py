@@ -59,3 +59,23 @@ def write_companies(path: Path, rows: list[list[str]], *, parts: int = 0) -> Pat
             chunk = rows[part * size : (part + 1) * size]
             archive.writestr(f"BasicCompanyData-2026-12-01-part{part + 1}_{parts}.csv", companies_csv(chunk))
     return path
+
+
+#: A company profile as Companies House's online service answers GET /company/{number} (the fields it reads, and
+#: two it does not keep).
+ONLINE_PROFILE = {
+    "company_name": "PAGE MOSS COMMUNITY NAVIGATORS C.I.C.",
+    "company_number": "14567890",
+    "company_status": "active",
+    "type": "ltd",
+    "subtype": "community-interest-company",
+    "date_of_creation": "2022-12-21",
+    "registered_office_address": {
+        "address_line_1": "Page Moss Parade",
+        "locality": "Liverpool",
+        "postal_code": "L36 9GD",
+    },
+    "sic_codes": ["88990"],
+    "etag": "not kept",
+    "links": {"officers": "/company/14567890/officers"},
+}

@@ -65,6 +65,12 @@ def _switch_to(release: RegisterRelease, register: str, replaced: list[str], pur
     db.session.commit()
 
 
+def _echo_counts(heading: str, counted: object, each: str) -> None:
+    """One line of a load's summary: a count per kept kind of thing ("By status: Active 25; Dissolved 1"), if any."""
+    if isinstance(counted, dict) and counted:
+        click.echo(f"  {heading}: " + "; ".join(each.format(what, count) for what, count in counted.items()))
+
+
 @registers.command("load")
 @click.argument("register", type=click.Choice([*(r.value for r in Register), PSC_REGISTER]))
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
@@ -97,18 +103,13 @@ def load_command(register: str, paths: tuple[Path, ...], name: str | None, publi
         f"Loaded {release.row_count:,} organisations from {chosen.label} as of {release.published_on:%-d %B %Y} "
         f"in {release.seconds_to_load or 0:.1f}s."
     )
-    statuses = counts.get("statuses") or {}
-    if isinstance(statuses, dict) and statuses:
-        click.echo("  By status: " + "; ".join(f"{status} {count:,}" for status, count in statuses.items()))
-    unknown = counts.get("unknown_categories") or {}
-    if isinstance(unknown, dict) and unknown:
-        click.echo(
-            "  Company categories this register does not know (their legal form is shown as not known): "
-            + "; ".join(f"{category} ({count:,})" for category, count in unknown.items())
-        )
-    left_out = counts.get("left_out") or {}
-    if isinstance(left_out, dict) and left_out:
-        click.echo("  Left out: " + "; ".join(f"{why}: {count:,}" for why, count in left_out.items()))
+    _echo_counts("By status", counts.get("statuses"), "{} {:,}")
+    _echo_counts(
+        "Company categories this register does not know (their legal form is shown as not known)",
+        counts.get("unknown_categories"),
+        "{} ({:,})",
+    )
+    _echo_counts("Left out", counts.get("left_out"), "{}: {:,}")
     if result.replaced:
         click.echo(f"  Replaced {', '.join(result.replaced)}.")
 
@@ -130,15 +131,10 @@ def _load_psc(paths: list[Path], name: str | None, as_of: date | None) -> None:
         f"{companies:,} compan{'y' if companies == 1 else 'ies'} in {PSC_LABEL} as of "
         f"{release.published_on:%-d %B %Y}, in {release.seconds_to_load or 0:.1f}s."
     )
-    records = counts.get("records") or {}
-    if isinstance(records, dict) and records:
-        click.echo("  Records: " + "; ".join(f"{what} {count:,}" for what, count in records.items()))
-    unknown = counts.get("unknown_kinds") or {}
-    if isinstance(unknown, dict) and unknown:
-        click.echo(
-            "  Kinds of record this loader does not know (counted, not kept): "
-            + "; ".join(f"{kind} ({count:,})" for kind, count in unknown.items())
-        )
+    _echo_counts("Records", counts.get("records"), "{} {:,}")
+    _echo_counts(
+        "Kinds of record this loader does not know (counted, not kept)", counts.get("unknown_kinds"), "{} ({:,})"
+    )
     if result.replaced:
         click.echo(f"  Replaced {', '.join(result.replaced)}.")
 

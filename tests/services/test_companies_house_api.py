@@ -25,26 +25,11 @@ from app.models import CompaniesHouseAnswer
 from app.services.companies_house_api import CompaniesHouseApi, Lifetimes, _keep, look_up_company
 from app.services.register_lookup import look_up_numbers
 from app.services.registers import load_register
-from tests.registers_data import company_row, write_companies
+from tests.registers_data import ONLINE_PROFILE, company_row, write_companies
 
 KEY = "ch-test-key-9f8e7d6c5b4a"
 NOW = datetime(2026, 12, 5, 14, 2, tzinfo=UTC)
-PROFILE = {
-    "company_name": "PAGE MOSS COMMUNITY NAVIGATORS C.I.C.",
-    "company_number": "14567890",
-    "company_status": "active",
-    "type": "ltd",
-    "subtype": "community-interest-company",
-    "date_of_creation": "2022-12-21",
-    "registered_office_address": {
-        "address_line_1": "Page Moss Parade",
-        "locality": "Liverpool",
-        "postal_code": "L36 9GD",
-    },
-    "sic_codes": ["88990"],
-    "etag": "not kept",
-    "links": {"officers": "/company/14567890/officers"},
-}
+PROFILE = ONLINE_PROFILE
 
 Handler = Callable[[httpx.Request], httpx.Response]
 

@@ -24,26 +24,13 @@ from app.models import AuditEvent, CompaniesHouseAnswer, Provider, ProviderRegis
 from app.services.companies_house_api import CompaniesHouseApi
 from app.services.registers import load_register
 from app.web.companies_house import EXTENSION
-from tests.registers_data import company_row, write_companies
+from tests.registers_data import ONLINE_PROFILE, company_row, write_companies
 from tests.views.conftest import post_form
 
 NUMBERS = "/provider/organisation/registration-numbers"
 DETAILS = "/provider/organisation/register-details"
 KEY = "ch-view-test-key-0a1b2c3d4e"
-PROFILE = {
-    "company_name": "PAGE MOSS COMMUNITY NAVIGATORS C.I.C.",
-    "company_number": "14567890",
-    "company_status": "active",
-    "type": "ltd",
-    "subtype": "community-interest-company",
-    "date_of_creation": "2022-12-21",
-    "registered_office_address": {
-        "address_line_1": "Page Moss Parade",
-        "locality": "Liverpool",
-        "postal_code": "L36 9GD",
-    },
-    "sic_codes": ["88990"],
-}
+PROFILE = ONLINE_PROFILE
 pytestmark = pytest.mark.usefixtures("app_context")
 
 
