@@ -65,6 +65,10 @@ def _switch_to(release: RegisterRelease, register: str, replaced: list[str], pur
     db.session.commit()
 
 
+def _organisations(count: int) -> str:
+    return f"{count:,} organisation{'' if count == 1 else 's'}"
+
+
 def _echo_counts(heading: str, counted: object, each: str) -> None:
     """One line of a load's summary: a count per kept kind of thing ("By status: Active 25; Dissolved 1"), if any."""
     if isinstance(counted, dict) and counted:
@@ -100,7 +104,7 @@ def load_command(register: str, paths: tuple[Path, ...], name: str | None, publi
     _switch_to(release, chosen.value, result.replaced, lambda: purge_superseded(db.session, chosen))
     counts = release.counts
     click.echo(
-        f"Loaded {release.row_count:,} organisations from {chosen.label} as of {release.published_on:%-d %B %Y} "
+        f"Loaded {_organisations(release.row_count)} from {chosen.label} as of {release.published_on:%-d %B %Y} "
         f"in {release.seconds_to_load or 0:.1f}s."
     )
     _echo_counts("By status", counts.get("statuses"), "{} {:,}")
@@ -127,7 +131,7 @@ def _load_psc(paths: list[Path], name: str | None, as_of: date | None) -> None:
     counts = release.counts
     companies = counts.get("companies") if isinstance(counts.get("companies"), int) else 0
     click.echo(
-        f"Loaded {release.row_count:,} organisations with significant control, from the records of "
+        f"Loaded {_organisations(release.row_count)} with significant control, from the records of "
         f"{companies:,} compan{'y' if companies == 1 else 'ies'} in {PSC_LABEL} as of "
         f"{release.published_on:%-d %B %Y}, in {release.seconds_to_load or 0:.1f}s."
     )

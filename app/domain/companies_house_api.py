@@ -27,8 +27,8 @@ from app.domain.registers import (
     category_legal_form,
     company_number,
     liveness,
+    register_as_of,
     register_date,
-    register_name,
 )
 from app.domain.wording import govuk_date, govuk_datetime
 
@@ -335,6 +335,6 @@ class OnlineAnswer:
 def not_on_release(register: Register, number: str, published_on: date) -> str:
     """Why a number has no entry on a loaded register, in words: the release may be older than the organisation."""
     return (
-        f"{register_name(register)}'s register of {govuk_date(published_on)} has no number {number}. "
+        f"{register_as_of(register, published_on)} has no number {number}. "
         "If it was registered since then, the council will check it with the register."
     )

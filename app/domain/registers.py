@@ -55,6 +55,14 @@ def register_name(register: Register) -> str:
     return register.label[0].upper() + register.label[1:]
 
 
+def register_as_of(register: Register, published_on: date, *, start: bool = True) -> str:
+    """A register's release in words: "Companies House's register of 1 December 2026", "The Charity Commission's
+    register of ...", "The FCA Mutuals Public Register of ..." (``start``: to begin a sentence)."""
+    label = register_name(register) if start else register.label
+    owner = label if label.endswith("Register") else f"{label}'s register"
+    return f"{owner} of {govuk_date(published_on)}"
+
+
 def last_checked(register: Register, checked_on: date, published_on: date, *, online: bool = False) -> str:
     """'Last checked against Companies House on 4 December 2026 (its register of 1 December 2026)'; for a record
     from the register's online service, 'Last checked against Companies House's online service on 5 December 2026'
@@ -829,7 +837,7 @@ def check_findings(
     entry: RegisterEntry | None,
     known: KnownDetails,
     *,
-    register_name: str,
+    register: Register,
     as_of: date,
     office_outside_area: str | None = None,
 ) -> list[str]:
@@ -842,7 +850,7 @@ def check_findings(
             # Found on the register after this release was made (its online service, at registration): the
             # release's silence says nothing; the next release will.
             return []
-        return [f"Not on {register_name}'s register of {govuk_date(as_of)}"]
+        return [f"Not on {register_as_of(register, as_of, start=False)}"]
     found = []
     if entry.liveness == Liveness.GONE:
         since = f" since {govuk_date(entry.ended_on)}" if entry.ended_on else ""

@@ -25,7 +25,6 @@ from app.domain.registers import (
     Register,
     RegisterEntry,
     check_findings,
-    register_name,
 )
 from app.geo.postcode_directory import PostcodeStore
 from app.models import Provider, ProviderIdentifier, ProviderRegisterRecord, RegisterRelease
@@ -168,7 +167,7 @@ def _findings(
     return check_findings(
         current,
         known,
-        register_name=register_name(register),
+        register=register,
         as_of=release.published_on,
         office_outside_area=outside,
     )

@@ -242,4 +242,17 @@ def test_a_number_missing_from_a_release_is_a_finding_unless_the_record_is_newer
     kept_as_of: date | None, findings: list[str]
 ) -> None:
     known = KnownDetails("NEW CIC", LegalForm.CIC.value, "L36 9GD", "New CIC", LegalForm.CIC, kept_as_of=kept_as_of)
-    assert check_findings(None, known, register_name="Companies House", as_of=date(2026, 12, 1)) == findings
+    assert check_findings(None, known, register=Register.COMPANIES_HOUSE, as_of=date(2026, 12, 1)) == findings
+
+
+@pytest.mark.parametrize(
+    ("register", "finding"),
+    [
+        (Register.COMPANIES_HOUSE, "Not on Companies House's register of 1 December 2026"),
+        (Register.CHARITIES, "Not on the Charity Commission's register of 1 December 2026"),
+        (Register.MUTUALS, "Not on the FCA Mutuals Public Register of 1 December 2026"),
+    ],
+)
+def test_a_number_missing_from_each_register_is_said_in_its_words(register: Register, finding: str) -> None:
+    known = KnownDetails(None, None, None, "Sale Conservative Club Limited", LegalForm.COOPERATIVE)
+    assert check_findings(None, known, register=register, as_of=date(2026, 12, 1)) == [finding]

@@ -28,20 +28,12 @@ from app.domain.registers import (
     Register,
     RegisterEntry,
     legal_form_from_registers,
-    register_name,
+    register_as_of,
 )
 from app.domain.wording import govuk_date, in_sentence
 
 #: Candidates named in a row's warning when its name is not matched for certain (the best first).
 MAX_REGISTER_CANDIDATES = 3
-
-
-def register_as_of(register: Register, published_on: date, *, start: bool = True) -> str:
-    """A register's release in words: "Companies House's register of 1 December 2026", "The Charity Commission's
-    register of ...", "The FCA Mutuals Public Register of ..." (``start``: to begin a sentence)."""
-    label = register_name(register) if start else register.label
-    owner = label if label.endswith("Register") else f"{label}'s register"
-    return f"{owner} of {govuk_date(published_on)}"
 
 
 def _as_of(entry: RegisterEntry, *, start: bool = True) -> str:

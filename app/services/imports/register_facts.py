@@ -35,7 +35,6 @@ from app.domain.registers import (
     Register,
     RegisterEntry,
     check_findings,
-    register_name,
 )
 from app.domain.spend.suppliers import near_name_score, normalise_supplier_name, supplier_name_variants
 from app.models import ProviderRegisterRecord, RegisterRelease
@@ -303,7 +302,7 @@ def keep_register_records(session: Session, kept: Sequence[KeptRecord], now: dat
             provider_name=item.provider_name,
             provider_legal_form=item.provider_legal_form,
         )
-        findings = check_findings(entry, known, register_name=register_name(entry.register), as_of=entry.published_on)
+        findings = check_findings(entry, known, register=entry.register, as_of=entry.published_on)
         if record is None:
             record = ProviderRegisterRecord(provider_id=item.provider_id, register=entry.register.value)
             session.add(record)

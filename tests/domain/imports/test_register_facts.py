@@ -16,13 +16,12 @@ from app.domain.imports.register_facts import (
     placed_by_register_note,
     possible_registrations,
     read_with_register,
-    register_as_of,
     register_legal_form,
 )
 from app.domain.imports.registration_status import DissolvedRows, dissolved_message, flagged_message
 from app.domain.imports.rows import parse_row
 from app.domain.providers import LegalForm
-from app.domain.registers import Liveness, Register, RegisterEntry
+from app.domain.registers import Liveness, Register, RegisterEntry, register_as_of
 
 MAPPING = ColumnMapping.auto(["Name", "Trading name", "Legal form", "Registered number", "Address", "Postcode"])
 PUBLISHED = date(2026, 12, 1)
