@@ -201,17 +201,22 @@ def is_psc_kind(kind: str) -> bool:
 
 
 def totals_disagree(totals: Totals, persons: int, statements: int, exemptions: int) -> str | None:
-    """What differs between the snapshot's totals line and the records read, in words, or None."""
-    differences = [
-        f"{what}: the totals line says {said:,}, the file held {read:,}"
-        for what, said, read in (
-            ("persons with significant control", totals.persons, persons),
-            ("statements", totals.statements, statements),
-            ("exemptions", totals.exemptions, exemptions),
-        )
-        if said != read
-    ]
-    return "; ".join(differences) or None
+    """What the records read lack against the snapshot's totals line, in words, or None.
+
+    The line is there to tell a whole snapshot from one with a part missing or cut short, so fewer records than it
+    counts is an error; the split between its three counts is not relied on (which kinds it counts as persons, e.g.
+    the register of overseas entities' beneficial owners, is not documented with it), nor are more records than
+    it counts, which lose nothing."""
+    said = totals.persons + totals.statements + totals.exemptions
+    read = persons + statements + exemptions
+    if read >= said:
+        return None
+    statements_words = f"{totals.statements:,} statement{'' if totals.statements == 1 else 's'}"
+    exemptions_words = f"{totals.exemptions:,} exemption{'' if totals.exemptions == 1 else 's'}"
+    return (
+        f"the totals line counts {said:,} records ({totals.persons:,} persons with significant control, "
+        f"{statements_words}, {exemptions_words}), the file held {read:,}"
+    )
 
 
 # --- Natures of control ---------------------------------------------------------------------------------------------

@@ -92,8 +92,11 @@ def test_the_totals_line_is_read() -> None:
     totals = read_psc_line(json.dumps(TOTALS), "psc.txt, line 3").totals
     assert totals is not None and (totals.persons, totals.statements, totals.exemptions) == (12799821, 774422, 77)
     assert totals_disagree(totals, 12799821, 774422, 77) is None
+    assert totals_disagree(totals, 12799821 - 5, 774422 + 5, 77) is None  # counted under another kind: nothing lost
+    assert totals_disagree(totals, 12799821 + 3, 774422, 77) is None  # more than it counts: nothing lost
     assert totals_disagree(totals, 12799820, 774422, 77) == (
-        "persons with significant control: the totals line says 12,799,821, the file held 12,799,820"
+        "the totals line counts 13,574,320 records (12,799,821 persons with significant control, 774,422 "
+        "statements, 77 exemptions), the file held 13,574,319"
     )
 
 
