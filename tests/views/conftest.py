@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from app.domain.providers import FactKind, LegalForm, ProviderStatus
@@ -45,6 +46,20 @@ def csrf_token(client: FlaskClient, path: str) -> str:
 def post_form(client: FlaskClient, path: str, data: Mapping[str, object]) -> TestResponse:
     """Post ``data`` to ``path`` with the token of the form on that page, as a browser submits it."""
     return client.post(path, data={**data, "csrf_token": csrf_token(client, path)})
+
+
+def draft_organisation(client: FlaskClient, legal_form: str = "private_company") -> None:
+    """A signed-in provider starts registering Page Moss Navigators: its name and legal form answered."""
+    assert post_form(client, "/provider/organisation/name", {"name": "Page Moss Navigators"}).status_code == 302
+    assert post_form(client, "/provider/organisation/legal-form", {"legal_form": legal_form}).status_code == 302
+
+
+def newest_provider() -> Provider:
+    """The provider registered last, read afresh from the database."""
+    db.session.expire_all()
+    provider = db.session.scalar(select(Provider).order_by(Provider.id.desc()))
+    assert provider is not None
+    return provider
 
 
 def new_user(role: str, knowsley: factories.CouncilSetup) -> User:

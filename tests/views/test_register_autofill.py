@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from app.domain.providers import EvidenceState, LegalForm
 from app.domain.registers import Register
 from app.extensions import db
-from app.models import AuditEvent, Provider, ProviderRegisterRecord
+from app.models import AuditEvent, ProviderRegisterRecord
 from app.services.registers import load_register
 from tests.registers_data import company_row, write_companies
-from tests.views.conftest import post_form
+from tests.views.conftest import draft_organisation, newest_provider, post_form
 
 NUMBERS = "/provider/organisation/registration-numbers"
 pytestmark = pytest.mark.usefixtures("app_context")
@@ -46,23 +46,11 @@ def companies(tmp_path: Path, session: Session) -> None:
     session.commit()
 
 
-def _draft(client: FlaskClient, legal_form: str = "private_company") -> None:
-    assert post_form(client, "/provider/organisation/name", {"name": "Page Moss Navigators"}).status_code == 302
-    assert post_form(client, "/provider/organisation/legal-form", {"legal_form": legal_form}).status_code == 302
-
-
-def _provider() -> Provider:
-    db.session.expire_all()
-    provider = db.session.scalar(select(Provider).order_by(Provider.id.desc()))
-    assert provider is not None
-    return provider
-
-
 @pytest.mark.usefixtures("companies")
 def test_a_number_on_the_register_shows_its_details_to_confirm_and_the_legal_form_follows(
     provider_client: FlaskClient,
 ) -> None:
-    _draft(provider_client)
+    draft_organisation(provider_client)
     saved = post_form(
         provider_client, "/provider/organisation/registration-numbers", {"companies_house_number": "14567890"}
     )
@@ -80,7 +68,7 @@ def test_a_number_on_the_register_shows_its_details_to_confirm_and_the_legal_for
 
     confirmed = post_form(provider_client, "/provider/organisation/register-details", {"confirmed": "yes"})
     assert confirmed.status_code == 302 and confirmed.headers["Location"] == "/provider/premises/add"
-    provider = _provider()
+    provider = newest_provider()
     assert provider.legal_form == LegalForm.CIC  # from the category
     [identifier] = provider.identifiers
     assert identifier.evidence == EvidenceState.REGISTER_MATCHED
@@ -97,7 +85,7 @@ def test_a_number_on_the_register_shows_its_details_to_confirm_and_the_legal_for
 
 @pytest.mark.usefixtures("companies")
 def test_a_dissolved_company_cannot_register_as_live(provider_client: FlaskClient) -> None:
-    _draft(provider_client, "cic")
+    draft_organisation(provider_client, "cic")
     refused = post_form(
         provider_client, "/provider/organisation/registration-numbers", {"companies_house_number": "8209948"}
     )
@@ -105,12 +93,12 @@ def test_a_dissolved_company_cannot_register_as_live(provider_client: FlaskClien
     page = refused.get_data(as_text=True)
     assert "Companies House lists 08209948 (GONE AWAY COMMUNITY CIC) as dissolved since 2 May 2025" in page
     assert 'href="#companies_house_number"' in page  # in the error summary, linked to the field
-    assert _provider().identifiers == []
+    assert newest_provider().identifiers == []
 
 
 @pytest.mark.usefixtures("companies")
 def test_saying_the_details_are_not_ours_goes_back_to_the_number(provider_client: FlaskClient) -> None:
-    _draft(provider_client, "cic")
+    draft_organisation(provider_client, "cic")
     post_form(provider_client, NUMBERS, {"companies_house_number": "14567890"})
     answer = post_form(provider_client, "/provider/organisation/register-details", {"confirmed": "no"})
     assert answer.headers["Location"] == "/provider/organisation/registration-numbers"
@@ -120,7 +108,7 @@ def test_saying_the_details_are_not_ours_goes_back_to_the_number(provider_client
 
 @pytest.mark.usefixtures("companies")
 def test_a_number_the_loaded_register_lacks_is_said_and_not_refused(provider_client: FlaskClient) -> None:
-    _draft(provider_client, "cic")
+    draft_organisation(provider_client, "cic")
     saved = post_form(
         provider_client, "/provider/organisation/registration-numbers", {"companies_house_number": "11111111"}
     )
@@ -128,11 +116,11 @@ def test_a_number_the_loaded_register_lacks_is_said_and_not_refused(provider_cli
     page = provider_client.get(saved.headers["Location"]).get_data(as_text=True)
     assert "Companies House&#39;s register of 1 December 2026 has no number 11111111" in page
     carry_on = post_form(provider_client, "/provider/organisation/register-details", {})
-    assert carry_on.status_code == 302 and _provider().identifiers[0].evidence == EvidenceState.SELF_DECLARED
+    assert carry_on.status_code == 302 and newest_provider().identifiers[0].evidence == EvidenceState.SELF_DECLARED
 
 
 def test_without_a_loaded_register_numbers_are_saved_as_before(provider_client: FlaskClient) -> None:
-    _draft(provider_client, "cic")
+    draft_organisation(provider_client, "cic")
     saved = post_form(
         provider_client, "/provider/organisation/registration-numbers", {"companies_house_number": "14567890"}
     )
@@ -141,7 +129,7 @@ def test_without_a_loaded_register_numbers_are_saved_as_before(provider_client: 
 
 @pytest.mark.usefixtures("companies")
 def test_what_the_register_says_is_escaped(provider_client: FlaskClient) -> None:
-    _draft(provider_client, "private_company")
+    draft_organisation(provider_client, "private_company")
     post_form(provider_client, NUMBERS, {"companies_house_number": "SC000003"})
     page = provider_client.get("/provider/organisation/register-details").get_data(as_text=True)
     assert "<script>alert" not in page and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; SONS LTD" in page

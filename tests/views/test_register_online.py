@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session
 from app.domain.providers import EvidenceState, LegalForm
 from app.domain.registers import Register
 from app.extensions import db
-from app.models import AuditEvent, CompaniesHouseAnswer, Provider, ProviderRegisterRecord
+from app.models import AuditEvent, CompaniesHouseAnswer, ProviderRegisterRecord
 from app.services.companies_house_api import CompaniesHouseApi
 from app.services.registers import load_register
 from app.web.companies_house import EXTENSION
 from tests.registers_data import ONLINE_PROFILE, company_row, write_companies
-from tests.views.conftest import post_form
+from tests.views.conftest import draft_organisation, newest_provider, post_form
 
 NUMBERS = "/provider/organisation/registration-numbers"
 DETAILS = "/provider/organisation/register-details"
@@ -63,18 +63,6 @@ def found(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Service:
     return service
 
 
-def _draft(client: FlaskClient, legal_form: str = "private_company") -> None:
-    assert post_form(client, "/provider/organisation/name", {"name": "Page Moss Navigators"}).status_code == 302
-    assert post_form(client, "/provider/organisation/legal-form", {"legal_form": legal_form}).status_code == 302
-
-
-def _provider() -> Provider:
-    db.session.expire_all()
-    provider = db.session.scalar(select(Provider).order_by(Provider.id.desc()))
-    assert provider is not None
-    return provider
-
-
 def _text(page: str) -> str:
     return " ".join(html.unescape(page).split())
 
@@ -82,7 +70,7 @@ def _text(page: str) -> str:
 def test_a_company_found_online_is_confirmed_and_kept_with_its_online_basis(
     provider_client: FlaskClient, found: Service
 ) -> None:
-    _draft(provider_client)
+    draft_organisation(provider_client)
     saved = post_form(provider_client, NUMBERS, {"companies_house_number": "14567890"})
     assert saved.status_code == 302 and saved.headers["Location"] == DETAILS
 
@@ -99,7 +87,7 @@ def test_a_company_found_online_is_confirmed_and_kept_with_its_online_basis(
     assert confirmed.status_code == 302 and confirmed.headers["Location"] == "/provider/premises/add"
     assert len(found.requests) == 1  # the form, two page loads and the confirmation: one request, then the cache
 
-    provider = _provider()
+    provider = newest_provider()
     assert provider.legal_form == LegalForm.CIC
     [identifier] = provider.identifiers
     assert identifier.evidence == EvidenceState.REGISTER_MATCHED
@@ -117,14 +105,14 @@ def test_a_company_dissolved_online_cannot_register_as_live(
 ) -> None:
     gone = {**PROFILE, "company_status": "dissolved", "date_of_cessation": "2025-05-02"}
     _online(app, monkeypatch, Service(httpx.Response(200, json=gone)))
-    _draft(provider_client, "cic")
+    draft_organisation(provider_client, "cic")
     refused = post_form(provider_client, NUMBERS, {"companies_house_number": "14567890"})
     assert refused.status_code == 400
     page = _text(refused.get_data(as_text=True))
     assert (
         "Companies House lists 14567890 (PAGE MOSS COMMUNITY NAVIGATORS C.I.C.) as dissolved since 2 May 2025" in page
     )
-    assert _provider().identifiers == []
+    assert newest_provider().identifiers == []
     # The answer is kept even though the form was refused: trying again does not ask again.
     assert db.session.scalars(select(CompaniesHouseAnswer.state)).one() == "found"
 
@@ -155,7 +143,7 @@ def test_without_an_answer_the_provider_is_told_why_and_carries_on(
     answer, message = FAILURES[case]
     _online(app, monkeypatch, Service(answer))
     caplog.set_level(logging.INFO)
-    _draft(provider_client)
+    draft_organisation(provider_client)
     saved = post_form(provider_client, NUMBERS, {"companies_house_number": "14567890"})
     assert saved.headers["Location"] == DETAILS
 
@@ -167,7 +155,7 @@ def test_without_an_answer_the_provider_is_told_why_and_carries_on(
 
     carried_on = post_form(provider_client, DETAILS, {})
     assert carried_on.status_code == 302 and carried_on.headers["Location"] == "/provider/premises/add"
-    [identifier] = _provider().identifiers  # the number is kept, for the council to check
+    [identifier] = newest_provider().identifiers  # the number is kept, for the council to check
     assert (identifier.org_id, identifier.evidence) == ("GB-COH-14567890", EvidenceState.SELF_DECLARED)
     assert db.session.scalars(select(ProviderRegisterRecord)).first() is None
 
@@ -176,7 +164,7 @@ def test_a_refused_key_is_logged_for_operators(
     provider_client: FlaskClient, app: Flask, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     _online(app, monkeypatch, Service(httpx.Response(401)))
-    _draft(provider_client)
+    draft_organisation(provider_client)
     post_form(provider_client, NUMBERS, {"companies_house_number": "14567890"})
     assert "Companies House refused the council's API key (HTTP 401): check COMPANIES_HOUSE_API_KEY" in caplog.text
     assert KEY not in caplog.text
@@ -188,7 +176,7 @@ def test_over_our_own_limit_no_request_is_made(
     service = Service(httpx.Response(200, json=PROFILE))
     _online(app, monkeypatch, service, rate_limit="1 per 5 minutes")
     app.extensions[EXTENSION].fetch("00000001")  # another look-up took the only turn
-    _draft(provider_client)
+    draft_organisation(provider_client)
     post_form(provider_client, NUMBERS, {"companies_house_number": "14567890"})
     page = _text(provider_client.get(DETAILS).get_data(as_text=True))
     assert "Company number 14567890 could not be checked online: Companies House's online service is busy" in page
@@ -205,7 +193,7 @@ def loaded(tmp_path: Path, session: Session) -> None:
 
 @pytest.mark.usefixtures("loaded")
 def test_the_loaded_register_answers_first(provider_client: FlaskClient, found: Service) -> None:
-    _draft(provider_client)
+    draft_organisation(provider_client)
     post_form(provider_client, NUMBERS, {"companies_house_number": "8209948"})
     page = _text(provider_client.get(DETAILS).get_data(as_text=True))
     assert "LOADED COMPANY LTD" in page and "From Companies House, 1 December 2026." in page
@@ -214,7 +202,7 @@ def test_the_loaded_register_answers_first(provider_client: FlaskClient, found: 
 
 @pytest.mark.usefixtures("loaded")
 def test_a_number_the_loaded_register_lacks_is_found_online(provider_client: FlaskClient, found: Service) -> None:
-    _draft(provider_client)
+    draft_organisation(provider_client)
     post_form(provider_client, NUMBERS, {"companies_house_number": "14567890"})
     page = _text(provider_client.get(DETAILS).get_data(as_text=True))
     assert "From Companies House online service, fetched " in page
@@ -228,14 +216,14 @@ def test_without_a_key_nothing_goes_online(
     service = Service(httpx.Response(200, json=PROFILE))
     _online(app, monkeypatch, service)
     monkeypatch.setitem(app.config, "COMPANIES_HOUSE_API_KEY", None)
-    _draft(provider_client)
+    draft_organisation(provider_client)
     saved = post_form(provider_client, NUMBERS, {"companies_house_number": "14567890"})
     assert saved.headers["Location"] == "/provider/premises/add"  # no register loaded: nothing to confirm
     assert service.requests == []
 
 
 def test_charity_numbers_stay_offline(provider_client: FlaskClient, found: Service) -> None:
-    _draft(provider_client, "charity")
+    draft_organisation(provider_client, "charity")
     saved = post_form(
         provider_client,
         NUMBERS,
