@@ -74,7 +74,7 @@ def test_a_number_the_register_says_is_dissolved_is_rejected_naming_the_register
     [error] = problems_of(session, batch, "error")
     assert (error.column, error.code, error.message) == (
         "Registered number",
-        "ended",
+        "ended_on_register",  # the register said so, not the file
         f"{AS_OF} says it was dissolved on 3 March 2024, so it was not imported",
     )
     assert count(session, Provider) == 0
@@ -97,7 +97,7 @@ def test_archived_by_the_register_with_its_date_and_its_record_kept_then_undone(
         None,
     )
     assert record.published_on == PUBLISHED and "Companies House lists it as dissolved" in record.findings
-    [warning] = [w for w in problems_of(session, batch, "warning") if w.code == "ended"]
+    [warning] = [w for w in problems_of(session, batch, "warning") if w.code == "ended_on_register"]
     assert warning.message == (
         f"{AS_OF} says it was dissolved on 3 March 2024, so it is kept on the register as archived and never published"
     )

@@ -33,6 +33,9 @@ def test_a_row_the_register_says_is_dissolved_is_counted_explained_and_listed(
     assert (counts["dissolved"], counts["register_dissolved"]) == (0, 1)
     words = _squash(_text(client.get(f"/officer/imports/{batch_id}")))
     assert "New + update + unchanged + possible match + rejected = 2 rows in the file." in words
+    # The rejected row's reason is the register's word, not the file's (the file says nothing of it).
+    assert "1 row to reject: 1 a public register says it is dissolved, removed or struck off" in words
+    assert "the file says it is dissolved" not in words
     assert (
         "1 row a public register says is dissolved, removed or struck off, which the file does not say: left out "
         "( show it )" in words

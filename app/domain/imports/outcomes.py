@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from app.domain.imports.lifecycle import FINAL_OUTCOMES
-from app.domain.imports.rows import ENDED, FLAGGED, FORMULA, NOT_PLACED
+from app.domain.imports.rows import ENDED, FLAGGED, FORMULA, NOT_PLACED, REGISTER_ENDED
 from app.domain.labelled import LabelledEnum
 
 
@@ -68,6 +68,7 @@ def problem_outcome(rejects: bool, code: str | None, row_rejected: bool) -> str:
     return {
         FLAGGED: "Not imported: the organisation on the register is flagged for checking",
         ENDED: "Imported as archived, never published",
+        REGISTER_ENDED: "Imported as archived, never published",
         FORMULA: "Imported, as text",
         NOT_PLACED: "Imported, flagged 'not placed'",
     }.get(code or "", "Imported without this value")
@@ -160,6 +161,8 @@ def rejected_reasons(errors: Iterable[tuple[int, str | None, str | None, str]]) 
     for code, column, message in first.values():
         if code == ENDED:
             key = "dissolved"
+        elif code == REGISTER_ENDED:
+            key = "register_dissolved"
         elif message.startswith("Same organisation as row"):
             key = "repeat"
         else:
@@ -169,6 +172,8 @@ def rejected_reasons(errors: Iterable[tuple[int, str | None, str | None, str]]) 
     for key, (n,) in sorted(counts.items(), key=lambda item: -item[1][0]):
         if key == "dissolved":
             text = "the file says " + ("it is" if n == 1 else "they are") + " dissolved, removed or struck off"
+        elif key == "register_dissolved":
+            text = "a public register says " + ("it is" if n == 1 else "they are") + " dissolved, removed or struck off"
         elif key == "repeat":
             text = "repeats an earlier row" if n == 1 else "repeat an earlier row"
         elif key.startswith("column:"):

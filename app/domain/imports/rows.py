@@ -65,13 +65,19 @@ class RowProblem:
     column: str | None
     message: str
     rejects: bool = False  # True: the row is not imported; False: imported, with the value left out
-    # What kind of problem, where pages count or filter by it: FORMULA, ENDED, FLAGGED or NOT_PLACED (else None).
+    # What kind of problem, where pages count or filter by it: FORMULA, ENDED, REGISTER_ENDED, FLAGGED or NOT_PLACED
+    # (else None).
     code: str | None = None
 
 
 #: Problem codes (RowProblem.code, ImportIssue.code).
 FORMULA = "formula"
+#: The file says the organisation has ended (dissolved, removed, struck off).
 ENDED = "ended"
+#: A loaded public register says so, and the file does not.
+REGISTER_ENDED = "ended_on_register"
+#: The codes a list of ended rows shows (either says so).
+ENDED_CODES: dict[str, tuple[str, ...]] = {ENDED: (ENDED, REGISTER_ENDED)}
 FLAGGED = "flagged"
 NOT_PLACED = "not_placed"
 #: Fields whose text is shown to people (on pages and in downloads), so a formula-like start is worth a warning.

@@ -18,7 +18,7 @@ from app.domain.imports.lifecycle import RowOutcome
 from app.domain.imports.reading import SheetRow
 from app.domain.imports.register_facts import placed_by_register_note
 from app.domain.imports.registration_status import DissolvedRows, dissolved_message, flagged_message
-from app.domain.imports.rows import ENDED, FLAGGED, NOT_PLACED, ParsedRow, RowProblem, parse_row
+from app.domain.imports.rows import ENDED, FLAGGED, NOT_PLACED, REGISTER_ENDED, ParsedRow, RowProblem, parse_row
 from app.domain.names import NEAR_MATCH_SCORE, match_name, name_similarity
 from app.domain.providers import IDENTIFIER_SCHEMES, Placement, ProviderStatus
 from app.geo.placement import PlacementResult, SitePlacer
@@ -240,9 +240,8 @@ class _Planner:
 
     def _ended(self, row: ParsedRow, *, rejects: bool) -> RowProblem:
         policy = DissolvedRows.REJECT if rejects else DissolvedRows.ARCHIVE
-        return RowProblem(
-            row.row_number, self._ended_column(row), dissolved_message(row.status, policy), rejects, ENDED
-        )
+        code = ENDED if row.status.source is None else REGISTER_ENDED
+        return RowProblem(row.row_number, self._ended_column(row), dissolved_message(row.status, policy), rejects, code)
 
     def _ended_column(self, row: ParsedRow) -> str | None:
         """The cell that says the row has ended: its number's when its register says so, else the file's date or

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.domain.imports.lifecycle import ImportStatus
 from app.domain.imports.outcomes import problem_outcome, rejected_reasons
+from app.domain.imports.rows import ENDED_CODES
 from app.domain.legal_forms import legal_form_from_words
 from app.domain.providers import LegalForm
 from app.models import ImportBatch, ImportIssue, Provider
@@ -36,7 +37,7 @@ def issues(
         .offset(offset)
     )
     if code is not None:
-        query = query.where(ImportIssue.code == code)
+        query = query.where(ImportIssue.code.in_(ENDED_CODES.get(code, (code,))))
     if limit is not None:
         query = query.limit(limit)
     return list(session.scalars(query))
@@ -51,7 +52,7 @@ def count_issues(session: Session, batch: ImportBatch, kind: str | Iterable[str]
         .where(ImportIssue.batch_id == batch.id, ImportIssue.kind.in_(kinds))
     )
     if code is not None:
-        query = query.where(ImportIssue.code == code)
+        query = query.where(ImportIssue.code.in_(ENDED_CODES.get(code, (code,))))
     return int(session.scalar(query) or 0)
 
 

@@ -12,7 +12,7 @@ from app.domain.imports.outcomes import (
     rejected_reasons,
     status_changed_reason,
 )
-from app.domain.imports.rows import ENDED
+from app.domain.imports.rows import ENDED, REGISTER_ENDED
 
 
 @pytest.mark.parametrize(
@@ -68,6 +68,7 @@ def test_progress_in_words():
         (False, None, False, "Imported without this value"),
         (False, "flagged", False, "Not imported: the organisation on the register is flagged for checking"),
         (False, "ended", False, "Imported as archived, never published"),
+        (False, "ended_on_register", False, "Imported as archived, never published"),
         (False, "formula", False, "Imported, as text"),
         (False, "not_placed", False, "Imported, flagged 'not placed'"),
     ],
@@ -97,10 +98,13 @@ def test_every_rejected_row_is_explained_once_so_the_parts_add_up() -> None:
         (8137, None, "Registered Number", "Same organisation as row 4536"),
         (9000, None, "Name", "There is no name"),
         (9000, None, "Postcode", "second problem on the same row"),
+        (9001, REGISTER_ENDED, "Registered Number", "Companies House's register of 1 December 2026 says ..."),
+        (9002, REGISTER_ENDED, "Registered Number", "Companies House's register of 1 December 2026 says ..."),
     ]
     reasons = rejected_reasons(errors)
     assert reasons == [
         ("the file says they are dissolved, removed or struck off", 1557),
+        ("a public register says they are dissolved, removed or struck off", 2),
         ("repeats an earlier row", 1),
         ('has a problem in the "Name" column', 1),
     ]
